@@ -1,0 +1,9 @@
+// Package cpython is Sluice's own thin cgo binding to libpython: it starts
+// the interpreter once per process, gives any goroutine a GIL scope, holds
+// Python objects with exact reference counts, turns Python exceptions into
+// Go errors with their tracebacks, and runs row-at-a-time Python UDFs over
+// whole Arrow batches in C — one cgo crossing per batch, never per row.
+//
+// It must not know about SQL, plans or operators: the planner hands it
+// functions and column indexes, and gets back a vectorized.FunctionEvaluator.
+package cpython

@@ -1,0 +1,113 @@
+// C side of the cpython package: interpreter start, GIL scopes and the
+// batch kernels that run a Python callable over Arrow columns. Everything
+// here is called from Go once per batch, never once per row.
+#ifndef SLUICE_PY_H
+#define SLUICE_PY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "arrow_abi.h"
+
+// ---- interpreter and GIL -------------------------------------------------
+
+// sl_init starts the interpreter. venv_python, when not empty, is the path of
+// a virtual environment's python executable: CPython's path computation reads
+// the pyvenv.cfg beside it, so sys.prefix and site-packages are the venv's.
+// Returns 0 on success, or -1 with a message in *err (malloc'd).
+int sl_init(const char* venv_python, char** err);
+int sl_is_initialized(void);
+
+// sl_gil_acquire/sl_gil_release bracket a GIL scope on the current OS thread.
+// The first scope on a thread leaves a persistent thread state behind, so
+// later scopes only take and drop the GIL.
+int sl_gil_acquire(void);
+void sl_gil_release(int state);
+
+// ---- Arrow types as the kernels see them ---------------------------------
+
+typedef enum {
+  SL_NULL,
+  SL_BOOL,
+  SL_INT8,
+  SL_INT16,
+  SL_INT32,
+  SL_INT64,
+  SL_FLOAT32,
+  SL_FLOAT64,
+  SL_DECIMAL128,
+  SL_UTF8,
+  SL_LARGE_UTF8,
+  SL_BINARY,
+  SL_LARGE_BINARY,
+  SL_DATE32,
+  SL_TIME32,
+  SL_TIME64,
+  SL_TIMESTAMP,
+  SL_LIST,
+  SL_LARGE_LIST,
+  SL_MAP,
+  SL_STRUCT,
+} sl_kind;
+
+// Time units, as in the format strings: s, m(illi), u(micro), n(ano).
+typedef enum { SL_SEC, SL_MILLI, SL_MICRO, SL_NANO } sl_unit;
+
+typedef struct sl_type {
+  sl_kind kind;
+  sl_unit unit;
+  int has_tz;  // TIMESTAMP with a zone: values are UTC instants
+  int precision, scale;
+  int nullable;
+  int64_t n_children;
+  struct sl_type** children;
+  PyObject* names;  // STRUCT: tuple of field names (new reference)
+} sl_type;
+
+// sl_type_from_schema parses an exported schema into a type tree. Returns
+// NULL with a Python exception set when the type is not supported.
+sl_type* sl_type_from_schema(const struct ArrowSchema* schema);
+void sl_type_free(sl_type* t);
+// sl_type_sql writes the SQL name of the type ("BIGINT", "ARRAY<INT>").
+void sl_type_sql(const sl_type* t, char* buf, size_t cap);
+
+// sl_py_from_arrow returns element idx (logical, before the array's own
+// offset) as a new reference, Py_None for NULL. NULL with an exception set
+// when the value cannot be represented in Python.
+PyObject* sl_py_from_arrow(const struct ArrowArray* a, const sl_type* t, int64_t idx);
+
+// ---- row UDF batch evaluation --------------------------------------------
+
+typedef struct {
+  PyObject* fn;          // borrowed: the evaluator holds the reference
+  int nargs;
+  const int* arg_cols;   // indexes into the input columns
+  const sl_type* out;    // result type
+} sl_udf;
+
+// Error kinds reported by sl_eval_rows.
+enum { SL_ERR_NONE = 0, SL_ERR_RAISED = 1, SL_ERR_RESULT = 2, SL_ERR_ARG = 3, SL_ERR_OTHER = 4 };
+
+typedef struct {
+  int kind;
+  int udf;
+  int64_t row;
+} sl_eval_error;
+
+// sl_eval_rows evaluates every UDF over every row of the input columns and
+// writes one result array per UDF into outs (released by the consumer). On
+// failure nothing is written to outs, a Python exception is set and *err
+// says which UDF and row.
+int sl_eval_rows(int64_t nrows, int ncols, struct ArrowArray** cols, sl_type** col_types,
+                 int nudf, const sl_udf* udfs, struct ArrowArray* outs, sl_eval_error* err);
+
+// sl_call_floor is the benchmark baseline: it boxes each value of col the
+// same way sl_eval_rows does, calls fn and drops the result. No result
+// conversion, no output buffers, no NULL handling beyond boxing.
+int sl_call_floor(PyObject* fn, const struct ArrowArray* col, const sl_type* t);
+
+// sl_runtime_set installs helper callables from the embedded runtime module.
+void sl_runtime_set(PyObject* make_row, PyObject* decimal_type, PyObject* decimal_unscaled);
+
+#endif  // SLUICE_PY_H
