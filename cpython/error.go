@@ -50,11 +50,19 @@ func (py *GIL) fetchError() error {
 	if v != nil {
 		e.Message = strOf(py, v)
 	}
-	if tb != nil && runtimeModule != nil {
+	// Formatted even without a traceback object: a SyntaxError shows its
+	// file, line and caret that way.
+	if v != nil && runtimeModule != nil {
 		if f, err := py.GetAttr(runtimeModule, "format_exception"); err == nil {
-			tv, vv := wrap(t), wrap(v)
-			tbv := wrap(tb)
-			if s, err := py.Call(f, tv, vv, tbv); err == nil {
+			tbv := py.None()
+			if tb != nil {
+				py.DecRef(tbv)
+				tbv = wrap(tb)
+				C.Py_IncRef(tb)
+			}
+			s, err := py.Call(f, wrap(t), wrap(v), tbv)
+			py.DecRef(tbv)
+			if err == nil {
 				e.Traceback, _ = py.AsString(s)
 				py.DecRef(s)
 			}

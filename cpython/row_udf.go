@@ -16,6 +16,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/cdata"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-stream/sluice/vectorized"
 )
@@ -86,7 +87,9 @@ func NewRowEvaluator(udfs []RowUDF) (*RowEvaluator, error) {
 			C.Py_IncRef(u.Func.p)
 			cu[i].fn = u.Func.p
 			cu[i].nargs = C.int(len(u.Args))
-			cu[i].arg_cols = &args[next]
+			if len(u.Args) > 0 {
+				cu[i].arg_cols = &args[next]
+			}
 			for _, a := range u.Args {
 				args[next] = C.int(a)
 				next++
@@ -183,10 +186,21 @@ func (e *RowEvaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arr
 		}
 	}
 	for c := 0; c < ncols; c++ {
-		if used[c] {
-			cdata.ExportArrowArray(rec.Column(c), (*cdata.CArrowArray)(unsafe.Pointer(&inArr[c])), nil)
-			inPtr[c] = &inArr[c]
+		if !used[c] {
+			continue
 		}
+		col, err := vectorized.ForExport(rec.Column(c), memory.DefaultAllocator)
+		if err != nil {
+			for j := 0; j < c; j++ {
+				if used[j] {
+					cdata.ReleaseCArrowArray((*cdata.CArrowArray)(unsafe.Pointer(&inArr[j])))
+				}
+			}
+			return nil, fmt.Errorf("python UDF: preparing column %d: %w", c, err)
+		}
+		cdata.ExportArrowArray(col, (*cdata.CArrowArray)(unsafe.Pointer(&inArr[c])), nil)
+		col.Release() // the export holds its own reference
+		inPtr[c] = &inArr[c]
 	}
 	defer func() {
 		for c := 0; c < ncols; c++ {

@@ -1,0 +1,65 @@
+# Sluice — build, test and demo. `make demo` and `make test` work on a fresh
+# machine: they create the Python virtual environment first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+# The embedded interpreter is the one `pkg-config python3-embed` describes;
+# the virtual environment must be made by that same Python.
+PY_PC      := python3-embed
+PY_VERSION := $(shell pkg-config --modversion $(PY_PC) 2>/dev/null)
+PY_PREFIX  := $(shell pkg-config --variable=prefix $(PY_PC) 2>/dev/null)
+PY_LIBDIR  := $(shell pkg-config --variable=libdir $(PY_PC) 2>/dev/null)
+PYTHON     := $(PY_PREFIX)/bin/python$(PY_VERSION)
+VENV       := $(CURDIR)/.venv
+BIN        := $(CURDIR)/bin
+
+export CGO_ENABLED := 1
+# rpath: the binary finds libpython without LD_LIBRARY_PATH.
+export CGO_LDFLAGS := -Wl,-rpath,$(PY_LIBDIR)
+GO_LDFLAGS := -X github.com/sluice-stream/sluice/cpython.DefaultVenv=$(VENV)
+GO_TEST    := go test -count=1
+FUZZTIME   ?= 15s
+
+.PHONY: setup check-prereqs build test test-unit test-fuzz lint bench demo clean
+
+check-prereqs:
+	@command -v go >/dev/null || { echo "error: Go is not installed (need Go >= 1.25)"; exit 1; }
+	@command -v gcc >/dev/null || { echo "error: gcc is not installed (cgo needs a C compiler)"; exit 1; }
+	@[ -n "$(PY_VERSION)" ] || { echo "error: pkg-config finds no python3-embed; install the Python development files (Debian: apt-get install python3-dev pkg-config)"; exit 1; }
+	@[ -x "$(PYTHON)" ] || { echo "error: $(PYTHON), the interpreter matching python3-embed, is missing"; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { echo "error: $(PYTHON) lacks venv/ensurepip (Debian: apt-get install python$(PY_VERSION)-venv)"; exit 1; }
+
+setup: check-prereqs $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@echo "==> Python $(PY_VERSION) virtual environment in $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+build: setup
+	go build -ldflags "$(GO_LDFLAGS)" -o $(BIN)/sluice ./cmd/sluice
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
+	go vet ./...
+
+test-unit: setup
+	$(GO_TEST) ./...
+
+# A short run of each fuzz target; the seed corpora also run in test-unit.
+test-fuzz: setup
+	$(GO_TEST) -run '^$$' -fuzz '^FuzzRowIdentity$$' -fuzztime $(FUZZTIME) ./cpython/
+
+test: setup lint build test-unit test-fuzz
+	@echo "==> all tests passed"
+
+bench: build
+	go test -run '^$$' -bench . -benchtime 3x ./bench/
+	$(BIN)/sluice bench udf
+
+demo: build
+	go run -ldflags "$(GO_LDFLAGS)" ./examples/udfdemo
+
+clean:
+	rm -rf $(BIN)
