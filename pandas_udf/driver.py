@@ -1,0 +1,550 @@
+"""The Python half of Sluice's vectorized ("pandas") UDFs.
+
+Loaded once into the embedded interpreter as ``_sluice_pandas``. Go exports a
+batch's argument columns through the Arrow C Data Interface; this module
+imports them with pyarrow (no copy), turns each column into pandas once per
+batch, calls every UDF of the evaluator, converts each result to its declared
+Arrow type and exports it back through the C Data Interface.
+
+The Go side formats errors: a failure is returned as a ``Failure`` rather
+than raised, so that Go knows which UDF and which phase it belongs to and the
+traceback shows the user's frames only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import traceback
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["Evaluator", "Failure", "Inputs"]
+
+# Phases, as the Go side names them.
+CALL = "call"
+RESULT = "result"
+ARGUMENT = "argument"
+
+_EXPECTED = "expected a pandas.Series, numpy array, list or pyarrow Array"
+
+
+class Failure:
+    """Why a batch failed: the UDF (or argument slot), the phase and the
+    cause. Exceptions are flattened to strings here so that no frame, and so
+    no imported column, outlives the batch."""
+
+    __slots__ = ("udf", "slot", "phase", "detail", "type", "message", "traceback")
+
+    def __init__(
+        self,
+        udf: int,
+        phase: str,
+        detail: str = "",
+        exc: BaseException | None = None,
+        tb: Any = None,
+        slot: int = -1,
+    ) -> None:
+        self.udf = udf
+        self.slot = slot
+        self.phase = phase
+        self.detail = detail
+        self.type = ""
+        self.message = ""
+        self.traceback = ""
+        if exc is not None:
+            self.type = _qualified_name(type(exc))
+            self.message = str(exc)
+            if tb is not None:
+                self.traceback = "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def _qualified_name(t: type) -> str:
+    # The same spelling cpython.Error uses for exception types.
+    mod = getattr(t, "__module__", "")
+    if not mod or mod == "builtins":
+        return t.__qualname__
+    return f"{mod}.{t.__qualname__}"
+
+
+class _ResultError(Exception):
+    """A result that is not what the declared type can hold. ``detail``
+    completes the sentence "pandas UDF f ..."; ``cause`` is pyarrow's error."""
+
+    def __init__(self, detail: str, cause: BaseException | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.cause = cause
+
+
+# ---- Arrow → pandas ---------------------------------------------------------
+
+def _series_factory() -> Callable[[np.ndarray, pd.Index], pd.Series]:
+    """The cheapest way to wrap a numpy array in a Series without a copy.
+
+    pandas' public constructor costs ~11 µs (dtype inference, checks) — a
+    third of the per-batch budget. Building the block manager directly is
+    what pandas itself does internally (``Series._constructor_from_mgr``).
+    pandas is pinned in requirements.txt; should its internals move, we fall
+    back to the public constructor, checked once here, never per batch."""
+
+    def public(values: np.ndarray, index: pd.Index) -> pd.Series:
+        return pd.Series(values, index=index, copy=False)
+
+    try:
+        from pandas.core.internals import SingleBlockManager
+
+        from_array = SingleBlockManager.from_array
+        from_mgr = pd.Series._from_mgr
+        set_attr = object.__setattr__
+
+        def internal(values: np.ndarray, index: pd.Index) -> pd.Series:
+            mgr = from_array(values, index)
+            s = from_mgr(mgr, mgr.axes)
+            set_attr(s, "_name", None)
+            return s
+
+        probe = np.arange(3, dtype=np.float64)
+        s = internal(probe, pd.RangeIndex(3))
+        if not (
+            type(s) is pd.Series
+            and s.dtype == probe.dtype
+            and s.name is None
+            and np.shares_memory(s.to_numpy(), probe)
+            and (s + 1).tolist() == [1.0, 2.0, 3.0]
+        ):
+            return public
+        return internal
+    except Exception:  # pragma: no cover - depends on the pandas version
+        return public
+
+
+_series = _series_factory()
+
+_NULLABLE: dict[pa.DataType, Any] = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
+
+Converter = Callable[[pa.Array, pd.Index], Any]
+
+
+def _arg_converter(t: pa.DataType) -> Converter:
+    """How a column of type t reaches the user function (DESIGN.md §3)."""
+    if pa.types.is_integer(t) or pa.types.is_boolean(t):
+        nullable = _NULLABLE[t]
+        zero_copy = not pa.types.is_boolean(t)  # Arrow packs booleans in bits
+
+        def integer(arr: pa.Array, index: pd.Index) -> pd.Series:
+            if arr.null_count == 0:
+                return _series(arr.to_numpy(zero_copy_only=zero_copy), index)
+            return pd.Series(nullable.__from_arrow__(arr), index=index, copy=False)
+
+        return integer
+    if pa.types.is_floating(t):
+
+        def floating(arr: pa.Array, index: pd.Index) -> pd.Series:
+            # With NULLs the values are copied and NULL becomes NaN.
+            return _series(arr.to_numpy(zero_copy_only=arr.null_count == 0), index)
+
+        return floating
+    if pa.types.is_date(t):
+        # Milliseconds, not nanoseconds: datetime64[ns] ends in 2262 and
+        # pyarrow's coercion of dates wraps around silently.
+        return lambda arr, index: _with_index(arr.to_pandas(date_as_object=False), index)
+    if pa.types.is_timestamp(t):
+        # datetime64[ns] (with the zone for TIMESTAMP_LTZ), as PyFlink gives;
+        # out-of-range values raise rather than wrap.
+        return lambda arr, index: _with_index(arr.to_pandas(coerce_temporal_nanoseconds=True), index)
+    if pa.types.is_struct(t):
+        # A DataFrame column cannot be a DataFrame: nested rows become dicts.
+        fields = [_objects if pa.types.is_struct(t.field(i).type) else _arg_converter(t.field(i).type)
+                  for i in range(t.num_fields)]
+        names = [t.field(i).name for i in range(t.num_fields)]
+
+        def frame(arr: pa.Array, index: pd.Index) -> pd.DataFrame:
+            # flatten() applies the struct's validity: a NULL row arrives as
+            # a row of missing values.
+            cols = [conv(child, index) for conv, child in zip(fields, arr.flatten())]
+            df = pd.concat(cols, axis=1, copy=False) if cols else pd.DataFrame(index=index)
+            df.columns = names
+            return df
+
+        return frame
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t) or pa.types.is_map(t):
+        return _objects
+    # DECIMAL, STRING, BYTES, TIME: object Series of Decimal, str, bytes,
+    # datetime.time with None for NULL — pyarrow's own mapping.
+    return lambda arr, index: _with_index(arr.to_pandas(), index)
+
+
+def _objects(arr: pa.Array, index: pd.Index) -> pd.Series:
+    # Lists as Python lists and maps as dicts (pyarrow's to_pandas would give
+    # numpy arrays and lists of pairs); nested rows as dicts.
+    values = np.empty(len(arr), dtype=object)
+    for i, v in enumerate(arr.to_pylist(maps_as_pydicts="strict")):
+        values[i] = v
+    return _series(values, index)
+
+
+def _with_index(s: pd.Series, index: pd.Index) -> pd.Series:
+    s.index = index
+    return s
+
+
+class Inputs:
+    """The pyarrow types of a batch schema's argument columns and their
+    converters: built when the schema changes, not per batch."""
+
+    __slots__ = ("types", "converters")
+
+    def __init__(self, types: Sequence[pa.DataType]) -> None:
+        self.types = list(types)
+        self.converters = [_arg_converter(t) for t in self.types]
+
+
+# ---- pandas → Arrow -----------------------------------------------------------
+
+Result = Callable[[Any, int], pa.Array]
+
+_MEMORY = pa.default_cpu_memory_manager()
+
+
+def _detach(arr: pa.Array) -> pa.Array:
+    """A copy of arr in memory Arrow allocated.
+
+    An array built from numpy without a copy keeps numpy's memory alive
+    through a Python object, and dropping it then takes the GIL on whatever
+    goroutine releases the result — a pure-Go operator could wait behind
+    another task's Python for a whole switch interval, or deadlock against a
+    goroutine that holds the GIL while it waits for it. One copy here makes
+    releasing a result free of Python."""
+    return arr.copy_to(_MEMORY)
+
+
+def _article(name: str) -> str:
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
+def _describe_type(v: Any) -> str:
+    if v is None:
+        return "None"
+    t = type(v)
+    mod = t.__module__
+    if mod == "builtins":
+        return _article(t.__name__)
+    if mod.startswith("pandas"):
+        return _article("pandas." + t.__name__)
+    if mod.startswith("numpy"):
+        return _article("numpy." + t.__name__)
+    if mod.startswith("pyarrow"):
+        return _article("pyarrow." + t.__name__)
+    return _article(f"{mod}.{t.__qualname__}")
+
+
+def _numeric_fast(t: pa.DataType) -> np.dtype | None:
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        return np.dtype(t.to_pandas_dtype())
+    return None
+
+
+def _leaf_kind(t: pa.DataType) -> str:
+    if pa.types.is_null(t):
+        return "null"
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
+        return "number"
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_time(t):
+        return "time"
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "string"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return "binary"
+    return "other"
+
+
+def _is_list(t: pa.DataType) -> bool:
+    return pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)
+
+
+def _castable(src: pa.DataType, dst: pa.DataType, top: bool) -> bool:
+    """Whether a safe Arrow cast from the type pyarrow inferred is the right
+    conversion: it is for numbers (pyarrow's direct conversion of Python
+    floats into integers truncates silently), not for strings (a cast would
+    parse them)."""
+    if pa.types.is_null(src):
+        return True
+    if _is_list(src) and _is_list(dst):
+        return _castable(src.value_type, dst.value_type, False)
+    if pa.types.is_struct(src) and pa.types.is_struct(dst):
+        if src.num_fields != dst.num_fields:
+            return False
+        for i in range(src.num_fields):
+            j = dst.get_field_index(src.field(i).name)
+            if j < 0 or not _castable(src.field(i).type, dst.field(j).type, False):
+                return False
+        return True
+    s, d = _leaf_kind(src), _leaf_kind(dst)
+    if s == "number":
+        return d == "number"
+    if s == "timestamp":
+        # A timestamp into DATE is checked for a time of day at the top
+        # level only; nested, Arrow's cast would drop it silently.
+        return d == "timestamp" or (d == "date" and top)
+    return s == d and s in ("date", "time", "string", "binary")
+
+
+def _cast(arr: pa.Array, target: pa.DataType) -> pa.Array:
+    if arr.type == target:
+        return arr
+    if pa.types.is_date(target) and pa.types.is_timestamp(arr.type):
+        out = arr.cast(target, safe=True)
+        # Arrow's timestamp → date cast drops the time of day even when safe.
+        if not pc.all(pc.equal(out.cast(arr.type), arr)).as_py():
+            raise pa.ArrowInvalid(f"casting {arr.type} to {target} would lose the time of day")
+        return out
+    return arr.cast(target, safe=True)
+
+
+def _result_converter(target: pa.DataType) -> Result:
+    """The conversion of a UDF's return value into an array of target."""
+    sql = _sql_name(target)
+    fast = _numeric_fast(target)
+    floating = pa.types.is_floating(target)
+    struct = pa.types.is_struct(target)
+    fields: list[tuple[str, Result]] = []
+    if struct:
+        fields = [
+            (target.field(i).name, _result_converter(target.field(i).type))
+            for i in range(target.num_fields)
+        ]
+
+    def from_numpy(vals: np.ndarray, n: int) -> pa.Array:
+        if floating and n and np.isnan(vals.min()):
+            # pandas' missing value for floats: NaN becomes NULL, as PyFlink's
+            # pa.Array.from_pandas does.
+            arr = pa.array(vals, type=target, mask=np.isnan(vals))
+        else:
+            arr = pa.array(vals, type=target)
+        return _detach(arr)
+
+    def general(res: Any, n: int, what: str) -> pa.Array:
+        if isinstance(res, pa.ChunkedArray):
+            res = res.combine_chunks()
+        if isinstance(res, pa.Array):
+            _check_length(len(res), n)
+            src = str(res.type)
+            try:
+                arr = _cast(res, target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
+                raise _ResultError(f"{what} {src} values that do not convert to {sql}", e) from None
+            return _detach(arr)
+        if isinstance(res, list):
+            src = "list"
+            # As objects: pandas would make floats of ints with None, and
+            # lose digits above 2**53 before Arrow sees them.
+            res = pd.Series(res, dtype=object)
+        elif isinstance(res, np.ndarray):
+            if res.ndim != 1:
+                raise _ResultError(f"{what} a {res.ndim}-dimensional numpy array; expected one dimension")
+            src = str(res.dtype)
+        elif isinstance(res, pd.Series):
+            src = str(res.dtype)
+        else:
+            raise _ResultError(f"{what} {_describe_type(res)}; {_EXPECTED}" + (" or pandas.DataFrame" if struct else ""))
+        _check_length(len(res), n)
+        try:
+            arr = _from_pandas(res, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError, ValueError, TypeError) as e:
+            raise _ResultError(f"{what} {src} values that do not convert to {sql}", e) from None
+        return _detach(arr)
+
+    def frame(df: pd.DataFrame, n: int, what: str) -> pa.Array:
+        _check_length(len(df), n)
+        names = [name for name, _ in fields]
+        cols = list(df.columns)
+        if all(name in cols for name in names) and len(cols) == len(names):
+            series = [df[name] for name in names]
+        elif len(cols) == len(names):
+            series = [df.iloc[:, i] for i in range(len(names))]
+        else:
+            raise _ResultError(
+                f"{what} a pandas.DataFrame with columns {[str(c) for c in cols]}; "
+                f"expected the {len(names)} fields {', '.join(names)} of {sql}"
+            )
+        children = [conv(s, n, f"{what} a DataFrame whose column {s.name!r} has")
+                    for (_, conv), s in zip(fields, series)]
+        # A DataFrame row cannot say NULL: a row whose fields are all missing
+        # is taken as a NULL row, so NULL rows survive an identity UDF.
+        mask = None
+        if children:
+            null = np.logical_and.reduce([c.is_null().to_numpy(zero_copy_only=False) for c in children])
+            if null.any():
+                mask = pa.array(null)
+        return pa.StructArray.from_arrays(children, fields=list(target), mask=mask)
+
+    def convert(res: Any, n: int, what: str = "returned") -> pa.Array:
+        if fast is not None:
+            t = type(res)
+            vals = res._values if t is pd.Series else res if t is np.ndarray else None
+            if type(vals) is np.ndarray and vals.dtype == fast and vals.ndim == 1:
+                _check_length(len(vals), n)
+                return from_numpy(vals, n)
+        if isinstance(res, pd.DataFrame):
+            if not struct:
+                raise _ResultError(f"{what} a pandas.DataFrame; {_EXPECTED} (a DataFrame only for a ROW result)")
+            return frame(res, n, what)
+        return general(res, n, what)
+
+    return convert
+
+
+def _check_length(got: int, n: int) -> None:
+    if got != n:
+        raise _ResultError(f"returned {got} rows for a batch of {n} rows")
+
+
+def _from_pandas(res: pd.Series | np.ndarray, target: pa.DataType) -> pa.Array:
+    """pandas values → Arrow, missing values (NaN, None, NA, NaT) → NULL."""
+    dtype = res.dtype
+    if dtype == object:
+        # Infer, then cast safely when that is the right conversion (see
+        # _castable); otherwise pyarrow's direct conversion, whose errors
+        # name the offending value.
+        try:
+            inferred = pa.Array.from_pandas(res)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            inferred = None
+        if isinstance(inferred, pa.ChunkedArray):
+            inferred = inferred.combine_chunks()
+        if inferred is not None and _castable(inferred.type, target, True):
+            return _cast(inferred, target)
+        return _chunks(pa.Array.from_pandas(res, type=target))
+    if (pa.types.is_decimal(target) and dtype.kind in "iufb") or (pa.types.is_date(target) and dtype.kind == "M"):
+        # pyarrow converts numbers into DECIMAL and datetimes into DATE only
+        # through a cast (which checks range, and here the time of day).
+        return _cast(_chunks(pa.Array.from_pandas(res)), target)
+    return _chunks(pa.Array.from_pandas(res, type=target))
+
+
+def _chunks(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+_UNIT_DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
+
+
+def _sql_name(t: pa.DataType) -> str:
+    """The SQL spelling of an Arrow type, as the row UDF kernels write it."""
+    simple = {
+        pa.bool_(): "BOOLEAN",
+        pa.int8(): "TINYINT",
+        pa.int16(): "SMALLINT",
+        pa.int32(): "INT",
+        pa.int64(): "BIGINT",
+        pa.float32(): "FLOAT",
+        pa.float64(): "DOUBLE",
+        pa.string(): "STRING",
+        pa.large_string(): "STRING",
+        pa.binary(): "BYTES",
+        pa.large_binary(): "BYTES",
+        pa.date32(): "DATE",
+        pa.null(): "NULL",
+    }
+    if t in simple:
+        return simple[t]
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision}, {t.scale})"
+    if pa.types.is_time(t):
+        return f"TIME({_UNIT_DIGITS[t.unit]})"
+    if pa.types.is_timestamp(t):
+        return f"{'TIMESTAMP_LTZ' if t.tz else 'TIMESTAMP'}({_UNIT_DIGITS[t.unit]})"
+    if pa.types.is_map(t):
+        return f"MAP<{_sql_name(t.key_type)}, {_sql_name(t.item_type)}>"
+    if _is_list(t):
+        return f"ARRAY<{_sql_name(t.value_type)}>"
+    if pa.types.is_struct(t):
+        return "ROW<" + ", ".join(f"{t.field(i).name} {_sql_name(t.field(i).type)}" for i in range(t.num_fields)) + ">"
+    return str(t)
+
+
+# ---- the evaluator ----------------------------------------------------------
+
+
+class Evaluator:
+    """Several pandas UDFs over the same batches.
+
+    funcs[i] is called with the columns of argument slots args[i]; its
+    result is converted to field i of the result schema Go exported."""
+
+    def __init__(
+        self,
+        funcs: Sequence[Callable[..., Any]],
+        args: Sequence[Sequence[int]],
+        result_schema_ptr: int,
+        struct_size: int,
+    ) -> None:
+        schema = pa.Schema._import_from_c(result_schema_ptr)
+        self.funcs = list(funcs)
+        self.args = [tuple(a) for a in args]
+        self.results = [_result_converter(f.type) for f in schema]
+        self.size = struct_size
+        self.index: pd.RangeIndex = pd.RangeIndex(0)
+
+    def prepare(self, schema_ptr: int) -> Inputs:
+        """The argument columns' types, from a schema Go exported."""
+        return Inputs([f.type for f in pa.Schema._import_from_c(schema_ptr)])
+
+    def evaluate(self, n: int, in_base: int, inputs: Inputs, out_base: int) -> Failure | None:
+        """Runs every UDF over one batch of n rows. Column k of the batch's
+        argument columns is the ArrowArray at in_base + k*size; result i is
+        exported to out_base + i*size. Nothing is exported unless every UDF
+        succeeds."""
+        index = self.index
+        if len(index) != n:
+            # One RangeIndex per batch length, shared by every Series: pandas
+            # indexes are immutable, and equal-by-identity indexes make
+            # arithmetic between arguments skip alignment.
+            index = self.index = pd.RangeIndex(n)
+        size = self.size
+        load = pa.Array._import_from_c
+        cols = []
+        for k, (t, conv) in enumerate(zip(inputs.types, inputs.converters)):
+            arr = load(in_base + k * size, t)
+            try:
+                cols.append(conv(arr, index))
+            except Exception as e:
+                return Failure(self._first_user(k), ARGUMENT, _sql_name(t), exc=e, slot=k)
+        outs = []
+        for i, fn in enumerate(self.funcs):
+            try:
+                res = fn(*[cols[k] for k in self.args[i]])
+            except BaseException as e:
+                # Skip this frame: the traceback starts in the user's code.
+                return Failure(i, CALL, exc=e, tb=e.__traceback__.tb_next if e.__traceback__ else None)
+            try:
+                outs.append(self.results[i](res, n))
+            except _ResultError as e:
+                return Failure(i, RESULT, e.detail, exc=e.cause)
+        for i, arr in enumerate(outs):
+            arr._export_to_c(out_base + i * size)
+        return None
+
+    def _first_user(self, slot: int) -> int:
+        for i, a in enumerate(self.args):
+            if slot in a:
+                return i
+        return 0
