@@ -1,0 +1,335 @@
+// Package catalog holds the session's tables, views and functions, as
+// Flink's default in-memory catalog does, with temporary objects
+// shadowing permanent ones.
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/table/types"
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// ColumnKind says how a column gets its values.
+type ColumnKind int
+
+const (
+	Physical ColumnKind = iota
+	Computed
+	Metadata
+)
+
+// Column is one column of a table.
+type Column struct {
+	Name    string
+	Type    types.DataType // for computed columns: the inferred type
+	Kind    ColumnKind
+	Expr    sql.Expr // computed columns
+	Comment string
+}
+
+// Watermark is WATERMARK FOR column AS expr, stored for event time.
+type Watermark struct {
+	Column string
+	Expr   sql.Expr
+}
+
+// Table is a table declared by DDL or registered through the API.
+type Table struct {
+	Name       string
+	Columns    []Column
+	PrimaryKey []string
+	Watermark  *Watermark
+	Options    map[string]string
+	Comment    string
+	Temporary  bool
+}
+
+// Physical returns the physical columns in order.
+func (t *Table) Physical() []Column {
+	var out []Column
+	for _, c := range t.Columns {
+		if c.Kind == Physical {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// View is a named query. Query is set for SQL views; Plan for views made
+// from Table API objects (the planner's own node, opaque here).
+type View struct {
+	Name      string
+	Query     sql.Query
+	Columns   []string // optional column aliases
+	Plan      any
+	Temporary bool
+}
+
+// FunctionKind is the kind of a user-defined function.
+type FunctionKind int
+
+const (
+	ScalarKind FunctionKind = iota
+	TableKind
+	AggregateKind
+)
+
+// Runtime runs the calls of one kind of user-defined function. All calls
+// of one calc that share a runtime are evaluated together, in one
+// evaluator — for Python, one crossing into the interpreter per batch.
+type Runtime interface {
+	Name() string
+	NewEvaluator(calls []Call) (vectorized.FunctionEvaluator, error)
+}
+
+// Call is one call of a scalar function within a calc.
+type Call struct {
+	Function ScalarFunction
+	Name     string // the name the query used
+	Args     []int  // input column indexes
+	Result   types.DataType
+}
+
+// ScalarFunction is a user-defined scalar function.
+type ScalarFunction interface {
+	// ResultType checks the argument types and returns the result type.
+	ResultType(args []types.DataType) (types.DataType, error)
+	Runtime() Runtime
+	// Deterministic functions may be folded into constants.
+	Deterministic() bool
+}
+
+// Function is a catalog entry for a user-defined function.
+type Function struct {
+	Name      string
+	Kind      FunctionKind
+	Scalar    ScalarFunction
+	Temporary bool
+	System    bool
+	// Identifier and Language are as declared by CREATE FUNCTION.
+	Identifier string
+	Language   string
+}
+
+// Catalog is safe for concurrent use.
+type Catalog struct {
+	mu        sync.RWMutex
+	tables    map[string]*Table
+	views     map[string]*View
+	functions map[string]*Function // lower-cased names: function names are case-insensitive
+}
+
+// New returns an empty catalog.
+func New() *Catalog {
+	return &Catalog{tables: map[string]*Table{}, views: map[string]*View{}, functions: map[string]*Function{}}
+}
+
+// ErrExists and ErrNotFound are matched with errors.Is by callers that
+// report positions.
+type ObjectError struct {
+	Kind, Name string
+	Exists     bool
+	Candidates []string
+}
+
+func (e *ObjectError) Error() string {
+	if e.Exists {
+		return fmt.Sprintf("%s %s already exists", e.Kind, e.Name)
+	}
+	msg := fmt.Sprintf("%s %s does not exist", e.Kind, e.Name)
+	if s := Suggest(e.Name, e.Candidates); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	return msg
+}
+
+// CreateTable adds t; with ifNotExists an existing name is not an error.
+func (c *Catalog) CreateTable(t *Table, ifNotExists bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tables[t.Name] != nil || c.views[t.Name] != nil {
+		if ifNotExists {
+			return nil
+		}
+		return &ObjectError{Kind: "table", Name: t.Name, Exists: true}
+	}
+	c.tables[t.Name] = t
+	return nil
+}
+
+// CreateView adds v.
+func (c *Catalog) CreateView(v *View, ifNotExists bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tables[v.Name] != nil || c.views[v.Name] != nil {
+		if ifNotExists {
+			return nil
+		}
+		return &ObjectError{Kind: "view", Name: v.Name, Exists: true}
+	}
+	c.views[v.Name] = v
+	return nil
+}
+
+// Drop removes a table or view (kind "TABLE" or "VIEW").
+func (c *Catalog) Drop(kind, name string, ifExists bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch strings.ToUpper(kind) {
+	case "TABLE":
+		if c.tables[name] == nil {
+			if ifExists {
+				return nil
+			}
+			return &ObjectError{Kind: "table", Name: name, Candidates: c.namesLocked()}
+		}
+		delete(c.tables, name)
+	case "VIEW":
+		if c.views[name] == nil {
+			if ifExists {
+				return nil
+			}
+			return &ObjectError{Kind: "view", Name: name, Candidates: c.namesLocked()}
+		}
+		delete(c.views, name)
+	default:
+		return fmt.Errorf("cannot drop a %s from the table namespace", kind)
+	}
+	return nil
+}
+
+// Lookup finds a table or a view by name.
+func (c *Catalog) Lookup(name string) (*Table, *View, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if t := c.tables[name]; t != nil {
+		return t, nil, nil
+	}
+	if v := c.views[name]; v != nil {
+		return nil, v, nil
+	}
+	return nil, nil, &ObjectError{Kind: "table", Name: name, Candidates: c.namesLocked()}
+}
+
+// Names lists tables and views, sorted (SHOW TABLES).
+func (c *Catalog) Names() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.namesLocked()
+}
+
+// ViewNames lists the views, sorted (SHOW VIEWS).
+func (c *Catalog) ViewNames() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []string
+	for n := range c.views {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *Catalog) namesLocked() []string {
+	out := make([]string, 0, len(c.tables)+len(c.views))
+	for n := range c.tables {
+		out = append(out, n)
+	}
+	for n := range c.views {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CreateFunction registers f.
+func (c *Catalog) CreateFunction(f *Function, ifNotExists bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := strings.ToLower(f.Name)
+	if c.functions[key] != nil {
+		if ifNotExists {
+			return nil
+		}
+		return &ObjectError{Kind: "function", Name: f.Name, Exists: true}
+	}
+	c.functions[key] = f
+	return nil
+}
+
+// DropFunction removes a function.
+func (c *Catalog) DropFunction(name string, ifExists bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := strings.ToLower(name)
+	if c.functions[key] == nil {
+		if ifExists {
+			return nil
+		}
+		return &ObjectError{Kind: "function", Name: name, Candidates: c.functionNamesLocked()}
+	}
+	delete(c.functions, key)
+	return nil
+}
+
+// Function finds a user-defined function by name (case-insensitive).
+func (c *Catalog) Function(name string) *Function {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.functions[strings.ToLower(name)]
+}
+
+// FunctionNames lists the user-defined functions, sorted.
+func (c *Catalog) FunctionNames() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.functionNamesLocked()
+}
+
+func (c *Catalog) functionNamesLocked() []string {
+	out := make([]string, 0, len(c.functions))
+	for _, f := range c.functions {
+		out = append(out, f.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Suggest returns the candidate closest to name when it is close enough to
+// be a likely typo, or "".
+func Suggest(name string, candidates []string) string {
+	best, bestD := "", len(name)/2+2
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(name), strings.ToLower(c))
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
