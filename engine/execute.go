@@ -1,0 +1,705 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// TaskError is the error of one operator, source or sink instance; Execute
+// returns the first one of a failed job.
+type TaskError struct {
+	Job         string
+	Kind        string // "source", "operator" or "sink"
+	Name        string
+	Subtask     int // 0-based; printed 1-based as Flink names subtasks
+	Parallelism int
+	Err         error
+}
+
+func (e *TaskError) Error() string {
+	return fmt.Sprintf("job %s: %s %s subtask %d/%d: %v", e.Job, e.Kind, e.Name, e.Subtask+1, e.Parallelism, e.Err)
+}
+
+func (e *TaskError) Unwrap() error { return e.Err }
+
+// Execute runs the job until every source ended and every result was
+// written (bounded jobs), the first error, or the cancellation of ctx.
+//
+// On an error it cancels every task, waits for them, releases every batch
+// still in flight and returns the error wrapped in a *TaskError naming the
+// job, the operator and the subtask. On cancellation of ctx it returns
+// ctx.Err(). The JobResult (with the metrics so far) is returned in every
+// case but a graph that does not validate.
+func Execute(ctx context.Context, g *JobGraph, cfg Config) (*JobResult, error) {
+	byID, outs, err := g.validate()
+	if err != nil {
+		return nil, err
+	}
+	capacity, err := cfg.Int(ConfigChannelCapacity, DefaultChannelCapacity)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", g.Name, err)
+	}
+	if capacity < 0 {
+		return nil, fmt.Errorf("job %s: %s must not be negative", g.Name, ConfigChannelCapacity)
+	}
+	maxPar, err := cfg.Int(ConfigMaxParallelism, DefaultMaxParallelism)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", g.Name, err)
+	}
+	for _, v := range g.Vertices {
+		for _, e := range v.Inputs {
+			if e.Partition.Kind == Hash && v.Parallelism > maxPar {
+				return nil, fmt.Errorf("job %s: vertex %s has parallelism %d, more than %s = %d", g.Name, v.Name, v.Parallelism, ConfigMaxParallelism, maxPar)
+			}
+		}
+	}
+	loc := time.Local
+	if z := strings.TrimSpace(cfg.String(ConfigLocalTimeZone, "default")); z != "default" && z != "" {
+		if loc, err = time.LoadLocation(z); err != nil {
+			return nil, fmt.Errorf("job %s: %s = %q: %w", g.Name, ConfigLocalTimeZone, z, err)
+		}
+	}
+	mem := g.Mem
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+
+	jctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	job := &jobRun{name: g.Name, cfg: cfg, mem: mem, loc: loc, bounded: g.Bounded, start: time.Now(), cancel: cancel, ctx: jctx, maxPar: maxPar}
+
+	// One inbox per subtask of every consuming vertex: all producers of
+	// all its input edges send into it.
+	inboxes := make(map[int][]chan envelope)
+	for _, v := range g.Vertices {
+		if v.Source != nil {
+			continue
+		}
+		chs := make([]chan envelope, v.Parallelism)
+		for s := range chs {
+			chs[s] = make(chan envelope, capacity)
+		}
+		inboxes[v.ID] = chs
+	}
+
+	var tasks []*task
+	for _, v := range g.Vertices {
+		producers := 0
+		for _, e := range v.Inputs {
+			if e.Partition.Kind == Forward {
+				producers++
+			} else {
+				producers += byID[e.From].Parallelism
+			}
+		}
+		for s := 0; s < v.Parallelism; s++ {
+			t := &task{job: job, v: v, subtask: s, producers: producers}
+			if v.Source == nil {
+				t.in = inboxes[v.ID][s]
+			}
+			for _, oe := range outs[v.ID] {
+				t.outputs = append(t.outputs, newOutput(job, oe, inboxes[oe.to.ID], s))
+			}
+			t.build()
+			tasks = append(tasks, t)
+		}
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(len(tasks))
+	for _, t := range tasks {
+		go func() {
+			defer wg.Done()
+			t.run(jctx)
+		}()
+	}
+	wg.Wait()
+
+	// Every task has stopped: what is left in the channels was never
+	// processed and is released here.
+	for _, chs := range inboxes {
+		for _, ch := range chs {
+			for drained := false; !drained; {
+				select {
+				case e := <-ch:
+					if e.batch != nil {
+						e.batch.Release()
+					}
+				default:
+					drained = true
+				}
+			}
+		}
+	}
+
+	res := &JobResult{Name: g.Name, Duration: time.Since(job.start)}
+	for _, v := range g.Vertices {
+		var vt []*task
+		for _, t := range tasks {
+			if t.v == v {
+				vt = append(vt, t)
+			}
+		}
+		for _, t := range vt {
+			if t.source != nil {
+				res.Metrics = append(res.Metrics, snapshot(v, t.subtask, "source", t.sourceName, -1, &t.sourceMetrics))
+			}
+		}
+		for pos := range v.Chain {
+			for _, t := range vt {
+				l := t.links[pos]
+				res.Metrics = append(res.Metrics, snapshot(v, t.subtask, "operator", l.name, pos, &l.metrics))
+			}
+		}
+		for _, t := range vt {
+			if t.sink != nil {
+				res.Metrics = append(res.Metrics, snapshot(v, t.subtask, "sink", t.sinkName, len(v.Chain), &t.sinkMetrics))
+			}
+		}
+	}
+
+	job.mu.Lock()
+	err = job.err
+	job.mu.Unlock()
+	if err != nil {
+		return res, err
+	}
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	return res, nil
+}
+
+func snapshot(v *Vertex, subtask int, kind, name string, pos int, m *OperatorMetrics) MetricsSnapshot {
+	return MetricsSnapshot{
+		VertexID: v.ID, Vertex: v.Name, Operator: name, Kind: kind, Position: pos, Subtask: subtask,
+		RecordsIn: m.RecordsIn.Load(), RecordsOut: m.RecordsOut.Load(),
+		BatchesIn: m.BatchesIn.Load(), BatchesOut: m.BatchesOut.Load(),
+		Busy: time.Duration(m.BusyNanos.Load()), BackPressed: time.Duration(m.BackPressuredNanos.Load()),
+	}
+}
+
+// jobRun is the state one Execute call shares among its tasks.
+type jobRun struct {
+	name    string
+	cfg     Config
+	mem     memory.Allocator
+	loc     *time.Location
+	bounded bool
+	start   time.Time
+	maxPar  int
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	mu  sync.Mutex
+	err error
+}
+
+// fail records the first error and cancels the job. Errors that are only
+// the echo of that cancellation (or of the caller's) are not recorded.
+func (j *jobRun) fail(err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return
+	}
+	if j.ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return
+	}
+	j.err = err
+	j.cancel()
+}
+
+func (j *jobRun) evalContext() *vectorized.EvalContext {
+	now := time.Now()
+	if j.bounded {
+		now = j.start
+	}
+	return &vectorized.EvalContext{Ctx: j.ctx, Mem: j.mem, Now: now, Location: j.loc}
+}
+
+// envelope is what travels in a task's inbox: a batch from input edge
+// `input`, or the end of one producer's output.
+type envelope struct {
+	input int
+	batch *vectorized.Batch
+	eoi   bool
+}
+
+// task is one subtask of a vertex: its source or inbox, its chained
+// operators, its sink or outputs, run by one goroutine.
+type task struct {
+	job       *jobRun
+	v         *Vertex
+	subtask   int
+	in        chan envelope
+	producers int
+	outputs   []*output
+
+	source        Source
+	sourceName    string
+	sourceMetrics OperatorMetrics
+	sourceChild   int64 // time the source's Run spent downstream
+
+	links []*link
+
+	sink        Sink
+	sinkName    string
+	sinkMetrics OperatorMetrics
+
+	head component // first component after the source / inbox
+
+	// Processing-time timers of chained operators: when there are any, a
+	// timer goroutine and the task's own goroutine take turns on mu.
+	timers  []timerLink
+	mu      sync.Mutex
+	timer   *time.Timer
+	armedAt time.Time
+}
+
+type timerLink struct {
+	l *link
+	t ProcessingTimer
+}
+
+// component is a step of a task's pipeline: an operator, the sink, or the
+// exchange. parentChild is where it credits its inclusive time so the
+// caller can subtract it from its own busy time.
+type component interface {
+	process(ctx context.Context, input int, b *vectorized.Batch) error
+}
+
+// link runs one chained operator.
+type link struct {
+	t           *task
+	pos         int
+	op          Operator
+	name        string
+	metrics     OperatorMetrics
+	next        component
+	childNanos  int64  // inclusive time of downstream components during my calls
+	parentChild *int64 // my caller's childNanos
+	rt          *RuntimeContext
+	out         linkOut
+}
+
+// linkOut is the Collector an operator emits into: it counts and forwards.
+type linkOut struct{ l *link }
+
+func (o linkOut) Collect(ctx context.Context, b *vectorized.Batch) error {
+	n := b.NumRows()
+	if n == 0 {
+		return nil
+	}
+	o.l.metrics.RecordsOut.Add(n)
+	o.l.metrics.BatchesOut.Add(1)
+	return o.l.next.process(ctx, 0, b)
+}
+
+func (l *link) process(ctx context.Context, input int, b *vectorized.Batch) error {
+	n := b.NumRows()
+	if n == 0 {
+		return nil
+	}
+	l.metrics.RecordsIn.Add(n)
+	l.metrics.BatchesIn.Add(1)
+	start := time.Now()
+	c0 := l.childNanos
+	err := l.op.Process(ctx, input, b, l.out)
+	*l.parentChild += l.account(start, c0)
+	return l.wrap(err)
+}
+
+// account charges a call that started at start to the operator's busy time,
+// less what downstream components took; it returns the call's inclusive
+// time, which a caller that is itself being timed adds to its child time.
+func (l *link) account(start time.Time, c0 int64) int64 {
+	d := int64(time.Since(start))
+	l.metrics.BusyNanos.Add(d - (l.childNanos - c0))
+	return d
+}
+
+func (l *link) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *TaskError
+	if errors.As(err, &te) {
+		return err
+	}
+	return l.t.taskError("operator", l.name, err)
+}
+
+func (t *task) taskError(kind, name string, err error) error {
+	return &TaskError{Job: t.job.name, Kind: kind, Name: name, Subtask: t.subtask, Parallelism: t.v.Parallelism, Err: err}
+}
+
+// sinkTail writes into the vertex's sink.
+type sinkTail struct{ t *task }
+
+func (s sinkTail) process(ctx context.Context, _ int, b *vectorized.Batch) error {
+	t := s.t
+	n := b.NumRows()
+	if n == 0 {
+		return nil
+	}
+	t.sinkMetrics.RecordsIn.Add(n)
+	t.sinkMetrics.BatchesIn.Add(1)
+	start := time.Now()
+	err := t.sink.Write(ctx, b)
+	d := int64(time.Since(start))
+	t.sinkMetrics.BusyNanos.Add(d)
+	*t.tailParent() += d
+	if err != nil {
+		return t.taskError("sink", t.sinkName, err)
+	}
+	return nil
+}
+
+// exchangeTail sends to the downstream tasks.
+type exchangeTail struct{ t *task }
+
+func (x exchangeTail) process(ctx context.Context, _ int, b *vectorized.Batch) error {
+	t := x.t
+	if b.NumRows() == 0 {
+		return nil
+	}
+	start := time.Now()
+	var err error
+	for _, o := range t.outputs {
+		if err = o.send(ctx, b, t.tailMetrics()); err != nil {
+			break
+		}
+	}
+	*t.tailParent() += int64(time.Since(start))
+	return err
+}
+
+// tailParent is the child-time counter of whatever feeds the tail.
+func (t *task) tailParent() *int64 {
+	if len(t.links) > 0 {
+		return &t.links[len(t.links)-1].childNanos
+	}
+	return &t.sourceChild
+}
+
+// tailMetrics are the metrics back pressure is charged to: the last
+// operator, or the source.
+func (t *task) tailMetrics() *OperatorMetrics {
+	if len(t.links) > 0 {
+		return &t.links[len(t.links)-1].metrics
+	}
+	return &t.sourceMetrics
+}
+
+// discardTail ends a vertex nobody consumes.
+type discardTail struct{}
+
+func (discardTail) process(context.Context, int, *vectorized.Batch) error { return nil }
+
+// build instantiates the task's source, operators and sink and wires them.
+func (t *task) build() {
+	v := t.v
+	if v.Source != nil {
+		t.source = v.Source(t.subtask)
+		t.sourceName = nameOf(t.source, v.Name)
+	}
+	if v.Sink != nil {
+		t.sink = v.Sink(t.subtask)
+		t.sinkName = nameOf(t.sink, v.Name)
+	}
+	for i, f := range v.Chain {
+		op := f()
+		l := &link{t: t, pos: i, op: op, name: nameOf(op, "")}
+		l.out = linkOut{l}
+		if tm, ok := timerOf(op); ok {
+			t.timers = append(t.timers, timerLink{l, tm})
+		}
+		t.links = append(t.links, l)
+	}
+	var tail component = discardTail{}
+	switch {
+	case t.sink != nil:
+		tail = sinkTail{t}
+	case len(t.outputs) > 0:
+		tail = exchangeTail{t}
+	}
+	for i, l := range t.links {
+		if i+1 < len(t.links) {
+			l.next = t.links[i+1]
+		} else {
+			l.next = tail
+		}
+		if i == 0 {
+			l.parentChild = &t.sourceChild
+		} else {
+			l.parentChild = &t.links[i-1].childNanos
+		}
+	}
+	if len(t.links) > 0 {
+		t.head = t.links[0]
+	} else {
+		t.head = tail
+	}
+}
+
+func (t *task) runtimeContext(name string, m *OperatorMetrics) *RuntimeContext {
+	return &RuntimeContext{
+		JobName: t.job.name, OperatorName: name, Subtask: t.subtask, Parallelism: t.v.Parallelism,
+		Mem: t.job.mem, Metrics: m, Config: t.job.cfg, EvalContext: t.job.evalContext,
+	}
+}
+
+// run is the task's goroutine body.
+func (t *task) run(ctx context.Context) {
+	var opened []func() error
+	err := t.open(ctx, &opened)
+	if err == nil {
+		err = t.body(ctx)
+	}
+	if err != nil {
+		t.job.fail(err)
+	}
+	// Close in reverse order of opening, whatever happened.
+	for i := len(opened) - 1; i >= 0; i-- {
+		if cerr := opened[i](); cerr != nil {
+			t.job.fail(cerr)
+		}
+	}
+}
+
+func (t *task) open(ctx context.Context, opened *[]func() error) error {
+	if t.sink != nil {
+		*opened = append(*opened, func() error {
+			if err := t.sink.Close(); err != nil {
+				return t.taskError("sink", t.sinkName, fmt.Errorf("close: %w", err))
+			}
+			return nil
+		})
+		if err := t.sink.Open(ctx, t.runtimeContext(t.sinkName, &t.sinkMetrics)); err != nil {
+			return t.taskError("sink", t.sinkName, fmt.Errorf("open: %w", err))
+		}
+	}
+	for i := len(t.links) - 1; i >= 0; i-- {
+		l := t.links[i]
+		*opened = append(*opened, func() error {
+			if err := l.op.Close(); err != nil {
+				return t.taskError("operator", l.name, fmt.Errorf("close: %w", err))
+			}
+			return nil
+		})
+		l.rt = t.runtimeContext(l.name, &l.metrics)
+		if err := l.op.Open(ctx, l.rt); err != nil {
+			return t.taskError("operator", l.name, fmt.Errorf("open: %w", err))
+		}
+	}
+	if t.source != nil {
+		*opened = append(*opened, func() error {
+			if err := t.source.Close(); err != nil {
+				return t.taskError("source", t.sourceName, fmt.Errorf("close: %w", err))
+			}
+			return nil
+		})
+		if err := t.source.Open(ctx, t.runtimeContext(t.sourceName, &t.sourceMetrics)); err != nil {
+			return t.taskError("source", t.sourceName, fmt.Errorf("open: %w", err))
+		}
+	}
+	return nil
+}
+
+func (t *task) body(ctx context.Context) error {
+	if len(t.timers) > 0 {
+		stop := t.startTimers(ctx)
+		defer stop()
+	}
+	if t.source != nil {
+		if err := t.runSource(ctx); err != nil {
+			return err
+		}
+	} else if err := t.consume(ctx); err != nil {
+		return err
+	}
+	if err := t.endInput(ctx); err != nil {
+		return err
+	}
+	for _, o := range t.outputs {
+		if err := o.endOfInput(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sourceOut is the Collector a source emits into.
+type sourceOut struct{ t *task }
+
+func (o sourceOut) Collect(ctx context.Context, b *vectorized.Batch) error {
+	t := o.t
+	n := b.NumRows()
+	if n == 0 {
+		return nil
+	}
+	t.sourceMetrics.RecordsOut.Add(n)
+	t.sourceMetrics.BatchesOut.Add(1)
+	return t.enter(ctx, 0, b)
+}
+
+// enter hands a batch to the head of the pipeline, taking turns with the
+// timer goroutine if there is one.
+func (t *task) enter(ctx context.Context, input int, b *vectorized.Batch) error {
+	if len(t.timers) == 0 {
+		return t.head.process(ctx, input, b)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	err := t.head.process(ctx, input, b)
+	t.rearm()
+	return err
+}
+
+func (t *task) runSource(ctx context.Context) error {
+	start := time.Now()
+	c0 := t.sourceChild
+	err := t.source.Run(ctx, sourceOut{t})
+	d := int64(time.Since(start))
+	t.sourceMetrics.BusyNanos.Add(d - (t.sourceChild - c0))
+	if err != nil {
+		var te *TaskError
+		if errors.As(err, &te) {
+			return err
+		}
+		return t.taskError("source", t.sourceName, err)
+	}
+	return nil
+}
+
+func (t *task) consume(ctx context.Context) error {
+	ended := 0
+	for ended < t.producers {
+		select {
+		case e := <-t.in:
+			if e.eoi {
+				ended++
+				continue
+			}
+			err := t.enter(ctx, e.input, e.batch)
+			e.batch.Release()
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// endInput calls EndInput on each chained operator in order — what the
+// first emits flows through the rest before they end — then finishes the
+// sink.
+func (t *task) endInput(ctx context.Context) error {
+	if len(t.timers) > 0 {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+	}
+	for _, l := range t.links {
+		start := time.Now()
+		c0 := l.childNanos
+		err := l.op.EndInput(ctx, l.out)
+		l.account(start, c0)
+		if err = l.wrap(err); err != nil {
+			return err
+		}
+	}
+	if t.sink != nil {
+		start := time.Now()
+		err := t.sink.Finish(ctx)
+		t.sinkMetrics.BusyNanos.Add(int64(time.Since(start)))
+		if err != nil {
+			return t.taskError("sink", t.sinkName, fmt.Errorf("finish: %w", err))
+		}
+	}
+	return nil
+}
+
+func (t *task) startTimers(ctx context.Context) (stop func()) {
+	t.timer = time.NewTimer(time.Hour)
+	t.timer.Stop()
+	t.mu.Lock()
+	t.rearm()
+	t.mu.Unlock()
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case now := <-t.timer.C:
+				t.mu.Lock()
+				err := t.fireTimers(ctx, now)
+				t.mu.Unlock()
+				if err != nil {
+					t.job.fail(err)
+					return
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-exited
+		t.timer.Stop()
+	}
+}
+
+// fireTimers runs the due timers in chain order; t.mu is held.
+func (t *task) fireTimers(ctx context.Context, now time.Time) error {
+	t.armedAt = time.Time{}
+	for _, tl := range t.timers {
+		next := tl.t.NextTimer()
+		if next.IsZero() || next.After(now) {
+			continue
+		}
+		start := time.Now()
+		c0 := tl.l.childNanos
+		err := tl.t.OnTimer(ctx, now, tl.l.out)
+		tl.l.account(start, c0)
+		if err = tl.l.wrap(err); err != nil {
+			return err
+		}
+	}
+	t.rearm()
+	return nil
+}
+
+// rearm points the timer at the earliest pending operator timer; t.mu is
+// held.
+func (t *task) rearm() {
+	var next time.Time
+	for _, tl := range t.timers {
+		if n := tl.t.NextTimer(); !n.IsZero() && (next.IsZero() || n.Before(next)) {
+			next = n
+		}
+	}
+	if next.Equal(t.armedAt) {
+		return
+	}
+	t.armedAt = next
+	if next.IsZero() {
+		t.timer.Stop()
+		return
+	}
+	t.timer.Reset(time.Until(next))
+}
