@@ -1,0 +1,150 @@
+package expr
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// Regular expressions follow Java's syntax as far as Go's RE2 engine
+// allows: lookaround, backreferences and possessive quantifiers are not
+// available. A literal pattern RE2 cannot compile is rejected when the call
+// is resolved (instead of silently yielding NULL on every row); a pattern
+// computed per row that does not compile behaves like an invalid Java
+// pattern in Flink (NULL, or FALSE for REGEXP).
+
+func init() {
+	register("REGEXP", []string{"REGEXP(STRING, STRING)"}, bindRegex("SS", tBool, regexpMatchKernel))
+	register("REGEXP_EXTRACT", []string{"REGEXP_EXTRACT(STRING, STRING)", "REGEXP_EXTRACT(STRING, STRING, INT)"},
+		bindRegex("SS?I", tString, regexpExtractKernel))
+	register("REGEXP_REPLACE", []string{"REGEXP_REPLACE(STRING, STRING, STRING)"}, bindRegex("SSS", tString, regexpReplaceKernel))
+}
+
+// regexCache compiles patterns, reusing the last one (per-row patterns are
+// usually repeated); with a literal pattern it holds the one compiled at
+// bind time.
+type regexCache struct {
+	fixed   *regexp.Regexp
+	lastSrc string
+	last    *regexp.Regexp
+	lastErr bool
+}
+
+func (c *regexCache) get(p sAcc, i int) *regexp.Regexp {
+	if c.fixed != nil {
+		return c.fixed
+	}
+	src := p.at(i)
+	if c.last != nil || c.lastErr {
+		if src == c.lastSrc {
+			return c.last
+		}
+	}
+	re, err := regexp.Compile(src)
+	c.lastSrc, c.last, c.lastErr = strings.Clone(src), re, err != nil
+	if err != nil {
+		c.last = nil
+	}
+	return c.last
+}
+
+type regexKernelFn func(fixed *regexp.Regexp) kernelFn
+
+func bindRegex(kinds string, typ arrow.DataType, kernel regexKernelFn) binder {
+	return func(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+		a, ok := argKinds(args, kinds)
+		if !ok {
+			return nil, noMatch()
+		}
+		var fixed *regexp.Regexp
+		if p, ok := literalString(a[1]); ok && p != "" {
+			re, err := regexp.Compile(p)
+			if err != nil {
+				return nil, fmt.Errorf("%s: pattern %s is not supported (Go RE2 syntax, a subset of Java's): %w", name, quoteSQL(p), err)
+			}
+			fixed = re
+		}
+		return foldLiteral(&callExpr{name: name, args: a, typ: typ, fn: kernel(fixed), scalarOK: true}), nil
+	}
+}
+
+// regexpMatchKernel: Flink's SqlFunctionUtils.regExp — TRUE when some
+// substring matches (Matcher.find); an empty or invalid pattern is FALSE.
+func regexpMatchKernel(fixed *regexp.Regexp) kernelFn {
+	return boolKernel(func(kc *kctx, in []arrow.Array) fixedRowFn[bool] {
+		s, p := sAccOf(in[0], kc.n), sAccOf(in[1], kc.n)
+		cache := &regexCache{fixed: fixed}
+		return func(i int) (bool, bool, error) {
+			if p.at(i) == "" {
+				return false, false, nil
+			}
+			re := cache.get(p, i)
+			if re == nil {
+				return false, false, nil
+			}
+			return re.MatchString(s.at(i)), false, nil
+		}
+	})
+}
+
+// regexpExtractKernel: Flink's SqlFunctionUtils.regexpExtract — the group
+// (default 0, the whole match) of the first match; NULL when nothing
+// matches, the group does not exist or the pattern is invalid.
+func regexpExtractKernel(fixed *regexp.Regexp) kernelFn {
+	return strKernel(func(kc *kctx, in []arrow.Array) rowFn {
+		s, p := sAccOf(in[0], kc.n), sAccOf(in[1], kc.n)
+		var idx iAcc
+		hasIdx := len(in) == 3
+		if hasIdx {
+			idx = iAccOf(in[2], kc.n)
+		}
+		cache := &regexCache{fixed: fixed}
+		return func(i int, dst []byte) ([]byte, bool, error) {
+			re := cache.get(p, i)
+			if re == nil {
+				return dst, true, nil
+			}
+			g := int64(0)
+			if hasIdx {
+				g = idx.at(i)
+			}
+			if g < 0 || g > int64(re.NumSubexp()) {
+				return dst, true, nil
+			}
+			str := s.at(i)
+			m := re.FindStringSubmatchIndex(str)
+			if m == nil || m[2*g] < 0 {
+				return dst, true, nil
+			}
+			return append(dst, str[m[2*g]:m[2*g+1]]...), false, nil
+		}
+	})
+}
+
+// regexpReplaceKernel: Flink's SqlFunctionUtils.regexpReplace replaces every
+// match with the replacement taken literally (Matcher.quoteReplacement); an
+// invalid pattern gives NULL.
+func regexpReplaceKernel(fixed *regexp.Regexp) kernelFn {
+	return strKernel(func(kc *kctx, in []arrow.Array) rowFn {
+		s, p, r := sAccOf(in[0], kc.n), sAccOf(in[1], kc.n), sAccOf(in[2], kc.n)
+		cache := &regexCache{fixed: fixed}
+		return func(i int, dst []byte) ([]byte, bool, error) {
+			re := cache.get(p, i)
+			if re == nil {
+				return dst, true, nil
+			}
+			str, repl := s.bytesAt(i), r.bytesAt(i)
+			last := 0
+			for _, m := range re.FindAllIndex(str, -1) {
+				dst = append(dst, str[last:m[0]]...)
+				dst = append(dst, repl...)
+				last = m[1]
+			}
+			return append(dst, str[last:]...), false, nil
+		}
+	})
+}
