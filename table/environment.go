@@ -1,0 +1,468 @@
+package table
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/catalog"
+	"github.com/sluice-stream/sluice/table/connector"
+	"github.com/sluice-stream/sluice/table/planner"
+	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/table/types"
+)
+
+// Settings choose how an Environment runs jobs.
+type Settings struct {
+	// Streaming selects unbounded (changelog) execution; false is batch
+	// mode (final results at end of input), as Flink's runtime modes.
+	Streaming bool
+	// Config holds Flink-style options (parallelism.default,
+	// table.exec.mini-batch.*, table.local-time-zone, ...).
+	Config map[string]string
+}
+
+// Environment is a table environment: a catalog, a configuration and the
+// means to run SQL and Table API programs (Flink's TableEnvironment).
+type Environment struct {
+	mu        sync.Mutex
+	catalog   *catalog.Catalog
+	streaming bool
+	config    engine.Config
+}
+
+// NewEnvironment makes an environment with an empty catalog.
+func NewEnvironment(s Settings) *Environment {
+	cfg := engine.Config{}
+	for k, v := range s.Config {
+		cfg[k] = v
+	}
+	return &Environment{catalog: catalog.New(), streaming: s.Streaming, config: cfg}
+}
+
+// Catalog is the environment's catalog.
+func (e *Environment) Catalog() *catalog.Catalog { return e.catalog }
+
+// Streaming reports the runtime mode.
+func (e *Environment) Streaming() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.streaming
+}
+
+// Config returns a copy of the configuration.
+func (e *Environment) Config() engine.Config {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := engine.Config{}
+	for k, v := range e.config {
+		out[k] = v
+	}
+	return out
+}
+
+// SetConfig sets one option (get_config().set in PyFlink).
+func (e *Environment) SetConfig(key, value string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if key == "execution.runtime-mode" {
+		switch strings.ToLower(value) {
+		case "streaming":
+			e.streaming = true
+		case "batch":
+			e.streaming = false
+		default:
+			return fmt.Errorf("execution.runtime-mode is 'streaming' or 'batch', not %q", value)
+		}
+	}
+	e.config[key] = value
+	return nil
+}
+
+func (e *Environment) planner(src string) *planner.Planner {
+	return &planner.Planner{Catalog: e.catalog, Streaming: e.Streaming(), Config: e.Config(), Source: src}
+}
+
+// ExecuteSQL runs one statement. DDL changes the catalog; INSERT runs the
+// job to its end (or until ctx is cancelled, for unbounded inputs); a
+// query returns its rows in the result; EXPLAIN, SHOW and DESCRIBE return
+// text rows.
+func (e *Environment) ExecuteSQL(ctx context.Context, stmt string) (*Result, error) {
+	st, err := sql.Parse(stmt)
+	if err != nil {
+		return nil, err
+	}
+	return e.execute(ctx, st, stmt)
+}
+
+// ExecuteScript runs the statements of a script in order and returns the
+// result of each; it stops at the first error.
+func (e *Environment) ExecuteScript(ctx context.Context, script string) ([]*Result, error) {
+	sts, err := sql.ParseScript(script)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Result
+	for _, st := range sts {
+		r, err := e.execute(ctx, st, script)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (e *Environment) execute(ctx context.Context, st sql.Statement, src string) (*Result, error) {
+	p := e.planner(src)
+	switch s := st.(type) {
+	case *sql.CreateTable:
+		return okResult(), e.createTable(p, s)
+	case *sql.CreateView:
+		if s.Comment != nil {
+			_ = s.Comment // comments are documentation only
+		}
+		// Bind now so a broken view fails at CREATE, as in Flink.
+		if _, err := p.BindQuery(s.Query); err != nil {
+			return nil, err
+		}
+		cols := make([]string, len(s.Columns))
+		for i, c := range s.Columns {
+			cols[i] = c.Name
+		}
+		v := &catalog.View{Name: s.Name.Unqualified(), Query: s.Query, Columns: cols, Temporary: s.Temporary}
+		if err := e.catalog.CreateView(v, s.IfNotExists); err != nil {
+			return nil, &sql.Error{Pos: s.Name.Pos(), Msg: err.Error(), Source: src}
+		}
+		return okResult(), nil
+	case *sql.CreateFunction:
+		return okResult(), e.createFunction(s, src)
+	case *sql.Drop:
+		var err error
+		if s.Kind == "FUNCTION" {
+			err = e.catalog.DropFunction(s.Name.Unqualified(), s.IfExists)
+		} else {
+			err = e.catalog.Drop(string(s.Kind), s.Name.Unqualified(), s.IfExists)
+		}
+		if err != nil {
+			return nil, &sql.Error{Pos: s.Name.Pos(), Msg: err.Error(), Source: src}
+		}
+		return okResult(), nil
+	case *sql.Insert:
+		return e.insert(ctx, p, s)
+	case sql.Query:
+		t, err := e.tableFromQuery(p, s)
+		if err != nil {
+			return nil, err
+		}
+		return t.Execute(ctx)
+	case *sql.Explain:
+		return e.explain(p, s)
+	case *sql.Show:
+		return e.show(s)
+	case *sql.Describe:
+		return e.describe(p, s)
+	case *sql.Set:
+		if s.Key == nil {
+			cfg := e.Config()
+			keys := make([]string, 0, len(cfg))
+			for k := range cfg {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			r := &Result{Columns: []string{"key", "value"}}
+			for _, k := range keys {
+				r.Rows = append(r.Rows, Row{Kind: "+I", Values: []any{k, cfg[k]}})
+			}
+			return r, nil
+		}
+		if err := e.SetConfig(s.Key.Value, s.Value.Value); err != nil {
+			return nil, &sql.Error{Pos: s.Value.Start, Msg: err.Error(), Source: src}
+		}
+		return okResult(), nil
+	case *sql.Reset:
+		e.mu.Lock()
+		if s.Key == nil {
+			e.config = engine.Config{}
+		} else {
+			delete(e.config, s.Key.Value)
+		}
+		e.mu.Unlock()
+		return okResult(), nil
+	}
+	return nil, &sql.Error{Pos: st.Pos(), Msg: fmt.Sprintf("%s statements are not supported yet", sql.Kind(st)), Source: src}
+}
+
+func (e *Environment) createTable(p *planner.Planner, s *sql.CreateTable) error {
+	if s.AsQuery != nil || s.Like != nil {
+		return p.ErrAt(s.Pos(), "CREATE TABLE ... AS / LIKE is not supported yet")
+	}
+	t := &catalog.Table{Name: s.Name.Unqualified(), Options: map[string]string{}, Temporary: s.Temporary}
+	if s.Comment != nil {
+		t.Comment = s.Comment.Value
+	}
+	seen := map[string]bool{}
+	for _, c := range s.Columns {
+		if seen[c.Name.Name] {
+			return p.ErrAt(c.Name.Start, "column %s is declared twice", c.Name.Name)
+		}
+		seen[c.Name.Name] = true
+		col := catalog.Column{Name: c.Name.Name}
+		if c.Comment != nil {
+			col.Comment = c.Comment.Value
+		}
+		switch c.Kind {
+		case sql.PhysicalColumn:
+			ty, err := planner.TypeFromAST(c.Type)
+			if err != nil {
+				return withSource(err, p.Source)
+			}
+			col.Type = ty
+		case sql.ComputedColumn:
+			col.Kind, col.Expr = catalog.Computed, c.Expr
+		default:
+			col.Kind = catalog.Metadata
+			ty, err := planner.TypeFromAST(c.Type)
+			if err != nil {
+				return withSource(err, p.Source)
+			}
+			col.Type = ty
+		}
+		t.Columns = append(t.Columns, col)
+	}
+	if s.PrimaryKey != nil {
+		for _, k := range s.PrimaryKey.Columns {
+			found := false
+			for i, c := range t.Columns {
+				if c.Name == k.Name {
+					found = true
+					// Flink: primary key columns are NOT NULL.
+					t.Columns[i].Type = c.Type.NotNullable()
+				}
+			}
+			if !found {
+				return p.ErrAt(k.Start, "primary key column %s is not a column of %s", k.Name, t.Name)
+			}
+			t.PrimaryKey = append(t.PrimaryKey, k.Name)
+		}
+	}
+	if s.Watermark != nil {
+		t.Watermark = &catalog.Watermark{Column: s.Watermark.Column.Unqualified(), Expr: s.Watermark.Expr}
+	}
+	for _, o := range s.Options {
+		t.Options[o.Key.Value] = o.Value.Value
+	}
+	// Computed columns must bind against the physical ones now.
+	if _, err := p.SchemaOfTable(t); err != nil {
+		return withSource(err, p.Source)
+	}
+	if err := e.catalog.CreateTable(t, s.IfNotExists); err != nil {
+		return p.ErrAt(s.Name.Pos(), "%v", err)
+	}
+	return nil
+}
+
+func withSource(err error, src string) error {
+	var se *sql.Error
+	if errors.As(err, &se) && se.Source == "" {
+		c := *se
+		c.Source = src
+		return &c
+	}
+	return err
+}
+
+func (e *Environment) createFunction(s *sql.CreateFunction, src string) error {
+	lang := strings.ToUpper(s.Language)
+	if lang != "PYTHON" {
+		return &sql.Error{Pos: s.Pos(), Msg: fmt.Sprintf("CREATE FUNCTION ... LANGUAGE %s is not supported: Sluice runs Python functions (LANGUAGE PYTHON) and Go functions registered through the API", orJava(lang)), Source: src}
+	}
+	if pythonFunctionLoader == nil {
+		return &sql.Error{Pos: s.Pos(), Msg: "Python functions are not available in this build", Source: src}
+	}
+	fn, err := pythonFunctionLoader(s.Identifier.Value)
+	if err != nil {
+		return &sql.Error{Pos: s.Identifier.Start, Msg: fmt.Sprintf("function %s AS '%s': %v", s.Name.Unqualified(), s.Identifier.Value, err), Source: src}
+	}
+	f := &catalog.Function{Name: s.Name.Unqualified(), Kind: catalog.ScalarKind, Scalar: fn, Temporary: s.Temporary, System: s.System,
+		Identifier: s.Identifier.Value, Language: lang}
+	if err := e.catalog.CreateFunction(f, s.IfNotExists); err != nil {
+		return &sql.Error{Pos: s.Name.Pos(), Msg: err.Error(), Source: src}
+	}
+	return nil
+}
+
+func orJava(l string) string {
+	if l == "" {
+		return "JAVA"
+	}
+	return l
+}
+
+// pythonFunctionLoader resolves CREATE FUNCTION ... AS 'module.function'
+// LANGUAGE PYTHON. The package that binds Python (pyfunc) installs it, so
+// this package stays free of the interpreter.
+var pythonFunctionLoader func(identifier string) (catalog.ScalarFunction, error)
+
+// RegisterPythonFunctionLoader installs the loader of Python functions.
+func RegisterPythonFunctionLoader(f func(identifier string) (catalog.ScalarFunction, error)) {
+	pythonFunctionLoader = f
+}
+
+// CreateTemporaryFunction registers a user-defined scalar function.
+func (e *Environment) CreateTemporaryFunction(name string, fn catalog.ScalarFunction) error {
+	return e.catalog.CreateFunction(&catalog.Function{Name: name, Kind: catalog.ScalarKind, Scalar: fn, Temporary: true}, false)
+}
+
+// CreateTemporarySystemFunction is CreateTemporaryFunction for system
+// scope (the catalog has one namespace for both here).
+func (e *Environment) CreateTemporarySystemFunction(name string, fn catalog.ScalarFunction) error {
+	return e.catalog.CreateFunction(&catalog.Function{Name: name, Kind: catalog.ScalarKind, Scalar: fn, Temporary: true, System: true}, false)
+}
+
+// CreateTemporaryView registers a Table API table under a name.
+func (e *Environment) CreateTemporaryView(name string, t *Table) error {
+	if t.err != nil {
+		return t.err
+	}
+	return e.catalog.CreateView(&catalog.View{Name: name, Plan: t.node, Temporary: true}, false)
+}
+
+func (e *Environment) insert(ctx context.Context, p *planner.Planner, s *sql.Insert) (*Result, error) {
+	if s.Overwrite || len(s.Partition) > 0 {
+		return nil, p.ErrAt(s.Pos(), "INSERT OVERWRITE and PARTITION are not supported yet")
+	}
+	q, err := p.BindQuery(s.Query)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Columns) > 0 {
+		return nil, p.ErrAt(s.Columns[0].Start, "INSERT with a column list is not supported yet; select the columns in the table's order")
+	}
+	sink, err := p.BindSink(s.Table.Unqualified(), q, s.Table.Pos())
+	if err != nil {
+		return nil, err
+	}
+	return e.run(ctx, p, sink, "insert-into_"+s.Table.Unqualified())
+}
+
+// run optimizes, translates and executes a plan ending in a sink.
+func (e *Environment) run(ctx context.Context, p *planner.Planner, n planner.Node, name string) (*Result, error) {
+	opt := planner.Optimize(n)
+	job, err := p.Translate(opt, name, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer job.Close()
+	res, err := engine.Execute(ctx, job.Graph, p.Config)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Columns: []string{"job"}, Rows: []Row{{Kind: "+I", Values: []any{name}}}, Job: res}, nil
+}
+
+func (e *Environment) explain(p *planner.Planner, s *sql.Explain) (*Result, error) {
+	var n planner.Node
+	var err error
+	switch st := s.Statement.(type) {
+	case sql.Query:
+		n, err = p.BindQuery(st)
+	case *sql.Insert:
+		var q planner.Node
+		if q, err = p.BindQuery(st.Query); err == nil {
+			n, err = p.BindSink(st.Table.Unqualified(), q, st.Table.Pos())
+		}
+	default:
+		return nil, p.ErrAt(s.Pos(), "EXPLAIN takes a query or an INSERT")
+	}
+	if err != nil {
+		return nil, err
+	}
+	text := ExplainText(n, p.Streaming)
+	return &Result{Columns: []string{"plan"}, Rows: []Row{{Kind: "+I", Values: []any{text}}}}, nil
+}
+
+// ExplainText is EXPLAIN's output: the plan as bound, and as optimized.
+func ExplainText(n planner.Node, streaming bool) string {
+	return "== Logical Plan ==\n" + planner.Explain(n, streaming) + "\n== Optimized Plan ==\n" + planner.Explain(planner.Optimize(n), streaming)
+}
+
+func (e *Environment) show(s *sql.Show) (*Result, error) {
+	var names []string
+	col := "table name"
+	switch s.Kind {
+	case sql.ShowTables:
+		names = e.catalog.Names()
+	case sql.ShowViews:
+		names, col = e.catalog.ViewNames(), "view name"
+	case sql.ShowFunctions, sql.ShowUserFunctions:
+		col = "function name"
+		names = e.catalog.FunctionNames()
+		if s.Kind == sql.ShowFunctions {
+			names = append(names, builtinFunctionNames()...)
+			sort.Strings(names)
+		}
+	default:
+		return nil, fmt.Errorf("SHOW %s is not supported yet", s.Kind)
+	}
+	r := &Result{Columns: []string{col}}
+	for _, n := range names {
+		r.Rows = append(r.Rows, Row{Kind: "+I", Values: []any{n}})
+	}
+	return r, nil
+}
+
+func (e *Environment) describe(p *planner.Planner, s *sql.Describe) (*Result, error) {
+	name := s.Name.Unqualified()
+	t, v, err := e.catalog.Lookup(name)
+	if err != nil {
+		return nil, p.ErrAt(s.Name.Pos(), "%v", err)
+	}
+	r := &Result{Columns: []string{"name", "type", "null", "key", "extras", "watermark"}}
+	if v != nil {
+		n, err := p.BindQuery(v.Query)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range n.Schema() {
+			r.Rows = append(r.Rows, Row{Kind: "+I", Values: []any{f.Name, f.Type.Nullable().String(), !f.Type.NotNull, nil, nil, nil}})
+		}
+		return r, nil
+	}
+	schema, err := p.SchemaOfTable(t)
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range schema {
+		var key, extras, wm any
+		for _, k := range t.PrimaryKey {
+			if k == f.Name {
+				key = "PRI(" + strings.Join(t.PrimaryKey, ", ") + ")"
+			}
+		}
+		if t.Columns[i].Kind == catalog.Computed {
+			extras = "AS " + t.Columns[i].Expr.String()
+		}
+		if t.Watermark != nil && t.Watermark.Column == f.Name {
+			wm = t.Watermark.Expr.String()
+		}
+		r.Rows = append(r.Rows, Row{Kind: "+I", Values: []any{f.Name, f.Type.Nullable().String(), !f.Type.NotNull, key, extras, wm}})
+	}
+	return r, nil
+}
+
+// connectorColumns is for API-registered tables.
+func connectorColumns(s planner.Schema) []connector.Column {
+	out := make([]connector.Column, len(s))
+	for i, f := range s {
+		out[i] = connector.Column{Name: f.Name, Type: f.Type}
+	}
+	return out
+}
+
+var _ = connectorColumns
+var _ = types.STRING

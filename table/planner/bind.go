@@ -1,0 +1,1310 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/catalog"
+	"github.com/sluice-stream/sluice/table/connector"
+	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/table/types"
+	"github.com/sluice-stream/sluice/vectorized"
+	"github.com/sluice-stream/sluice/vectorized/expr"
+)
+
+// Planner binds statements against a catalog.
+type Planner struct {
+	Catalog   *catalog.Catalog
+	Streaming bool
+	Config    engine.Config
+	// Source is the text being planned, for error carets.
+	Source string
+	// Inline are plan nodes the Table API refers to by generated names.
+	Inline map[string]Node
+}
+
+func (p *Planner) ErrAt(pos sql.Pos, format string, args ...any) error {
+	return &sql.Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Source: p.Source}
+}
+
+// scopeCol is a column visible to expressions.
+type scopeCol struct {
+	qual string // table alias or name
+	name string
+	typ  types.DataType
+}
+
+type scope struct {
+	cols []scopeCol
+	// agg, when set, binds expressions over the output of an aggregate:
+	// group keys and aggregate calls become references to its columns.
+	agg *aggScope
+}
+
+type aggScope struct {
+	input   *scope
+	keys    []string // String() of the bound group key expressions
+	keyType []types.DataType
+	aggs    map[string]int // canonical SQL of an aggregate call → output column
+	types   []types.DataType
+}
+
+func scopeOf(n Node, qual string) *scope {
+	s := &scope{}
+	for _, f := range n.Schema() {
+		s.cols = append(s.cols, scopeCol{qual: qual, name: f.Name, typ: f.Type})
+	}
+	return s
+}
+
+func (s *scope) names() []string {
+	out := make([]string, len(s.cols))
+	for i, c := range s.cols {
+		out[i] = c.name
+	}
+	return out
+}
+
+// aggregate function names and their engine kinds.
+var aggKinds = map[string]engine.AggKind{"COUNT": engine.Count, "SUM": engine.Sum, "AVG": engine.Avg, "MIN": engine.Min, "MAX": engine.Max}
+
+func isAggCall(e sql.Expr) (*sql.FuncCall, bool) {
+	f, ok := e.(*sql.FuncCall)
+	if !ok || f.Over != nil || len(f.Name.Parts) != 1 {
+		return nil, false
+	}
+	_, ok = aggKinds[strings.ToUpper(f.Name.Unqualified())]
+	return f, ok
+}
+
+// BindQuery binds a query into a logical plan.
+func (p *Planner) BindQuery(q sql.Query) (Node, error) {
+	switch q := q.(type) {
+	case *sql.Select:
+		return p.bindSelect(q)
+	case *sql.Values:
+		return p.bindValues(q, nil)
+	case *sql.SetOp:
+		return p.bindSetOp(q)
+	case *sql.OrderedQuery:
+		return p.bindOrdered(q)
+	}
+	return nil, p.ErrAt(q.Pos(), "%s queries are not supported yet", sql.Kind(q))
+}
+
+func (p *Planner) bindSetOp(q *sql.SetOp) (Node, error) {
+	if q.Op != sql.Union {
+		return nil, p.ErrAt(q.Pos(), "%s is not supported yet; UNION and UNION ALL are", q.Op)
+	}
+	l, err := p.BindQuery(q.Left)
+	if err != nil {
+		return nil, err
+	}
+	r, err := p.BindQuery(q.Right)
+	if err != nil {
+		return nil, err
+	}
+	ls, rs := l.Schema(), r.Schema()
+	if len(ls) != len(rs) {
+		return nil, p.ErrAt(q.Pos(), "UNION inputs have %d and %d columns; they must have the same number", len(ls), len(rs))
+	}
+	// Both sides are cast to the common type of each column.
+	var lc, rc []Rex
+	castL, castR := false, false
+	for i := range ls {
+		t, err := commonType(ls[i].Type, rs[i].Type)
+		if err != nil {
+			return nil, p.ErrAt(q.Pos(), "UNION column %d (%s): %v", i+1, ls[i].Name, err)
+		}
+		lc = append(lc, castTo(&InputRef{Index: i, T: ls[i].Type, Name: ls[i].Name}, t))
+		rc = append(rc, castTo(&InputRef{Index: i, T: rs[i].Type, Name: rs[i].Name}, t))
+		castL = castL || !ls[i].Type.Equal(t)
+		castR = castR || !rs[i].Type.Equal(t)
+	}
+	names := ls.Names()
+	if castL {
+		l = &Project{Input: l, Exprs: lc, Names: names}
+	}
+	if castR || !equalNames(rs.Names(), names) {
+		r = &Project{Input: r, Exprs: rc, Names: names}
+	}
+	var out Node = &Union{Ins: []Node{l, r}}
+	if !q.All {
+		out = distinctOf(out)
+	}
+	return out, nil
+}
+
+func equalNames(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func distinctOf(n Node) Node {
+	keys := make([]int, len(n.Schema()))
+	for i := range keys {
+		keys[i] = i
+	}
+	return &Aggregate{Input: n, Keys: keys}
+}
+
+func castTo(r Rex, t types.DataType) Rex {
+	if r.Type().Nullable().Equal(t.Nullable()) {
+		return r
+	}
+	return &CastRex{Arg: r, T: t}
+}
+
+// commonType is the type both a and b widen to (UNION, CASE, IN).
+func commonType(a, b types.DataType) (types.DataType, error) {
+	if a.Nullable().Equal(b.Nullable()) {
+		if a.NotNull && b.NotNull {
+			return a, nil
+		}
+		return a.Nullable(), nil
+	}
+	nullable := !a.NotNull || !b.NotNull
+	var t types.DataType
+	switch {
+	case a.Kind == types.Null:
+		t = b
+	case b.Kind == types.Null:
+		t = a
+	case a.IsString() && b.IsString():
+		t = types.VARCHAR(max(a.Length, b.Length))
+		if a.Kind == types.Char && b.Kind == types.Char && a.Length == b.Length {
+			t = a
+		}
+	case a.IsNumeric() && b.IsNumeric():
+		e, err := expr.Call("+", vectorized.Col(0, a.Arrow(), "a"), vectorized.Col(1, b.Arrow(), "b"))
+		if err != nil {
+			return t, err
+		}
+		t, err = types.FromArrow(e.DataType())
+		if err != nil {
+			return t, err
+		}
+		if a.IsIntegral() && b.IsIntegral() {
+			t = a
+			if b.Kind > a.Kind {
+				t = b
+			}
+		}
+	case a.Kind == b.Kind && (a.Kind == types.Timestamp || a.Kind == types.TimestampLTZ || a.Kind == types.Time):
+		t = a
+		t.Precision = max(a.Precision, b.Precision)
+	default:
+		return t, fmt.Errorf("%s and %s have no common type", a, b)
+	}
+	if nullable {
+		t = t.Nullable()
+	} else {
+		t = t.NotNullable()
+	}
+	return t, nil
+}
+
+func (p *Planner) bindOrdered(q *sql.OrderedQuery) (Node, error) {
+	n, err := p.BindQuery(q.Body)
+	if err != nil {
+		return nil, err
+	}
+	sort := &Sort{Input: n, Offset: 0, Limit: -1}
+	out := n.Schema()
+	for _, it := range q.OrderBy {
+		col := -1
+		switch e := it.Expr.(type) {
+		case *sql.ColumnRef:
+			name := e.Parts[len(e.Parts)-1].Name
+			for i, f := range out {
+				if f.Name == name {
+					col = i
+					break
+				}
+			}
+		case *sql.NumberLit:
+			if k, err := strconv.Atoi(e.Value); err == nil && k >= 1 && k <= len(out) {
+				col = k - 1
+			}
+		}
+		if col < 0 {
+			return nil, p.ErrAt(it.Expr.Pos(), "ORDER BY %s: order by a column of the select list (by name or position)", it.Expr)
+		}
+		nf := engine.DefaultNullsFirst(it.Desc)
+		switch it.Nulls {
+		case sql.NullsFirst:
+			nf = true
+		case sql.NullsLast:
+			nf = false
+		}
+		sort.Keys = append(sort.Keys, SortKey{Col: col, Desc: it.Desc, NullsFirst: nf})
+	}
+	var err2 error
+	if q.Limit != nil {
+		if sort.Limit, err2 = p.constInt(q.Limit, "LIMIT"); err2 != nil {
+			return nil, err2
+		}
+	}
+	if q.Offset != nil {
+		if sort.Offset, err2 = p.constInt(q.Offset, "OFFSET"); err2 != nil {
+			return nil, err2
+		}
+	}
+	if p.Streaming && len(sort.Keys) > 0 {
+		return nil, p.ErrAt(q.OrderBy[0].Expr.Pos(), "ORDER BY on an unbounded stream is not supported: sort in batch mode (SET 'execution.runtime-mode' = 'batch') or order by event time in a window")
+	}
+	if p.Streaming && ModeOf(n, true) != connector.InsertOnly {
+		return nil, p.ErrAt(q.Pos(), "LIMIT on an updating stream is not supported yet")
+	}
+	return sort, nil
+}
+
+func (p *Planner) constInt(e sql.Expr, what string) (int64, error) {
+	n, ok := e.(*sql.NumberLit)
+	if !ok || n.Kind != sql.IntegerNumber {
+		return 0, p.ErrAt(e.Pos(), "%s takes a non-negative integer literal", what)
+	}
+	v, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil || v < 0 {
+		return 0, p.ErrAt(e.Pos(), "%s takes a non-negative integer literal", what)
+	}
+	return v, nil
+}
+
+func (p *Planner) bindValues(q *sql.Values, names []*sql.Ident) (Node, error) {
+	if len(q.Rows) == 0 {
+		return nil, p.ErrAt(q.Pos(), "VALUES needs at least one row")
+	}
+	empty := &scope{}
+	var rows [][]Rex
+	width := len(q.Rows[0].Items)
+	var colTypes []types.DataType
+	for _, r := range q.Rows {
+		if len(r.Items) != width {
+			return nil, p.ErrAt(r.Pos(), "VALUES rows have %d and %d columns; all rows must have the same number", width, len(r.Items))
+		}
+		row := make([]Rex, width)
+		for i, it := range r.Items {
+			x, err := p.bindExpr(it, empty)
+			if err != nil {
+				return nil, err
+			}
+			row[i] = x
+			if colTypes == nil || len(colTypes) <= i {
+				colTypes = append(colTypes, x.Type())
+				continue
+			}
+			t, err := commonType(colTypes[i], x.Type())
+			if err != nil {
+				return nil, p.ErrAt(it.Pos(), "VALUES column %d: %v", i+1, err)
+			}
+			colTypes[i] = t
+		}
+		rows = append(rows, row)
+	}
+	fields := make(Schema, width)
+	for i := range fields {
+		name := fmt.Sprintf("EXPR$%d", i)
+		if i < len(names) {
+			name = names[i].Name
+		}
+		t := colTypes[i]
+		if t.Kind == types.Null {
+			t = types.STRING()
+		}
+		fields[i] = Field{Name: name, Type: t}
+	}
+	for _, row := range rows {
+		for i := range row {
+			row[i] = castTo(row[i], fields[i].Type)
+		}
+	}
+	return &Values{Fields: fields, Rows: rows}, nil
+}
+
+func (p *Planner) bindFrom(ref sql.TableRef) (Node, *scope, error) {
+	switch r := ref.(type) {
+	case *sql.TableName:
+		if r.SystemTime != nil {
+			return nil, nil, p.ErrAt(r.SystemTime.Pos(), "FOR SYSTEM_TIME AS OF (temporal joins) is not supported yet")
+		}
+		name := r.Name.Unqualified()
+		n, err := p.bindTable(r.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		qual := name
+		if r.Alias != nil {
+			qual = r.Alias.Name
+		}
+		n, err = p.renameColumns(n, r.Columns, r.Pos())
+		if err != nil {
+			return nil, nil, err
+		}
+		return n, scopeOf(n, qual), nil
+	case *sql.SubqueryRef:
+		if r.Lateral {
+			return nil, nil, p.ErrAt(r.Start, "LATERAL subqueries are not supported yet")
+		}
+		var n Node
+		var err error
+		if v, ok := r.Query.(*sql.Values); ok {
+			n, err = p.bindValues(v, r.Columns)
+		} else {
+			n, err = p.BindQuery(r.Query)
+			if err == nil {
+				n, err = p.renameColumns(n, r.Columns, r.Start)
+			}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		qual := ""
+		if r.Alias != nil {
+			qual = r.Alias.Name
+		}
+		return n, scopeOf(n, qual), nil
+	case *sql.Join:
+		return nil, nil, p.ErrAt(r.Pos(), "joins are not supported yet")
+	}
+	return nil, nil, p.ErrAt(ref.Pos(), "%s in FROM is not supported yet", sql.Kind(ref))
+}
+
+func (p *Planner) renameColumns(n Node, cols []*sql.Ident, pos sql.Pos) (Node, error) {
+	if len(cols) == 0 {
+		return n, nil
+	}
+	s := n.Schema()
+	if len(cols) != len(s) {
+		return nil, p.ErrAt(pos, "%d column aliases for %d columns", len(cols), len(s))
+	}
+	exprs := make([]Rex, len(s))
+	names := make([]string, len(s))
+	for i, f := range s {
+		exprs[i] = &InputRef{Index: i, T: f.Type, Name: f.Name}
+		names[i] = cols[i].Name
+	}
+	return &Project{Input: n, Exprs: exprs, Names: names}, nil
+}
+
+// bindTable reads a catalog table (through its connector) or expands a view.
+func (p *Planner) bindTable(name *sql.QualifiedName) (Node, error) {
+	if n, ok := p.Inline[name.Unqualified()]; ok {
+		return n, nil
+	}
+	t, v, err := p.Catalog.Lookup(name.Unqualified())
+	if err != nil {
+		return nil, &sql.Error{Pos: name.Pos(), Msg: err.Error(), Source: p.Source}
+	}
+	if v != nil {
+		if n, ok := v.Plan.(Node); ok {
+			return n, nil
+		}
+		sub := &Planner{Catalog: p.Catalog, Streaming: p.Streaming, Config: p.Config, Source: v.Query.SourceText(), Inline: p.Inline}
+		n, err := sub.BindQuery(v.Query)
+		if err != nil {
+			return nil, fmt.Errorf("view %s: %w", v.Name, err)
+		}
+		return p.renameColumnsByName(n, v.Columns)
+	}
+	return p.scanTable(t, name.Pos())
+}
+
+func (p *Planner) renameColumnsByName(n Node, cols []string) (Node, error) {
+	ids := make([]*sql.Ident, len(cols))
+	for i, c := range cols {
+		ids[i] = &sql.Ident{Name: c}
+	}
+	return p.renameColumns(n, ids, sql.Pos{})
+}
+
+// ConnectorContext builds the factory context of a catalog table.
+func ConnectorContext(t *catalog.Table, cfg engine.Config) *connector.Context {
+	ctx := &connector.Context{Table: t.Name, Options: t.Options, Config: cfg}
+	for _, c := range t.Physical() {
+		ctx.Columns = append(ctx.Columns, connector.Column{Name: c.Name, Type: c.Type})
+	}
+	for _, k := range t.PrimaryKey {
+		for i, c := range ctx.Columns {
+			if c.Name == k {
+				ctx.PrimaryKey = append(ctx.PrimaryKey, i)
+			}
+		}
+	}
+	return ctx
+}
+
+// factoryOf finds a table's connector and validates its options.
+func factoryOf(t *catalog.Table) (connector.Factory, error) {
+	id, ok := t.Options["connector"]
+	if !ok {
+		return nil, fmt.Errorf("table %s has no 'connector' option; available connectors: %s", t.Name, strings.Join(connector.Identifiers(), ", "))
+	}
+	f, err := connector.Lookup(id)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	if err := connector.ValidateOptions(f, t.Options); err != nil {
+		return nil, fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	return f, nil
+}
+
+func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
+	f, err := factoryOf(t)
+	if err != nil {
+		return nil, p.ErrAt(pos, "%v", err)
+	}
+	sf, ok := f.(connector.SourceFactory)
+	if !ok {
+		return nil, p.ErrAt(pos, "table %s: connector %q cannot be read from", t.Name, f.Identifier())
+	}
+	src, err := sf.NewSource(ConnectorContext(t, p.Config))
+	if err != nil {
+		return nil, p.ErrAt(pos, "table %s: %v", t.Name, err)
+	}
+	phys := t.Physical()
+	fields := make(Schema, len(phys))
+	for i, c := range phys {
+		fields[i] = Field{Name: c.Name, Type: c.Type}
+	}
+	var n Node = &Scan{Table: t.Name, Source: src, Fields: fields}
+	computed := false
+	for _, c := range t.Columns {
+		computed = computed || c.Kind == catalog.Computed
+	}
+	if !computed {
+		return n, nil
+	}
+	// Computed columns: a projection over the physical ones, in the
+	// declared column order.
+	sc := scopeOf(n, t.Name)
+	var exprs []Rex
+	var names []string
+	pi := 0
+	for _, c := range t.Columns {
+		switch c.Kind {
+		case catalog.Physical:
+			exprs = append(exprs, &InputRef{Index: pi, T: c.Type, Name: c.Name})
+			pi++
+		case catalog.Computed:
+			x, err := p.bindExpr(c.Expr, sc)
+			if err != nil {
+				return nil, fmt.Errorf("computed column %s of %s: %w", c.Name, t.Name, err)
+			}
+			exprs = append(exprs, x)
+		default:
+			return nil, p.ErrAt(pos, "table %s: metadata column %s is not supported yet", t.Name, c.Name)
+		}
+		names = append(names, c.Name)
+	}
+	return &Project{Input: n, Exprs: exprs, Names: names}, nil
+}
+
+// SchemaOfTable is the full row type of a table, computed columns included.
+func (p *Planner) SchemaOfTable(t *catalog.Table) (Schema, error) {
+	phys := t.Physical()
+	fields := make(Schema, len(phys))
+	for i, c := range phys {
+		fields[i] = Field{Name: c.Name, Type: c.Type}
+	}
+	sc := &scope{}
+	for _, f := range fields {
+		sc.cols = append(sc.cols, scopeCol{qual: t.Name, name: f.Name, typ: f.Type})
+	}
+	var out Schema
+	for _, c := range t.Columns {
+		if c.Kind == catalog.Computed {
+			x, err := p.bindExpr(c.Expr, sc)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Field{Name: c.Name, Type: x.Type()})
+			continue
+		}
+		out = append(out, Field{Name: c.Name, Type: c.Type})
+	}
+	return out, nil
+}
+
+func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
+	var n Node
+	var sc *scope
+	if q.From == nil {
+		n = &Values{Fields: Schema{}, Rows: [][]Rex{{}}}
+		sc = &scope{}
+	} else {
+		var err error
+		if n, sc, err = p.bindFrom(q.From); err != nil {
+			return nil, err
+		}
+	}
+	if q.Where != nil {
+		cond, err := p.bindCondition(q.Where, sc, "WHERE")
+		if err != nil {
+			return nil, err
+		}
+		n = &Filter{Input: n, Cond: cond}
+	}
+
+	hasAgg := len(q.GroupBy) > 0
+	for _, it := range q.Items {
+		sql.Inspect(it, func(x sql.Node) bool {
+			if e, ok := x.(sql.Expr); ok {
+				if _, ok := isAggCall(e); ok {
+					hasAgg = true
+				}
+			}
+			return true
+		})
+	}
+	if q.Having != nil {
+		hasAgg = true
+	}
+	var err error
+	outScope := sc
+	if hasAgg {
+		if n, outScope, err = p.bindAggregate(q, n, sc); err != nil {
+			return nil, err
+		}
+	}
+	if q.Having != nil {
+		cond, err := p.bindCondition(q.Having, outScope, "HAVING")
+		if err != nil {
+			return nil, err
+		}
+		n = &Filter{Input: n, Cond: cond}
+	}
+	var exprs []Rex
+	var names []string
+	for i, it := range q.Items {
+		alias := ""
+		e := it
+		if a, ok := it.(*sql.AliasExpr); ok {
+			e = a.Expr
+			alias = a.Names[0].Name
+		}
+		if st, ok := e.(*sql.Star); ok {
+			if outScope.agg != nil {
+				return nil, p.ErrAt(st.Start, "* cannot be used with GROUP BY")
+			}
+			found := false
+			for ci, c := range outScope.cols {
+				if len(st.Qualifier) > 0 && c.qual != st.Qualifier[len(st.Qualifier)-1].Name {
+					continue
+				}
+				found = true
+				exprs = append(exprs, &InputRef{Index: ci, T: c.typ, Name: c.name})
+				names = append(names, c.name)
+			}
+			if !found {
+				return nil, p.ErrAt(st.Start, "%s matches no table", st)
+			}
+			continue
+		}
+		x, err := p.bindExpr(e, outScope)
+		if err != nil {
+			return nil, err
+		}
+		if alias == "" {
+			alias = deriveName(e, i)
+		}
+		exprs = append(exprs, x)
+		names = append(names, alias)
+	}
+	names = uniqueNames(names)
+	n = &Project{Input: n, Exprs: exprs, Names: names}
+	if q.Distinct {
+		n = distinctOf(n)
+	}
+	return n, nil
+}
+
+// deriveName is Flink's column name for an unaliased select item: the
+// column's name, else EXPR$i.
+func deriveName(e sql.Expr, i int) string {
+	switch e := e.(type) {
+	case *sql.ColumnRef:
+		return e.Parts[len(e.Parts)-1].Name
+	case *sql.FieldAccess:
+		return e.Field.Name
+	}
+	return fmt.Sprintf("EXPR$%d", i)
+}
+
+// uniqueNames suffixes duplicates as Calcite does (a, a0, a1).
+func uniqueNames(names []string) []string {
+	seen := map[string]bool{}
+	out := make([]string, len(names))
+	for i, n := range names {
+		name := n
+		for k := 0; seen[name]; k++ {
+			name = n + strconv.Itoa(k)
+		}
+		seen[name] = true
+		out[i] = name
+	}
+	return out
+}
+
+func (p *Planner) bindCondition(e sql.Expr, sc *scope, clause string) (Rex, error) {
+	x, err := p.bindExpr(e, sc)
+	if err != nil {
+		return nil, err
+	}
+	if x.Type().Kind != types.Boolean && x.Type().Kind != types.Null {
+		return nil, p.ErrAt(e.Pos(), "%s needs a BOOLEAN condition, got %s", clause, x.Type())
+	}
+	return x, nil
+}
+
+// bindAggregate plans GROUP BY: a projection of keys and aggregate
+// arguments, the aggregate, and a scope in which the select list and
+// HAVING see the aggregate's output.
+func (p *Planner) bindAggregate(q *sql.Select, in Node, sc *scope) (Node, *scope, error) {
+	var pre []Rex
+	var preNames []string
+	agg := &aggScope{input: sc, aggs: map[string]int{}}
+	for _, g := range q.GroupBy {
+		if _, ok := g.(*sql.GroupingSets); ok {
+			return nil, nil, p.ErrAt(g.Pos(), "GROUPING SETS are not supported yet")
+		}
+		x, err := p.bindExpr(g, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		if x.Type().Kind == types.Null {
+			return nil, nil, p.ErrAt(g.Pos(), "cannot group by NULL")
+		}
+		agg.keys = append(agg.keys, x.String())
+		agg.keyType = append(agg.keyType, x.Type())
+		pre = append(pre, x)
+		preNames = append(preNames, deriveName(g, len(pre)-1))
+	}
+	keys := make([]int, len(pre))
+	for i := range keys {
+		keys[i] = i
+	}
+	var calls []AggCall
+	var visitErr error
+	visit := func(root sql.Expr) {
+		if root == nil {
+			return
+		}
+		sql.Inspect(root, func(x sql.Node) bool {
+			e, ok := x.(sql.Expr)
+			if !ok || visitErr != nil {
+				return visitErr == nil
+			}
+			f, ok := isAggCall(e)
+			if !ok {
+				return true
+			}
+			key := f.String()
+			if _, seen := agg.aggs[key]; seen {
+				return false
+			}
+			call, arg, err := p.bindAggCall(f, sc)
+			if err != nil {
+				visitErr = err
+				return false
+			}
+			if arg != nil {
+				call.Arg = len(pre)
+				pre = append(pre, arg)
+				preNames = append(preNames, fmt.Sprintf("$f%d", len(pre)-1))
+			}
+			call.Name = fmt.Sprintf("EXPR$%d", len(keys)+len(calls))
+			agg.aggs[key] = len(keys) + len(calls)
+			calls = append(calls, call)
+			return false
+		})
+	}
+	for _, it := range q.Items {
+		visit(it)
+	}
+	visit(q.Having)
+	if visitErr != nil {
+		return nil, nil, visitErr
+	}
+	project := &Project{Input: in, Exprs: pre, Names: uniqueNames(preNames)}
+	node := &Aggregate{Input: project, Keys: keys, Aggs: calls}
+	out := &scope{agg: agg}
+	for _, f := range node.Schema() {
+		out.cols = append(out.cols, scopeCol{name: f.Name, typ: f.Type})
+		agg.types = append(agg.types, f.Type)
+	}
+	return node, out, nil
+}
+
+func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) {
+	name := strings.ToUpper(f.Name.Unqualified())
+	kind := aggKinds[name]
+	if f.Filter != nil {
+		return AggCall{}, nil, p.ErrAt(f.Filter.Pos(), "FILTER (WHERE ...) on aggregates is not supported yet")
+	}
+	if name == "COUNT" && len(f.Args) == 1 {
+		if _, star := f.Args[0].(*sql.Star); star {
+			return AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, nil, nil
+		}
+	}
+	if len(f.Args) != 1 {
+		return AggCall{}, nil, p.ErrAt(f.Name.Pos(), "%s takes one argument, got %d", name, len(f.Args))
+	}
+	// Aggregates do not nest.
+	var nested error
+	sql.Inspect(f.Args[0], func(x sql.Node) bool {
+		if e, ok := x.(sql.Expr); ok {
+			if g, ok := isAggCall(e); ok && nested == nil {
+				nested = p.ErrAt(g.Name.Pos(), "aggregate function calls cannot be nested")
+			}
+		}
+		return nested == nil
+	})
+	if nested != nil {
+		return AggCall{}, nil, nested
+	}
+	arg, err := p.bindExpr(f.Args[0], sc)
+	if err != nil {
+		return AggCall{}, nil, err
+	}
+	at := arg.Type()
+	switch kind {
+	case engine.Sum, engine.Avg:
+		if !at.IsNumeric() {
+			return AggCall{}, nil, p.ErrAt(f.Args[0].Pos(), "%s takes a numeric argument, got %s", name, at)
+		}
+	case engine.Min, engine.Max:
+		if at.Kind >= types.Array {
+			return AggCall{}, nil, p.ErrAt(f.Args[0].Pos(), "%s cannot compare values of type %s", name, at)
+		}
+	}
+	var rt types.DataType
+	if kind == engine.Count {
+		rt = types.BIGINT().NotNullable()
+	} else {
+		t, err := types.FromArrow(engine.DefaultAggResultType(kind, at.Arrow()))
+		if err != nil {
+			return AggCall{}, nil, p.ErrAt(f.Pos(), "%s: %v", name, err)
+		}
+		rt = t
+		if kind == engine.Min || kind == engine.Max {
+			rt = at.Nullable()
+		}
+	}
+	return AggCall{Kind: kind, Distinct: f.Distinct, Type: rt}, arg, nil
+}
+
+// bindExpr resolves an expression in a scope.
+func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
+	if sc.agg != nil {
+		if f, ok := isAggCall(e); ok {
+			i, found := sc.agg.aggs[f.String()]
+			if !found {
+				return nil, p.ErrAt(f.Pos(), "aggregate %s is not allowed here", f)
+			}
+			return &InputRef{Index: i, T: sc.agg.types[i], Name: sc.cols[i].name}, nil
+		}
+		if x, err := p.bindExpr(e, sc.agg.input); err == nil {
+			for i, k := range sc.agg.keys {
+				if k == x.String() {
+					return &InputRef{Index: i, T: sc.agg.keyType[i], Name: sc.cols[i].name}, nil
+				}
+			}
+		}
+		if c, ok := e.(*sql.ColumnRef); ok {
+			// A column of the input that is neither grouped nor aggregated.
+			if _, err := p.bindExpr(c, sc.agg.input); err == nil {
+				return nil, p.ErrAt(c.Pos(), "column %s is neither grouped nor aggregated; add it to GROUP BY or wrap it in an aggregate function", c)
+			}
+			return p.bindColumn(c, sc.agg.input)
+		}
+	}
+	switch e := e.(type) {
+	case *sql.ColumnRef:
+		return p.bindColumn(e, sc)
+	case *sql.NumberLit:
+		return p.bindNumber(e)
+	case *sql.StringLit:
+		n := len([]rune(e.Value))
+		return &Literal{Value: e.Value, T: types.CHAR(n).NotNullable(), Text: quote(e.Value)}, nil
+	case *sql.BoolLit:
+		switch e.Value {
+		case "TRUE":
+			return &Literal{Value: true, T: types.BOOLEAN().NotNullable(), Text: "true"}, nil
+		case "FALSE":
+			return &Literal{Value: false, T: types.BOOLEAN().NotNullable(), Text: "false"}, nil
+		}
+		return &Literal{T: types.BOOLEAN(), Text: "null:BOOLEAN"}, nil
+	case *sql.NullLit:
+		return &Literal{T: types.NULL(), Text: "null"}, nil
+	case *sql.TypedLit:
+		return p.bindTypedLit(e)
+	case *sql.IntervalLit:
+		return p.bindInterval(e)
+	case *sql.UnaryExpr:
+		x, err := p.bindExpr(e.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		switch e.Op {
+		case "+":
+			return x, nil
+		case "-":
+			if lit, ok := x.(*Literal); ok {
+				if neg, ok := negateLiteral(lit); ok {
+					return neg, nil
+				}
+			}
+			return p.call(e.Start, "NEGATE", x)
+		}
+		return p.call(e.Start, "NOT", x)
+	case *sql.BinaryExpr:
+		l, err := p.bindExpr(e.Left, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := p.bindExpr(e.Right, sc)
+		if err != nil {
+			return nil, err
+		}
+		if e.Op == "||" {
+			return p.call(e.OpPos, "CONCAT", l, r)
+		}
+		return p.call(e.OpPos, e.Op, l, r)
+	case *sql.IsExpr:
+		x, err := p.bindExpr(e.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		what := e.What
+		if what == "UNKNOWN" {
+			what = "NULL"
+		}
+		name := "IS " + what
+		if e.Not {
+			name = "IS NOT " + what
+		}
+		return p.call(e.Expr.Pos(), name, x)
+	case *sql.IsDistinctFrom:
+		return p.callExprs(e.Left.Pos(), map[bool]string{false: "IS DISTINCT FROM", true: "IS NOT DISTINCT FROM"}[e.Not], sc, e.Left, e.Right)
+	case *sql.InExpr:
+		if e.Query != nil {
+			return nil, p.ErrAt(e.Query.Pos(), "IN (subquery) is not supported yet")
+		}
+		name := "IN"
+		if e.Not {
+			name = "NOT IN"
+		}
+		return p.callExprs(e.Expr.Pos(), name, sc, append([]sql.Expr{e.Expr}, e.List...)...)
+	case *sql.BetweenExpr:
+		name := "BETWEEN"
+		if e.Not {
+			name = "NOT BETWEEN"
+		}
+		return p.callExprs(e.Expr.Pos(), name, sc, e.Expr, e.Low, e.High)
+	case *sql.LikeExpr:
+		name := "LIKE"
+		if e.Similar {
+			name = "SIMILAR TO"
+		}
+		if e.Not {
+			name = "NOT " + name
+		}
+		args := []sql.Expr{e.Expr, e.Pattern}
+		if e.Escape != nil {
+			args = append(args, e.Escape)
+		}
+		return p.callExprs(e.Expr.Pos(), name, sc, args...)
+	case *sql.CaseExpr:
+		var args []sql.Expr
+		for _, w := range e.Whens {
+			cond := w.Cond
+			if e.Operand != nil {
+				cond = &sql.BinaryExpr{Op: "=", OpPos: w.Cond.Pos(), Left: e.Operand, Right: w.Cond}
+			}
+			args = append(args, cond, w.Result)
+		}
+		if e.Else != nil {
+			args = append(args, e.Else)
+		}
+		return p.callExprs(e.Start, "CASE", sc, args...)
+	case *sql.CastExpr:
+		x, err := p.bindExpr(e.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		t, err := TypeFromAST(e.Type)
+		if err != nil {
+			return nil, err
+		}
+		if x.Type().Kind != types.Null && !expr.CanCast(x.Type().Arrow(), t.Arrow()) {
+			return nil, p.ErrAt(e.Start, "cannot cast %s to %s", x.Type(), t)
+		}
+		if !t.NotNull {
+			t = t.Nullable()
+		}
+		return &CastRex{Arg: x, T: t, Try: e.Try}, nil
+	case *sql.ExtractExpr:
+		x, err := p.bindExpr(e.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		return p.call(e.Start, "EXTRACT", stringLit(e.Unit), x)
+	case *sql.PositionExpr:
+		return p.callExprs(e.Start, "POSITION", sc, e.Sub, e.Str)
+	case *sql.TrimExpr:
+		x, err := p.bindExpr(e.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		mode := e.Mode
+		if mode == "" {
+			mode = "BOTH"
+		}
+		var chars Rex = stringLit(" ")
+		if e.Chars != nil {
+			if chars, err = p.bindExpr(e.Chars, sc); err != nil {
+				return nil, err
+			}
+		}
+		return p.call(e.Start, "TRIM", stringLit(mode), chars, x)
+	case *sql.SubstringExpr:
+		args := []sql.Expr{e.Expr, e.From}
+		if e.Length != nil {
+			args = append(args, e.Length)
+		}
+		return p.callExprs(e.Start, "SUBSTRING", sc, args...)
+	case *sql.FloorCeilExpr:
+		x, err := p.bindExpr(e.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		name := "FLOOR"
+		if e.Ceil {
+			name = "CEIL"
+		}
+		return p.call(e.Start, name, x, stringLit(e.Unit))
+	case *sql.FuncCall:
+		return p.bindFuncCall(e, sc)
+	case *sql.AliasExpr:
+		return nil, p.ErrAt(e.Pos(), "an alias is not allowed here")
+	case *sql.SubqueryExpr, *sql.ExistsExpr:
+		return nil, p.ErrAt(e.Pos(), "subqueries in expressions are not supported yet")
+	}
+	return nil, p.ErrAt(e.Pos(), "%s expressions are not supported yet", sql.Kind(e))
+}
+
+func stringLit(s string) *Literal {
+	return &Literal{Value: s, T: types.CHAR(len([]rune(s))).NotNullable(), Text: quote(s)}
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func (p *Planner) callExprs(pos sql.Pos, name string, sc *scope, es ...sql.Expr) (Rex, error) {
+	args := make([]Rex, len(es))
+	for i, e := range es {
+		x, err := p.bindExpr(e, sc)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = x
+	}
+	return p.call(pos, name, args...)
+}
+
+// call types a built-in call through the function registry: the same
+// resolution the engine will run.
+func (p *Planner) call(pos sql.Pos, name string, args ...Rex) (Rex, error) {
+	ins := make([]vectorized.Expr, len(args))
+	for i, a := range args {
+		if lit, ok := a.(*Literal); ok {
+			if x, err := expr.Literal(lit.Value, lit.T.Arrow()); err == nil {
+				ins[i] = x
+				continue
+			}
+		}
+		ins[i] = vectorized.Col(i, a.Type().Arrow(), a.String())
+	}
+	x, err := expr.Call(name, ins...)
+	if err != nil {
+		var unknown *expr.UnknownFunctionError
+		if errors.As(err, &unknown) {
+			return nil, p.ErrAt(pos, "%s", p.unknownFunction(name))
+		}
+		return nil, p.ErrAt(pos, "%v", err)
+	}
+	t, err := types.FromArrow(x.DataType())
+	if err != nil {
+		return nil, p.ErrAt(pos, "%s: %v", name, err)
+	}
+	t = resultNullability(name, t, args)
+	return &CallRex{Name: strings.ToUpper(name), Args: args, T: t}, nil
+}
+
+// resultNullability: NULL-propagating functions of NOT NULL arguments are
+// NOT NULL (Flink's type inference); the rest stay nullable.
+func resultNullability(name string, t types.DataType, args []Rex) types.DataType {
+	switch strings.ToUpper(name) {
+	case "IS NULL", "IS NOT NULL", "IS TRUE", "IS FALSE", "IS NOT TRUE", "IS NOT FALSE", "IS DISTINCT FROM", "IS NOT DISTINCT FROM":
+		return t.NotNullable()
+	case "+", "-", "*", "=", "<>", "<", "<=", ">", ">=", "AND", "OR", "NOT", "NEGATE", "CONCAT", "UPPER", "LOWER", "CHAR_LENGTH":
+		for _, a := range args {
+			if !a.Type().NotNull {
+				return t.Nullable()
+			}
+		}
+		return t.NotNullable()
+	}
+	return t.Nullable()
+}
+
+func (p *Planner) unknownFunction(name string) string {
+	cands := append(expr.Functions(), p.Catalog.FunctionNames()...)
+	for k := range aggKinds {
+		cands = append(cands, k)
+	}
+	msg := fmt.Sprintf("no function named %s", name)
+	if s := catalog.Suggest(name, cands); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	return msg
+}
+
+func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
+	name := f.Name.Unqualified()
+	if f.Over != nil || f.OverName != nil {
+		return nil, p.ErrAt(f.Pos(), "OVER windows are not supported yet")
+	}
+	if _, ok := aggKinds[strings.ToUpper(name)]; ok {
+		return nil, p.ErrAt(f.Name.Pos(), "aggregate function %s is not allowed here", strings.ToUpper(name))
+	}
+	args := make([]Rex, 0, len(f.Args))
+	for _, a := range f.Args {
+		if _, star := a.(*sql.Star); star {
+			return nil, p.ErrAt(a.Pos(), "* is only allowed in COUNT(*)")
+		}
+		x, err := p.bindExpr(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, x)
+	}
+	if fn := p.Catalog.Function(name); fn != nil {
+		if fn.Kind != catalog.ScalarKind || fn.Scalar == nil {
+			return nil, p.ErrAt(f.Name.Pos(), "function %s is not a scalar function; only scalar user-defined functions are supported yet", name)
+		}
+		ats := make([]types.DataType, len(args))
+		for i, a := range args {
+			ats[i] = a.Type()
+		}
+		rt, err := fn.Scalar.ResultType(ats)
+		if err != nil {
+			return nil, p.ErrAt(f.Name.Pos(), "%s: %v", name, err)
+		}
+		return &UDFRex{Fn: fn, Name: fn.Name, Args: args, T: rt.Nullable()}, nil
+	}
+	return p.call(f.Name.Pos(), name, args...)
+}
+
+func (p *Planner) bindColumn(c *sql.ColumnRef, sc *scope) (Rex, error) {
+	name := c.Parts[len(c.Parts)-1].Name
+	qual := ""
+	if len(c.Parts) > 1 {
+		qual = c.Parts[len(c.Parts)-2].Name
+	}
+	found := -1
+	for i, col := range sc.cols {
+		if col.name == name && (qual == "" || col.qual == qual) {
+			if found >= 0 {
+				return nil, p.ErrAt(c.Pos(), "column %s is ambiguous", c)
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		msg := fmt.Sprintf("column %s not found", c)
+		if s := catalog.Suggest(name, sc.names()); s != "" {
+			msg += fmt.Sprintf("; did you mean %s?", s)
+		} else if len(sc.cols) > 0 {
+			msg += fmt.Sprintf("; columns are %s", strings.Join(sc.names(), ", "))
+		}
+		return nil, p.ErrAt(c.Pos(), "%s", msg)
+	}
+	col := sc.cols[found]
+	return &InputRef{Index: found, T: col.typ, Name: col.name}, nil
+}
+
+func (p *Planner) bindNumber(n *sql.NumberLit) (Rex, error) {
+	switch n.Kind {
+	case sql.IntegerNumber:
+		v, err := strconv.ParseInt(n.Value, 10, 64)
+		if err == nil {
+			if v >= math.MinInt32 && v <= math.MaxInt32 {
+				return &Literal{Value: v, T: types.INT().NotNullable(), Text: n.Value}, nil
+			}
+			return &Literal{Value: v, T: types.BIGINT().NotNullable(), Text: n.Value}, nil
+		}
+		return p.decimalLit(n)
+	case sql.DecimalNumber:
+		return p.decimalLit(n)
+	}
+	v, err := strconv.ParseFloat(n.Value, 64)
+	if err != nil {
+		return nil, p.ErrAt(n.Start, "%s is not a valid DOUBLE", n.Value)
+	}
+	return &Literal{Value: v, T: types.DOUBLE().NotNullable(), Text: n.Value}, nil
+}
+
+// decimalLit types 12.50 as DECIMAL(4, 2), as Flink does.
+func (p *Planner) decimalLit(n *sql.NumberLit) (Rex, error) {
+	s := n.Value
+	intPart, frac, _ := strings.Cut(s, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	prec := max(len(digits), len(frac), 1)
+	if prec > 38 {
+		return nil, p.ErrAt(n.Start, "numeric literal %s has more than 38 digits", s)
+	}
+	u, ok := new(big.Int).SetString(intPart+frac, 10)
+	if !ok {
+		return nil, p.ErrAt(n.Start, "%s is not a valid number", s)
+	}
+	return &Literal{Value: decimal128.FromBigInt(u), T: types.DECIMAL(prec, len(frac)).NotNullable(), Text: s}, nil
+}
+
+func negateLiteral(l *Literal) (*Literal, bool) {
+	switch v := l.Value.(type) {
+	case int64:
+		return &Literal{Value: -v, T: l.T, Text: "-" + l.Text}, true
+	case float64:
+		return &Literal{Value: -v, T: l.T, Text: "-" + l.Text}, true
+	case decimal128.Num:
+		return &Literal{Value: v.Negate(), T: l.T, Text: "-" + l.Text}, true
+	}
+	return nil, false
+}
+
+func (p *Planner) bindTypedLit(e *sql.TypedLit) (Rex, error) {
+	var layouts []string
+	var t types.DataType
+	switch e.Type {
+	case "DATE":
+		layouts, t = []string{"2006-01-02"}, types.DATE()
+	case "TIME":
+		layouts, t = []string{"15:04:05.999999999", "15:04"}, types.TIME(0)
+	default:
+		layouts, t = []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02"}, types.TIMESTAMP(0)
+	}
+	var v time.Time
+	var err error
+	for _, l := range layouts {
+		if v, err = time.Parse(l, e.Value); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, p.ErrAt(e.Start, "%q is not a valid %s literal", e.Value, e.Type)
+	}
+	if e.Type != "DATE" {
+		// Precision follows the digits written, as in Flink.
+		if _, frac, ok := strings.Cut(e.Value, "."); ok {
+			t.Precision = min(len(frac), 9)
+		}
+	}
+	if e.Type == "TIME" {
+		d := time.Duration(v.Hour())*time.Hour + time.Duration(v.Minute())*time.Minute +
+			time.Duration(v.Second())*time.Second + time.Duration(v.Nanosecond())
+		return &Literal{Value: d, T: t.NotNullable(), Text: "TIME '" + e.Value + "'"}, nil
+	}
+	return &Literal{Value: v, T: t.NotNullable(), Text: e.Type + " '" + e.Value + "'"}, nil
+}
+
+func (p *Planner) bindInterval(e *sql.IntervalLit) (Rex, error) {
+	q := e.Qualifier
+	sign := int64(1)
+	if e.Negative {
+		sign = -1
+	}
+	val := strings.TrimSpace(e.Value)
+	if strings.HasPrefix(val, "-") {
+		sign, val = -sign, val[1:]
+	}
+	switch q.From {
+	case "YEAR", "MONTH":
+		var months int64
+		if q.To == "MONTH" && q.From == "YEAR" {
+			y, m, ok := strings.Cut(val, "-")
+			yi, err1 := strconv.ParseInt(y, 10, 64)
+			mi, err2 := strconv.ParseInt(m, 10, 64)
+			if !ok || err1 != nil || err2 != nil {
+				return nil, p.ErrAt(e.Start, "interval %q is not of the form 'years-months'", e.Value)
+			}
+			months = yi*12 + mi
+		} else {
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				return nil, p.ErrAt(e.Start, "interval %q is not a whole number of %ss", e.Value, strings.ToLower(q.From))
+			}
+			months = n
+			if q.From == "YEAR" {
+				months *= 12
+			}
+		}
+		return &Literal{Value: months * sign, T: types.INTERVAL_YEAR_MONTH().NotNullable(), Text: e.String()}, nil
+	}
+	d, err := parseDayTime(val, q.From, q.To)
+	if err != nil {
+		return nil, p.ErrAt(e.Start, "interval %q: %v", e.Value, err)
+	}
+	return &Literal{Value: time.Duration(sign) * d, T: types.INTERVAL_DAY_TIME().NotNullable(), Text: e.String()}, nil
+}
+
+// parseDayTime reads 'd hh:mm:ss.fff' shapes by the qualifier's units.
+func parseDayTime(val, from, to string) (time.Duration, error) {
+	unit := map[string]time.Duration{"DAY": 24 * time.Hour, "HOUR": time.Hour, "MINUTE": time.Minute, "SECOND": time.Second}
+	if to == "" {
+		f, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			return 0, fmt.Errorf("not a number of %ss", strings.ToLower(from))
+		}
+		return time.Duration(f * float64(unit[from])), nil
+	}
+	fields := strings.FieldsFunc(val, func(r rune) bool { return r == ' ' || r == ':' })
+	order := []string{"DAY", "HOUR", "MINUTE", "SECOND"}
+	start, end := -1, -1
+	for i, u := range order {
+		if u == from {
+			start = i
+		}
+		if u == to {
+			end = i
+		}
+	}
+	if start < 0 || end < start || len(fields) != end-start+1 {
+		return 0, fmt.Errorf("does not match %s TO %s", from, to)
+	}
+	var d time.Duration
+	for i, f := range fields {
+		x, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a number", f)
+		}
+		d += time.Duration(x * float64(unit[order[start+i]]))
+	}
+	return d, nil
+}

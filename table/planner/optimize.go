@@ -1,0 +1,498 @@
+package planner
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/types"
+	"github.com/sluice-stream/sluice/vectorized"
+	"github.com/sluice-stream/sluice/vectorized/expr"
+)
+
+// Rule is one named optimizer rewrite: a pure function of a node whose
+// inputs are already rewritten. It returns the node unchanged when it does
+// not apply.
+type Rule struct {
+	Name  string
+	Apply func(Node) Node
+}
+
+// Rules are applied in this order, each bottom-up over the whole tree,
+// the list repeated until nothing changes (go-mysql-server's analyzer
+// shape).
+var Rules = []Rule{
+	{"constant_folding", foldConstants},
+	{"filter_through_project", pushFilterThroughProject},
+	{"filter_into_aggregate", pushFilterIntoAggregate},
+	{"filter_through_union", pushFilterThroughUnion},
+	{"merge_projects", mergeProjects},
+	{"remove_trivial_project", removeTrivialProject},
+	{"prune_columns", pruneScanColumns},
+	{"calc_from_project_filter", toCalc},
+}
+
+// Optimize applies Rules to fixpoint (bounded).
+func Optimize(n Node) Node {
+	for round := 0; round < 10; round++ {
+		before := Explain(n, false)
+		for _, r := range Rules {
+			n = applyBottomUp(n, r.Apply)
+		}
+		if Explain(n, false) == before {
+			break
+		}
+	}
+	return n
+}
+
+// ApplyRule runs one rule bottom-up once (for the rules' golden tests).
+func ApplyRule(n Node, name string) Node {
+	for _, r := range Rules {
+		if r.Name == name {
+			return applyBottomUp(n, r.Apply)
+		}
+	}
+	return n
+}
+
+func applyBottomUp(n Node, f func(Node) Node) Node {
+	ins := n.Inputs()
+	if len(ins) > 0 {
+		out := make([]Node, len(ins))
+		for i, in := range ins {
+			out[i] = applyBottomUp(in, f)
+		}
+		n = n.WithInputs(out...)
+	}
+	return f(n)
+}
+
+// foldConstants evaluates deterministic built-in calls whose arguments are
+// all literals, once, at planning time.
+func foldConstants(n Node) Node {
+	fold := func(r Rex) Rex { return rewriteRex(r, foldCall) }
+	switch x := n.(type) {
+	case *Project:
+		return &Project{Input: x.Input, Exprs: mapRex(x.Exprs, fold), Names: x.Names}
+	case *Filter:
+		c := fold(x.Cond)
+		if lit, ok := c.(*Literal); ok && lit.Value == true {
+			return x.Input
+		}
+		return &Filter{Input: x.Input, Cond: c}
+	case *Calc:
+		var cond Rex
+		if x.Cond != nil {
+			cond = fold(x.Cond)
+		}
+		return &Calc{Input: x.Input, Cond: cond, Exprs: mapRex(x.Exprs, fold), Names: x.Names}
+	}
+	return n
+}
+
+func mapRex(rs []Rex, f func(Rex) Rex) []Rex {
+	out := make([]Rex, len(rs))
+	for i, r := range rs {
+		out[i] = f(r)
+	}
+	return out
+}
+
+func foldCall(r Rex) Rex {
+	var args []Rex
+	switch c := r.(type) {
+	case *CallRex:
+		if !expr.IsDeterministic(c.Name) {
+			return r
+		}
+		args = c.Args
+	case *CastRex:
+		args = []Rex{c.Arg}
+	default:
+		return r
+	}
+	for _, a := range args {
+		if _, ok := a.(*Literal); !ok {
+			return r
+		}
+	}
+	e, err := Compile(r)
+	if err != nil {
+		return r
+	}
+	v, text, err := evalConstant(e)
+	if err != nil {
+		// Errors (1/0) surface when the query runs, as in Flink.
+		return r
+	}
+	return &Literal{Value: v, T: r.Type(), Text: text}
+}
+
+// evalConstant evaluates a constant expression over a one-row batch.
+func evalConstant(e vectorized.Expr) (any, string, error) {
+	schema := arrow.NewSchema(nil, nil)
+	rec := array.NewRecordBatch(schema, nil, 1)
+	defer rec.Release()
+	ec := vectorized.NewEvalContext(context.Background())
+	ec.Mem = memory.DefaultAllocator
+	arr, err := e.Eval(ec, rec)
+	if err != nil {
+		return nil, "", err
+	}
+	defer arr.Release()
+	if arr.IsNull(0) {
+		return nil, "null", nil
+	}
+	// The literal keeps the folded value in the form expr.Literal takes.
+	text, err := renderConstant(arr)
+	if err != nil {
+		return nil, "", err
+	}
+	return literalValue(arr), text, nil
+}
+
+func renderConstant(arr arrow.Array) (string, error) {
+	s, err := expr.Cast(constExpr{arr}, arrow.BinaryTypes.String, false)
+	if err != nil {
+		return arr.ValueStr(0), nil
+	}
+	schema := arrow.NewSchema(nil, nil)
+	rec := array.NewRecordBatch(schema, nil, 1)
+	defer rec.Release()
+	out, err := s.Eval(vectorized.NewEvalContext(context.Background()), rec)
+	if err != nil {
+		return arr.ValueStr(0), nil
+	}
+	defer out.Release()
+	text := out.(*array.String).Value(0)
+	if arr.DataType().ID() == arrow.STRING {
+		return quote(text), nil
+	}
+	return text, nil
+}
+
+// constExpr serves an already computed one-row array as an expression.
+type constExpr struct{ arr arrow.Array }
+
+func (c constExpr) DataType() arrow.DataType { return c.arr.DataType() }
+func (c constExpr) Eval(*vectorized.EvalContext, arrow.RecordBatch) (arrow.Array, error) {
+	c.arr.Retain()
+	return c.arr, nil
+}
+func (c constExpr) String() string { return c.arr.ValueStr(0) }
+
+// literalValue extracts row 0 in the Go form expr.Literal accepts.
+func literalValue(arr arrow.Array) any {
+	switch a := arr.(type) {
+	case *array.Boolean:
+		return a.Value(0)
+	case *array.Int8:
+		return int64(a.Value(0))
+	case *array.Int16:
+		return int64(a.Value(0))
+	case *array.Int32:
+		return int64(a.Value(0))
+	case *array.Int64:
+		return a.Value(0)
+	case *array.Float32:
+		return float64(a.Value(0))
+	case *array.Float64:
+		return a.Value(0)
+	case *array.String:
+		return a.Value(0)
+	case *array.Binary:
+		return append([]byte(nil), a.Value(0)...)
+	case *array.Decimal128:
+		return a.Value(0)
+	}
+	return engine.Value(arr, 0)
+}
+
+// pushFilterThroughProject moves a filter below a projection by
+// substituting the projected expressions, so it runs on fewer columns
+// earlier — unless that would run a UDF twice or move a
+// non-deterministic call.
+func pushFilterThroughProject(n Node) Node {
+	f, ok := n.(*Filter)
+	if !ok {
+		return n
+	}
+	p, ok := f.Input.(*Project)
+	if !ok {
+		return n
+	}
+	used := map[int]bool{}
+	refs(f.Cond, used)
+	for i := range used {
+		if hasUDF(p.Exprs[i]) || !deterministic(p.Exprs[i]) {
+			return n
+		}
+	}
+	cond := substitute(f.Cond, p.Exprs)
+	return &Project{Input: &Filter{Input: p.Input, Cond: cond}, Exprs: p.Exprs, Names: p.Names}
+}
+
+func deterministic(r Rex) bool {
+	ok := true
+	walkRex(r, func(x Rex) {
+		switch c := x.(type) {
+		case *CallRex:
+			ok = ok && expr.IsDeterministic(c.Name)
+		case *UDFRex:
+			ok = ok && c.Fn.Scalar.Deterministic()
+		}
+	})
+	return ok
+}
+
+// substitute replaces input references by the expressions they name.
+func substitute(r Rex, exprs []Rex) Rex {
+	return rewriteRex(r, func(x Rex) Rex {
+		if ref, ok := x.(*InputRef); ok {
+			return exprs[ref.Index]
+		}
+		return x
+	})
+}
+
+// pushFilterIntoAggregate moves a HAVING-style filter that reads only
+// grouping keys below the aggregate: fewer rows reach its state.
+func pushFilterIntoAggregate(n Node) Node {
+	f, ok := n.(*Filter)
+	if !ok {
+		return n
+	}
+	a, ok := f.Input.(*Aggregate)
+	if !ok {
+		return n
+	}
+	used := map[int]bool{}
+	refs(f.Cond, used)
+	for i := range used {
+		if i >= len(a.Keys) {
+			return n
+		}
+	}
+	in := a.Input.Schema()
+	keyRefs := make([]Rex, len(a.Keys))
+	for i, k := range a.Keys {
+		keyRefs[i] = &InputRef{Index: k, T: in[k].Type, Name: in[k].Name}
+	}
+	c := *a
+	c.Input = &Filter{Input: a.Input, Cond: substitute(f.Cond, keyRefs)}
+	return &c
+}
+
+// pushFilterThroughUnion filters each input instead of the union.
+func pushFilterThroughUnion(n Node) Node {
+	f, ok := n.(*Filter)
+	if !ok {
+		return n
+	}
+	u, ok := f.Input.(*Union)
+	if !ok {
+		return n
+	}
+	ins := make([]Node, len(u.Ins))
+	for i, in := range u.Ins {
+		ins[i] = &Filter{Input: in, Cond: f.Cond}
+	}
+	return &Union{Ins: ins}
+}
+
+// mergeProjects fuses two projections when the inner expressions are
+// cheap to repeat or used once, and never duplicates a UDF call.
+func mergeProjects(n Node) Node {
+	outer, ok := n.(*Project)
+	if !ok {
+		return n
+	}
+	inner, ok := outer.Input.(*Project)
+	if !ok {
+		return n
+	}
+	uses := map[int]int{}
+	for _, e := range outer.Exprs {
+		walkRex(e, func(x Rex) {
+			if r, ok := x.(*InputRef); ok {
+				uses[r.Index]++
+			}
+		})
+	}
+	for i, c := range uses {
+		e := inner.Exprs[i]
+		if _, simple := e.(*InputRef); simple {
+			continue
+		}
+		if _, lit := e.(*Literal); lit {
+			continue
+		}
+		if c > 1 || !deterministic(e) {
+			return n
+		}
+	}
+	exprs := make([]Rex, len(outer.Exprs))
+	for i, e := range outer.Exprs {
+		exprs[i] = substitute(e, inner.Exprs)
+	}
+	return &Project{Input: inner.Input, Exprs: exprs, Names: outer.Names}
+}
+
+// removeTrivialProject drops a projection that returns its input as is.
+func removeTrivialProject(n Node) Node {
+	p, ok := n.(*Project)
+	if !ok {
+		return n
+	}
+	in := p.Input.Schema()
+	if len(p.Exprs) != len(in) {
+		return n
+	}
+	for i, e := range p.Exprs {
+		r, ok := e.(*InputRef)
+		if !ok || r.Index != i || p.Names[i] != in[i].Name {
+			return n
+		}
+	}
+	return p.Input
+}
+
+// pruneScanColumns is projection push-down: a scan under a projection or
+// calc keeps only the columns that are read (Scan.Cols). Connectors that
+// cannot skip columns still produce them; translation then drops the
+// unread ones in a projection chained to the source, before any exchange.
+func pruneScanColumns(n Node) Node {
+	var exprs []Rex
+	var cond Rex
+	var scan *Scan
+	switch x := n.(type) {
+	case *Project:
+		scan, _ = x.Input.(*Scan)
+		exprs = x.Exprs
+	case *Calc:
+		scan, _ = x.Input.(*Scan)
+		exprs, cond = x.Exprs, x.Cond
+	}
+	if scan == nil {
+		return n
+	}
+	used := map[int]bool{}
+	for _, e := range exprs {
+		refs(e, used)
+	}
+	if cond != nil {
+		refs(cond, used)
+	}
+	if len(used) == len(scan.Fields) || len(used) == 0 {
+		return n
+	}
+	pruned := &Scan{Table: scan.Table, Source: scan.Source}
+	remap := map[int]int{}
+	for i, f := range scan.Fields {
+		if used[i] {
+			remap[i] = len(pruned.Fields)
+			pruned.Fields = append(pruned.Fields, f)
+			pruned.Cols = append(pruned.Cols, scan.col(i))
+		}
+	}
+	re := func(r Rex) Rex {
+		return rewriteRex(r, func(x Rex) Rex {
+			if ref, ok := x.(*InputRef); ok {
+				return &InputRef{Index: remap[ref.Index], T: ref.T, Name: ref.Name}
+			}
+			return x
+		})
+	}
+	switch x := n.(type) {
+	case *Project:
+		return &Project{Input: pruned, Exprs: mapRex(x.Exprs, re), Names: x.Names}
+	case *Calc:
+		var c Rex
+		if x.Cond != nil {
+			c = re(x.Cond)
+		}
+		return &Calc{Input: pruned, Cond: c, Exprs: mapRex(x.Exprs, re), Names: x.Names}
+	}
+	return n
+}
+
+// toCalc fuses Project(Filter(x)) and lone filters/projections into Calc,
+// the one operator the engine runs them in.
+func toCalc(n Node) Node {
+	switch x := n.(type) {
+	case *Project:
+		if f, ok := x.Input.(*Filter); ok {
+			return &Calc{Input: f.Input, Cond: f.Cond, Exprs: x.Exprs, Names: x.Names}
+		}
+		if c, ok := x.Input.(*Calc); ok && c.Cond == nil && !anyUDF(c.Exprs) {
+			exprs := make([]Rex, len(x.Exprs))
+			for i, e := range x.Exprs {
+				exprs[i] = substitute(e, c.Exprs)
+			}
+			return &Calc{Input: c.Input, Exprs: exprs, Names: x.Names}
+		}
+		return &Calc{Input: x.Input, Exprs: x.Exprs, Names: x.Names}
+	case *Filter:
+		in := x.Input.Schema()
+		exprs := make([]Rex, len(in))
+		for i, f := range in {
+			exprs[i] = &InputRef{Index: i, T: f.Type, Name: f.Name}
+		}
+		return &Calc{Input: x.Input, Cond: x.Cond, Exprs: exprs, Names: in.Names()}
+	}
+	return n
+}
+
+func anyUDF(rs []Rex) bool {
+	for _, r := range rs {
+		if hasUDF(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Compile turns a resolved expression without UDF calls into a vectorized
+// expression; UDF results must already be input columns.
+func Compile(r Rex) (vectorized.Expr, error) {
+	switch x := r.(type) {
+	case *InputRef:
+		return vectorized.Col(x.Index, x.T.Arrow(), x.Name), nil
+	case *Literal:
+		t := x.T
+		if t.Kind == types.Null {
+			return expr.Literal(nil, arrow.Null)
+		}
+		return expr.Literal(x.Value, t.Arrow())
+	case *CallRex:
+		args := make([]vectorized.Expr, len(x.Args))
+		for i, a := range x.Args {
+			e, err := Compile(a)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = e
+		}
+		return expr.Call(x.Name, args...)
+	case *CastRex:
+		e, err := Compile(x.Arg)
+		if err != nil {
+			return nil, err
+		}
+		if arrow.TypeEqual(e.DataType(), x.T.Arrow()) {
+			return e, nil
+		}
+		return expr.Cast(e, x.T.Arrow(), x.Try)
+	}
+	return nil, errUDFNotLowered
+}
+
+var errUDFNotLowered = errorString("planner: a user-defined function call reached expression compilation; calcs lower them first")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

@@ -1,0 +1,190 @@
+// Package pyfunc makes Python callables catalog functions: row-at-a-time
+// UDFs run by cpython's row kernel, vectorized UDFs by pandas_udf. All the
+// Python calls of one calc share one evaluator per kind, so each batch
+// crosses into the interpreter once.
+package pyfunc
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sluice-stream/sluice/cpython"
+	"github.com/sluice-stream/sluice/pandas_udf"
+	"github.com/sluice-stream/sluice/table"
+	"github.com/sluice-stream/sluice/table/catalog"
+	"github.com/sluice-stream/sluice/table/planner"
+	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/table/types"
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// Kind is how a Python function is called.
+type Kind int
+
+const (
+	// Row functions are called once per row with Python values.
+	Row Kind = iota
+	// Pandas functions are called once per batch with pandas Series.
+	Pandas
+)
+
+// Function is a Python scalar function with a declared signature.
+type Function struct {
+	Name   string
+	Kind   Kind
+	Result types.DataType
+	// Inputs, when set, are the declared argument types (PyFlink's
+	// input_types); arguments are then checked against them.
+	Inputs           []types.DataType
+	NonDeterministic bool
+	fn               *cpython.Object
+}
+
+// New wraps a callable; it takes its own reference to fn.
+func New(name string, fn *cpython.Object, kind Kind, result types.DataType, inputs ...types.DataType) (*Function, error) {
+	f := &Function{Name: name, Kind: kind, Result: result, Inputs: inputs}
+	err := cpython.Do(func(py *cpython.GIL) error {
+		if !py.Callable(fn) {
+			return fmt.Errorf("python function %s: a %s object is not callable", name, py.TypeName(fn))
+		}
+		f.fn = py.NewRef(fn)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Object is the wrapped callable (a borrowed reference).
+func (f *Function) Object() *cpython.Object { return f.fn }
+
+// ResultType implements catalog.ScalarFunction.
+func (f *Function) ResultType(args []types.DataType) (types.DataType, error) {
+	if f.Inputs != nil {
+		if len(args) != len(f.Inputs) {
+			return types.DataType{}, fmt.Errorf("takes %d arguments (%s), got %d", len(f.Inputs), typeList(f.Inputs), len(args))
+		}
+		for i, a := range args {
+			want := f.Inputs[i]
+			if a.Kind != types.Null && a.Arrow().ID() != want.Arrow().ID() {
+				return types.DataType{}, fmt.Errorf("argument %d is %s; the function declares %s", i+1, a, want)
+			}
+		}
+	}
+	return f.Result, nil
+}
+
+func typeList(ts []types.DataType) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = t.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Deterministic implements catalog.ScalarFunction.
+func (f *Function) Deterministic() bool { return !f.NonDeterministic }
+
+// Runtime implements catalog.ScalarFunction.
+func (f *Function) Runtime() catalog.Runtime {
+	if f.Kind == Pandas {
+		return pandasRuntime{}
+	}
+	return rowRuntime{}
+}
+
+type rowRuntime struct{}
+
+func (rowRuntime) Name() string { return "python" }
+
+func (rowRuntime) NewEvaluator(calls []catalog.Call) (vectorized.FunctionEvaluator, error) {
+	udfs := make([]cpython.RowUDF, len(calls))
+	for i, c := range calls {
+		f := c.Function.(*Function)
+		udfs[i] = cpython.RowUDF{Name: c.Name, Func: f.fn, Args: c.Args, Result: c.Result.Arrow()}
+	}
+	return cpython.NewRowEvaluator(udfs)
+}
+
+type pandasRuntime struct{}
+
+func (pandasRuntime) Name() string { return "pandas" }
+
+func (pandasRuntime) NewEvaluator(calls []catalog.Call) (vectorized.FunctionEvaluator, error) {
+	udfs := make([]pandas_udf.UDF, len(calls))
+	for i, c := range calls {
+		f := c.Function.(*Function)
+		udfs[i] = pandas_udf.UDF{Name: c.Name, Func: f.fn, Args: c.Args, Result: c.Result.Arrow()}
+	}
+	return pandas_udf.NewEvaluator(udfs)
+}
+
+// Load resolves 'package.module.function' for CREATE FUNCTION ... LANGUAGE
+// PYTHON. The object must declare its result type, as PyFlink's udf()
+// wrappers do: Sluice reads `_sluice_result_type` (a SQL type string) and
+// `_sluice_func_type` ("general" or "pandas"), which the Python API's
+// udf() sets.
+func Load(identifier string) (catalog.ScalarFunction, error) {
+	mod, attr, ok := cutLast(identifier, ".")
+	if !ok {
+		return nil, fmt.Errorf("a Python function is named as module.function")
+	}
+	if err := cpython.Initialize(); err != nil {
+		return nil, err
+	}
+	var f *Function
+	err := cpython.Do(func(py *cpython.GIL) error {
+		m, err := py.Import(mod)
+		if err != nil {
+			return err
+		}
+		defer py.DecRef(m)
+		obj, err := py.GetAttr(m, attr)
+		if err != nil {
+			return err
+		}
+		defer py.DecRef(obj)
+		rt, err := py.GetAttr(obj, "_sluice_result_type")
+		if err != nil {
+			return fmt.Errorf("%s declares no result type: wrap it with udf(result_type=...)", identifier)
+		}
+		defer py.DecRef(rt)
+		text, err := py.AsString(rt)
+		if err != nil {
+			return err
+		}
+		ast, err := sql.ParseDataType(text)
+		if err != nil {
+			return fmt.Errorf("result type %q: %w", text, err)
+		}
+		result, err := planner.TypeFromAST(ast)
+		if err != nil {
+			return err
+		}
+		kind := Row
+		if ft, err := py.GetAttr(obj, "_sluice_func_type"); err == nil {
+			s, _ := py.AsString(ft)
+			py.DecRef(ft)
+			if s == "pandas" {
+				kind = Pandas
+			}
+		}
+		if !py.Callable(obj) {
+			return fmt.Errorf("%s is a %s, not a function", identifier, py.TypeName(obj))
+		}
+		f = &Function{Name: attr, Kind: kind, Result: result, fn: py.NewRef(obj)}
+		return nil
+	})
+	return f, err
+}
+
+func cutLast(s, sep string) (string, string, bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return "", "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}
+
+func init() { table.RegisterPythonFunctionLoader(Load) }

@@ -1,0 +1,541 @@
+package table
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/planner"
+	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/vectorized"
+	"github.com/sluice-stream/sluice/vectorized/expr"
+)
+
+// Table is a Table API table: an immutable plan plus the environment it
+// runs in. Operations return new tables; the first error sticks and is
+// reported by Err, Explain, Execute and ExecuteInsert, so calls chain as
+// in PyFlink.
+type Table struct {
+	env  *Environment
+	node planner.Node
+	err  error
+}
+
+// Err is the first error of the chain of operations that made t.
+func (t *Table) Err() error { return t.err }
+
+// Schema is the table's row type.
+func (t *Table) Schema() planner.Schema {
+	if t.err != nil {
+		return nil
+	}
+	return t.node.Schema()
+}
+
+// SQLQuery plans a query as a Table.
+func (e *Environment) SQLQuery(query string) (*Table, error) {
+	q, err := sql.ParseQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	return e.tableFromQuery(e.planner(query), q)
+}
+
+func (e *Environment) tableFromQuery(p *planner.Planner, q sql.Query) (*Table, error) {
+	n, err := p.BindQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	return &Table{env: e, node: n}, nil
+}
+
+// From reads a catalog table or view.
+func (e *Environment) From(name string) (*Table, error) {
+	return e.SQLQuery("SELECT * FROM `" + strings.ReplaceAll(name, "`", "``") + "`")
+}
+
+// FromValues makes a table of literal rows, each a list of SQL expressions
+// (strings in the expression syntax, or Expr values), named by names.
+func (e *Environment) FromValues(names []string, rows ...[]any) (*Table, error) {
+	var vals []*sql.RowExpr
+	for _, r := range rows {
+		items, err := exprArgs(r)
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, &sql.RowExpr{Items: items})
+	}
+	ids := make([]*sql.Ident, len(names))
+	for i, n := range names {
+		ids[i] = &sql.Ident{Name: n}
+	}
+	q := &sql.Select{Items: []sql.Expr{&sql.Star{}}, From: &sql.SubqueryRef{Query: &sql.Values{Rows: vals}, Alias: &sql.Ident{Name: "v"}, Columns: ids}}
+	return e.tableFromQuery(e.planner(""), q)
+}
+
+var inlineSeq atomic.Int64
+
+// derive plans a query over t (and others) by naming them inline.
+func (t *Table) derive(build func(from func(*Table) sql.TableRef) (sql.Query, error)) *Table {
+	if t.err != nil {
+		return t
+	}
+	p := t.env.planner("")
+	p.Inline = map[string]planner.Node{}
+	from := func(x *Table) sql.TableRef {
+		name := fmt.Sprintf("__t%d", inlineSeq.Add(1))
+		p.Inline[name] = x.node
+		return &sql.TableName{Name: &sql.QualifiedName{Parts: []*sql.Ident{{Name: name}}}}
+	}
+	q, err := build(from)
+	if err != nil {
+		return &Table{env: t.env, err: err}
+	}
+	n, err := p.BindQuery(q)
+	if err != nil {
+		return &Table{env: t.env, err: err}
+	}
+	return &Table{env: t.env, node: n}
+}
+
+// exprArgs turns API arguments into expressions: strings are parsed as
+// PyFlink expression lists ("a, f(b) as c"), Exprs are used as they are.
+func exprArgs(args []any) ([]sql.Expr, error) {
+	var out []sql.Expr
+	for _, a := range args {
+		switch a := a.(type) {
+		case string:
+			es, err := sql.ParseExpressionList(a)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, es...)
+		case Expr:
+			out = append(out, a.node())
+		case sql.Expr:
+			out = append(out, a)
+		default:
+			return nil, fmt.Errorf("a table expression is a string or an Expr, not %T", a)
+		}
+	}
+	return out, nil
+}
+
+func star() []sql.Expr { return []sql.Expr{&sql.Star{}} }
+
+// Select projects: t.Select("a, f(b) as c") or t.Select(Col("a"), ...).
+func (t *Table) Select(fields ...any) *Table {
+	return t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		items, err := exprArgs(fields)
+		if err != nil {
+			return nil, err
+		}
+		return &sql.Select{Items: items, From: from(t)}, nil
+	})
+}
+
+// Filter keeps the rows where the predicate holds.
+func (t *Table) Filter(predicate any) *Table {
+	return t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		cond, err := exprArgs([]any{predicate})
+		if err != nil {
+			return nil, err
+		}
+		if len(cond) != 1 {
+			return nil, fmt.Errorf("filter takes one predicate, got %d", len(cond))
+		}
+		return &sql.Select{Items: star(), From: from(t), Where: cond[0]}, nil
+	})
+}
+
+// Where is Filter.
+func (t *Table) Where(predicate any) *Table { return t.Filter(predicate) }
+
+// GroupedTable is the result of GroupBy, waiting for its Select.
+type GroupedTable struct {
+	t    *Table
+	keys []any
+}
+
+// GroupBy groups by keys; Select then names keys and aggregates.
+func (t *Table) GroupBy(keys ...any) *GroupedTable { return &GroupedTable{t: t, keys: keys} }
+
+// Select computes the aggregates of each group.
+func (g *GroupedTable) Select(fields ...any) *Table {
+	return g.t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		keys, err := exprArgs(g.keys)
+		if err != nil {
+			return nil, err
+		}
+		items, err := exprArgs(fields)
+		if err != nil {
+			return nil, err
+		}
+		return &sql.Select{Items: items, From: from(g.t), GroupBy: keys}, nil
+	})
+}
+
+// Distinct removes duplicate rows.
+func (t *Table) Distinct() *Table {
+	return t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		return &sql.Select{Distinct: true, Items: star(), From: from(t)}, nil
+	})
+}
+
+func (t *Table) setOp(o *Table, all bool) *Table {
+	if o.err != nil {
+		return o
+	}
+	return t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		return &sql.SetOp{Op: sql.Union, All: all,
+			Left:  &sql.Select{Items: star(), From: from(t)},
+			Right: &sql.Select{Items: star(), From: from(o)}}, nil
+	})
+}
+
+// Union is UNION (duplicates removed); UnionAll keeps them.
+func (t *Table) Union(o *Table) *Table    { return t.setOp(o, false) }
+func (t *Table) UnionAll(o *Table) *Table { return t.setOp(o, true) }
+
+// AddColumns appends computed columns; a name already in use is an error.
+func (t *Table) AddColumns(fields ...any) *Table { return t.addColumns(false, fields) }
+
+// AddOrReplaceColumns appends computed columns, replacing columns of the
+// same name in place.
+func (t *Table) AddOrReplaceColumns(fields ...any) *Table { return t.addColumns(true, fields) }
+
+func (t *Table) addColumns(replace bool, fields []any) *Table {
+	if t.err != nil {
+		return t
+	}
+	return t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		adds, err := exprArgs(fields)
+		if err != nil {
+			return nil, err
+		}
+		names := t.node.Schema().Names()
+		items := make([]sql.Expr, len(names))
+		for i, n := range names {
+			items[i] = colRef(n)
+		}
+		for _, a := range adds {
+			al, ok := a.(*sql.AliasExpr)
+			if !ok {
+				return nil, fmt.Errorf("added column %s needs a name: write it as `expr as name`", a)
+			}
+			name := al.Names[0].Name
+			at := -1
+			for i, n := range names {
+				if n == name {
+					at = i
+				}
+			}
+			switch {
+			case at >= 0 && replace:
+				items[at] = a
+			case at >= 0:
+				return nil, fmt.Errorf("column %s already exists; use AddOrReplaceColumns to replace it", name)
+			default:
+				items = append(items, a)
+			}
+		}
+		return &sql.Select{Items: items, From: from(t)}, nil
+	})
+}
+
+func colRef(name string) *sql.ColumnRef {
+	return &sql.ColumnRef{Parts: []*sql.Ident{{Name: name}}}
+}
+
+// DropColumns removes columns by name.
+func (t *Table) DropColumns(names ...string) *Table {
+	if t.err != nil {
+		return t
+	}
+	return t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		drop := map[string]bool{}
+		for _, n := range splitNames(names) {
+			drop[n] = true
+		}
+		var items []sql.Expr
+		for _, n := range t.node.Schema().Names() {
+			if drop[n] {
+				delete(drop, n)
+				continue
+			}
+			items = append(items, colRef(n))
+		}
+		for n := range drop {
+			return nil, fmt.Errorf("cannot drop column %s: no such column", n)
+		}
+		if len(items) == 0 {
+			return nil, fmt.Errorf("cannot drop every column")
+		}
+		return &sql.Select{Items: items, From: from(t)}, nil
+	})
+}
+
+func splitNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		for _, p := range strings.Split(n, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// RenameColumns renames with "old as new" expressions.
+func (t *Table) RenameColumns(fields ...any) *Table {
+	if t.err != nil {
+		return t
+	}
+	return t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		rs, err := exprArgs(fields)
+		if err != nil {
+			return nil, err
+		}
+		rename := map[string]string{}
+		for _, r := range rs {
+			al, ok := r.(*sql.AliasExpr)
+			c, isCol := al.Expr.(*sql.ColumnRef)
+			if !ok || !isCol {
+				return nil, fmt.Errorf("rename_columns takes `old as new`, got %s", r)
+			}
+			rename[c.Parts[len(c.Parts)-1].Name] = al.Names[0].Name
+		}
+		var items []sql.Expr
+		for _, n := range t.node.Schema().Names() {
+			if to, ok := rename[n]; ok {
+				items = append(items, &sql.AliasExpr{Expr: colRef(n), Names: []*sql.Ident{{Name: to}}})
+				delete(rename, n)
+				continue
+			}
+			items = append(items, colRef(n))
+		}
+		for n := range rename {
+			return nil, fmt.Errorf("cannot rename column %s: no such column", n)
+		}
+		return &sql.Select{Items: items, From: from(t)}, nil
+	})
+}
+
+// Alias renames every column in order ("a, b, c").
+func (t *Table) Alias(names ...string) *Table {
+	if t.err != nil {
+		return t
+	}
+	ns := splitNames(names)
+	cur := t.node.Schema().Names()
+	if len(ns) != len(cur) {
+		return &Table{env: t.env, err: fmt.Errorf("alias takes %d names, got %d", len(cur), len(ns))}
+	}
+	var fields []any
+	for i, n := range cur {
+		if n != ns[i] {
+			fields = append(fields, Col(n).As(ns[i]))
+		}
+	}
+	if len(fields) == 0 {
+		return t
+	}
+	return t.RenameColumns(fields...)
+}
+
+// OrderBy sorts by expressions ("a.desc", Col("b").Asc()) over bounded input.
+func (t *Table) OrderBy(fields ...any) *Table { return t.ordered(fields, nil, nil) }
+
+// Limit keeps fetch rows after skipping offset (offset optional).
+func (t *Table) Limit(fetch int64, offset ...int64) *Table {
+	f := &sql.NumberLit{Value: fmt.Sprint(fetch), Kind: sql.IntegerNumber}
+	var o sql.Expr
+	if len(offset) > 0 {
+		o = &sql.NumberLit{Value: fmt.Sprint(offset[0]), Kind: sql.IntegerNumber}
+	}
+	return t.ordered(nil, f, o)
+}
+
+func (t *Table) ordered(fields []any, limit, offset sql.Expr) *Table {
+	if t.err != nil {
+		return t
+	}
+	return t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		es, err := exprArgs(fields)
+		if err != nil {
+			return nil, err
+		}
+		var items []*sql.OrderItem
+		for _, e := range es {
+			item := &sql.OrderItem{Expr: e}
+			if oi, ok := e.(*sql.OrderItem); ok {
+				item = oi
+			}
+			items = append(items, item)
+		}
+		return &sql.OrderedQuery{Body: &sql.Select{Items: star(), From: from(t)}, OrderBy: items, Limit: limit, Offset: offset}, nil
+	})
+}
+
+// Explain returns the plan as EXPLAIN prints it.
+func (t *Table) Explain() (string, error) {
+	if t.err != nil {
+		return "", t.err
+	}
+	return ExplainText(t.node, t.env.Streaming()), nil
+}
+
+// ExecuteInsert writes the table into a catalog table and runs the job.
+func (t *Table) ExecuteInsert(ctx context.Context, table string) (*Result, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	p := t.env.planner("")
+	sink, err := p.BindSink(table, t.node, sql.Pos{})
+	if err != nil {
+		return nil, err
+	}
+	return t.env.run(ctx, p, sink, "insert-into_"+table)
+}
+
+// Execute runs the table's query and collects its rows: in batch mode the
+// final rows, in streaming mode the changelog.
+func (t *Table) Execute(ctx context.Context) (*Result, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	p := t.env.planner("")
+	opt := planner.Optimize(t.node)
+	rs := &resultSink{loc: t.env.location()}
+	job, err := p.Translate(opt, "collect", &planner.Terminal{Name: "Collect", Parallelism: 1,
+		Instance: func(int) engine.Sink { return rs }})
+	if err != nil {
+		return nil, err
+	}
+	defer job.Close()
+	jr, err := engine.Execute(ctx, job.Graph, p.Config)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: opt.Schema().Names(), Job: jr, Changelog: t.env.Streaming() && !planner.ModeOf(opt, true).IsInsertOnly()}
+	for _, f := range opt.Schema() {
+		res.Types = append(res.Types, f.Type.Arrow())
+	}
+	res.Rows, res.text = rs.rows, rs.text
+	return res, nil
+}
+
+// Collect runs the table and returns its rows (Execute's rows).
+func (t *Table) Collect(ctx context.Context) ([]Row, error) {
+	r, err := t.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Rows, nil
+}
+
+// resultSink gathers a query's rows with their text as Flink prints them.
+type resultSink struct {
+	mu   sync.Mutex
+	loc  func() *vectorized.EvalContext
+	rows []Row
+	text [][]string
+}
+
+func (s *resultSink) Open(context.Context, *engine.RuntimeContext) error { return nil }
+func (s *resultSink) Finish(context.Context) error                        { return nil }
+func (s *resultSink) Close() error                                        { return nil }
+
+func (s *resultSink) Write(_ context.Context, b *vectorized.Batch) error {
+	rows := engine.BatchRows(b)
+	texts := make([][]string, len(rows))
+	for i := range texts {
+		texts[i] = make([]string, b.Record.NumCols())
+	}
+	for c, col := range b.Record.Columns() {
+		strs, err := columnText(s.loc(), col)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			texts[i][c] = strs[i]
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, r := range rows {
+		s.rows = append(s.rows, Row{Kind: r.Kind.String(), Values: r.Values})
+		s.text = append(s.text, texts[i])
+	}
+	return nil
+}
+
+// columnText renders a column as CAST(x AS STRING) does, NULL as "NULL".
+func columnText(ec *vectorized.EvalContext, col arrow.Array) ([]string, error) {
+	out := make([]string, col.Len())
+	if s, ok := col.(*array.String); ok {
+		for i := range out {
+			if s.IsNull(i) {
+				out[i] = "NULL"
+			} else {
+				out[i] = s.Value(i)
+			}
+		}
+		return out, nil
+	}
+	if col.DataType().ID() == arrow.NULL {
+		for i := range out {
+			out[i] = "NULL"
+		}
+		return out, nil
+	}
+	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: col.DataType(), Nullable: true}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len()))
+	defer rec.Release()
+	cast, err := expr.Cast(vectorized.Col(0, col.DataType(), "v"), arrow.BinaryTypes.String, false)
+	if err != nil {
+		for i := range out {
+			if col.IsNull(i) {
+				out[i] = "NULL"
+			} else {
+				out[i] = col.ValueStr(i)
+			}
+		}
+		return out, nil
+	}
+	arr, err := cast.Eval(ec, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer arr.Release()
+	s := arr.(*array.String)
+	for i := range out {
+		if s.IsNull(i) {
+			out[i] = "NULL"
+		} else {
+			out[i] = s.Value(i)
+		}
+	}
+	return out, nil
+}
+
+// location gives evaluation contexts in the session time zone.
+func (e *Environment) location() func() *vectorized.EvalContext {
+	cfg := e.Config()
+	return func() *vectorized.EvalContext {
+		ec := vectorized.NewEvalContext(context.Background())
+		if tz := cfg[engine.ConfigLocalTimeZone]; tz != "" {
+			if l, err := loadLocation(tz); err == nil {
+				ec.Location = l
+			}
+		}
+		return ec
+	}
+}
