@@ -39,8 +39,8 @@ type RowEvaluator struct {
 	outType []*C.sl_type // parsed result types
 	maxCol  int
 
-	mu     sync.Mutex
-	schema *arrow.Schema
+	mu      sync.Mutex
+	schema  *arrow.Schema
 	inType  []*C.sl_type // parsed input column types for schema
 	retired []*C.sl_type // types of earlier schemas, freed by Close
 	closed  bool

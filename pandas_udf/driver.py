@@ -13,7 +13,6 @@ traceback shows the user's frames only.
 
 from __future__ import annotations
 
-import datetime
 import traceback
 from typing import Any, Callable, Sequence
 
@@ -30,6 +29,7 @@ RESULT = "result"
 ARGUMENT = "argument"
 
 _EXPECTED = "expected a pandas.Series, numpy array, list or pyarrow Array"
+_EXPECTED_ROW = "expected a pandas.DataFrame, pandas.Series, numpy array, list or pyarrow Array"
 
 
 class Failure:
@@ -45,7 +45,6 @@ class Failure:
         phase: str,
         detail: str = "",
         exc: BaseException | None = None,
-        tb: Any = None,
         slot: int = -1,
     ) -> None:
         self.udf = udf
@@ -58,7 +57,13 @@ class Failure:
         if exc is not None:
             self.type = _qualified_name(type(exc))
             self.message = str(exc)
-            if tb is not None:
+            if phase == CALL:
+                # From the user's frame on: the first entry is the driver's
+                # call of the function. Formatted even when the function
+                # raised from C without a frame of its own, as cpython.Error
+                # does.
+                tb = exc.__traceback__
+                tb = tb.tb_next if tb is not None else None
                 self.traceback = "".join(traceback.format_exception(type(exc), exc, tb))
 
 
@@ -82,47 +87,72 @@ class _ResultError(Exception):
 
 # ---- Arrow → pandas ---------------------------------------------------------
 
-def _series_factory() -> Callable[[np.ndarray, pd.Index], pd.Series]:
-    """The cheapest way to wrap a numpy array in a Series without a copy.
+class _Index:
+    """The RangeIndex of a batch length and the block placement pandas
+    gives a Series of that length: one per length, shared by every Series —
+    pandas indexes are immutable, and arguments with the same index object
+    skip alignment when the function combines them."""
 
-    pandas' public constructor costs ~11 µs (dtype inference, checks) — a
-    third of the per-batch budget. Building the block manager directly is
-    what pandas itself does internally (``Series._constructor_from_mgr``).
-    pandas is pinned in requirements.txt; should its internals move, we fall
-    back to the public constructor, checked once here, never per batch."""
+    __slots__ = ("n", "index", "placement")
 
-    def public(values: np.ndarray, index: pd.Index) -> pd.Series:
-        return pd.Series(values, index=index, copy=False)
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.index = pd.RangeIndex(n)
+        self.placement = _placement(n)
+
+
+def _series_factory() -> tuple[Callable[[np.ndarray, _Index], pd.Series], Callable[[int], Any]]:
+    """The cheapest way to wrap a numeric numpy array in a Series without a
+    copy, and the block placement it needs.
+
+    pandas' public constructor costs ~11 µs per call (dtype inference and
+    checks), a third of the per-batch budget; building the block and its
+    manager directly, as pandas' own SingleBlockManager.from_array does,
+    costs under 2 µs. pandas is pinned in requirements.txt; should these
+    internals move, the probe below fails once at load and the public
+    constructor is used instead."""
+
+    def public(values: np.ndarray, ix: _Index) -> pd.Series:
+        return pd.Series(values, index=ix.index, copy=False)
 
     try:
+        from pandas._libs.internals import BlockPlacement
+        from pandas.core.generic import NDFrame
         from pandas.core.internals import SingleBlockManager
+        from pandas.core.internals.blocks import NumpyBlock, get_block_type
 
-        from_array = SingleBlockManager.from_array
-        from_mgr = pd.Series._from_mgr
+        init = NDFrame.__init__
+        new = pd.Series.__new__
         set_attr = object.__setattr__
+        Series = pd.Series
 
-        def internal(values: np.ndarray, index: pd.Index) -> pd.Series:
-            mgr = from_array(values, index)
-            s = from_mgr(mgr, mgr.axes)
+        def internal(values: np.ndarray, ix: _Index) -> pd.Series:
+            mgr = SingleBlockManager(NumpyBlock(values, ndim=1, placement=ix.placement), ix.index)
+            s = new(Series)
+            init(s, mgr)
             set_attr(s, "_name", None)
             return s
 
-        probe = np.arange(3, dtype=np.float64)
-        s = internal(probe, pd.RangeIndex(3))
-        if not (
-            type(s) is pd.Series
-            and s.dtype == probe.dtype
-            and s.name is None
-            and np.shares_memory(s.to_numpy(), probe)
-            and (s + 1).tolist() == [1.0, 2.0, 3.0]
-        ):
-            return public
-        return internal
+        def placement(n: int) -> Any:
+            return BlockPlacement(slice(0, n))
+
+        for dtype in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                      "float16", "float32", "float64", "bool"):
+            probe = np.arange(3).astype(dtype)
+            if get_block_type(probe.dtype) is not NumpyBlock:
+                raise TypeError(f"pandas keeps {dtype} in {get_block_type(probe.dtype).__name__}")
+            ix = _Index.__new__(_Index)
+            ix.n, ix.index, ix.placement = 3, pd.RangeIndex(3), placement(3)
+            s = internal(probe, ix)
+            pd.testing.assert_series_equal(s, pd.Series(probe))
+            if not np.shares_memory(s.to_numpy(), probe) or (s + 1).tolist() != (probe + 1).tolist():
+                raise TypeError("a Series built from its block does not behave")
+        return internal, placement
     except Exception:  # pragma: no cover - depends on the pandas version
-        return public
+        return public, lambda n: None
 
 
-_series = _series_factory()
+_series, _placement = _series_factory()
 
 _NULLABLE: dict[pa.DataType, Any] = {
     pa.int8(): pd.Int8Dtype(),
@@ -136,7 +166,7 @@ _NULLABLE: dict[pa.DataType, Any] = {
     pa.bool_(): pd.BooleanDtype(),
 }
 
-Converter = Callable[[pa.Array, pd.Index], Any]
+Converter = Callable[[pa.Array, _Index], Any]
 
 
 def _arg_converter(t: pa.DataType) -> Converter:
@@ -145,72 +175,75 @@ def _arg_converter(t: pa.DataType) -> Converter:
         nullable = _NULLABLE[t]
         zero_copy = not pa.types.is_boolean(t)  # Arrow packs booleans in bits
 
-        def integer(arr: pa.Array, index: pd.Index) -> pd.Series:
+        def integer(arr: pa.Array, ix: _Index) -> pd.Series:
             if arr.null_count == 0:
-                return _series(arr.to_numpy(zero_copy_only=zero_copy), index)
-            return pd.Series(nullable.__from_arrow__(arr), index=index, copy=False)
+                return _series(arr.to_numpy(zero_copy_only=zero_copy), ix)
+            return pd.Series(nullable.__from_arrow__(arr), index=ix.index, copy=False)
 
         return integer
     if pa.types.is_floating(t):
 
-        def floating(arr: pa.Array, index: pd.Index) -> pd.Series:
+        def floating(arr: pa.Array, ix: _Index) -> pd.Series:
             # With NULLs the values are copied and NULL becomes NaN.
-            return _series(arr.to_numpy(zero_copy_only=arr.null_count == 0), index)
+            return _series(arr.to_numpy(zero_copy_only=arr.null_count == 0), ix)
 
         return floating
     if pa.types.is_date(t):
         # Milliseconds, not nanoseconds: datetime64[ns] ends in 2262 and
         # pyarrow's coercion of dates wraps around silently.
-        return lambda arr, index: _with_index(arr.to_pandas(date_as_object=False), index)
+        return lambda arr, ix: _with_index(arr.to_pandas(date_as_object=False), ix)
     if pa.types.is_timestamp(t):
         # datetime64[ns] (with the zone for TIMESTAMP_LTZ), as PyFlink gives;
         # out-of-range values raise rather than wrap.
-        return lambda arr, index: _with_index(arr.to_pandas(coerce_temporal_nanoseconds=True), index)
+        return lambda arr, ix: _with_index(arr.to_pandas(coerce_temporal_nanoseconds=True), ix)
     if pa.types.is_struct(t):
         # A DataFrame column cannot be a DataFrame: nested rows become dicts.
         fields = [_objects if pa.types.is_struct(t.field(i).type) else _arg_converter(t.field(i).type)
                   for i in range(t.num_fields)]
         names = [t.field(i).name for i in range(t.num_fields)]
 
-        def frame(arr: pa.Array, index: pd.Index) -> pd.DataFrame:
+        def frame(arr: pa.Array, ix: _Index) -> pd.DataFrame:
             # flatten() applies the struct's validity: a NULL row arrives as
             # a row of missing values.
-            cols = [conv(child, index) for conv, child in zip(fields, arr.flatten())]
-            df = pd.concat(cols, axis=1, copy=False) if cols else pd.DataFrame(index=index)
+            cols = [conv(child, ix) for conv, child in zip(fields, arr.flatten())]
+            df = pd.concat(cols, axis=1, copy=False) if cols else pd.DataFrame(index=ix.index)
             df.columns = names
             return df
 
         return frame
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t) or pa.types.is_map(t):
+    if _is_list(t) or pa.types.is_map(t):
         return _objects
     # DECIMAL, STRING, BYTES, TIME: object Series of Decimal, str, bytes,
     # datetime.time with None for NULL — pyarrow's own mapping.
-    return lambda arr, index: _with_index(arr.to_pandas(), index)
+    return lambda arr, ix: _with_index(arr.to_pandas(), ix)
 
 
-def _objects(arr: pa.Array, index: pd.Index) -> pd.Series:
+def _objects(arr: pa.Array, ix: _Index) -> pd.Series:
     # Lists as Python lists and maps as dicts (pyarrow's to_pandas would give
-    # numpy arrays and lists of pairs); nested rows as dicts.
+    # numpy arrays and lists of pairs); nested rows as dicts. Filled one by
+    # one: numpy would broadcast lists of equal length into a 2-D array.
     values = np.empty(len(arr), dtype=object)
     for i, v in enumerate(arr.to_pylist(maps_as_pydicts="strict")):
         values[i] = v
-    return _series(values, index)
+    return pd.Series(values, index=ix.index, copy=False)
 
 
-def _with_index(s: pd.Series, index: pd.Index) -> pd.Series:
-    s.index = index
+def _with_index(s: pd.Series, ix: _Index) -> pd.Series:
+    s.index = ix.index
     return s
 
 
 class Inputs:
-    """The pyarrow types of a batch schema's argument columns and their
-    converters: built when the schema changes, not per batch."""
+    """The argument columns of one batch schema: where each sits in the
+    block of C structs, its pyarrow type and its pandas converter. Built when
+    the schema changes, not per batch."""
 
-    __slots__ = ("types", "converters")
+    __slots__ = ("slots", "results")
 
-    def __init__(self, types: Sequence[pa.DataType]) -> None:
-        self.types = list(types)
-        self.converters = [_arg_converter(t) for t in self.types]
+    def __init__(self, types: Sequence[pa.DataType], struct_size: int) -> None:
+        self.slots = [(k * struct_size, t, _arg_converter(t)) for k, t in enumerate(types)]
+        # The result structs follow the argument structs in the same block.
+        self.results = len(types) * struct_size
 
 
 # ---- pandas → Arrow -----------------------------------------------------------
@@ -218,6 +251,7 @@ class Inputs:
 Result = Callable[[Any, int], pa.Array]
 
 _MEMORY = pa.default_cpu_memory_manager()
+_minimum = np.minimum.reduce
 
 
 def _detach(arr: pa.Array) -> pa.Array:
@@ -225,10 +259,10 @@ def _detach(arr: pa.Array) -> pa.Array:
 
     An array built from numpy without a copy keeps numpy's memory alive
     through a Python object, and dropping it then takes the GIL on whatever
-    goroutine releases the result — a pure-Go operator could wait behind
-    another task's Python for a whole switch interval, or deadlock against a
-    goroutine that holds the GIL while it waits for it. One copy here makes
-    releasing a result free of Python."""
+    goroutine releases the result: a pure-Go operator would wait behind
+    another task's Python (up to a 5 ms switch interval), and deadlock if
+    the goroutine holding the GIL waits for it. One copy here (a memcpy, no
+    conversion) makes releasing a result free of Python."""
     return arr.copy_to(_MEMORY)
 
 
@@ -310,6 +344,11 @@ def _castable(src: pa.DataType, dst: pa.DataType, top: bool) -> bool:
 def _cast(arr: pa.Array, target: pa.DataType) -> pa.Array:
     if arr.type == target:
         return arr
+    if pa.types.is_decimal(target) and pa.types.is_integer(arr.type):
+        # Arrow casts an integer only into a DECIMAL wide enough for every
+        # value of its type; go through one, then check the values fit.
+        wide = pa.decimal128(38, target.scale) if target.scale <= 18 else pa.decimal256(76, target.scale)
+        return arr.cast(wide, safe=True).cast(target, safe=True)
     if pa.types.is_date(target) and pa.types.is_timestamp(arr.type):
         out = arr.cast(target, safe=True)
         # Arrow's timestamp → date cast drops the time of day even when safe.
@@ -332,14 +371,18 @@ def _result_converter(target: pa.DataType) -> Result:
             for i in range(target.num_fields)
         ]
 
-    def from_numpy(vals: np.ndarray, n: int) -> pa.Array:
-        if floating and n and np.isnan(vals.min()):
-            # pandas' missing value for floats: NaN becomes NULL, as PyFlink's
-            # pa.Array.from_pandas does.
-            arr = pa.array(vals, type=target, mask=np.isnan(vals))
-        else:
-            arr = pa.array(vals, type=target)
-        return _detach(arr)
+    def from_numpy(vals: np.ndarray) -> pa.Array:
+        # The common case — a numpy array of exactly the declared type — is
+        # wrapped without a conversion and copied once by _detach.
+        if floating:
+            m = _minimum(vals)  # NaN propagates: one pass finds any
+            if m != m:
+                # pandas' missing value for floats: NaN becomes NULL, as
+                # PyFlink's pa.Array.from_pandas does.
+                return _detach(pa.array(vals, type=target, mask=np.isnan(vals)))
+        if vals.flags.c_contiguous:
+            return _detach(pa.Array.from_buffers(target, len(vals), [None, pa.py_buffer(vals)]))
+        return _detach(pa.array(vals, type=target))
 
     def general(res: Any, n: int, what: str) -> pa.Array:
         if isinstance(res, pa.ChunkedArray):
@@ -361,10 +404,11 @@ def _result_converter(target: pa.DataType) -> Result:
             if res.ndim != 1:
                 raise _ResultError(f"{what} a {res.ndim}-dimensional numpy array; expected one dimension")
             src = str(res.dtype)
-        elif isinstance(res, pd.Series):
+        elif isinstance(res, (pd.Series, pd.Index)):
             src = str(res.dtype)
         else:
-            raise _ResultError(f"{what} {_describe_type(res)}; {_EXPECTED}" + (" or pandas.DataFrame" if struct else ""))
+            expected = _EXPECTED_ROW if struct else _EXPECTED
+            raise _ResultError(f"{what} {_describe_type(res)}; {expected}")
         _check_length(len(res), n)
         try:
             arr = _from_pandas(res, target)
@@ -402,7 +446,7 @@ def _result_converter(target: pa.DataType) -> Result:
             vals = res._values if t is pd.Series else res if t is np.ndarray else None
             if type(vals) is np.ndarray and vals.dtype == fast and vals.ndim == 1:
                 _check_length(len(vals), n)
-                return from_numpy(vals, n)
+                return from_numpy(vals)
         if isinstance(res, pd.DataFrame):
             if not struct:
                 raise _ResultError(f"{what} a pandas.DataFrame; {_EXPECTED} (a DataFrame only for a ROW result)")
@@ -417,7 +461,7 @@ def _check_length(got: int, n: int) -> None:
         raise _ResultError(f"returned {got} rows for a batch of {n} rows")
 
 
-def _from_pandas(res: pd.Series | np.ndarray, target: pa.DataType) -> pa.Array:
+def _from_pandas(res: pd.Series | pd.Index | np.ndarray, target: pa.DataType) -> pa.Array:
     """pandas values → Arrow, missing values (NaN, None, NA, NaT) → NULL."""
     dtype = res.dtype
     if dtype == object:
@@ -498,49 +542,48 @@ class Evaluator:
         struct_size: int,
     ) -> None:
         schema = pa.Schema._import_from_c(result_schema_ptr)
-        self.funcs = list(funcs)
         self.args = [tuple(a) for a in args]
-        self.results = [_result_converter(f.type) for f in schema]
+        self.calls = [
+            (i, fn, tuple(a), _result_converter(f.type), i * struct_size)
+            for i, (fn, a, f) in enumerate(zip(funcs, args, schema))
+        ]
         self.size = struct_size
-        self.index: pd.RangeIndex = pd.RangeIndex(0)
+        self.ix = _Index(0)
 
     def prepare(self, schema_ptr: int) -> Inputs:
         """The argument columns' types, from a schema Go exported."""
-        return Inputs([f.type for f in pa.Schema._import_from_c(schema_ptr)])
+        return Inputs([f.type for f in pa.Schema._import_from_c(schema_ptr)], self.size)
 
-    def evaluate(self, n: int, in_base: int, inputs: Inputs, out_base: int) -> Failure | None:
-        """Runs every UDF over one batch of n rows. Column k of the batch's
-        argument columns is the ArrowArray at in_base + k*size; result i is
-        exported to out_base + i*size. Nothing is exported unless every UDF
-        succeeds."""
-        index = self.index
-        if len(index) != n:
-            # One RangeIndex per batch length, shared by every Series: pandas
-            # indexes are immutable, and equal-by-identity indexes make
-            # arithmetic between arguments skip alignment.
-            index = self.index = pd.RangeIndex(n)
-        size = self.size
-        load = pa.Array._import_from_c
+    def evaluate(self, n: int, base: int, inputs: Inputs) -> Failure | None:
+        """Runs every UDF over one batch of n rows. base is the address of a
+        block of ArrowArray structs: one per argument column, then one per
+        result. Nothing is exported unless every UDF succeeds."""
+        ix = self.ix
+        if ix.n != n or ix.index.name is not None:
+            # A function may name its argument's index in place
+            # (x.index.name = ...); the next batch gets a fresh one.
+            ix = self.ix = _Index(n)
+        load = _load
         cols = []
-        for k, (t, conv) in enumerate(zip(inputs.types, inputs.converters)):
-            arr = load(in_base + k * size, t)
+        for offset, t, conv in inputs.slots:
             try:
-                cols.append(conv(arr, index))
+                cols.append(conv(load(base + offset, t), ix))
             except Exception as e:
+                k = len(cols)
                 return Failure(self._first_user(k), ARGUMENT, _sql_name(t), exc=e, slot=k)
         outs = []
-        for i, fn in enumerate(self.funcs):
+        for i, fn, args, result, _ in self.calls:
             try:
-                res = fn(*[cols[k] for k in self.args[i]])
+                res = fn(*[cols[k] for k in args])
             except BaseException as e:
-                # Skip this frame: the traceback starts in the user's code.
-                return Failure(i, CALL, exc=e, tb=e.__traceback__.tb_next if e.__traceback__ else None)
+                return Failure(i, CALL, exc=e)
             try:
-                outs.append(self.results[i](res, n))
+                outs.append(result(res, n))
             except _ResultError as e:
                 return Failure(i, RESULT, e.detail, exc=e.cause)
-        for i, arr in enumerate(outs):
-            arr._export_to_c(out_base + i * size)
+        out = base + inputs.results
+        for (_, _, _, _, offset), arr in zip(self.calls, outs):
+            arr._export_to_c(out + offset)
         return None
 
     def _first_user(self, slot: int) -> int:
@@ -548,3 +591,6 @@ class Evaluator:
             if slot in a:
                 return i
         return 0
+
+
+_load = pa.Array._import_from_c

@@ -61,35 +61,39 @@ func Call(name string, args ...Expr) Expr {
 	return Expr{&sql.FuncCall{Name: &sql.QualifiedName{Parts: []*sql.Ident{{Name: name}}}, Args: as}}
 }
 
-func (e Expr) bin(op string, o Expr) Expr { return Expr{&sql.BinaryExpr{Op: op, Left: e.n, Right: o.n}} }
+func (e Expr) bin(op string, o Expr) Expr {
+	return Expr{&sql.BinaryExpr{Op: op, Left: e.n, Right: o.n}}
+}
 
-func (e Expr) Plus(o Expr) Expr         { return e.bin("+", o) }
-func (e Expr) Minus(o Expr) Expr        { return e.bin("-", o) }
-func (e Expr) Times(o Expr) Expr        { return e.bin("*", o) }
-func (e Expr) Div(o Expr) Expr          { return e.bin("/", o) }
-func (e Expr) Mod(o Expr) Expr          { return e.bin("%", o) }
-func (e Expr) Eq(o Expr) Expr           { return e.bin("=", o) }
-func (e Expr) NotEq(o Expr) Expr        { return e.bin("<>", o) }
-func (e Expr) Lt(o Expr) Expr           { return e.bin("<", o) }
-func (e Expr) LtEq(o Expr) Expr         { return e.bin("<=", o) }
-func (e Expr) Gt(o Expr) Expr           { return e.bin(">", o) }
-func (e Expr) GtEq(o Expr) Expr         { return e.bin(">=", o) }
-func (e Expr) And(o Expr) Expr          { return e.bin("AND", o) }
-func (e Expr) Or(o Expr) Expr           { return e.bin("OR", o) }
-func (e Expr) Concat(o Expr) Expr       { return e.bin("||", o) }
-func (e Expr) Not() Expr                { return Expr{&sql.UnaryExpr{Op: "NOT", Expr: e.n}} }
-func (e Expr) IsNull() Expr             { return Expr{&sql.IsExpr{Expr: e.n, What: "NULL"}} }
-func (e Expr) IsNotNull() Expr          { return Expr{&sql.IsExpr{Expr: e.n, Not: true, What: "NULL"}} }
-func (e Expr) Sum() Expr                { return Call("SUM", e) }
-func (e Expr) Count() Expr              { return Call("COUNT", e) }
-func (e Expr) Avg() Expr                { return Call("AVG", e) }
-func (e Expr) Min() Expr                { return Call("MIN", e) }
-func (e Expr) Max() Expr                { return Call("MAX", e) }
-func (e Expr) Upper() Expr              { return Call("UPPER", e) }
-func (e Expr) Lower() Expr              { return Call("LOWER", e) }
-func (e Expr) Asc() Expr                { return Expr{&sql.OrderItem{Expr: e.n}} }
-func (e Expr) Desc() Expr               { return Expr{&sql.OrderItem{Expr: e.n, Desc: true}} }
-func (e Expr) Between(lo, hi Expr) Expr { return Expr{&sql.BetweenExpr{Expr: e.n, Low: lo.n, High: hi.n}} }
+func (e Expr) Plus(o Expr) Expr   { return e.bin("+", o) }
+func (e Expr) Minus(o Expr) Expr  { return e.bin("-", o) }
+func (e Expr) Times(o Expr) Expr  { return e.bin("*", o) }
+func (e Expr) Div(o Expr) Expr    { return e.bin("/", o) }
+func (e Expr) Mod(o Expr) Expr    { return e.bin("%", o) }
+func (e Expr) Eq(o Expr) Expr     { return e.bin("=", o) }
+func (e Expr) NotEq(o Expr) Expr  { return e.bin("<>", o) }
+func (e Expr) Lt(o Expr) Expr     { return e.bin("<", o) }
+func (e Expr) LtEq(o Expr) Expr   { return e.bin("<=", o) }
+func (e Expr) Gt(o Expr) Expr     { return e.bin(">", o) }
+func (e Expr) GtEq(o Expr) Expr   { return e.bin(">=", o) }
+func (e Expr) And(o Expr) Expr    { return e.bin("AND", o) }
+func (e Expr) Or(o Expr) Expr     { return e.bin("OR", o) }
+func (e Expr) Concat(o Expr) Expr { return e.bin("||", o) }
+func (e Expr) Not() Expr          { return Expr{&sql.UnaryExpr{Op: "NOT", Expr: e.n}} }
+func (e Expr) IsNull() Expr       { return Expr{&sql.IsExpr{Expr: e.n, What: "NULL"}} }
+func (e Expr) IsNotNull() Expr    { return Expr{&sql.IsExpr{Expr: e.n, Not: true, What: "NULL"}} }
+func (e Expr) Sum() Expr          { return Call("SUM", e) }
+func (e Expr) Count() Expr        { return Call("COUNT", e) }
+func (e Expr) Avg() Expr          { return Call("AVG", e) }
+func (e Expr) Min() Expr          { return Call("MIN", e) }
+func (e Expr) Max() Expr          { return Call("MAX", e) }
+func (e Expr) Upper() Expr        { return Call("UPPER", e) }
+func (e Expr) Lower() Expr        { return Call("LOWER", e) }
+func (e Expr) Asc() Expr          { return Expr{&sql.OrderItem{Expr: e.n}} }
+func (e Expr) Desc() Expr         { return Expr{&sql.OrderItem{Expr: e.n, Desc: true}} }
+func (e Expr) Between(lo, hi Expr) Expr {
+	return Expr{&sql.BetweenExpr{Expr: e.n, Low: lo.n, High: hi.n}}
+}
 
 // CountDistinct is COUNT(DISTINCT e).
 func (e Expr) CountDistinct() Expr {

@@ -450,8 +450,8 @@ type resultSink struct {
 }
 
 func (s *resultSink) Open(context.Context, *engine.RuntimeContext) error { return nil }
-func (s *resultSink) Finish(context.Context) error                        { return nil }
-func (s *resultSink) Close() error                                        { return nil }
+func (s *resultSink) Finish(context.Context) error                       { return nil }
+func (s *resultSink) Close() error                                       { return nil }
 
 func (s *resultSink) Write(_ context.Context, b *vectorized.Batch) error {
 	rows := engine.BatchRows(b)

@@ -138,14 +138,14 @@ type Sink struct {
 	KeyCols []int
 }
 
-func (n *Scan) Schema() Schema     { return n.Fields }
-func (n *Values) Schema() Schema   { return n.Fields }
-func (n *Project) Schema() Schema  { return exprSchema(n.Exprs, n.Names) }
-func (n *Filter) Schema() Schema   { return n.Input.Schema() }
-func (n *Calc) Schema() Schema     { return exprSchema(n.Exprs, n.Names) }
-func (n *Union) Schema() Schema    { return n.Ins[0].Schema() }
-func (n *Sort) Schema() Schema     { return n.Input.Schema() }
-func (n *Sink) Schema() Schema     { return n.Fields }
+func (n *Scan) Schema() Schema      { return n.Fields }
+func (n *Values) Schema() Schema    { return n.Fields }
+func (n *Project) Schema() Schema   { return exprSchema(n.Exprs, n.Names) }
+func (n *Filter) Schema() Schema    { return n.Input.Schema() }
+func (n *Calc) Schema() Schema      { return exprSchema(n.Exprs, n.Names) }
+func (n *Union) Schema() Schema     { return n.Ins[0].Schema() }
+func (n *Sort) Schema() Schema      { return n.Input.Schema() }
+func (n *Sink) Schema() Schema      { return n.Fields }
 func (n *Aggregate) Schema() Schema { return n.schema() }
 
 func (n *Aggregate) schema() Schema {
