@@ -1002,6 +1002,8 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		return p.call(e.Start, name, x, stringLit(e.Unit))
 	case *sql.FuncCall:
 		return p.bindFuncCall(e, sc)
+	case *sql.TimeUnitExpr:
+		return stringLit(e.Unit), nil
 	case *sql.AliasExpr:
 		return nil, p.ErrAt(e.Pos(), "an alias is not allowed here")
 	case *sql.SubqueryExpr, *sql.ExistsExpr:

@@ -2,12 +2,12 @@ package planner
 
 import (
 	"context"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/types"
 	"github.com/sluice-stream/sluice/vectorized"
 	"github.com/sluice-stream/sluice/vectorized/expr"
@@ -148,11 +148,15 @@ func evalConstant(e vectorized.Expr) (any, string, error) {
 		return nil, "null", nil
 	}
 	// The literal keeps the folded value in the form expr.Literal takes.
+	v, ok := literalValue(arr)
+	if !ok {
+		return nil, "", errorString("no literal form")
+	}
 	text, err := renderConstant(arr)
 	if err != nil {
 		return nil, "", err
 	}
-	return literalValue(arr), text, nil
+	return v, text, nil
 }
 
 func renderConstant(arr arrow.Array) (string, error) {
@@ -185,31 +189,43 @@ func (c constExpr) Eval(*vectorized.EvalContext, arrow.RecordBatch) (arrow.Array
 }
 func (c constExpr) String() string { return c.arr.ValueStr(0) }
 
-// literalValue extracts row 0 in the Go form expr.Literal accepts.
-func literalValue(arr arrow.Array) any {
+// literalValue extracts row 0 in the Go form expr.Literal accepts; false
+// when the type has no literal form (the call then stays unfolded).
+func literalValue(arr arrow.Array) (any, bool) {
 	switch a := arr.(type) {
 	case *array.Boolean:
-		return a.Value(0)
+		return a.Value(0), true
 	case *array.Int8:
-		return int64(a.Value(0))
+		return int64(a.Value(0)), true
 	case *array.Int16:
-		return int64(a.Value(0))
+		return int64(a.Value(0)), true
 	case *array.Int32:
-		return int64(a.Value(0))
+		return int64(a.Value(0)), true
 	case *array.Int64:
-		return a.Value(0)
+		return a.Value(0), true
 	case *array.Float32:
-		return float64(a.Value(0))
+		return float64(a.Value(0)), true
 	case *array.Float64:
-		return a.Value(0)
+		return a.Value(0), true
 	case *array.String:
-		return a.Value(0)
+		return a.Value(0), true
 	case *array.Binary:
-		return append([]byte(nil), a.Value(0)...)
+		return append([]byte(nil), a.Value(0)...), true
 	case *array.Decimal128:
-		return a.Value(0)
+		return a.Value(0), true
+	case *array.Date32:
+		return a.Value(0).ToTime(), true
+	case *array.Timestamp:
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		return a.Value(0).ToTime(unit), true
+	case *array.Time32:
+		unit := a.DataType().(*arrow.Time32Type).Unit
+		return time.Duration(int64(a.Value(0)) * int64(unit.Multiplier())), true
+	case *array.Time64:
+		unit := a.DataType().(*arrow.Time64Type).Unit
+		return time.Duration(int64(a.Value(0)) * int64(unit.Multiplier())), true
 	}
-	return engine.Value(arr, 0)
+	return nil, false
 }
 
 // pushFilterThroughProject moves a filter below a projection by
