@@ -303,7 +303,7 @@ func (c *Catalog) functionNamesLocked() []string {
 // Suggest returns the candidate closest to name when it is close enough to
 // be a likely typo, or "".
 func Suggest(name string, candidates []string) string {
-	best, bestD := "", len(name)/2+2
+	best, bestD := "", len([]rune(name))/3+2
 	for _, c := range candidates {
 		d := editDistance(strings.ToLower(name), strings.ToLower(c))
 		if d < bestD {
