@@ -33,6 +33,7 @@ var Rules = []Rule{
 	{"remove_trivial_project", removeTrivialProject},
 	{"prune_columns", pruneScanColumns},
 	{"calc_from_project_filter", toCalc},
+	{"merge_calcs", mergeCalcs},
 }
 
 // Optimize applies Rules to fixpoint (bounded).
@@ -461,6 +462,91 @@ func toCalc(n Node) Node {
 		return &Calc{Input: x.Input, Cond: x.Cond, Exprs: exprs, Names: in.Names()}
 	}
 	return n
+}
+
+// mergeCalcs fuses a calc into the calc below it: one engine operator,
+// one pass over each batch. The conditions are joined with AND (the lower
+// one's conjuncts still run first, see lower); an inner expression is only
+// substituted where that does not evaluate it twice.
+func mergeCalcs(n Node) Node {
+	outer, ok := n.(*Calc)
+	if !ok {
+		return n
+	}
+	inner, ok := outer.Input.(*Calc)
+	if !ok {
+		return n
+	}
+	uses := map[int]int{}
+	count := func(r Rex) {
+		walkRex(r, func(x Rex) {
+			if ref, ok := x.(*InputRef); ok {
+				uses[ref.Index]++
+			}
+		})
+	}
+	for _, e := range outer.Exprs {
+		count(e)
+	}
+	if outer.Cond != nil {
+		count(outer.Cond)
+	}
+	for i, c := range uses {
+		e := inner.Exprs[i]
+		switch e.(type) {
+		case *InputRef, *Literal:
+			continue
+		}
+		if c > 1 && (hasUDF(e) || !deterministic(e)) {
+			return n
+		}
+		if !deterministic(e) {
+			return n
+		}
+	}
+	cond := inner.Cond
+	if outer.Cond != nil {
+		oc := substitute(outer.Cond, inner.Exprs)
+		if cond == nil {
+			cond = oc
+		} else {
+			cond = &CallRex{Name: "AND", Args: []Rex{cond, oc}, T: andType(cond, oc)}
+		}
+	}
+	exprs := make([]Rex, len(outer.Exprs))
+	for i, e := range outer.Exprs {
+		exprs[i] = substitute(e, inner.Exprs)
+	}
+	return &Calc{Input: inner.Input, Cond: cond, Exprs: exprs, Names: outer.Names}
+}
+
+func andType(a, b Rex) types.DataType {
+	t := types.BOOLEAN()
+	if a.Type().NotNull && b.Type().NotNull {
+		t = t.NotNullable()
+	}
+	return t
+}
+
+// conjuncts splits a condition at its top-level ANDs.
+func conjuncts(r Rex) []Rex {
+	if c, ok := r.(*CallRex); ok && c.Name == "AND" && len(c.Args) == 2 {
+		return append(conjuncts(c.Args[0]), conjuncts(c.Args[1])...)
+	}
+	return []Rex{r}
+}
+
+// conjoin joins conditions with AND; nil for none.
+func conjoin(rs []Rex) Rex {
+	var out Rex
+	for _, r := range rs {
+		if out == nil {
+			out = r
+			continue
+		}
+		out = &CallRex{Name: "AND", Args: []Rex{out, r}, T: andType(out, r)}
+	}
+	return out
 }
 
 func anyUDF(rs []Rex) bool {

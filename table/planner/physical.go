@@ -234,13 +234,25 @@ func (t *translator) lower(c *Calc, width int) ([]engine.CalcStep, error) {
 	exprs := append([]Rex(nil), c.Exprs...)
 	cond := c.Cond
 	var steps []engine.CalcStep
-	if cond != nil && !hasUDF(cond) {
-		e, err := Compile(cond)
-		if err != nil {
-			return nil, err
+	if cond != nil {
+		// Conjuncts without UDFs filter first, so rows a condition drops
+		// never reach Python (and cannot make a UDF fail).
+		var plain, rest []Rex
+		for _, c := range conjuncts(cond) {
+			if hasUDF(c) {
+				rest = append(rest, c)
+			} else {
+				plain = append(plain, c)
+			}
 		}
-		steps = append(steps, engine.Filter{Cond: e})
-		cond = nil
+		if len(plain) > 0 {
+			e, err := Compile(conjoin(plain))
+			if err != nil {
+				return nil, err
+			}
+			steps = append(steps, engine.Filter{Cond: e})
+		}
+		cond = conjoin(rest)
 	}
 	for {
 		calls := innermostUDFs(append(append([]Rex(nil), exprs...), cond))

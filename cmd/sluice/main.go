@@ -1,0 +1,114 @@
+// Command sluice runs Sluice jobs and tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	"github.com/sluice-stream/sluice/bench"
+	"github.com/sluice-stream/sluice/cpython"
+	_ "github.com/sluice-stream/sluice/table/pyfunc"
+)
+
+const usage = `usage: sluice <command> [arguments]
+
+commands:
+  bench udf [--rows N] [--batch-sizes 1000,10000,100000] [--repeat 3] [--json]
+                 measure Python UDF paths against baselines run in the same process
+  sql -f FILE    run a script of SQL statements
+  version        print the version of Sluice and of the embedded Python
+`
+
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "sluice:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "bench":
+		return runBench(ctx, args[1:])
+	case "sql":
+		return runSQL(ctx, args[1:], os.Stdout)
+	case "version":
+		if err := cpython.Initialize(); err != nil {
+			return err
+		}
+		fmt.Printf("sluice %s\nvirtual environment: %s\n", version, orNone(cpython.Venv()))
+		return nil
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none: base interpreter)"
+	}
+	return s
+}
+
+func runBench(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "udf" {
+		return errors.New("bench: the benchmark to run is `udf`")
+	}
+	fs := flag.NewFlagSet("bench udf", flag.ContinueOnError)
+	cfg := bench.DefaultUDFConfig()
+	rows := fs.Int("rows", cfg.Rows, "rows per measurement")
+	sizes := fs.String("batch-sizes", "1000,10000,100000", "comma-separated batch sizes")
+	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	repeat := fs.Int("repeat", cfg.Repeat, "runs of each case and baseline; the fastest counts")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg.Rows, cfg.Repeat = *rows, *repeat
+	cfg.BatchSizes = nil
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bench udf: bad batch size %q", s)
+		}
+		cfg.BatchSizes = append(cfg.BatchSizes, n)
+	}
+	progress := os.Stderr
+	if *asJSON {
+		progress = nil
+	}
+	if progress != nil {
+		fmt.Fprintf(progress, "measuring %d rows per case...\n", cfg.Rows)
+	}
+	var rep *bench.UDFReport
+	var err error
+	if progress != nil {
+		rep, err = bench.RunUDF(ctx, cfg, progress)
+	} else {
+		rep, err = bench.RunUDF(ctx, cfg, nil)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return rep.WriteJSON(os.Stdout)
+	}
+	fmt.Println()
+	return rep.WriteTable(os.Stdout)
+}
