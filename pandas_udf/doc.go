@@ -1,0 +1,38 @@
+// Package pandas_udf runs vectorized ("pandas") Python UDFs over Arrow
+// batches: the argument columns cross into the embedded interpreter through
+// the Arrow C Data Interface and reach pyarrow without a copy; each column
+// becomes a pandas Series (a DataFrame for a ROW) once per batch, shared by
+// every UDF of the evaluator; each function is called once per batch; its
+// result — a Series, numpy array, list, pyarrow Array or, for a ROW, a
+// DataFrame — is converted to the declared Arrow type with a safe cast and
+// comes back through the C Data Interface.
+//
+// It owns the Python driver of that path (driver.py, embedded and loaded as
+// _sluice_pandas), the mapping of SQL types to what a pandas UDF sees and
+// returns (DESIGN.md §3), and the errors that name the failing UDF.
+//
+// What a function sees, per argument type:
+//
+//   - TINYINT…BIGINT, FLOAT, DOUBLE: a numpy-backed Series, sharing the Arrow
+//     buffer when the column has no NULLs (read-only: writing into it raises);
+//     with NULLs, integers use pandas' nullable dtypes (Int8…Int64) and floats
+//     carry NaN.
+//   - BOOLEAN: bool, or pandas' nullable boolean with NULLs.
+//   - DECIMAL, STRING, BYTES, TIME: object Series of decimal.Decimal, str,
+//     bytes, datetime.time; None for NULL.
+//   - DATE: datetime64[ms] (not [ns], which ends in 2262); NaT for NULL.
+//   - TIMESTAMP: datetime64[ns]; TIMESTAMP_LTZ: datetime64[ns, UTC]. A value
+//     outside the nanosecond range is an error, not a wrapped date.
+//   - ARRAY, MAP: object Series of lists and dicts (nested rows as dicts).
+//   - ROW: a DataFrame with one column per field; a NULL row arrives as a
+//     row of missing values, and a result row whose fields are all missing
+//     becomes NULL.
+//
+// Results never keep Python memory: they are copied into memory Arrow
+// allocated, so that releasing one never needs the GIL.
+//
+// It must not parse SQL or know about plans and operators: the planner hands
+// it functions, argument columns and result types, and gets back a
+// vectorized.FunctionEvaluator. All libpython access goes through package
+// cpython.
+package pandas_udf

@@ -1,0 +1,447 @@
+package pandas_udf
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/cdata"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-stream/sluice/cpython"
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// UDF is one call of a vectorized Python function: the function is called
+// once per batch with one pandas Series (or DataFrame, for a ROW) per
+// argument column, and returns the whole result column.
+type UDF struct {
+	Name   string          // the name errors and metrics use
+	Func   *cpython.Object // the callable; the evaluator takes its own reference
+	Args   []int           // indexes of the argument columns in the input batch
+	Result arrow.DataType  // the declared result type
+}
+
+// Evaluator evaluates several pandas UDFs over a batch in one GIL scope,
+// converting each argument column to pandas once for all of them. It is
+// safe for concurrent use.
+type Evaluator struct {
+	udfs   []UDF
+	cols   []int // the distinct argument columns, in the order of their slots
+	maxCol int   // the largest argument column index
+	driver *cpython.Object
+	eval   *cpython.Object // driver.evaluate, looked up once
+	prep   *cpython.Object // driver.prepare
+
+	mu     sync.Mutex // guards the fields below; never held while Python runs
+	closed bool
+	inputs *inputTypes
+}
+
+// inputTypes are the Python-side types and converters of the argument
+// columns for one batch schema, kept while batches keep that schema.
+type inputTypes struct {
+	types []arrow.DataType // one per slot
+	obj   *cpython.Object  // _sluice_pandas.Inputs
+}
+
+var _ vectorized.FunctionEvaluator = (*Evaluator)(nil)
+
+var errClosed = errors.New("pandas UDF: evaluator used after Close")
+
+//go:embed driver.py
+var driverSource string
+
+// driverModule is _sluice_pandas, loaded by the first NewEvaluator. Set with
+// a compare-and-swap rather than under a mutex: loading runs Python, which
+// may hand the GIL to a goroutine that would then wait on the mutex while
+// holding the GIL.
+var driverModule atomic.Pointer[cpython.Object]
+
+func loadDriver(py *cpython.GIL) (*cpython.Object, error) {
+	if m := driverModule.Load(); m != nil {
+		return m, nil
+	}
+	m, err := py.LoadModule("_sluice_pandas", "<sluice>/pandas_udf/driver.py", driverSource)
+	if err != nil {
+		return nil, fmt.Errorf("pandas UDF: loading the pandas driver: %w", err)
+	}
+	if !driverModule.CompareAndSwap(nil, m) {
+		py.DecRef(m)
+	}
+	return driverModule.Load(), nil
+}
+
+// NewEvaluator prepares the calls. It takes a reference to each function;
+// Close drops them. The interpreter must be started (cpython.Initialize).
+func NewEvaluator(udfs []UDF) (*Evaluator, error) {
+	if len(udfs) == 0 {
+		return nil, errors.New("pandas UDF: an evaluator needs at least one UDF")
+	}
+	e := &Evaluator{udfs: make([]UDF, len(udfs)), maxCol: -1}
+	for i, u := range udfs {
+		e.udfs[i] = UDF{Name: u.Name, Args: append([]int(nil), u.Args...), Result: u.Result}
+	}
+	slotOf := map[int]int{}
+	slots := make([][]int, len(udfs))
+	for i, u := range udfs {
+		if u.Func == nil {
+			return nil, fmt.Errorf("pandas UDF %s: no function", u.Name)
+		}
+		if u.Result == nil {
+			return nil, fmt.Errorf("pandas UDF %s: no result type", u.Name)
+		}
+		for _, c := range u.Args {
+			if c < 0 {
+				return nil, fmt.Errorf("pandas UDF %s: negative argument column %d", u.Name, c)
+			}
+			s, ok := slotOf[c]
+			if !ok {
+				s = len(e.cols)
+				slotOf[c] = s
+				e.cols = append(e.cols, c)
+				e.maxCol = max(e.maxCol, c)
+			}
+			slots[i] = append(slots[i], s)
+		}
+	}
+	err := cpython.Do(func(py *cpython.GIL) error {
+		for _, u := range udfs {
+			if !py.Callable(u.Func) {
+				return fmt.Errorf("pandas UDF %s: %s object is not callable", u.Name, py.TypeName(u.Func))
+			}
+		}
+		mod, err := loadDriver(py)
+		if err != nil {
+			return err
+		}
+		fields := make([]arrow.Field, len(udfs))
+		for i, u := range udfs {
+			fields[i] = arrow.Field{Name: u.Name, Type: u.Result, Nullable: true}
+		}
+		driver, err := newDriver(py, mod, udfs, slots, arrow.NewSchema(fields, nil))
+		if err != nil {
+			return err
+		}
+		e.driver = driver
+		if e.eval, err = py.GetAttr(driver, "evaluate"); err != nil {
+			return err
+		}
+		if e.prep, err = py.GetAttr(driver, "prepare"); err != nil {
+			return err
+		}
+		for i := range e.udfs {
+			e.udfs[i].Func = py.NewRef(udfs[i].Func)
+		}
+		return nil
+	})
+	if err != nil {
+		e.release()
+		return nil, err
+	}
+	return e, nil
+}
+
+// newDriver builds the Python evaluator: the functions, each one's argument
+// slots, and the result types, which cross as one exported schema so that
+// pyarrow builds them once here rather than per batch.
+func newDriver(py *cpython.GIL, mod *cpython.Object, udfs []UDF, slots [][]int, results *arrow.Schema) (*cpython.Object, error) {
+	cls, err := py.GetAttr(mod, "Evaluator")
+	if err != nil {
+		return nil, err
+	}
+	defer py.DecRef(cls)
+	var tmp []*cpython.Object
+	defer func() {
+		for _, o := range tmp {
+			py.DecRef(o)
+		}
+	}()
+	keep := func(o *cpython.Object) *cpython.Object { tmp = append(tmp, o); return o }
+	funcs := make([]*cpython.Object, len(udfs))
+	args := make([]*cpython.Object, len(udfs))
+	for i, u := range udfs {
+		funcs[i] = u.Func
+		ints := make([]*cpython.Object, len(slots[i]))
+		for j, s := range slots[i] {
+			ints[j] = keep(py.Int(int64(s)))
+		}
+		args[i] = keep(py.List(ints...))
+	}
+	schema := (*cdata.CArrowSchema)(cBlock(schemaStructSize))
+	defer cFree(unsafe.Pointer(schema))
+	cdata.ExportArrowSchema(results, schema)
+	// pyarrow moves the schema out of the struct; on failure it may not have.
+	defer cdata.ReleaseCArrowSchema(schema)
+	d, err := py.Call(cls, keep(py.List(funcs...)), keep(py.List(args...)),
+		keep(py.Int(int64(uintptr(unsafe.Pointer(schema))))), keep(py.Int(int64(arrayStructSize))))
+	if err != nil {
+		return nil, fmt.Errorf("pandas UDF: preparing the result types %s: %w", results, err)
+	}
+	return d, nil
+}
+
+// Evaluate implements vectorized.FunctionEvaluator: one result array per
+// UDF, as long as the batch; the caller releases them. The result arrays
+// hold no Python objects, so releasing them never takes the GIL.
+func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.Array, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rec := b.Record
+	if ncols := int(rec.NumCols()); e.maxCol >= ncols {
+		return nil, fmt.Errorf("pandas UDF: argument column %d does not exist in a batch of %d columns", e.maxCol, ncols)
+	}
+	n := rec.NumRows()
+	if n == 0 {
+		e.mu.Lock()
+		closed := e.closed
+		e.mu.Unlock()
+		if closed {
+			return nil, errClosed
+		}
+		// No call for an empty batch, as in PyFlink: user functions need not
+		// handle empty Series.
+		return e.emptyResults(), nil
+	}
+	nslot, nudf := len(e.cols), len(e.udfs)
+	block := cBlock(uintptr(nslot+nudf) * arrayStructSize)
+	defer cFree(block)
+	// pyarrow moves every column it imports out of its struct; these release
+	// the ones a failure left behind (releasing a moved struct does nothing).
+	defer func() {
+		for s := range nslot {
+			cdata.ReleaseCArrowArray(cArray(block, s))
+		}
+	}()
+	for s, c := range e.cols {
+		// A sliced struct is compacted first: arrow-go would export its
+		// offset twice (see vectorized.ForExport).
+		col, err := vectorized.ForExport(rec.Column(c), memory.DefaultAllocator)
+		if err != nil {
+			return nil, fmt.Errorf("pandas UDF %s: column %d: %w", e.names(), c, err)
+		}
+		cdata.ExportArrowArray(col, cArray(block, s), nil)
+		col.Release() // the export holds its own reference
+	}
+	out := unsafe.Add(block, uintptr(nslot)*arrayStructSize) // the driver's results follow
+	err := cpython.Do(func(py *cpython.GIL) error {
+		eval, inputs, err := e.acquire(py, rec)
+		if err != nil {
+			return err
+		}
+		defer py.DecRef(eval)
+		defer py.DecRef(inputs)
+		nrows, base := py.Int(n), py.Int(int64(uintptr(block)))
+		res, err := py.Call(eval, nrows, base, inputs)
+		py.DecRef(nrows)
+		py.DecRef(base)
+		if err != nil {
+			return fmt.Errorf("pandas UDF: evaluating %s: %w", e.names(), err)
+		}
+		defer py.DecRef(res)
+		if py.IsNone(res) {
+			return nil
+		}
+		return e.failure(py, res, n)
+	})
+	if err != nil {
+		for i := range nudf {
+			cdata.ReleaseCArrowArray(cArray(out, i))
+		}
+		return nil, err
+	}
+	results := make([]arrow.Array, nudf)
+	for i, u := range e.udfs {
+		arr, ierr := cdata.ImportCArrayWithType(cArray(out, i), u.Result)
+		if ierr != nil {
+			for j := i; j < nudf; j++ {
+				cdata.ReleaseCArrowArray(cArray(out, j))
+			}
+			for _, a := range results[:i] {
+				a.Release()
+			}
+			return nil, fmt.Errorf("pandas UDF %s: importing the result: %w", u.Name, ierr)
+		}
+		results[i] = arr
+	}
+	return results, nil
+}
+
+// acquire returns new references to the driver's evaluate method and to the
+// argument types of rec's schema, preparing those when the schema changed.
+// Both are taken under the mutex so that a concurrent Close cannot drop them
+// first; the mutex is released before any Python code runs.
+func (e *Evaluator) acquire(py *cpython.GIL, rec arrow.RecordBatch) (eval, inputs *cpython.Object, err error) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, nil, errClosed
+	}
+	eval = py.NewRef(e.eval)
+	if in := e.inputs; in != nil && e.sameTypes(in.types, rec) {
+		inputs = py.NewRef(in.obj)
+		e.mu.Unlock()
+		return eval, inputs, nil
+	}
+	prep := py.NewRef(e.prep)
+	e.mu.Unlock()
+	defer py.DecRef(prep)
+	fresh, err := e.prepare(py, prep, rec)
+	if err != nil {
+		py.DecRef(eval)
+		return nil, nil, err
+	}
+	e.mu.Lock()
+	old := e.inputs
+	if e.closed {
+		old = fresh // Close ran meanwhile: keep nothing behind
+	} else {
+		e.inputs = fresh
+	}
+	e.mu.Unlock()
+	inputs = py.NewRef(fresh.obj)
+	if old != nil {
+		py.DecRef(old.obj)
+	}
+	return eval, inputs, nil
+}
+
+func (e *Evaluator) sameTypes(types []arrow.DataType, rec arrow.RecordBatch) bool {
+	for s, c := range e.cols {
+		if !arrow.TypeEqual(types[s], rec.Column(c).DataType()) {
+			return false
+		}
+	}
+	return true
+}
+
+// prepare exports the argument columns' types as a schema for the driver,
+// which builds their pyarrow types and pandas converters once.
+func (e *Evaluator) prepare(py *cpython.GIL, prep *cpython.Object, rec arrow.RecordBatch) (*inputTypes, error) {
+	types := make([]arrow.DataType, len(e.cols))
+	fields := make([]arrow.Field, len(e.cols))
+	for s, c := range e.cols {
+		types[s] = rec.Column(c).DataType()
+		fields[s] = arrow.Field{Name: rec.Schema().Field(c).Name, Type: types[s], Nullable: true}
+	}
+	schema := (*cdata.CArrowSchema)(cBlock(schemaStructSize))
+	defer cFree(unsafe.Pointer(schema))
+	cdata.ExportArrowSchema(arrow.NewSchema(fields, nil), schema)
+	defer cdata.ReleaseCArrowSchema(schema)
+	ptr := py.Int(int64(uintptr(unsafe.Pointer(schema))))
+	defer py.DecRef(ptr)
+	obj, err := py.Call(prep, ptr)
+	if err != nil {
+		return nil, fmt.Errorf("pandas UDF: argument types of %s: %w", e.names(), err)
+	}
+	return &inputTypes{types: types, obj: obj}, nil
+}
+
+// failure turns the driver's Failure into a UDFError.
+func (e *Evaluator) failure(py *cpython.GIL, f *cpython.Object, n int64) error {
+	attrs := map[string]string{}
+	for _, name := range []string{"phase", "detail", "type", "message", "traceback"} {
+		o, err := py.GetAttr(f, name)
+		if err != nil {
+			return err
+		}
+		s, err := py.AsString(o)
+		py.DecRef(o)
+		if err != nil {
+			return err
+		}
+		attrs[name] = s
+	}
+	ints := map[string]int64{}
+	for _, name := range []string{"udf", "slot"} {
+		o, err := py.GetAttr(f, name)
+		if err != nil {
+			return err
+		}
+		v, err := py.AsInt64(o)
+		py.DecRef(o)
+		if err != nil {
+			return err
+		}
+		ints[name] = v
+	}
+	ue := &UDFError{UDF: e.udfs[ints["udf"]].Name, FirstRow: 0, EndRow: n, Column: -1, Detail: attrs["detail"]}
+	if attrs["type"] != "" {
+		ue.Cause = &cpython.Error{Type: attrs["type"], Message: attrs["message"], Traceback: attrs["traceback"]}
+	}
+	switch attrs["phase"] {
+	case "call":
+		ue.Phase = cpython.PhaseCall
+	case "result":
+		ue.Phase = cpython.PhaseResult
+	case "argument":
+		ue.Phase = cpython.PhaseArgument
+		ue.Column = e.cols[ints["slot"]]
+	default:
+		return fmt.Errorf("pandas UDF: the driver reported an unknown phase %q", attrs["phase"])
+	}
+	return ue
+}
+
+func (e *Evaluator) emptyResults() []arrow.Array {
+	out := make([]arrow.Array, len(e.udfs))
+	for i, u := range e.udfs {
+		out[i] = array.MakeArrayOfNull(memory.DefaultAllocator, u.Result, 0)
+	}
+	return out
+}
+
+func (e *Evaluator) names() string {
+	if len(e.udfs) == 1 {
+		return e.udfs[0].Name
+	}
+	s := ""
+	for i, u := range e.udfs {
+		if i > 0 {
+			s += ", "
+		}
+		s += u.Name
+	}
+	return s
+}
+
+// Close drops the references the evaluator holds. Evaluate calls still in
+// flight keep their own references and finish normally.
+func (e *Evaluator) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+	return e.release()
+}
+
+func (e *Evaluator) release() error {
+	return cpython.Do(func(py *cpython.GIL) error {
+		e.mu.Lock()
+		in := e.inputs
+		e.inputs = nil
+		e.mu.Unlock()
+		if in != nil {
+			py.DecRef(in.obj)
+		}
+		py.DecRef(e.eval)
+		py.DecRef(e.prep)
+		py.DecRef(e.driver)
+		for i := range e.udfs {
+			if e.udfs[i].Func != nil {
+				py.DecRef(e.udfs[i].Func)
+			}
+		}
+		return nil
+	})
+}
