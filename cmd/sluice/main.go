@@ -3,6 +3,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +22,8 @@ const usage = `usage: sluice <command> [arguments]
 
 commands:
   bench udf [--rows N] [--batch-sizes 1000,10000,100000] [--repeat 3] [--json]
+  bench sql [--rows N] [--json]
+                 SQL jobs (filter+projection, GROUP BY, a Python UDF calc) over generated rows
                  measure Python UDF paths against baselines run in the same process
   sql -f FILE    run a script of SQL statements
   version        print the version of Sluice and of the embedded Python
@@ -68,8 +72,31 @@ func orNone(s string) string {
 }
 
 func runBench(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "sql" {
+		fs := flag.NewFlagSet("bench sql", flag.ContinueOnError)
+		rows := fs.Int64("rows", 50_000_000, "rows per query")
+		asJSON := fs.Bool("json", false, "print the figures as JSON")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		var progress io.Writer = os.Stderr
+		if *asJSON {
+			progress = nil
+		}
+		rep, err := bench.RunSQL(ctx, *rows, progress)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rep)
+		}
+		fmt.Println()
+		return rep.WriteTable(os.Stdout)
+	}
 	if len(args) == 0 || args[0] != "udf" {
-		return errors.New("bench: the benchmark to run is `udf`")
+		return errors.New("bench: the benchmarks are `udf` and `sql`")
 	}
 	fs := flag.NewFlagSet("bench udf", flag.ContinueOnError)
 	cfg := bench.DefaultUDFConfig()

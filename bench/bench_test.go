@@ -1,0 +1,57 @@
+package bench
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sluice-stream/sluice/cpython"
+)
+
+// The Go benchmarks report the same domain figures as `sluice bench`, for
+// benchstat comparisons between commits: go test -bench . ./bench/
+
+func BenchmarkSQL(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		rep, err := RunSQL(context.Background(), 5_000_000, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range rep.Measurements {
+			switch m.Case {
+			case "filter + projection":
+				b.ReportMetric(m.RowsPerCPUSec, "filter-project-rows/cpu-s")
+			case "GROUP BY k: COUNT(*), SUM(x) (8 keys, batch)":
+				b.ReportMetric(m.RowsPerCPUSec, "groupby-rows/cpu-s")
+			default:
+				b.ReportMetric(m.Ratio, "udf-calc/udf-alone")
+			}
+		}
+	}
+}
+
+func BenchmarkUDF(b *testing.B) {
+	cfg := UDFConfig{Rows: 1_000_000, BatchSizes: []int{10_000}, Seed: 1, Repeat: 1}
+	for i := 0; i < b.N; i++ {
+		rep, err := RunUDF(context.Background(), cfg, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range rep.Measurements {
+			switch m.Case {
+			case "row x + 1 (BIGINT)":
+				b.ReportMetric(m.Ratio, "row-plus-one/floor")
+			case "pandas norm.cdf(v) (DOUBLE)":
+				b.ReportMetric(m.Ratio, "pandas-cdf/preloaded")
+			case "pandas identity (DOUBLE)":
+				b.ReportMetric(m.OverheadMicros, "identity-µs/batch")
+			}
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	if err := cpython.Initialize(); err != nil {
+		panic(err)
+	}
+	m.Run()
+}

@@ -1,0 +1,252 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	_ "github.com/sluice-stream/sluice/connectors/blackhole"
+	"github.com/sluice-stream/sluice/cpython"
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table"
+	"github.com/sluice-stream/sluice/table/connector"
+	"github.com/sluice-stream/sluice/table/pyfunc"
+	"github.com/sluice-stream/sluice/table/types"
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// genFactory is the benchmark's source: batches generated once, before the
+// clock starts, and replayed until `rows` rows were emitted, so the
+// measurement is the engine's work and not data generation.
+type genFactory struct{}
+
+const genIdentifier = "sluice-bench-gen"
+
+func init() { connector.Register(genFactory{}) }
+
+func (genFactory) Identifier() string { return genIdentifier }
+func (genFactory) Options() []connector.Option {
+	return []connector.Option{{Key: "rows", Required: true}, {Key: "keys", Default: "8"}, {Key: "batch", Default: "10000"}}
+}
+
+func (f genFactory) NewSource(ctx *connector.Context) (*connector.Source, error) {
+	rows, err := strconv.ParseInt(ctx.Options["rows"], 10, 64)
+	if err != nil {
+		return nil, err
+	}
+	keys, batch := 8, 10000
+	if v, ok := ctx.Options["keys"]; ok {
+		if keys, err = strconv.Atoi(v); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := ctx.Options["batch"]; ok {
+		if batch, err = strconv.Atoi(v); err != nil {
+			return nil, err
+		}
+	}
+	batches := genBatches(keys, batch, 16)
+	return &connector.Source{Bounded: true, Mode: connector.InsertOnly, Parallelism: 1,
+		Instance: func(int, int) engine.Source { return &genSource{batches: batches, rows: rows} },
+		Describe: fmt.Sprintf("rows=%d, keys=%d", rows, keys)}, nil
+}
+
+// genBatches makes n batches of (k STRING, x BIGINT, v DOUBLE).
+func genBatches(keys, size, n int) []*vectorized.Batch {
+	r := rand.New(rand.NewPCG(1, 2))
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "k", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "x", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "v", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	}, nil)
+	out := make([]*vectorized.Batch, n)
+	for b := range out {
+		kb := array.NewStringBuilder(memory.DefaultAllocator)
+		xb := array.NewInt64Builder(memory.DefaultAllocator)
+		vb := array.NewFloat64Builder(memory.DefaultAllocator)
+		for i := 0; i < size; i++ {
+			kb.Append("province-" + strconv.Itoa(r.IntN(keys)))
+			xb.Append(r.Int64N(1 << 40))
+			vb.Append(r.Float64() * 1000)
+		}
+		cols := []arrow.Array{kb.NewArray(), xb.NewArray(), vb.NewArray()}
+		kb.Release()
+		xb.Release()
+		vb.Release()
+		out[b] = vectorized.NewBatch(array.NewRecordBatch(schema, cols, int64(size)))
+		for _, c := range cols {
+			c.Release()
+		}
+	}
+	return out
+}
+
+type genSource struct {
+	batches []*vectorized.Batch
+	rows    int64
+}
+
+func (s *genSource) Open(context.Context, *engine.RuntimeContext) error { return nil }
+func (s *genSource) Close() error                                       { return nil }
+func (s *genSource) Run(ctx context.Context, out engine.Collector) error {
+	var sent int64
+	for i := 0; sent < s.rows; i++ {
+		b := s.batches[i%len(s.batches)]
+		if left := s.rows - sent; left < b.NumRows() {
+			sl := &vectorized.Batch{Record: b.Record.NewSlice(0, left)}
+			err := out.Collect(ctx, sl)
+			sl.Release()
+			return err
+		}
+		if err := out.Collect(ctx, b); err != nil {
+			return err
+		}
+		sent += b.NumRows()
+	}
+	return nil
+}
+
+// SQLMeasurement is one query of `sluice bench sql`.
+type SQLMeasurement struct {
+	Case          string  `json:"case"`
+	Rows          int64   `json:"rows"`
+	Seconds       float64 `json:"seconds"`
+	CPUSeconds    float64 `json:"cpu_seconds"`
+	RowsPerSec    float64 `json:"rows_per_sec"`
+	RowsPerCPUSec float64 `json:"rows_per_cpu_sec"`
+	// For the Python UDF case: the same UDF through its evaluator alone,
+	// over the same batches, in this run.
+	BaselineRowsPerSec float64 `json:"baseline_rows_per_sec,omitempty"`
+	Ratio              float64 `json:"ratio,omitempty"`
+}
+
+// SQLReport is the result of RunSQL.
+type SQLReport struct {
+	Rows         int64            `json:"rows"`
+	Measurements []SQLMeasurement `json:"measurements"`
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// RunSQL measures SQL jobs through the planner and engine over rows
+// generated rows: filter + projection, GROUP BY with COUNT/SUM on a
+// low-cardinality key (batch mode), and a calc with one Python row UDF
+// against that UDF's evaluator alone.
+func RunSQL(ctx context.Context, rows int64, progress io.Writer) (*SQLReport, error) {
+	if err := cpython.Initialize(); err != nil {
+		return nil, err
+	}
+	fns, release, err := pyFuncs("plus_one")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	plusOne, err := pyfunc.New("plus_one", fns[0], pyfunc.Row, types.BIGINT())
+	if err != nil {
+		return nil, err
+	}
+
+	rep := &SQLReport{Rows: rows}
+	cases := []struct{ name, query string }{
+		{"filter + projection", "SELECT k, x * 2 + 1 AS y, v / 2 AS h FROM gen WHERE x % 3 <> 0 AND v > 10"},
+		{"GROUP BY k: COUNT(*), SUM(x) (8 keys, batch)", "SELECT k, COUNT(*) AS n, SUM(x) AS s FROM gen GROUP BY k"},
+		{"calc with python plus_one(x)", "SELECT plus_one(x) AS y FROM gen"},
+	}
+	for _, c := range cases {
+		env := table.NewEnvironment(table.Settings{})
+		if err := env.CreateTemporaryFunction("plus_one", plusOne); err != nil {
+			return nil, err
+		}
+		ddl := fmt.Sprintf("CREATE TABLE gen (k STRING, x BIGINT, v DOUBLE) WITH ('connector' = '%s', 'rows' = '%d')", genIdentifier, rows)
+		if _, err := env.ExecuteSQL(ctx, ddl); err != nil {
+			return nil, err
+		}
+		q, err := env.SQLQuery(c.query)
+		if err != nil {
+			return nil, err
+		}
+		sinkCols := q.Schema()
+		sinkDDL := "CREATE TABLE sink_" + strconv.Itoa(len(rep.Measurements)) + " ("
+		for i, f := range sinkCols {
+			if i > 0 {
+				sinkDDL += ", "
+			}
+			sinkDDL += "`" + f.Name + "` " + f.Type.Nullable().String()
+		}
+		sinkDDL += ") WITH ('connector' = 'blackhole')"
+		if _, err := env.ExecuteSQL(ctx, sinkDDL); err != nil {
+			return nil, err
+		}
+		cpu0, t0 := cpuTime(), time.Now()
+		if _, err := q.ExecuteInsert(ctx, "sink_"+strconv.Itoa(len(rep.Measurements))); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		wall, cpu := time.Since(t0), cpuTime()-cpu0
+		m := SQLMeasurement{Case: c.name, Rows: rows, Seconds: wall.Seconds(), CPUSeconds: cpu.Seconds(),
+			RowsPerSec: float64(rows) / wall.Seconds(), RowsPerCPUSec: float64(rows) / cpu.Seconds()}
+		if c.name == "calc with python plus_one(x)" {
+			base, err := udfAlone(ctx, fns[0], rows)
+			if err != nil {
+				return nil, err
+			}
+			m.BaselineRowsPerSec = base
+			m.Ratio = m.RowsPerSec / base
+		}
+		rep.Measurements = append(rep.Measurements, m)
+		if progress != nil {
+			fmt.Fprintf(progress, "  %-48s %12.0f rows/s\n", m.Case, m.RowsPerSec)
+		}
+	}
+	return rep, nil
+}
+
+// udfAlone is the row UDF's evaluator over the same generated batches,
+// with no engine around it.
+func udfAlone(ctx context.Context, fn *cpython.Object, rows int64) (float64, error) {
+	batches := genBatches(8, 10000, 16)
+	defer releaseBatches(batches)
+	ev, err := cpython.NewRowEvaluator([]cpython.RowUDF{{Name: "plus_one", Func: fn, Args: []int{1}, Result: arrow.PrimitiveTypes.Int64}})
+	if err != nil {
+		return 0, err
+	}
+	defer ev.Close()
+	start := time.Now()
+	var done int64
+	for i := 0; done < rows; i++ {
+		out, err := ev.Evaluate(ctx, batches[i%len(batches)])
+		if err != nil {
+			return 0, err
+		}
+		out[0].Release()
+		done += batches[i%len(batches)].NumRows()
+	}
+	return float64(done) / time.Since(start).Seconds(), nil
+}
+
+// WriteTable prints the SQL report.
+func (r *SQLReport) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "SQL benchmark: %d generated rows per query (parallelism 1)\n\n", r.Rows)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "case\trows/s\trows per CPU-second\tUDF alone rows/s\tratio\t")
+	for _, m := range r.Measurements {
+		base, ratio := "-", "-"
+		if m.BaselineRowsPerSec > 0 {
+			base, ratio = humanRate(m.BaselineRowsPerSec), fmt.Sprintf("%.2f", m.Ratio)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", m.Case, humanRate(m.RowsPerSec), humanRate(m.RowsPerCPUSec), base, ratio)
+	}
+	return tw.Flush()
+}
