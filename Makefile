@@ -50,13 +50,16 @@ test-unit: setup
 # A short run of each fuzz target; the seed corpora also run in test-unit.
 test-fuzz: setup
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzRowIdentity$$' -fuzztime $(FUZZTIME) ./cpython/
+	$(GO_TEST) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./table/sql/
+	$(GO_TEST) -run '^$$' -fuzz '^FuzzCastString$$' -fuzztime $(FUZZTIME) ./vectorized/expr/
 
 test: setup lint build test-unit test-fuzz
 	@echo "==> all tests passed"
 
 bench: build
-	go test -run '^$$' -bench . -benchtime 3x ./bench/
+	go test -run '^$$' -bench . -benchtime 1x ./bench/ ./engine/ ./vectorized/expr/
 	$(BIN)/sluice bench udf
+	$(BIN)/sluice bench sql
 
 demo: build
 	go run -ldflags "$(GO_LDFLAGS)" ./examples/udfdemo
