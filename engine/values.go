@@ -229,9 +229,11 @@ func Value(arr arrow.Array, i int) any {
 	case *array.Float64:
 		return a.Value(i)
 	case *array.String:
-		return a.Value(i)
+		// Copied: the buffer may be C memory (a Python UDF's result) that
+		// is freed when the batch is released.
+		return strings.Clone(a.Value(i))
 	case *array.LargeString:
-		return a.Value(i)
+		return strings.Clone(a.Value(i))
 	case *array.StringView:
 		return a.Value(i)
 	case *array.Binary:

@@ -60,14 +60,27 @@ func (e *Environment) From(name string) (*Table, error) {
 	return e.SQLQuery("SELECT * FROM `" + strings.ReplaceAll(name, "`", "``") + "`")
 }
 
-// FromValues makes a table of literal rows, each a list of SQL expressions
-// (strings in the expression syntax, or Expr values), named by names.
+// FromValues makes a table of literal rows named by names. A value is a
+// SQL expression as a string ("'a'", "CAST(1 AS BIGINT)"), an Expr, or a
+// Go value taken as a literal.
 func (e *Environment) FromValues(names []string, rows ...[]any) (*Table, error) {
 	var vals []*sql.RowExpr
 	for _, r := range rows {
-		items, err := exprArgs(r)
-		if err != nil {
-			return nil, err
+		var items []sql.Expr
+		for _, v := range r {
+			switch v := v.(type) {
+			case string:
+				// Values are SQL expressions ('a', CAST(1 AS BIGINT)).
+				e, err := sql.ParseExpression(v)
+				if err != nil {
+					return nil, err
+				}
+				items = append(items, e)
+			case Expr:
+				items = append(items, v.node())
+			default:
+				items = append(items, Lit(v).node())
+			}
 		}
 		vals = append(vals, &sql.RowExpr{Items: items})
 	}
@@ -485,7 +498,8 @@ func columnText(ec *vectorized.EvalContext, col arrow.Array) ([]string, error) {
 			if s.IsNull(i) {
 				out[i] = "NULL"
 			} else {
-				out[i] = s.Value(i)
+				// Copied: the batch's buffers may be freed after Write.
+				out[i] = strings.Clone(s.Value(i))
 			}
 		}
 		return out, nil
@@ -520,7 +534,7 @@ func columnText(ec *vectorized.EvalContext, col arrow.Array) ([]string, error) {
 		if s.IsNull(i) {
 			out[i] = "NULL"
 		} else {
-			out[i] = s.Value(i)
+			out[i] = strings.Clone(s.Value(i))
 		}
 	}
 	return out, nil
