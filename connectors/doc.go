@@ -1,4 +1,12 @@
-// Package connectors will hold the registry of table factories keyed by the
-// `connector` option, the formats, and one sub-package per connector
-// (issue 4). It must not reach into the planner's internals.
+// Package connectors is the home of Sluice's table connectors and formats.
+// The registry and the factory contract live in table/connector; each
+// connector is a sub-package that registers its factory in init:
+//
+//	datagen    Flink's datagen source: random and sequence rows, rate-limited
+//	print      Flink's print sink: every changelog row as +I[…] text
+//	blackhole  Flink's blackhole sink: discards everything
+//	values     inline rows for tests and examples, and a collecting sink
+//	builtin    imports all of the above
+//
+// Connectors must not reach into the planner's internals.
 package connectors

@@ -4,10 +4,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strconv"

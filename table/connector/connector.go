@@ -197,6 +197,9 @@ func ValidateOptions(f Factory, opts map[string]string) error {
 		}
 	}
 	switch {
+	case len(unknown) > 0 && len(valid) == 0:
+		return fmt.Errorf("connector %q does not support option %s; it takes no option besides 'connector'",
+			f.Identifier(), quoteAll(unknown))
 	case len(unknown) > 0:
 		return fmt.Errorf("connector %q does not support option %s; supported options: %s",
 			f.Identifier(), quoteAll(unknown), strings.Join(valid, ", "))

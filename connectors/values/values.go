@@ -1,0 +1,374 @@
+package values
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/sluice-stream/sluice/connectors/internal/option"
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/connector"
+	"github.com/sluice-stream/sluice/table/types"
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// Identifier is the value of the `connector` option.
+const Identifier = "values"
+
+// Options.
+const (
+	OptionData              = "data"
+	OptionChangelogMode     = "changelog-mode"
+	OptionBounded           = "bounded"
+	OptionSinkID            = "sink-id"
+	OptionSinkChangelogMode = "sink-changelog-mode"
+)
+
+// Factory is the values connector, source and sink.
+type Factory struct{}
+
+func init() { connector.Register(Factory{}) }
+
+// Identifier implements connector.Factory.
+func (Factory) Identifier() string { return Identifier }
+
+// Options implements connector.Factory.
+func (Factory) Options() []connector.Option {
+	return []connector.Option{
+		{Key: OptionData, Description: "The source's rows in the print format, one per line or separated by ';'."},
+		{Key: OptionChangelogMode, Default: "I", Description: "Row kinds the source produces: a comma list of I, UB, UA, D."},
+		{Key: OptionBounded, Default: "true", Description: "Whether the source ends after its rows; when false it idles until cancelled."},
+		{Key: OptionSinkID, Description: "Name under which the sink collects rows (Collected); by default the table's name."},
+		{Key: OptionSinkChangelogMode, Default: "I,UB,UA,D", Description: "Row kinds the sink accepts."},
+	}
+}
+
+// ParseChangelogMode reads a comma list of I, UB, UA and D (Flink's
+// ChangelogMode short names, as EXPLAIN prints them), in any case.
+func ParseChangelogMode(s string) (connector.ChangelogMode, error) {
+	var m connector.ChangelogMode
+	for part := range strings.SplitSeq(s, ",") {
+		switch strings.ToUpper(strings.TrimSpace(part)) {
+		case "I":
+			m |= connector.KindInsert
+		case "UB":
+			m |= connector.KindUpdateBefore
+		case "UA":
+			m |= connector.KindUpdateAfter
+		case "D":
+			m |= connector.KindDelete
+		default:
+			return 0, fmt.Errorf("'%s' is not a row kind; use I, UB, UA or D", strings.TrimSpace(part))
+		}
+	}
+	return m, nil
+}
+
+func kindBit(k vectorized.RowKind) connector.ChangelogMode {
+	return [...]connector.ChangelogMode{connector.KindInsert, connector.KindUpdateBefore, connector.KindUpdateAfter, connector.KindDelete}[k]
+}
+
+var kindNames = [...]string{"I", "UB", "UA", "D"}
+
+func readMode(r option.Reader, key, def string) (connector.ChangelogMode, error) {
+	m, err := ParseChangelogMode(r.String(key, def))
+	if err != nil {
+		return 0, r.Errorf(key, "is not a changelog mode: %v", err)
+	}
+	return m, nil
+}
+
+// sessionZone is the zone TIMESTAMP_LTZ text without an offset is read in:
+// table.local-time-zone, or the machine's zone as the engine uses.
+func sessionZone(cfg engine.Config) (*time.Location, error) {
+	z := strings.TrimSpace(cfg.String(engine.ConfigLocalTimeZone, "default"))
+	if z == "default" || z == "" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(z)
+	if err != nil {
+		return nil, fmt.Errorf("%s: config %s = '%s': %w", Identifier, engine.ConfigLocalTimeZone, z, err)
+	}
+	return loc, nil
+}
+
+// NewSource implements connector.SourceFactory.
+func (Factory) NewSource(ctx *connector.Context) (*connector.Source, error) {
+	if err := connector.ValidateOptions(Factory{}, ctx.Options); err != nil {
+		return nil, err
+	}
+	r := option.Reader{Connector: Identifier, Options: ctx.Options}
+	mode, err := readMode(r, OptionChangelogMode, "I")
+	if err != nil {
+		return nil, err
+	}
+	bounded, err := r.Bool(OptionBounded, true)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := sessionZone(ctx.Config)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := ParseRows(r.String(OptionData, ""), ctx.Columns, loc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: table %s: %s: %w", Identifier, ctx.Table, OptionData, err)
+	}
+	for i, row := range rows {
+		if !mode.Contains(kindBit(row.Kind)) {
+			return nil, fmt.Errorf("%s: table %s: %s: row %d is %s, but %s is '%s' %s; add %s to it",
+				Identifier, ctx.Table, OptionData, i+1, row.Kind, OptionChangelogMode, r.String(OptionChangelogMode, "I"), mode, kindNames[row.Kind])
+		}
+	}
+	batch, err := option.BatchSize(ctx.Config)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", Identifier, err)
+	}
+	t := &table{cols: ctx.Columns, rows: rows, bounded: bounded, batch: batch}
+	fs := make([]arrow.Field, len(ctx.Columns))
+	for i, c := range ctx.Columns {
+		fs[i] = arrow.Field{Name: c.Name, Type: c.Type.Arrow(), Nullable: !c.Type.NotNull}
+	}
+	t.schema = arrow.NewSchema(fs, nil)
+	describe := fmt.Sprintf("rows=%d, changelog-mode=%s", len(rows), mode)
+	if !bounded {
+		describe += ", bounded=false"
+	}
+	return &connector.Source{
+		Bounded: bounded,
+		Mode:    mode,
+		// Flink's test values source is not parallel either: one subtask
+		// keeps the rows in the order written.
+		Parallelism: 1,
+		Instance: func(subtask, _ int) engine.Source {
+			return &source{t: t, subtask: subtask}
+		},
+		Describe: describe,
+	}, nil
+}
+
+// table is a parsed values table.
+type table struct {
+	cols    []connector.Column
+	schema  *arrow.Schema
+	rows    []Row
+	bounded bool
+	batch   int
+}
+
+// source emits the rows of a values table from subtask 0.
+type source struct {
+	t       *table
+	subtask int
+	batch   int
+	rb      *array.RecordBuilder
+}
+
+func (s *source) String() string { return "Values" }
+
+func (s *source) Open(_ context.Context, rt *engine.RuntimeContext) error {
+	s.batch = s.t.batch
+	if rt.Config != nil {
+		var err error
+		if s.batch, err = option.BatchSize(rt.Config); err != nil {
+			return err
+		}
+	}
+	s.rb = array.NewRecordBuilder(rt.Mem, s.t.schema)
+	return nil
+}
+
+// Run emits the rows in batches of sluice.exec.batch-size; an unbounded
+// table then waits for the job to be cancelled.
+func (s *source) Run(ctx context.Context, out engine.Collector) error {
+	if s.subtask == 0 {
+		rows := s.t.rows
+		for len(rows) > 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n := min(len(rows), s.batch)
+			b := s.build(rows[:n])
+			err := out.Collect(ctx, b)
+			b.Release()
+			if err != nil {
+				return err
+			}
+			rows = rows[n:]
+		}
+	}
+	if !s.t.bounded {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+func (s *source) build(rows []Row) *vectorized.Batch {
+	var kinds []vectorized.RowKind
+	for i, r := range rows {
+		if r.Kind != vectorized.Insert && kinds == nil {
+			kinds = make([]vectorized.RowKind, len(rows))
+			for j := range i {
+				kinds[j] = rows[j].Kind
+			}
+		}
+		if kinds != nil {
+			kinds[i] = r.Kind
+		}
+		for c, col := range s.t.cols {
+			appendValue(s.rb.Field(c), col.Type, r.Values[c])
+		}
+	}
+	return &vectorized.Batch{Record: s.rb.NewRecordBatch(), Kinds: kinds}
+}
+
+func (s *source) Close() error {
+	if s.rb != nil {
+		s.rb.Release()
+		s.rb = nil
+	}
+	return nil
+}
+
+// appendValue appends one parsed value (see ParseRows) to its builder.
+func appendValue(b array.Builder, t types.DataType, v any) {
+	if v == nil {
+		b.AppendNull()
+		return
+	}
+	switch bb := b.(type) {
+	case *array.BooleanBuilder:
+		bb.Append(v.(bool))
+	case *array.Int8Builder:
+		bb.Append(int8(v.(int64)))
+	case *array.Int16Builder:
+		bb.Append(int16(v.(int64)))
+	case *array.Int32Builder:
+		bb.Append(int32(v.(int64)))
+	case *array.Int64Builder:
+		bb.Append(v.(int64))
+	case *array.Float32Builder:
+		bb.Append(float32(v.(float64)))
+	case *array.Float64Builder:
+		bb.Append(v.(float64))
+	case *array.Decimal128Builder:
+		bb.Append(v.(decimal128.Num))
+	case *array.StringBuilder:
+		bb.Append(v.(string))
+	case *array.BinaryBuilder:
+		bb.Append(v.([]byte))
+	case *array.Date32Builder:
+		bb.Append(arrow.Date32(v.(int32)))
+	case *array.Time32Builder:
+		bb.Append(arrow.Time32(v.(int64)))
+	case *array.Time64Builder:
+		bb.Append(arrow.Time64(v.(int64)))
+	case *array.TimestampBuilder:
+		bb.Append(arrow.Timestamp(v.(int64)))
+	case *array.MonthIntervalBuilder:
+		bb.Append(arrow.MonthInterval(v.(int64)))
+	case *array.DurationBuilder:
+		bb.Append(arrow.Duration(v.(int64)))
+	case *array.MapBuilder:
+		bb.Append(true)
+		for _, e := range v.([]kv) {
+			appendValue(bb.KeyBuilder(), *t.Key, e.key)
+			appendValue(bb.ItemBuilder(), *t.Value, e.value)
+		}
+	case *array.ListBuilder:
+		bb.Append(true)
+		for _, e := range v.([]any) {
+			appendValue(bb.ValueBuilder(), *t.Elem, e)
+		}
+	case *array.StructBuilder:
+		bb.Append(true)
+		for i, f := range v.([]any) {
+			appendValue(bb.FieldBuilder(i), t.Fields[i].Type, f)
+		}
+	default:
+		panic(fmt.Sprintf("values: no builder case for %T", b)) // ParseRows rejected the type
+	}
+}
+
+// The sinks' registry: every values sink appends to the Collected of its
+// sink-id, where tests read the changelog and the materialised table.
+var (
+	registryMu sync.Mutex
+	registry   = map[string]*engine.Collected{}
+)
+
+// Collected is what the values sinks with the given sink-id received, from
+// every job and subtask since the last Reset; it is created empty on first
+// use, so a test may take it before or after running the job.
+func Collected(sinkID string) *engine.Collected {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	c, ok := registry[sinkID]
+	if !ok {
+		c = &engine.Collected{}
+		registry[sinkID] = c
+	}
+	return c
+}
+
+// Reset forgets what the sinks with sink-id received; the next sink with
+// that id starts an empty changelog.
+func Reset(sinkID string) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	delete(registry, sinkID)
+}
+
+// NewSink implements connector.SinkFactory.
+func (Factory) NewSink(ctx *connector.Context) (*connector.Sink, error) {
+	if err := connector.ValidateOptions(Factory{}, ctx.Options); err != nil {
+		return nil, err
+	}
+	r := option.Reader{Connector: Identifier, Options: ctx.Options}
+	accepts, err := readMode(r, OptionSinkChangelogMode, "I,UB,UA,D")
+	if err != nil {
+		return nil, err
+	}
+	id := r.String(OptionSinkID, ctx.Table)
+	if id == "" {
+		return nil, fmt.Errorf("%s: the sink needs a %s (or a table name)", Identifier, OptionSinkID)
+	}
+	return &connector.Sink{
+		Accepts: accepts,
+		Instance: func(subtask, _ int) engine.Sink {
+			return &sink{id: id, accepts: accepts, Sink: engine.NewCollectSink(Collected(id))(subtask)}
+		},
+		Describe: fmt.Sprintf("sink-id=%s", id),
+	}, nil
+}
+
+// sink collects into the registry, and refuses row kinds it does not
+// accept: receiving one means the plan is wrong.
+type sink struct {
+	engine.Sink
+	id      string
+	accepts connector.ChangelogMode
+}
+
+func (s *sink) String() string { return "Values(" + s.id + ")" }
+
+func (s *sink) Write(ctx context.Context, b *vectorized.Batch) error {
+	if b.Kinds != nil && s.accepts != connector.All {
+		for i, k := range b.Kinds {
+			if !s.accepts.Contains(kindBit(k)) {
+				return fmt.Errorf("%s: sink %s accepts %s but row %d of a batch is %s", Identifier, s.id, s.accepts, i, k)
+			}
+		}
+	}
+	if b.Kinds == nil && !s.accepts.Contains(connector.KindInsert) {
+		return fmt.Errorf("%s: sink %s accepts %s but received inserts", Identifier, s.id, s.accepts)
+	}
+	return s.Sink.Write(ctx, b)
+}
