@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/datadriven"
 
+	_ "github.com/sluice-stream/sluice/connectors/builtin"
+	"github.com/sluice-stream/sluice/connectors/print"
+	"github.com/sluice-stream/sluice/connectors/values"
 	"github.com/sluice-stream/sluice/table"
 	_ "github.com/sluice-stream/sluice/table/pyfunc"
 )
@@ -24,6 +28,9 @@ import (
 //
 // mode is batch (default) or streaming. Regenerate with -rewrite.
 func TestSQL(t *testing.T) {
+	var printed syncBuffer
+	restore := print.SetOutput(&printed, &printed)
+	defer restore()
 	datadriven.Walk(t, "testdata/sql", func(t *testing.T, path string) {
 		env := table.NewEnvironment(table.Settings{})
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
@@ -52,6 +59,31 @@ func TestSQL(t *testing.T) {
 					return "error: " + err.Error() + "\n"
 				}
 				return res.Text()[0][0]
+			case "printed":
+				// What print sinks wrote since the last printed, sorted:
+				// parallel subtasks interleave.
+				lines := strings.Split(strings.TrimSpace(printed.take()), "\n")
+				sort.Strings(lines)
+				return strings.Join(lines, "\n") + "\n"
+			case "sink":
+				// sink id=X: the changelog a values sink received, then the
+				// table it materialises to.
+				var id string
+				d.ScanArgs(t, "id", &id)
+				c := values.Collected(id)
+				var b strings.Builder
+				for _, r := range c.Rows() {
+					b.WriteString(r.String() + "\n")
+				}
+				rows, err := c.Materialize()
+				if err != nil {
+					return "error: " + err.Error() + "\n"
+				}
+				b.WriteString("materialized:\n")
+				for _, r := range rows {
+					b.WriteString(r.String() + "\n")
+				}
+				return b.String()
 			case "error":
 				_, err := env.ExecuteScript(ctx, d.Input)
 				if err == nil {
@@ -63,6 +95,25 @@ func TestSQL(t *testing.T) {
 			return ""
 		})
 	})
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) take() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	b.buf.Reset()
+	return s
 }
 
 func formatResult(r *table.Result, sorted bool) string {

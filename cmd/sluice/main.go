@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluice-stream/sluice/bench"
 	"github.com/sluice-stream/sluice/cpython"
+	_ "github.com/sluice-stream/sluice/connectors/builtin"
 	_ "github.com/sluice-stream/sluice/table/pyfunc"
 )
 

@@ -478,6 +478,13 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 	if err != nil {
 		return nil, p.ErrAt(pos, "table %s: %v", t.Name, err)
 	}
+	if !p.Streaming && !src.Bounded {
+		// Flink: "Querying an unbounded table in batch mode is not allowed."
+		return nil, p.ErrAt(pos, "table %s is unbounded and cannot be read in batch mode; run in streaming mode (SET 'execution.runtime-mode' = 'streaming') or bound the source", t.Name)
+	}
+	if !p.Streaming && !src.Mode.IsInsertOnly() {
+		return nil, p.ErrAt(pos, "table %s produces a changelog %s; batch mode reads insert-only tables, run in streaming mode (SET 'execution.runtime-mode' = 'streaming')", t.Name, src.Mode)
+	}
 	phys := t.Physical()
 	fields := make(Schema, len(phys))
 	for i, c := range phys {

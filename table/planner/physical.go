@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/catalog"
@@ -479,9 +480,15 @@ func releaseAll(as []arrow.Array) {
 }
 
 // dropUpdateBefore removes -U rows ahead of an upsert sink.
-type dropUpdateBefore struct{}
+type dropUpdateBefore struct{ mem memory.Allocator }
 
-func (d *dropUpdateBefore) Open(context.Context, *engine.RuntimeContext) error { return nil }
+func (d *dropUpdateBefore) Open(_ context.Context, rt *engine.RuntimeContext) error {
+	d.mem = rt.Mem
+	if d.mem == nil {
+		d.mem = memory.DefaultAllocator
+	}
+	return nil
+}
 func (d *dropUpdateBefore) EndInput(context.Context, engine.Collector) error   { return nil }
 func (d *dropUpdateBefore) Close() error                                       { return nil }
 
@@ -489,7 +496,7 @@ func (d *dropUpdateBefore) Process(ctx context.Context, _ int, b *vectorized.Bat
 	if b.Kinds == nil {
 		return out.Collect(ctx, b)
 	}
-	keep := array.NewBooleanBuilder(nil)
+	keep := array.NewBooleanBuilder(d.mem)
 	defer keep.Release()
 	var kinds []vectorized.RowKind
 	for _, k := range b.Kinds {
