@@ -489,8 +489,8 @@ func (d *dropUpdateBefore) Open(_ context.Context, rt *engine.RuntimeContext) er
 	}
 	return nil
 }
-func (d *dropUpdateBefore) EndInput(context.Context, engine.Collector) error   { return nil }
-func (d *dropUpdateBefore) Close() error                                       { return nil }
+func (d *dropUpdateBefore) EndInput(context.Context, engine.Collector) error { return nil }
+func (d *dropUpdateBefore) Close() error                                     { return nil }
 
 func (d *dropUpdateBefore) Process(ctx context.Context, _ int, b *vectorized.Batch, out engine.Collector) error {
 	if b.Kinds == nil {

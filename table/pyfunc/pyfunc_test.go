@@ -8,11 +8,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	_ "github.com/sluice-stream/sluice/connectors/builtin"
+	printconn "github.com/sluice-stream/sluice/connectors/print"
 	"github.com/sluice-stream/sluice/cpython"
 	"github.com/sluice-stream/sluice/table"
 	"github.com/sluice-stream/sluice/table/pyfunc"
@@ -256,4 +259,110 @@ func TestGoAPIPythonFunction(t *testing.T) {
 
 	_, err = tb.Select("twice('a') as y").Collect(context.Background())
 	assert.ErrorContains(t, err, "twice: argument 1 is CHAR(1) NOT NULL; the function declares BIGINT")
+}
+
+// The seed's job shape on generated CDN logs: datagen → ip_to_province →
+// GROUP BY province → print, in streaming mode at parallelism 2. The
+// printed changelog, materialised, must equal a plain Go computation over
+// the same generated rows (read back through the same seeded source).
+func TestSeedShapeOnDatagenToPrint(t *testing.T) {
+	ctx := context.Background()
+	env := table.NewEnvironment(table.Settings{Streaming: true, Config: map[string]string{"parallelism.default": "2"}})
+	ddl := []string{
+		`CREATE TABLE cdn_access_log (
+		   uuid STRING, a INT, b INT, request_time BIGINT, response_size BIGINT,
+		   client_ip AS CONCAT(CAST(a AS STRING), '.', CAST(b AS STRING), '.7.7')
+		 ) WITH (
+		   'connector' = 'datagen', 'number-of-rows' = '5000', 'rows-per-second' = '1000000', 'seed' = '7',
+		   'fields.uuid.length' = '8', 'fields.a.min' = '1', 'fields.a.max' = '12',
+		   'fields.b.min' = '0', 'fields.b.max' = '3', 'fields.request_time.min' = '1', 'fields.request_time.max' = '900',
+		   'fields.response_size.min' = '1', 'fields.response_size.max' = '100000'
+		 )`,
+		`CREATE TABLE cdn_access_statistic (province STRING, access_count BIGINT, total_download BIGINT, download_speed DOUBLE)
+		 WITH ('connector' = 'print', 'print-identifier' = 'cdn')`,
+		"CREATE TEMPORARY FUNCTION ip_to_province AS 'cdn_udf.ip_to_province' LANGUAGE PYTHON",
+	}
+	for _, s := range ddl {
+		_, err := env.ExecuteSQL(ctx, s)
+		require.NoError(t, err)
+	}
+	var out syncWriter
+	restore := printconn.SetOutput(&out, &out)
+	_, err := env.ExecuteSQL(ctx, `INSERT INTO cdn_access_statistic
+		SELECT province, COUNT(uuid) AS access_count, SUM(response_size) AS total_download,
+		       SUM(response_size) * 1.0 / SUM(request_time) AS download_speed
+		FROM (SELECT uuid, ip_to_province(client_ip) AS province, response_size, request_time FROM cdn_access_log)
+		GROUP BY province`)
+	restore()
+	require.NoError(t, err)
+
+	// The same rows again, straight from the seeded source.
+	rows, err := env.SQLQuery("SELECT client_ip, response_size, request_time FROM cdn_access_log")
+	require.NoError(t, err)
+	res, err := rows.Execute(ctx)
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 5000)
+	prefixes := map[string]string{"1.2": "Beijing", "10.0": "Shanghai"}
+	type agg struct{ n, bytes, millis int64 }
+	want := map[string]*agg{}
+	for _, r := range res.Rows {
+		ip := r.Values[0].(string)
+		parts := strings.SplitN(ip, ".", 3)
+		p, ok := prefixes[parts[0]+"."+parts[1]]
+		if !ok {
+			p = "unknown"
+		}
+		a := want[p]
+		if a == nil {
+			a = &agg{}
+			want[p] = a
+		}
+		a.n++
+		a.bytes += r.Values[1].(int64)
+		a.millis += r.Values[2].(int64)
+	}
+
+	// Materialise the printed changelog: "cdn:2> +U[Beijing, 3, 10, 1.5]".
+	final := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		_, row, ok := strings.Cut(line, "> ")
+		require.True(t, ok, line)
+		kind, body := row[:2], strings.TrimSuffix(row[3:], "]")
+		province := strings.SplitN(body, ", ", 2)[0]
+		switch kind {
+		case "+I", "+U":
+			final[province] = body
+		case "-U", "-D":
+			if final[province] == body {
+				delete(final, province)
+			}
+		}
+	}
+	require.Len(t, final, len(want))
+	for p, a := range want {
+		got := strings.Split(final[p], ", ")
+		require.Len(t, got, 4, p)
+		assert.Equal(t, fmt.Sprint(a.n), got[1], p)
+		assert.Equal(t, fmt.Sprint(a.bytes), got[2], p)
+		var speed float64
+		fmt.Sscan(got[3], &speed)
+		assert.InDelta(t, float64(a.bytes)/float64(a.millis), speed, 1e-9*speed, p)
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
