@@ -117,6 +117,12 @@ func (e *Environment) ExecuteScript(ctx context.Context, script string) ([]*Resu
 	return out, nil
 }
 
+// ExecuteStatement runs one parsed statement; src is the text it was
+// parsed from (a whole script), so errors point into it.
+func (e *Environment) ExecuteStatement(ctx context.Context, st sql.Statement, src string) (*Result, error) {
+	return e.execute(ctx, st, src)
+}
+
 func (e *Environment) execute(ctx context.Context, st sql.Statement, src string) (*Result, error) {
 	p := e.planner(src)
 	switch s := st.(type) {

@@ -35,9 +35,9 @@ func runSQL(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	env := table.NewEnvironment(table.Settings{Streaming: *streaming})
 	for _, st := range stmts {
-		res, err := env.ExecuteSQL(ctx, st.SourceText())
+		res, err := env.ExecuteStatement(ctx, st, string(src))
 		if err != nil {
-			return fmt.Errorf("%s, statement at line %d:\n%w", *file, st.Pos().Line, err)
+			return fmt.Errorf("%s: %w", *file, err)
 		}
 		printResult(stdout, st, res)
 	}
