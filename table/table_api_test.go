@@ -2,6 +2,7 @@ package table_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-stream/sluice/table"
+	"github.com/sluice-stream/sluice/table/types"
 )
 
 func rowsText(t *testing.T, tb *table.Table) []string {
@@ -110,4 +112,28 @@ func TestTemporaryViewAndSQL(t *testing.T) {
 	plan, err := from.Select("uuid").Explain()
 	require.NoError(t, err)
 	assert.Contains(t, plan, "== Optimized Plan ==")
+}
+
+func TestGoFunctions(t *testing.T) {
+	env := table.NewEnvironment(table.Settings{})
+	logs := logsTable(t, env)
+	net := table.RowFunction(types.STRING(), func(args []any) (any, error) {
+		if args[0] == nil {
+			return nil, nil
+		}
+		return strings.SplitN(args[0].(string), ".", 2)[0], nil
+	}, types.STRING())
+	require.NoError(t, env.CreateTemporaryFunction("net_of", net))
+	assert.Equal(t, []string{"+I[1, 2]", "+I[10, 1]"},
+		rowsText(t, logs.GroupBy("net_of(client_ip)").Select("net_of(client_ip) as net, count(uuid) as n").OrderBy("net")))
+
+	failing := table.RowFunction(types.BIGINT(), func(args []any) (any, error) {
+		return nil, fmt.Errorf("no %v", args[0])
+	})
+	require.NoError(t, env.CreateTemporaryFunction("fails", failing))
+	_, err := logs.Select("fails(uuid)").Execute(context.Background())
+	assert.ErrorContains(t, err, "function fails: row 0: no a")
+
+	_, err = logs.Select("net_of(response_size)").Execute(context.Background())
+	assert.ErrorContains(t, err, "net_of: argument 1 is INT NOT NULL; the function declares STRING")
 }
