@@ -14,8 +14,8 @@ import (
 	"strings"
 
 	"github.com/sluice-stream/sluice/bench"
-	"github.com/sluice-stream/sluice/cpython"
 	_ "github.com/sluice-stream/sluice/connectors/builtin"
+	"github.com/sluice-stream/sluice/cpython"
 	_ "github.com/sluice-stream/sluice/table/pyfunc"
 )
 
