@@ -3,6 +3,7 @@ package table
 import (
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -108,3 +109,14 @@ func (r *Result) Print(w io.Writer) {
 }
 
 func builtinFunctionNames() []string { return expr.Functions() }
+
+// All iterates over the rows (for range r.All()).
+func (r *Result) All() iter.Seq2[int, Row] {
+	return func(yield func(int, Row) bool) {
+		for i, row := range r.Rows {
+			if !yield(i, row) {
+				return
+			}
+		}
+	}
+}

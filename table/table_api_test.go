@@ -137,3 +137,18 @@ func TestGoFunctions(t *testing.T) {
 	_, err = logs.Select("net_of(response_size)").Execute(context.Background())
 	assert.ErrorContains(t, err, "net_of: argument 1 is INT NOT NULL; the function declares STRING")
 }
+
+func TestResultIterates(t *testing.T) {
+	env := table.NewEnvironment(table.Settings{})
+	res, err := logsTable(t, env).Select("uuid").Execute(context.Background())
+	require.NoError(t, err)
+	var got []any
+	for i, row := range res.All() {
+		assert.Equal(t, "+I", row.Kind)
+		got = append(got, row.Values[0])
+		if i == 1 {
+			break
+		}
+	}
+	assert.Equal(t, []any{"a", "b"}, got)
+}
