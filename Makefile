@@ -20,7 +20,7 @@ GO_LDFLAGS := -X github.com/sluice-stream/sluice/cpython.DefaultVenv=$(VENV)
 GO_TEST    := go test -count=1
 FUZZTIME   ?= 15s
 
-.PHONY: setup check-prereqs build test test-unit test-fuzz lint bench demo clean
+.PHONY: setup check-prereqs build test test-unit test-fuzz lint bench demo clean services-up services-down
 
 check-prereqs:
 	@command -v go >/dev/null || { echo "error: Go is not installed (need Go >= 1.25)"; exit 1; }
@@ -66,3 +66,12 @@ demo: build
 
 clean:
 	rm -rf $(BIN)
+
+# Real Kafka (KRaft, 127.0.0.1:9092) and MariaDB (127.0.0.1:3306, db/user/password
+# sluice) for the connector tests; state and the Kafka jars live under
+# ${SLUICE_CACHE:-$HOME/.cache/sluice}. Not part of `make test` yet.
+services-up:
+	scripts/services/up.sh
+
+services-down:
+	scripts/services/down.sh
