@@ -2,7 +2,12 @@
 // the interpreter once per process, gives any goroutine a GIL scope, holds
 // Python objects with exact reference counts, turns Python exceptions into
 // Go errors with their tracebacks, and runs row-at-a-time Python UDFs over
-// whole Arrow batches in C — one cgo crossing per batch, never per row.
+// whole Arrow batches in C — one cgo crossing per batch, never per row. For
+// callers that hand Python whole buffers (the pandas UDFs), CallArgs builds
+// a call's arguments in the crossing that makes it, including sluice.View
+// objects: memory outside Python, read and written through the buffer
+// protocol, whose fill method copies a numpy array into an Arrow buffer
+// and validity bitmap.
 //
 // It must not know about SQL, plans or operators: the planner hands it
 // functions and column indexes, and gets back a vectorized.FunctionEvaluator.

@@ -166,7 +166,7 @@ func installRuntime(py *GIL) error {
 	for _, o := range objs {
 		py.DecRef(o)
 	}
-	if C.sl_from_python_init() != 0 {
+	if C.sl_from_python_init() != 0 || C.sl_view_init() != 0 {
 		return py.fetchError()
 	}
 	return nil

@@ -107,6 +107,41 @@ int sl_eval_rows(int64_t nrows, int ncols, struct ArrowArray** cols, sl_type** c
 // conversion, no output buffers, no NULL handling beyond boxing.
 int sl_call_floor(PyObject* fn, const struct ArrowArray* col, const sl_type* t);
 
+// ---- calls with arguments built in C -------------------------------------
+
+// Argument kinds of sl_call_args.
+enum { SL_ARG_NONE = 0, SL_ARG_INT = 1, SL_ARG_OBJECT = 2, SL_ARG_VIEW = 3, SL_ARG_VIEW_RW = 4 };
+
+// One argument of sl_call_args. addr is an integer so that Go can describe
+// memory it owns without handing C a Go pointer to keep.
+typedef struct {
+  int kind;
+  PyObject* obj;   // OBJECT: the argument (borrowed); VIEW*: on return, the
+                   // view when Python still refers to it (a new reference)
+  uintptr_t addr;  // VIEW*: the memory
+  int64_t n;       // INT: the value; VIEW*: the length in bytes
+  uintptr_t count; // VIEW_RW: where View.fill also stores its NULL count, or 0
+} sl_arg;
+
+// sl_call_args calls fn(*args) with one vectorcall. A VIEW argument is a
+// fresh sluice.View over [addr, addr+n); after the call, each view nothing
+// else refers to is dropped, and each other one is left in args[i].obj for
+// the caller, whose memory must then stay valid until sl_view_in_use says
+// otherwise. Returns a new reference, or NULL with an exception set.
+PyObject* sl_call_args(PyObject* fn, sl_arg* args, int nargs);
+
+// sl_view_new returns a sluice.View over n bytes at p, or NULL with an
+// exception set. count, when not NULL, is where fill() also stores the
+// number of NULLs it wrote.
+PyObject* sl_view_new(void* p, Py_ssize_t n, int writable, int64_t* count);
+
+// sl_view_in_use reports whether anything besides one reference (the
+// caller's) refers to the view or to a buffer exported from it.
+int sl_view_in_use(PyObject* view);
+
+// sl_view_init readies the View type; called once at start.
+int sl_view_init(void);
+
 // sl_runtime_set installs helper callables from the embedded runtime module.
 void sl_runtime_set(PyObject* make_row, PyObject* decimal_type, PyObject* decimal_unscaled);
 

@@ -1,11 +1,16 @@
 // Package pandas_udf runs vectorized ("pandas") Python UDFs over Arrow
-// batches: the argument columns cross into the embedded interpreter through
-// the Arrow C Data Interface and reach pyarrow without a copy; each column
-// becomes a pandas Series (a DataFrame for a ROW) once per batch, shared by
-// every UDF of the evaluator; each function is called once per batch; its
-// result — a Series, numpy array, list, pyarrow Array or, for a ROW, a
-// DataFrame — is converted to the declared Arrow type with a safe cast and
-// comes back through the C Data Interface.
+// batches, in one call into the embedded interpreter per batch. A numeric
+// argument column without NULLs crosses as a read-only view of its Arrow
+// buffer (a sluice.View that numpy reads in place); every other column
+// crosses through the Arrow C Data Interface and reaches pyarrow without a
+// copy. Each column becomes a pandas Series (a DataFrame for a ROW) once per
+// batch, shared by every UDF of the evaluator; each function is called once
+// per batch. A result that is a numpy array (or a Series of one) of exactly
+// the declared numeric type is copied, in one pass that also turns NaN into
+// NULL, into a C buffer that becomes the result array; any other result — a
+// Series of another dtype, list, pyarrow Array or, for a ROW, a DataFrame —
+// is converted to the declared Arrow type with a safe cast and comes back
+// through the C Data Interface.
 //
 // It owns the Python driver of that path (driver.py, embedded and loaded as
 // _sluice_pandas), the mapping of SQL types to what a pandas UDF sees and
@@ -28,8 +33,12 @@
 //     row of missing values, and a result row whose fields are all missing
 //     becomes NULL.
 //
-// Results never keep Python memory: they are copied into memory Arrow
-// allocated, so that releasing one never needs the GIL.
+// Results never keep Python memory: they are copied into C buffers the
+// evaluator allocated or into memory Arrow allocated, so that releasing one
+// never needs the GIL. A function that keeps an argument beyond its batch
+// (in a global, a cache) keeps the column's Arrow buffer with it: the view
+// is watched, and the column released by the first batch after Python let
+// go of it.
 //
 // It must not parse SQL or know about plans and operators: the planner hands
 // it functions, argument columns and result types, and gets back a

@@ -1,10 +1,15 @@
 """The Python half of Sluice's vectorized ("pandas") UDFs.
 
-Loaded once into the embedded interpreter as ``_sluice_pandas``. Go exports a
-batch's argument columns through the Arrow C Data Interface; this module
-imports them with pyarrow (no copy), turns each column into pandas once per
-batch, calls every UDF of the evaluator, converts each result to its declared
-Arrow type and exports it back through the C Data Interface.
+Loaded once into the embedded interpreter as ``_sluice_pandas``. Per batch,
+Go calls ``Evaluator.evaluate`` once. A numeric argument column without NULLs
+arrives as a read-only ``sluice.View`` of its Arrow data buffer, which numpy
+reads in place; every other column is exported through the Arrow C Data
+Interface and imported with pyarrow (no copy either). Each column becomes
+pandas once per batch, every UDF of the evaluator is called, and each result
+goes back: a numpy array of exactly the declared numeric type is copied by
+``View.fill`` into a buffer Go allocated (NaN becomes NULL on the way); any
+other result is converted to its declared Arrow type and exported back
+through the C Data Interface.
 
 The Go side formats errors: a failure is returned as a ``Failure`` rather
 than raised, so that Go knows which UDF and which phase it belongs to and the
@@ -13,6 +18,7 @@ traceback shows the user's frames only.
 
 from __future__ import annotations
 
+import operator
 import traceback
 from typing import Any, Callable, Sequence
 
@@ -235,15 +241,26 @@ def _with_index(s: pd.Series, ix: _Index) -> pd.Series:
 
 class Inputs:
     """The argument columns of one batch schema: where each sits in the
-    block of C structs, its pyarrow type and its pandas converter. Built when
-    the schema changes, not per batch."""
+    block of C structs, its pyarrow type, its pandas converter and, for the
+    numeric types Go may send as a view of the Arrow buffer, the numpy dtype
+    of that buffer. Built when the schema changes, not per batch."""
 
     __slots__ = ("slots", "results")
 
     def __init__(self, types: Sequence[pa.DataType], struct_size: int) -> None:
-        self.slots = [(k * struct_size, t, _arg_converter(t)) for k, t in enumerate(types)]
+        self.slots = [(k * struct_size, t, _arg_converter(t), _view_dtype(t)) for k, t in enumerate(types)]
         # The result structs follow the argument structs in the same block.
         self.results = len(types) * struct_size
+
+
+def _view_dtype(t: pa.DataType) -> np.dtype | None:
+    """The numpy dtype of the types whose columns and results may cross as
+    plain buffers (sluice.View) rather than through the C Data Interface —
+    the same list as viewWidth on the Go side. Booleans are bit-packed and
+    float16 is not a SQL type: both take the general path."""
+    if pa.types.is_integer(t) or pa.types.is_float32(t) or pa.types.is_float64(t):
+        return np.dtype(t.to_pandas_dtype())
+    return None
 
 
 # ---- pandas → Arrow -----------------------------------------------------------
@@ -252,6 +269,9 @@ Result = Callable[[Any, int], pa.Array]
 
 _MEMORY = pa.default_cpu_memory_manager()
 _minimum = np.minimum.reduce
+_frombuffer = np.frombuffer
+_ndarray = np.ndarray
+_Series = pd.Series
 
 
 def _detach(arr: pa.Array) -> pa.Array:
@@ -543,8 +563,12 @@ class Evaluator:
     ) -> None:
         schema = pa.Schema._import_from_c(result_schema_ptr)
         self.args = [tuple(a) for a in args]
+        # Per UDF: its index, the function, how to pick its arguments, the
+        # general conversion of its result, the numpy dtype of the buffers
+        # Go allocates for a numeric result (else None) and the offset of
+        # its result struct.
         self.calls = [
-            (i, fn, tuple(a), _result_converter(f.type), i * struct_size)
+            (i, fn, _picker(a), _result_converter(f.type), _view_dtype(f.type), i * struct_size)
             for i, (fn, a, f) in enumerate(zip(funcs, args, schema))
         ]
         self.size = struct_size
@@ -554,35 +578,58 @@ class Evaluator:
         """The argument columns' types, from a schema Go exported."""
         return Inputs([f.type for f in pa.Schema._import_from_c(schema_ptr)], self.size)
 
-    def evaluate(self, n: int, base: int, inputs: Inputs) -> Failure | None:
-        """Runs every UDF over one batch of n rows. base is the address of a
-        block of ArrowArray structs: one per argument column, then one per
-        result. Nothing is exported unless every UDF succeeds."""
+    def evaluate(self, n: int, base: int, inputs: Inputs, *views: Any) -> Failure | None:
+        """Runs every UDF over one batch of n rows.
+
+        base is the address of a block of ArrowArray structs: one per
+        argument column, then one per result. views holds, per argument
+        column, a read-only sluice.View of its Arrow data buffer (a numeric
+        column without NULLs) or None (the column is in its struct); then,
+        per UDF, the views of the data and validity buffers Go allocated for
+        a numeric result, or None, None. A result written into its buffers
+        tells Go so through View.fill; any other is exported into its
+        struct. Nothing is exported unless every UDF succeeds."""
         ix = self.ix
         if ix.n != n or ix.index.name is not None:
             # A function may name its argument's index in place
             # (x.index.name = ...); the next batch gets a fresh one.
             ix = self.ix = _Index(n)
-        load = _load
         cols = []
-        for offset, t, conv in inputs.slots:
+        for view, (offset, t, conv, dtype) in zip(views, inputs.slots):
             try:
-                cols.append(conv(load(base + offset, t), ix))
+                if view is None:
+                    cols.append(conv(_load(base + offset, t), ix))
+                else:
+                    # Zero copy, read-only: the Series sees Go's buffer.
+                    cols.append(_series(_frombuffer(view, dtype), ix))
             except Exception as e:
                 k = len(cols)
                 return Failure(self._first_user(k), ARGUMENT, _sql_name(t), exc=e, slot=k)
+        nslot = len(cols)
         outs = []
-        for i, fn, args, result, _ in self.calls:
+        for i, fn, pick, result, dtype, offset in self.calls:
             try:
-                res = fn(*[cols[k] for k in args])
+                res = fn(cols[pick]) if type(pick) is int else fn(*pick(cols))
             except BaseException as e:
                 return Failure(i, CALL, exc=e)
             try:
-                outs.append(result(res, n))
+                if dtype is not None:
+                    # A numpy array of exactly the declared dtype goes into
+                    # the buffers Go allocated: View.fill copies it in one
+                    # pass (strided arrays too) that also finds NaN, which
+                    # becomes NULL as in the general path.
+                    rt = type(res)
+                    vals = res._values if rt is _Series else res if rt is _ndarray else None
+                    if type(vals) is _ndarray and vals.dtype == dtype and vals.ndim == 1:
+                        _check_length(len(vals), n)
+                        j = nslot + 2 * i
+                        views[j].fill(vals, views[j + 1])
+                        continue
+                outs.append((offset, result(res, n)))
             except _ResultError as e:
                 return Failure(i, RESULT, e.detail, exc=e.cause)
         out = base + inputs.results
-        for (_, _, _, _, offset), arr in zip(self.calls, outs):
+        for offset, arr in outs:
             arr._export_to_c(out + offset)
         return None
 
@@ -594,3 +641,14 @@ class Evaluator:
 
 
 _load = pa.Array._import_from_c
+
+
+def _picker(slots: Sequence[int]) -> int | Callable[[list], tuple]:
+    """How evaluate picks a UDF's arguments out of the batch's columns
+    without building a list per call: the slot of the only argument, or a
+    function returning the tuple of them."""
+    if len(slots) == 1:
+        return slots[0]
+    if not slots:
+        return lambda cols: ()
+    return operator.itemgetter(*slots)

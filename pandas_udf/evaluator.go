@@ -1,6 +1,7 @@
 package pandas_udf
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -38,6 +39,13 @@ type Evaluator struct {
 	driver *cpython.Object
 	eval   *cpython.Object // driver.evaluate, looked up once
 	prep   *cpython.Object // driver.prepare
+	// Per UDF: the value width of a result Python writes into a buffer (0
+	// for the types that go through the C Data Interface), and the index of
+	// its validity bitmap in the batch's block (-1 for integers: the
+	// numpy arrays they come from have no missing values).
+	width    []int
+	bitmap   []int
+	nbitmaps int
 
 	mu     sync.Mutex // guards the fields below; never held while Python runs
 	closed bool
@@ -84,9 +92,18 @@ func NewEvaluator(udfs []UDF) (*Evaluator, error) {
 	if len(udfs) == 0 {
 		return nil, errors.New("pandas UDF: an evaluator needs at least one UDF")
 	}
-	e := &Evaluator{udfs: make([]UDF, len(udfs)), maxCol: -1}
+	e := &Evaluator{udfs: make([]UDF, len(udfs)), maxCol: -1, width: make([]int, len(udfs)), bitmap: make([]int, len(udfs))}
 	for i, u := range udfs {
 		e.udfs[i] = UDF{Name: u.Name, Args: append([]int(nil), u.Args...), Result: u.Result}
+		e.bitmap[i] = -1
+		if u.Result == nil {
+			continue // reported below
+		}
+		e.width[i] = viewWidth(u.Result)
+		if id := u.Result.ID(); id == arrow.FLOAT32 || id == arrow.FLOAT64 {
+			e.bitmap[i] = e.nbitmaps
+			e.nbitmaps++
+		}
 	}
 	slotOf := map[int]int{}
 	slots := make([][]int, len(udfs))
@@ -187,9 +204,24 @@ func newDriver(py *cpython.GIL, mod *cpython.Object, udfs []UDF, slots [][]int, 
 	return d, nil
 }
 
+// The leading arguments of the driver's evaluate; the views follow.
+const (
+	argRows = iota
+	argBlock
+	argInputs
+	argViews
+)
+
 // Evaluate implements vectorized.FunctionEvaluator: one result array per
 // UDF, as long as the batch; the caller releases them. The result arrays
 // hold no Python objects, so releasing them never takes the GIL.
+//
+// A numeric argument column without NULLs crosses as a read-only view of
+// its data buffer, and a numeric result is written by Python straight into
+// a C buffer that becomes the result array: no pyarrow array, no C Data
+// Interface export or import, no release callback into Go. Every other
+// column and result crosses through the C Data Interface. Either way, the
+// batch is one call into Python.
 func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.Array, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -211,8 +243,15 @@ func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.
 		return e.emptyResults(), nil
 	}
 	nslot, nudf := len(e.cols), len(e.udfs)
-	block := cBlock(uintptr(nslot+nudf) * arrayStructSize)
-	defer cFree(block)
+	// One C block: the ArrowArray structs (arguments, then results), one
+	// status word per UDF (-1, or the NULL count of a result written into
+	// its buffers), and the validity bitmaps of floating results.
+	bitmapSize := uintptr(n+7) / 8
+	statusAt := uintptr(nslot+nudf) * arrayStructSize
+	bitmapsAt := statusAt + uintptr(nudf)*8
+	blk := newSharedBlock(bitmapsAt + uintptr(e.nbitmaps)*bitmapSize)
+	defer blk.release()
+	block := blk.p
 	// pyarrow moves every column it imports out of its struct; these release
 	// the ones a failure left behind (releasing a moved struct does nothing).
 	defer func() {
@@ -220,36 +259,73 @@ func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.
 			cdata.ReleaseCArrowArray(cArray(block, s))
 		}
 	}()
+	status := unsafe.Slice((*int64)(unsafe.Add(block, statusAt)), nudf)
+	for i := range status {
+		status[i] = -1
+	}
+	args := make([]cpython.Arg, argViews+nslot+2*nudf)
+	args[argRows] = cpython.IntArg(n)
+	args[argBlock] = cpython.IntArg(int64(uintptr(block)))
+	// args[argInputs], the prepared argument types, is set under the GIL.
 	for s, c := range e.cols {
+		col := rec.Column(c)
+		if p, size, ok := dataView(col); ok {
+			args[argViews+s] = cpython.ViewArg(p, size, false)
+			continue
+		}
+		args[argViews+s] = cpython.NoneArg()
 		// A sliced struct is compacted first: arrow-go would export its
 		// offset twice (see vectorized.ForExport).
-		col, err := vectorized.ForExport(rec.Column(c), memory.DefaultAllocator)
+		exp, err := vectorized.ForExport(col, memory.DefaultAllocator)
 		if err != nil {
 			return nil, fmt.Errorf("pandas UDF %s: column %d: %w", e.names(), c, err)
 		}
-		cdata.ExportArrowArray(col, cArray(block, s), nil)
-		col.Release() // the export holds its own reference
+		cdata.ExportArrowArray(exp, cArray(block, s), nil)
+		exp.Release() // the export holds its own reference
+	}
+	// The result buffers; nil once they belong to a result array.
+	data := make([][]byte, nudf)
+	defer func() {
+		for _, d := range data {
+			if d != nil {
+				resultMemory.Free(d)
+			}
+		}
+	}()
+	for i := range e.udfs {
+		j := argViews + nslot + 2*i
+		args[j], args[j+1] = cpython.NoneArg(), cpython.NoneArg()
+		if e.width[i] == 0 {
+			continue
+		}
+		data[i] = resultMemory.Allocate(int(n) * e.width[i])
+		// fill() reports the NULL count into the status word, which stays
+		// -1 when the result takes the general way.
+		args[j] = cpython.FillViewArg(unsafe.Pointer(&data[i][0]), len(data[i]), &status[i])
+		if k := e.bitmap[i]; k >= 0 {
+			args[j+1] = cpython.ViewArg(unsafe.Add(block, bitmapsAt+uintptr(k)*bitmapSize), int(bitmapSize), true)
+		}
 	}
 	out := unsafe.Add(block, uintptr(nslot)*arrayStructSize) // the driver's results follow
 	err := cpython.Do(func(py *cpython.GIL) error {
+		dropUnusedViews(py)
 		eval, inputs, err := e.acquire(py, rec)
 		if err != nil {
 			return err
 		}
 		defer py.DecRef(eval)
 		defer py.DecRef(inputs)
-		nrows, base := py.Int(n), py.Int(int64(uintptr(block)))
-		res, err := py.Call(eval, nrows, base, inputs)
-		py.DecRef(nrows)
-		py.DecRef(base)
+		args[argInputs] = cpython.ObjectArg(inputs)
+		res, err := py.CallArgs(eval, args)
+		kept := e.keepViews(args, rec, data, blk)
 		if err != nil {
 			return fmt.Errorf("pandas UDF: evaluating %s: %w", e.names(), err)
 		}
 		defer py.DecRef(res)
-		if py.IsNone(res) {
-			return nil
+		if !py.IsNone(res) {
+			return e.failure(py, res, n)
 		}
-		return e.failure(py, res, n)
+		return kept
 	})
 	if err != nil {
 		for i := range nudf {
@@ -259,6 +335,15 @@ func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.
 	}
 	results := make([]arrow.Array, nudf)
 	for i, u := range e.udfs {
+		if nulls := status[i]; nulls >= 0 && data[i] != nil {
+			var bitmap []byte
+			if nulls > 0 {
+				bitmap = unsafe.Slice((*byte)(unsafe.Add(block, bitmapsAt+uintptr(e.bitmap[i])*bitmapSize)), bitmapSize)
+			}
+			results[i] = fromBuffers(u.Result, n, data[i], bitmap, nulls)
+			data[i] = nil
+			continue
+		}
 		arr, ierr := cdata.ImportCArrayWithType(cArray(out, i), u.Result)
 		if ierr != nil {
 			for j := i; j < nudf; j++ {
@@ -272,6 +357,117 @@ func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.
 		results[i] = arr
 	}
 	return results, nil
+}
+
+// dataView returns the data of a numeric column without NULLs, from its
+// first row on, for Python to read in place; ok is false for any other
+// column.
+func dataView(col arrow.Array) (p unsafe.Pointer, size int, ok bool) {
+	w := viewWidth(col.DataType())
+	if w == 0 || col.NullN() != 0 {
+		return nil, 0, false
+	}
+	d := col.Data()
+	bufs := d.Buffers()
+	if len(bufs) < 2 || bufs[1] == nil {
+		return nil, 0, false
+	}
+	buf := bufs[1].Bytes()
+	start, size := d.Offset()*w, d.Len()*w
+	if size == 0 || start+size > len(buf) {
+		return nil, 0, false
+	}
+	return unsafe.Pointer(&buf[start]), size, true
+}
+
+// viewWidth is the value width of the types whose columns and results cross
+// as plain buffers, 0 for the others: the same list as _view_dtype in the
+// driver. Booleans are bit-packed and FLOAT16 is no SQL type.
+func viewWidth(dt arrow.DataType) int {
+	switch dt.ID() {
+	case arrow.INT8, arrow.UINT8:
+		return 1
+	case arrow.INT16, arrow.UINT16:
+		return 2
+	case arrow.INT32, arrow.UINT32, arrow.FLOAT32:
+		return 4
+	case arrow.INT64, arrow.UINT64, arrow.FLOAT64:
+		return 8
+	}
+	return 0
+}
+
+// fromBuffers makes the result array of a numeric result Python wrote into
+// data (C memory, owned by the array from now on) and, when it has NULLs,
+// into bitmap (in the batch's block, so copied).
+func fromBuffers(dt arrow.DataType, n int64, data, bitmap []byte, nulls int64) arrow.Array {
+	bufs := []*memory.Buffer{nil, memory.NewBufferWithAllocator(data, resultMemory)}
+	if nulls > 0 {
+		bufs[0] = memory.NewBufferBytes(bytes.Clone(bitmap))
+	}
+	d := array.NewData(dt, int(n), bufs, nil, int(nulls), 0)
+	bufs[1].Release() // d holds it
+	arr := array.MakeFromData(d)
+	d.Release()
+	return arr
+}
+
+// keepViews hands the views Python still refers to after the call to
+// keepView, with what keeps their memory valid. An argument view keeps its
+// column. The driver never keeps the views of result buffers or of the
+// block; should it, their memory is left to the kept view rather than freed
+// under it, and the batch fails.
+func (e *Evaluator) keepViews(args []cpython.Arg, rec arrow.RecordBatch, data [][]byte, blk *sharedBlock) error {
+	for s, c := range e.cols {
+		if v := args[argViews+s].Kept(); v != nil {
+			col := rec.Column(c)
+			col.Retain()
+			keepView(v, col.Release)
+		}
+	}
+	var kept []int
+	nslot := len(e.cols)
+	for i := range e.udfs {
+		j := argViews + nslot + 2*i
+		if v := args[j].Kept(); v != nil {
+			// Its fill() would also write into the block.
+			d := data[i]
+			data[i] = nil
+			blk.retain()
+			keepView(v, func() { resultMemory.Free(d); blk.release() })
+			kept = append(kept, j)
+		}
+		if v := args[j+1].Kept(); v != nil {
+			blk.retain()
+			keepView(v, blk.release)
+			kept = append(kept, j+1)
+		}
+	}
+	if kept != nil {
+		return fmt.Errorf("pandas UDF: evaluating %s: the driver kept the views of arguments %v", e.names(), kept)
+	}
+	return nil
+}
+
+// sharedBlock is the C block of a batch. Evaluate frees it when the batch
+// is done, unless a view of it outlived the call (see keepViews).
+type sharedBlock struct {
+	p    unsafe.Pointer
+	refs atomic.Int32
+}
+
+func newSharedBlock(n uintptr) *sharedBlock {
+	b := &sharedBlock{p: cBlock(n)}
+	b.refs.Store(1)
+	return b
+}
+
+func (b *sharedBlock) retain() { b.refs.Add(1) }
+
+func (b *sharedBlock) release() {
+	if b.refs.Add(-1) == 0 {
+		cFree(b.p)
+	}
 }
 
 // acquire returns new references to the driver's evaluate method and to the
@@ -434,6 +630,7 @@ func (e *Evaluator) release() error {
 		if in != nil {
 			py.DecRef(in.obj)
 		}
+		dropUnusedViews(py)
 		py.DecRef(e.eval)
 		py.DecRef(e.prep)
 		py.DecRef(e.driver)

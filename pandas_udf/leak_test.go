@@ -111,12 +111,25 @@ func rss(t *testing.T) int64 {
 type sample struct{ rss, traced, refs, indexRefs, fnRefs int64 }
 
 // TestNoLeaks runs 10,000 batches through an identity UDF that reads a
-// module-level object on every call. After a warm-up, resident memory,
-// Python's traced memory and the reference counts of the function and of
-// the object must stay where they were: the highest level of the second
-// half may not exceed that of the first half by more than noise. The input
-// records come from a checked allocator that must end empty.
+// module-level object on every call, once with a NULL every 97 rows (the
+// column crosses through the C Data Interface; the result, NaN at the
+// NULLs, comes back through the result buffers) and once without NULLs
+// (the column crosses as a view of its buffer). After a warm-up, resident
+// memory, Python's traced memory and the reference counts of the function
+// and of the object must stay where they were: the highest level of the
+// second half may not exceed that of the first half by more than noise. The
+// input records come from a checked allocator that must end empty, no
+// result buffer may be left allocated and no view kept.
 func TestNoLeaks(t *testing.T) {
+	for _, variant := range []struct {
+		name      string
+		nullEvery int
+	}{{"NULLs", 97}, {"no NULLs", 0}} {
+		t.Run(variant.name, func(t *testing.T) { noLeaks(t, variant.nullEvery) })
+	}
+}
+
+func noLeaks(t *testing.T, nullEvery int) {
 	p := newProbe(t)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	fn := p.fns["identity_with_state"]
@@ -127,6 +140,11 @@ func TestNoLeaks(t *testing.T) {
 		return int64(n)
 	}
 	const batches, rows, warmup = 10_000, 1_000, 1_000
+	wantNulls := 0
+	if nullEvery > 0 {
+		wantNulls = (rows + nullEvery - 1) / nullEvery
+	}
+	buffers, views := resultMemory.outstanding(), keptViewCount()
 	ctx := context.Background()
 	p.int(t, "start")
 	defer p.int(t, "stop")
@@ -134,7 +152,7 @@ func TestNoLeaks(t *testing.T) {
 	for i := range batches {
 		b := array.NewFloat64Builder(mem)
 		for r := range rows {
-			if r%97 == 0 {
+			if nullEvery > 0 && r%nullEvery == 0 {
 				b.AppendNull()
 			} else {
 				b.Append(float64(i*rows + r))
@@ -146,7 +164,7 @@ func TestNoLeaks(t *testing.T) {
 		out, err := e.Evaluate(ctx, vectorized.NewBatch(rec))
 		rec.Release()
 		require.NoError(t, err)
-		require.Equal(t, rows/97+1, out[0].NullN())
+		require.Equal(t, wantNulls, out[0].NullN())
 		for _, a := range out {
 			a.Release()
 		}
@@ -160,6 +178,8 @@ func TestNoLeaks(t *testing.T) {
 		}
 	}
 	mem.AssertSize(t, 0)
+	assert.Equal(t, buffers, resultMemory.outstanding(), "result buffers left allocated")
+	assert.Equal(t, views, keptViewCount(), "views kept")
 
 	peak := func(ss []sample, f func(sample) int64) int64 {
 		m := f(ss[0])
@@ -228,6 +248,7 @@ func TestNoLeaksOnFailures(t *testing.T) {
 			a.Release()
 		}
 	}
+	buffers := resultMemory.outstanding()
 	p.int(t, "start")
 	defer p.int(t, "stop")
 	for i := range 30 {
@@ -245,6 +266,7 @@ func TestNoLeaksOnFailures(t *testing.T) {
 	assert.LessOrEqual(t, after, before+8<<10, "Python memory grows")
 	assert.Equal(t, refs, p.int(t, "refs"))
 	mem.AssertSize(t, 0)
+	assert.Equal(t, buffers, resultMemory.outstanding(), "result buffers left allocated")
 }
 
 func measuredRounds() int {

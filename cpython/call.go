@@ -1,0 +1,110 @@
+package cpython
+
+/*
+#include "sluice_py.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// Arg is one argument of CallArgs. Arguments are described in Go and built
+// in C by the crossing that makes the call, so that a call with a dozen
+// arguments costs one cgo crossing rather than one per object.
+type Arg struct {
+	c C.sl_arg
+	// keep is the memory of a view (and where a FillViewArg reports),
+	// which C sees as integers: here the collector sees it, so that it
+	// stays allocated during the call.
+	keep [2]unsafe.Pointer
+}
+
+// IntArg is a Python int.
+func IntArg(v int64) Arg { return Arg{c: C.sl_arg{kind: C.SL_ARG_INT, n: C.int64_t(v)}} }
+
+// ObjectArg passes o itself; the caller keeps its reference.
+func ObjectArg(o *Object) Arg { return Arg{c: C.sl_arg{kind: C.SL_ARG_OBJECT, obj: o.p}} }
+
+// NoneArg is None.
+func NoneArg() Arg { return Arg{c: C.sl_arg{kind: C.SL_ARG_NONE}} }
+
+// ViewArg is a sluice.View over the n bytes at p: memory that Python reads
+// (np.frombuffer, memoryview) without a copy, and writes only when writable.
+//
+// p may point into Go memory (an Arrow buffer). The address crosses into C
+// as an integer, which the cgo pointer checks do not follow: the Arg keeps
+// the memory reachable during the call, and ViewArg makes it escape to the
+// heap, whose objects Go's collector does not move (a stack that grows
+// during the call would). After the call, the caller keeps it valid for as
+// long as Kept reports the view.
+func ViewArg(p unsafe.Pointer, n int, writable bool) Arg {
+	escape(p)
+	kind := C.int(C.SL_ARG_VIEW)
+	if writable {
+		kind = C.SL_ARG_VIEW_RW
+	}
+	return Arg{c: C.sl_arg{kind: kind, addr: C.uintptr_t(uintptr(p)), n: C.int64_t(n)}, keep: [2]unsafe.Pointer{p}}
+}
+
+// FillViewArg is a writable ViewArg whose fill() method also stores the
+// number of NULLs it wrote at *nulls: the caller learns how a result was
+// written without one more Python object. *nulls must stay valid while the
+// view may be used (it is, for a view that Kept does not report).
+func FillViewArg(p unsafe.Pointer, n int, nulls *int64) Arg {
+	escape(unsafe.Pointer(nulls))
+	a := ViewArg(p, n, true)
+	a.c.count = C.uintptr_t(uintptr(unsafe.Pointer(nulls)))
+	a.keep[1] = unsafe.Pointer(nulls)
+	return a
+}
+
+// escapeSink and escapeNever make escape's argument escape for the
+// compiler's escape analysis, at no cost when it runs.
+var (
+	escapeSink  unsafe.Pointer
+	escapeNever bool
+)
+
+func escape(p unsafe.Pointer) {
+	if escapeNever {
+		escapeSink = p
+	}
+}
+
+// Kept reports, after CallArgs, the view of a ViewArg that Python still
+// refers to — a function kept its argument, or a traceback holds a frame
+// that does — and hands over that reference: a second call returns nil. Nil
+// when Python dropped the view. The view's memory must stay valid until
+// ViewInUse reports it unused.
+func (a *Arg) Kept() *Object {
+	if (a.c.kind != C.SL_ARG_VIEW && a.c.kind != C.SL_ARG_VIEW_RW) || a.c.obj == nil {
+		return nil
+	}
+	o := wrap(a.c.obj)
+	a.c.obj = nil
+	return o
+}
+
+// CallArgs calls fn(*args) in one crossing. Views nothing refers to after
+// the call are dropped before it returns; see Kept for the others.
+func (py *GIL) CallArgs(fn *Object, args []Arg) (*Object, error) {
+	// C gets the descriptions alone: args also holds Go pointers, which
+	// the cgo rules forbid in memory passed to C.
+	cargs := make([]C.sl_arg, max(len(args), 1))
+	for i := range args {
+		cargs[i] = args[i].c
+	}
+	res := C.sl_call_args(fn.p, &cargs[0], C.int(len(args)))
+	runtime.KeepAlive(args)
+	for i := range args {
+		args[i].c.obj = cargs[i].obj // the views Python kept
+	}
+	return py.wrapResult(res)
+}
+
+// ViewInUse reports whether anything besides the caller's own reference
+// still refers to a view that Kept returned: a Python object, or a buffer
+// exported from it.
+func (py *GIL) ViewInUse(view *Object) bool { return C.sl_view_in_use(view.p) != 0 }
