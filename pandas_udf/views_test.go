@@ -377,3 +377,26 @@ func TestResultBuffersFreed(t *testing.T) {
 	}
 	assert.Equal(t, before, resultMemory.outstanding())
 }
+
+// TestResultAllocator: the result buffers' allocator counts what it has
+// out, aligns for SIMD and keeps the contents when a buffer grows.
+func TestResultAllocator(t *testing.T) {
+	a := &cAllocator{}
+	b := a.Allocate(100)
+	require.Len(t, b, 100)
+	assert.Zero(t, uintptr(unsafe.Pointer(&b[0]))%64, "64-byte aligned")
+	for i := range b {
+		b[i] = byte(i)
+	}
+	assert.Equal(t, int64(100), a.outstanding())
+	b = a.Reallocate(60, b)
+	assert.Equal(t, int64(60), a.outstanding())
+	b = a.Reallocate(1000, b)
+	require.Len(t, b, 1000)
+	assert.Equal(t, int64(1000), a.outstanding())
+	for i := range 60 {
+		require.Equal(t, byte(i), b[i], "byte %d after growing", i)
+	}
+	a.Free(b)
+	assert.Zero(t, a.outstanding())
+}
