@@ -3,7 +3,6 @@ package planner
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -368,7 +367,6 @@ func innermostUDFs(rs []Rex) []*UDFRex {
 			out = append(out, u)
 		})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return false })
 	return out
 }
 
