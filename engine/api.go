@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -107,6 +108,34 @@ type OperatorMetrics struct {
 	// BackPressuredNanos is the time spent waiting for room in the input
 	// channels of downstream tasks (Flink's backPressuredTimeMsPerSecond).
 	BackPressuredNanos atomic.Int64
+
+	// counters are the instance's own named counters (a source's skipped
+	// records, a sink's retries), created on first use.
+	counters sync.Map // string → *atomic.Int64
+}
+
+// Counter returns the instance's counter of that name, creating it at
+// zero on first use. Connectors and operators count what users need to
+// see beyond records and batches: "numRecordsSkipped", "numRetries".
+func (m *OperatorMetrics) Counter(name string) *atomic.Int64 {
+	if c, ok := m.counters.Load(name); ok {
+		return c.(*atomic.Int64)
+	}
+	c, _ := m.counters.LoadOrStore(name, new(atomic.Int64))
+	return c.(*atomic.Int64)
+}
+
+// snapshotCounters copies the named counters; nil when there are none.
+func (m *OperatorMetrics) snapshotCounters() map[string]int64 {
+	var out map[string]int64
+	m.counters.Range(func(k, v any) bool {
+		if out == nil {
+			out = map[string]int64{}
+		}
+		out[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
 }
 
 // Config holds string key/values — the job configuration, Flink style.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -31,14 +32,25 @@ func (e *TaskError) Error() string {
 func (e *TaskError) Unwrap() error { return e.Err }
 
 // Execute runs the job until every source ended and every result was
-// written (bounded jobs), the first error, or the cancellation of ctx.
+// written (bounded jobs), the first error, or the cancellation of ctx: it
+// is Submit followed by Wait.
+func Execute(ctx context.Context, g *JobGraph, cfg Config) (*JobResult, error) {
+	j, err := Submit(ctx, g, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return j.Wait()
+}
+
+// Submit starts the job and returns at once; the Job tells when it runs
+// and when it ends, and gives its metrics while it runs.
 //
 // On an error it cancels every task, waits for them, releases every batch
 // still in flight and returns the error wrapped in a *TaskError naming the
 // job, the operator and the subtask. On cancellation of ctx it returns
 // ctx.Err(). The JobResult (with the metrics so far) is returned in every
 // case but a graph that does not validate.
-func Execute(ctx context.Context, g *JobGraph, cfg Config) (*JobResult, error) {
+func Submit(ctx context.Context, g *JobGraph, cfg Config) (*Job, error) {
 	byID, outs, err := g.validate()
 	if err != nil {
 		return nil, err
@@ -73,7 +85,6 @@ func Execute(ctx context.Context, g *JobGraph, cfg Config) (*JobResult, error) {
 	}
 
 	jctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	job := &jobRun{name: g.Name, cfg: cfg, mem: mem, loc: loc, bounded: g.Bounded, start: time.Now(), cancel: cancel, ctx: jctx, maxPar: maxPar}
 
 	// One inbox per subtask of every consuming vertex: all producers of
@@ -113,6 +124,12 @@ func Execute(ctx context.Context, g *JobGraph, cfg Config) (*JobResult, error) {
 		}
 	}
 
+	pub := &Job{name: g.Name, g: g, tasks: tasks, cancel: cancel, running: make(chan struct{}), done: make(chan struct{})}
+	job.toOpen.Store(int64(len(tasks)))
+	job.running = pub.running
+	if len(tasks) == 0 {
+		close(pub.running)
+	}
 	var wg sync.WaitGroup
 	wg.Add(len(tasks))
 	for _, t := range tasks {
@@ -121,61 +138,107 @@ func Execute(ctx context.Context, g *JobGraph, cfg Config) (*JobResult, error) {
 			t.run(jctx)
 		}()
 	}
-	wg.Wait()
-
-	// Every task has stopped: what is left in the channels was never
-	// processed and is released here.
-	for _, chs := range inboxes {
-		for _, ch := range chs {
-			for drained := false; !drained; {
-				select {
-				case e := <-ch:
-					if e.batch != nil {
-						e.batch.Release()
+	go func() {
+		defer cancel()
+		wg.Wait()
+		// Every task has stopped: what is left in the channels was never
+		// processed and is released here.
+		for _, chs := range inboxes {
+			for _, ch := range chs {
+				for drained := false; !drained; {
+					select {
+					case e := <-ch:
+						if e.batch != nil {
+							e.batch.Release()
+						}
+					default:
+						drained = true
 					}
-				default:
-					drained = true
 				}
 			}
 		}
-	}
+		pub.res = &JobResult{Name: g.Name, Duration: time.Since(job.start), Metrics: pub.Metrics()}
+		job.mu.Lock()
+		pub.err = job.err
+		job.mu.Unlock()
+		if pub.err == nil && ctx.Err() != nil {
+			pub.err = ctx.Err()
+		}
+		if pub.err == nil && pub.cancelled.Load() {
+			pub.err = context.Canceled
+		}
+		close(pub.done)
+	}()
+	return pub, nil
+}
 
-	res := &JobResult{Name: g.Name, Duration: time.Since(job.start)}
-	for _, v := range g.Vertices {
+// Job is a submitted job.
+type Job struct {
+	name      string
+	g         *JobGraph
+	tasks     []*task
+	cancel    context.CancelFunc
+	cancelled atomic.Bool
+	running   chan struct{}
+	done      chan struct{}
+	res       *JobResult
+	err       error
+}
+
+// Name is the job's name.
+func (j *Job) Name() string { return j.name }
+
+// Running is closed once every task has opened: sources have connected
+// and fixed their start positions (a Kafka source reading from the latest
+// offset reads what is produced after this). It stays open when the job
+// fails before that; Done is closed then.
+func (j *Job) Running() <-chan struct{} { return j.running }
+
+// Done is closed when the job has ended, for whatever reason.
+func (j *Job) Done() <-chan struct{} { return j.done }
+
+// Cancel stops the job; Wait then returns context.Canceled unless the job
+// had already ended.
+func (j *Job) Cancel() {
+	j.cancelled.Store(true)
+	j.cancel()
+}
+
+// Wait blocks until the job ends and returns its result, as Execute.
+func (j *Job) Wait() (*JobResult, error) {
+	<-j.done
+	return j.res, j.err
+}
+
+// Metrics returns the current value of every instance's counters, in the
+// order of JobResult.Metrics.
+func (j *Job) Metrics() []MetricsSnapshot {
+	var out []MetricsSnapshot
+	for _, v := range j.g.Vertices {
 		var vt []*task
-		for _, t := range tasks {
+		for _, t := range j.tasks {
 			if t.v == v {
 				vt = append(vt, t)
 			}
 		}
 		for _, t := range vt {
 			if t.source != nil {
-				res.Metrics = append(res.Metrics, snapshot(v, t.subtask, "source", t.sourceName, -1, &t.sourceMetrics))
+				out = append(out, snapshot(v, t.subtask, "source", t.sourceName, -1, &t.sourceMetrics))
 			}
 		}
 		for pos := range v.Chain {
 			for _, t := range vt {
 				l := t.links[pos]
-				res.Metrics = append(res.Metrics, snapshot(v, t.subtask, "operator", l.name, pos, &l.metrics))
+				out = append(out, snapshot(v, t.subtask, "operator", l.name, pos, &l.metrics))
 			}
 		}
 		for _, t := range vt {
 			if t.sink != nil {
-				res.Metrics = append(res.Metrics, snapshot(v, t.subtask, "sink", t.sinkName, len(v.Chain), &t.sinkMetrics))
+				out = append(out, snapshot(v, t.subtask, "sink", t.sinkName, len(v.Chain), &t.sinkMetrics))
 			}
 		}
 	}
-
-	job.mu.Lock()
-	err = job.err
-	job.mu.Unlock()
-	if err != nil {
-		return res, err
-	}
-	if ctx.Err() != nil {
-		return res, ctx.Err()
-	}
-	return res, nil
+	return out
 }
 
 func snapshot(v *Vertex, subtask int, kind, name string, pos int, m *OperatorMetrics) MetricsSnapshot {
@@ -184,6 +247,7 @@ func snapshot(v *Vertex, subtask int, kind, name string, pos int, m *OperatorMet
 		RecordsIn: m.RecordsIn.Load(), RecordsOut: m.RecordsOut.Load(),
 		BatchesIn: m.BatchesIn.Load(), BatchesOut: m.BatchesOut.Load(),
 		Busy: time.Duration(m.BusyNanos.Load()), BackPressed: time.Duration(m.BackPressuredNanos.Load()),
+		Counters: m.snapshotCounters(),
 	}
 }
 
@@ -198,6 +262,11 @@ type jobRun struct {
 	maxPar  int
 	ctx     context.Context
 	cancel  context.CancelFunc
+
+	// toOpen counts the tasks still opening; running is closed when it
+	// reaches zero.
+	toOpen  atomic.Int64
+	running chan struct{}
 
 	mu  sync.Mutex
 	err error
@@ -463,6 +532,9 @@ func (t *task) run(ctx context.Context) {
 	var opened []func() error
 	err := t.open(ctx, &opened)
 	if err == nil {
+		if t.job.toOpen.Add(-1) == 0 {
+			close(t.job.running)
+		}
 		err = t.body(ctx)
 	}
 	if err != nil {

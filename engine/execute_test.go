@@ -682,3 +682,61 @@ func TestGraphValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestSubmitRunningMetricsAndCancel(t *testing.T) {
+	mem := checkedMem(t)
+	var produced, stopped, written atomic.Int64
+	g := &JobGraph{Name: "submitted", Mem: mem, Vertices: []*Vertex{
+		{ID: 1, Name: "gen", Parallelism: 2, Source: func(int) Source {
+			return &generator{mem: mem, produced: &produced, stopped: &stopped}
+		}},
+		{ID: 2, Name: "sink", Parallelism: 1, Inputs: []Edge{{From: 1, Partition: Partitioning{Kind: Rebalance}}},
+			Sink: func(int) Sink {
+				return &gatedSink{onWrite: func(*vectorized.Batch) { written.Add(1) }}
+			}},
+	}}
+	job, err := Submit(context.Background(), g, Config{})
+	require.NoError(t, err)
+	select {
+	case <-job.Running():
+	case <-time.After(10 * time.Second):
+		t.Fatal("job never reached running")
+	}
+	require.Eventually(t, func() bool {
+		for _, m := range job.Metrics() {
+			if m.Kind == "sink" && m.BatchesIn > 10 {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, time.Millisecond)
+	select {
+	case <-job.Done():
+		t.Fatal("an unbounded job ended by itself")
+	default:
+	}
+	job.Cancel()
+	res, err := job.Wait()
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, res)
+	assert.Equal(t, int64(2), stopped.Load())
+	sink, ok := res.Operator("sink")
+	require.True(t, ok)
+	assert.Equal(t, written.Load(), sink.BatchesIn)
+}
+
+func TestCountersAreSnapshotAndSummed(t *testing.T) {
+	var m1, m2 OperatorMetrics
+	m1.Counter("numRecordsSkipped").Add(2)
+	m2.Counter("numRecordsSkipped").Add(3)
+	m2.Counter("numRetries").Add(1)
+	r := &JobResult{Metrics: []MetricsSnapshot{
+		{Operator: "src", Counters: m1.snapshotCounters()},
+		{Operator: "src", Subtask: 1, Counters: m2.snapshotCounters()},
+	}}
+	total, ok := r.Operator("src")
+	require.True(t, ok)
+	assert.Equal(t, map[string]int64{"numRecordsSkipped": 5, "numRetries": 1}, total.Counters)
+	var none OperatorMetrics
+	assert.Nil(t, none.snapshotCounters())
+}

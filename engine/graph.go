@@ -94,7 +94,8 @@ type JobResult struct {
 	Metrics []MetricsSnapshot
 }
 
-// MetricsSnapshot is the final value of one instance's counters.
+// MetricsSnapshot is the value of one instance's counters: final in a
+// JobResult, current in Job.Metrics.
 type MetricsSnapshot struct {
 	VertexID    int
 	Vertex      string
@@ -108,6 +109,8 @@ type MetricsSnapshot struct {
 	BatchesOut  int64
 	Busy        time.Duration
 	BackPressed time.Duration
+	// Counters are the instance's named counters (OperatorMetrics.Counter).
+	Counters map[string]int64
 }
 
 // Operator sums the metrics of every subtask of the operator (or source, or
@@ -129,6 +132,12 @@ func (r *JobResult) Operator(name string) (total MetricsSnapshot, ok bool) {
 		total.BatchesOut += m.BatchesOut
 		total.Busy += m.Busy
 		total.BackPressed += m.BackPressed
+		for k, v := range m.Counters {
+			if total.Counters == nil {
+				total.Counters = map[string]int64{}
+			}
+			total.Counters[k] += v
+		}
 	}
 	return total, ok
 }

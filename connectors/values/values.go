@@ -84,16 +84,10 @@ func readMode(r option.Reader, key, def string) (connector.ChangelogMode, error)
 	return m, nil
 }
 
-// sessionZone is the zone TIMESTAMP_LTZ text without an offset is read in:
-// table.local-time-zone, or the machine's zone as the engine uses.
 func sessionZone(cfg engine.Config) (*time.Location, error) {
-	z := strings.TrimSpace(cfg.String(engine.ConfigLocalTimeZone, "default"))
-	if z == "default" || z == "" {
-		return time.Local, nil
-	}
-	loc, err := time.LoadLocation(z)
+	loc, err := option.SessionZone(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: config %s = '%s': %w", Identifier, engine.ConfigLocalTimeZone, z, err)
+		return nil, fmt.Errorf("%s: %w", Identifier, err)
 	}
 	return loc, nil
 }

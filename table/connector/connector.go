@@ -82,6 +82,25 @@ type Option struct {
 	// Prefix marks a family of keys (`fields.#.kind`, `properties.*`):
 	// Key is then the part before the variable suffix.
 	Prefix bool
+	// Format marks an option whose value names a format (`format`,
+	// `value.format`). The format's own options are then valid under
+	// Key's prefix plus the format's identifier: `csv.field-delimiter`,
+	// `value.json.ignore-parse-errors`, as in Flink.
+	Format bool
+}
+
+// FormatFactory is what the planner knows of a format (csv, json, raw):
+// its identifier and options, for validation. What a format does lives
+// in connectors/format.
+type FormatFactory interface {
+	Identifier() string
+	Options() []Option
+}
+
+// FormatPrefix is the prefix of the options of format id chosen by the
+// format option key: "format" → "csv.", "value.format" → "value.csv.".
+func FormatPrefix(key, id string) string {
+	return strings.TrimSuffix(key, "format") + id + "."
 }
 
 // Factory is a connector, known by the value of its `connector` option.
@@ -130,7 +149,42 @@ type Sink struct {
 var (
 	mu        sync.RWMutex
 	factories = map[string]Factory{}
+	formats   = map[string]FormatFactory{}
 )
+
+// RegisterFormat adds a format; format packages call it from init.
+func RegisterFormat(f FormatFactory) {
+	mu.Lock()
+	defer mu.Unlock()
+	id := f.Identifier()
+	if _, dup := formats[id]; dup {
+		panic(fmt.Sprintf("connector: format %q registered twice", id))
+	}
+	formats[id] = f
+}
+
+// FormatIdentifiers lists the registered formats, sorted.
+func FormatIdentifiers() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	ids := make([]string, 0, len(formats))
+	for id := range formats {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// LookupFormat finds a registered format.
+func LookupFormat(identifier string) (FormatFactory, error) {
+	mu.RLock()
+	f, ok := formats[identifier]
+	mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("no format %q; available: %s", identifier, strings.Join(FormatIdentifiers(), ", "))
+	}
+	return f, nil
+}
 
 // Register adds a factory; connectors call it from init. A second factory
 // with the same identifier is a programming error.
@@ -171,7 +225,22 @@ func Lookup(identifier string) (Factory, error) {
 // every required key present, no unknown key. `connector` itself is
 // always allowed. Messages list the valid keys.
 func ValidateOptions(f Factory, opts map[string]string) error {
-	decl := f.Options()
+	decl := slices.Clone(f.Options())
+	for _, o := range f.Options() {
+		id, ok := opts[o.Key]
+		if !o.Format || !ok {
+			continue
+		}
+		ff, err := LookupFormat(id)
+		if err != nil {
+			return fmt.Errorf("connector %q: %s = '%s': %w", f.Identifier(), o.Key, id, err)
+		}
+		prefix := FormatPrefix(o.Key, id)
+		for _, fo := range ff.Options() {
+			fo.Key = prefix + fo.Key
+			decl = append(decl, fo)
+		}
+	}
 	var missing, unknown []string
 	for _, o := range decl {
 		if !o.Required || o.Prefix {
@@ -188,24 +257,17 @@ func ValidateOptions(f Factory, opts map[string]string) error {
 		unknown = append(unknown, k)
 	}
 	sort.Strings(unknown)
-	valid := make([]string, 0, len(decl))
-	for _, o := range decl {
-		if o.Prefix {
-			valid = append(valid, o.Key+"…")
-		} else {
-			valid = append(valid, o.Key)
-		}
-	}
+	valid := validKeys(decl)
 	switch {
-	case len(unknown) > 0 && len(valid) == 0:
+	case len(unknown) > 0 && valid == "":
 		return fmt.Errorf("connector %q does not support option %s; it takes no option besides 'connector'",
 			f.Identifier(), quoteAll(unknown))
 	case len(unknown) > 0:
 		return fmt.Errorf("connector %q does not support option %s; supported options: %s",
-			f.Identifier(), quoteAll(unknown), strings.Join(valid, ", "))
+			f.Identifier(), quoteAll(unknown), valid)
 	case len(missing) > 0:
 		return fmt.Errorf("connector %q requires option %s; supported options: %s",
-			f.Identifier(), quoteAll(missing), strings.Join(valid, ", "))
+			f.Identifier(), quoteAll(missing), valid)
 	}
 	return nil
 }

@@ -433,9 +433,10 @@ func (p *Planner) renameColumnsByName(n Node, cols []string) (Node, error) {
 	return p.renameColumns(n, ids, sql.Pos{})
 }
 
-// ConnectorContext builds the factory context of a catalog table.
-func ConnectorContext(t *catalog.Table, cfg engine.Config) *connector.Context {
-	ctx := &connector.Context{Table: t.Name, Options: t.Options, Config: cfg}
+// ConnectorContext builds the factory context of a catalog table whose
+// options, normalized by Factory, are opts.
+func ConnectorContext(t *catalog.Table, opts map[string]string, cfg engine.Config) *connector.Context {
+	ctx := &connector.Context{Table: t.Name, Options: opts, Config: cfg}
 	for _, c := range t.Physical() {
 		ctx.Columns = append(ctx.Columns, connector.Column{Name: c.Name, Type: c.Type})
 	}
@@ -449,24 +450,29 @@ func ConnectorContext(t *catalog.Table, cfg engine.Config) *connector.Context {
 	return ctx
 }
 
-// factoryOf finds a table's connector and validates its options.
-func factoryOf(t *catalog.Table) (connector.Factory, error) {
-	id, ok := t.Options["connector"]
-	if !ok {
-		return nil, fmt.Errorf("table %s has no 'connector' option; available connectors: %s", t.Name, strings.Join(connector.Identifiers(), ", "))
+// Factory finds a table's connector, translates Flink 1.10 legacy keys
+// into current ones and validates the options.
+func Factory(t *catalog.Table) (connector.Factory, map[string]string, error) {
+	id, err := connector.Identifier(t.Options)
+	if err != nil {
+		return nil, nil, fmt.Errorf("table %s: %v; available connectors: %s", t.Name, err, strings.Join(connector.Identifiers(), ", "))
 	}
 	f, err := connector.Lookup(id)
 	if err != nil {
-		return nil, fmt.Errorf("table %s: %w", t.Name, err)
+		return nil, nil, fmt.Errorf("table %s: %w", t.Name, err)
 	}
-	if err := connector.ValidateOptions(f, t.Options); err != nil {
-		return nil, fmt.Errorf("table %s: %w", t.Name, err)
+	opts, err := connector.Normalize(f, t.Options)
+	if err != nil {
+		return nil, nil, fmt.Errorf("table %s: %w", t.Name, err)
 	}
-	return f, nil
+	if err := connector.ValidateOptions(f, opts); err != nil {
+		return nil, nil, fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	return f, opts, nil
 }
 
 func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
-	f, err := factoryOf(t)
+	f, opts, err := Factory(t)
 	if err != nil {
 		return nil, p.ErrAt(pos, "%v", err)
 	}
@@ -474,7 +480,7 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 	if !ok {
 		return nil, p.ErrAt(pos, "table %s: connector %q cannot be read from", t.Name, f.Identifier())
 	}
-	src, err := sf.NewSource(ConnectorContext(t, p.Config))
+	src, err := sf.NewSource(ConnectorContext(t, opts, p.Config))
 	if err != nil {
 		return nil, p.ErrAt(pos, "table %s: %v", t.Name, err)
 	}

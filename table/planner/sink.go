@@ -21,7 +21,7 @@ func (p *Planner) BindSink(table string, q Node, pos sql.Pos) (*Sink, error) {
 	if v != nil {
 		return nil, p.ErrAt(pos, "%s is a view; INSERT needs a table", table)
 	}
-	f, err := factoryOf(t)
+	f, opts, err := Factory(t)
 	if err != nil {
 		return nil, p.ErrAt(pos, "%v", err)
 	}
@@ -29,7 +29,7 @@ func (p *Planner) BindSink(table string, q Node, pos sql.Pos) (*Sink, error) {
 	if !ok {
 		return nil, p.ErrAt(pos, "table %s: connector %q cannot be written to", table, f.Identifier())
 	}
-	target, err := sf.NewSink(ConnectorContext(t, p.Config))
+	target, err := sf.NewSink(ConnectorContext(t, opts, p.Config))
 	if err != nil {
 		return nil, p.ErrAt(pos, "table %s: %v", table, err)
 	}
@@ -71,8 +71,7 @@ func (p *Planner) BindSink(table string, q Node, pos sql.Pos) (*Sink, error) {
 			}
 		}
 	}
-	_, legacy := t.Options["connector.type"]
-	if sink.KeyCols == nil && legacy {
+	if sink.KeyCols == nil && connector.IsLegacy(t.Options) {
 		// Flink 1.10 upsert sinks took their key from the query's unique key.
 		sink.KeyCols = UniqueKey(q)
 	}

@@ -116,3 +116,17 @@ func BatchSize(cfg engine.Config) (int, error) {
 	}
 	return n, nil
 }
+
+// SessionZone is the zone TIMESTAMP_LTZ text without an offset is read in:
+// table.local-time-zone, or the machine's zone, as the engine uses.
+func SessionZone(cfg engine.Config) (*time.Location, error) {
+	z := strings.TrimSpace(cfg.String(engine.ConfigLocalTimeZone, "default"))
+	if z == "default" || z == "" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(z)
+	if err != nil {
+		return nil, fmt.Errorf("config %s = '%s': %w", engine.ConfigLocalTimeZone, z, err)
+	}
+	return loc, nil
+}
