@@ -338,33 +338,88 @@ func (e *Environment) CreateTemporaryView(name string, t *Table) error {
 	return e.catalog.CreateView(&catalog.View{Name: name, Plan: t.node, Temporary: true}, false)
 }
 
-func (e *Environment) insert(ctx context.Context, p *planner.Planner, s *sql.Insert) (*Result, error) {
+// Submit plans an INSERT statement and starts its job without waiting
+// for it, as Flink's TableEnvironment.executeSql does: the Job tells when
+// it runs and ends, and gives its metrics meanwhile. Cancelling ctx or
+// calling Job.Cancel stops it.
+func (e *Environment) Submit(ctx context.Context, stmt string) (*Job, error) {
+	st, err := sql.Parse(stmt)
+	if err != nil {
+		return nil, err
+	}
+	ins, ok := st.(*sql.Insert)
+	if !ok {
+		return nil, &sql.Error{Pos: st.Pos(), Msg: fmt.Sprintf("Submit runs INSERT statements, not %s; use ExecuteSQL", sql.Kind(st)), Source: stmt}
+	}
+	p := e.planner(stmt)
+	n, name, err := e.bindInsert(p, ins)
+	if err != nil {
+		return nil, err
+	}
+	return e.submit(ctx, p, n, name)
+}
+
+// Job is a submitted INSERT job.
+type Job struct {
+	*engine.Job
+	release func()
+	once    sync.Once
+}
+
+// Wait blocks until the job ends, releases what its plan holds (Python
+// functions' evaluators) and returns its result.
+func (j *Job) Wait() (*engine.JobResult, error) {
+	res, err := j.Job.Wait()
+	j.once.Do(j.release)
+	return res, err
+}
+
+func (e *Environment) submit(ctx context.Context, p *planner.Planner, n planner.Node, name string) (*Job, error) {
+	job, err := p.Translate(planner.Optimize(n), name, nil)
+	if err != nil {
+		return nil, err
+	}
+	ej, err := engine.Submit(ctx, job.Graph, p.Config)
+	if err != nil {
+		job.Close()
+		return nil, err
+	}
+	return &Job{Job: ej, release: func() { _ = job.Close() }}, nil
+}
+
+func (e *Environment) bindInsert(p *planner.Planner, s *sql.Insert) (planner.Node, string, error) {
 	if s.Overwrite || len(s.Partition) > 0 {
-		return nil, p.ErrAt(s.Pos(), "INSERT OVERWRITE and PARTITION are not supported yet")
+		return nil, "", p.ErrAt(s.Pos(), "INSERT OVERWRITE and PARTITION are not supported yet")
 	}
 	q, err := p.BindQuery(s.Query)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(s.Columns) > 0 {
-		return nil, p.ErrAt(s.Columns[0].Start, "INSERT with a column list is not supported yet; select the columns in the table's order")
+		return nil, "", p.ErrAt(s.Columns[0].Start, "INSERT with a column list is not supported yet; select the columns in the table's order")
 	}
 	sink, err := p.BindSink(s.Table.Unqualified(), q, s.Table.Pos())
 	if err != nil {
+		return nil, "", err
+	}
+	return sink, "insert-into_" + s.Table.Unqualified(), nil
+}
+
+func (e *Environment) insert(ctx context.Context, p *planner.Planner, s *sql.Insert) (*Result, error) {
+	n, name, err := e.bindInsert(p, s)
+	if err != nil {
 		return nil, err
 	}
-	return e.run(ctx, p, sink, "insert-into_"+s.Table.Unqualified())
+	return e.run(ctx, p, n, name)
 }
 
 // run optimizes, translates and executes a plan ending in a sink.
 func (e *Environment) run(ctx context.Context, p *planner.Planner, n planner.Node, name string) (*Result, error) {
-	opt := planner.Optimize(n)
-	job, err := p.Translate(opt, name, nil)
+	job, err := e.submit(ctx, p, n, name)
 	if err != nil {
 		return nil, err
 	}
-	defer job.Close()
-	res, err := engine.Execute(ctx, job.Graph, p.Config)
+	res, err := job.Wait()
 	if err != nil {
 		return nil, err
 	}

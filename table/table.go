@@ -418,6 +418,20 @@ func (t *Table) ExecuteInsert(ctx context.Context, table string) (*Result, error
 	return t.env.run(ctx, p, sink, "insert-into_"+table)
 }
 
+// SubmitInsert starts the job that writes the table into a catalog table
+// and returns without waiting, as Environment.Submit.
+func (t *Table) SubmitInsert(ctx context.Context, table string) (*Job, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	p := t.env.planner("")
+	sink, err := p.BindSink(table, t.node, sql.Pos{})
+	if err != nil {
+		return nil, err
+	}
+	return t.env.submit(ctx, p, sink, "insert-into_"+table)
+}
+
 // Execute runs the table's query and collects its rows: in batch mode the
 // final rows, in streaming mode the changelog.
 func (t *Table) Execute(ctx context.Context) (*Result, error) {
