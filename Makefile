@@ -20,7 +20,7 @@ GO_LDFLAGS := -X github.com/sluice-stream/sluice/cpython.DefaultVenv=$(VENV)
 GO_TEST    := go test -count=1
 FUZZTIME   ?= 15s
 
-.PHONY: setup check-prereqs build test test-unit test-fuzz lint bench demo clean services-up services-down
+.PHONY: setup check-prereqs build test test-unit test-all test-fuzz lint bench demo clean services-up services-down
 
 check-prereqs:
 	@command -v go >/dev/null || { echo "error: Go is not installed (need Go >= 1.25)"; exit 1; }
@@ -44,8 +44,20 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	go vet ./...
 
+# The integration tests (connectors against Kafka and MariaDB) read where
+# the services are from these; without them they skip.
+SERVICES_ENV := SLUICE_TEST_KAFKA=127.0.0.1:9092 \
+	SLUICE_TEST_MARIADB_URL=jdbc:mysql://127.0.0.1:3306/sluice \
+	SLUICE_TEST_MARIADB_USER=sluice SLUICE_TEST_MARIADB_PASSWORD=sluice
+
+# Unit tests alone: integration tests skip.
 test-unit: setup
 	$(GO_TEST) ./...
+
+# Every Go test with the real services (started if they are not running;
+# `make services-down` stops them).
+test-all: setup services-up
+	$(SERVICES_ENV) $(GO_TEST) -timeout 30m ./...
 
 # A short run of each fuzz target; the seed corpora also run in test-unit.
 test-fuzz: setup
@@ -53,7 +65,7 @@ test-fuzz: setup
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./table/sql/
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzCastString$$' -fuzztime $(FUZZTIME) ./vectorized/expr/
 
-test: setup lint build test-unit test-fuzz
+test: setup lint build test-all test-fuzz
 	@echo "==> all tests passed"
 
 bench: build
@@ -69,7 +81,7 @@ clean:
 
 # Real Kafka (KRaft, 127.0.0.1:9092) and MariaDB (127.0.0.1:3306, db/user/password
 # sluice) for the connector tests; state and the Kafka jars live under
-# ${SLUICE_CACHE:-$HOME/.cache/sluice}. Not part of `make test` yet.
+# ${SLUICE_CACHE:-$HOME/.cache/sluice}. `make test` starts them.
 services-up:
 	scripts/services/up.sh
 

@@ -1,0 +1,218 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// CounterDelivered counts records the broker acknowledged.
+const CounterDelivered = "numRecordsDelivered"
+
+type sink struct {
+	c                    *config
+	subtask, parallelism int
+
+	producer   *ckafka.Producer
+	enc        *encoders
+	topic      string
+	partitions int32
+	next       int32 // round-robin
+	keyBuf     []byte
+	valBuf     []byte
+	keyCols    []arrow.Array
+	valCols    []arrow.Array
+
+	inFlight  atomic.Int64
+	delivered *atomic.Int64
+	mu        sync.Mutex
+	failure   error // first delivery error
+	events    sync.WaitGroup
+}
+
+func (s *sink) String() string { return "KafkaSink(" + s.topic + ")" }
+
+func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
+	s.topic = s.c.topics[0]
+	s.delivered = rt.Metrics.Counter(CounterDelivered)
+	enc, err := s.c.newEncoders()
+	if err != nil {
+		return err
+	}
+	s.enc = enc
+	extra := ckafka.ConfigMap{
+		// Delivery reports tell success or failure; they need not carry
+		// the record back.
+		"go.delivery.report.fields": "none",
+	}
+	if s.c.delivery == "at-least-once" {
+		if _, ok := s.c.props["acks"]; !ok {
+			extra["acks"] = "all"
+		}
+	}
+	cfg := s.c.clientConfig(extra)
+	if s.producer, err = ckafka.NewProducer(&cfg); err != nil {
+		return fmt.Errorf("%s: creating the producer: %w", Identifier, err)
+	}
+	if s.c.part != "default" {
+		md, err := s.producer.GetMetadata(&s.topic, false, int(requestTimeout/time.Millisecond))
+		if err != nil {
+			return fmt.Errorf("%s: metadata of topic %s: %w", Identifier, s.topic, err)
+		}
+		tm, ok := md.Topics[s.topic]
+		if !ok || len(tm.Partitions) == 0 {
+			return fmt.Errorf("%s: topic %s does not exist on %v", Identifier, s.topic, s.c.props["bootstrap.servers"])
+		}
+		s.partitions = int32(len(tm.Partitions))
+		s.next = int32(s.subtask) % s.partitions
+	}
+	s.events.Add(1)
+	go s.reports()
+	return nil
+}
+
+// reports reads delivery reports until the producer closes.
+func (s *sink) reports() {
+	defer s.events.Done()
+	for ev := range s.producer.Events() {
+		switch e := ev.(type) {
+		case *ckafka.Message:
+			s.inFlight.Add(-1)
+			if e.TopicPartition.Error != nil {
+				s.fail(fmt.Errorf("%s: delivery to topic %s partition %d failed: %w", Identifier, s.topic, e.TopicPartition.Partition, e.TopicPartition.Error))
+				continue
+			}
+			s.delivered.Add(1)
+		case ckafka.Error:
+			if e.IsFatal() {
+				s.fail(fmt.Errorf("%s: producer: %w", Identifier, e))
+			}
+		}
+	}
+}
+
+func (s *sink) fail(err error) {
+	s.mu.Lock()
+	if s.failure == nil {
+		s.failure = err
+	}
+	s.mu.Unlock()
+}
+
+func (s *sink) err() error {
+	if s.c.delivery == "none" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failure
+}
+
+func (s *sink) Write(ctx context.Context, b *vectorized.Batch) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	rec := b.Record
+	s.valCols = s.valCols[:0]
+	for _, i := range s.c.valueCols {
+		s.valCols = append(s.valCols, rec.Column(i))
+	}
+	s.keyCols = s.keyCols[:0]
+	for _, i := range s.c.keyCols {
+		s.keyCols = append(s.keyCols, rec.Column(i))
+	}
+	n := int(rec.NumRows())
+	for row := 0; row < n; row++ {
+		if b.Kinds != nil && b.Kinds[row] != vectorized.Insert {
+			return fmt.Errorf("%s: the sink is append-only but received a %s row; write updates to an upsert sink", Identifier, b.Kinds[row])
+		}
+		var err error
+		if s.valBuf, err = s.enc.value.Encode(s.valBuf[:0], s.valCols, row); err != nil {
+			return fmt.Errorf("%s: encoding row %d of a batch: %w", Identifier, row, err)
+		}
+		msg := &ckafka.Message{
+			TopicPartition: ckafka.TopicPartition{Topic: &s.topic, Partition: s.partition()},
+			Value:          s.valBuf,
+		}
+		if s.enc.key != nil {
+			if s.keyBuf, err = s.enc.key.Encode(s.keyBuf[:0], s.keyCols, row); err != nil {
+				return fmt.Errorf("%s: encoding the key of row %d of a batch: %w", Identifier, row, err)
+			}
+			msg.Key = s.keyBuf
+		}
+		if err := s.produce(ctx, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *sink) partition() int32 {
+	switch s.c.part {
+	case "fixed":
+		return int32(s.subtask) % s.partitions
+	case "round-robin":
+		p := s.next
+		s.next = (s.next + 1) % s.partitions
+		return p
+	}
+	return ckafka.PartitionAny
+}
+
+// produce queues one message (librdkafka copies it), waiting while the
+// local queue is full: that is backpressure from the broker.
+func (s *sink) produce(ctx context.Context, msg *ckafka.Message) error {
+	for {
+		s.inFlight.Add(1)
+		err := s.producer.Produce(msg, nil)
+		if err == nil {
+			return nil
+		}
+		s.inFlight.Add(-1)
+		var ke ckafka.Error
+		if !errors.As(err, &ke) || ke.Code() != ckafka.ErrQueueFull {
+			return fmt.Errorf("%s: producing to topic %s: %w", Identifier, s.topic, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.producer.Flush(10)
+		if err := s.err(); err != nil {
+			return err
+		}
+	}
+}
+
+// Finish waits until the broker acknowledged every record: at-least-once
+// at the end of input.
+func (s *sink) Finish(ctx context.Context) error {
+	for s.inFlight.Load() > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.producer.Flush(100)
+		if err := s.err(); err != nil {
+			return err
+		}
+	}
+	return s.err()
+}
+
+func (s *sink) Close() error {
+	if s.producer == nil {
+		return nil
+	}
+	s.producer.Close()
+	s.events.Wait()
+	s.producer = nil
+	return nil
+}

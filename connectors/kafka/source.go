@@ -1,0 +1,531 @@
+package kafka
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// Timeouts of the metadata and offset requests made when a source opens.
+const requestTimeout = 30 * time.Second
+
+// maxBatchDelay bounds how long a row waits in a partly filled batch: a
+// slow topic still reaches the job within this time.
+const maxBatchDelay = 100 * time.Millisecond
+
+// pollTimeout is how long one Poll waits for an event; it bounds the
+// reaction to cancellation.
+const pollTimeout = 50 * time.Millisecond
+
+// Counter names in the job's metrics.
+const (
+	// CounterSkipped counts malformed records skipped under
+	// ignore-parse-errors.
+	CounterSkipped = "numRecordsSkipped"
+	// CounterPartitions is the number of partitions a subtask reads.
+	CounterPartitions = "numAssignedPartitions"
+)
+
+type partKey struct {
+	topic string
+	part  int32
+}
+
+// partState is one assigned partition.
+type partState struct {
+	start int64 // resolved start offset, or ckafka.OffsetBeginning
+	stop  int64 // first offset not to read (bounded), -1 when unbounded
+	next  int64 // offset after the last record handed on or skipped
+	done  bool
+}
+
+type source struct {
+	c                    *config
+	subtask, parallelism int
+
+	rt       *engine.RuntimeContext
+	consumer *ckafka.Consumer
+	commit   bool
+	parts    map[partKey]*partState
+	open     int // partitions not done
+	dec      *decoders
+	rb       *array.RecordBuilder
+	keyB     []array.Builder
+	valB     []array.Builder
+	rows     int
+	first    time.Time // when the oldest row of the pending batch arrived
+	pending  map[partKey]int64
+	skipped  interface{ Add(int64) int64 }
+	lastWarn error
+}
+
+func (s *source) String() string { return "KafkaSource(" + strings.Join(s.c.topics, ";") + ")" }
+
+func (s *source) Open(ctx context.Context, rt *engine.RuntimeContext) error {
+	s.rt = rt
+	s.skipped = rt.Metrics.Counter(CounterSkipped)
+	dec, err := s.c.newDecoders()
+	if err != nil {
+		return err
+	}
+	s.dec = dec
+	fields := make([]arrow.Field, len(s.c.cols))
+	for i, col := range s.c.cols {
+		fields[i] = arrow.Field{Name: col.Name, Type: col.Type.Arrow(), Nullable: !col.Type.NotNull}
+	}
+	s.rb = array.NewRecordBuilder(rt.Mem, arrow.NewSchema(fields, nil))
+	s.rb.Reserve(s.c.batch)
+	for _, i := range s.c.keyCols {
+		s.keyB = append(s.keyB, s.rb.Field(i))
+	}
+	for _, i := range s.c.valueCols {
+		s.valB = append(s.valB, s.rb.Field(i))
+	}
+
+	group := s.c.groupID
+	s.commit = group != ""
+	if v, ok := s.c.props["enable.auto.commit"]; ok && strings.EqualFold(fmt.Sprint(v), "false") {
+		s.commit = false
+	}
+	if group == "" {
+		// librdkafka wants a group even for assigned partitions; one of
+		// our own that never commits changes no one's offsets.
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		group = "sluice-" + rt.JobName + "-" + hex.EncodeToString(b[:])
+	}
+	cfg := s.c.clientConfig(ckafka.ConfigMap{
+		"group.id":                 group,
+		"enable.auto.commit":       s.commit,
+		"enable.auto.offset.store": false,
+		"enable.partition.eof":     s.c.bounded.mode != modeUnbounded,
+		"auto.offset.reset":        resetFor(s.c.reset),
+	})
+	if s.consumer, err = ckafka.NewConsumer(&cfg); err != nil {
+		return fmt.Errorf("%s: creating the consumer: %w", Identifier, err)
+	}
+	return s.assign()
+}
+
+// resetFor is librdkafka's auto.offset.reset for a position that no
+// longer exists (out of range): Flink resets to the same strategy.
+func resetFor(r string) string {
+	if r == "none" {
+		return "error"
+	}
+	return r
+}
+
+// assign finds this subtask's partitions and resolves where each starts
+// (and stops), so that once Open returns the source's position is fixed.
+func (s *source) assign() error {
+	ms := int(requestTimeout / time.Millisecond)
+	var all []partKey
+	for _, topic := range s.c.topics {
+		md, err := s.consumer.GetMetadata(&topic, false, ms)
+		if err != nil {
+			return fmt.Errorf("%s: metadata of topic %s from %v: %w", Identifier, topic, s.c.props["bootstrap.servers"], err)
+		}
+		tm, ok := md.Topics[topic]
+		if !ok || tm.Error.Code() == ckafka.ErrUnknownTopicOrPart || tm.Error.Code() == ckafka.ErrUnknownTopic {
+			return fmt.Errorf("%s: topic %s does not exist on %v", Identifier, topic, s.c.props["bootstrap.servers"])
+		}
+		if tm.Error.Code() != ckafka.ErrNoError {
+			return fmt.Errorf("%s: metadata of topic %s: %w", Identifier, topic, tm.Error)
+		}
+		for _, p := range tm.Partitions {
+			all = append(all, partKey{topic, p.ID})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].topic != all[j].topic {
+			return all[i].topic < all[j].topic
+		}
+		return all[i].part < all[j].part
+	})
+	s.parts = map[partKey]*partState{}
+	var mine []partKey
+	for i, k := range all {
+		if i%s.parallelism == s.subtask {
+			mine = append(mine, k)
+		}
+	}
+	s.rt.Metrics.Counter(CounterPartitions).Store(int64(len(mine)))
+	if len(mine) == 0 {
+		return nil
+	}
+	starts, err := s.resolve(mine, s.c.startup, true)
+	if err != nil {
+		return err
+	}
+	stops := make([]int64, len(mine))
+	for i := range stops {
+		stops[i] = -1
+	}
+	if s.c.bounded.mode != modeUnbounded {
+		if stops, err = s.resolve(mine, s.c.bounded, false); err != nil {
+			return err
+		}
+	}
+	var tps []ckafka.TopicPartition
+	for i, k := range mine {
+		st := &partState{start: starts[i], stop: stops[i], next: starts[i]}
+		if st.stop >= 0 {
+			if st.start == int64(ckafka.OffsetBeginning) {
+				low, _, err := s.consumer.QueryWatermarkOffsets(k.topic, k.part, ms)
+				if err != nil {
+					return s.partErr(k, "watermark offsets", err)
+				}
+				st.start, st.next = low, low
+			}
+			st.done = st.start >= st.stop
+		}
+		s.parts[k] = st
+		if !st.done {
+			s.open++
+		}
+		topic := k.topic
+		tps = append(tps, ckafka.TopicPartition{Topic: &topic, Partition: k.part, Offset: ckafka.Offset(st.start)})
+	}
+	if err := s.consumer.Assign(tps); err != nil {
+		return fmt.Errorf("%s: assigning partitions: %w", Identifier, err)
+	}
+	return nil
+}
+
+func (s *source) partErr(k partKey, what string, err error) error {
+	return fmt.Errorf("%s: topic %s partition %d: %s: %w", Identifier, k.topic, k.part, what, err)
+}
+
+// resolve turns a position into concrete offsets (or OffsetBeginning,
+// which needs no request) for each partition.
+func (s *source) resolve(parts []partKey, p position, start bool) ([]int64, error) {
+	ms := int(requestTimeout / time.Millisecond)
+	out := make([]int64, len(parts))
+	high := func(i int) (int64, error) {
+		_, h, err := s.consumer.QueryWatermarkOffsets(parts[i].topic, parts[i].part, ms)
+		if err != nil {
+			return 0, s.partErr(parts[i], "watermark offsets", err)
+		}
+		return h, nil
+	}
+	reset := func(i int) (int64, error) {
+		switch s.c.reset {
+		case "earliest":
+			return int64(ckafka.OffsetBeginning), nil
+		case "latest":
+			return high(i)
+		}
+		return 0, fmt.Errorf("%s: topic %s partition %d has no committed offset for group %s and properties.auto.offset.reset is none", Identifier, parts[i].topic, parts[i].part, s.c.groupID)
+	}
+	committed := func() ([]int64, error) {
+		tps := make([]ckafka.TopicPartition, len(parts))
+		for i, k := range parts {
+			topic := k.topic
+			tps[i] = ckafka.TopicPartition{Topic: &topic, Partition: k.part}
+		}
+		got, err := s.consumer.Committed(tps, ms)
+		if err != nil {
+			return nil, fmt.Errorf("%s: committed offsets of group %s: %w", Identifier, s.c.groupID, err)
+		}
+		offs := make([]int64, len(parts))
+		for i := range offs {
+			offs[i] = -1
+		}
+		for _, tp := range got {
+			for i, k := range parts {
+				if *tp.Topic == k.topic && tp.Partition == k.part && tp.Offset >= 0 {
+					offs[i] = int64(tp.Offset)
+				}
+			}
+		}
+		return offs, nil
+	}
+	var err error
+	switch p.mode {
+	case modeEarliest:
+		for i := range out {
+			out[i] = int64(ckafka.OffsetBeginning)
+		}
+	case modeLatest:
+		for i := range out {
+			if out[i], err = high(i); err != nil {
+				return nil, err
+			}
+		}
+	case modeGroup:
+		offs := make([]int64, len(parts))
+		for i := range offs {
+			offs[i] = -1
+		}
+		if s.c.groupID != "" {
+			if offs, err = committed(); err != nil {
+				return nil, err
+			}
+		}
+		for i := range out {
+			switch {
+			case offs[i] >= 0:
+				out[i] = offs[i]
+			case !start:
+				return nil, fmt.Errorf("%s: scan.bounded.mode = 'group-offsets' but group %s has no committed offset for topic %s partition %d", Identifier, s.c.groupID, parts[i].topic, parts[i].part)
+			default:
+				if out[i], err = reset(i); err != nil {
+					return nil, err
+				}
+			}
+		}
+	case modeTimestamp:
+		tps := make([]ckafka.TopicPartition, len(parts))
+		for i, k := range parts {
+			topic := k.topic
+			tps[i] = ckafka.TopicPartition{Topic: &topic, Partition: k.part, Offset: ckafka.Offset(p.timestamp)}
+		}
+		got, err := s.consumer.OffsetsForTimes(tps, ms)
+		if err != nil {
+			return nil, fmt.Errorf("%s: offsets for timestamp %d: %w", Identifier, p.timestamp, err)
+		}
+		for i, k := range parts {
+			out[i] = -1
+			for _, tp := range got {
+				if *tp.Topic == k.topic && tp.Partition == k.part {
+					if tp.Error != nil {
+						return nil, s.partErr(k, "offset for timestamp", tp.Error)
+					}
+					out[i] = int64(tp.Offset)
+				}
+			}
+			if out[i] < 0 {
+				// No record at or after the timestamp: the end.
+				if out[i], err = high(i); err != nil {
+					return nil, err
+				}
+			}
+		}
+	case modeSpecific:
+		var offs []int64
+		if s.c.groupID != "" && start {
+			if offs, err = committed(); err != nil {
+				return nil, err
+			}
+		}
+		for i, k := range parts {
+			if o, ok := p.offsets[k.part]; ok {
+				out[i] = o
+				continue
+			}
+			switch {
+			case !start:
+				// Partitions without a stop offset stop at today's end.
+				if out[i], err = high(i); err != nil {
+					return nil, err
+				}
+			case offs != nil && offs[i] >= 0:
+				out[i] = offs[i]
+			default:
+				out[i] = int64(ckafka.OffsetBeginning)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *source) Run(ctx context.Context, out engine.Collector) error {
+	if len(s.parts) == 0 || (s.open == 0 && s.c.bounded.mode != modeUnbounded) {
+		if s.c.bounded.mode != modeUnbounded {
+			return nil
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	s.pending = map[partKey]int64{}
+	poll := int(pollTimeout / time.Millisecond)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ev := s.consumer.Poll(poll)
+		switch e := ev.(type) {
+		case *ckafka.Message:
+			if err := s.record(e); err != nil {
+				return err
+			}
+		case ckafka.PartitionEOF:
+			if e.Topic != nil {
+				s.atEnd(partKey{*e.Topic, e.Partition}, int64(e.Offset))
+			}
+		case ckafka.Error:
+			if e.IsFatal() || e.Code() == ckafka.ErrUnknownTopicOrPart || e.Code() == ckafka.ErrTopicAuthorizationFailed || e.Code() == ckafka.ErrGroupAuthorizationFailed {
+				return fmt.Errorf("%s: %w", Identifier, e)
+			}
+			// Transient (a broker down, a timeout): librdkafka retries.
+			s.lastWarn = e
+		}
+		if s.rows >= s.c.batch || (s.rows > 0 && (ev == nil || time.Since(s.first) >= maxBatchDelay)) {
+			if err := s.emit(ctx, out); err != nil {
+				return err
+			}
+		}
+		if s.open == 0 && s.c.bounded.mode != modeUnbounded {
+			if s.rows > 0 {
+				if err := s.emit(ctx, out); err != nil {
+					return err
+				}
+			}
+			if s.commit {
+				if _, err := s.consumer.Commit(); err != nil && !isNoOffset(err) {
+					return fmt.Errorf("%s: committing offsets of group %s: %w", Identifier, s.c.groupID, err)
+				}
+			}
+			return nil
+		}
+	}
+}
+
+func isNoOffset(err error) bool {
+	var ke ckafka.Error
+	return errors.As(err, &ke) && ke.Code() == ckafka.ErrNoOffset
+}
+
+// record decodes one message into the pending batch.
+func (s *source) record(m *ckafka.Message) error {
+	tp := m.TopicPartition
+	if tp.Error != nil {
+		return fmt.Errorf("%s: topic %s partition %d: %w", Identifier, topicOf(tp), tp.Partition, tp.Error)
+	}
+	k := partKey{*tp.Topic, tp.Partition}
+	st := s.parts[k]
+	if st == nil || st.done {
+		return nil
+	}
+	off := int64(tp.Offset)
+	if st.stop >= 0 && off >= st.stop {
+		s.finish(k, st)
+		return nil
+	}
+	ok, err := s.dec.value.Parse(m.Value)
+	part := "value"
+	if err == nil && ok && s.dec.key != nil {
+		part = "key"
+		ok, err = s.dec.key.Parse(m.Key)
+	}
+	switch {
+	case err != nil:
+		if !s.c.ignoreErr {
+			rec := m.Value
+			if part == "key" {
+				rec = m.Key
+			}
+			return fmt.Errorf("%s: topic %s, partition %d, offset %d: bad %s: %w; record: %s", Identifier, k.topic, k.part, off, part, err, quoteRecord(rec))
+		}
+		s.skipped.Add(1)
+	case ok:
+		if s.dec.key != nil {
+			s.dec.key.Append(s.keyB)
+		}
+		s.dec.value.Append(s.valB)
+		if s.rows == 0 {
+			s.first = time.Now()
+		}
+		s.rows++
+	}
+	st.next = off + 1
+	s.pending[k] = off + 1
+	if st.stop >= 0 && st.next >= st.stop {
+		s.finish(k, st)
+	}
+	return nil
+}
+
+func (s *source) atEnd(k partKey, off int64) {
+	st := s.parts[k]
+	if st == nil || st.done || st.stop < 0 {
+		return
+	}
+	// Offsets can have gaps (compaction, transaction markers): the end
+	// of the partition past the stop offset ends it too.
+	if off >= st.stop {
+		s.finish(k, st)
+	}
+}
+
+func (s *source) finish(k partKey, st *partState) {
+	st.done = true
+	s.open--
+	topic := k.topic
+	_ = s.consumer.Pause([]ckafka.TopicPartition{{Topic: &topic, Partition: k.part}})
+}
+
+// emit hands the pending batch on and then marks its offsets for the
+// next commit: a record is committed only once the job has it.
+func (s *source) emit(ctx context.Context, out engine.Collector) error {
+	rec := s.rb.NewRecordBatch()
+	n := s.rows
+	s.rows = 0
+	b := &vectorized.Batch{Record: rec}
+	err := out.Collect(ctx, b)
+	rec.Release()
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.rb.Reserve(s.c.batch)
+	}
+	if s.commit && len(s.pending) > 0 {
+		tps := make([]ckafka.TopicPartition, 0, len(s.pending))
+		for k, off := range s.pending {
+			topic := k.topic
+			tps = append(tps, ckafka.TopicPartition{Topic: &topic, Partition: k.part, Offset: ckafka.Offset(off)})
+		}
+		if _, err := s.consumer.StoreOffsets(tps); err != nil {
+			return fmt.Errorf("%s: storing offsets for commit: %w", Identifier, err)
+		}
+	}
+	clear(s.pending)
+	return nil
+}
+
+func topicOf(tp ckafka.TopicPartition) string {
+	if tp.Topic == nil {
+		return "?"
+	}
+	return *tp.Topic
+}
+
+// quoteRecord shows a bad record in an error, cut to a readable length.
+func quoteRecord(b []byte) string {
+	const max = 200
+	if b == nil {
+		return "null"
+	}
+	s := string(b)
+	if len(s) > max {
+		return fmt.Sprintf("%q… (%d bytes)", s[:max], len(b))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func (s *source) Close() error {
+	var err error
+	if s.consumer != nil {
+		err = s.consumer.Close()
+		s.consumer = nil
+	}
+	if s.rb != nil {
+		s.rb.Release()
+		s.rb = nil
+	}
+	return err
+}
