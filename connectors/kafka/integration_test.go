@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -53,10 +54,12 @@ func unique(prefix string) string {
 	return prefix + "_" + hex.EncodeToString(b[:])
 }
 
+var topicSafe = regexp.MustCompile(`[^a-z0-9._-]+`)
+
 // newTopic creates a topic with n partitions, deleted after the test.
 func newTopic(t *testing.T, bs string, n int) string {
 	t.Helper()
-	name := unique("sluice_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_")))
+	name := unique("sluice_" + topicSafe.ReplaceAllString(strings.ToLower(t.Name()), "_"))
 	a := admin(t, bs)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -224,9 +227,8 @@ func TestStartupModes(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	second := logLines(60)[40:]
 	produce(t, bs, topic, spread(second, 2))
-	group := unique("g")
 
-	read := func(t *testing.T, opts string) []string {
+	read := func(t *testing.T, group, opts string) []string {
 		env := streamingEnv(t, 2)
 		ddl(t, env, fmt.Sprintf(`CREATE TABLE logs (%s) WITH (
 			'connector' = 'kafka', 'topic' = '%s', 'properties.bootstrap.servers' = '%s',
@@ -236,13 +238,13 @@ func TestStartupModes(t *testing.T) {
 	}
 	all := append(append([]logLine{}, first...), second...)
 	t.Run("earliest", func(t *testing.T) {
-		assert.Equal(t, sortedRows(all), read(t, `'scan.startup.mode' = 'earliest-offset', 'properties.enable.auto.commit' = 'false'`))
+		assert.Equal(t, sortedRows(all), read(t, unique("g"), `'scan.startup.mode' = 'earliest-offset'`))
 	})
 	t.Run("latest reads nothing of the past", func(t *testing.T) {
-		assert.Empty(t, read(t, `'scan.startup.mode' = 'latest-offset'`))
+		assert.Empty(t, read(t, unique("g"), `'scan.startup.mode' = 'latest-offset'`))
 	})
 	t.Run("timestamp", func(t *testing.T) {
-		assert.Equal(t, sortedRows(second), read(t, fmt.Sprintf(`'scan.startup.mode' = 'timestamp', 'scan.startup.timestamp-millis' = '%d'`, mid)))
+		assert.Equal(t, sortedRows(second), read(t, unique("g"), fmt.Sprintf(`'scan.startup.mode' = 'timestamp', 'scan.startup.timestamp-millis' = '%d'`, mid)))
 	})
 	t.Run("specific offsets", func(t *testing.T) {
 		// Partition 0 from offset 15 of its 30, partition 1 from 28 of 30.
@@ -261,16 +263,22 @@ func TestStartupModes(t *testing.T) {
 				p1++
 			}
 		}
-		assert.Equal(t, sortedRows(want), read(t, `'scan.startup.mode' = 'specific-offsets', 'scan.startup.specific-offsets' = 'partition:0,offset:15;partition:1,offset:28', 'properties.enable.auto.commit' = 'false'`))
+		assert.Equal(t, sortedRows(want), read(t, unique("g"), `'scan.startup.mode' = 'specific-offsets', 'scan.startup.specific-offsets' = 'partition:0,offset:15;partition:1,offset:28'`))
 	})
 	t.Run("group offsets resume after the committed position", func(t *testing.T) {
 		// A first bounded read commits its end; the next read of the same
 		// group starts there and sees only what came after.
-		assert.Equal(t, sortedRows(all), read(t, `'properties.auto.offset.reset' = 'earliest'`))
+		group := unique("g")
+		assert.Equal(t, sortedRows(all), read(t, group, `'properties.auto.offset.reset' = 'earliest'`))
 		more := logLines(70)[60:]
 		produce(t, bs, topic, spread(more, 2))
-		assert.Equal(t, sortedRows(more), read(t, `'scan.startup.mode' = 'group-offsets'`))
-		assert.Empty(t, read(t, `'scan.startup.mode' = 'group-offsets'`))
+		assert.Equal(t, sortedRows(more), read(t, group, `'scan.startup.mode' = 'group-offsets'`))
+		assert.Empty(t, read(t, group, `'scan.startup.mode' = 'group-offsets'`))
+		// Without commits the group's position stays.
+		later := logLines(75)[70:]
+		produce(t, bs, topic, spread(later, 2))
+		assert.Equal(t, sortedRows(later), read(t, group, `'scan.startup.mode' = 'group-offsets', 'properties.enable.auto.commit' = 'false'`))
+		assert.Equal(t, sortedRows(later), read(t, group, `'scan.startup.mode' = 'group-offsets'`))
 	})
 }
 
@@ -379,6 +387,14 @@ func TestSinkRoundTrip(t *testing.T) {
 				assert.Contains(t, string(m.Value), `"uuid":"`+string(m.Key)+`"`)
 			}
 		}},
+		{"raw key, value except key", `'value.format' = 'json', 'key.format' = 'raw', 'key.fields' = 'uuid', 'value.fields-include' = 'EXCEPT_KEY'`,
+			`'value.format' = 'json', 'key.format' = 'raw', 'key.fields' = 'uuid', 'value.fields-include' = 'EXCEPT_KEY'`, func(t *testing.T, msgs []*ckafka.Message) {
+				for _, m := range msgs {
+					assert.Regexp(t, `^u\d{5}$`, string(m.Key))
+					assert.NotContains(t, string(m.Value), "uuid")
+					assert.Contains(t, string(m.Value), `"client_ip":"10.`)
+				}
+			}},
 		{"fixed", `'format' = 'csv', 'sink.partitioner' = 'fixed'`, `'format' = 'csv'`, func(t *testing.T, msgs []*ckafka.Message) {
 			for _, m := range msgs {
 				assert.Equal(t, int32(0), m.TopicPartition.Partition, "one subtask writes partition 0")

@@ -81,6 +81,11 @@ func (s *source) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 		return err
 	}
 	s.dec = dec
+	if len(s.c.valueCols) == len(s.c.cols) {
+		// value.fields-include = ALL: the value holds the key's columns
+		// too, and Flink takes them from the value; the key is not read.
+		s.dec.key = nil
+	}
 	fields := make([]arrow.Field, len(s.c.cols))
 	for i, col := range s.c.cols {
 		fields[i] = arrow.Field{Name: col.Name, Type: col.Type.Arrow(), Nullable: !col.Type.NotNull}

@@ -123,6 +123,10 @@ CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASS';
 CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
 GRANT ALL PRIVILEGES ON \`$DB\`.* TO '$DB_USER'@'%';
 GRANT ALL PRIVILEGES ON \`$DB\`.* TO '$DB_USER'@'localhost';
+-- Tests make a database of their own (sluice_<random>) so that what one
+-- test does to connections cannot reach another's.
+GRANT ALL PRIVILEGES ON \`${DB}\\_%\`.* TO '$DB_USER'@'%';
+GRANT ALL PRIVILEGES ON \`${DB}\\_%\`.* TO '$DB_USER'@'localhost';
 FLUSH PRIVILEGES;
 SQL
 	log "ready (pid $(<"$PIDFILE"), jdbc:mariadb://$HOST:$MARIADB_PORT/$DB user $DB_USER)"
