@@ -14,6 +14,7 @@ import (
 	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	_ "github.com/sluice-stream/sluice/connectors/blackhole"
+	_ "github.com/sluice-stream/sluice/connectors/format/all"
 	_ "github.com/sluice-stream/sluice/connectors/kafka"
 	"github.com/sluice-stream/sluice/table"
 )

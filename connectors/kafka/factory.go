@@ -248,6 +248,14 @@ func parse(ctx *connector.Context, sink bool) (*config, error) {
 }
 
 func spec(opts map[string]string, key string, cols []connector.Column, loc *time.Location) (*formatSpec, error) {
+	if id := opts[key]; id != "" {
+		if _, err := format.Lookup(id); err != nil {
+			if _, known := connector.LookupFormat(id); known == nil {
+				// parquet: a file format, known to the filesystem connector only.
+				return nil, fmt.Errorf("%s: %s = '%s' is a file format; a Kafka record takes a row format: %s", Identifier, key, id, strings.Join(rowFormats(), ", "))
+			}
+		}
+	}
 	f, fctx, ok, err := format.FromOptions(opts, key, cols, loc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Identifier, err)
@@ -260,6 +268,17 @@ func spec(opts map[string]string, key string, cols []connector.Column, loc *time
 		return nil, err
 	}
 	return &formatSpec{f: f, ctx: fctx, ignore: ignore}, nil
+}
+
+// rowFormats are the registered formats that encode one row per record.
+func rowFormats() []string {
+	var out []string
+	for _, id := range connector.FormatIdentifiers() {
+		if _, err := format.Lookup(id); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (c *config) splitColumns(r option.Reader) error {

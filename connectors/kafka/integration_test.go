@@ -437,6 +437,7 @@ func TestBadOptions(t *testing.T) {
 		{`'topic' = 't', 'properties.bootstrap.servers' = 'x', 'format' = 'csv', 'scan.startup.mode' = 'timestamp'`, "needs 'scan.startup.timestamp-millis'"},
 		{`'topic' = 't', 'properties.bootstrap.servers' = 'x', 'format' = 'csv', 'scan.startup.mode' = 'specific-offsets', 'scan.startup.specific-offsets' = 'partition:0;offset:1'`, "is not 'partition:<n>,offset:<n>'"},
 		{`'topic' = 't', 'properties.bootstrap.servers' = 'x', 'format' = 'xml'`, `no format "xml"`},
+		{`'topic' = 't', 'properties.bootstrap.servers' = 'x', 'format' = 'parquet'`, `format = 'parquet' is a file format; a Kafka record takes a row format: csv, json, raw`},
 		{`'topic' = 't', 'properties.bootstrap.servers' = 'x', 'format' = 'csv', 'csv.field-delimeter' = ';'`, "does not support option 'csv.field-delimeter'"},
 		{`'topic' = 't', 'properties.bootstrap.servers' = 'x', 'format' = 'csv', 'key.fields' = 'nope', 'key.format' = 'csv'`, "key.fields = 'nope' names column nope"},
 		{`'topic' = 't', 'properties.bootstrap.servers' = 'x', 'format' = 'csv', 'scan.bounded.mode' = 'group-offsets'`, "group-offsets needs a consumer group"},
