@@ -26,6 +26,9 @@ commands:
   bench sql [--rows N] [--json]
                  SQL jobs (filter+projection, GROUP BY, a Python UDF calc) over generated rows
                  measure Python UDF paths against baselines run in the same process
+  bench jdbc [--url URL] [--user U] [--rows N] [--buffer-sizes 1,100,1000] [--repeat 3] [--json]
+                 jdbc sink upserts into MariaDB against a database/sql loop of the same statements
+                 (the server defaults to $SLUICE_TEST_MARIADB_URL/_USER/_PASSWORD; skipped without one)
   sql -f FILE    run a script of SQL statements
   version        print the version of Sluice and of the embedded Python
 `
@@ -96,8 +99,11 @@ func runBench(ctx context.Context, args []string) error {
 		fmt.Println()
 		return rep.WriteTable(os.Stdout)
 	}
+	if len(args) > 0 && args[0] == "jdbc" {
+		return runBenchJDBC(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "udf" {
-		return errors.New("bench: the benchmarks are `udf` and `sql`")
+		return errors.New("bench: the benchmarks are `udf`, `sql` and `jdbc`")
 	}
 	fs := flag.NewFlagSet("bench udf", flag.ContinueOnError)
 	cfg := bench.DefaultUDFConfig()
@@ -131,6 +137,49 @@ func runBench(ctx context.Context, args []string) error {
 	} else {
 		rep, err = bench.RunUDF(ctx, cfg, nil)
 	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return rep.WriteJSON(os.Stdout)
+	}
+	fmt.Println()
+	return rep.WriteTable(os.Stdout)
+}
+
+func runBenchJDBC(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench jdbc", flag.ContinueOnError)
+	cfg := bench.DefaultJDBCConfig()
+	url := fs.String("url", cfg.URL, "MariaDB/MySQL JDBC URL (jdbc:mysql://host:port/database)")
+	user := fs.String("user", cfg.User, "user name")
+	rows := fs.Int("rows", cfg.Rows, "rows per measurement (buffer sizes below 100 write rows/50)")
+	sizes := fs.String("buffer-sizes", "1,100,1000", "comma-separated sink.buffer-flush.max-rows values")
+	repeat := fs.Int("repeat", cfg.Repeat, "runs of the sink and of the baseline; the fastest counts")
+	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.URL, cfg.User, cfg.Rows, cfg.Repeat = *url, *user, *rows, *repeat
+	cfg.BufferSizes = nil
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bench jdbc: bad buffer size %q", s)
+		}
+		cfg.BufferSizes = append(cfg.BufferSizes, n)
+	}
+	if cfg.URL == "" {
+		// Not an error: the benchmark needs a server this machine may not run.
+		fmt.Fprintln(os.Stderr, "bench jdbc: skipped:", bench.ErrJDBCNotConfigured)
+		return nil
+	}
+	var progress io.Writer = os.Stderr
+	if *asJSON {
+		progress = nil
+	} else {
+		fmt.Fprintf(os.Stderr, "measuring upserts of %d rows per buffer size...\n", cfg.Rows)
+	}
+	rep, err := bench.RunJDBC(ctx, cfg, progress)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,5 @@
-// Package builtin links every connector that needs no external service —
-// datagen, print, blackhole and values — into a program: importing it
-// registers them with table/connector. cmd/sluice and the examples import
-// it to link the connectors in.
+// Package builtin links every connector and format into a program:
+// importing it registers datagen, print, blackhole, values, filesystem,
+// kafka and jdbc with table/connector, and the csv, json and raw formats
+// (parquet comes with filesystem). cmd/sluice and the examples import it.
 package builtin

@@ -103,6 +103,19 @@ func IsParseError(err error) bool {
 	return errors.As(err, &pe)
 }
 
+// OptionIgnoreParseErrors is the option of the csv and json formats that
+// makes a source skip malformed records instead of failing.
+const OptionIgnoreParseErrors = "ignore-parse-errors"
+
+// IgnoreParseErrors reads the format's ignore-parse-errors option (false
+// when not set). The connector acts on it, not the format: it skips and
+// counts a record whose Parse returned a *ParseError. Flink sets the bad
+// field to NULL and keeps the row when only a field is malformed; Sluice
+// skips the whole record, so that a NULL always means a NULL.
+func IgnoreParseErrors(ctx *Context) (bool, error) {
+	return ctx.Options.Bool(OptionIgnoreParseErrors, false)
+}
+
 var (
 	mu      sync.RWMutex
 	formats = map[string]Factory{}

@@ -139,7 +139,16 @@ func (s *source) assign() error {
 	ms := int(requestTimeout / time.Millisecond)
 	var all []partKey
 	for _, topic := range s.c.topics {
-		md, err := s.consumer.GetMetadata(&topic, false, ms)
+		var md *ckafka.Metadata
+		err := retry(func() (err error) {
+			md, err = s.consumer.GetMetadata(&topic, false, ms)
+			if err == nil {
+				if tm, ok := md.Topics[topic]; ok && transient(tm.Error) {
+					return tm.Error
+				}
+			}
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("%s: metadata of topic %s from %v: %w", Identifier, topic, s.c.props["bootstrap.servers"], err)
 		}
@@ -189,7 +198,11 @@ func (s *source) assign() error {
 		st := &partState{start: starts[i], stop: stops[i], next: starts[i]}
 		if st.stop >= 0 {
 			if st.start == int64(ckafka.OffsetBeginning) {
-				low, _, err := s.consumer.QueryWatermarkOffsets(k.topic, k.part, ms)
+				var low int64
+				err := retry(func() (err error) {
+					low, _, err = s.consumer.QueryWatermarkOffsets(k.topic, k.part, ms)
+					return err
+				})
 				if err != nil {
 					return s.partErr(k, "watermark offsets", err)
 				}
@@ -210,6 +223,37 @@ func (s *source) assign() error {
 	return nil
 }
 
+// retry runs a request until it succeeds, fails for good, or
+// requestTimeout passes: right after a topic is created, or while a
+// leader moves, brokers answer "not leader" for a moment.
+func retry(f func() error) error {
+	deadline := time.Now().Add(requestTimeout)
+	wait := 50 * time.Millisecond
+	for {
+		err := f()
+		if err == nil || !transient(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, time.Second)
+	}
+}
+
+func transient(err error) bool {
+	var ke ckafka.Error
+	if !errors.As(err, &ke) {
+		return false
+	}
+	switch ke.Code() {
+	case ckafka.ErrNotLeaderForPartition, ckafka.ErrLeaderNotAvailable, ckafka.ErrNotCoordinator,
+		ckafka.ErrCoordinatorNotAvailable, ckafka.ErrCoordinatorLoadInProgress, ckafka.ErrTransport,
+		ckafka.ErrTimedOut, ckafka.ErrRequestTimedOut, ckafka.ErrAllBrokersDown, ckafka.ErrUnknownLeaderEpoch,
+		ckafka.ErrFencedLeaderEpoch, ckafka.ErrOffsetNotAvailable:
+		return true
+	}
+	return ke.IsRetriable()
+}
+
 func (s *source) partErr(k partKey, what string, err error) error {
 	return fmt.Errorf("%s: topic %s partition %d: %s: %w", Identifier, k.topic, k.part, what, err)
 }
@@ -220,7 +264,11 @@ func (s *source) resolve(parts []partKey, p position, start bool) ([]int64, erro
 	ms := int(requestTimeout / time.Millisecond)
 	out := make([]int64, len(parts))
 	high := func(i int) (int64, error) {
-		_, h, err := s.consumer.QueryWatermarkOffsets(parts[i].topic, parts[i].part, ms)
+		var h int64
+		err := retry(func() (err error) {
+			_, h, err = s.consumer.QueryWatermarkOffsets(parts[i].topic, parts[i].part, ms)
+			return err
+		})
 		if err != nil {
 			return 0, s.partErr(parts[i], "watermark offsets", err)
 		}
@@ -241,7 +289,11 @@ func (s *source) resolve(parts []partKey, p position, start bool) ([]int64, erro
 			topic := k.topic
 			tps[i] = ckafka.TopicPartition{Topic: &topic, Partition: k.part}
 		}
-		got, err := s.consumer.Committed(tps, ms)
+		var got []ckafka.TopicPartition
+		err := retry(func() (err error) {
+			got, err = s.consumer.Committed(tps, ms)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: committed offsets of group %s: %w", Identifier, s.c.groupID, err)
 		}
@@ -298,7 +350,11 @@ func (s *source) resolve(parts []partKey, p position, start bool) ([]int64, erro
 			topic := k.topic
 			tps[i] = ckafka.TopicPartition{Topic: &topic, Partition: k.part, Offset: ckafka.Offset(p.timestamp)}
 		}
-		got, err := s.consumer.OffsetsForTimes(tps, ms)
+		var got []ckafka.TopicPartition
+		err := retry(func() (err error) {
+			got, err = s.consumer.OffsetsForTimes(tps, ms)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: offsets for timestamp %d: %w", Identifier, p.timestamp, err)
 		}

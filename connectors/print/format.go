@@ -144,9 +144,9 @@ func nonNullFormatter(arr arrow.Array) valueFormatter {
 	case *array.FixedSizeBinary:
 		return func(dst []byte, i int) []byte { return appendJavaBytes(dst, a.Value(i)) }
 	case *array.Date32:
-		return func(dst []byte, i int) []byte { return appendLocalDate(dst, int64(a.Value(i))) }
+		return func(dst []byte, i int) []byte { return AppendLocalDate(dst, int64(a.Value(i))) }
 	case *array.Date64:
-		return func(dst []byte, i int) []byte { return appendLocalDate(dst, floorDiv(int64(a.Value(i)), 86400000)) }
+		return func(dst []byte, i int) []byte { return AppendLocalDate(dst, floorDiv(int64(a.Value(i)), 86400000)) }
 	case *array.Time32:
 		per := unitsPerSecond(a.DataType().(*arrow.Time32Type).Unit)
 		return func(dst []byte, i int) []byte { return appendLocalTime(dst, int64(a.Value(i))*(1e9/per)) }
@@ -422,8 +422,10 @@ func appendPadded(dst []byte, v int64, width int) []byte {
 	return append(dst, s...)
 }
 
-// appendLocalDate is LocalDate.toString: 2024-01-31.
-func appendLocalDate(dst []byte, epochDay int64) []byte {
+// AppendLocalDate appends the date epochDay days after 1970-01-01 as
+// LocalDate.toString (ISO_LOCAL_DATE) does: 2024-01-31, -0044-03-15,
+// +10000-01-01.
+func AppendLocalDate(dst []byte, epochDay int64) []byte {
 	y, m, d := time.Unix(epochDay*86400, 0).UTC().Date()
 	dst = appendYear(dst, y)
 	dst = append(dst, '-')
@@ -466,7 +468,7 @@ func appendFraction(dst []byte, nano int64) []byte {
 
 // appendLocalDateTime is LocalDateTime.toString: date 'T' time.
 func appendLocalDateTime(dst []byte, secs, nano int64) []byte {
-	dst = appendLocalDate(dst, floorDiv(secs, 86400))
+	dst = AppendLocalDate(dst, floorDiv(secs, 86400))
 	dst = append(dst, 'T')
 	return appendLocalTime(dst, floorMod(secs, 86400)*1e9+nano)
 }
@@ -474,7 +476,7 @@ func appendLocalDateTime(dst []byte, secs, nano int64) []byte {
 // appendInstant is Instant.toString (ISO_INSTANT): always seconds, the
 // fraction in groups of three digits, 'Z'.
 func appendInstant(dst []byte, secs, nano int64) []byte {
-	dst = appendLocalDate(dst, floorDiv(secs, 86400))
+	dst = AppendLocalDate(dst, floorDiv(secs, 86400))
 	dst = append(dst, 'T')
 	sod := floorMod(secs, 86400)
 	dst = appendPadded(dst, sod/3600, 2)

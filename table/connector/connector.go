@@ -67,6 +67,13 @@ type Context struct {
 	Columns []Column
 	// PrimaryKey holds indexes into Columns; nil when none is declared.
 	PrimaryKey []int
+	// UpsertKey holds indexes into Columns of the key the planner will
+	// upsert a sink by: the primary key or, for a sink declared with Flink
+	// 1.10's legacy keys and no primary key, the query's unique key (its
+	// GROUP BY columns). Nil when there is none, and for sources. A sink
+	// that applies changes by key (JDBC) needs it, because a legacy sink
+	// learns its key from the query, not from its DDL.
+	UpsertKey []int
 	// Options are the WITH options, keys as written.
 	Options map[string]string
 	// Config is the job configuration.

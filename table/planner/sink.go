@@ -29,10 +29,6 @@ func (p *Planner) BindSink(table string, q Node, pos sql.Pos) (*Sink, error) {
 	if !ok {
 		return nil, p.ErrAt(pos, "table %s: connector %q cannot be written to", table, f.Identifier())
 	}
-	target, err := sf.NewSink(ConnectorContext(t, opts, p.Config))
-	if err != nil {
-		return nil, p.ErrAt(pos, "table %s: %v", table, err)
-	}
 	phys := t.Physical()
 	qs := q.Schema()
 	if len(qs) != len(phys) {
@@ -63,7 +59,7 @@ func (p *Planner) BindSink(table string, q Node, pos sql.Pos) (*Sink, error) {
 		q = &Project{Input: q, Exprs: exprs, Names: names}
 	}
 	mode := ModeOf(q, p.Streaming)
-	sink := &Sink{Input: q, Table: table, Target: target, Fields: fields}
+	sink := &Sink{Input: q, Table: table, Fields: fields}
 	for _, k := range t.PrimaryKey {
 		for i, c := range phys {
 			if c.Name == k {
@@ -75,6 +71,15 @@ func (p *Planner) BindSink(table string, q Node, pos sql.Pos) (*Sink, error) {
 		// Flink 1.10 upsert sinks took their key from the query's unique key.
 		sink.KeyCols = UniqueKey(q)
 	}
+	// The sink is created once the key is known: a legacy sink's key comes
+	// from the query, and what it accepts may depend on having one.
+	cctx := ConnectorContext(t, opts, p.Config)
+	cctx.UpsertKey = sink.KeyCols
+	target, err := sf.NewSink(cctx)
+	if err != nil {
+		return nil, p.ErrAt(pos, "table %s: %v", table, err)
+	}
+	sink.Target = target
 	need := mode
 	if !target.Accepts.Contains(connector.KindUpdateBefore) {
 		need &^= connector.KindUpdateBefore
