@@ -68,10 +68,12 @@ test-fuzz: setup
 test: setup lint build test-all test-fuzz
 	@echo "==> all tests passed"
 
-bench: build
-	go test -run '^$$' -bench . -benchtime 1x ./bench/ ./engine/ ./vectorized/expr/
+bench: build services-up
+	$(SERVICES_ENV) go test -run '^$$' -bench . -benchtime 1x ./bench/ ./engine/ ./vectorized/expr/ ./connectors/format/...
 	$(BIN)/sluice bench udf
 	$(BIN)/sluice bench sql
+	$(SERVICES_ENV) $(BIN)/sluice bench kafka
+	$(SERVICES_ENV) $(BIN)/sluice bench jdbc
 
 demo: build
 	go run -ldflags "$(GO_LDFLAGS)" ./examples/udfdemo

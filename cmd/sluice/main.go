@@ -29,6 +29,9 @@ commands:
   bench jdbc [--url URL] [--user U] [--rows N] [--buffer-sizes 1,100,1000] [--repeat 3] [--json]
                  jdbc sink upserts into MariaDB against a database/sql loop of the same statements
                  (the server defaults to $SLUICE_TEST_MARIADB_URL/_USER/_PASSWORD; skipped without one)
+  bench kafka [--bootstrap HOST:PORT] [--records N] [--partitions 4] [--parallelism 1,2] [--repeat 3] [--json]
+                 kafka source (CDN log CSV into Arrow) against librdkafka's bare consumer on the same topic
+                 (the broker defaults to $SLUICE_TEST_KAFKA, else 127.0.0.1:9092)
   sql -f FILE    run a script of SQL statements
   version        print the version of Sluice and of the embedded Python
 `
@@ -102,8 +105,11 @@ func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "jdbc" {
 		return runBenchJDBC(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "kafka" {
+		return runBenchKafka(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "udf" {
-		return errors.New("bench: the benchmarks are `udf`, `sql` and `jdbc`")
+		return errors.New("bench: the benchmarks are `udf`, `sql`, `jdbc` and `kafka`")
 	}
 	fs := flag.NewFlagSet("bench udf", flag.ContinueOnError)
 	cfg := bench.DefaultUDFConfig()
@@ -185,6 +191,47 @@ func runBenchJDBC(ctx context.Context, args []string) error {
 	}
 	if *asJSON {
 		return rep.WriteJSON(os.Stdout)
+	}
+	fmt.Println()
+	return rep.WriteTable(os.Stdout)
+}
+
+func runBenchKafka(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench kafka", flag.ContinueOnError)
+	cfg := bench.DefaultKafkaConfig()
+	if bs := os.Getenv("SLUICE_TEST_KAFKA"); bs != "" {
+		cfg.Bootstrap = bs
+	}
+	bootstrap := fs.String("bootstrap", cfg.Bootstrap, "Kafka bootstrap servers")
+	records := fs.Int("records", cfg.Records, "records written to the topic and read by each run")
+	partitions := fs.Int("partitions", cfg.Partitions, "partitions of the topic")
+	pars := fs.String("parallelism", "1,2", "comma-separated source parallelisms")
+	repeat := fs.Int("repeat", cfg.Repeat, "runs of each case and of the baseline; the fastest counts")
+	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.Bootstrap, cfg.Records, cfg.Partitions, cfg.Repeat = *bootstrap, *records, *partitions, *repeat
+	cfg.Parallelism = nil
+	for _, s := range strings.Split(*pars, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bench kafka: bad parallelism %q", s)
+		}
+		cfg.Parallelism = append(cfg.Parallelism, n)
+	}
+	var progress io.Writer = os.Stderr
+	if *asJSON {
+		progress = nil
+	}
+	rep, err := bench.RunKafka(ctx, cfg, progress)
+	if err != nil {
+		return fmt.Errorf("bench kafka (is a broker running at %s? `make services-up` starts one): %w", cfg.Bootstrap, err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
 	}
 	fmt.Println()
 	return rep.WriteTable(os.Stdout)
