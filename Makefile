@@ -64,6 +64,8 @@ test-fuzz: setup
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzRowIdentity$$' -fuzztime $(FUZZTIME) ./cpython/
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./table/sql/
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzCastString$$' -fuzztime $(FUZZTIME) ./vectorized/expr/
+	$(GO_TEST) -run '^$$' -fuzz '^FuzzCSVDecode$$' -fuzztime $(FUZZTIME) ./connectors/format/csv/
+	$(GO_TEST) -run '^$$' -fuzz '^FuzzJSONDecode$$' -fuzztime $(FUZZTIME) ./connectors/format/json/
 
 test: setup lint build test-all test-fuzz
 	@echo "==> all tests passed"

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // Asia/Shanghai whatever the host has
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -588,4 +589,25 @@ func TestAppendTwice(t *testing.T) {
 	defer ft.Release(arrs)
 	assert.Equal(t, ft.Row(arrs, 0), ft.Row(arrs, 1))
 	assert.Equal(t, []string{"a", "[1, 2]", "{k=1}"}, ft.Row(arrs, 1))
+}
+
+func TestParseDoesNotAllocate(t *testing.T) {
+	cols := everyType()
+	// Quotes, escapes, base64, JSON-shaped columns: everything lands in
+	// reused scratch slices and the arena.
+	record := `true,1,2,3,4,1.5,2.5,12.34,0.000000000000000001,5,"a,b","x ""y""",AQL/,AA==,2024-02-29,10:15:30,10:15:30.1,10:15:30.000001,10:15:30.000000001,` +
+		`2024-02-29 10:15:30,2024-02-29 10:15:30.5,2024-02-29 10:15:30.000001,2024-02-29 10:15:30.000000001,2024-02-29 10:15:30.5Z,2024-02-29 10:15:30Z,` +
+		`14,90000,1;;3,a;b,1.5;-2,2024-02-29 10:15:30Z,1;n;2024-01-01,"{""a"":1}","{""1"":[""x""]}","[{""x"":1,""s"":""q\""r"",""t"":""2024-02-29 10:15:30""}]",` +
+		`"[[1.5],[]]","{""in"":{""x"":1},""m"":{""k"":""AQ==""}}","{""2024-02-29"":{""x"":2}}",7`
+	d := decoder(t, cols, nil)
+	ok, err := d.Parse([]byte(record))
+	require.NoError(t, err)
+	require.True(t, ok)
+	data := []byte(record)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := d.Parse(data); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
 }

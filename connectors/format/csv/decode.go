@@ -27,10 +27,13 @@ type decoder struct {
 	cfg    *config
 	cols   []connector.Column
 	fields []fieldDecoder
-	nodes  []codec.Node
-	arena  codec.Arena
-	class  [256]uint8
-	ready  bool
+	// The two commonest kinds of column, set without an interface call.
+	texts []*textField
+	ints  []*scalarField
+	nodes []codec.Node
+	arena codec.Arena
+	class [256]uint8
+	ready bool
 	// appended is set once the row of the last Parse went to builders.
 	appended bool
 	// Words of 8 copies of the delimiter and of the escape character
@@ -66,7 +69,15 @@ func (Factory) NewDecoder(ctx *format.Context) (format.Decoder, error) {
 			return nil, columnError(c, err)
 		}
 		d.nodes = append(d.nodes, n)
-		d.fields = append(d.fields, newFieldDecoder(cfg, n, &d.arena))
+		f := newFieldDecoder(cfg, n, &d.arena)
+		d.fields = append(d.fields, f)
+		text, _ := f.(*textField)
+		d.texts = append(d.texts, text)
+		var plain *scalarField
+		if sf, ok := f.(*scalarField); ok && c.Type.IsIntegral() {
+			plain = sf
+		}
+		d.ints = append(d.ints, plain)
 	}
 	return d, nil
 }
@@ -114,7 +125,16 @@ func (d *decoder) Parse(data []byte) (bool, error) {
 			return false, d.errorAt(col, err)
 		}
 		if col < len(d.fields) {
-			if err := d.fields[col].set(text, quoted, ascii); err != nil {
+			var err error
+			switch {
+			case d.texts[col] != nil:
+				err = d.texts[col].set(text, quoted, ascii)
+			case d.ints[col] != nil:
+				err = d.ints[col].set(text, quoted, ascii)
+			default:
+				err = d.fields[col].set(text, quoted, ascii)
+			}
+			if err != nil {
 				return false, d.errorAt(col, err)
 			}
 		}

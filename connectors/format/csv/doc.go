@@ -43,15 +43,16 @@
 //
 // Departures from Flink:
 //
-//   - MAP, MULTISET-free nested types Flink's CSV refuses (an ARRAY of
-//     ARRAY or ROW, a ROW holding an ARRAY, ROW or MAP, any MAP) are
-//     written as the JSON text of the value, exactly as the json format
-//     writes it (SQL timestamps), in a quoted field, and read back the
-//     same way. MULTISET is not supported.
+//   - The types Flink's CSV refuses (MAP, an ARRAY of ARRAY, MAP or ROW,
+//     a ROW holding an ARRAY, MAP or ROW) are written as the JSON text of
+//     the value, exactly as the json format writes it (SQL timestamps), in
+//     a quoted field, and read back the same way. MULTISET is not
+//     supported.
 //   - An empty quoted field ("") of an ARRAY column is the empty array,
 //     an unquoted empty one NULL; so an empty array round-trips (Flink
-//     reads both as NULL). An ARRAY whose only element is empty (an empty string or,
-//     without null-literal, a NULL) reads back as the empty array.
+//     reads both as NULL), except with disable-quote-character. An ARRAY
+//     whose only element is empty (an empty string or, without
+//     null-literal, a NULL) reads back as the empty array.
 //   - Elements and ROW fields are not quoted: one that holds the
 //     array-element-delimiter, or a CHAR/VARCHAR element equal to
 //     null-literal, does not read back as written (as in Flink).
@@ -77,4 +78,7 @@
 //     and do not read back, as in Flink.
 //   - Invalid UTF-8 in a CHAR/VARCHAR field is an error (Jackson fails on
 //     it too).
+//
+// The format turns one record into one row and back; it must not read
+// files or topics, skip bad records or count them: connectors do.
 package csv

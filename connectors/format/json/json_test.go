@@ -454,3 +454,28 @@ func TestAppendTwice(t *testing.T) {
 	assert.Equal(t, []string{"a", "[1, 2]", "{k=2}"}, ft.Row(arrs, 0))
 	assert.Equal(t, ft.Row(arrs, 0), ft.Row(arrs, 1))
 }
+
+func TestParseDoesNotAllocate(t *testing.T) {
+	cols := everyType()
+	for i, c := range cols {
+		if c.Name == "dec38" {
+			// Decimals of more than 18 digits go through math/big.
+			cols[i].Type = types.DECIMAL(18, 9)
+		}
+	}
+	g := ft.Gen{R: rand.New(rand.NewPCG(5, 5)), NullRate: 0.1}
+	arrs := g.Columns(memory.DefaultAllocator, cols, 50)
+	defer ft.Release(arrs)
+	d := decoder(t, cols, nil)
+	for _, rec := range ft.Encode(t, json.Factory{}, cols, arrs, nil) {
+		ok, err := d.Parse(rec) // grows the scratch to fit
+		require.NoError(t, err)
+		require.True(t, ok)
+		allocs := testing.AllocsPerRun(20, func() {
+			if _, err := d.Parse(rec); err != nil {
+				t.Fatal(err)
+			}
+		})
+		assert.Zero(t, allocs, "%s", rec)
+	}
+}

@@ -102,8 +102,15 @@ func ParseDate(s string) (int32, error) {
 	return epochDay(y, m, d), nil
 }
 
+// Built once: the format decoders parse dates and times per record and
+// must not allocate.
+var (
+	errBadDate = errors.New("expected a date yyyy-MM-dd")
+	errBadTime = errors.New("expected a time HH:mm[:ss[.fffffffff]]")
+)
+
 func parseDatePart(s string) (y, m, d int, rest string, err error) {
-	bad := errors.New("expected a date yyyy-MM-dd")
+	bad := errBadDate
 	neg := false
 	if s != "" && (s[0] == '-' || s[0] == '+') {
 		neg = s[0] == '-'
@@ -160,7 +167,7 @@ func ParseTime(s string) (int64, error) {
 }
 
 func parseTimePart(s string) (int64, string, error) {
-	bad := errors.New("expected a time HH:mm[:ss[.fffffffff]]")
+	bad := errBadTime
 	if len(s) < 5 || s[2] != ':' || !allDigits(s[:2]) || !allDigits(s[3:5]) {
 		return 0, "", bad
 	}

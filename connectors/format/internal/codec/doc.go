@@ -10,6 +10,6 @@
 //     nodes straight from the bytes (JSONReader) and writers that append
 //     JSON for Arrow values (NewJSONWriter).
 //
-// It knows nothing of options, connectors or record framing: the format
-// packages map their options onto the knobs here.
+// It must not know about options, connectors or record framing: the
+// format packages map their options onto the knobs here.
 package codec

@@ -720,9 +720,13 @@ func (n *Map) pushKey(r *JSONReader, key []byte) error {
 	case Scalar:
 		return k.ParseText(key)
 	}
-	sub := JSONReader{FailOnMissingField: r.FailOnMissingField}
+	if n.sub == nil {
+		n.sub = &JSONReader{}
+	}
+	sub := n.sub
 	sub.Reset(key, r.arena)
-	if err := n.keys.readJSON(&sub); err != nil {
+	sub.FailOnMissingField = r.FailOnMissingField
+	if err := n.keys.readJSON(sub); err != nil {
 		return err
 	}
 	if !sub.AtEnd() {

@@ -527,9 +527,11 @@ type Map struct {
 	entry   int // AppendTo's entry cursor
 	arena   *Arena
 
-	// Per map value while reading JSON: the key texts seen so far.
+	// Per map value while reading JSON: the keys seen so far (see keyID).
 	keyText  [][]byte
 	keyIndex map[string]int
+	// sub reads the JSON text of ARRAY, MAP and ROW keys.
+	sub *JSONReader
 }
 
 func (n *Map) Type() types.DataType { return n.t }

@@ -4,6 +4,8 @@
 // effect:
 //
 //	import _ "github.com/sluice-stream/sluice/connectors/format/all"
+//
+// It holds no code and must not: a format belongs in its own package.
 package all
 
 import (
