@@ -419,11 +419,16 @@ func (e *Environment) run(ctx context.Context, p *planner.Planner, n planner.Nod
 	if err != nil {
 		return nil, err
 	}
-	res, err := job.Wait()
+	return job.result()
+}
+
+// result waits for the job and reports it as INSERT's result.
+func (j *Job) result() (*Result, error) {
+	res, err := j.Wait()
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Columns: []string{"job"}, Rows: []Row{{Kind: "+I", Values: []any{name}}}, Job: res}, nil
+	return &Result{Columns: []string{"job"}, Rows: []Row{{Kind: "+I", Values: []any{j.Name()}}}, Job: res}, nil
 }
 
 func (e *Environment) explain(p *planner.Planner, s *sql.Explain) (*Result, error) {

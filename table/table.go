@@ -407,15 +407,11 @@ func (t *Table) Explain() (string, error) {
 
 // ExecuteInsert writes the table into a catalog table and runs the job.
 func (t *Table) ExecuteInsert(ctx context.Context, table string) (*Result, error) {
-	if t.err != nil {
-		return nil, t.err
-	}
-	p := t.env.planner("")
-	sink, err := p.BindSink(table, t.node, sql.Pos{})
+	job, err := t.SubmitInsert(ctx, table)
 	if err != nil {
 		return nil, err
 	}
-	return t.env.run(ctx, p, sink, "insert-into_"+table)
+	return job.result()
 }
 
 // SubmitInsert starts the job that writes the table into a catalog table

@@ -121,13 +121,9 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg.Rows, cfg.Repeat = *rows, *repeat
-	cfg.BatchSizes = nil
-	for _, s := range strings.Split(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n <= 0 {
-			return fmt.Errorf("bench udf: bad batch size %q", s)
-		}
-		cfg.BatchSizes = append(cfg.BatchSizes, n)
+	var err error
+	if cfg.BatchSizes, err = positiveInts("bench udf: batch size", *sizes); err != nil {
+		return err
 	}
 	progress := os.Stderr
 	if *asJSON {
@@ -137,7 +133,6 @@ func runBench(ctx context.Context, args []string) error {
 		fmt.Fprintf(progress, "measuring %d rows per case...\n", cfg.Rows)
 	}
 	var rep *bench.UDFReport
-	var err error
 	if progress != nil {
 		rep, err = bench.RunUDF(ctx, cfg, progress)
 	} else {
@@ -166,13 +161,9 @@ func runBenchJDBC(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg.URL, cfg.User, cfg.Rows, cfg.Repeat = *url, *user, *rows, *repeat
-	cfg.BufferSizes = nil
-	for _, s := range strings.Split(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n <= 0 {
-			return fmt.Errorf("bench jdbc: bad buffer size %q", s)
-		}
-		cfg.BufferSizes = append(cfg.BufferSizes, n)
+	var err error
+	if cfg.BufferSizes, err = positiveInts("bench jdbc: buffer size", *sizes); err != nil {
+		return err
 	}
 	if cfg.URL == "" {
 		// Not an error: the benchmark needs a server this machine may not run.
@@ -212,13 +203,9 @@ func runBenchKafka(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg.Bootstrap, cfg.Records, cfg.Partitions, cfg.Repeat = *bootstrap, *records, *partitions, *repeat
-	cfg.Parallelism = nil
-	for _, s := range strings.Split(*pars, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n <= 0 {
-			return fmt.Errorf("bench kafka: bad parallelism %q", s)
-		}
-		cfg.Parallelism = append(cfg.Parallelism, n)
+	var err error
+	if cfg.Parallelism, err = positiveInts("bench kafka: parallelism", *pars); err != nil {
+		return err
 	}
 	var progress io.Writer = os.Stderr
 	if *asJSON {
@@ -235,4 +222,17 @@ func runBenchKafka(ctx context.Context, args []string) error {
 	}
 	fmt.Println()
 	return rep.WriteTable(os.Stdout)
+}
+
+// positiveInts parses a comma-separated list of positive integers.
+func positiveInts(what, list string) ([]int, error) {
+	var out []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%s %q is not a positive integer", what, s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
