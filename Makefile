@@ -19,6 +19,10 @@ export CGO_LDFLAGS := -Wl,-rpath,$(PY_LIBDIR)
 GO_LDFLAGS := -X github.com/sluice-stream/sluice/cpython.DefaultVenv=$(VENV)
 GO_TEST    := go test -count=1
 FUZZTIME   ?= 15s
+# The format decoders run by execution count: a time limit can end while
+# Go minimizes a new input, which go test then reports as a failure
+# ("context deadline exceeded").
+FUZZEXECS  ?= 40000x
 
 .PHONY: setup check-prereqs build test test-unit test-all test-fuzz lint bench demo clean services-up services-down
 
@@ -64,8 +68,8 @@ test-fuzz: setup
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzRowIdentity$$' -fuzztime $(FUZZTIME) ./cpython/
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./table/sql/
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzCastString$$' -fuzztime $(FUZZTIME) ./vectorized/expr/
-	$(GO_TEST) -run '^$$' -fuzz '^FuzzCSVDecode$$' -fuzztime $(FUZZTIME) ./connectors/format/csv/
-	$(GO_TEST) -run '^$$' -fuzz '^FuzzJSONDecode$$' -fuzztime $(FUZZTIME) ./connectors/format/json/
+	$(GO_TEST) -run '^$$' -fuzz '^FuzzCSVDecode$$' -fuzztime $(FUZZEXECS) ./connectors/format/csv/
+	$(GO_TEST) -run '^$$' -fuzz '^FuzzJSONDecode$$' -fuzztime $(FUZZEXECS) ./connectors/format/json/
 
 test: setup lint build test-all test-fuzz
 	@echo "==> all tests passed"
