@@ -11,6 +11,10 @@ void* sl_save_thread(void);
 void sl_restore_thread(void* ts);
 static PyObject* sl_tuple_item(PyObject* t, Py_ssize_t i) { return PyTuple_GET_ITEM(t, i); }
 static Py_ssize_t sl_tuple_size(PyObject* t) { return PyTuple_GET_SIZE(t); }
+static Py_ssize_t sl_seq_size(PyObject* s) { return PySequence_Fast_GET_SIZE(s); }
+static PyObject* sl_seq_item(PyObject* s, Py_ssize_t i) { return PySequence_Fast_GET_ITEM(s, i); }
+static void sl_incref_native(PyObject* o) { Py_INCREF(o); }
+static void sl_decref_native(PyObject* o) { Py_DECREF(o); }
 */
 import "C"
 
@@ -124,4 +128,57 @@ func (py *GIL) Unlocked(f func()) {
 	ts := C.sl_save_thread()
 	defer C.sl_restore_thread(ts)
 	f()
+}
+
+// AsBool is Python's truth value of o.
+func (py *GIL) AsBool(o *Object) (bool, error) {
+	r := C.PyObject_IsTrue(o.p)
+	if r < 0 {
+		return false, py.fetchError()
+	}
+	return r == 1, nil
+}
+
+// Items returns the elements of a sequence (list, tuple, any iterable) as
+// new references; the caller DecRefs each.
+func (py *GIL) Items(o *Object) ([]*Object, error) {
+	cmsg := C.CString("expected a sequence")
+	defer C.free(unsafe.Pointer(cmsg))
+	seq := C.PySequence_Fast(o.p, cmsg)
+	if seq == nil {
+		return nil, py.fetchError()
+	}
+	defer C.sl_decref_native(seq)
+	n := int(C.sl_seq_size(seq))
+	out := make([]*Object, n)
+	for i := range out {
+		p := C.sl_seq_item(seq, C.Py_ssize_t(i))
+		C.sl_incref_native(p)
+		out[i] = wrap(p)
+	}
+	return out, nil
+}
+
+// TypeQualName is the module-qualified name of o's type
+// ("sluice.table.expression.Expression"); it lets Go recognise API objects
+// without importing their module.
+func (py *GIL) TypeQualName(o *Object) string {
+	t, err := py.GetAttr(o, "__class__")
+	if err != nil {
+		return ""
+	}
+	defer py.DecRef(t)
+	mod, err := py.GetAttr(t, "__module__")
+	if err != nil {
+		return ""
+	}
+	defer py.DecRef(mod)
+	name, err := py.GetAttr(t, "__qualname__")
+	if err != nil {
+		return ""
+	}
+	defer py.DecRef(name)
+	m, _ := py.AsString(mod)
+	n, _ := py.AsString(name)
+	return m + "." + n
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/vectorized"
 	"github.com/sluice-stream/sluice/vectorized/expr"
 )
 
@@ -28,7 +29,17 @@ type Result struct {
 	// Changelog is set when Rows are a streaming query's changelog.
 	Changelog bool
 	Job       *engine.JobResult
-	text      [][]string
+	// Batches are the result's Arrow batches, kept by ExecuteBatches only.
+	Batches []*vectorized.Batch
+	text    [][]string
+}
+
+// Release gives back the batches ExecuteBatches kept.
+func (r *Result) Release() {
+	for _, b := range r.Batches {
+		b.Release()
+	}
+	r.Batches = nil
 }
 
 func okResult() *Result {

@@ -430,13 +430,20 @@ func (t *Table) SubmitInsert(ctx context.Context, table string) (*Job, error) {
 
 // Execute runs the table's query and collects its rows: in batch mode the
 // final rows, in streaming mode the changelog.
-func (t *Table) Execute(ctx context.Context) (*Result, error) {
+func (t *Table) Execute(ctx context.Context) (*Result, error) { return t.execute(ctx, false) }
+
+// ExecuteBatches is Execute that also keeps the result's Arrow batches in
+// Result.Batches, for callers that hand them on (the Python API gives
+// them to pyarrow); the caller releases them with Result.Release.
+func (t *Table) ExecuteBatches(ctx context.Context) (*Result, error) { return t.execute(ctx, true) }
+
+func (t *Table) execute(ctx context.Context, keep bool) (*Result, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
 	p := t.env.planner("")
 	opt := planner.Optimize(t.node)
-	rs := &resultSink{loc: t.env.location()}
+	rs := &resultSink{loc: t.env.location(), keep: keep}
 	job, err := p.Translate(opt, "collect", &planner.Terminal{Name: "Collect", Parallelism: 1,
 		Instance: func(int) engine.Sink { return rs }})
 	if err != nil {
@@ -445,9 +452,12 @@ func (t *Table) Execute(ctx context.Context) (*Result, error) {
 	defer job.Close()
 	jr, err := engine.Execute(ctx, job.Graph, p.Config)
 	if err != nil {
+		for _, b := range rs.batches {
+			b.Release()
+		}
 		return nil, err
 	}
-	res := &Result{Columns: opt.Schema().Names(), Job: jr, Changelog: t.env.Streaming() && !planner.ModeOf(opt, true).IsInsertOnly()}
+	res := &Result{Columns: opt.Schema().Names(), Job: jr, Changelog: t.env.Streaming() && !planner.ModeOf(opt, true).IsInsertOnly(), Batches: rs.batches}
 	for _, f := range opt.Schema() {
 		res.Types = append(res.Types, f.Type.Arrow())
 	}
@@ -466,10 +476,12 @@ func (t *Table) Collect(ctx context.Context) ([]Row, error) {
 
 // resultSink gathers a query's rows with their text as Flink prints them.
 type resultSink struct {
-	mu   sync.Mutex
-	loc  func() *vectorized.EvalContext
-	rows []Row
-	text [][]string
+	mu      sync.Mutex
+	loc     func() *vectorized.EvalContext
+	rows    []Row
+	text    [][]string
+	keep    bool
+	batches []*vectorized.Batch
 }
 
 func (s *resultSink) Open(context.Context, *engine.RuntimeContext) error { return nil }
@@ -493,6 +505,9 @@ func (s *resultSink) Write(_ context.Context, b *vectorized.Batch) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.keep {
+		s.batches = append(s.batches, engine.RetainBatch(b))
+	}
 	for i, r := range rows {
 		s.rows = append(s.rows, Row{Kind: r.Kind.String(), Values: r.Values})
 		s.text = append(s.text, texts[i])
