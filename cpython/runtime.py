@@ -41,6 +41,13 @@ class Row(tuple):
             raise ValueError(f"expected {len(self)} values for fields {tuple(self)}, got {len(values)}")
         return make_row(tuple(self), values)
 
+    def get_row_kind(self) -> str:
+        """+I, -U, +U or -D (pyflink.common.RowKind's values)."""
+        return self.__dict__.get("_kind", "+I")
+
+    def set_row_kind(self, kind: str) -> None:
+        self._kind = kind
+
     def as_dict(self, recursive: bool = False) -> dict[str, Any]:
         if self._fields is None:
             raise TypeError("cannot convert a Row without field names to a dict")

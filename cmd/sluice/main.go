@@ -32,6 +32,8 @@ commands:
   bench kafka [--bootstrap HOST:PORT] [--records N] [--partitions 4] [--parallelism 1,2] [--repeat 3] [--json]
                  kafka source (CDN log CSV into Arrow) against librdkafka's bare consumer on the same topic
                  (the broker defaults to $SLUICE_TEST_KAFKA, else 127.0.0.1:9092)
+  run job.py [args...]   run a PyFlink-style job script in the embedded interpreter
+  run -m module [args...] run a module as __main__ (e.g. -m pytest)
   sql -f FILE    run a script of SQL statements
   version        print the version of Sluice and of the embedded Python
 `
@@ -42,6 +44,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {
+		var code exitCode
+		if errors.As(err, &code) {
+			os.Exit(int(code))
+		}
 		fmt.Fprintln(os.Stderr, "sluice:", err)
 		os.Exit(1)
 	}
@@ -57,6 +63,8 @@ func run(ctx context.Context, args []string) error {
 		return runBench(ctx, args[1:])
 	case "sql":
 		return runSQL(ctx, args[1:], os.Stdout)
+	case "run":
+		return runPython(args[1:])
 	case "version":
 		if err := cpython.Initialize(); err != nil {
 			return err

@@ -5,6 +5,7 @@
 package pyfunc
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -145,38 +146,100 @@ func Load(identifier string) (catalog.ScalarFunction, error) {
 			return err
 		}
 		defer py.DecRef(obj)
-		rt, err := py.GetAttr(obj, "_sluice_result_type")
+		f, err = FromObject(py, attr, obj)
 		if err != nil {
-			return fmt.Errorf("%s declares no result type: wrap it with udf(result_type=...)", identifier)
+			return fmt.Errorf("%s: %w", identifier, err)
 		}
-		defer py.DecRef(rt)
-		text, err := py.AsString(rt)
-		if err != nil {
-			return err
-		}
-		ast, err := sql.ParseDataType(text)
-		if err != nil {
-			return fmt.Errorf("result type %q: %w", text, err)
-		}
-		result, err := planner.TypeFromAST(ast)
-		if err != nil {
-			return err
-		}
-		kind := Row
-		if ft, err := py.GetAttr(obj, "_sluice_func_type"); err == nil {
-			s, _ := py.AsString(ft)
-			py.DecRef(ft)
-			if s == "pandas" {
-				kind = Pandas
-			}
-		}
-		if !py.Callable(obj) {
-			return fmt.Errorf("%s is a %s, not a function", identifier, py.TypeName(obj))
-		}
-		f = &Function{Name: attr, Kind: kind, Result: result, fn: py.NewRef(obj)}
 		return nil
 	})
 	return f, err
+}
+
+// FromObject makes a function of a Python object that declares its types
+// as the Python API's udf() wrappers do: `_sluice_result_type` (SQL type
+// text, required), `_sluice_func_type` ("general" or "pandas"),
+// `_sluice_input_types` (a list of SQL type texts, or None),
+// `_sluice_deterministic`, and `_sluice_callable`, the function the engine
+// calls (the object itself when absent).
+func FromObject(py *cpython.GIL, name string, obj *cpython.Object) (*Function, error) {
+	rt, err := py.GetAttr(obj, "_sluice_result_type")
+	if err != nil {
+		if !py.Callable(obj) {
+			return nil, fmt.Errorf("a %s object is not a function", py.TypeName(obj))
+		}
+		return nil, fmt.Errorf("it declares no result type: wrap it with udf(result_type=...)")
+	}
+	defer py.DecRef(rt)
+	text, err := py.AsString(rt)
+	if err != nil {
+		return nil, err
+	}
+	result, err := parseType(text)
+	if err != nil {
+		return nil, fmt.Errorf("result type %q: %w", text, err)
+	}
+	f := &Function{Name: name, Kind: Row, Result: result}
+	if ft, err := py.GetAttr(obj, "_sluice_func_type"); err == nil {
+		s, _ := py.AsString(ft)
+		py.DecRef(ft)
+		switch s {
+		case "pandas":
+			f.Kind = Pandas
+		case "general", "":
+		default:
+			return nil, fmt.Errorf("function type %q is not general or pandas", s)
+		}
+	}
+	if it, err := py.GetAttr(obj, "_sluice_input_types"); err == nil {
+		if !py.IsNone(it) {
+			items, err := py.Items(it)
+			if err != nil {
+				py.DecRef(it)
+				return nil, err
+			}
+			for _, o := range items {
+				s, err := py.AsString(o)
+				py.DecRef(o)
+				if err != nil {
+					py.DecRef(it)
+					return nil, err
+				}
+				t, err := parseType(s)
+				if err != nil {
+					py.DecRef(it)
+					return nil, fmt.Errorf("input type %q: %w", s, err)
+				}
+				f.Inputs = append(f.Inputs, t)
+			}
+		}
+		py.DecRef(it)
+	}
+	if d, err := py.GetAttr(obj, "_sluice_deterministic"); err == nil {
+		det, _ := py.AsBool(d)
+		py.DecRef(d)
+		f.NonDeterministic = !det
+	}
+	fn := obj
+	if c, err := py.GetAttr(obj, "_sluice_callable"); err == nil {
+		defer py.DecRef(c)
+		fn = c
+	} else if e := new(cpython.Error); errors.As(err, &e) && e.Type != "AttributeError" {
+		// open() of a ScalarFunction failed: the user's traceback.
+		return nil, err
+	}
+	if !py.Callable(fn) {
+		return nil, fmt.Errorf("a %s object is not callable", py.TypeName(fn))
+	}
+	f.fn = py.NewRef(fn)
+	return f, nil
+}
+
+func parseType(text string) (types.DataType, error) {
+	ast, err := sql.ParseDataType(text)
+	if err != nil {
+		return types.DataType{}, err
+	}
+	return planner.TypeFromAST(ast)
 }
 
 func cutLast(s, sep string) (string, string, bool) {

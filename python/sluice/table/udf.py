@@ -1,0 +1,170 @@
+"""User-defined functions, as ``pyflink.table.udf``.
+
+``udf`` wraps any callable — a ScalarFunction, a function, a lambda, a
+callable object, a ``functools.partial`` — with its declared types. The
+wrapper carries what the engine reads (``_sluice_*`` attributes): the
+result type as SQL text, the kind ("general" for row-at-a-time, "pandas"
+for vectorized), the input types and the callable the engine calls per
+row or per batch, with ``open`` already run.
+"""
+from __future__ import annotations
+
+import atexit
+import functools
+import inspect
+from typing import Any, Callable, List, Optional, Sequence, Union
+
+from sluice.table.types import DataType, _type_sql
+from sluice.metrics import MetricGroup
+
+__all__ = [
+    "FunctionContext", "UserDefinedFunction", "ScalarFunction", "TableFunction",
+    "AggregateFunction", "udf", "udtf", "udaf",
+]
+
+
+class FunctionContext:
+    """What ``open`` receives: the metric group and job parameters."""
+
+    def __init__(self, name: str, job_parameters: Optional[dict] = None) -> None:
+        self._metric_group = MetricGroup(("python", name))
+        self._job_parameters = dict(job_parameters or {})
+
+    def get_metric_group(self) -> MetricGroup:
+        return self._metric_group
+
+    def get_job_parameter(self, key: str, default_value: str) -> str:
+        return self._job_parameters.get(key, default_value)
+
+
+class UserDefinedFunction:
+    """Base of user-defined functions: ``open`` once before the first call,
+    ``close`` when the interpreter ends."""
+
+    def open(self, function_context: FunctionContext) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def is_deterministic(self) -> bool:
+        return True
+
+
+class ScalarFunction(UserDefinedFunction):
+    """A scalar function: subclasses define ``eval(*args)``."""
+
+    def eval(self, *args: Any) -> Any:
+        raise NotImplementedError("ScalarFunction subclasses define eval")
+
+
+class TableFunction(UserDefinedFunction):
+    def eval(self, *args: Any) -> Any:
+        raise NotImplementedError("TableFunction subclasses define eval")
+
+
+class AggregateFunction(UserDefinedFunction):
+    def create_accumulator(self) -> Any:
+        raise NotImplementedError
+
+    def accumulate(self, accumulator: Any, *args: Any) -> None:
+        raise NotImplementedError
+
+    def get_value(self, accumulator: Any) -> Any:
+        raise NotImplementedError
+
+
+_FUNC_TYPES = ("general", "pandas")
+
+
+def _function_name(f: Any) -> str:
+    if isinstance(f, functools.partial):
+        return _function_name(f.func)
+    if isinstance(f, UserDefinedFunction):
+        return type(f).__name__
+    name = getattr(f, "__name__", None)
+    if name and name != "<lambda>":
+        return name
+    return type(f).__name__ if not inspect.isfunction(f) else "lambda"
+
+
+class UserDefinedScalarFunctionWrapper:
+    """What ``udf`` returns. Calling it with column expressions builds a
+    call expression (``ip_to_province(col('client_ip'))``); the engine calls
+    ``_sluice_callable``."""
+
+    def __init__(self, func: Any, input_types: Optional[Sequence[Any]], result_type: Any,
+                 func_type: str, deterministic: Optional[bool], name: Optional[str]) -> None:
+        if not (isinstance(func, ScalarFunction) or callable(func)):
+            raise TypeError("Invalid function: not a function or callable (__call__ is not defined): %r" % (func,))
+        if result_type is None:
+            raise TypeError("Invalid returnType: returnType should be a DataType (DataTypes.BIGINT(), ...) but is None")
+        if func_type not in _FUNC_TYPES:
+            raise ValueError("Unsupported func_type: %r; it is one of %s" % (func_type, ", ".join(_FUNC_TYPES)))
+        if isinstance(input_types, DataType):
+            input_types = [input_types]
+        self._func = func
+        self._input_types = list(input_types) if input_types is not None else None
+        self._result_type = result_type
+        self._func_type = func_type
+        if deterministic is None:
+            deterministic = func.is_deterministic() if isinstance(func, UserDefinedFunction) else True
+        self._deterministic = deterministic
+        self._name = name or _function_name(func)
+        self._opened: Optional[Callable[..., Any]] = None
+        # Fail at definition, as PyFlink does, on a type that is no type.
+        self._sluice_result_type = _type_sql(result_type)
+        self._sluice_input_types = [_type_sql(t) for t in self._input_types] if self._input_types is not None else None
+        self._sluice_func_type = func_type
+        self._sluice_deterministic = deterministic
+        self._sluice_name = self._name
+        functools.update_wrapper(self, func if inspect.isfunction(func) else self.__call__, updated=())
+
+    @property
+    def _sluice_callable(self) -> Callable[..., Any]:
+        """The function the engine calls, opened on first use."""
+        if self._opened is None:
+            f = self._func
+            if isinstance(f, UserDefinedFunction):
+                f.open(FunctionContext(self._name))
+                atexit.register(f.close)
+                f = f.eval
+            self._opened = f
+        return self._opened
+
+    def alias(self, *names: str) -> "UserDefinedScalarFunctionWrapper":
+        raise NotImplementedError("alias on a scalar function: name its result with .alias on the call expression")
+
+    def __call__(self, *args: Any) -> Any:
+        from sluice.table.expression import Expression, _call_udf
+        if not args or any(isinstance(a, Expression) for a in args):
+            return _call_udf(self, args)
+        return self._sluice_callable(*args)
+
+    def __repr__(self) -> str:
+        return "<udf %s -> %s (%s)>" % (self._name, self._sluice_result_type, self._func_type)
+
+
+def udf(f: Any = None, input_types: Union[List[Any], Any, None] = None, result_type: Any = None,
+        deterministic: Optional[bool] = None, name: Optional[str] = None,
+        func_type: str = "general", udf_type: Optional[str] = None) -> Any:
+    """Wrap a callable as a scalar function, as PyFlink's ``udf``: called
+    directly (Flink 1.10 ``udf(f, input_types, result_type)``) or as a
+    decorator (``@udf(result_type=...)``). ``udf_type`` is Flink 1.11's name
+    for ``func_type``."""
+    if udf_type is not None:
+        func_type = udf_type
+    if f is None:
+        return functools.partial(udf, input_types=input_types, result_type=result_type,
+                                 deterministic=deterministic, name=name, func_type=func_type)
+    return UserDefinedScalarFunctionWrapper(f, input_types, result_type, func_type, deterministic, name)
+
+
+def udtf(f: Any = None, input_types: Any = None, result_types: Any = None, deterministic: Optional[bool] = None,
+         name: Optional[str] = None) -> Any:
+    raise NotImplementedError("udtf: Sluice's engine has no table function operator (LATERAL TABLE) yet")
+
+
+def udaf(f: Any = None, input_types: Any = None, result_type: Any = None, accumulator_type: Any = None,
+         deterministic: Optional[bool] = None, name: Optional[str] = None, func_type: str = "general") -> Any:
+    raise NotImplementedError("udaf: Sluice's group aggregate runs built-in aggregates only; Python aggregate functions are not supported yet")
