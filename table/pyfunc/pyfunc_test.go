@@ -227,7 +227,7 @@ func TestPythonUDFErrors(t *testing.T) {
 	}
 
 	_, err = env.ExecuteSQL(ctx, "CREATE FUNCTION u AS 'cdn_udf.undeclared' LANGUAGE PYTHON")
-	assert.ErrorContains(t, err, "cdn_udf.undeclared declares no result type: wrap it with udf(result_type=...)")
+	assert.ErrorContains(t, err, "cdn_udf.undeclared: it declares no result type: wrap it with udf(result_type=...)")
 	_, err = env.ExecuteSQL(ctx, "CREATE FUNCTION u AS 'no_such_module.f' LANGUAGE PYTHON")
 	assert.ErrorContains(t, err, "ModuleNotFoundError: No module named 'no_such_module'")
 	_, err = env.ExecuteSQL(ctx, "SELECT bom(1)")
