@@ -81,8 +81,10 @@ bench: build services-up
 	$(SERVICES_ENV) $(BIN)/sluice bench kafka
 	$(SERVICES_ENV) $(BIN)/sluice bench jdbc
 
+# The seed's CDN job on embedded defaults (CSV log files → SQLite), then
+# the per-province table.
 demo: build
-	go run -ldflags "$(GO_LDFLAGS)" ./examples/udfdemo
+	SLUICE=$(BIN)/sluice bash examples/cdn/run_embedded.sh
 
 clean:
 	rm -rf $(BIN)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"golang.org/x/text/width"
 
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/vectorized"
@@ -87,11 +88,11 @@ func (r *Result) Print(w io.Writer) {
 	}
 	width := make([]int, len(cols))
 	for i, c := range cols {
-		width[i] = len([]rune(c))
+		width[i] = displayWidth(c)
 	}
 	for _, row := range rows {
 		for i, v := range row {
-			width[i] = max(width[i], len([]rune(v)))
+			width[i] = max(width[i], displayWidth(v))
 		}
 	}
 	line := "+"
@@ -102,7 +103,7 @@ func (r *Result) Print(w io.Writer) {
 	cell := func(vals []string) {
 		s := "|"
 		for i, v := range vals {
-			s += " " + strings.Repeat(" ", width[i]-len([]rune(v))) + v + " |"
+			s += " " + strings.Repeat(" ", width[i]-displayWidth(v)) + v + " |"
 		}
 		fmt.Fprintln(w, s)
 	}
@@ -117,6 +118,21 @@ func (r *Result) Print(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "%d rows in set\n", len(r.Rows))
 	}
+}
+
+// displayWidth counts the terminal columns of s: East Asian wide and
+// full-width characters take two, as in Flink's tableau (北京 is 4 wide).
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func builtinFunctionNames() []string { return expr.Functions() }

@@ -2,6 +2,7 @@ package table_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,4 +48,18 @@ func TestSubmitUnboundedInsert(t *testing.T) {
 	assert.ErrorContains(t, err, "Submit runs INSERT statements")
 	_, err = env.Submit(ctx, "INSERT INTO nowhere SELECT 1")
 	assert.Error(t, err)
+}
+
+func TestPrintAlignsWideCharacters(t *testing.T) {
+	r := &table.Result{Columns: []string{"province", "n"}, Rows: []table.Row{{Kind: "+I", Values: []any{"北京", int64(7)}}, {Kind: "+I", Values: []any{"x", int64(10)}}}}
+	var b strings.Builder
+	r.Print(&b)
+	assert.Equal(t, `+----------+----+
+| province |  n |
++----------+----+
+|     北京 |  7 |
+|        x | 10 |
++----------+----+
+2 rows in set
+`, b.String())
 }

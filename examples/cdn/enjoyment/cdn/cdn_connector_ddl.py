@@ -1,0 +1,80 @@
+"""The CDN job's tables, as the seed declares them (Flink 1.10 keys).
+
+CDN_PROFILE chooses where they live:
+  services  (default) Kafka topic → MySQL/MariaDB table, the seed's job;
+            KAFKA_BOOTSTRAP, KAFKA_TOPIC, MYSQL_URL, MYSQL_USER,
+            MYSQL_PASSWORD, MYSQL_TABLE override the defaults below
+            (`make services-up` starts matching services).
+  embedded  a CSV file of logs (CDN_LOG_PATH) → a SQLite table
+            (CDN_SQLITE_PATH): nothing to install, what `make demo` runs.
+"""
+import os
+
+_profile = os.environ.get("CDN_PROFILE", "services")
+
+if _profile == "embedded":
+    kafka_source_ddl = """
+CREATE TABLE cdn_access_log (
+  uuid VARCHAR,
+  client_ip VARCHAR,
+  request_time BIGINT,
+  response_size BIGINT,
+  uri VARCHAR
+) WITH (
+  'connector.type' = 'filesystem',
+  'connector.path' = '%s',
+  'format.type' = 'csv',
+  'format.ignore-parse-errors' = 'true'
+)
+""" % os.environ.get("CDN_LOG_PATH", "/tmp/sluice-cdn/logs")
+
+    mysql_sink_ddl = """
+CREATE TABLE cdn_access_statistic (
+  province VARCHAR,
+  access_count BIGINT,
+  total_download BIGINT,
+  download_speed DOUBLE
+) WITH (
+  'connector.type' = 'jdbc',
+  'connector.url' = 'jdbc:sqlite:%s',
+  'connector.table' = 'access_statistic',
+  'connector.write.flush.interval' = '1s'
+)
+""" % os.environ.get("CDN_SQLITE_PATH", "/tmp/sluice-cdn/cdn.db")
+elif _profile == "services":
+    kafka_source_ddl = """
+CREATE TABLE cdn_access_log (
+  uuid VARCHAR,
+  client_ip VARCHAR,
+  request_time BIGINT,
+  response_size BIGINT,
+  uri VARCHAR
+) WITH (
+  'connector.type' = 'kafka',
+  'connector.version' = 'universal',
+  'connector.topic' = '%s',
+  'connector.properties.zookeeper.connect' = 'localhost:2181',
+  'connector.properties.bootstrap.servers' = '%s',
+  'format.type' = 'csv',
+  'format.ignore-parse-errors' = 'true'
+)
+""" % (os.environ.get("KAFKA_TOPIC", "access_log"), os.environ.get("KAFKA_BOOTSTRAP", "localhost:9092"))
+
+    mysql_sink_ddl = """
+CREATE TABLE cdn_access_statistic (
+  province VARCHAR,
+  access_count BIGINT,
+  total_download BIGINT,
+  download_speed DOUBLE
+) WITH (
+  'connector.type' = 'jdbc',
+  'connector.url' = '%s',
+  'connector.table' = '%s',
+  'connector.username' = '%s',
+  'connector.password' = '%s',
+  'connector.write.flush.interval' = '1s'
+)
+""" % (os.environ.get("MYSQL_URL", "jdbc:mysql://localhost:3306/sluice"), os.environ.get("MYSQL_TABLE", "access_statistic"),
+       os.environ.get("MYSQL_USER", "sluice"), os.environ.get("MYSQL_PASSWORD", "sluice"))
+else:
+    raise ValueError("CDN_PROFILE is %r; it is services or embedded" % _profile)
