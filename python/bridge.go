@@ -100,6 +100,7 @@ func init() {
 		"result.text":           resultText,
 		"result.columns":        resultColumns,
 		"result.arrow":          resultArrow,
+		"result.rows":           resultRows,
 		"result.metrics":        resultMetrics,
 		"job.wait":              jobWait,
 		"job.cancel":            jobCancel,
@@ -271,11 +272,46 @@ func envExecuteSQL(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, er
 	if err != nil {
 		return nil, err
 	}
+	// A query keeps its Arrow batches, so that Python gets typed values.
+	if st, perr := sql.Parse(stmt); perr == nil {
+		if _, ok := st.(sql.Query); ok {
+			t, err := env.SQLQuery(stmt)
+			if err != nil {
+				return nil, err
+			}
+			res, err := blocking(py, func() (*table.Result, error) { return t.ExecuteBatches(context.Background()) })
+			if err != nil {
+				return nil, err
+			}
+			return py.Int(keep(res)), nil
+		}
+	}
 	res, err := blocking(py, func() (*table.Result, error) { return env.ExecuteSQL(context.Background(), stmt) })
 	if err != nil {
 		return nil, err
 	}
 	return py.Int(keep(res)), nil
+}
+
+// resultRows gives the rows of a result that has no batches (DDL, SHOW,
+// DESCRIBE, EXPLAIN) as text: [kinds, rows].
+func resultRows(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	res, err := lookup[*table.Result](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	var rows, kinds []*cpython.Object
+	for i, r := range res.Text() {
+		rows = append(rows, strList(py, r))
+		kinds = append(kinds, py.Str(res.Rows[i].Kind))
+	}
+	rl, kl := py.List(rows...), py.List(kinds...)
+	for _, o := range append(rows, kinds...) {
+		py.DecRef(o)
+	}
+	defer py.DecRef(rl)
+	defer py.DecRef(kl)
+	return py.Tuple(kl, rl), nil
 }
 
 func envSubmit(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {

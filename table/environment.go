@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/catalog"
@@ -65,8 +66,50 @@ func (e *Environment) Config() engine.Config {
 	return out
 }
 
+// checkConfig rejects a value the engine could not use for a key it
+// reads, when it is set rather than when a job starts.
+func checkConfig(key, value string) error {
+	c := engine.Config{key: value}
+	switch key {
+	case "parallelism.default", engine.ConfigMaxParallelism, engine.ConfigBatchSize:
+		n, err := c.Int(key, 1)
+		if err != nil {
+			return err
+		}
+		if n < 1 {
+			return fmt.Errorf("config %s = %q: must be at least 1", key, value)
+		}
+	case engine.ConfigChannelCapacity:
+		n, err := c.Int(key, 0)
+		if err != nil {
+			return err
+		}
+		if n < 0 {
+			return fmt.Errorf("config %s = %q: must not be negative", key, value)
+		}
+	case "table.exec.mini-batch.enabled":
+		if _, err := c.Bool(key, false); err != nil {
+			return err
+		}
+	case "table.exec.mini-batch.allow-latency":
+		if _, err := c.Duration(key, 0); err != nil {
+			return err
+		}
+	case engine.ConfigLocalTimeZone:
+		if z := strings.TrimSpace(value); z != "default" && z != "" {
+			if _, err := time.LoadLocation(z); err != nil {
+				return fmt.Errorf("config %s = %q: %w", key, value, err)
+			}
+		}
+	}
+	return nil
+}
+
 // SetConfig sets one option (get_config().set in PyFlink).
 func (e *Environment) SetConfig(key, value string) error {
+	if err := checkConfig(key, value); err != nil {
+		return err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if key == "execution.runtime-mode" {

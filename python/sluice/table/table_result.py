@@ -92,6 +92,13 @@ class TableResult:
         cols = _native.call("result.columns", self._h.id)
         batches, kinds = self._arrow()
         out: List[Row] = []
+        if not batches:
+            row_kinds, text_rows = _native.call("result.rows", self._h.id)
+            for k, values in zip(row_kinds, text_rows):
+                r = make_row(cols, values)
+                r.set_row_kind(k)
+                out.append(r)
+            return iter(out)
         for b, k in zip(batches, kinds):
             columns = [c.to_pylist() for c in b.columns]
             for i in range(b.num_rows):
