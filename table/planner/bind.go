@@ -1124,6 +1124,22 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		if fn.Kind != catalog.ScalarKind || fn.Scalar == nil {
 			return nil, p.ErrAt(f.Name.Pos(), "function %s is not a scalar function; only scalar user-defined functions are supported yet", name)
 		}
+		if it, ok := fn.Scalar.(interface{ InputTypes() []types.DataType }); ok {
+			// Declared input types (PyFlink's input_types) take their
+			// arguments by Flink's implicit casts: an INT into BIGINT.
+			if want := it.InputTypes(); len(want) == len(args) {
+				for i, a := range args {
+					at := a.Type()
+					if at.Arrow().ID() != want[i].Arrow().ID() && implicitCast(at, want[i]) {
+						t := want[i].Nullable()
+						if at.NotNull {
+							t = t.NotNullable()
+						}
+						args[i] = &CastRex{Arg: a, T: t}
+					}
+				}
+			}
+		}
 		ats := make([]types.DataType, len(args))
 		for i, a := range args {
 			ats[i] = a.Type()

@@ -57,6 +57,10 @@ func New(name string, fn *cpython.Object, kind Kind, result types.DataType, inpu
 	return f, nil
 }
 
+// InputTypes are the declared argument types (nil when undeclared); the
+// planner casts arguments to them where Flink casts implicitly.
+func (f *Function) InputTypes() []types.DataType { return f.Inputs }
+
 // Object is the wrapped callable (a borrowed reference).
 func (f *Function) Object() *cpython.Object { return f.fn }
 
