@@ -24,7 +24,7 @@ FUZZTIME   ?= 15s
 # ("context deadline exceeded").
 FUZZEXECS  ?= 40000x
 
-.PHONY: setup check-prereqs build test test-unit test-all test-fuzz lint bench demo clean services-up services-down
+.PHONY: setup check-prereqs build test test-unit test-all test-python test-fuzz lint bench demo clean services-up services-down
 
 check-prereqs:
 	@command -v go >/dev/null || { echo "error: Go is not installed (need Go >= 1.25)"; exit 1; }
@@ -71,7 +71,12 @@ test-fuzz: setup
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzCSVDecode$$' -fuzztime $(FUZZEXECS) ./connectors/format/csv/
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzJSONDecode$$' -fuzztime $(FUZZEXECS) ./connectors/format/json/
 
-test: setup lint build test-all test-fuzz
+# The Python API's tests, run by pytest inside the sluice binary's
+# embedded interpreter.
+test-python: build
+	$(BIN)/sluice run -m pytest -q -p no:cacheprovider python/tests
+
+test: setup lint build test-all test-python test-fuzz
 	@echo "==> all tests passed"
 
 bench: build services-up

@@ -484,9 +484,13 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 		return nil, err
 	}
 	rest := args[2:]
-	fields, err := anyStrs(py, rest)
-	if err != nil && name != "union" && name != "union_all" && name != "limit" {
-		return nil, err
+	var fields []any
+	switch name {
+	case "union", "union_all", "limit", "drop_columns", "alias":
+	default:
+		if fields, err = anyStrs(py, rest); err != nil {
+			return nil, err
+		}
 	}
 	var out *table.Table
 	switch name {
@@ -516,11 +520,19 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	case "add_or_replace_columns":
 		out = t.AddOrReplaceColumns(fields...)
 	case "drop_columns":
-		out = t.DropColumns(toStrings(fields)...)
+		names, err := plainStrs(py, rest)
+		if err != nil {
+			return nil, err
+		}
+		out = t.DropColumns(names...)
 	case "rename_columns":
 		out = t.RenameColumns(fields...)
 	case "alias":
-		out = t.Alias(toStrings(fields)...)
+		names, err := plainStrs(py, rest)
+		if err != nil {
+			return nil, err
+		}
+		out = t.Alias(names...)
 	case "order_by":
 		out = t.OrderBy(fields...)
 	case "limit":
@@ -543,9 +555,33 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	return tableResult(py, out)
 }
 
+// anyStrs reads Table API arguments: a string is a PyFlink string
+// expression; a (sql, alias, order) tuple is a DSL expression, rendered as
+// SQL by the Python side.
 func anyStrs(py *cpython.GIL, objs []*cpython.Object) ([]any, error) {
 	out := make([]any, len(objs))
 	for i, o := range objs {
+		if py.TypeName(o) == "tuple" {
+			parts, err := strs(py, o)
+			if err != nil {
+				return nil, err
+			}
+			if len(parts) != 3 {
+				return nil, &cpython.Raise{Builtin: "TypeError", Msg: "sluice: a DSL expression item is (sql, alias, order)"}
+			}
+			e, err := sql.ParseExpression(parts[0])
+			if err != nil {
+				return nil, err
+			}
+			if parts[2] != "" {
+				e = &sql.OrderItem{Expr: e, Desc: parts[2] == "desc"}
+			}
+			if parts[1] != "" {
+				e = &sql.AliasExpr{Expr: e, Names: []*sql.Ident{{Name: parts[1]}}}
+			}
+			out[i] = e
+			continue
+		}
 		s, err := py.AsString(o)
 		if err != nil {
 			return nil, err
@@ -555,12 +591,16 @@ func anyStrs(py *cpython.GIL, objs []*cpython.Object) ([]any, error) {
 	return out, nil
 }
 
-func toStrings(v []any) []string {
-	out := make([]string, len(v))
-	for i, x := range v {
-		out[i] = strings.TrimSpace(x.(string))
+func plainStrs(py *cpython.GIL, objs []*cpython.Object) ([]string, error) {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		v, err := py.AsString(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = strings.TrimSpace(v)
 	}
-	return out
+	return out, nil
 }
 
 func tableSchema(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {

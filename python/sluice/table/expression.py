@@ -15,10 +15,8 @@ def _quote_ident(name: str) -> str:
 
 
 def _func_name(name: str) -> str:
-    # Function names stay bare when they can: the expression parser reads a
-    # call as an identifier followed by '('.
-    if name.replace("_", "a").isalnum() and not name[:1].isdigit():
-        return name
+    # Quoted, so that a function named like a keyword (Offset) is still a
+    # function; DSL expressions are parsed as SQL.
     return _quote_ident(name)
 
 
@@ -63,9 +61,15 @@ class Expression:
     """A column expression. Arithmetic and comparison operators, ``&``,
     ``|``, ``~`` and the methods below build new expressions."""
 
-    def __init__(self, sql: str, udfs: Sequence[Any] = ()) -> None:
-        self._sql = sql
+    def __init__(self, sql: str, udfs: Sequence[Any] = (), alias: str = "", order: str = "") -> None:
+        self._sql = sql  # the expression as SQL, without alias or order
         self._udfs: List[Any] = list(udfs)
+        self._alias = alias
+        self._order = order
+
+    def _item(self) -> tuple:
+        """What the engine receives: (SQL text, alias, 'asc'/'desc'/'')."""
+        return (self._sql, self._alias, self._order)
 
     def _new(self, sql: str, *others: Any) -> "Expression":
         udfs = list(self._udfs)
@@ -123,7 +127,7 @@ class Expression:
     def alias(self, name: str, *extra_names: str) -> "Expression":
         if extra_names:
             raise NotImplementedError("alias with several names applies to table functions, which Sluice does not have yet")
-        return self._new("%s AS %s" % (self._sql, _quote_ident(name)))
+        return Expression(self._sql, self._udfs, name, self._order)
 
     # Aggregates are properties in PyFlink: col('a').sum
     sum = property(lambda self: self._fn("SUM"))
@@ -136,8 +140,8 @@ class Expression:
     stddev_samp = property(lambda self: self._fn("STDDEV_SAMP"))
     var_pop = property(lambda self: self._fn("VAR_POP"))
     var_samp = property(lambda self: self._fn("VAR_SAMP"))
-    asc = property(lambda self: self._new("%s ASC" % self._sql))
-    desc = property(lambda self: self._new("%s DESC" % self._sql))
+    asc = property(lambda self: Expression(self._sql, self._udfs, self._alias, "asc"))
+    desc = property(lambda self: Expression(self._sql, self._udfs, self._alias, "desc"))
     is_null = property(lambda self: self._new("(%s IS NULL)" % self._sql))
     is_not_null = property(lambda self: self._new("(%s IS NOT NULL)" % self._sql))
     is_true = property(lambda self: self._new("(%s IS TRUE)" % self._sql))
@@ -201,10 +205,15 @@ class Expression:
         return self._fn("ROUND", places)
 
     def __str__(self) -> str:
-        return self._sql
+        s = self._sql
+        if self._order:
+            s += " " + self._order.upper()
+        if self._alias:
+            s += " AS " + _quote_ident(self._alias)
+        return s
 
     def __repr__(self) -> str:
-        return "Expression(%s)" % self._sql
+        return "Expression(%s)" % self
 
 
 def _call_udf(wrapper: Any, args: Sequence[Any]) -> Expression:

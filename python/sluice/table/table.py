@@ -10,12 +10,12 @@ from sluice.table.expression import Expression
 __all__ = ["Table", "GroupedTable"]
 
 
-def _args(env: Any, fields: Any) -> List[str]:
-    out: List[str] = []
+def _args(env: Any, fields: Any) -> List[Any]:
+    out: List[Any] = []
     for f in fields:
         if isinstance(f, Expression):
             env._ensure_functions(f._udfs)
-            out.append(f._sql)
+            out.append(f._item())
         elif isinstance(f, str):
             out.append(f)
         else:
@@ -75,7 +75,8 @@ class Table:
     def drop_columns(self, *fields: Any) -> "Table":
         names: List[str] = []
         for f in _args(self._env, fields):
-            names += [n.strip().strip("`") for n in f.split(",")]
+            text = f[0] if isinstance(f, tuple) else f
+            names += [n.strip().strip("`") for n in text.split(",")]
         return self._op("drop_columns", *names)
 
     def rename_columns(self, *fields: Any) -> "Table":
