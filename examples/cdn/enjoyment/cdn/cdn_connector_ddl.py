@@ -4,7 +4,8 @@ CDN_PROFILE chooses where they live:
   services  (default) Kafka topic → MySQL/MariaDB table, the seed's job;
             KAFKA_BOOTSTRAP, KAFKA_TOPIC, MYSQL_URL, MYSQL_USER,
             MYSQL_PASSWORD, MYSQL_TABLE override the defaults below
-            (`make services-up` starts matching services).
+            (`make services-up` starts matching services);
+            KAFKA_STARTUP_MODE (e.g. earliest-offset) adds a startup mode.
   embedded  a CSV file of logs (CDN_LOG_PATH) → a SQLite table
             (CDN_SQLITE_PATH): nothing to install, what `make demo` runs.
 """
@@ -54,11 +55,14 @@ CREATE TABLE cdn_access_log (
   'connector.version' = 'universal',
   'connector.topic' = '%s',
   'connector.properties.zookeeper.connect' = 'localhost:2181',
-  'connector.properties.bootstrap.servers' = '%s',
+  'connector.properties.bootstrap.servers' = '%s',%s
   'format.type' = 'csv',
   'format.ignore-parse-errors' = 'true'
 )
-""" % (os.environ.get("KAFKA_TOPIC", "access_log"), os.environ.get("KAFKA_BOOTSTRAP", "localhost:9092"))
+""" % (os.environ.get("KAFKA_TOPIC", "access_log"), os.environ.get("KAFKA_BOOTSTRAP", "localhost:9092"),
+       # Flink 1.10 read from the end of the topic by default (no group);
+       # KAFKA_STARTUP_MODE=earliest-offset reads logs written before.
+       "\n  'connector.startup-mode' = '%s'," % os.environ["KAFKA_STARTUP_MODE"] if os.environ.get("KAFKA_STARTUP_MODE") else "")
 
     mysql_sink_ddl = """
 CREATE TABLE cdn_access_statistic (
