@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -71,7 +72,18 @@ type jobState struct {
 }
 
 func (j *jobState) wait() (*engine.JobResult, error) {
-	j.once.Do(func() { j.res, j.err = j.job.Wait() })
+	j.once.Do(func() {
+		if showProgress() {
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				progress(os.Stderr, j.job.Name(), j.job.Metrics, stop)
+				close(done)
+			}()
+			defer func() { close(stop); <-done }()
+		}
+		j.res, j.err = j.job.Wait()
+	})
 	return j.res, j.err
 }
 

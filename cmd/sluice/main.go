@@ -34,6 +34,7 @@ commands:
                  (the broker defaults to $SLUICE_TEST_KAFKA, else 127.0.0.1:9092)
   run job.py [args...]   run a PyFlink-style job script in the embedded interpreter
   run -m module [args...] run a module as __main__ (e.g. -m pytest)
+  shell          a Python REPL with s_env, st_env, b_env, bt_env ready (pyflink-shell)
   sql -f FILE    run a script of SQL statements
   version        print the version of Sluice and of the embedded Python
 `
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string) error {
 		return runSQL(ctx, args[1:], os.Stdout)
 	case "run":
 		return runPython(args[1:])
+	case "shell":
+		return runShell()
 	case "version":
 		if err := cpython.Initialize(); err != nil {
 			return err

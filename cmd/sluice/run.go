@@ -14,6 +14,32 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// runShell is `sluice shell`: a Python REPL with s_env, st_env, b_env and
+// bt_env ready, as pyflink-shell.
+func runShell() error {
+	if err := python.Install(true); err != nil {
+		return err
+	}
+	return cpython.Do(func(py *cpython.GIL) error {
+		m, err := py.Import("sluice._shell")
+		if err != nil {
+			return err
+		}
+		defer py.DecRef(m)
+		fn, err := py.GetAttr(m, "main")
+		if err != nil {
+			return err
+		}
+		defer py.DecRef(fn)
+		r, err := py.Call(fn)
+		if err != nil {
+			return err
+		}
+		py.DecRef(r)
+		return nil
+	})
+}
+
 // runPython runs a job script (or, with -m, a module) as __main__ in the
 // embedded interpreter, with `import pyflink` resolving to Sluice's API.
 func runPython(args []string) error {

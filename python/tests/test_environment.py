@@ -134,3 +134,13 @@ def test_add_python_file(tmp_path, batch_env):
 def test_explain(logs):
     plan = logs.filter("response_size > 60").select("uuid").explain()
     assert "Calc" in plan or "Filter" in plan
+
+
+def test_shell_namespace():
+    from sluice import _shell
+    ns = _shell.namespace()
+    from pyflink.datastream import StreamExecutionEnvironment
+    assert isinstance(ns["s_env"], StreamExecutionEnvironment)
+    assert isinstance(ns["st_env"], StreamTableEnvironment)
+    assert isinstance(ns["bt_env"], BatchTableEnvironment)
+    assert [tuple(r) for r in ns["bt_env"].execute_sql("SELECT 42").collect()] == [(42,)]
