@@ -85,3 +85,28 @@ def test_changelog_of_a_streaming_group_by(stream_env):
         elif kind == "-D":
             final.pop(r[0])
     assert final == {"a": 3, "b": 5}
+
+
+def test_window_builders_load_and_window_says_unsupported(logs):
+    from pyflink.table.window import Over, Session, Slide, Tumble
+    w = Tumble.over(lit(10)).on(col("ts")).alias("w")
+    assert w.kind == "Tumble" and w.parts["alias"] == "w"
+    assert Slide.over(lit(10)).every(lit(5)).kind == "Slide"
+    assert Session.with_gap(lit(10)).kind == "Session"
+    assert Over.partition_by(col("a")).order_by(col("ts")).preceding(lit(1)).kind == "Over"
+    with pytest.raises(NotImplementedError, match="Table.window is not supported by Sluice: group windows"):
+        logs.window(w)
+
+
+def test_csv_table_sink_and_source(tmp_path, batch_env, logs):
+    from pyflink.table import CsvTableSink, CsvTableSource, DataTypes
+    batch_env.register_table_sink("csv_out", CsvTableSink(["uuid", "size"], [DataTypes.STRING(), DataTypes.BIGINT()], str(tmp_path / "out")))
+    logs.select("uuid, response_size").execute_insert("csv_out").wait()
+    batch_env.register_table_source("csv_in", CsvTableSource(str(tmp_path / "out"), ["uuid", "size"], [DataTypes.STRING(), DataTypes.BIGINT()]))
+    assert sorted(tuple(r) for r in batch_env.from_path("csv_in").execute().collect()) == [("a", 100), ("b", 300), ("c", 50)]
+
+
+def test_explain_sql(batch_env, logs):
+    batch_env.create_temporary_view("logs", logs)
+    plan = batch_env.explain_sql("SELECT uuid FROM logs WHERE response_size > 1")
+    assert "response_size" in plan and ">" in plan

@@ -187,3 +187,12 @@ def test_udtf_and_udaf_say_what_is_missing():
         udtf(lambda x: [x], result_types=[DataTypes.INT()])
     with pytest.raises(NotImplementedError, match="aggregate"):
         udaf(lambda x: x, result_type=DataTypes.INT())
+
+
+def test_metrics_in_the_job_metrics(tmp_path, batch_env):
+    batch_env.create_temporary_system_function("metered2", udf(Offset(1), result_type=DataTypes.BIGINT(), name="metered2"))
+    batch_env.execute_sql("CREATE TABLE m_out (x BIGINT) WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = 'csv')" % tmp_path)
+    r = nums(batch_env).select("metered2(a)").execute_insert("m_out")
+    m = {e["name"]: e["value"] for e in r.metrics() if e["kind"] == "python"}
+    assert m["python.metered2.offset.calls"] == 3
+    assert any(e["kind"] == "sink" and e["records_in"] == 3 for e in r.metrics())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterator, List, Optional
 
 from sluice import _native
+from sluice import metrics as _metrics
 from sluice.common import Row
 from _sluice_runtime import make_row
 
@@ -73,11 +74,12 @@ class TableResult:
 
     def metrics(self) -> List[Dict[str, Any]]:
         """Per operator instance: records in/out, busy time and named
-        counters; the user functions' metrics are in sluice.metrics."""
+        counters; then the user functions' metrics (kind "python")."""
         if self._job is not None:
             self.wait()
-            return list(self._metrics or [])
-        return _native.call("result.metrics", self._h.id) if self._h is not None else []
+            return list(self._metrics or []) + _python_metrics()
+        engine = _native.call("result.metrics", self._h.id) if self._h is not None else []
+        return engine + _python_metrics()
 
     def _arrow(self) -> Any:
         batches, kinds = _native.call("result.arrow", self._h.id)
@@ -140,7 +142,7 @@ class JobExecutionResult:
         return {}
 
     def metrics(self) -> List[Dict[str, Any]]:
-        return list(self._metrics)
+        return list(self._metrics) + _python_metrics()
 
 
 class StatementSet:
@@ -177,3 +179,8 @@ class _MultiJobResult(TableResult):
             for j in self._jobs:
                 m += _native.call("job.wait", j.id)
             self._metrics = m
+
+
+def _python_metrics() -> List[Dict[str, Any]]:
+    """The metrics user functions registered through FunctionContext."""
+    return [{"kind": "python", "name": n, "type": t, "value": v} for n, t, v in _metrics.snapshot()]
