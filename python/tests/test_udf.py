@@ -196,3 +196,11 @@ def test_metrics_in_the_job_metrics(tmp_path, batch_env):
     m = {e["name"]: e["value"] for e in r.metrics() if e["kind"] == "python"}
     assert m["python.metered2.offset.calls"] == 3
     assert any(e["kind"] == "sink" and e["records_in"] == 3 for e in r.metrics())
+
+
+def test_create_temporary_function_and_register_function_agree(batch_env):
+    f = udf(lambda x: x + 1, result_type=DataTypes.BIGINT())
+    batch_env.create_temporary_function("inc_a", f)
+    batch_env.register_function("inc_b", f)
+    t = nums(batch_env)
+    assert [tuple(r) for r in t.select("inc_a(a), inc_b(a)").execute().collect()] == [(2, 2), (3, 3), (4, 4)]
