@@ -273,14 +273,7 @@ func blocking[T any](py *cpython.GIL, f func() (T, error)) (T, error) {
 }
 
 func envExecuteSQL(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
-	if err := need(args, 2, "env.execute_sql(env, statement)"); err != nil {
-		return nil, err
-	}
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	stmt, err := py.AsString(args[1])
+	env, stmt, err := envAndText(py, args, "env.execute_sql(env, statement)")
 	if err != nil {
 		return nil, err
 	}
@@ -327,14 +320,7 @@ func resultRows(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error
 }
 
 func envSubmit(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
-	if err := need(args, 2, "env.submit(env, statement)"); err != nil {
-		return nil, err
-	}
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	stmt, err := py.AsString(args[1])
+	env, stmt, err := envAndText(py, args, "env.submit(env, statement)")
 	if err != nil {
 		return nil, err
 	}
@@ -345,6 +331,20 @@ func envSubmit(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error)
 	return py.Int(keep(&jobState{job: job})), nil
 }
 
+// envAndText reads the (environment handle, string) arguments most
+// environment operations take.
+func envAndText(py *cpython.GIL, args []*cpython.Object, usage string) (*table.Environment, string, error) {
+	if err := need(args, 2, usage); err != nil {
+		return nil, "", err
+	}
+	env, err := lookup[*table.Environment](py, args[0])
+	if err != nil {
+		return nil, "", err
+	}
+	text, err := py.AsString(args[1])
+	return env, text, err
+}
+
 func tableResult(py *cpython.GIL, t *table.Table) (*cpython.Object, error) {
 	if err := t.Err(); err != nil {
 		return nil, err
@@ -353,11 +353,7 @@ func tableResult(py *cpython.GIL, t *table.Table) (*cpython.Object, error) {
 }
 
 func envSQLQuery(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	q, err := py.AsString(args[1])
+	env, q, err := envAndText(py, args, "env.sql_query(env, query)")
 	if err != nil {
 		return nil, err
 	}
@@ -369,11 +365,7 @@ func envSQLQuery(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, erro
 }
 
 func envFromPath(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	name, err := py.AsString(args[1])
+	env, name, err := envAndText(py, args, "env.from_path(env, path)")
 	if err != nil {
 		return nil, err
 	}
@@ -459,11 +451,7 @@ func envRegisterFunction(py *cpython.GIL, args []*cpython.Object) (*cpython.Obje
 }
 
 func envHasFunction(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	name, err := py.AsString(args[1])
+	env, name, err := envAndText(py, args, "env.has_function(env, name)")
 	if err != nil {
 		return nil, err
 	}
