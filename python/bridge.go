@@ -101,6 +101,7 @@ func init() {
 		"env.sql_query":         envSQLQuery,
 		"env.from_path":         envFromPath,
 		"env.from_values":       envFromValues,
+		"env.from_arrow":        envFromArrow,
 		"env.create_view":       envCreateView,
 		"env.register_function": envRegisterFunction,
 		"env.has_function":      envHasFunction,
@@ -411,6 +412,71 @@ func envFromValues(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, er
 		return nil, err
 	}
 	return tableResult(py, t)
+}
+
+// envFromArrow makes a table of pyarrow RecordBatches (from_pandas):
+// each is exported through the C Data Interface and imported without
+// copying its buffers.
+func envFromArrow(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	if err := need(args, 2, "env.from_arrow(env, batches)"); err != nil {
+		return nil, err
+	}
+	env, err := lookup[*table.Environment](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	items, err := py.Items(args[1])
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, it := range items {
+			py.DecRef(it)
+		}
+	}()
+	var recs []arrow.RecordBatch
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	for _, it := range items {
+		r, err := importBatch(py, it)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) == 0 {
+		return nil, &cpython.Raise{Builtin: "ValueError", Msg: "from_arrow: no batches"}
+	}
+	t, err := env.FromRecords(recs[0].Schema(), recs)
+	if err != nil {
+		return nil, &cpython.Raise{Builtin: "ValueError", Msg: err.Error()}
+	}
+	return tableResult(py, t)
+}
+
+func importBatch(py *cpython.GIL, batch *cpython.Object) (arrow.RecordBatch, error) {
+	arr := (*cdata.CArrowArray)(C.calloc(1, C.size_t(unsafe.Sizeof(cdata.CArrowArray{}))))
+	sch := (*cdata.CArrowSchema)(C.calloc(1, C.size_t(unsafe.Sizeof(cdata.CArrowSchema{}))))
+	defer C.free(unsafe.Pointer(arr))
+	defer C.free(unsafe.Pointer(sch))
+	export, err := py.GetAttr(batch, "_export_to_c")
+	if err != nil {
+		return nil, err
+	}
+	defer py.DecRef(export)
+	a := py.Int(int64(uintptr(unsafe.Pointer(arr))))
+	s := py.Int(int64(uintptr(unsafe.Pointer(sch))))
+	defer py.DecRef(a)
+	defer py.DecRef(s)
+	r, err := py.Call(export, a, s)
+	if err != nil {
+		return nil, err
+	}
+	py.DecRef(r)
+	return cdata.ImportCRecordBatch(arr, sch)
 }
 
 func envCreateView(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -62,4 +65,34 @@ func TestPrintAlignsWideCharacters(t *testing.T) {
 +----------+----+
 2 rows in set
 `, b.String())
+}
+
+func TestFromRecords(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.BinaryTypes.String, Nullable: true}, {Name: "v", Type: arrow.PrimitiveTypes.Float64}}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	var recs []arrow.RecordBatch
+	for _, part := range [][]any{{"a", 1.5, "b", 2.0}, {"a", 3.0}} {
+		for i := 0; i < len(part); i += 2 {
+			b.Field(0).(*array.StringBuilder).Append(part[i].(string))
+			b.Field(1).(*array.Float64Builder).Append(part[i+1].(float64))
+		}
+		recs = append(recs, b.NewRecordBatch())
+	}
+	env := table.NewEnvironment(table.Settings{})
+	tb, err := env.FromRecords(schema, recs)
+	require.NoError(t, err)
+	for _, r := range recs {
+		r.Release()
+	}
+	assert.Equal(t, "v", tb.Schema()[1].Name)
+	assert.Equal(t, "DOUBLE NOT NULL", tb.Schema()[1].Type.String())
+	res, err := tb.GroupBy("k").Select("k, sum(v) as s").OrderBy("k").Execute(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{{"a", "4.5"}, {"b", "2.0"}}, res.Text())
+
+	other := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	_, err = env.FromRecords(other, recs[:1])
+	assert.ErrorContains(t, err, "record 0 has schema")
 }

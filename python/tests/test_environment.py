@@ -144,3 +144,23 @@ def test_shell_namespace():
     assert isinstance(ns["st_env"], StreamTableEnvironment)
     assert isinstance(ns["bt_env"], BatchTableEnvironment)
     assert [tuple(r) for r in ns["bt_env"].execute_sql("SELECT 42").collect()] == [(42,)]
+
+
+def test_from_pandas_types_and_schema(batch_env):
+    pd = pytest.importorskip("pandas")
+    import datetime
+    df = pd.DataFrame({"i": [1, 2], "f": [0.5, None], "s": ["x", None], "b": [True, False],
+                       "ts": [datetime.datetime(2024, 1, 2, 3, 4, 5), datetime.datetime(2024, 1, 3)]})
+    t = batch_env.from_pandas(df)
+    assert t.get_schema().get_field_names() == ["i", "f", "s", "b", "ts"]
+    rows = [tuple(r) for r in t.execute().collect()]
+    assert rows[0][0] == 1 and rows[0][1] == 0.5 and rows[0][2] == "x" and rows[0][3] is True
+    assert rows[1][1] is None and rows[1][2] is None
+    assert rows[0][4] == datetime.datetime(2024, 1, 2, 3, 4, 5)
+    typed = batch_env.from_pandas(df[["i", "s"]], DataTypes.ROW([DataTypes.FIELD("id", DataTypes.INT()), DataTypes.FIELD("name", DataTypes.STRING())]))
+    assert typed.get_schema().get_field_names() == ["id", "name"]
+    assert typed.get_schema().get_field_data_types()[0].startswith("INT")
+    named = batch_env.from_pandas(df[["i"]], ["n"])
+    assert [tuple(r) for r in named.execute().collect()] == [(1,), (2,)]
+    with pytest.raises(ValueError, match="2 fields, the DataFrame 1 columns"):
+        batch_env.from_pandas(df[["i"]], ["a", "b"])

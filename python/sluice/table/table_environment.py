@@ -222,11 +222,28 @@ class TableEnvironment:
         return Table(_native.Handle(_native.call("env.from_values", self._h.id, names, lit_rows)), self)
 
     def from_pandas(self, pdf: Any, schema: Any = None, splits_num: int = 1) -> "Table":
-        names = list(schema.field_names()) if isinstance(schema, RowType) else (list(schema) if schema else [str(c) for c in pdf.columns])
-        rows = [tuple(None if _is_missing(v) else _plain(v) for v in r) for r in pdf.itertuples(index=False, name=None)]
+        """A table of a DataFrame's columns, handed over as Arrow without
+        copying (pyarrow converts the DataFrame once). ``schema`` — a
+        RowType, a list of names, or a list of DataTypes — names and casts
+        the columns as PyFlink's does."""
+        import pyarrow as pa
+        from sluice.table.table import Table
+        batch = pa.RecordBatch.from_pandas(pdf, preserve_index=False)
+        names = [str(c) for c in pdf.columns]
+        types: Optional[List[str]] = None
         if isinstance(schema, RowType):
-            return self.from_elements(rows, schema)
-        t = self.from_elements(rows, names)
+            names, types = schema.field_names(), [t.to_sql() for t in schema.field_types()]
+        elif schema is not None and all(isinstance(x, DataType) for x in schema):
+            types = [t.to_sql() for t in schema]
+        elif schema is not None:
+            names = [str(x) for x in schema]
+        if len(names) != batch.num_columns:
+            raise ValueError("the schema has %d fields, the DataFrame %d columns" % (len(names), batch.num_columns))
+        batch = batch.rename_columns(names)
+        t = Table(_native.Handle(_native.call("env.from_arrow", self._h.id, [batch])), self)
+        if types is not None:
+            from sluice.table.expression import Expression, _quote_ident
+            t = t.select(*[Expression("CAST(%s AS %s)" % (_quote_ident(n), ty), alias=n) for n, ty in zip(names, types)])
         return t
 
     # -- functions -------------------------------------------------------
