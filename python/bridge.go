@@ -108,6 +108,9 @@ func init() {
 		"table.op":              tableOp,
 		"table.schema":          tableSchema,
 		"table.explain":         tableExplain,
+		"table.stream":          tableStream,
+		"stream.next":           streamNext,
+		"stream.cancel":         streamCancel,
 		"table.execute":         tableExecute,
 		"table.submit_insert":   tableSubmitInsert,
 		"result.text":           resultText,
@@ -705,6 +708,97 @@ func tableExecute(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, err
 	return py.Int(keep(res)), nil
 }
 
+// streamState is a running query read batch by batch from Python.
+type streamState struct {
+	s    *table.Stream
+	imp  *cpython.Object // pyarrow.RecordBatch._import_from_c
+	done bool
+}
+
+func tableStream(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	t, err := lookup[*table.Table](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	s, err := t.Stream(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return py.Int(keep(&streamState{s: s})), nil
+}
+
+// streamNext waits (without the GIL) for the next batch and returns
+// (pyarrow batch, kinds or None), or None when the query has ended.
+func streamNext(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	st, err := lookup[*streamState](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	if st.done {
+		return nil, nil
+	}
+	b, _ := blocking(py, func() (*vectorized.Batch, error) { return <-st.s.C, nil })
+	if b == nil {
+		st.done = true
+		if _, err := blocking(py, st.s.Job.Wait); err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		return nil, nil
+	}
+	defer b.Release()
+	if st.imp == nil {
+		if st.imp, err = importFromC(py); err != nil {
+			return nil, err
+		}
+	}
+	o, err := exportBatch(py, st.imp, b)
+	if err != nil {
+		return nil, err
+	}
+	defer py.DecRef(o)
+	kinds := py.None()
+	if b.Kinds != nil {
+		py.DecRef(kinds)
+		var sb strings.Builder
+		for _, k := range b.Kinds {
+			sb.WriteString(k.String())
+		}
+		kinds = py.Str(sb.String())
+	}
+	defer py.DecRef(kinds)
+	return py.Tuple(o, kinds), nil
+}
+
+func streamCancel(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	st, err := lookup[*streamState](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	st.s.Job.Cancel()
+	_, _ = blocking(py, func() (struct{}, error) {
+		for b := range st.s.C {
+			b.Release()
+		}
+		return struct{}{}, nil
+	})
+	st.done = true
+	return nil, nil
+}
+
+func importFromC(py *cpython.GIL) (*cpython.Object, error) {
+	pa, err := py.Import("pyarrow")
+	if err != nil {
+		return nil, err
+	}
+	defer py.DecRef(pa)
+	rb, err := py.GetAttr(pa, "RecordBatch")
+	if err != nil {
+		return nil, err
+	}
+	defer py.DecRef(rb)
+	return py.GetAttr(rb, "_import_from_c")
+}
+
 func tableSubmitInsert(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	t, err := lookup[*table.Table](py, args[0])
 	if err != nil {
@@ -914,8 +1008,22 @@ func release(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	v := handles[id]
 	delete(handles, id)
 	handlesMu.Unlock()
-	if r, ok := v.(*table.Result); ok {
+	switch r := v.(type) {
+	case *table.Result:
 		r.Release()
+	case *streamState:
+		if !r.done {
+			// An abandoned iterator: stop its job and drop what arrives.
+			r.s.Job.Cancel()
+			go func() {
+				for b := range r.s.C {
+					b.Release()
+				}
+			}()
+		}
+		if r.imp != nil {
+			py.DecRef(r.imp)
+		}
 	}
 	return nil, nil
 }

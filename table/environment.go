@@ -418,7 +418,13 @@ func (j *Job) Wait() (*engine.JobResult, error) {
 }
 
 func (e *Environment) submit(ctx context.Context, p *planner.Planner, n planner.Node, name string) (*Job, error) {
-	job, err := p.Translate(planner.Optimize(n), name, nil)
+	return e.submitTerminal(ctx, p, planner.Optimize(n), name, nil)
+}
+
+// submitTerminal translates an optimized plan (ending in a sink, or in
+// term) and starts its job.
+func (e *Environment) submitTerminal(ctx context.Context, p *planner.Planner, opt planner.Node, name string, term *planner.Terminal) (*Job, error) {
+	job, err := p.Translate(opt, name, term)
 	if err != nil {
 		return nil, err
 	}

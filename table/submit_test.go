@@ -96,3 +96,31 @@ func TestFromRecords(t *testing.T) {
 	_, err = env.FromRecords(other, recs[:1])
 	assert.ErrorContains(t, err, "record 0 has schema")
 }
+
+func TestStreamOfAnUnboundedQuery(t *testing.T) {
+	env := table.NewEnvironment(table.Settings{Streaming: true})
+	ctx := context.Background()
+	_, err := env.ExecuteSQL(ctx, `CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '1000000000')`)
+	require.NoError(t, err)
+	q, err := env.SQLQuery("SELECT MOD(id, 2) AS k, COUNT(*) AS n FROM gen GROUP BY MOD(id, 2)")
+	require.NoError(t, err)
+	s, err := q.Stream(ctx)
+	require.NoError(t, err)
+	assert.True(t, s.Changelog)
+	assert.Equal(t, []string{"k", "n"}, s.Columns)
+	rows := 0
+	for b := range s.C {
+		rows += int(b.Record.NumRows())
+		b.Release()
+		if rows >= 20 {
+			s.Job.Cancel()
+			break
+		}
+	}
+	for b := range s.C { // drain what was in flight
+		b.Release()
+	}
+	_, err = s.Job.Wait()
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.GreaterOrEqual(t, rows, 20)
+}

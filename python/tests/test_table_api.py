@@ -110,3 +110,24 @@ def test_explain_sql(batch_env, logs):
     batch_env.create_temporary_view("logs", logs)
     plan = batch_env.explain_sql("SELECT uuid FROM logs WHERE response_size > 1")
     assert "response_size" in plan and ">" in plan
+
+
+def test_collect_iterates_over_an_unbounded_query(stream_env):
+    stream_env.execute_sql("CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2000', "
+                           "'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '1000000000')")
+    seen = []
+    with stream_env.execute_sql("SELECT id FROM gen WHERE MOD(id, 10) = 0").collect() as it:
+        for r in it:
+            seen.append(r.id)
+            if len(seen) == 25:
+                break
+    assert seen == [10 * (i + 1) for i in range(25)]
+
+
+def test_collect_reports_a_failure_of_the_job(batch_env):
+    from pyflink.table import DataTypes
+    from pyflink.table.udf import udf
+    batch_env.create_temporary_system_function("boom", udf(lambda x: 1 // 0, result_type=DataTypes.BIGINT()))
+    it = batch_env.from_elements([(1,), (2,)], ["a"]).select("boom(a)").execute().collect()
+    with pytest.raises(Exception, match="ZeroDivisionError"):
+        list(it)

@@ -119,7 +119,7 @@ def test_register_function_seed_style(stream_env):
 def test_metrics_reach_the_registry(batch_env):
     f = udf(Offset(5), result_type=DataTypes.BIGINT(), name="metered")
     batch_env.create_temporary_system_function("metered", f)
-    nums(batch_env).select("metered(a)").execute().collect()
+    list(nums(batch_env).select("metered(a)").execute().collect())
     snap = {name: (kind, value) for name, kind, value in sluice.metrics.snapshot()}
     assert snap["python.metered.offset.calls"] == ("counter", 3)
     assert snap["python.metered.sizes"][1]["max"] == 3
@@ -140,7 +140,7 @@ def test_exception_in_eval_carries_the_traceback(batch_env):
 
     batch_env.create_temporary_system_function("explode", udf(explode, result_type=DataTypes.BIGINT()))
     with pytest.raises(Exception) as e:
-        nums(batch_env).select("explode(a)").execute().collect()
+        list(nums(batch_env).select("explode(a)").execute().collect())
     msg = str(e.value)
     assert "ZeroDivisionError" in msg
     assert "in explode" in msg
@@ -162,7 +162,7 @@ def test_result_type_that_is_no_sql_type(batch_env):
 def test_wrong_result_value_names_the_function(batch_env):
     batch_env.register_function("wrong", udf(lambda x: "text", result_type=DataTypes.BIGINT()))
     with pytest.raises(Exception, match="wrong"):
-        nums(batch_env).select("wrong(a)").execute().collect()
+        list(nums(batch_env).select("wrong(a)").execute().collect())
 
 
 def test_non_callable_udf():

@@ -123,8 +123,11 @@ class Table:
         return _native.call("table.explain", self._h.id)
 
     def execute(self) -> "TableResult":
+        """The query's result: ``collect()`` iterates over rows as the job
+        produces them (an unbounded query runs until the iterator is
+        closed); ``print()`` and ``to_pandas()`` wait for the end."""
         from sluice.table.table_result import TableResult
-        return TableResult(_native.Handle(_native.call("table.execute", self._h.id)))
+        return TableResult(table=self)
 
     def to_pandas(self) -> Any:
         return self.execute()._to_pandas()

@@ -155,6 +155,9 @@ class TableEnvironment:
         if head == "INSERT":
             job = _native.Handle(_native.call("env.submit", self._h.id, stmt))
             return TableResult(job=job)
+        if head in ("SELECT", "WITH", "VALUES") or head.startswith("("):
+            # Planned now (errors show here); run when the rows are read.
+            return self.sql_query(stmt).execute()
         return TableResult(_native.Handle(_native.call("env.execute_sql", self._h.id, stmt)))
 
     def sql_update(self, stmt: str) -> None:

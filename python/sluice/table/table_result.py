@@ -53,10 +53,16 @@ class TableResult:
     """What execute_sql and execute return. For a query it holds the rows;
     for an INSERT, the running job (``wait`` blocks until it ends)."""
 
-    def __init__(self, h: Optional["_native.Handle"] = None, job: Optional["_native.Handle"] = None) -> None:
+    def __init__(self, h: Optional["_native.Handle"] = None, job: Optional["_native.Handle"] = None, table: Any = None) -> None:
         self._h = h
         self._job = job
+        self._table = table
         self._metrics: Optional[List[Dict[str, Any]]] = None
+
+    def _materialize(self) -> None:
+        """Run a query to its end (print, to_pandas, metrics)."""
+        if self._h is None and self._table is not None:
+            self._h = _native.Handle(_native.call("table.execute", self._table._h.id))
 
     def get_job_client(self) -> Optional[JobClient]:
         return JobClient(self._job) if self._job is not None else None
@@ -69,6 +75,8 @@ class TableResult:
         return ResultKind.SUCCESS if self._job is not None else ResultKind.SUCCESS_WITH_CONTENT
 
     def get_table_schema(self) -> TableSchema:
+        if self._table is not None:
+            return self._table.get_schema()
         cols = _native.call("result.columns", self._h.id) if self._h is not None else ["job"]
         return TableSchema(cols, ["?"] * len(cols))
 
@@ -78,16 +86,22 @@ class TableResult:
         if self._job is not None:
             self.wait()
             return list(self._metrics or []) + _python_metrics()
+        self._materialize()
         engine = _native.call("result.metrics", self._h.id) if self._h is not None else []
         return engine + _python_metrics()
 
     def _arrow(self) -> Any:
+        self._materialize()
         batches, kinds = _native.call("result.arrow", self._h.id)
         return batches, kinds
 
     def collect(self) -> Iterator[Row]:
         """The rows, each a Row whose ``get_row_kind()`` tells +I, -U, +U
-        or -D for a streaming query's changelog."""
+        or -D for a streaming query's changelog. For a query the iterator
+        yields rows as the job produces them; ``close()`` (or leaving a
+        ``with`` block) stops an unbounded one."""
+        if self._h is None and self._table is not None:
+            return CloseableIterator(self._table)
         if self._h is None:
             self.wait()
             return iter([])
@@ -120,11 +134,58 @@ class TableResult:
         return pa.Table.from_batches(batches).to_pandas()
 
     def print(self) -> None:
+        self._materialize()
         if self._h is None:
             self.wait()
             print("+--------+\n| result |\n+--------+\n|     OK |\n+--------+")
             return
         print(_native.call("result.text", self._h.id), end="")
+
+
+class CloseableIterator:
+    """Rows of a running query, as PyFlink's CloseableIterator."""
+
+    def __init__(self, table: Any) -> None:
+        self._cols = table.get_schema().get_field_names()
+        self._h = _native.Handle(_native.call("table.stream", table._h.id))
+        self._rows: List[Row] = []
+        self._pos = 0
+        self._done = False
+
+    def __iter__(self) -> "CloseableIterator":
+        return self
+
+    def __next__(self) -> Row:
+        while self._pos >= len(self._rows):
+            if self._done:
+                raise StopIteration
+            item = _native.call("stream.next", self._h.id)
+            if item is None:
+                self._done = True
+                raise StopIteration
+            batch, kinds = item
+            columns = [c.to_pylist() for c in batch.columns]
+            rows = []
+            for i in range(batch.num_rows):
+                r = make_row(self._cols, [c[i] for c in columns])
+                if kinds:
+                    r.set_row_kind(kinds[2 * i:2 * i + 2])
+                rows.append(r)
+            self._rows, self._pos = rows, 0
+        r = self._rows[self._pos]
+        self._pos += 1
+        return r
+
+    def close(self) -> None:
+        if not self._done:
+            self._done = True
+            _native.call("stream.cancel", self._h.id)
+
+    def __enter__(self) -> "CloseableIterator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 class JobExecutionResult:
