@@ -2,6 +2,9 @@ package table
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"strings"
 
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/planner"
@@ -62,4 +65,70 @@ func (s *streamSink) Write(ctx context.Context, b *vectorized.Batch) error {
 		kept.Release()
 		return ctx.Err()
 	}
+}
+
+// PrintStream writes a stream as Flink's SQL client does in its changelog
+// tableau: the header first, then each row as it arrives (with its op for
+// a changelog), values cut to the column width. It returns the number of
+// rows once the stream ends.
+func PrintStream(w io.Writer, s *Stream) int {
+	cols := s.Columns
+	if s.Changelog {
+		cols = append([]string{"op"}, cols...)
+	}
+	width := make([]int, len(cols))
+	for i, c := range cols {
+		width[i] = max(displayWidth(c), 12)
+		if s.Changelog && i == 0 {
+			width[i] = 2
+		}
+	}
+	line := "+"
+	for _, wd := range width {
+		line += strings.Repeat("-", wd+2) + "+"
+	}
+	cell := func(vals []string) {
+		var b strings.Builder
+		b.WriteString("|")
+		for i, v := range vals {
+			if displayWidth(v) > width[i] {
+				v = cut(v, width[i]-3) + "..."
+			}
+			b.WriteString(" " + strings.Repeat(" ", width[i]-displayWidth(v)) + v + " |")
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	fmt.Fprintln(w, line)
+	cell(cols)
+	fmt.Fprintln(w, line)
+	n := 0
+	for b := range s.C {
+		for _, r := range engine.BatchRows(b) {
+			vals := make([]string, 0, len(cols))
+			if s.Changelog {
+				vals = append(vals, r.Kind.String())
+			}
+			for _, v := range r.Values {
+				vals = append(vals, formatValue(v))
+			}
+			cell(vals)
+			n++
+		}
+		b.Release()
+	}
+	fmt.Fprintln(w, line)
+	fmt.Fprintf(w, "Received a total of %d rows\n", n)
+	return n
+}
+
+// cut keeps the leading characters of s that fit in width columns.
+func cut(s string, width int) string {
+	var b strings.Builder
+	for _, r := range s {
+		if displayWidth(b.String()+string(r)) > width {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

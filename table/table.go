@@ -47,6 +47,12 @@ func (e *Environment) SQLQuery(query string) (*Table, error) {
 	return e.tableFromQuery(e.planner(query), q)
 }
 
+// QueryTable plans a parsed query; src is the text it was parsed from (a
+// whole script), so errors point into it.
+func (e *Environment) QueryTable(q sql.Query, src string) (*Table, error) {
+	return e.tableFromQuery(e.planner(src), q)
+}
+
 func (e *Environment) tableFromQuery(p *planner.Planner, q sql.Query) (*Table, error) {
 	n, err := p.BindQuery(q)
 	if err != nil {

@@ -323,7 +323,15 @@ func runStatements(env *table.Environment, text string, out io.Writer) {
 			case <-ctx.Done():
 			}
 		}()
-		res, err := env.ExecuteStatement(ctx, st, text)
+		var res *table.Result
+		var err error
+		if q, ok := st.(sql.Query); ok && env.Streaming() {
+			// A streaming query shows its rows as they come, until it ends
+			// or Ctrl-C.
+			err = streamQuery(ctx, env, q, text, out)
+		} else {
+			res, err = env.ExecuteStatement(ctx, st, text)
+		}
 		signal.Stop(sig)
 		cancelled := ctx.Err() != nil
 		cancel()
@@ -331,12 +339,32 @@ func runStatements(env *table.Environment, text string, out io.Writer) {
 		case cancelled:
 			fmt.Fprintln(out, "[INFO] Cancelled.")
 			return
+		case err != nil && errors.Is(err, context.Canceled):
+			return
 		case err != nil:
 			fmt.Fprintf(out, "[ERROR] %v\n", err)
 			return
 		}
-		printResult(out, st, res)
+		if res != nil {
+			printResult(out, st, res)
+		}
 	}
+}
+
+func streamQuery(ctx context.Context, env *table.Environment, q sql.Query, src string, out io.Writer) error {
+	t, err := env.QueryTable(q, src)
+	if err != nil {
+		return err
+	}
+	s, err := t.Stream(ctx)
+	if err != nil {
+		return err
+	}
+	table.PrintStream(out, s)
+	if _, err := s.Job.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // statementComplete reports whether text ends with a ';' outside quotes

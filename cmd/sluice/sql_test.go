@@ -102,3 +102,29 @@ SELECT 'not reached';
 2 rows in set
 `, out.String())
 }
+
+// In streaming mode a query prints its changelog as it comes.
+func TestREPLStreamsQueryRows(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in.sql")
+	require.NoError(t, os.WriteFile(in, []byte(`CREATE TABLE t (k STRING, v INT) WITH ('connector' = 'values', 'data' = '+I[a, 1]
++I[a, 2]
++I[北京, 3]');
+SELECT k, SUM(v) AS s FROM t GROUP BY k;
+`), 0o644))
+	f, err := os.Open(in)
+	require.NoError(t, err)
+	defer f.Close()
+	var out bytes.Buffer
+	require.NoError(t, repl(table.NewEnvironment(table.Settings{Streaming: true, Config: map[string]string{"parallelism.default": "1"}}), f, &out))
+	assert.Equal(t, `[INFO] Execute statement succeed.
++----+--------------+--------------+
+| op |            k |            s |
++----+--------------+--------------+
+| +I |            a |            1 |
+| -U |            a |            1 |
+| +U |            a |            3 |
+| +I |         北京 |            3 |
++----+--------------+--------------+
+Received a total of 4 rows
+`, out.String())
+}
