@@ -73,14 +73,8 @@ type jobState struct {
 
 func (j *jobState) wait() (*engine.JobResult, error) {
 	j.once.Do(func() {
-		if showProgress() {
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				progress(os.Stderr, j.job.Name(), j.job.Metrics, stop)
-				close(done)
-			}()
-			defer func() { close(stop); <-done }()
+		if table.ShowProgress() {
+			defer j.job.Progress(os.Stderr)()
 		}
 		j.res, j.err = j.job.Wait()
 	})

@@ -394,13 +394,21 @@ func (e *Environment) Submit(ctx context.Context, stmt string) (*Job, error) {
 	if !ok {
 		return nil, &sql.Error{Pos: st.Pos(), Msg: fmt.Sprintf("Submit runs INSERT statements, not %s; use ExecuteSQL", sql.Kind(st)), Source: stmt}
 	}
-	p := e.planner(stmt)
+	return e.SubmitStatement(ctx, ins, stmt)
+}
+
+// SubmitStatement starts a parsed INSERT (from a script src) as Submit.
+func (e *Environment) SubmitStatement(ctx context.Context, ins *sql.Insert, src string) (*Job, error) {
+	p := e.planner(src)
 	n, name, err := e.bindInsert(p, ins)
 	if err != nil {
 		return nil, err
 	}
 	return e.submit(ctx, p, n, name)
 }
+
+// Result waits for the job and reports it as ExecuteSQL reports an INSERT.
+func (j *Job) Result() (*Result, error) { return j.result() }
 
 // Job is a submitted INSERT job.
 type Job struct {

@@ -70,7 +70,12 @@ func runScriptFile(ctx context.Context, env *table.Environment, file string, std
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	for _, st := range stmts {
-		res, err := env.ExecuteStatement(ctx, st, string(src))
+		var res *table.Result
+		if ins, ok := st.(*sql.Insert); ok {
+			res, err = runInsert(ctx, env, ins, string(src))
+		} else {
+			res, err = env.ExecuteStatement(ctx, st, string(src))
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
@@ -329,6 +334,8 @@ func runStatements(env *table.Environment, text string, out io.Writer) {
 			// A streaming query shows its rows as they come, until it ends
 			// or Ctrl-C.
 			err = streamQuery(ctx, env, q, text, out)
+		} else if ins, ok := st.(*sql.Insert); ok {
+			res, err = runInsert(ctx, env, ins, text)
 		} else {
 			res, err = env.ExecuteStatement(ctx, st, text)
 		}
@@ -349,6 +356,18 @@ func runStatements(env *table.Environment, text string, out io.Writer) {
 			printResult(out, st, res)
 		}
 	}
+}
+
+// runInsert runs an INSERT with a progress line on a terminal.
+func runInsert(ctx context.Context, env *table.Environment, ins *sql.Insert, src string) (*table.Result, error) {
+	job, err := env.SubmitStatement(ctx, ins, src)
+	if err != nil {
+		return nil, err
+	}
+	if table.ShowProgress() {
+		defer job.Progress(os.Stderr)()
+	}
+	return job.Result()
 }
 
 func streamQuery(ctx context.Context, env *table.Environment, q sql.Query, src string, out io.Writer) error {

@@ -1,4 +1,4 @@
-package python
+package table
 
 import (
 	"fmt"
@@ -10,10 +10,10 @@ import (
 	"github.com/sluice-stream/sluice/engine"
 )
 
-// showProgress tells whether waits print a progress line: only when
-// stderr is a terminal (SLUICE_PROGRESS=1 or 0 overrides), so that logs
-// and pipes stay clean.
-func showProgress() bool {
+// ShowProgress tells whether a command line tool should draw a progress
+// line on stderr: only when stderr is a terminal (SLUICE_PROGRESS=1 or 0
+// overrides), so that logs and pipes stay clean.
+func ShowProgress() bool {
 	switch os.Getenv("SLUICE_PROGRESS") {
 	case "1", "true":
 		return true
@@ -22,6 +22,21 @@ func showProgress() bool {
 	}
 	fi, err := os.Stderr.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// Progress draws a status line for the job on w, redrawn twice a second,
+// until the returned stop is called (which clears the line).
+func (j *Job) Progress(w io.Writer) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		progress(w, j.Name(), j.Metrics, done)
+		close(finished)
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // progress redraws one status line for a running job until stop is
