@@ -18,8 +18,8 @@ db = sqlite3.connect(sys.argv[1])
 db.execute("CREATE TABLE access_statistic (province TEXT PRIMARY KEY, access_count INTEGER, total_download INTEGER, download_speed REAL)")
 db.commit()
 PY
-start=$(date +%s.%N)
+start=$(date +%s%N)
 "$sluice" run "$here/cdn_job.py"
-end=$(date +%s.%N)
-printf 'cdn_job.py: %d log lines in %.2f s\n\n' "$count" "$(echo "$end - $start" | bc)"
+ms=$((($(date +%s%N) - start) / 1000000))
+printf 'cdn_job.py: %d log lines in %d.%02d s\n\n' "$count" $((ms / 1000)) $((ms % 1000 / 10))
 "$sluice" run "$here/show_statistic.py"
