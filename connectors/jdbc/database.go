@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/mattn/go-sqlite3"
@@ -67,11 +68,21 @@ type tableInfo struct {
 func inspect(ctx context.Context, db *sql.DB, tc *tableConfig) (*tableInfo, error) {
 	var info tableInfo
 	var err error
-	switch tc.ep.dialect {
-	case mysqlDialect:
-		err = inspectMySQL(ctx, db, tc, &info)
-	case sqliteDialect:
-		err = inspectSQLite(ctx, db, tc, &info)
+	// A connection lost while the job starts is retried as a flush is,
+	// within connection.max-retry-timeout.
+	deadline := time.Now().Add(tc.retryTimeout)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		info = tableInfo{}
+		switch tc.ep.dialect {
+		case mysqlDialect:
+			err = inspectMySQL(ctx, db, tc, &info)
+		case sqliteDialect:
+			err = inspectSQLite(ctx, db, tc, &info)
+		}
+		if err == nil || !transient(err) || time.Now().Add(wait).After(deadline) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(wait)
 	}
 	if err != nil {
 		return nil, fail("reading the definition of table %s in %s: %v", tc.name, tc.ep.where(), err)
