@@ -64,7 +64,16 @@ func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 		return fmt.Errorf("%s: creating the producer: %w", Identifier, err)
 	}
 	if s.c.part != "default" {
-		md, err := s.producer.GetMetadata(&s.topic, false, int(requestTimeout/time.Millisecond))
+		var md *ckafka.Metadata
+		err := retry(func() (err error) {
+			md, err = s.producer.GetMetadata(&s.topic, false, int(requestTimeout/time.Millisecond))
+			if err == nil {
+				if tm, ok := md.Topics[s.topic]; ok && transient(tm.Error) {
+					return tm.Error
+				}
+			}
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("%s: metadata of topic %s: %w", Identifier, s.topic, err)
 		}
