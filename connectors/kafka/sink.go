@@ -30,6 +30,7 @@ type sink struct {
 	keyBuf     []byte
 	valBuf     []byte
 	keyCols    []arrow.Array
+	msg        ckafka.Message // reused: librdkafka copies what it sends
 	valCols    []arrow.Array
 
 	inFlight  atomic.Int64
@@ -148,10 +149,9 @@ func (s *sink) Write(ctx context.Context, b *vectorized.Batch) error {
 		if s.valBuf, err = s.enc.value.Encode(s.valBuf[:0], s.valCols, row); err != nil {
 			return fmt.Errorf("%s: encoding row %d of a batch: %w", Identifier, row, err)
 		}
-		msg := &ckafka.Message{
-			TopicPartition: ckafka.TopicPartition{Topic: &s.topic, Partition: s.partition()},
-			Value:          s.valBuf,
-		}
+		msg := &s.msg
+		msg.TopicPartition = ckafka.TopicPartition{Topic: &s.topic, Partition: s.partition()}
+		msg.Value, msg.Key = s.valBuf, nil
 		if s.enc.key != nil {
 			if s.keyBuf, err = s.enc.key.Encode(s.keyBuf[:0], s.keyCols, row); err != nil {
 				return fmt.Errorf("%s: encoding the key of row %d of a batch: %w", Identifier, row, err)

@@ -45,10 +45,12 @@ type partKey struct {
 
 // partState is one assigned partition.
 type partState struct {
+	key   partKey
 	start int64 // resolved start offset, or ckafka.OffsetBeginning
 	stop  int64 // first offset not to read (bounded), -1 when unbounded
 	next  int64 // offset after the last record handed on or skipped
 	done  bool
+	dirty bool // next moved since the last stored offset
 }
 
 type source struct {
@@ -66,7 +68,9 @@ type source struct {
 	valB     []array.Builder
 	rows     int
 	first    time.Time // when the oldest row of the pending batch arrived
-	pending  map[partKey]int64
+	// last is the partition of the previous record: messages come in
+	// runs per partition, so this spares a map lookup per record.
+	last *partState
 	skipped  interface{ Add(int64) int64 }
 	lastWarn error
 }
@@ -195,7 +199,7 @@ func (s *source) assign() error {
 	}
 	var tps []ckafka.TopicPartition
 	for i, k := range mine {
-		st := &partState{start: starts[i], stop: stops[i], next: starts[i]}
+		st := &partState{key: k, start: starts[i], stop: stops[i], next: starts[i]}
 		if st.stop >= 0 {
 			if st.start == int64(ckafka.OffsetBeginning) {
 				var low int64
@@ -411,7 +415,6 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	s.pending = map[partKey]int64{}
 	poll := int(pollTimeout / time.Millisecond)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -466,11 +469,15 @@ func (s *source) record(m *ckafka.Message) error {
 	if tp.Error != nil {
 		return fmt.Errorf("%s: topic %s partition %d: %w", Identifier, topicOf(tp), tp.Partition, tp.Error)
 	}
-	k := partKey{*tp.Topic, tp.Partition}
-	st := s.parts[k]
+	st := s.last
+	if st == nil || st.key.part != tp.Partition || st.key.topic != *tp.Topic {
+		st = s.parts[partKey{*tp.Topic, tp.Partition}]
+		s.last = st
+	}
 	if st == nil || st.done {
 		return nil
 	}
+	k := st.key
 	off := int64(tp.Offset)
 	if st.stop >= 0 && off >= st.stop {
 		s.finish(k, st)
@@ -503,7 +510,7 @@ func (s *source) record(m *ckafka.Message) error {
 		s.rows++
 	}
 	st.next = off + 1
-	s.pending[k] = off + 1
+	st.dirty = true
 	if st.stop >= 0 && st.next >= st.stop {
 		s.finish(k, st)
 	}
@@ -544,17 +551,19 @@ func (s *source) emit(ctx context.Context, out engine.Collector) error {
 	if n > 0 {
 		s.rb.Reserve(s.c.batch)
 	}
-	if s.commit && len(s.pending) > 0 {
-		tps := make([]ckafka.TopicPartition, 0, len(s.pending))
-		for k, off := range s.pending {
-			topic := k.topic
-			tps = append(tps, ckafka.TopicPartition{Topic: &topic, Partition: k.part, Offset: ckafka.Offset(off)})
+	var tps []ckafka.TopicPartition
+	for _, st := range s.parts {
+		if st.dirty {
+			st.dirty = false
+			topic := st.key.topic
+			tps = append(tps, ckafka.TopicPartition{Topic: &topic, Partition: st.key.part, Offset: ckafka.Offset(st.next)})
 		}
+	}
+	if s.commit && len(tps) > 0 {
 		if _, err := s.consumer.StoreOffsets(tps); err != nil {
 			return fmt.Errorf("%s: storing offsets for commit: %w", Identifier, err)
 		}
 	}
-	clear(s.pending)
 	return nil
 }
 
