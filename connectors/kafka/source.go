@@ -70,7 +70,7 @@ type source struct {
 	first    time.Time // when the oldest row of the pending batch arrived
 	// last is the partition of the previous record: messages come in
 	// runs per partition, so this spares a map lookup per record.
-	last *partState
+	last     *partState
 	skipped  interface{ Add(int64) int64 }
 	lastWarn error
 }
