@@ -150,23 +150,27 @@ class TableEnvironment:
         """Run one statement. DDL returns OK; a query returns its rows;
         INSERT starts the job and returns at once (``.wait()`` waits), as
         Flink's executeSql."""
+        from sluice.table.table import Table
         from sluice.table.table_result import TableResult
-        head = stmt.lstrip().split(None, 1)[0].upper() if stmt.strip() else ""
-        if head == "INSERT":
-            job = _native.Handle(_native.call("env.submit", self._h.id, stmt))
-            return TableResult(job=job)
-        if head in ("SELECT", "WITH", "VALUES") or head.startswith("("):
+        kind, parsed = _native.call("env.parse", self._h.id, stmt)
+        parsed = _native.Handle(parsed)
+        h = _native.Handle(_native.call("env.run", parsed.id))
+        if kind == "insert":
+            return TableResult(job=h)
+        if kind == "query":
             # Planned now (errors show here); run when the rows are read.
-            return self.sql_query(stmt).execute()
-        return TableResult(_native.Handle(_native.call("env.execute_sql", self._h.id, stmt)))
+            return Table(h, self).execute()
+        return TableResult(h)
 
     def sql_update(self, stmt: str) -> None:
         """Flink 1.10: DDL runs now; INSERT waits for ``execute``."""
-        head = stmt.lstrip().split(None, 1)[0].upper() if stmt.strip() else ""
-        if head == "INSERT":
-            self._pending.append(("sql", stmt))
+        kind, parsed = _native.call("env.parse", self._h.id, stmt)
+        parsed = _native.Handle(parsed)
+        if kind == "insert":
+            self._pending.append(("parsed", parsed))
             return
-        self.execute_sql(stmt)
+        from sluice.table.table_result import TableResult
+        TableResult(_native.Handle(_native.call("env.run", parsed.id)))
 
     def sql_query(self, query: str) -> "Table":
         from sluice.table.table import Table
@@ -310,8 +314,8 @@ class TableEnvironment:
         jobs = []
         try:
             for kind, what in pending:
-                if kind == "sql":
-                    jobs.append(_native.Handle(_native.call("env.submit", self._h.id, what)))
+                if kind == "parsed":
+                    jobs.append(_native.Handle(_native.call("env.run", what.id)))
                 else:
                     table, sink = what
                     jobs.append(_native.Handle(_native.call("table.submit_insert", table._h.id, sink)))

@@ -1,0 +1,201 @@
+package python
+
+// Table API operations on a planned table: string and DSL expressions,
+// schema, explain, execution.
+
+import (
+	"context"
+	"strings"
+
+	"github.com/sluice-stream/sluice/cpython"
+	"github.com/sluice-stream/sluice/table"
+	"github.com/sluice-stream/sluice/table/sql"
+)
+
+func tableResult(py *cpython.GIL, t *table.Table) (*cpython.Object, error) {
+	if err := t.Err(); err != nil {
+		return nil, err
+	}
+	return py.Int(keep(t)), nil
+}
+
+// tableOp applies one Table API operation; string arguments are PyFlink
+// string expressions (the Python side renders DSL expressions to them).
+func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	if err := need(args, 2, "table.op(table, op, ...)"); err != nil {
+		return nil, err
+	}
+	name, err := py.AsString(args[1])
+	if err != nil {
+		return nil, err
+	}
+	if name == "grouped.select" {
+		g, err := lookup[*table.GroupedTable](py, args[0])
+		if err != nil {
+			return nil, err
+		}
+		fields, err := anyStrs(py, args[2:])
+		if err != nil {
+			return nil, err
+		}
+		return tableResult(py, g.Select(fields...))
+	}
+	t, err := lookup[*table.Table](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	rest := args[2:]
+	var fields []any
+	switch name {
+	case "union", "union_all", "limit", "drop_columns", "alias":
+	default:
+		if fields, err = anyStrs(py, rest); err != nil {
+			return nil, err
+		}
+	}
+	var out *table.Table
+	switch name {
+	case "select":
+		out = t.Select(fields...)
+	case "filter":
+		if len(fields) != 1 {
+			return nil, &cpython.Raise{Builtin: "TypeError", Msg: "filter takes one predicate"}
+		}
+		out = t.Filter(fields[0])
+	case "group_by":
+		return py.Int(keep(t.GroupBy(fields...))), nil
+	case "distinct":
+		out = t.Distinct()
+	case "union", "union_all":
+		o, err := lookup[*table.Table](py, rest[0])
+		if err != nil {
+			return nil, err
+		}
+		if name == "union" {
+			out = t.Union(o)
+		} else {
+			out = t.UnionAll(o)
+		}
+	case "add_columns":
+		out = t.AddColumns(fields...)
+	case "add_or_replace_columns":
+		out = t.AddOrReplaceColumns(fields...)
+	case "drop_columns":
+		names, err := plainStrs(py, rest)
+		if err != nil {
+			return nil, err
+		}
+		out = t.DropColumns(names...)
+	case "rename_columns":
+		out = t.RenameColumns(fields...)
+	case "alias":
+		names, err := plainStrs(py, rest)
+		if err != nil {
+			return nil, err
+		}
+		out = t.Alias(names...)
+	case "order_by":
+		out = t.OrderBy(fields...)
+	case "limit":
+		fetch, err := py.AsInt64(rest[0])
+		if err != nil {
+			return nil, err
+		}
+		var offset []int64
+		if len(rest) > 1 {
+			o, err := py.AsInt64(rest[1])
+			if err != nil {
+				return nil, err
+			}
+			offset = append(offset, o)
+		}
+		out = t.Limit(fetch, offset...)
+	default:
+		return nil, &cpython.Raise{Builtin: "NotImplementedError", Msg: "Table." + name + " is not supported by Sluice yet"}
+	}
+	return tableResult(py, out)
+}
+
+// anyStrs reads Table API arguments: a string is a PyFlink string
+// expression; a (sql, alias, order) tuple is a DSL expression, rendered as
+// SQL by the Python side.
+func anyStrs(py *cpython.GIL, objs []*cpython.Object) ([]any, error) {
+	out := make([]any, len(objs))
+	for i, o := range objs {
+		if py.TypeName(o) == "tuple" {
+			parts, err := strs(py, o)
+			if err != nil {
+				return nil, err
+			}
+			if len(parts) != 3 {
+				return nil, &cpython.Raise{Builtin: "TypeError", Msg: "sluice: a DSL expression item is (sql, alias, order)"}
+			}
+			e, err := sql.ParseExpression(parts[0])
+			if err != nil {
+				return nil, err
+			}
+			if parts[2] != "" {
+				e = &sql.OrderItem{Expr: e, Desc: parts[2] == "desc"}
+			}
+			if parts[1] != "" {
+				e = &sql.AliasExpr{Expr: e, Names: []*sql.Ident{{Name: parts[1]}}}
+			}
+			out[i] = e
+			continue
+		}
+		s, err := py.AsString(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func plainStrs(py *cpython.GIL, objs []*cpython.Object) ([]string, error) {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		v, err := py.AsString(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+func tableSchema(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	t, err := lookup[*table.Table](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	var kv []string
+	for _, f := range t.Schema() {
+		kv = append(kv, f.Name, f.Type.String())
+	}
+	return strList(py, kv), nil
+}
+
+func tableExplain(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	t, err := lookup[*table.Table](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	s, err := t.Explain()
+	if err != nil {
+		return nil, err
+	}
+	return py.Str(s), nil
+}
+
+func tableExecute(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	t, err := lookup[*table.Table](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	res, err := blocking(py, func() (*table.Result, error) { return t.ExecuteBatches(context.Background()) })
+	if err != nil {
+		return nil, err
+	}
+	return py.Int(keep(res)), nil
+}
