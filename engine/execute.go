@@ -373,7 +373,8 @@ func (o linkOut) Collect(ctx context.Context, b *vectorized.Batch) error {
 	return o.l.next.process(ctx, 0, b)
 }
 
-func (l *link) process(ctx context.Context, input int, b *vectorized.Batch) error {
+func (l *link) process(ctx context.Context, input int, b *vectorized.Batch) (err error) {
+	defer l.t.recoverInto(&err, "operator", l.name)
 	n := b.NumRows()
 	if n == 0 {
 		return nil
@@ -382,7 +383,7 @@ func (l *link) process(ctx context.Context, input int, b *vectorized.Batch) erro
 	l.metrics.BatchesIn.Add(1)
 	start := time.Now()
 	c0 := l.childNanos
-	err := l.op.Process(ctx, input, b, l.out)
+	err = l.op.Process(ctx, input, b, l.out)
 	*l.parentChild += l.account(start, c0)
 	return l.wrap(err)
 }
@@ -414,8 +415,9 @@ func (t *task) taskError(kind, name string, err error) error {
 // sinkTail writes into the vertex's sink.
 type sinkTail struct{ t *task }
 
-func (s sinkTail) process(ctx context.Context, _ int, b *vectorized.Batch) error {
+func (s sinkTail) process(ctx context.Context, _ int, b *vectorized.Batch) (err error) {
 	t := s.t
+	defer t.recoverInto(&err, "sink", t.sinkName)
 	n := b.NumRows()
 	if n == 0 {
 		return nil
@@ -423,7 +425,7 @@ func (s sinkTail) process(ctx context.Context, _ int, b *vectorized.Batch) error
 	t.sinkMetrics.RecordsIn.Add(n)
 	t.sinkMetrics.BatchesIn.Add(1)
 	start := time.Now()
-	err := t.sink.Write(ctx, b)
+	err = t.sink.Write(ctx, b)
 	d := int64(time.Since(start))
 	t.sinkMetrics.BusyNanos.Add(d)
 	*t.tailParent() += d
@@ -530,19 +532,19 @@ func (t *task) runtimeContext(name string, m *OperatorMetrics) *RuntimeContext {
 // run is the task's goroutine body.
 func (t *task) run(ctx context.Context) {
 	var opened []func() error
-	err := t.open(ctx, &opened)
+	err := t.guardTask(func() error { return t.open(ctx, &opened) })
 	if err == nil {
 		if t.job.toOpen.Add(-1) == 0 {
 			close(t.job.running)
 		}
-		err = t.body(ctx)
+		err = t.guardTask(func() error { return t.body(ctx) })
 	}
 	if err != nil {
 		t.job.fail(err)
 	}
 	// Close in reverse order of opening, whatever happened.
 	for i := len(opened) - 1; i >= 0; i-- {
-		if cerr := opened[i](); cerr != nil {
+		if cerr := t.guardTask(opened[i]); cerr != nil {
 			t.job.fail(cerr)
 		}
 	}
@@ -551,36 +553,36 @@ func (t *task) run(ctx context.Context) {
 func (t *task) open(ctx context.Context, opened *[]func() error) error {
 	if t.sink != nil {
 		*opened = append(*opened, func() error {
-			if err := t.sink.Close(); err != nil {
+			if err := guard(t.sink.Close); err != nil {
 				return t.taskError("sink", t.sinkName, fmt.Errorf("close: %w", err))
 			}
 			return nil
 		})
-		if err := t.sink.Open(ctx, t.runtimeContext(t.sinkName, &t.sinkMetrics)); err != nil {
+		if err := guard(func() error { return t.sink.Open(ctx, t.runtimeContext(t.sinkName, &t.sinkMetrics)) }); err != nil {
 			return t.taskError("sink", t.sinkName, fmt.Errorf("open: %w", err))
 		}
 	}
 	for i := len(t.links) - 1; i >= 0; i-- {
 		l := t.links[i]
 		*opened = append(*opened, func() error {
-			if err := l.op.Close(); err != nil {
+			if err := guard(l.op.Close); err != nil {
 				return t.taskError("operator", l.name, fmt.Errorf("close: %w", err))
 			}
 			return nil
 		})
 		l.rt = t.runtimeContext(l.name, &l.metrics)
-		if err := l.op.Open(ctx, l.rt); err != nil {
+		if err := guard(func() error { return l.op.Open(ctx, l.rt) }); err != nil {
 			return t.taskError("operator", l.name, fmt.Errorf("open: %w", err))
 		}
 	}
 	if t.source != nil {
 		*opened = append(*opened, func() error {
-			if err := t.source.Close(); err != nil {
+			if err := guard(t.source.Close); err != nil {
 				return t.taskError("source", t.sourceName, fmt.Errorf("close: %w", err))
 			}
 			return nil
 		})
-		if err := t.source.Open(ctx, t.runtimeContext(t.sourceName, &t.sourceMetrics)); err != nil {
+		if err := guard(func() error { return t.source.Open(ctx, t.runtimeContext(t.sourceName, &t.sourceMetrics)) }); err != nil {
 			return t.taskError("source", t.sourceName, fmt.Errorf("open: %w", err))
 		}
 	}
@@ -640,7 +642,7 @@ func (t *task) enter(ctx context.Context, input int, b *vectorized.Batch) error 
 func (t *task) runSource(ctx context.Context) error {
 	start := time.Now()
 	c0 := t.sourceChild
-	err := t.source.Run(ctx, sourceOut{t})
+	err := guard(func() error { return t.source.Run(ctx, sourceOut{t}) })
 	d := int64(time.Since(start))
 	t.sourceMetrics.BusyNanos.Add(d - (t.sourceChild - c0))
 	if err != nil {
@@ -685,7 +687,7 @@ func (t *task) endInput(ctx context.Context) error {
 	for _, l := range t.links {
 		start := time.Now()
 		c0 := l.childNanos
-		err := l.op.EndInput(ctx, l.out)
+		err := guard(func() error { return l.op.EndInput(ctx, l.out) })
 		l.account(start, c0)
 		if err = l.wrap(err); err != nil {
 			return err
@@ -693,7 +695,7 @@ func (t *task) endInput(ctx context.Context) error {
 	}
 	if t.sink != nil {
 		start := time.Now()
-		err := t.sink.Finish(ctx)
+		err := guard(func() error { return t.sink.Finish(ctx) })
 		t.sinkMetrics.BusyNanos.Add(int64(time.Since(start)))
 		if err != nil {
 			return t.taskError("sink", t.sinkName, fmt.Errorf("finish: %w", err))
@@ -719,9 +721,11 @@ func (t *task) startTimers(ctx context.Context) (stop func()) {
 			case <-ctx.Done():
 				return
 			case now := <-t.timer.C:
-				t.mu.Lock()
-				err := t.fireTimers(ctx, now)
-				t.mu.Unlock()
+				err := t.guardTask(func() error {
+					t.mu.Lock()
+					defer t.mu.Unlock()
+					return t.fireTimers(ctx, now)
+				})
 				if err != nil {
 					t.job.fail(err)
 					return
@@ -746,7 +750,7 @@ func (t *task) fireTimers(ctx context.Context, now time.Time) error {
 		}
 		start := time.Now()
 		c0 := tl.l.childNanos
-		err := tl.t.OnTimer(ctx, now, tl.l.out)
+		err := guard(func() error { return tl.t.OnTimer(ctx, now, tl.l.out) })
 		tl.l.account(start, c0)
 		if err = tl.l.wrap(err); err != nil {
 			return err
