@@ -20,6 +20,8 @@ import "C"
 
 import (
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"unsafe"
 )
@@ -81,7 +83,7 @@ func slNativeCall(args *C.PyObject) *C.PyObject {
 	for i := range objs {
 		objs[i] = wrap(C.sl_tuple_item(args, C.Py_ssize_t(i)))
 	}
-	res, err := h(py, objs)
+	res, err := callHandler(h, py, objs)
 	if err != nil {
 		raise(py, err)
 		return nil
@@ -90,6 +92,18 @@ func slNativeCall(args *C.PyObject) *C.PyObject {
 		return py.None().p
 	}
 	return res.p
+}
+
+// callHandler runs the handler, turning a Go panic into a RuntimeError:
+// a panic must not unwind through the C frames of the interpreter (the
+// process would die); the Python caller gets an exception it can see.
+func callHandler(h NativeHandler, py *GIL, objs []*Object) (res *Object, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, &Raise{Msg: fmt.Sprintf("sluice: internal error (Go panic): %v\n\n%s", r, debug.Stack())}
+		}
+	}()
+	return h(py, objs)
 }
 
 func raise(py *GIL, err error) {

@@ -40,6 +40,11 @@ func TestNativeHandler(t *testing.T) {
 			return nil, &cpython.Raise{Class: pyErr, Msg: "table not found"}
 		case "plain":
 			return nil, errors.New("something failed")
+		case "panic":
+			var m map[string]int
+			m["x"]++
+		case "panic-unlocked":
+			py.Unlocked(func() { panic("while waiting") })
 		case "call-back":
 			// A Python exception further down comes back with its type.
 			return py.Call(args[1])
@@ -95,6 +100,9 @@ out["value-error"] = catch("value-error")
 out["own-class"] = catch("own-class")
 out["plain"] = catch("plain")
 out["unknown"] = catch("nope")
+out["panic"] = catch("panic")
+out["panic-unlocked"] = catch("panic-unlocked")
+out["after-panic"] = n.call("sum", 1)
 def failing():
     return 1 // 0
 out["call-back"] = catch("call-back", failing)
@@ -124,6 +132,13 @@ out["unlocked"] = n.call("unlocked", lambda: 7)
 		assert.Contains(t, get("call-back"), "ZeroDivisionError: Traceback")
 		assert.Contains(t, get("call-back"), "in failing")
 		assert.Equal(t, "7", get("unlocked"))
+		// A Go panic in a handler is a RuntimeError with the panic and its
+		// stack; the interpreter (and the GIL, even when the handler had
+		// released it) is usable afterwards.
+		assert.Contains(t, get("panic"), "RuntimeError: sluice: internal error (Go panic): assignment to entry in nil map")
+		assert.Contains(t, get("panic"), "native_test.go")
+		assert.Contains(t, get("panic-unlocked"), "RuntimeError: sluice: internal error (Go panic): while waiting")
+		assert.Equal(t, "1", get("after-panic"))
 		return nil
 	})
 	require.NoError(t, err)

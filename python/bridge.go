@@ -3,6 +3,7 @@ package python
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/sluice-stream/sluice/cpython"
@@ -99,7 +100,20 @@ func handle(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	if !ok {
 		return nil, &cpython.Raise{Builtin: "NotImplementedError", Msg: "sluice: no native operation " + name}
 	}
-	res, err := f(py, args[1:])
+	return runOp(py, name, f, args[1:])
+}
+
+// runOp runs one native operation; a Go panic in it becomes a
+// RuntimeError naming the operation (the job's own tasks recover theirs
+// into TaskErrors), so a bug in the bridge shows up as a Python exception
+// instead of killing the process.
+func runOp(py *cpython.GIL, name string, f op, args []*cpython.Object) (res *cpython.Object, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, &cpython.Raise{Builtin: "RuntimeError", Msg: fmt.Sprintf("sluice: internal error in %s (Go panic): %v\n\n%s", name, r, debug.Stack())}
+		}
+	}()
+	res, err = f(py, args)
 	if err != nil {
 		return nil, userError(err)
 	}
