@@ -15,10 +15,14 @@ import (
 // arguments costs one cgo crossing rather than one per object.
 type Arg struct {
 	c C.sl_arg
-	// keep is the memory of a view (and where a FillViewArg reports),
-	// which C sees as integers: here the collector sees it, so that it
-	// stays allocated during the call.
-	keep [2]unsafe.Pointer
+	// pin holds the Go memory of a view (and where a FillViewArg
+	// reports), which C sees as integers: cgo's pointer rules let C keep a
+	// Go pointer past the call only while it is pinned, and Python may
+	// keep a view (see Kept). Nil for arguments that are no views.
+	pin *runtime.Pinner
+	// kept is set when Kept handed the view over: its pin is the
+	// caller's to end (Unpin), not ReleaseArgs'.
+	kept bool
 }
 
 // IntArg is a Python int.
@@ -33,19 +37,18 @@ func NoneArg() Arg { return Arg{c: C.sl_arg{kind: C.SL_ARG_NONE}} }
 // ViewArg is a sluice.View over the n bytes at p: memory that Python reads
 // (np.frombuffer, memoryview) without a copy, and writes only when writable.
 //
-// p may point into Go memory (an Arrow buffer). The address crosses into C
-// as an integer, which the cgo pointer checks do not follow: the Arg keeps
-// the memory reachable during the call, and ViewArg makes it escape to the
-// heap, whose objects Go's collector does not move (a stack that grows
-// during the call would). After the call, the caller keeps it valid for as
-// long as Kept reports the view.
+// p may point into Go memory (an Arrow buffer) or C memory. Go memory is
+// pinned (runtime.Pinner; a no-op for C memory) from here until CallArgs
+// returns — or, for a view Python kept (Kept), until the caller's Unpin
+// once Python has let go of it.
 func ViewArg(p unsafe.Pointer, n int, writable bool) Arg {
-	escape(p)
 	kind := C.int(C.SL_ARG_VIEW)
 	if writable {
 		kind = C.SL_ARG_VIEW_RW
 	}
-	return Arg{c: C.sl_arg{kind: kind, addr: C.uintptr_t(uintptr(p)), n: C.int64_t(n)}, keep: [2]unsafe.Pointer{p}}
+	pin := new(runtime.Pinner)
+	pin.Pin(p)
+	return Arg{c: C.sl_arg{kind: kind, addr: C.uintptr_t(uintptr(p)), n: C.int64_t(n)}, pin: pin}
 }
 
 // FillViewArg is a writable ViewArg whose fill() method also stores the
@@ -53,23 +56,18 @@ func ViewArg(p unsafe.Pointer, n int, writable bool) Arg {
 // written without one more Python object. *nulls must stay valid while the
 // view may be used (it is, for a view that Kept does not report).
 func FillViewArg(p unsafe.Pointer, n int, nulls *int64) Arg {
-	escape(unsafe.Pointer(nulls))
 	a := ViewArg(p, n, true)
+	a.pin.Pin(nulls)
 	a.c.count = C.uintptr_t(uintptr(unsafe.Pointer(nulls)))
-	a.keep[1] = unsafe.Pointer(nulls)
 	return a
 }
 
-// escapeSink and escapeNever make escape's argument escape for the
-// compiler's escape analysis, at no cost when it runs.
-var (
-	escapeSink  unsafe.Pointer
-	escapeNever bool
-)
-
-func escape(p unsafe.Pointer) {
-	if escapeNever {
-		escapeSink = p
+// Unpin ends the pinning of a view's memory that Python kept (Kept): call
+// it once ViewInUse reports the view unused, before that memory is
+// released. Views Python did not keep are unpinned by CallArgs.
+func (a *Arg) Unpin() {
+	if a.pin != nil {
+		a.pin.Unpin()
 	}
 }
 
@@ -77,14 +75,26 @@ func escape(p unsafe.Pointer) {
 // refers to — a function kept its argument, or a traceback holds a frame
 // that does — and hands over that reference: a second call returns nil. Nil
 // when Python dropped the view. The view's memory must stay valid until
-// ViewInUse reports it unused.
+// ViewInUse reports it unused, and then Unpin.
 func (a *Arg) Kept() *Object {
 	if (a.c.kind != C.SL_ARG_VIEW && a.c.kind != C.SL_ARG_VIEW_RW) || a.c.obj == nil {
 		return nil
 	}
 	o := wrap(a.c.obj)
 	a.c.obj = nil
+	a.kept = true
 	return o
+}
+
+// ReleaseArgs unpins the views of args that Kept did not hand over. Defer
+// it where the arguments are built: a path that never reaches CallArgs
+// (an error while preparing the call) must not leave Go memory pinned.
+func ReleaseArgs(args []Arg) {
+	for i := range args {
+		if !args[i].kept {
+			args[i].Unpin()
+		}
+	}
 }
 
 // CallArgs calls fn(*args) in one crossing. Views nothing refers to after
@@ -97,9 +107,11 @@ func (py *GIL) CallArgs(fn *Object, args []Arg) (*Object, error) {
 		cargs[i] = args[i].c
 	}
 	res := C.sl_call_args(fn.p, &cargs[0], C.int(len(args)))
-	runtime.KeepAlive(args)
 	for i := range args {
 		args[i].c.obj = cargs[i].obj // the views Python kept
+		if args[i].c.obj == nil {
+			args[i].Unpin()
+		}
 	}
 	return py.wrapResult(res)
 }

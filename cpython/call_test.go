@@ -158,6 +158,7 @@ func TestCallArgsKeptViews(t *testing.T) {
 			py.DecRef(res)
 			assert.False(t, py.ViewInUse(view), "way %d: in use after Python let go", how)
 			py.DecRef(view)
+			args[1].Unpin()
 			return nil
 		}))
 	}
@@ -216,6 +217,7 @@ func TestCallArgsException(t *testing.T) {
 		if v := args[0].Kept(); v != nil {
 			assert.False(t, py.ViewInUse(v))
 			py.DecRef(v)
+			args[0].Unpin()
 		}
 		return nil
 	}))
@@ -233,6 +235,9 @@ func TestViewFill(t *testing.T) {
 			if valid != nil {
 				args[2] = cpython.ViewArg(unsafe.Pointer(&valid[0]), len(valid), true)
 			}
+			// A failed fill leaves its view in the traceback's frames: the
+			// test owns the memory, so it ends the pins whatever happened.
+			defer cpython.ReleaseArgs(args)
 			res, err := py.CallArgs(fill, args)
 			if err != nil {
 				return err
@@ -336,7 +341,9 @@ func TestViewFillReadOnly(t *testing.T) {
 	fill := pyFunc(t, callPrelude, "fill")
 	dst := make([]float64, 13)
 	err := cpython.Do(func(py *cpython.GIL) error {
-		res, err := py.CallArgs(fill, []cpython.Arg{cpython.IntArg(0), cpython.ViewArg(unsafe.Pointer(&dst[0]), 13*8, false), cpython.NoneArg()})
+		args := []cpython.Arg{cpython.IntArg(0), cpython.ViewArg(unsafe.Pointer(&dst[0]), 13*8, false), cpython.NoneArg()}
+		defer cpython.ReleaseArgs(args)
+		res, err := py.CallArgs(fill, args)
 		py.DecRef(res)
 		return err
 	})

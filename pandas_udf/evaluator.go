@@ -264,6 +264,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.
 		status[i] = -1
 	}
 	args := make([]cpython.Arg, argViews+nslot+2*nudf)
+	defer cpython.ReleaseArgs(args)
 	args[argRows] = cpython.IntArg(n)
 	args[argBlock] = cpython.IntArg(int64(uintptr(block)))
 	// args[argInputs], the prepared argument types, is set under the GIL.
@@ -422,7 +423,8 @@ func (e *Evaluator) keepViews(args []cpython.Arg, rec arrow.RecordBatch, data []
 		if v := args[argViews+s].Kept(); v != nil {
 			col := rec.Column(c)
 			col.Retain()
-			keepView(v, col.Release)
+			a := &args[argViews+s]
+			keepView(v, func() { a.Unpin(); col.Release() })
 		}
 	}
 	var kept []int
@@ -434,12 +436,14 @@ func (e *Evaluator) keepViews(args []cpython.Arg, rec arrow.RecordBatch, data []
 			d := data[i]
 			data[i] = nil
 			blk.retain()
-			keepView(v, func() { resultMemory.Free(d); blk.release() })
+			a := &args[j]
+			keepView(v, func() { a.Unpin(); resultMemory.Free(d); blk.release() })
 			kept = append(kept, j)
 		}
 		if v := args[j+1].Kept(); v != nil {
 			blk.retain()
-			keepView(v, blk.release)
+			a := &args[j+1]
+			keepView(v, func() { a.Unpin(); blk.release() })
 			kept = append(kept, j+1)
 		}
 	}
