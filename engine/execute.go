@@ -75,7 +75,7 @@ func Submit(ctx context.Context, g *JobGraph, cfg Config) (*Job, error) {
 	}
 	loc := time.Local
 	if z := strings.TrimSpace(cfg.String(ConfigLocalTimeZone, "default")); z != "default" && z != "" {
-		if loc, err = time.LoadLocation(z); err != nil {
+		if loc, err = LoadZone(z); err != nil {
 			return nil, fmt.Errorf("job %s: %s = %q: %w", g.Name, ConfigLocalTimeZone, z, err)
 		}
 	}

@@ -184,6 +184,8 @@ func release(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	switch r := v.(type) {
 	case *table.Result:
 		r.Release()
+	case *jobState:
+		forgetJob(r)
 	case *streamState:
 		if !r.done {
 			// An abandoned iterator: stop its job and drop what arrives.

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/catalog"
@@ -97,7 +96,7 @@ func checkConfig(key, value string) error {
 		}
 	case engine.ConfigLocalTimeZone:
 		if z := strings.TrimSpace(value); z != "default" && z != "" {
-			if _, err := time.LoadLocation(z); err != nil {
+			if _, err := engine.LoadZone(z); err != nil {
 				return fmt.Errorf("config %s = %q: %w", key, value, err)
 			}
 		}

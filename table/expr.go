@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/sql"
 )
 
@@ -126,4 +127,4 @@ func (e Expr) In(values ...Expr) Expr {
 	return Expr{&sql.InExpr{Expr: e.n, List: vs}}
 }
 
-func loadLocation(tz string) (*time.Location, error) { return time.LoadLocation(tz) }
+func loadLocation(tz string) (*time.Location, error) { return engine.LoadZone(tz) }

@@ -124,7 +124,7 @@ func SessionZone(cfg engine.Config) (*time.Location, error) {
 	if z == "default" || z == "" {
 		return time.Local, nil
 	}
-	loc, err := time.LoadLocation(z)
+	loc, err := engine.LoadZone(z)
 	if err != nil {
 		return nil, fmt.Errorf("config %s = '%s': %w", engine.ConfigLocalTimeZone, z, err)
 	}

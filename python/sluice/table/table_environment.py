@@ -11,6 +11,7 @@ from sluice import _native
 from sluice.common import Configuration
 from sluice.table.types import DataType, RowType, _type_sql
 from sluice.table.expression import _literal
+from sluice.table.table_config import TableConfig
 
 __all__ = ["EnvironmentSettings", "TableConfig", "TableEnvironment", "StreamTableEnvironment", "BatchTableEnvironment"]
 
@@ -75,45 +76,6 @@ class EnvironmentSettings:
         return self._streaming
 
 
-class TableConfig:
-    """The environment's configuration (``get_config()``): ``set``,
-    ``get``, ``get_configuration()``; changes apply to the environment."""
-
-    def __init__(self, env: "TableEnvironment") -> None:
-        self._env = env
-
-    def set(self, key: str, value: str) -> "TableConfig":
-        _native.call("env.set_config", self._env._h.id, key, str(value))
-        return self
-
-    def get(self, key: str, default: Optional[str] = None) -> Optional[str]:
-        return self._values().get(key, default)
-
-    def _values(self) -> Dict[str, str]:
-        kv = _native.call("env.get_config", self._env._h.id)
-        return dict(zip(kv[0::2], kv[1::2]))
-
-    def get_configuration(self) -> Configuration:
-        env = self._env
-
-        class _Live(Configuration):
-            def set_string(self, key: str, value: str) -> "Configuration":
-                super().set_string(key, value)
-                _native.call("env.set_config", env._h.id, key, str(value))
-                return self
-
-        c = _Live()
-        for k, v in self._values().items():
-            Configuration.set_string(c, k, v)
-        return c
-
-    def set_local_timezone(self, timezone_id: str) -> None:
-        self.set("table.local-time-zone", timezone_id)
-
-    def set_python_executable(self, python_exec: str) -> None:
-        raise NotImplementedError("set_python_executable: Python functions run in Sluice's embedded interpreter")
-
-
 def _add_python_file(file_path: str) -> None:
     """Make a file or directory importable, as PyFlink ships it to workers."""
     path = os.path.abspath(file_path)
@@ -138,6 +100,7 @@ class TableEnvironment:
             kv += [k, str(v)]
         self._h = _native.Handle(_native.call("env.new", settings.is_streaming_mode(), kv))
         self._pending: List[Any] = []
+        self._config: Optional[TableConfig] = None
 
     @staticmethod
     def create(environment_settings: Any = None) -> "TableEnvironment":
@@ -203,30 +166,51 @@ class TableEnvironment:
         self.execute_sql(table_source._ddl(name))
 
     def from_elements(self, elements: Iterable[Any], schema: Any = None, verify_schema: bool = True) -> "Table":
+        """A table of the elements, as PyFlink's: the schema is a RowType, a
+        DataType (one column named ``value``), a list of names, or inferred
+        from the values (int → BIGINT, float → DOUBLE, str → STRING, list →
+        ARRAY, dict → MAP, Row → ROW, ...). The rows cross to the engine as
+        one Arrow batch, so nested values need no SQL literals."""
+        from sluice.table import _values
         from sluice.table.table import Table
-        rows = [tuple(e) if isinstance(e, (tuple, list)) else tuple(e.values()) if isinstance(e, dict) else (e,) for e in elements]
-        names: List[str]
-        types: Optional[List[str]] = None
+        from sluice.table.types import _create_type_verifier, _infer_schema_from_data
+        elements = list(elements)
         if isinstance(schema, RowType):
-            names, types = schema.field_names(), [t.to_sql() for t in schema.field_types()]
-        elif schema is not None:
-            names = list(schema)
+            if verify_schema:
+                verify = _create_type_verifier(schema)
+                for e in elements:
+                    verify(e)
+        elif isinstance(schema, DataType):
+            if verify_schema:
+                verify = _create_type_verifier(schema, name="field value")
+                for e in elements:
+                    verify(e)
+            schema = RowType().add("value", schema)
+            elements = [(e,) for e in elements]
+        elif schema is None or isinstance(schema, (list, tuple)):
+            schema = _infer_schema_from_data(elements, names=list(schema) if schema is not None else None)
         else:
-            first = next(iter(elements), None) if isinstance(elements, list) else None
-            fields = getattr(first, "_fields", None) or (getattr(first, "_names", None) if first is not None else None)
-            width = len(rows[0]) if rows else 0
-            names = list(fields) if fields else ["_%d" % (i + 1) for i in range(width)]
-        if not rows:
-            raise ValueError("from_elements needs at least one element")
-        lit_rows = []
-        for r in rows:
-            if len(r) != len(names):
-                raise ValueError("element %r has %d fields, the schema %d" % (r, len(r), len(names)))
-            vals = [_literal(v) for v in r]
-            if types is not None:
-                vals = ["CAST(%s AS %s)" % (v, t) for v, t in zip(vals, types)]
-            lit_rows.append(vals)
-        return Table(_native.Handle(_native.call("env.from_values", self._h.id, names, lit_rows)), self)
+            raise TypeError("schema should be RowType, list, tuple or None, but got: %s" % schema)
+        from sluice.table.expression import Expression
+        if any(isinstance(e, Expression) for e in elements):
+            raise NotImplementedError("from_elements with expressions (row(...)): Sluice takes Python values; pass tuples or Rows")
+        batch = _values.record_batch(elements, schema)
+        t = Table(_native.Handle(_native.call("env.from_arrow", self._h.id, [batch])), self)
+        # The batch carries the Arrow type; types Arrow cannot tell apart
+        # (VARCHAR(n) and STRING, CHAR(n), ...) are cast to the declared one.
+        # Nullability is the batch's own (Arrow keeps it for fields, not for
+        # map keys), so it takes no part in the comparison.
+        declared = [f.data_type.to_sql() for f in schema.fields]
+        reported = [str(x) for x in t.get_schema().get_field_data_types()]
+        # The engine casts no nested types: an ARRAY/MAP/ROW column keeps the
+        # lengths Arrow gives its strings (STRING, BYTES).
+        differs = [r.replace(" NOT NULL", "") != d.replace(" NOT NULL", "") and not d.startswith(("ARRAY", "MAP", "ROW", "MULTISET"))
+                   for r, d in zip(reported, declared)]
+        if any(differs):
+            from sluice.table.expression import Expression, _quote_ident
+            t = t.select(*[Expression("CAST(%s AS %s)" % (_quote_ident(n), d.replace(" NOT NULL", "")) if x else _quote_ident(n), alias=n)
+                           for n, d, x in zip(schema.field_names(), declared, differs)])
+        return t
 
     def from_pandas(self, pdf: Any, schema: Any = None, splits_num: int = 1) -> "Table":
         """A table of a DataFrame's columns, handed over as Arrow without
@@ -286,28 +270,25 @@ class TableEnvironment:
     def set_python_requirements(self, requirements_file_path: str, requirements_cache_dir: Optional[str] = None) -> None:
         """Install the requirements into the interpreter's environment with
         pip (offline from the cache directory when one is given)."""
-        if not os.path.exists(requirements_file_path):
-            raise FileNotFoundError("set_python_requirements: %s does not exist" % requirements_file_path)
-        cmd = [_python_executable(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements_file_path]
-        if requirements_cache_dir:
-            cmd += ["--no-index", "--find-links", requirements_cache_dir]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError("set_python_requirements: pip could not install %s:\n%s" % (requirements_file_path, (r.stderr or r.stdout).strip()))
-        import importlib
-        importlib.invalidate_caches()
+        _install_requirements(requirements_file_path, requirements_cache_dir)
+        self.get_config().set("python.requirements", requirements_file_path)
 
     def add_python_archive(self, archive_path: str, target_dir: Optional[str] = None) -> None:
         raise NotImplementedError("add_python_archive: unpack the archive and add it with add_python_file")
 
     # -- config and execution -------------------------------------------
     def get_config(self) -> TableConfig:
-        return TableConfig(self)
+        """The environment's config; one object, so the fields Flink 1.10
+        kept outside the key/value map (null check, decimal context) stay."""
+        if self._config is None:
+            self._config = TableConfig(self)
+        return self._config
 
     def execute(self, job_name: str = "sluice-job") -> "JobExecutionResult":
         """Flink 1.10/1.11: run every INSERT buffered by sql_update and
         Table.insert_into, and wait for them."""
-        from sluice.table.table_result import JobExecutionResult
+        from sluice.common.job_execution_result import JobExecutionResult
+        from sluice.common.job_status import JobID
         if not self._pending:
             raise RuntimeError("No operators defined in streaming topology. Cannot execute: call insert_into or sql_update with an INSERT first")
         pending, self._pending = self._pending, []
@@ -320,8 +301,10 @@ class TableEnvironment:
                     table, sink = what
                     jobs.append(_native.Handle(_native.call("table.submit_insert", table._h.id, sink)))
             metrics = []
+            runtime = 0
             for j in jobs:
                 metrics += _native.call("job.wait", j.id)
+                runtime = max(runtime, _native.call("jobs.info", j.id)[2])
         except BaseException:
             for j in jobs:
                 try:
@@ -329,7 +312,8 @@ class TableEnvironment:
                 except Exception:
                     pass
             raise
-        return JobExecutionResult(job_name, metrics)
+        # One JobID for what Flink 1.10 ran as one job (all buffered INSERTs).
+        return JobExecutionResult(JobID(_native.call("jobs.info", jobs[0].id)[0]), runtime, metrics)
 
     def create_statement_set(self) -> "StatementSet":
         from sluice.table.table_result import StatementSet
@@ -346,24 +330,58 @@ class TableEnvironment:
         return True
 
 
+def _settings_config(execution_environment: Any, table_config: Optional[TableConfig]) -> Dict[str, str]:
+    """The options a new environment starts with: the execution
+    environment's (parallelism, runtime mode, checkpointing, python.*),
+    then the table config's (Flink 1.10-1.13 passed one to create)."""
+    cfg: Dict[str, str] = {}
+    if execution_environment is not None:
+        conf = getattr(execution_environment, "_config", None)
+        cfg.update(conf.to_dict() if conf is not None else execution_environment.get_config().to_dict())
+    if table_config is not None:
+        cfg.update(table_config.to_map())
+    return cfg
+
+
+def _copy_fields(t_env: TableEnvironment, table_config: Optional[TableConfig]) -> None:
+    """The Flink 1.10 fields of a TableConfig passed to create (null check,
+    decimal context) carry over to the environment's config."""
+    if table_config is not None:
+        mine = t_env.get_config()
+        mine._null_check = table_config._null_check
+        mine._decimal_context = table_config._decimal_context
+
+
 class StreamTableEnvironment(TableEnvironment):
     @staticmethod
     def create(stream_execution_environment: Any = None, environment_settings: Optional[EnvironmentSettings] = None,
-               table_config: Any = None) -> "StreamTableEnvironment":
-        settings = environment_settings or EnvironmentSettings.in_streaming_mode()
-        if not settings.is_streaming_mode():
+               table_config: Optional[TableConfig] = None) -> "StreamTableEnvironment":
+        """A table environment with the execution environment's settings;
+        ``set_runtime_mode(BATCH)`` on it gives a batch environment, as
+        Flink's (settings passed here must be streaming)."""
+        if environment_settings is not None and not environment_settings.is_streaming_mode():
             raise ValueError("StreamTableEnvironment.create takes streaming settings; use TableEnvironment.create(EnvironmentSettings.in_batch_mode()) for batch")
-        cfg: Dict[str, str] = {}
-        if stream_execution_environment is not None:
-            cfg.update(stream_execution_environment.get_config().to_dict())
-        return StreamTableEnvironment(settings, cfg)
+        cfg = _settings_config(stream_execution_environment, table_config)
+        streaming = cfg.get("execution.runtime-mode", "STREAMING").upper() != "BATCH"
+        if cfg.get("execution.runtime-mode", "").upper() == "AUTOMATIC":
+            # Chosen per environment before the sources are known: see
+            # StreamExecutionEnvironment.set_runtime_mode.
+            cfg["execution.runtime-mode"] = "STREAMING"
+        settings = environment_settings or EnvironmentSettings(streaming)
+        t_env = StreamTableEnvironment(EnvironmentSettings(streaming and settings.is_streaming_mode(), settings._config), cfg)
+        _copy_fields(t_env, table_config)
+        return t_env
 
 
 class BatchTableEnvironment(TableEnvironment):
     @staticmethod
     def create(execution_environment: Any = None, environment_settings: Optional[EnvironmentSettings] = None,
-               table_config: Any = None) -> "BatchTableEnvironment":
-        return BatchTableEnvironment(environment_settings or EnvironmentSettings.in_batch_mode())
+               table_config: Optional[TableConfig] = None) -> "BatchTableEnvironment":
+        cfg = _settings_config(execution_environment, table_config)
+        cfg.pop("execution.runtime-mode", None)
+        t_env = BatchTableEnvironment(environment_settings or EnvironmentSettings.in_batch_mode(), cfg)
+        _copy_fields(t_env, table_config)
+        return t_env
 
 
 def _as_udf(function: Any) -> Any:
@@ -375,6 +393,21 @@ def _as_udf(function: Any) -> Any:
     if callable(function):
         raise TypeError("register_function: %r declares no result type; wrap it with udf(f, result_type=DataTypes...)" % (function,))
     raise TypeError("register_function: %r is not a function" % (function,))
+
+
+def _install_requirements(requirements_file_path: str, requirements_cache_dir: Optional[str] = None) -> None:
+    """pip install -r into the embedded interpreter's virtual environment:
+    where Python functions run (PyFlink installs them for its workers)."""
+    if not os.path.exists(requirements_file_path):
+        raise FileNotFoundError("set_python_requirements: %s does not exist" % requirements_file_path)
+    cmd = [_python_executable(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements_file_path]
+    if requirements_cache_dir:
+        cmd += ["--no-index", "--find-links", requirements_cache_dir]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("set_python_requirements: pip could not install %s:\n%s" % (requirements_file_path, (r.stderr or r.stdout).strip()))
+    import importlib
+    importlib.invalidate_caches()
 
 
 def _python_executable() -> str:

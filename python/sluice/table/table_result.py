@@ -7,14 +7,22 @@ from typing import Any, Dict, Iterator, List, Optional
 from sluice import _native
 from sluice import metrics as _metrics
 from sluice.common import Row
+from sluice.common.job_client import JobClient
+from sluice.common.job_execution_result import JobExecutionResult
 from _sluice_runtime import make_row
+from sluice.table._values import column_values as _column_values
 
 __all__ = ["TableResult", "JobExecutionResult", "StatementSet", "TableSchema", "ResultKind"]
 
 
 class ResultKind:
-    SUCCESS = "SUCCESS"
-    SUCCESS_WITH_CONTENT = "SUCCESS_WITH_CONTENT"
+    """What a TableResult holds; the values are PyFlink's (plain ints).
+    SUCCESS: a DDL or other statement that returns only "OK";
+    SUCCESS_WITH_CONTENT: rows (a query, SHOW, EXPLAIN) or, for an INSERT,
+    one row with a count per sink (-1: unknown), as Flink reports it."""
+
+    SUCCESS = 0
+    SUCCESS_WITH_CONTENT = 1
 
 
 class TableSchema:
@@ -35,20 +43,6 @@ class TableSchema:
         return "root\n" + "".join(" |-- %s: %s\n" % (n, t) for n, t in zip(self._names, self._types))
 
 
-class JobClient:
-    def __init__(self, job: "_native.Handle") -> None:
-        self._job = job
-
-    def get_job_id(self) -> str:
-        return _native.call("job.name", self._job.id)
-
-    def cancel(self) -> None:
-        _native.call("job.cancel", self._job.id)
-
-    def get_metrics(self) -> List[Dict[str, Any]]:
-        return _native.call("job.metrics", self._job.id)
-
-
 class TableResult:
     """What execute_sql and execute return. For a query it holds the rows;
     for an INSERT, the running job (``wait`` blocks until it ends)."""
@@ -65,20 +59,64 @@ class TableResult:
             self._h = _native.Handle(_native.call("table.execute", self._table._h.id))
 
     def get_job_client(self) -> Optional[JobClient]:
-        return JobClient(self._job) if self._job is not None else None
+        """The job of an INSERT (id, status, cancel, result); None for a
+        statement that runs no job. A query's job starts when its rows are
+        read, so its result has no client either."""
+        return JobClient(self._job, self._wait_metrics) if self._job is not None else None
+
+    def _wait_metrics(self) -> List[Dict[str, Any]]:
+        self.wait()
+        return list(self._metrics or [])
 
     def wait(self, timeout_ms: Optional[int] = None) -> None:
-        if self._job is not None and self._metrics is None:
-            self._metrics = _native.call("job.wait", self._job.id)
+        """Waits until the INSERT's job has ended (raising its error if it
+        failed) or, with ``timeout_ms``, at most that long: then it raises
+        TimeoutError as Flink's await throws TimeoutException. A query's
+        result waits for nothing: its rows are produced as they are read."""
+        if self._job is None or self._metrics is not None:
+            return
+        if timeout_ms is not None and not _native.call("jobs.wait_for", self._job.id, int(timeout_ms)):
+            raise TimeoutError("java.util.concurrent.TimeoutException: the job did not end within %d ms" % int(timeout_ms))
+        self._metrics = _native.call("job.wait", self._job.id)
 
-    def get_result_kind(self) -> str:
-        return ResultKind.SUCCESS if self._job is not None else ResultKind.SUCCESS_WITH_CONTENT
+    def get_result_kind(self) -> int:
+        """ResultKind.SUCCESS for a statement answered with "OK",
+        SUCCESS_WITH_CONTENT for rows, or an INSERT's job."""
+        if self._job is not None or self._table is not None:
+            return ResultKind.SUCCESS_WITH_CONTENT
+        if self._h is not None and _native.call("result.columns", self._h.id) == ["result"]:
+            rows = _native.call("result.rows", self._h.id)[1]
+            if rows == [["OK"]]:
+                return ResultKind.SUCCESS
+        return ResultKind.SUCCESS_WITH_CONTENT
+
+    def _sinks(self) -> List[str]:
+        """The INSERT's sink tables, named as Flink names the result's
+        columns: default_catalog.default_database.<table>."""
+        jobs = getattr(self, "_jobs", None) or [self._job]
+        out = []
+        for j in jobs:
+            name = _native.call("job.name", j.id)
+            table = name[len("insert-into_"):] if name.startswith("insert-into_") else name
+            out.append(table if table.count(".") == 2 else "default_catalog.default_database." + table)
+        return out
 
     def get_table_schema(self) -> TableSchema:
+        """The result's columns: the query's; "result" STRING for a
+        statement answered with OK; for an INSERT one BIGINT column per
+        sink (its affected-row count, -1 when unknown), as Flink's."""
         if self._table is not None:
             return self._table.get_schema()
-        cols = _native.call("result.columns", self._h.id) if self._h is not None else ["job"]
-        return TableSchema(cols, ["?"] * len(cols))
+        if self._job is not None:
+            sinks = self._sinks()
+            return TableSchema(sinks, ["BIGINT NOT NULL"] * len(sinks))
+        cols = _native.call("result.columns", self._h.id) if self._h is not None else ["result"]
+        return TableSchema(cols, ["STRING"] * len(cols))
+
+    def get_resolved_schema(self) -> TableSchema:
+        """The same columns as get_table_schema (Flink's ResolvedSchema
+        prints the same way: ``(`name` TYPE, ...)`` is its str)."""
+        return self.get_table_schema()
 
     def metrics(self) -> List[Dict[str, Any]]:
         """Per operator instance: records in/out, busy time and named
@@ -103,8 +141,11 @@ class TableResult:
         if self._h is None and self._table is not None:
             return CloseableIterator(self._table)
         if self._h is None:
+            # An INSERT: Flink's one row of affected-row counts per sink,
+            # -1 as the count is not known.
             self.wait()
-            return iter([])
+            sinks = self._sinks() if self._job is not None else []
+            return iter([make_row(sinks, [-1] * len(sinks))] if sinks else [])
         cols = _native.call("result.columns", self._h.id)
         batches, kinds = self._arrow()
         out: List[Row] = []
@@ -116,7 +157,7 @@ class TableResult:
                 out.append(r)
             return iter(out)
         for b, k in zip(batches, kinds):
-            columns = [c.to_pylist() for c in b.columns]
+            columns = [_column_values(c) for c in b.columns]  # ROW → Row, MAP → dict
             for i in range(b.num_rows):
                 r = make_row(cols, [c[i] for c in columns])
                 if k:
@@ -164,7 +205,7 @@ class CloseableIterator:
                 self._done = True
                 raise StopIteration
             batch, kinds = item
-            columns = [c.to_pylist() for c in batch.columns]
+            columns = [_column_values(c) for c in batch.columns]
             rows = []
             for i in range(batch.num_rows):
                 r = make_row(self._cols, [c[i] for c in columns])
@@ -186,24 +227,6 @@ class CloseableIterator:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-class JobExecutionResult:
-    def __init__(self, job_name: str, metrics: List[Dict[str, Any]]) -> None:
-        self._name = job_name
-        self._metrics = metrics
-
-    def get_job_id(self) -> str:
-        return self._name
-
-    def get_net_runtime(self) -> int:
-        return 0
-
-    def get_all_accumulator_results(self) -> Dict[str, Any]:
-        return {}
-
-    def metrics(self) -> List[Dict[str, Any]]:
-        return list(self._metrics) + _python_metrics()
 
 
 class StatementSet:

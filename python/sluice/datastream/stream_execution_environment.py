@@ -1,0 +1,206 @@
+"""``StreamExecutionEnvironment``: the job settings a StreamTableEnvironment
+is created from, as PyFlink's. DataStream programs themselves (sources,
+transformations, ``execute``) are not supported yet.
+
+Every setting is an option of one Configuration (``parallelism.default``,
+``pipeline.max-parallelism``, ``execution.runtime-mode``,
+``execution.checkpointing.*``, ``python.*``, ...) that
+``StreamTableEnvironment.create(env)`` copies into the table environment.
+What the engine lacks is accepted and recorded, with one line on stderr
+where a program would otherwise assume it works: checkpointing (not built
+yet: jobs run without checkpoints) and jars (the engine runs no Java).
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, List, Optional
+
+from sluice.common import Configuration
+from sluice.common.execution_config import ExecutionConfig
+from sluice.datastream.checkpoint_config import CheckpointConfig
+from sluice.datastream.checkpointing_mode import CheckpointingMode, RuntimeExecutionMode, TimeCharacteristic
+
+__all__ = ["StreamExecutionEnvironment"]
+
+
+def _warn(msg: str) -> None:
+    print("sluice: " + msg, file=sys.stderr)
+
+
+class StreamExecutionEnvironment:
+    def __init__(self, configuration: Optional[Configuration] = None) -> None:
+        self._config = Configuration(configuration) if configuration is not None else Configuration()
+        self._execution_config = ExecutionConfig(self._config)
+        self._checkpoint_config = CheckpointConfig(self._config)
+        self._python_files: List[str] = []
+        self._time = TimeCharacteristic.ProcessingTime
+        self._chaining = True
+        self._warned_checkpoints = False
+
+    @staticmethod
+    def get_execution_environment(configuration: Optional[Configuration] = None) -> "StreamExecutionEnvironment":
+        return StreamExecutionEnvironment(configuration)
+
+    def configure(self, configuration: Configuration) -> None:
+        for k, v in configuration.to_dict().items():
+            self._config.set_string(k, v)
+
+    # -- parallelism -----------------------------------------------------
+    def set_parallelism(self, parallelism: int) -> "StreamExecutionEnvironment":
+        if parallelism < 1:
+            raise ValueError("Parallelism must be at least one, or ExecutionConfig.PARALLELISM_DEFAULT (use system default).")
+        self._config.set_integer("parallelism.default", parallelism)
+        return self
+
+    def get_parallelism(self) -> int:
+        """``parallelism.default``; 1 when unset, what the engine runs with
+        (Flink's local default is the number of cores)."""
+        return self._config.get_integer("parallelism.default", 1)
+
+    def set_max_parallelism(self, max_parallelism: int) -> "StreamExecutionEnvironment":
+        """``pipeline.max-parallelism``: the number of key groups keyed
+        exchanges hash into."""
+        if max_parallelism < 1 or max_parallelism > 32768:
+            raise ValueError("maxParallelism is out of bounds 0 < maxParallelism <= 32768. Found: %d" % max_parallelism)
+        self._config.set_integer("pipeline.max-parallelism", max_parallelism)
+        return self
+
+    def get_max_parallelism(self) -> int:
+        return self._config.get_integer("pipeline.max-parallelism", -1)
+
+    def set_default_local_parallelism(self, parallelism: int) -> None:
+        self.set_parallelism(parallelism)
+
+    def get_default_local_parallelism(self) -> int:
+        return self.get_parallelism()
+
+    # -- runtime mode and time -------------------------------------------
+    def set_runtime_mode(self, execution_mode: RuntimeExecutionMode) -> "StreamExecutionEnvironment":
+        """``execution.runtime-mode``. AUTOMATIC runs as STREAMING: the
+        engine chooses a mode per environment, before it knows whether
+        every source is bounded."""
+        mode = execution_mode.name if isinstance(execution_mode, RuntimeExecutionMode) else str(execution_mode).upper()
+        if mode not in RuntimeExecutionMode.__members__:
+            raise ValueError("unknown runtime mode %r" % (execution_mode,))
+        self._config.set_string("execution.runtime-mode", mode)
+        return self
+
+    def _runtime_mode(self) -> RuntimeExecutionMode:
+        return RuntimeExecutionMode[self._config.get_string("execution.runtime-mode", "STREAMING").upper()]
+
+    def set_stream_time_characteristic(self, characteristic: TimeCharacteristic) -> None:
+        """Flink 1.x; recorded. Event time comes from the watermarks
+        declared on source tables."""
+        self._time = characteristic
+        self._config.set_string("pipeline.time-characteristic", characteristic.name)
+
+    def get_stream_time_characteristic(self) -> TimeCharacteristic:
+        return self._time
+
+    def set_buffer_timeout(self, timeout_millis: int) -> "StreamExecutionEnvironment":
+        """Recorded (``execution.buffer-timeout``): the engine hands a batch
+        on when it is full or its source has nothing more for now."""
+        if timeout_millis < -1:
+            raise ValueError("Timeout of buffer must be non-negative or -1")
+        self._config.set_string("execution.buffer-timeout", "%d ms" % timeout_millis)
+        return self
+
+    def get_buffer_timeout(self) -> int:
+        from sluice.table.table_config import _parse_duration_ms
+        v = self._config.get_string("execution.buffer-timeout", "")
+        return _parse_duration_ms(v) if v else 100
+
+    def disable_operator_chaining(self) -> "StreamExecutionEnvironment":
+        self._chaining = False
+        return self
+
+    def is_chaining_enabled(self) -> bool:
+        return self._chaining
+
+    # -- checkpoints -----------------------------------------------------
+    def enable_checkpointing(self, interval: int, mode: Optional[CheckpointingMode] = None) -> "StreamExecutionEnvironment":
+        """Recorded (``execution.checkpointing.interval``/``mode``), with
+        one warning: the engine has no checkpoints yet, so a failed job is
+        restarted from its sources' start positions (sinks with a primary
+        key upsert, so a rerun converges)."""
+        self._checkpoint_config.set_checkpoint_interval(interval)
+        if mode is not None:
+            self._checkpoint_config.set_checkpointing_mode(mode)
+        if not self._warned_checkpoints:
+            self._warned_checkpoints = True
+            _warn("enable_checkpointing(%d): checkpoints are not built yet; jobs run without them" % interval)
+        return self
+
+    def get_checkpoint_config(self) -> CheckpointConfig:
+        return self._checkpoint_config
+
+    def get_checkpoint_interval(self) -> int:
+        return self._checkpoint_config.get_checkpoint_interval()
+
+    def get_checkpointing_mode(self) -> CheckpointingMode:
+        return self._checkpoint_config.get_checkpointing_mode()
+
+    get_checkpointing_consistency_mode = get_checkpointing_mode
+
+    def set_state_backend(self, state_backend: Any) -> "StreamExecutionEnvironment":
+        raise NotImplementedError("set_state_backend: state backends keep checkpointed state, and Sluice has no checkpoints yet")
+
+    def get_config(self) -> ExecutionConfig:
+        return self._execution_config
+
+    # -- Python dependencies ---------------------------------------------
+    def add_python_file(self, file_path: str) -> None:
+        from sluice.table.table_environment import _add_python_file
+        _add_python_file(file_path)
+        self._python_files.append(file_path)
+        self._config.set_string("python.files", ",".join(self._python_files))
+
+    def set_python_requirements(self, requirements_file_path: str, requirements_cached_dir: Optional[str] = None) -> None:
+        """Installs the requirements into the interpreter's environment
+        with pip, as TableEnvironment.set_python_requirements."""
+        from sluice.table.table_environment import _install_requirements
+        _install_requirements(requirements_file_path, requirements_cached_dir)
+        self._config.set_string("python.requirements", requirements_file_path)
+
+    def add_python_archive(self, archive_path: str, target_dir: Optional[str] = None) -> None:
+        raise NotImplementedError("add_python_archive: unpack the archive and add it with add_python_file")
+
+    def set_python_executable(self, python_exec: str) -> None:
+        """Recorded (``python.executable``); Python functions run in the
+        interpreter embedded in sluice."""
+        self._config.set_string("python.executable", python_exec)
+
+    def add_jars(self, *jars_path: str) -> None:
+        """Recorded (``pipeline.jars``) with a warning: the engine runs no
+        Java; its connectors and formats are built in."""
+        self._add_paths("pipeline.jars", jars_path, "add_jars")
+
+    def add_classpaths(self, *classpaths: str) -> None:
+        self._add_paths("pipeline.classpaths", classpaths, "add_classpaths")
+
+    def _add_paths(self, key: str, paths: Any, what: str) -> None:
+        old = self._config.get_string(key, "")
+        self._config.set_string(key, ";".join([p for p in [old] if p] + list(paths)))
+        _warn("%s: Sluice runs no Java (connectors and formats are built in); ignored" % what)
+
+    # -- DataStream programs (not supported yet) -------------------------
+    def execute(self, job_name: Optional[str] = None) -> Any:
+        raise NotImplementedError("StreamExecutionEnvironment.execute: DataStream programs are not supported yet; run table programs with TableEnvironment.execute_sql / Table.execute_insert")
+
+    def execute_async(self, job_name: Optional[str] = None) -> Any:
+        raise NotImplementedError("StreamExecutionEnvironment.execute_async: DataStream programs are not supported yet; TableResult.get_job_client() gives an INSERT's job")
+
+    def get_execution_plan(self) -> str:
+        raise NotImplementedError("StreamExecutionEnvironment.get_execution_plan: DataStream programs are not supported yet; use Table.explain()")
+
+    def from_collection(self, collection: Any, type_info: Any = None) -> Any:
+        raise NotImplementedError("StreamExecutionEnvironment.from_collection: the DataStream API is not supported yet; use TableEnvironment.from_elements")
+
+    def add_source(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("StreamExecutionEnvironment.add_source: the DataStream API is not supported yet; declare a source table with CREATE TABLE")
+
+    def from_source(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("StreamExecutionEnvironment.from_source: the DataStream API is not supported yet; declare a source table with CREATE TABLE")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,97 @@
+"""StreamExecutionEnvironment, ExecutionConfig and CheckpointConfig as
+PyFlink's, and StreamTableEnvironment.create picking up their settings."""
+import pytest
+
+from pyflink.datastream import (CheckpointingMode, RuntimeExecutionMode, StreamExecutionEnvironment,
+                                TimeCharacteristic)
+from pyflink.table import EnvironmentSettings, StreamTableEnvironment
+
+
+def test_parallelism():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    assert env.get_parallelism() == 1  # what the engine runs with
+    assert env.get_max_parallelism() == -1
+    env.set_parallelism(3).set_max_parallelism(64)
+    assert (env.get_parallelism(), env.get_max_parallelism()) == (3, 64)
+    assert env.get_config().get_parallelism() == 3
+    with pytest.raises(ValueError, match="Parallelism must be at least one"):
+        env.set_parallelism(0)
+
+
+def test_checkpointing_is_recorded_with_one_warning(capsys):
+    env = StreamExecutionEnvironment.get_execution_environment()
+    cc = env.get_checkpoint_config()
+    assert not cc.is_checkpointing_enabled()
+    assert env.get_checkpoint_interval() == -1
+    assert env.get_checkpointing_mode() == CheckpointingMode.AT_LEAST_ONCE
+    env.enable_checkpointing(1000)
+    env.enable_checkpointing(2000, CheckpointingMode.AT_LEAST_ONCE)
+    err = capsys.readouterr().err
+    assert err.count("checkpoints are not built yet") == 1
+    assert cc.is_checkpointing_enabled() and cc.get_checkpoint_interval() == 2000
+    assert cc.get_checkpointing_mode() == CheckpointingMode.AT_LEAST_ONCE
+    assert (cc.get_checkpoint_timeout(), cc.get_min_pause_between_checkpoints(), cc.get_max_concurrent_checkpoints(),
+            cc.get_tolerable_checkpoint_failure_number(), cc.is_unaligned_checkpoints_enabled()) == (600000, 0, 1, 0, False)
+    cc.set_checkpoint_timeout(5000).set_min_pause_between_checkpoints(10).set_max_concurrent_checkpoints(2)
+    assert (cc.get_checkpoint_timeout(), cc.get_min_pause_between_checkpoints(), cc.get_max_concurrent_checkpoints()) == (5000, 10, 2)
+    with pytest.raises(ValueError):
+        cc.set_checkpoint_interval(1)
+    t_env = StreamTableEnvironment.create(env)
+    assert t_env.get_config().get("execution.checkpointing.interval") == "2000 ms"
+
+
+def test_runtime_mode_and_time_characteristic():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_stream_time_characteristic(TimeCharacteristic.EventTime)
+    assert env.get_stream_time_characteristic() == TimeCharacteristic.EventTime
+    env.set_runtime_mode(RuntimeExecutionMode.BATCH)
+    t_env = StreamTableEnvironment.create(env)
+    assert t_env.get_config().get("execution.runtime-mode") == "BATCH"
+    # Batch: a GROUP BY gives final rows only, no changelog.
+    rows = t_env.execute_sql("SELECT k, COUNT(*) FROM (VALUES ('a'), ('a'), ('b')) AS v(k) GROUP BY k").collect()
+    assert sorted((r.get_row_kind().name if hasattr(r.get_row_kind(), "name") else str(r.get_row_kind()), tuple(r)) for r in rows)[0][1] == ("a", 2)
+
+
+def test_settings_reach_the_table_environment():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(2)
+    env.set_buffer_timeout(50)
+    assert env.get_buffer_timeout() == 50
+    env.get_config().set_auto_watermark_interval(800)
+    assert env.get_config().get_auto_watermark_interval() == 800
+    t_env = StreamTableEnvironment.create(env, environment_settings=EnvironmentSettings.in_streaming_mode())
+    cfg = t_env.get_config()
+    assert cfg.get("parallelism.default") == "2"
+    assert cfg.get("pipeline.auto-watermark-interval") == "800 ms"
+
+
+def test_python_dependencies_and_jars(tmp_path, capsys):
+    env = StreamExecutionEnvironment.get_execution_environment()
+    mod = tmp_path / "dep_mod_for_env.py"
+    mod.write_text("VALUE = 7\n")
+    env.add_python_file(str(mod))
+    import dep_mod_for_env
+    assert dep_mod_for_env.VALUE == 7
+    env.set_python_executable("/usr/bin/python3")
+    env.add_jars("file:///tmp/flink-sql-connector-kafka.jar")
+    env.add_classpaths("file:///tmp/x.jar")
+    assert "Sluice runs no Java" in capsys.readouterr().err
+    cfg = StreamTableEnvironment.create(env).get_config()
+    assert cfg.get("python.executable") == "/usr/bin/python3"
+    assert cfg.get("pipeline.jars") == "file:///tmp/flink-sql-connector-kafka.jar"
+    assert cfg.get("python.files") == str(mod)
+
+
+def test_datastream_programs_say_so():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    for call in (lambda: env.execute("j"), lambda: env.from_collection([1]), lambda: env.execute_async()):
+        with pytest.raises(NotImplementedError, match="not supported yet"):
+            call()
+    with pytest.raises(NotImplementedError, match="no checkpoints yet"):
+        env.set_state_backend(object())
+
+
+def test_enums_as_pyflink():
+    assert [m.name for m in RuntimeExecutionMode] == ["STREAMING", "BATCH", "AUTOMATIC"]
+    assert [m.value for m in CheckpointingMode] == [0, 1]
+    assert TimeCharacteristic.EventTime.value == 2

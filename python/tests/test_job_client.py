@@ -1,0 +1,84 @@
+"""TableResult's job: JobClient, JobID, JobStatus, wait(timeout), result
+kind and schema, JobExecutionResult — as PyFlink's."""
+import re
+
+import pytest
+
+from pyflink.common.job_status import JobStatus
+from pyflink.table import ResultKind
+
+
+@pytest.fixture
+def sink_env(stream_env):
+    stream_env.execute_sql("CREATE TABLE out_sink (a INT) WITH ('connector' = 'blackhole')")
+    return stream_env
+
+
+def test_insert_job_client(sink_env):
+    r = sink_env.execute_sql("INSERT INTO out_sink VALUES (1), (2)")
+    client = r.get_job_client()
+    job_id = client.get_job_id()
+    assert re.fullmatch(r"[0-9a-f]{32}", str(job_id))
+    assert client.get_job_id() == job_id
+    assert client.get_job_status().result() in (JobStatus.CREATED, JobStatus.RUNNING, JobStatus.FINISHED)
+    r.wait()
+    assert client.get_job_status().result() is JobStatus.FINISHED
+    assert JobStatus.FINISHED.is_globally_terminal_state() and not JobStatus.RUNNING.is_terminal_state()
+    res = client.get_job_execution_result().result()
+    assert res.get_job_id() == job_id
+    assert res.get_net_runtime() >= 0
+    assert res.get_all_accumulator_results() == {} and res.get_accumulator_result("x") is None
+    assert res.is_job_execution_result()
+
+
+def test_insert_result_kind_and_schema(sink_env):
+    r = sink_env.execute_sql("INSERT INTO out_sink VALUES (1)")
+    assert r.get_result_kind() == ResultKind.SUCCESS_WITH_CONTENT
+    assert r.get_table_schema().get_field_names() == ["default_catalog.default_database.out_sink"]
+    assert [tuple(x) for x in r.collect()] == [(-1,)]
+    ddl = sink_env.execute_sql("CREATE TABLE t2 (a INT) WITH ('connector' = 'blackhole')")
+    assert ddl.get_result_kind() == ResultKind.SUCCESS
+    assert ddl.get_job_client() is None
+    assert ddl.get_table_schema().get_field_names() == ["result"]
+    q = sink_env.execute_sql("SELECT 1 AS x")
+    assert q.get_result_kind() == ResultKind.SUCCESS_WITH_CONTENT
+    assert q.get_resolved_schema().get_field_names() == ["x"]
+    assert (ResultKind.SUCCESS, ResultKind.SUCCESS_WITH_CONTENT) == (0, 1)
+
+
+def test_wait_timeout_and_cancel(stream_env):
+    stream_env.execute_sql("CREATE TABLE endless (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '10')")
+    stream_env.execute_sql("CREATE TABLE drop_all (id BIGINT) WITH ('connector' = 'blackhole')")
+    r = stream_env.execute_sql("INSERT INTO drop_all SELECT id FROM endless")
+    with pytest.raises(TimeoutError):
+        r.wait(50)
+    client = r.get_job_client()
+    assert client.get_job_status().result() in (JobStatus.CREATED, JobStatus.RUNNING)
+    client.cancel().result()
+    assert client.get_job_status().result() is JobStatus.CANCELED
+
+
+def test_failed_job_status(stream_env):
+    stream_env.execute_sql("CREATE TABLE src (s STRING) WITH ('connector' = 'values', 'data' = '+I[x]')")
+    stream_env.execute_sql("CREATE TABLE dst (i INT) WITH ('connector' = 'blackhole')")
+    r = stream_env.execute_sql("INSERT INTO dst SELECT CAST(s AS INT) FROM src")
+    with pytest.raises(Exception):
+        r.wait()
+    assert r.get_job_client().get_job_status().result() is JobStatus.FAILED
+    fut = r.get_job_client().get_job_execution_result()
+    assert fut.done() and fut.exception() is not None
+
+
+def test_savepoints_name_checkpoints(sink_env):
+    client = sink_env.execute_sql("INSERT INTO out_sink VALUES (1)").get_job_client()
+    with pytest.raises(NotImplementedError, match="checkpoints"):
+        client.trigger_savepoint("/tmp/sp")
+    with pytest.raises(NotImplementedError, match="checkpoints"):
+        client.stop_with_savepoint()
+
+
+def test_flink_1_10_execute_returns_job_execution_result(sink_env):
+    sink_env.sql_update("INSERT INTO out_sink VALUES (3)")
+    res = sink_env.execute("my job")
+    assert re.fullmatch(r"[0-9a-f]{32}", str(res.get_job_id()))
+    assert res.get_net_runtime() >= 0
