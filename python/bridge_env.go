@@ -16,7 +16,6 @@ import (
 
 	"github.com/sluice-stream/sluice/cpython"
 	"github.com/sluice-stream/sluice/table"
-	"github.com/sluice-stream/sluice/table/pyfunc"
 	"github.com/sluice-stream/sluice/table/sql"
 )
 
@@ -309,33 +308,4 @@ func envCreateView(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, er
 		return nil, err
 	}
 	return nil, env.CreateTemporaryView(name, t)
-}
-
-// envRegisterFunction registers a udf wrapper (or any object with the
-// _sluice_* attributes) as a temporary system function.
-func envRegisterFunction(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
-	if err := need(args, 3, "env.register_function(env, name, function)"); err != nil {
-		return nil, err
-	}
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	name, err := py.AsString(args[1])
-	if err != nil {
-		return nil, err
-	}
-	f, err := pyfunc.FromObject(py, name, args[2])
-	if err != nil {
-		return nil, &cpython.Raise{Builtin: "TypeError", Msg: err.Error()}
-	}
-	return nil, env.CreateTemporarySystemFunction(name, f)
-}
-
-func envHasFunction(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
-	env, name, err := envAndText(py, args, "env.has_function(env, name)")
-	if err != nil {
-		return nil, err
-	}
-	return py.Bool(env.Catalog().Function(name) != nil), nil
 }

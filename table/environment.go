@@ -192,7 +192,11 @@ func (e *Environment) execute(ctx context.Context, st sql.Statement, src string)
 	case *sql.Drop:
 		var err error
 		if s.Kind == "FUNCTION" {
-			err = e.catalog.DropFunction(s.Name.Unqualified(), s.IfExists)
+			if s.Temporary {
+				err = e.catalog.DropTemporaryFunction(s.Name.Unqualified(), s.System, s.IfExists)
+			} else {
+				err = e.catalog.DropFunction(s.Name.Unqualified(), s.IfExists)
+			}
 		} else {
 			err = e.catalog.Drop(string(s.Kind), s.Name.Unqualified(), s.IfExists)
 		}
@@ -361,15 +365,39 @@ func RegisterPythonFunctionLoader(f func(identifier string) (catalog.ScalarFunct
 	pythonFunctionLoader = f
 }
 
-// CreateTemporaryFunction registers a user-defined scalar function.
+// CreateTemporaryFunction registers a user-defined scalar function as a
+// temporary catalog function. As in Flink, an unqualified call of a name
+// that is also a built-in function's still reaches the built-in.
 func (e *Environment) CreateTemporaryFunction(name string, fn catalog.ScalarFunction) error {
 	return e.catalog.CreateFunction(&catalog.Function{Name: name, Kind: catalog.ScalarKind, Scalar: fn, Temporary: true}, false)
 }
 
-// CreateTemporarySystemFunction is CreateTemporaryFunction for system
-// scope (the catalog has one namespace for both here).
+// CreateTemporarySystemFunction registers a temporary system function,
+// which shadows a built-in function of the same name (Flink resolves
+// temporary system functions first).
 func (e *Environment) CreateTemporarySystemFunction(name string, fn catalog.ScalarFunction) error {
 	return e.catalog.CreateFunction(&catalog.Function{Name: name, Kind: catalog.ScalarKind, Scalar: fn, Temporary: true, System: true}, false)
+}
+
+// RegisterFunction is Flink's legacy registerFunction (PyFlink's
+// register_function): a temporary system function that replaces one of
+// the same name.
+func (e *Environment) RegisterFunction(name string, fn catalog.ScalarFunction) {
+	e.catalog.ReplaceSystemFunction(&catalog.Function{Name: name, Kind: catalog.ScalarKind, Scalar: fn})
+}
+
+// DropTemporaryFunction drops a temporary system function (system) or a
+// temporary catalog function and reports whether one was dropped, as
+// Flink's dropTemporarySystemFunction / dropTemporaryFunction.
+func (e *Environment) DropTemporaryFunction(name string, system bool) bool {
+	return e.catalog.DropTemporaryFunction(name, system, false) == nil
+}
+
+// CreateInlineFunction registers a function object that the Table API
+// calls directly (not by name) under key, the reference its call
+// expressions use. The function's Name is what plans and errors show.
+func (e *Environment) CreateInlineFunction(key, name string, fn catalog.ScalarFunction) {
+	e.catalog.CreateInlineFunction(key, &catalog.Function{Name: name, Kind: catalog.ScalarKind, Scalar: fn, Temporary: true})
 }
 
 // CreateTemporaryView registers a Table API table under a name.

@@ -117,16 +117,28 @@ type Function struct {
 }
 
 // Catalog is safe for concurrent use.
+//
+// Functions live in Flink's namespaces (FunctionCatalog): temporary system
+// functions, temporary catalog functions and catalog functions are three
+// maps, so a name may be taken in each at once; built-in functions are the
+// planner's, which resolves an unqualified name in Flink's order (temporary
+// system, built-in, temporary catalog, catalog). Inline functions are the
+// Table API's function objects called directly (udf(...)(col('a'))): they
+// have no name a query can use, only a key that stands for the object.
 type Catalog struct {
 	mu        sync.RWMutex
 	tables    map[string]*Table
 	views     map[string]*View
-	functions map[string]*Function // lower-cased names: function names are case-insensitive
+	system    map[string]*Function // temporary system functions; lower-cased names: function names are case-insensitive
+	tempFuncs map[string]*Function // temporary catalog functions
+	functions map[string]*Function // catalog functions (CREATE FUNCTION)
+	inline    map[string]*Function // inline functions by object key
 }
 
 // New returns an empty catalog.
 func New() *Catalog {
-	return &Catalog{tables: map[string]*Table{}, views: map[string]*View{}, functions: map[string]*Function{}}
+	return &Catalog{tables: map[string]*Table{}, views: map[string]*View{}, system: map[string]*Function{},
+		tempFuncs: map[string]*Function{}, functions: map[string]*Function{}, inline: map[string]*Function{}}
 }
 
 // ErrExists and ErrNotFound are matched with errors.Is by callers that
@@ -247,44 +259,145 @@ func (c *Catalog) namesLocked() []string {
 	return out
 }
 
-// CreateFunction registers f.
+// namespace is the map f belongs to: temporary system, temporary catalog
+// or catalog functions.
+func (c *Catalog) namespace(f *Function) map[string]*Function {
+	switch {
+	case f.System:
+		return c.system
+	case f.Temporary:
+		return c.tempFuncs
+	}
+	return c.functions
+}
+
+// CreateFunction registers f in its namespace (f.System: temporary system
+// functions; f.Temporary: temporary catalog functions; else catalog
+// functions). A name taken in that namespace is an error unless
+// ifNotExists, as Flink's registerTemporarySystemFunction and
+// registerTemporaryCatalogFunction.
 func (c *Catalog) CreateFunction(f *Function, ifNotExists bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	ns := c.namespace(f)
 	key := strings.ToLower(f.Name)
-	if c.functions[key] != nil {
+	if ns[key] != nil {
 		if ifNotExists {
 			return nil
 		}
-		return &ObjectError{Kind: "function", Name: f.Name, Exists: true}
+		return &ObjectError{Kind: kindOf(f), Name: f.Name, Exists: true}
 	}
-	c.functions[key] = f
+	if !f.System && !f.Temporary && c.tempFuncs[key] != nil {
+		// Flink: "Could not register catalog function. A temporary function
+		// ... does already exist. Please drop the temporary function first."
+		if ifNotExists {
+			return nil
+		}
+		return &ObjectError{Kind: "temporary function", Name: f.Name, Exists: true}
+	}
+	ns[key] = f
 	return nil
 }
 
-// DropFunction removes a function.
+// ReplaceSystemFunction registers f as a temporary system function,
+// replacing one of the same name: PyFlink's register_function (Flink's
+// legacy registerTempSystemScalarFunction puts without checking).
+func (c *Catalog) ReplaceSystemFunction(f *Function) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f.System, f.Temporary = true, true
+	c.system[strings.ToLower(f.Name)] = f
+}
+
+func kindOf(f *Function) string {
+	switch {
+	case f.System:
+		return "temporary system function"
+	case f.Temporary:
+		return "temporary function"
+	}
+	return "function"
+}
+
+// DropFunction removes a catalog function (DROP FUNCTION), or with
+// temporary a temporary catalog function (DROP TEMPORARY FUNCTION).
 func (c *Catalog) DropFunction(name string, ifExists bool) error {
+	return c.dropFunction(c.functions, "function", name, ifExists)
+}
+
+// DropTemporaryFunction removes a temporary catalog function; system
+// selects the temporary system functions instead.
+func (c *Catalog) DropTemporaryFunction(name string, system, ifExists bool) error {
+	if system {
+		return c.dropFunction(c.system, "temporary system function", name, ifExists)
+	}
+	return c.dropFunction(c.tempFuncs, "temporary function", name, ifExists)
+}
+
+func (c *Catalog) dropFunction(ns map[string]*Function, kind, name string, ifExists bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := strings.ToLower(name)
-	if c.functions[key] == nil {
+	if ns[key] == nil {
 		if ifExists {
 			return nil
 		}
-		return &ObjectError{Kind: "function", Name: name, Candidates: c.functionNamesLocked()}
+		return &ObjectError{Kind: kind, Name: name, Candidates: c.functionNamesLocked()}
 	}
-	delete(c.functions, key)
+	delete(ns, key)
 	return nil
 }
 
-// Function finds a user-defined function by name (case-insensitive).
-func (c *Catalog) Function(name string) *Function {
+// SystemFunction finds a temporary system function (case-insensitive).
+func (c *Catalog) SystemFunction(name string) *Function {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.functions[strings.ToLower(name)]
+	return c.system[strings.ToLower(name)]
 }
 
-// FunctionNames lists the user-defined functions, sorted.
+// CatalogFunction finds a temporary catalog function, else a catalog
+// function, by name (Flink's resolvePreciseFunctionReference order).
+func (c *Catalog) CatalogFunction(name string) *Function {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	key := strings.ToLower(name)
+	if f := c.tempFuncs[key]; f != nil {
+		return f
+	}
+	return c.functions[key]
+}
+
+// Function finds the user-defined function an unqualified name reaches
+// when no built-in function has that name: a temporary system function,
+// else a temporary catalog function, else a catalog function.
+func (c *Catalog) Function(name string) *Function {
+	if f := c.SystemFunction(name); f != nil {
+		return f
+	}
+	return c.CatalogFunction(name)
+}
+
+// CreateInlineFunction registers the function object behind key (the
+// Table API calls it by object, never by name); registering a key again
+// keeps the first entry, since a key stands for one object.
+func (c *Catalog) CreateInlineFunction(key string, f *Function) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inline[key] == nil {
+		c.inline[key] = f
+	}
+}
+
+// InlineFunction finds an inline function by its key (exact).
+func (c *Catalog) InlineFunction(key string) *Function {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.inline[key]
+}
+
+// FunctionNames lists the user-defined functions, sorted; a name taken in
+// several namespaces is listed once for each, as Flink's
+// listUserDefinedFunctions does. Inline functions have no name to list.
 func (c *Catalog) FunctionNames() []string {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -292,9 +405,11 @@ func (c *Catalog) FunctionNames() []string {
 }
 
 func (c *Catalog) functionNamesLocked() []string {
-	out := make([]string, 0, len(c.functions))
-	for _, f := range c.functions {
-		out = append(out, f.Name)
+	out := make([]string, 0, len(c.system)+len(c.tempFuncs)+len(c.functions))
+	for _, ns := range []map[string]*Function{c.system, c.tempFuncs, c.functions} {
+		for _, f := range ns {
+			out = append(out, f.Name)
+		}
 	}
 	sort.Strings(out)
 	return out

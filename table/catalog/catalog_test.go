@@ -47,3 +47,23 @@ func TestSuggest(t *testing.T) {
 		assert.Equal(t, tc.want, Suggest(tc.name, []string{"province", "access_count", "uuid"}), tc.name)
 	}
 }
+
+// Flink keeps temporary system, temporary catalog and catalog functions in
+// separate namespaces: one name may be taken in each.
+func TestFunctionNamespaces(t *testing.T) {
+	c := New()
+	require.NoError(t, c.CreateFunction(&Function{Name: "f", System: true, Temporary: true}, false))
+	require.NoError(t, c.CreateFunction(&Function{Name: "F", Temporary: true}, false))
+	require.NoError(t, c.CreateFunction(&Function{Name: "g"}, false))
+	assert.Error(t, c.CreateFunction(&Function{Name: "f", System: true, Temporary: true}, false))
+	assert.True(t, c.SystemFunction("F").System)
+	assert.False(t, c.CatalogFunction("f").System)
+	assert.Equal(t, []string{"F", "f", "g"}, c.FunctionNames())
+	require.NoError(t, c.DropTemporaryFunction("f", true, false))
+	assert.Nil(t, c.SystemFunction("f"))
+	assert.NotNil(t, c.Function("f"), "the temporary catalog function remains")
+	c.CreateInlineFunction("$udf1$f", &Function{Name: "f"})
+	assert.Equal(t, "f", c.InlineFunction("$udf1$f").Name)
+	assert.Nil(t, c.InlineFunction("f"))
+	assert.Equal(t, []string{"F", "g"}, c.FunctionNames(), "inline functions have no name to list")
+}

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
@@ -1014,6 +1015,9 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		}
 		return p.call(e.Start, name, x, stringLit(e.Unit))
 	case *sql.FuncCall:
+		if e.Builtin != nil && p.Catalog.SystemFunction(e.Name.Unqualified()) == nil {
+			return p.bindExpr(e.Builtin, sc)
+		}
 		return p.bindFuncCall(e, sc)
 	case *sql.TimeUnitExpr:
 		return stringLit(e.Unit), nil
@@ -1101,12 +1105,53 @@ func (p *Planner) unknownFunction(name string) string {
 	return msg
 }
 
+// resolveFunction finds the user-defined function a call names, in Flink's
+// order (FunctionCatalog.resolveAmbiguousFunctionReference): an inline
+// function object of the Table API (its key is exact), a temporary system
+// function, and — only when no built-in function has the name — a
+// temporary catalog function, then a catalog function. A qualified name
+// (db.f) reaches the catalog namespaces only. Nil means a built-in.
+func (p *Planner) resolveFunction(f *sql.FuncCall) *catalog.Function {
+	name := f.Name.Unqualified()
+	if len(f.Name.Parts) > 1 {
+		return p.Catalog.CatalogFunction(name)
+	}
+	if fn := p.Catalog.InlineFunction(name); fn != nil {
+		return fn
+	}
+	if fn := p.Catalog.SystemFunction(name); fn != nil {
+		return fn
+	}
+	if isBuiltinFunction(name) {
+		return nil
+	}
+	return p.Catalog.CatalogFunction(name)
+}
+
+// builtinNames are the built-in function names, upper-cased: the
+// expression registry's and the aggregates'.
+var builtinNames = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range expr.Functions() {
+		m[n] = true
+	}
+	for n := range aggKinds {
+		m[n] = true
+	}
+	return m
+})
+
+func isBuiltinFunction(name string) bool {
+	return builtinNames()[strings.Join(strings.Fields(strings.ToUpper(name)), " ")]
+}
+
 func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 	name := f.Name.Unqualified()
 	if f.Over != nil || f.OverName != nil {
 		return nil, p.ErrAt(f.Pos(), "OVER windows are not supported yet")
 	}
-	if _, ok := aggKinds[strings.ToUpper(name)]; ok {
+	fn := p.resolveFunction(f)
+	if _, ok := aggKinds[strings.ToUpper(name)]; ok && fn == nil {
 		return nil, p.ErrAt(f.Name.Pos(), "aggregate function %s is not allowed here", strings.ToUpper(name))
 	}
 	args := make([]Rex, 0, len(f.Args))
@@ -1120,7 +1165,7 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		}
 		args = append(args, x)
 	}
-	if fn := p.Catalog.Function(name); fn != nil {
+	if fn != nil {
 		if fn.Kind != catalog.ScalarKind || fn.Scalar == nil {
 			return nil, p.ErrAt(f.Name.Pos(), "function %s is not a scalar function; only scalar user-defined functions are supported yet", name)
 		}

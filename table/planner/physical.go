@@ -303,7 +303,7 @@ func (t *translator) lower(c *Calc, width int) ([]engine.CalcStep, error) {
 			names := make([]string, len(group))
 			for i, u := range group {
 				names[i] = u.String()
-				replaced[u.String()] = &InputRef{Index: width + i, T: u.T, Name: u.String()}
+				replaced[udfKey(u)] = &InputRef{Index: width + i, T: u.T, Name: u.String()}
 			}
 			steps = append(steps, engine.AppendEvaluated{Evaluator: ev, Names: names})
 			width += len(group)
@@ -314,7 +314,7 @@ func (t *translator) lower(c *Calc, width int) ([]engine.CalcStep, error) {
 			}
 			return rewriteRex(r, func(x Rex) Rex {
 				if u, ok := x.(*UDFRex); ok {
-					if ref, ok := replaced[u.String()]; ok {
+					if ref, ok := replaced[udfKey(u)]; ok {
 						return ref
 					}
 				}
@@ -345,6 +345,53 @@ func (t *translator) lower(c *Calc, width int) ([]engine.CalcStep, error) {
 	return steps, nil
 }
 
+// udfKey identifies a UDF call within a calc: the function by identity (two
+// functions may share a name: every lambda is <lambda>) and the arguments
+// by structure. Calls with equal keys are evaluated once, as Flink's calc
+// program (Calcite's RexProgramBuilder) keeps one copy of identical call
+// expressions — for non-deterministic functions too: PyFlink's
+// select(f(x), f(x)) gives equal values on each row.
+func udfKey(u *UDFRex) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%p(", u.Fn)
+	for i, a := range u.Args {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		rexKey(&sb, a)
+	}
+	sb.WriteString(")")
+	return sb.String()
+}
+
+// rexKey writes r unambiguously: input columns by index, literals with
+// their type, functions by identity.
+func rexKey(sb *strings.Builder, r Rex) {
+	switch x := r.(type) {
+	case *InputRef:
+		fmt.Fprintf(sb, "$%d", x.Index)
+	case *Literal:
+		fmt.Fprintf(sb, "%s:%s", x.Text, x.T)
+	case *CallRex:
+		sb.WriteString(x.Name + "(")
+		for i, a := range x.Args {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			rexKey(sb, a)
+		}
+		sb.WriteString(")")
+	case *CastRex:
+		fmt.Fprintf(sb, "CAST[%v](", x.Try)
+		rexKey(sb, x.Arg)
+		fmt.Fprintf(sb, " AS %s)", x.T)
+	case *UDFRex:
+		sb.WriteString(udfKey(x))
+	default:
+		sb.WriteString(r.String())
+	}
+}
+
 // innermostUDFs are the distinct UDF calls whose arguments call no UDF.
 func innermostUDFs(rs []Rex) []*UDFRex {
 	seen := map[string]bool{}
@@ -355,7 +402,7 @@ func innermostUDFs(rs []Rex) []*UDFRex {
 		}
 		walkRex(r, func(x Rex) {
 			u, ok := x.(*UDFRex)
-			if !ok || seen[u.String()] {
+			if !ok || seen[udfKey(u)] {
 				return
 			}
 			for _, a := range u.Args {
@@ -363,7 +410,7 @@ func innermostUDFs(rs []Rex) []*UDFRex {
 					return
 				}
 			}
-			seen[u.String()] = true
+			seen[udfKey(u)] = true
 			out = append(out, u)
 		})
 	}

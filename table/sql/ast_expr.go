@@ -185,6 +185,13 @@ type FuncCall struct {
 	// OVER w. At most one is set.
 	Over     *WindowSpec
 	OverName *Ident
+	// Builtin is set on a call of PyFlink's string expressions whose name
+	// is one of Flink's built-in functions that the parser rewrites
+	// (plus(a, b) is a + b, a.isNull is a IS NULL): what the call means
+	// unless a temporary system function of that name shadows the
+	// built-in, as Flink's FunctionCatalog resolves it. Args are the same
+	// nodes Builtin holds; the call prints as Builtin.
+	Builtin Expr
 }
 
 // WindowSpec is the window of an OVER clause.

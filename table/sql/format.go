@@ -137,6 +137,10 @@ func (p *printer) exprs(es []Expr) {
 
 // expr prints e, in parentheses when it binds looser than min.
 func (p *printer) expr(e Expr, min int) {
+	if f, ok := e.(*FuncCall); ok && f.Builtin != nil {
+		p.expr(f.Builtin, min)
+		return
+	}
 	if exprPrec(e) < min {
 		p.w("(")
 		p.expr(e, precLowest)

@@ -561,6 +561,9 @@ func (p *parser) lSuffix(operand Expr) Expr {
 func (p *parser) lDistinctCall(name *Ident, args []Expr) Expr {
 	e := p.lCall(Token{Pos: name.Start, Value: name.Name}, name.Name, args)
 	f, ok := e.(*FuncCall)
+	if ok && f.Builtin != nil {
+		f, ok = f.Builtin.(*FuncCall)
+	}
 	if !ok {
 		p.failf(name.Start, "distinct applies to an aggregate call")
 	}
@@ -762,7 +765,19 @@ var legacyIs = map[string]struct {
 // lCall maps a DSL call to the node the equivalent SQL produces: "a.isNull"
 // is a IS NULL, "a.like('x%')" is a LIKE 'x%', "a.upperCase()" is UPPER(a);
 // other names become plain calls (user functions keep their spelling).
+// A rewritten call stays a call of its own name with the rewrite as its
+// Builtin: Flink resolves these names (BuiltInFunctionDefinitions' "plus",
+// "isNull", ...) like any other, so a temporary system function named
+// plus is called instead of the built-in.
 func (p *parser) lCall(at Token, name string, args []Expr) Expr {
+	e := p.lBuiltin(at, name, args)
+	if f, ok := e.(*FuncCall); ok && len(f.Name.Parts) == 1 && strings.EqualFold(f.Name.Parts[0].Name, name) {
+		return e
+	}
+	return &FuncCall{Name: &QualifiedName{Parts: []*Ident{{Start: at.Pos, Name: name}}}, Args: args, Builtin: e}
+}
+
+func (p *parser) lBuiltin(at Token, name string, args []Expr) Expr {
 	lower := strings.ToLower(name)
 	arity := func(n ...int) {
 		for _, k := range n {

@@ -10,10 +10,21 @@ import (
 var posType = reflect.TypeOf(Pos{})
 
 // stripPositions zeroes every Pos and statement source text in the tree, in
-// place, so that trees parsed from different texts can be compared.
+// place, so that trees parsed from different texts can be compared. A
+// PyFlink call that keeps its name beside its built-in rewrite
+// (FuncCall.Builtin) is replaced by the rewrite, which is what SQL parses.
 func stripPositions(v reflect.Value) {
 	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
+	case reflect.Interface:
+		if f, ok := v.Interface().(*FuncCall); ok && f != nil && f.Builtin != nil && v.CanSet() {
+			v.Set(reflect.ValueOf(f.Builtin))
+			stripPositions(v)
+			return
+		}
+		if !v.IsNil() {
+			stripPositions(v.Elem())
+		}
+	case reflect.Pointer:
 		if !v.IsNil() {
 			stripPositions(v.Elem())
 		}

@@ -181,7 +181,12 @@ func Children(n Node) []Node {
 		c.add(n.Query)
 	case *FuncCall:
 		c.add(n.Name)
-		c.exprs(n.Args)
+		if n.Builtin != nil {
+			// Args are Builtin's children: visit them once, through it.
+			c.add(n.Builtin)
+		} else {
+			c.exprs(n.Args)
+		}
 		c.add(n.Filter, n.Over, n.OverName)
 	case *WindowSpec:
 		c.exprs(n.PartitionBy)
@@ -295,4 +300,10 @@ func nodeKind(n any) string {
 
 // Kind names a node's type without the package, e.g. "CreateTable"; the
 // golden tests print it next to each statement.
-func Kind(n Node) string { return nodeKind(n) }
+func Kind(n Node) string {
+	if f, ok := n.(*FuncCall); ok && f.Builtin != nil {
+		// A PyFlink call rewritten to a built-in reads as the rewrite.
+		return nodeKind(f.Builtin)
+	}
+	return nodeKind(n)
+}

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 from typing import Any, List, Sequence
 
 __all__ = ["Expression"]
+
+
+_UDF_REF = re.compile(r"`\$udf\d+\$((?:[^`]|``)*)`")
 
 
 def _quote_ident(name: str) -> str:
@@ -205,7 +209,8 @@ class Expression:
         return self._fn("ROUND", places)
 
     def __str__(self) -> str:
-        s = self._sql
+        # A udf call reads as PyFlink shows it: <lambda>(a), not its key.
+        s = _UDF_REF.sub(lambda m: m.group(1).replace("``", "`"), self._sql)
         if self._order:
             s += " " + self._order.upper()
         if self._alias:
@@ -218,7 +223,10 @@ class Expression:
 
 def _call_udf(wrapper: Any, args: Sequence[Any]) -> Expression:
     others = [_expr(a) for a in args]
-    e = Expression("%s(%s)" % (_func_name(wrapper._sluice_name), ", ".join(o._sql for o in others)), [wrapper])
+    # The SQL names the udf object's own key (udf._inline_keys), never its
+    # name: two functions may share a name (every lambda is <lambda>), and a
+    # catalog function of that name must not be called instead.
+    e = Expression("%s(%s)" % (_quote_ident(wrapper._sluice_ref), ", ".join(o._sql for o in others)), [wrapper])
     for o in others:
         e._udfs.extend(o._udfs)
     return e

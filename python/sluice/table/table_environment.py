@@ -218,24 +218,36 @@ class TableEnvironment:
 
     # -- functions -------------------------------------------------------
     def register_function(self, name: str, function: Any) -> None:
-        _native.call("env.register_function", self._h.id, name, _as_udf(function))
+        # Flink's legacy registerFunction: a temporary system function that
+        # replaces one of the same name.
+        _native.call("env.register_function", self._h.id, name, _as_udf(function), "legacy")
 
     def create_temporary_function(self, path: str, function: Any) -> None:
-        self.register_function(path, function)
+        # A temporary catalog function: a built-in of the same name still
+        # wins for unqualified calls, as in Flink.
+        _native.call("env.register_function", self._h.id, path, _as_udf(function), "catalog")
 
     def create_temporary_system_function(self, name: str, function: Any) -> None:
-        self.register_function(name, function)
+        # Shadows a built-in of the same name (resolved first, as in Flink).
+        _native.call("env.register_function", self._h.id, name, _as_udf(function), "system")
 
     def create_java_temporary_function(self, path: str, function_class_name: str) -> None:
         raise NotImplementedError("create_java_temporary_function: Sluice runs no Java; write the function in Python")
+
+    def create_java_temporary_system_function(self, name: str, function_class_name: str) -> None:
+        raise NotImplementedError("create_java_temporary_system_function: Sluice runs no Java; write the function in Python")
+
+    def create_java_function(self, path: str, function_class_name: str, ignore_if_exists: Optional[bool] = None) -> None:
+        raise NotImplementedError("create_java_function: Sluice runs no Java; write the function in Python")
 
     def register_java_function(self, name: str, function_class_name: str) -> None:
         raise NotImplementedError("register_java_function: Sluice runs no Java; write the function in Python")
 
     def _ensure_functions(self, udfs: Sequence[Any]) -> None:
+        # udf objects called in expressions are registered by identity
+        # (their key), never by name; registering a key again is a no-op.
         for f in udfs:
-            if not _native.call("env.has_function", self._h.id, f._sluice_name):
-                self.register_function(f._sluice_name, f)
+            _native.call("env.register_inline_function", self._h.id, f._sluice_ref, f._sluice_name, f)
 
     # -- dependencies ----------------------------------------------------
     def add_python_file(self, file_path: str) -> None:

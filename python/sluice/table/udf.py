@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import functools
 import inspect
+import itertools
 from typing import Any, Callable, List, Optional, Sequence, Union
 
 from sluice.table.types import DataType, _type_sql
@@ -78,14 +79,17 @@ _FUNC_TYPES = ("general", "pandas")
 
 
 def _function_name(f: Any) -> str:
-    if isinstance(f, functools.partial):
-        return _function_name(f.func)
-    if isinstance(f, UserDefinedFunction):
-        return type(f).__name__
-    name = getattr(f, "__name__", None)
-    if name and name != "<lambda>":
-        return name
-    return type(f).__name__ if not inspect.isfunction(f) else "lambda"
+    # PyFlink's rule: the callable's __name__ (a lambda is "<lambda>"),
+    # else its class name (a ScalarFunction instance, a partial).
+    return f.__name__ if hasattr(f, "__name__") else type(f).__name__
+
+
+# Every wrapper gets its own reference key: the Table API calls a udf object
+# by identity, never by its name (two lambdas are both "<lambda>"), so a
+# call expression names the object's key, and the environment registers the
+# object under that key (an inline function, as Flink's Table API passes
+# the function definition itself).
+_inline_keys = itertools.count(1)
 
 
 class UserDefinedScalarFunctionWrapper:
@@ -118,6 +122,7 @@ class UserDefinedScalarFunctionWrapper:
         self._sluice_func_type = func_type
         self._sluice_deterministic = deterministic
         self._sluice_name = self._name
+        self._sluice_ref = "$udf%d$%s" % (next(_inline_keys), self._name)
         functools.update_wrapper(self, func if inspect.isfunction(func) else self.__call__, updated=())
 
     @property
