@@ -310,15 +310,156 @@ class TableEnvironment:
         from sluice.table.table_result import StatementSet
         return StatementSet(self)
 
-    def list_tables(self) -> List[str]:
-        return [r[0] for r in self.execute_sql("SHOW TABLES").collect()]
+    # -- catalogs, tables, functions and modules ---------------------------
+    # One catalog and database, Flink's defaults; paths may be qualified
+    # with them. Temporary and permanent objects share one namespace.
+    def _objects(self, kind: str, temporary: Optional[bool] = None) -> List[str]:
+        return sorted(n for k, n, temp, _ in _native.call("env.catalog_objects", self._h.id)
+                      if k in kind.split("|") and (temporary is None or temp == temporary))
 
-    def list_user_defined_functions(self) -> List[str]:
-        return [r[0] for r in self.execute_sql("SHOW USER FUNCTIONS").collect()]
+    def list_catalogs(self) -> List[str]:
+        return [_CATALOG]
+
+    def list_databases(self) -> List[str]:
+        return [_DATABASE]
+
+    def get_current_catalog(self) -> str:
+        return _CATALOG
+
+    def get_current_database(self) -> str:
+        return _DATABASE
+
+    def use_catalog(self, catalog_name: str) -> None:
+        if catalog_name != _CATALOG:
+            raise ValueError("A catalog with name [%s] does not exist." % catalog_name)
+
+    def use_database(self, database_name: str) -> None:
+        if database_name != _DATABASE:
+            raise ValueError("A database with name [%s] does not exist in the catalog: [%s]." % (database_name, _CATALOG))
+
+    def register_catalog(self, catalog_name: str, catalog: Any) -> None:
+        raise NotImplementedError("register_catalog: Sluice has one in-memory catalog (%s.%s)" % (_CATALOG, _DATABASE))
+
+    def get_catalog(self, catalog_name: str) -> Any:
+        raise NotImplementedError("get_catalog: Sluice has one in-memory catalog (%s.%s); use list_tables and friends" % (_CATALOG, _DATABASE))
+
+    def list_tables(self) -> List[str]:
+        """Tables and views, temporary or not, sorted (Flink's listTables)."""
+        return self._objects("table|view")
+
+    def list_temporary_tables(self) -> List[str]:
+        """Temporary tables and views."""
+        return self._objects("table|view", True)
+
+    def list_views(self) -> List[str]:
+        return self._objects("view")
+
+    def list_temporary_views(self) -> List[str]:
+        return self._objects("view", True)
+
+    def drop_temporary_table(self, table_path: str) -> bool:
+        """True when a temporary table was dropped; a permanent table or a
+        view of that name is left alone (False), as Flink's."""
+        return bool(_native.call("env.drop_temporary", self._h.id, "table", _unqualify(table_path)))
 
     def drop_temporary_view(self, view_path: str) -> bool:
-        self.execute_sql("DROP TEMPORARY VIEW IF EXISTS %s" % view_path)
+        return bool(_native.call("env.drop_temporary", self._h.id, "view", _unqualify(view_path)))
+
+    def drop_table(self, table_path: str, ignore_if_not_exists: bool = True) -> bool:
+        """Flink 2: drops a permanent table (True) or reports there is none."""
+        name = _unqualify(table_path)
+        if name not in self._objects("table", False):
+            if not ignore_if_not_exists:
+                raise ValueError("Table with identifier '%s.%s.%s' does not exist." % (_CATALOG, _DATABASE, name))
+            return False
+        self.execute_sql("DROP TABLE %s" % _quote(name))
         return True
+
+    def drop_view(self, view_path: str, ignore_if_not_exists: bool = True) -> bool:
+        name = _unqualify(view_path)
+        if name not in self._objects("view", False):
+            if not ignore_if_not_exists:
+                raise ValueError("View with identifier '%s.%s.%s' does not exist." % (_CATALOG, _DATABASE, name))
+            return False
+        self.execute_sql("DROP VIEW %s" % _quote(name))
+        return True
+
+    def list_user_defined_functions(self) -> List[str]:
+        """Names of the user-defined functions (temporary, system or
+        catalog), sorted."""
+        return _native.call("env.list_user_defined_functions", self._h.id)
+
+    def list_functions(self) -> List[str]:
+        """User-defined and built-in function names, sorted."""
+        return _native.call("env.list_functions", self._h.id)
+
+    def drop_temporary_system_function(self, name: str) -> bool:
+        """True when a temporary system function was dropped."""
+        return bool(_native.call("env.drop_function", self._h.id, name, True))
+
+    def drop_temporary_function(self, path: str) -> bool:
+        """True when a temporary catalog function was dropped; a system
+        function of that name is left alone, as Flink's."""
+        return bool(_native.call("env.drop_function", self._h.id, _unqualify(path), False))
+
+    def drop_function(self, path: str) -> bool:
+        """Drops a catalog function made by CREATE FUNCTION."""
+        name = _unqualify(path)
+        if not any(k == "function" and n.lower() == name.lower() and not temp
+                   for k, n, temp, _ in _native.call("env.catalog_objects", self._h.id)):
+            return False
+        self.execute_sql("DROP FUNCTION %s" % _quote(name))
+        return True
+
+    def _module_state(self) -> Any:
+        from sluice.table.module import _Modules
+        if getattr(self, "_modules", None) is None:
+            self._modules = _Modules()
+        return self._modules
+
+    def load_module(self, module_name: str, module: Any) -> None:
+        """Loads and uses a module. Only Flink's ``core`` module (the
+        engine's built-ins, ``CoreModule.INSTANCE``) exists; loading it
+        under a second name fails as in Flink."""
+        self._module_state().load(module_name, module)
+
+    def unload_module(self, module_name: str) -> None:
+        self._module_state().unload(module_name)
+
+    def use_modules(self, *module_names: str) -> None:
+        """Sets the used modules and their order. The engine resolves its
+        built-in functions whatever the order: there is one module."""
+        self._module_state().use(list(module_names))
+
+    def list_modules(self) -> List[str]:
+        """Used modules, in resolution order."""
+        return list(self._module_state().used)
+
+    def list_full_modules(self) -> List[Any]:
+        """Every loaded module as a ModuleEntry: used ones first."""
+        return self._module_state().entries()
+
+
+_CATALOG = "default_catalog"
+_DATABASE = "default_database"
+
+
+def _unqualify(path: str) -> str:
+    """The object name of a path: ``default_catalog.default_database.t``,
+    ``default_database.t`` and ``t`` all name ``t``; another catalog or
+    database does not exist."""
+    parts = [p.strip("`") for p in path.split(".")]
+    if len(parts) == 3 and parts[0] != _CATALOG:
+        raise ValueError("A catalog with name [%s] does not exist." % parts[0])
+    if len(parts) >= 2 and parts[-2] != _DATABASE:
+        raise ValueError("A database with name [%s] does not exist in the catalog: [%s]." % (parts[-2], _CATALOG))
+    if len(parts) > 3:
+        raise ValueError("Invalid path %r: at most catalog.database.object" % path)
+    return parts[-1]
+
+
+def _quote(name: str) -> str:
+    return "`%s`" % name.replace("`", "``")
 
 
 def _settings_config(execution_environment: Any, table_config: Optional[TableConfig]) -> Dict[str, str]:

@@ -1,0 +1,94 @@
+package python
+
+// Catalog listings and drops for TableEnvironment's list_* and
+// drop_temporary_* methods, which tell temporary objects from permanent
+// ones (SQL's SHOW statements do not).
+
+import (
+	"github.com/sluice-stream/sluice/cpython"
+	"github.com/sluice-stream/sluice/table"
+)
+
+func init() {
+	ops["env.catalog_objects"] = envCatalogObjects
+	ops["env.drop_temporary"] = envDropTemporary
+}
+
+// envCatalogObjects lists the catalog's tables, views and functions as
+// [kind, name, temporary, system] items; kind is "table", "view" or
+// "function" (system is only ever true for functions).
+func envCatalogObjects(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	if err := need(args, 1, "env.catalog_objects(env)"); err != nil {
+		return nil, err
+	}
+	env, err := lookup[*table.Environment](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	cat := env.Catalog()
+	var items []*cpython.Object
+	add := func(kind, name string, temporary, system bool) {
+		k, n, t, s := py.Str(kind), py.Str(name), py.Bool(temporary), py.Bool(system)
+		items = append(items, py.List(k, n, t, s))
+		for _, o := range []*cpython.Object{k, n, t, s} {
+			py.DecRef(o)
+		}
+	}
+	for _, name := range cat.Names() {
+		t, v, err := cat.Lookup(name)
+		switch {
+		case err != nil:
+		case t != nil:
+			add("table", name, t.Temporary, false)
+		case v != nil:
+			add("view", name, v.Temporary, false)
+		}
+	}
+	for _, name := range cat.FunctionNames() {
+		if f := cat.Function(name); f != nil {
+			add("function", f.Name, f.Temporary, f.System)
+		}
+	}
+	l := py.List(items...)
+	for _, o := range items {
+		py.DecRef(o)
+	}
+	return l, nil
+}
+
+// envDropTemporary drops a temporary table or view (kind "table" or
+// "view") and reports whether there was one, as Flink's dropTemporary*
+// methods: a permanent object of that name, or an object of the other
+// kind, is left alone and gives false. (Functions: env.drop_function.)
+func envDropTemporary(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	if err := need(args, 3, "env.drop_temporary(env, kind, name)"); err != nil {
+		return nil, err
+	}
+	env, err := lookup[*table.Environment](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	kind, err := py.AsString(args[1])
+	if err != nil {
+		return nil, err
+	}
+	name, err := py.AsString(args[2])
+	if err != nil {
+		return nil, err
+	}
+	cat := env.Catalog()
+	switch kind {
+	case "table", "view":
+		t, v, err := cat.Lookup(name)
+		if err != nil || (kind == "table" && (t == nil || !t.Temporary)) || (kind == "view" && (v == nil || !v.Temporary)) {
+			return py.Bool(false), nil
+		}
+		if kind == "table" {
+			err = cat.Drop("TABLE", name, true)
+		} else {
+			err = cat.Drop("VIEW", name, true)
+		}
+		return py.Bool(err == nil), err
+	}
+	return nil, &cpython.Raise{Builtin: "ValueError", Msg: "env.drop_temporary: unknown kind " + kind}
+}
