@@ -362,18 +362,35 @@ static int sl_append_struct(sl_builder* b, PyObject* o) {
     }
     return 0;
   }
-  if (!PyTuple_Check(o) && !PyList_Check(o)) return sl_expected(t, "Row, tuple, list or dict", o);
+  PyObject* fields = NULL;  // a Row's values, in the type's field order
+  if (!PyTuple_Check(o) && !PyList_Check(o)) {
+    // A pyflink Row: its values by field name when it has names, as
+    // PyFlink's row coder reads them (Row.get_fields_by_names).
+    if (!PyObject_HasAttrString(o, "get_fields_by_names")) return sl_expected(t, "Row, tuple, list or dict", o);
+    fields = PyObject_CallMethod(o, "get_fields_by_names", "(O)", t->names);
+    if (!fields) return -1;
+    if (!PyList_Check(fields) && !PyTuple_Check(fields)) {
+      Py_DECREF(fields);
+      return sl_expected(t, "Row, tuple, list or dict", o);
+    }
+    o = fields;
+  }
   Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
   if (n != t->n_children) {
     char sql[512];
     sl_type_sql(t, sql, sizeof sql);
     PyErr_Format(PyExc_ValueError, "%s has %lld fields, got %.200R with %zd", sql,
                  (long long)t->n_children, o, n);
+    Py_XDECREF(fields);
     return -1;
   }
   PyObject** items = PySequence_Fast_ITEMS(o);
   for (int64_t c = 0; c < t->n_children; c++)
-    if (sl_builder_append(&b->children[c], items[c]) < 0) return -1;
+    if (sl_builder_append(&b->children[c], items[c]) < 0) {
+      Py_XDECREF(fields);
+      return -1;
+    }
+  Py_XDECREF(fields);
   return 0;
 }
 

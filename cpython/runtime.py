@@ -6,94 +6,243 @@ from __future__ import annotations
 
 import traceback
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any, Iterable, Sequence
+from enum import Enum
+from typing import Any, Dict, Iterable, Iterator, List, Sequence
 
-__all__ = ["Row", "make_row", "decimal_unscaled", "format_exception", "Decimal"]
+__all__ = ["Row", "RowKind", "make_row", "row_values", "decimal_unscaled", "format_exception", "Decimal",
+           "JobCancelled"]
 
 
-class Row(tuple):
-    """A row of a ROW type, as PyFlink's ``Row``: a tuple whose fields can
-    also be read by name.
+class JobCancelled(BaseException):
+    """Raised inside a Python function whose job was cancelled while it ran
+    (asynchronously, at its next bytecode). A BaseException, as
+    KeyboardInterrupt, so that ``except Exception`` in user code lets it
+    through."""
+
+
+class RowKind(Enum):
+    """The change a row carries, as ``pyflink.common.RowKind``; ``str()`` is
+    the short form Flink prints (+I, -U, +U, -D)."""
+
+    INSERT = 0
+    UPDATE_BEFORE = 1
+    UPDATE_AFTER = 2
+    DELETE = 3
+
+    def __str__(self) -> str:
+        return _KIND_SHORT[self.value]
+
+    def __eq__(self, other: object) -> bool:
+        # Sluice's first rows carried the short strings; comparing with them
+        # keeps working.
+        if isinstance(other, str):
+            return _KIND_SHORT[self.value] == other
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+_KIND_SHORT = ("+I", "-U", "+U", "-D")
+_KIND_BY_SHORT = {s: i for i, s in enumerate(_KIND_SHORT)}
+
+
+def _row_kind(kind: Any) -> "RowKind":
+    if isinstance(kind, RowKind):
+        return kind
+    if isinstance(kind, str):
+        return RowKind(_KIND_BY_SHORT[kind])
+    return RowKind(kind)
+
+
+class Row:
+    """A row, as PyFlink's ``pyflink.common.Row``: fields by position
+    (``row[0]``), by name (``row['name']``, ``row.name``), a row kind
+    (``get_row_kind()``), mutable values.
 
     ``Row(1, "a")`` is positional; ``Row(id=1, name="a")`` names the fields in
     the order given; ``Person = Row("id", "name")`` makes a row factory, so
-    ``Person(1, "a")`` is ``Row(id=1, name="a")``.
+    ``Person(1, "a")`` is ``Row(id=1, name="a")``. The C kernels build Rows
+    for ROW values through ``make_row`` and read ``_values`` of returned ones.
+    Slots, not a ``__dict__``: a row per ROW value must stay cheap; an unset
+    ``_fields`` slot reads as absent, as PyFlink's missing attribute does.
     """
 
-    _fields: tuple[str, ...] | None
+    __slots__ = ("_fields", "_values", "_from_dict", "_row_kind")
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "Row":
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args and kwargs:
-            raise ValueError("Row takes either positional values or named values, not both")
+            raise ValueError("Can not use both args and kwargs to create Row")
         if kwargs:
-            row = tuple.__new__(cls, tuple(kwargs.values()))
-            row._fields = tuple(kwargs.keys())
-            return row
-        row = tuple.__new__(cls, args)
-        row._fields = None
+            _set_fields(self, list(kwargs.keys()))
+            _set_values(self, list(kwargs.values()))
+            _set_from_dict(self, True)
+        else:
+            _set_values(self, list(args))
+            _set_from_dict(self, False)
+        _set_kind(self, RowKind.INSERT)
+
+    def as_dict(self, recursive: bool = False) -> Dict[str, Any]:
+        if not hasattr(self, "_fields"):
+            raise TypeError("Cannot convert a Row class into dict")
+        if recursive:
+            def conv(obj: Any) -> Any:
+                if isinstance(obj, Row):
+                    return obj.as_dict(True)
+                if isinstance(obj, list):
+                    return [conv(o) for o in obj]
+                if isinstance(obj, dict):
+                    return {k: conv(v) for k, v in obj.items()}
+                return obj
+            return dict(zip(self._fields, (conv(o) for o in self._values)))
+        return dict(zip(self._fields, self._values))
+
+    def get_row_kind(self) -> RowKind:
+        return self._row_kind
+
+    def set_row_kind(self, row_kind: Any) -> None:
+        _set_kind(self, _row_kind(row_kind))
+
+    def set_field_names(self, field_names: List[str]) -> None:
+        _set_fields(self, field_names)
+
+    def get_fields_by_names(self, names: Sequence[str]) -> List[Any]:
+        if not hasattr(self, "_fields") or list(names) == list(self._fields):
+            return self._values
+        difference = list(set(names).difference(set(self._fields)))
+        if difference:
+            raise Exception("Field names {0} not exist in {1}.".format(difference, self._fields))
+        return [self._values[self._fields.index(n)] for n in names]
+
+    def _is_retract_msg(self) -> bool:
+        return self._row_kind in (RowKind.UPDATE_BEFORE, RowKind.DELETE)
+
+    def _is_accumulate_msg(self) -> bool:
+        return self._row_kind in (RowKind.UPDATE_AFTER, RowKind.INSERT)
+
+    @staticmethod
+    def of_kind(row_kind: Any, *args: Any, **kwargs: Any) -> "Row":
+        row = Row(*args, **kwargs)
+        row.set_row_kind(row_kind)
         return row
 
-    def __call__(self, *values: Any) -> "Row":
-        # A Row of field names used as a factory, as in PyFlink.
-        if self._fields is not None or not all(isinstance(n, str) for n in self):
-            raise TypeError("only a Row of field names can create rows")
-        if len(values) != len(self):
-            raise ValueError(f"expected {len(self)} values for fields {tuple(self)}, got {len(values)}")
-        return make_row(tuple(self), values)
+    def __contains__(self, item: Any) -> bool:
+        if hasattr(self, "_fields") and self._fields is not None:
+            return item in self._fields
+        return item in self._values
 
-    def get_row_kind(self) -> str:
-        """+I, -U, +U or -D (pyflink.common.RowKind's values)."""
-        return self.__dict__.get("_kind", "+I")
+    def __call__(self, *args: Any) -> "Row":
+        # A Row of field names used as a factory: Row('a', 'b')(1, 2).
+        if len(args) > len(self):
+            raise ValueError("Can not create Row with fields %s, expected %d values but got %s" % (self, len(self), args))
+        return _create_row(self._values, args, self._row_kind)
 
-    def set_row_kind(self, kind: str) -> None:
-        self._kind = kind
+    def __getitem__(self, item: Any) -> Any:
+        if isinstance(item, (int, slice)):
+            return self._values[item]
+        try:
+            return self._values[self._fields.index(item)]
+        except IndexError:
+            raise KeyError(item)
+        except (ValueError, AttributeError):
+            raise ValueError(item)
 
-    def as_dict(self, recursive: bool = False) -> dict[str, Any]:
-        if self._fields is None:
-            raise TypeError("cannot convert a Row without field names to a dict")
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(key, (int, slice)):
+            self._values[key] = value
+            return
+        try:
+            self._values[self._fields.index(key)] = value
+        except (IndexError, AttributeError):
+            raise KeyError(key)
+        except ValueError:
+            raise ValueError(value)
 
-        def conv(v: Any) -> Any:
-            if recursive and isinstance(v, Row) and v._fields is not None:
-                return v.as_dict(True)
-            if recursive and isinstance(v, list):
-                return [conv(x) for x in v]
-            if recursive and isinstance(v, dict):
-                return {k: conv(x) for k, x in v.items()}
-            return v
+    def __getattr__(self, item: str) -> Any:
+        # Only reached for names that are not slots or methods.
+        if item.startswith("_"):
+            raise AttributeError(item)
+        try:
+            return self._values[self._fields.index(item)]
+        except (IndexError, ValueError, AttributeError):
+            raise AttributeError(item)
 
-        return {n: conv(v) for n, v in zip(self._fields, self)}
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        fields = self.__dict__.get("_fields")
-        if fields is not None and name in fields:
-            return tuple.__getitem__(self, fields.index(name))
-        raise AttributeError(f"Row has no field {name!r}")
-
-    def __getitem__(self, item: Any) -> Any:  # type: ignore[override]
-        if isinstance(item, str):
-            fields = self._fields
-            if fields is None or item not in fields:
-                raise KeyError(item)
-            return tuple.__getitem__(self, fields.index(item))
-        return tuple.__getitem__(self, item)
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key not in Row.__slots__:
+            raise AttributeError(key)
+        object.__setattr__(self, key, value)
 
     def __reduce__(self) -> Any:
-        if self._fields is None:
-            return (Row, tuple(self))
-        return (make_row, (self._fields, tuple(self)))
+        if hasattr(self, "_fields"):
+            return _create_row, (self._fields, tuple(self._values), self._row_kind)
+        return _create_row, (None, tuple(self._values), self._row_kind)
 
     def __repr__(self) -> str:
-        if self._fields is None:
-            return "Row(" + ", ".join(repr(v) for v in self) + ")"
-        return "Row(" + ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self)) + ")"
+        if hasattr(self, "_fields"):
+            return "Row(%s)" % ", ".join("%s=%r" % (k, v) for k, v in zip(self._fields, self._values))
+        return "<Row(%s)>" % ", ".join(repr(v) for v in self._values)
+
+    def __eq__(self, other: object) -> bool:
+        # As PyFlink: named rows compare by field name regardless of order;
+        # the row kind takes part; a Row never equals a tuple.
+        if not isinstance(other, Row):
+            return False
+        if self._row_kind is not other._row_kind:
+            return False
+        if hasattr(self, "_fields"):
+            if not hasattr(other, "_fields") or sorted(self._fields) != sorted(other._fields):
+                return False
+            names = sorted(self._fields)
+            return [self._values[self._fields.index(n)] for n in names] == \
+                [other._values[other._fields.index(n)] for n in names]
+        if hasattr(other, "_fields"):
+            return False
+        return self._values == other._values
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._values))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+_set_fields = Row._fields.__set__  # type: ignore[attr-defined]
+_set_values = Row._values.__set__  # type: ignore[attr-defined]
+_set_from_dict = Row._from_dict.__set__  # type: ignore[attr-defined]
+_set_kind = Row._row_kind.__set__  # type: ignore[attr-defined]
+_new_row = object.__new__
+
+
+def _create_row(fields: Any, values: Iterable[Any], row_kind: Any = None) -> Row:
+    row = Row(*values)
+    if fields is not None:
+        _set_fields(row, fields)
+    if row_kind is not None:
+        row.set_row_kind(row_kind)
+    return row
 
 
 def make_row(names: Sequence[str], values: Iterable[Any]) -> Row:
-    row = tuple.__new__(Row, tuple(values))
-    row._fields = tuple(names)
+    """A named row of a ROW value (what the C kernels and collect() build);
+    skips ``__init__`` for speed."""
+    row = _new_row(Row)
+    _set_fields(row, list(names))
+    _set_values(row, list(values))
+    _set_from_dict(row, False)
+    _set_kind(row, RowKind.INSERT)
     return row
+
+
+def row_values(row: Row, names: Sequence[str]) -> List[Any]:
+    """The values of a Row returned for a ROW type: by field name when the
+    row has names (as PyFlink's coder does), by position otherwise."""
+    return row.get_fields_by_names(names)
 
 
 def decimal_unscaled(v: Any, precision: int, scale: int) -> int:

@@ -484,6 +484,10 @@ def _check_length(got: int, n: int) -> None:
 def _from_pandas(res: pd.Series | pd.Index | np.ndarray, target: pa.DataType) -> pa.Array:
     """pandas values → Arrow, missing values (NaN, None, NA, NaT) → NULL."""
     dtype = res.dtype
+    if dtype == object and _has_struct(target):
+        # A pyflink Row is not a tuple: pyarrow gets its values in the
+        # type's field order.
+        res = pd.Series([_unrow(v, target) for v in res], dtype=object)
     if dtype == object:
         # Infer, then cast safely when that is the right conversion (see
         # _castable); otherwise pyarrow's direct conversion, whose errors
@@ -502,6 +506,36 @@ def _from_pandas(res: pd.Series | pd.Index | np.ndarray, target: pa.DataType) ->
         # through a cast (which checks range, and here the time of day).
         return _cast(_chunks(pa.Array.from_pandas(res)), target)
     return _chunks(pa.Array.from_pandas(res, type=target))
+
+
+def _has_struct(t: pa.DataType) -> bool:
+    if pa.types.is_struct(t):
+        return True
+    if pa.types.is_map(t):
+        return _has_struct(t.item_type)
+    if _is_list(t):
+        return _has_struct(t.value_type)
+    return False
+
+
+def _unrow(v: Any, t: pa.DataType) -> Any:
+    """v with every pyflink Row in it as a tuple of t's fields."""
+    if v is None:
+        return v
+    if pa.types.is_struct(t):
+        names = [t.field(i).name for i in range(t.num_fields)]
+        if hasattr(v, "get_fields_by_names"):
+            v = v.get_fields_by_names(names)
+        elif isinstance(v, dict):
+            return {n: _unrow(v.get(n), t.field(i).type) for i, n in enumerate(names)}
+        if isinstance(v, (list, tuple)):
+            return tuple(_unrow(x, t.field(i).type) for i, x in enumerate(v))
+        return v
+    if pa.types.is_map(t) and isinstance(v, dict):
+        return {k: _unrow(x, t.item_type) for k, x in v.items()}
+    if _is_list(t) and isinstance(v, (list, tuple)):
+        return [_unrow(x, t.value_type) for x in v]
+    return v
 
 
 def _chunks(arr: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -3,16 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from _sluice_runtime import Row  # the Row UDFs receive
+# One Row class for everything: the C kernels build it for ROW arguments of
+# UDFs, collect() builds it for result rows, users build it for elements.
+from _sluice_runtime import Row, RowKind, _create_row  # noqa: F401
 
 __all__ = ["Row", "RowKind", "Configuration"]
-
-
-class RowKind:
-    INSERT = "+I"
-    UPDATE_BEFORE = "-U"
-    UPDATE_AFTER = "+U"
-    DELETE = "-D"
 
 
 class Configuration:

@@ -1,31 +1,332 @@
-"""``pyflink.table.expressions``: col, lit, call and friends."""
+"""``pyflink.table.expressions``: col, lit, call and the other functions of
+PyFlink's expression DSL. Each builds an Expression whose ``str()`` is
+PyFlink's and whose SQL the engine runs (see expression.py)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, List
 
-from sluice.table.expression import Expression, _call_udf, _expr, _func_name, _literal, _quote_ident
+from sluice.table.expression import (
+    Expression, JsonOnNull, TimePointUnit, _call_udf, _expr, _func_name, _join, _literal, _literal_text, _quote_ident,
+)
 
-__all__ = ["col", "lit", "call", "call_sql", "and_", "or_", "not_", "if_then_else", "null_of", "concat", "coalesce", "row", "array"]
+__all__ = [
+    "col", "lit", "range_", "and_", "or_", "not_", "UNBOUNDED_ROW", "UNBOUNDED_RANGE", "CURRENT_ROW", "CURRENT_RANGE",
+    "current_database", "current_date", "current_time", "current_timestamp", "current_watermark", "local_time",
+    "local_timestamp", "to_date", "to_timestamp", "to_timestamp_ltz", "temporal_overlaps", "date_format",
+    "timestamp_diff", "convert_tz", "from_unixtime", "unix_timestamp", "array", "row", "map_", "map_from_arrays",
+    "row_interval", "pi", "e", "rand", "rand_integer", "atan2", "negative", "concat", "concat_ws", "uuid", "null_of",
+    "log", "source_watermark", "if_then_else", "coalesce", "with_all_columns", "with_columns", "without_columns",
+    "json_string", "json_object", "json_array", "lag", "lead", "call", "call_sql",
+]
+
+
+def _fn(java: str, sql_name: str, *args: Any) -> Expression:
+    """A function call: ``java(args)`` in str(), ``SQL_NAME(args)`` in SQL."""
+    others = [_expr(a) for a in args]
+    sql, text = _join(others)
+    e = Expression("%s(%s)" % (sql_name, sql), text="%s(%s)" % (java, text))
+    for o in others:
+        e._udfs.extend(o._udfs)
+        e._unsupported = e._unsupported or o._unsupported
+    return e
+
+
+def _not_here(java: str, why: str, *args: Any) -> Expression:
+    _, text = _join([_expr(a) for a in args])
+    return Expression("NULL", text="%s(%s)" % (java, text), unsupported="%s: %s" % (java, why))
 
 
 def col(name: str) -> Expression:
-    return Expression(_quote_ident(name))
+    """A column by name; ``col('*')`` is every column."""
+    if name == "*":
+        return Expression("*", text="*")
+    return Expression(_quote_ident(name), text=name)
 
 
 def lit(v: Any, data_type: Any = None) -> Expression:
+    """A literal, optionally of a given type."""
     if data_type is not None:
         from sluice.table.types import _type_sql
-        return Expression("CAST(%s AS %s)" % (_literal(v), _type_sql(data_type)))
-    return Expression(_literal(v))
+        return Expression("CAST(%s AS %s)" % (_literal(v), _type_sql(data_type)), text=_literal_text(v), value=v)
+    return _expr(v) if not isinstance(v, Expression) else v
+
+
+def range_(start: Any, end: Any) -> Expression:
+    """Columns from start to end (names or 1-based positions), for
+    with_columns/without_columns."""
+    return Expression("NULL", text="rangeTo(%s, %s)" % (start, end), names=[("range", start, end)],
+                      unsupported="range_ selects columns inside with_columns/without_columns")
+
+
+def and_(predicate0: Any, predicate1: Any, *predicates: Any) -> Expression:
+    ps = [_expr(p) for p in (predicate0, predicate1) + predicates]
+    e = Expression("(%s)" % " AND ".join(p._sql for p in ps), text="and(%s)" % ", ".join(p._text for p in ps))
+    for p in ps:
+        e._udfs.extend(p._udfs)
+    return e
+
+
+def or_(predicate0: Any, predicate1: Any, *predicates: Any) -> Expression:
+    ps = [_expr(p) for p in (predicate0, predicate1) + predicates]
+    e = Expression("(%s)" % " OR ".join(p._sql for p in ps), text="or(%s)" % ", ".join(p._text for p in ps))
+    for p in ps:
+        e._udfs.extend(p._udfs)
+    return e
+
+
+def not_(expression: Any) -> Expression:
+    e = _expr(expression)
+    return e._derive("(NOT %s)" % e._sql, "not(%s)" % e._text)
+
+
+# Over-window bounds: printed as PyFlink does; windows are not implemented.
+UNBOUNDED_ROW = Expression("NULL", text="UNBOUNDED_ROW", unsupported="UNBOUNDED_ROW: OVER windows are not implemented in Sluice yet")
+UNBOUNDED_RANGE = Expression("NULL", text="UNBOUNDED_RANGE", unsupported="UNBOUNDED_RANGE: OVER windows are not implemented in Sluice yet")
+CURRENT_ROW = Expression("NULL", text="CURRENT_ROW", unsupported="CURRENT_ROW: OVER windows are not implemented in Sluice yet")
+CURRENT_RANGE = Expression("NULL", text="CURRENT_RANGE", unsupported="CURRENT_RANGE: OVER windows are not implemented in Sluice yet")
+
+
+def current_database() -> Expression:
+    return Expression("CURRENT_DATABASE()", text="currentDatabase()")
+
+
+def current_date() -> Expression:
+    return Expression("CURRENT_DATE", text="currentDate()")
+
+
+def current_time() -> Expression:
+    return Expression("CURRENT_TIME", text="currentTime()")
+
+
+def current_timestamp() -> Expression:
+    return Expression("CURRENT_TIMESTAMP", text="currentTimestamp()")
+
+
+def current_watermark(rowtimeAttribute: Any) -> Expression:
+    return _not_here("currentWatermark", "watermarks are not implemented in Sluice yet", rowtimeAttribute)
+
+
+def local_time() -> Expression:
+    return Expression("LOCALTIME", text="localTime()")
+
+
+def local_timestamp() -> Expression:
+    return Expression("LOCALTIMESTAMP", text="localTimestamp()")
+
+
+def to_date(date_str: Any, format: Any = None) -> Expression:
+    return _fn("toDate", "TO_DATE", date_str) if format is None else _fn("toDate", "TO_DATE", date_str, format)
+
+
+def to_timestamp(timestamp_str: Any, format: Any = None) -> Expression:
+    if format is None:
+        return _fn("toTimestamp", "TO_TIMESTAMP", timestamp_str)
+    return _fn("toTimestamp", "TO_TIMESTAMP", timestamp_str, format)
+
+
+def to_timestamp_ltz(*args: Any) -> Expression:
+    return _fn("TO_TIMESTAMP_LTZ", "TO_TIMESTAMP_LTZ", *args)
+
+
+def temporal_overlaps(left_time_point: Any, left_temporal: Any, right_time_point: Any, right_temporal: Any) -> Expression:
+    a, b, c, d = [_expr(x) for x in (left_time_point, left_temporal, right_time_point, right_temporal)]
+    e = Expression("((%s, %s) OVERLAPS (%s, %s))" % (a._sql, b._sql, c._sql, d._sql),
+                   text="temporalOverlaps(%s, %s, %s, %s)" % (a._text, b._text, c._text, d._text))
+    for x in (a, b, c, d):
+        e._udfs.extend(x._udfs)
+    return e
+
+
+def date_format(timestamp: Any, format: Any) -> Expression:
+    return _fn("dateFormat", "DATE_FORMAT", timestamp, format)
+
+
+def timestamp_diff(time_point_unit: TimePointUnit, time_point1: Any, time_point2: Any) -> Expression:
+    a, b = _expr(time_point1), _expr(time_point2)
+    u = time_point_unit.name
+    e = Expression("TIMESTAMPDIFF(%s, %s, %s)" % (u, a._sql, b._sql), text="timestampDiff(%s, %s, %s)" % (u, a._text, b._text))
+    e._udfs.extend(a._udfs + b._udfs)
+    return e
+
+
+def convert_tz(date_str: Any, tz_from: Any, tz_to: Any) -> Expression:
+    return _fn("convertTz", "CONVERT_TZ", date_str, tz_from, tz_to)
+
+
+def from_unixtime(unixtime: Any, format: Any = None) -> Expression:
+    return _fn("fromUnixtime", "FROM_UNIXTIME", unixtime) if format is None else \
+        _fn("fromUnixtime", "FROM_UNIXTIME", unixtime, format)
+
+
+def unix_timestamp(date_str: Any = None, format: Any = None) -> Expression:
+    args = [a for a in (date_str, format) if a is not None]
+    return _fn("unixTimestamp", "UNIX_TIMESTAMP", *args)
+
+
+def array(head: Any, *tail: Any) -> Expression:
+    others = [_expr(a) for a in (head,) + tail]
+    sql, text = _join(others)
+    e = Expression("ARRAY[%s]" % sql, text="array(%s)" % text)
+    for o in others:
+        e._udfs.extend(o._udfs)
+    return e
+
+
+def row(head: Any, *tail: Any) -> Expression:
+    return _fn("row", "ROW", head, *tail)
+
+
+def map_(key: Any, value: Any, *tail: Any) -> Expression:
+    others = [_expr(a) for a in (key, value) + tail]
+    sql, text = _join(others)
+    e = Expression("MAP[%s]" % sql, text="map(%s)" % text)
+    for o in others:
+        e._udfs.extend(o._udfs)
+    return e
+
+
+def map_from_arrays(key: Any, value: Any) -> Expression:
+    return _fn("mapFromArrays", "MAP_FROM_ARRAYS", key, value)
+
+
+def row_interval(rows: int) -> Expression:
+    return Expression(str(rows), text=str(rows), value=rows,
+                      unsupported="row_interval: row intervals apply to OVER windows, which Sluice does not have yet")
+
+
+def pi() -> Expression:
+    return Expression("PI()", text="pi()")
+
+
+def e() -> Expression:
+    return Expression("E()", text="e()")
+
+
+def rand(seed: Any = None) -> Expression:
+    return _fn("rand", "RAND") if seed is None else _fn("rand", "RAND", seed)
+
+
+def rand_integer(bound: Any, seed: Any = None) -> Expression:
+    return _fn("randInteger", "RAND_INTEGER", bound) if seed is None else _fn("randInteger", "RAND_INTEGER", seed, bound)
+
+
+def atan2(y: Any, x: Any) -> Expression:
+    return _fn("atan2", "ATAN2", y, x)
+
+
+def negative(v: Any) -> Expression:
+    return -_expr(v)
+
+
+def concat(first: Any, *others: Any) -> Expression:
+    return _fn("concat", "CONCAT", first, *others)
+
+
+def concat_ws(separator: Any, first: Any, *others: Any) -> Expression:
+    return _fn("concat_ws", "CONCAT_WS", separator, first, *others)
+
+
+def uuid() -> Expression:
+    return Expression("UUID()", text="uuid()")
+
+
+def null_of(data_type: Any) -> Expression:
+    from sluice.table.types import _type_sql
+    return Expression("CAST(NULL AS %s)" % _type_sql(data_type), text="null", value=None)
+
+
+def log(v: Any, base: Any = None) -> Expression:
+    if base is None:
+        return _fn("log", "LN", v)
+    return _expr(v).log(base)
+
+
+def source_watermark() -> Expression:
+    return _not_here("sourceWatermark", "watermarks are not implemented in Sluice yet")
+
+
+def if_then_else(condition: Any, if_true: Any, if_false: Any) -> Expression:
+    return _expr(condition).then(if_true, if_false)
+
+
+def coalesce(*args: Any) -> Expression:
+    return _fn("coalesce", "COALESCE", *args)
+
+
+def with_all_columns() -> Expression:
+    return Expression("*", text="*")
+
+
+def _selectors(items: List[Any]) -> List[Any]:
+    out: List[Any] = []
+    for it in items:
+        if isinstance(it, Expression) and it._names:
+            out.extend(it._names)
+        elif isinstance(it, Expression) and isinstance(it._value, int) and not isinstance(it._value, bool):
+            out.append(("index", it._value))
+        elif isinstance(it, Expression):
+            out.append(("expr", it))
+        elif isinstance(it, int):
+            out.append(("index", it))
+        elif isinstance(it, str):
+            out.append(("name", it))
+        else:
+            raise TypeError("with_columns takes columns, positions and range_(), not %r" % (it,))
+    return out
+
+
+def with_columns(head: Any, *tails: Any) -> Expression:
+    """The columns selected by names, positions (1-based) and range_() —
+    resolved against the table the expression is used on."""
+    items = [head] + list(tails)
+    text = ", ".join(str(_expr(i)) if not isinstance(i, Expression) else str(i) for i in items)
+    e = Expression("NULL", text="withColumns(%s)" % text, names=[("with", _selectors(items))])
+    return e
+
+
+def without_columns(head: Any, *tails: Any) -> Expression:
+    """Every column but those selected, as with_columns selects them."""
+    items = [head] + list(tails)
+    text = ", ".join(str(_expr(i)) if not isinstance(i, Expression) else str(i) for i in items)
+    return Expression("NULL", text="withoutColumns(%s)" % text, names=[("without", _selectors(items))])
+
+
+def json_string(value: Any) -> Expression:
+    return _fn("JSON_STRING", "JSON_STRING", value)
+
+
+def json_object(on_null: JsonOnNull = JsonOnNull.NULL, *args: Any) -> Expression:
+    others = [_expr(a) for a in args]
+    pairs = ", ".join("KEY %s VALUE %s" % (others[i]._sql, others[i + 1]._sql) for i in range(0, len(others) - 1, 2))
+    _, text = _join(others)
+    return Expression("JSON_OBJECT(%s %s ON NULL)" % (pairs, on_null.name),
+                      text="JSON_OBJECT(%s%s)" % (on_null.name, ", " + text if text else ""))
+
+
+def json_array(on_null: JsonOnNull = JsonOnNull.ABSENT, *args: Any) -> Expression:
+    others = [_expr(a) for a in args]
+    sql, text = _join(others)
+    return Expression("JSON_ARRAY(%s %s ON NULL)" % (sql, on_null.name),
+                      text="JSON_ARRAY(%s%s)" % (on_null.name, ", " + text if text else ""))
+
+
+def lag(expr: Any, offset: int = 1, default: Any = None) -> Expression:
+    return _not_here("LAG", "OVER windows are not implemented in Sluice yet", expr, offset, default)
+
+
+def lead(expr: Any, offset: int = 1, default: Any = None) -> Expression:
+    return _not_here("LEAD", "OVER windows are not implemented in Sluice yet", expr, offset, default)
 
 
 def call(f: Any, *args: Any) -> Expression:
     """A call of a function by name (a catalog function) or of a udf."""
     if isinstance(f, str):
         others = [_expr(a) for a in args]
-        e = Expression("%s(%s)" % (_func_name(f), ", ".join(o._sql for o in others)))
+        sql, text = _join(others)
+        e = Expression("%s(%s)" % (_func_name(f), sql), text="%s(%s)" % (f, text))
         for o in others:
             e._udfs.extend(o._udfs)
+            e._unsupported = e._unsupported or o._unsupported
         return e
     if hasattr(f, "_sluice_name"):
         return _call_udf(f, args)
@@ -33,47 +334,4 @@ def call(f: Any, *args: Any) -> Expression:
 
 
 def call_sql(sql_expression: str) -> Expression:
-    return Expression("(%s)" % sql_expression)
-
-
-def and_(a: Any, b: Any, *rest: Any) -> Expression:
-    e = _expr(a) & b
-    for r in rest:
-        e = e & r
-    return e
-
-
-def or_(a: Any, b: Any, *rest: Any) -> Expression:
-    e = _expr(a) | b
-    for r in rest:
-        e = e | r
-    return e
-
-
-def not_(e: Any) -> Expression:
-    return ~_expr(e)
-
-
-def if_then_else(condition: Any, if_true: Any, if_false: Any) -> Expression:
-    return _expr(condition).if_then_else(if_true, if_false)
-
-
-def null_of(data_type: Any) -> Expression:
-    return lit(None, data_type)
-
-
-def concat(first: Any, *others: Any) -> Expression:
-    return _expr(first).concat(*others)
-
-
-def coalesce(*args: Any) -> Expression:
-    return call("COALESCE", *args)
-
-
-def row(*args: Any) -> Expression:
-    return call("ROW", *args)
-
-
-def array(*args: Any) -> Expression:
-    others = [_expr(a) for a in args]
-    return Expression("ARRAY[%s]" % ", ".join(o._sql for o in others))
+    return Expression("(%s)" % sql_expression, text=sql_expression)

@@ -2,18 +2,65 @@
 the expression DSL."""
 from __future__ import annotations
 
-from typing import Any, List, Optional
+import itertools
+from typing import Any, List, Optional, Tuple
 
 from sluice import _native
-from sluice.table.expression import Expression
+from sluice.table.expression import Expression, _quote_ident
 
-__all__ = ["Table", "GroupedTable"]
+__all__ = ["Table", "GroupedTable", "ResolvedSchema"]
+
+# Names str(table) registers tables under, as Flink's TableImpl.toString
+# (one counter per process).
+_unnamed = itertools.count()
 
 
-def _args(env: Any, fields: Any) -> List[Any]:
+def _resolve_columns(names: List[str], selectors: List[Any]) -> List[str]:
+    """The columns with_columns-style selectors pick, in table order for
+    ranges and in the given order otherwise."""
+    out: List[str] = []
+
+    def index_of(x: Any) -> int:
+        if isinstance(x, int):
+            if not 1 <= x <= len(names):
+                raise ValueError("column position %d is out of range 1..%d" % (x, len(names)))
+            return x - 1
+        if x not in names:
+            raise ValueError("The current table has no column named '%s', available columns: [%s]" % (x, ", ".join(names)))
+        return names.index(x)
+
+    for sel in selectors:
+        kind = sel[0]
+        if kind == "range":
+            lo, hi = index_of(sel[1]), index_of(sel[2])
+            out.extend(names[lo:hi + 1])
+        elif kind == "index":
+            out.append(names[index_of(sel[1])])
+        elif kind == "name":
+            out.append(names[index_of(sel[1])])
+        else:  # an expression: a column reference
+            e = sel[1]
+            name = e._sql.strip("`").replace("``", "`") if e._sql.startswith("`") else e._sql
+            out.append(names[index_of(name)])
+    return out
+
+
+def _args(table: Any, fields: Any) -> List[Any]:
+    """The engine's arguments for Table API fields: string expressions as
+    they are, DSL expressions as (sql, alias, order), with_columns and
+    without_columns expanded against the table's columns."""
+    env = table._env
     out: List[Any] = []
     for f in fields:
         if isinstance(f, Expression):
+            if f._names and f._names[0][0] in ("with", "without"):
+                kind, selectors = f._names[0]
+                names = table.get_schema().get_field_names() if table is not None else []
+                picked = _resolve_columns(names, selectors)
+                if kind == "without":
+                    picked = [n for n in names if n not in picked]
+                out.extend((_quote_ident(n), "", "") for n in picked)
+                continue
             env._ensure_functions(f._udfs)
             out.append(f._item())
         elif isinstance(f, str):
@@ -30,32 +77,93 @@ def _unsupported(name: str, why: str = "the engine has no operator for it yet") 
     return method
 
 
+class ResolvedSchema:
+    """A table's columns with their DataTypes, as PyFlink's
+    ``get_resolved_schema()``; ``str()`` is Flink's ``(`a` BIGINT, ...)``."""
+
+    def __init__(self, names: List[str], type_texts: List[str]) -> None:
+        self._names = list(names)
+        self._texts = list(type_texts)
+
+    def get_column_names(self) -> List[str]:
+        return list(self._names)
+
+    def get_column_data_types(self) -> List[Any]:
+        from sluice.table.types import _parse_type
+        return [_parse_type(t) for t in self._texts]
+
+    def get_column_count(self) -> int:
+        return len(self._names)
+
+    def __str__(self) -> str:
+        return "(\n" + ",\n".join("  %s %s" % (_quote_ident(n), t) for n, t in zip(self._names, self._texts)) + "\n)"
+
+    __repr__ = __str__
+
+
 class Table:
     def __init__(self, h: "_native.Handle", env: Any) -> None:
         self._h = h
         self._env = env
+        self._name: Optional[str] = None  # the view str() registered
+        # (table, offset) of a table made by offset(n), so that fetch(m)
+        # after it is one LIMIT m OFFSET n over the same ordered input.
+        self._offset_of: Optional[Tuple["Table", int]] = None
 
     def _op(self, op: str, *args: Any) -> "Table":
         return Table(_native.Handle(_native.call("table.op", self._h.id, op, *args)), self._env)
 
+    # -- columns ----------------------------------------------------------
+    def __getattr__(self, name: str) -> Expression:
+        """A column as an expression: ``tab.word``. Methods win over
+        columns of the same name (use ``tab['count']`` or col('count'))."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        names = self.get_schema().get_field_names()
+        if name not in names:
+            raise AttributeError("The current table has no column named '%s', available columns: [%s]"
+                                 % (name, ", ".join(names)))
+        from sluice.table.expressions import col
+        return col(name)
+
+    def __getitem__(self, name: str) -> Expression:
+        try:
+            return self.__getattr__(name)
+        except AttributeError as e:
+            raise KeyError(str(e)) from None
+
+    def __str__(self) -> str:
+        """The name of a temporary view of this table, registered on first
+        use, so that ``"SELECT * FROM %s" % table`` works as in PyFlink."""
+        if self._name is None:
+            name = "UnnamedTable$%d" % next(_unnamed)
+            _native.call("env.create_view", self._env._h.id, _quote_ident(name), self._h.id)
+            self._name = name
+        return self._name
+
+    # -- relational operations -------------------------------------------
     def select(self, *fields: Any) -> "Table":
-        return self._op("select", *_args(self._env, fields))
+        return self._op("select", *_args(self, fields))
 
     def alias(self, field: Any, *fields: Any) -> "Table":
-        names = [str(field)] + [str(f) for f in fields]
+        def name(f: Any) -> str:
+            if isinstance(f, Expression):
+                return f._sql.strip("`") if f._sql.startswith("`") else f._text
+            return str(f)
+        names = [name(field)] + [name(f) for f in fields]
         if len(names) == 1 and "," in names[0]:
             names = [n.strip() for n in names[0].split(",")]
         return self._op("alias", *[n.strip("`") for n in names])
 
     def filter(self, predicate: Any) -> "Table":
-        return self._op("filter", *_args(self._env, [predicate]))
+        return self._op("filter", *_args(self, [predicate]))
 
     def where(self, predicate: Any) -> "Table":
         return self.filter(predicate)
 
     def group_by(self, *fields: Any) -> "GroupedTable":
-        h = _native.Handle(_native.call("table.op", self._h.id, "group_by", *_args(self._env, fields)))
-        return GroupedTable(h, self._env)
+        h = _native.Handle(_native.call("table.op", self._h.id, "group_by", *_args(self, fields)))
+        return GroupedTable(h, self._env, self)
 
     def distinct(self) -> "Table":
         return self._op("distinct")
@@ -67,32 +175,39 @@ class Table:
         return self._op("union_all", right._h.id)
 
     def add_columns(self, *fields: Any) -> "Table":
-        return self._op("add_columns", *_args(self._env, fields))
+        return self._op("add_columns", *_args(self, fields))
 
     def add_or_replace_columns(self, *fields: Any) -> "Table":
-        return self._op("add_or_replace_columns", *_args(self._env, fields))
+        return self._op("add_or_replace_columns", *_args(self, fields))
 
     def drop_columns(self, *fields: Any) -> "Table":
         names: List[str] = []
-        for f in _args(self._env, fields):
+        for f in _args(self, fields):
             text = f[0] if isinstance(f, tuple) else f
             names += [n.strip().strip("`") for n in text.split(",")]
         return self._op("drop_columns", *names)
 
     def rename_columns(self, *fields: Any) -> "Table":
-        return self._op("rename_columns", *_args(self._env, fields))
+        return self._op("rename_columns", *_args(self, fields))
 
     def order_by(self, *fields: Any) -> "Table":
-        return self._op("order_by", *_args(self._env, fields))
+        return self._op("order_by", *_args(self, fields))
 
     def limit(self, fetch: int, offset: int = 0) -> "Table":
         return self._op("limit", int(fetch), int(offset))
 
-    def fetch(self, fetch: int) -> "Table":
-        return self._op("limit", int(fetch))
-
     def offset(self, offset: int) -> "Table":
-        raise NotImplementedError("Table.offset alone is not supported by Sluice: use limit(fetch, offset)")
+        """Skips the first rows (of an ordered table, as in Flink)."""
+        # LIMIT needs a count: every row there is (2^63 - 1).
+        t = self._op("limit", (1 << 63) - 1, int(offset))
+        t._offset_of = (self, int(offset))
+        return t
+
+    def fetch(self, fetch: int) -> "Table":
+        if self._offset_of is not None:
+            base, offset = self._offset_of
+            return base._op("limit", int(fetch), offset)
+        return self._op("limit", int(fetch))
 
     join = _unsupported("join", "joins are not implemented in the engine yet")
     left_outer_join = _unsupported("left_outer_join", "joins are not implemented in the engine yet")
@@ -110,18 +225,29 @@ class Table:
     flat_map = _unsupported("flat_map", "table functions are not implemented in the engine yet")
     aggregate = _unsupported("aggregate", "aggregate functions in Python are not implemented yet")
     flat_aggregate = _unsupported("flat_aggregate", "table aggregate functions are not implemented yet")
+    to_changelog = _unsupported("to_changelog", "DataStream programs are not supported yet")
 
+    # -- schema -----------------------------------------------------------
     def get_schema(self) -> "TableSchema":
         from sluice.table.table_result import TableSchema
         kv = _native.call("table.schema", self._h.id)
         return TableSchema(kv[0::2], kv[1::2])
 
+    def get_resolved_schema(self) -> ResolvedSchema:
+        kv = _native.call("table.schema", self._h.id)
+        return ResolvedSchema(kv[0::2], kv[1::2])
+
     def print_schema(self) -> None:
-        print(self.get_schema())
+        """Prints the resolved schema, as PyFlink 1.15+ does."""
+        print(self.get_resolved_schema())
 
     def explain(self, *extra_details: Any) -> str:
         return _native.call("table.explain", self._h.id)
 
+    def print_explain(self, *extra_details: Any) -> None:
+        print(self.explain(*extra_details))
+
+    # -- execution --------------------------------------------------------
     def execute(self) -> "TableResult":
         """The query's result: ``collect()`` iterates over rows as the job
         produces them (an unbounded query runs until the iterator is
@@ -136,26 +262,37 @@ class Table:
         """Flink 1.10: the INSERT runs at ``t_env.execute``."""
         self._env._pending.append(("table", (self, table_path)))
 
-    def execute_insert(self, table_path: str, overwrite: bool = False) -> "TableResult":
+    def execute_insert(self, table_path_or_descriptor: Any, overwrite: bool = False) -> "TableResult":
         from sluice.table.table_result import TableResult
+        if not isinstance(table_path_or_descriptor, str):
+            raise NotImplementedError("execute_insert with a TableDescriptor: create the table with "
+                                      "create_temporary_table and insert by its path")
         if overwrite:
-            raise NotImplementedError("execute_insert(overwrite=True): INSERT OVERWRITE is not supported yet")
-        return TableResult(job=_native.Handle(_native.call("table.submit_insert", self._h.id, table_path)))
-
-    def __str__(self) -> str:
-        return "Table(%s)" % ", ".join(self.get_schema().get_field_names())
+            # INSERT OVERWRITE through SQL over this table's view.
+            return self._env.execute_sql("INSERT OVERWRITE %s SELECT * FROM %s" % (table_path_or_descriptor, _quote_ident(str(self))))
+        return TableResult(job=_native.Handle(_native.call("table.submit_insert", self._h.id, table_path_or_descriptor)))
 
 
 class GroupedTable:
-    def __init__(self, h: "_native.Handle", env: Any) -> None:
+    def __init__(self, h: "_native.Handle", env: Any, table: Optional[Table] = None) -> None:
         self._h = h
         self._env = env
+        self._table = table  # the grouped table, for with_columns
 
     def select(self, *fields: Any) -> Table:
-        return Table(_native.Handle(_native.call("table.op", self._h.id, "grouped.select", *_args(self._env, fields))), self._env)
+        args = _args(self._table, fields) if self._table is not None else _args(_EnvOnly(self._env), fields)
+        return Table(_native.Handle(_native.call("table.op", self._h.id, "grouped.select", *args)), self._env)
 
     def aggregate(self, func: Any) -> Any:
         raise NotImplementedError("GroupedTable.aggregate is not supported by Sluice: Python aggregate functions are not implemented yet")
 
     def flat_aggregate(self, func: Any) -> Any:
         raise NotImplementedError("GroupedTable.flat_aggregate is not supported by Sluice: table aggregate functions are not implemented yet")
+
+
+class _EnvOnly:
+    def __init__(self, env: Any) -> None:
+        self._env = env
+
+    def get_schema(self) -> Any:
+        raise ValueError("with_columns needs the grouped table")

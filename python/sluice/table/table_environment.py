@@ -166,30 +166,51 @@ class TableEnvironment:
         self.execute_sql(table_source._ddl(name))
 
     def from_elements(self, elements: Iterable[Any], schema: Any = None, verify_schema: bool = True) -> "Table":
+        """A table of the elements, as PyFlink's: the schema is a RowType, a
+        DataType (one column named ``value``), a list of names, or inferred
+        from the values (int → BIGINT, float → DOUBLE, str → STRING, list →
+        ARRAY, dict → MAP, Row → ROW, ...). The rows cross to the engine as
+        one Arrow batch, so nested values need no SQL literals."""
+        from sluice.table import _values
         from sluice.table.table import Table
-        rows = [tuple(e) if isinstance(e, (tuple, list)) else tuple(e.values()) if isinstance(e, dict) else (e,) for e in elements]
-        names: List[str]
-        types: Optional[List[str]] = None
+        from sluice.table.types import _create_type_verifier, _infer_schema_from_data
+        elements = list(elements)
         if isinstance(schema, RowType):
-            names, types = schema.field_names(), [t.to_sql() for t in schema.field_types()]
-        elif schema is not None:
-            names = list(schema)
+            if verify_schema:
+                verify = _create_type_verifier(schema)
+                for e in elements:
+                    verify(e)
+        elif isinstance(schema, DataType):
+            if verify_schema:
+                verify = _create_type_verifier(schema, name="field value")
+                for e in elements:
+                    verify(e)
+            schema = RowType().add("value", schema)
+            elements = [(e,) for e in elements]
+        elif schema is None or isinstance(schema, (list, tuple)):
+            schema = _infer_schema_from_data(elements, names=list(schema) if schema is not None else None)
         else:
-            first = next(iter(elements), None) if isinstance(elements, list) else None
-            fields = getattr(first, "_fields", None) or (getattr(first, "_names", None) if first is not None else None)
-            width = len(rows[0]) if rows else 0
-            names = list(fields) if fields else ["_%d" % (i + 1) for i in range(width)]
-        if not rows:
-            raise ValueError("from_elements needs at least one element")
-        lit_rows = []
-        for r in rows:
-            if len(r) != len(names):
-                raise ValueError("element %r has %d fields, the schema %d" % (r, len(r), len(names)))
-            vals = [_literal(v) for v in r]
-            if types is not None:
-                vals = ["CAST(%s AS %s)" % (v, t) for v, t in zip(vals, types)]
-            lit_rows.append(vals)
-        return Table(_native.Handle(_native.call("env.from_values", self._h.id, names, lit_rows)), self)
+            raise TypeError("schema should be RowType, list, tuple or None, but got: %s" % schema)
+        from sluice.table.expression import Expression
+        if any(isinstance(e, Expression) for e in elements):
+            raise NotImplementedError("from_elements with expressions (row(...)): Sluice takes Python values; pass tuples or Rows")
+        batch = _values.record_batch(elements, schema)
+        t = Table(_native.Handle(_native.call("env.from_arrow", self._h.id, [batch])), self)
+        # The batch carries the Arrow type; types Arrow cannot tell apart
+        # (VARCHAR(n) and STRING, CHAR(n), ...) are cast to the declared one.
+        # Nullability is the batch's own (Arrow keeps it for fields, not for
+        # map keys), so it takes no part in the comparison.
+        declared = [f.data_type.to_sql() for f in schema.fields]
+        reported = [str(x) for x in t.get_schema().get_field_data_types()]
+        # The engine casts no nested types: an ARRAY/MAP/ROW column keeps the
+        # lengths Arrow gives its strings (STRING, BYTES).
+        differs = [r.replace(" NOT NULL", "") != d.replace(" NOT NULL", "") and not d.startswith(("ARRAY", "MAP", "ROW", "MULTISET"))
+                   for r, d in zip(reported, declared)]
+        if any(differs):
+            from sluice.table.expression import Expression, _quote_ident
+            t = t.select(*[Expression("CAST(%s AS %s)" % (_quote_ident(n), d.replace(" NOT NULL", "")) if x else _quote_ident(n), alias=n)
+                           for n, d, x in zip(schema.field_names(), declared, differs)])
+        return t
 
     def from_pandas(self, pdf: Any, schema: Any = None, splits_num: int = 1) -> "Table":
         """A table of a DataFrame's columns, handed over as Arrow without

@@ -10,6 +10,7 @@ from sluice.common import Row
 from sluice.common.job_client import JobClient
 from sluice.common.job_execution_result import JobExecutionResult
 from _sluice_runtime import make_row
+from sluice.table._values import column_values as _column_values
 
 __all__ = ["TableResult", "JobExecutionResult", "StatementSet", "TableSchema", "ResultKind"]
 
@@ -156,7 +157,7 @@ class TableResult:
                 out.append(r)
             return iter(out)
         for b, k in zip(batches, kinds):
-            columns = [c.to_pylist() for c in b.columns]
+            columns = [_column_values(c) for c in b.columns]  # ROW → Row, MAP → dict
             for i in range(b.num_rows):
                 r = make_row(cols, [c[i] for c in columns])
                 if k:
@@ -204,7 +205,7 @@ class CloseableIterator:
                 self._done = True
                 raise StopIteration
             batch, kinds = item
-            columns = [c.to_pylist() for c in batch.columns]
+            columns = [_column_values(c) for c in batch.columns]
             rows = []
             for i in range(batch.num_rows):
                 r = make_row(self._cols, [c[i] for c in columns])
