@@ -33,7 +33,7 @@ EXCLUSIONS = [
                        r"load_java|java\.|org\.apache|get_private_field|invoke_java_object_method|"
                        r"to_java_data_structure|_load_specific_flink_module_jars|"
                        r"\.jar\b|pipeline\.jars|pipeline\.classpaths|add_jars|"
-                       r"get_j_env_configuration")),
+                       r"get_j_env_configuration|_to_java|_from_java|DataStreamTestSinkFunction")),
     ("udtf", re.compile(r"\budtf\b|join_lateral|TableFunction|LATERAL\s+TABLE|\.flat_map\(")),
     ("udaf", re.compile(r"\budaf\b|\.aggregate\(|flat_aggregate|AggregateFunction")),
     ("join", re.compile(r"(?<![\"'])(?<!path)\.(?:left_outer_|right_outer_|full_outer_)?join\(|\bJOIN\b")),
@@ -150,7 +150,8 @@ def run_file(binary, test_dir, fname, flavor, timeout, workdir, log):
     collect_errors = []
     deselect = []
     stubs = set()
-    for attempt in range(30):
+    startup_failures = 0
+    for attempt in range(40):
         wait_for_binary(binary)
         env = dict(os.environ)
         env.update({
@@ -203,6 +204,16 @@ def run_file(binary, test_dir, fname, flavor, timeout, workdir, log):
             elif ev == "finish":
                 finished = True
         if finished and not timed_out:
+            break
+        if not recs and not timed_out:
+            # sluice did not even start pytest (e.g. a binary being rebuilt
+            # by someone else): wait and try again a few times
+            startup_failures += 1
+            if startup_failures <= 6:
+                time.sleep(20)
+                continue
+            tail = _log_tail(log.name)
+            collect_errors.append({"nodeid": fname, "message": "sluice run failed to start (rc %s): %s" % (rc, tail)})
             break
         # the job hung or the process died: blame the case under way, go on without it
         why = ("timeout (%ds)" % timeout) if timed_out else ("process died (exit code %s)" % rc)
@@ -262,6 +273,85 @@ def import_probe(binary, test_dir, fname, flavor, workdir):
     return [("(probe)", "no output: " + out[-300:])]
 
 
+LENIENT_PRELUDE = """\
+class _PyFlinkCompatMissingMeta(type):
+    def __getitem__(cls, item):
+        return cls
+
+    def __getattr__(cls, item):
+        if item.startswith("__"):
+            raise AttributeError(item)
+        raise ImportError("pyflink-compat lenient: %s (missing on Sluice) used" % cls._stmt)
+
+
+def __pyflink_compat_missing__(stmt, name):
+    def _init(self, *a, **k):
+        raise ImportError("pyflink-compat lenient: %s (missing on Sluice) used" % stmt)
+    return _PyFlinkCompatMissingMeta(name, (object,), {"_stmt": stmt, "__init__": _init})
+
+
+"""
+
+
+def lenient_copy(src_dir, dst_dir, files):
+    """Copies of the test files whose module-level imports cannot fail: a name
+    that does not import becomes a placeholder class that raises ImportError
+    when used. Diagnostic only: shows what fails beyond the imports."""
+    os.makedirs(dst_dir, exist_ok=True)
+    sup = os.path.join(src_dir, "support")
+    if os.path.isdir(sup) and not os.path.exists(os.path.join(dst_dir, "support")):
+        os.symlink(sup, os.path.join(dst_dir, "support"))
+    for fname in os.listdir(src_dir):
+        if not fname.endswith(".py"):
+            continue
+        src = open(os.path.join(src_dir, fname)).read()
+        lines = src.splitlines(True)
+        tree = ast.parse(src)
+        repl = {}
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                pairs = [("import %s" % a.name, a.asname or a.name.split(".")[0], a.name) for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
+                pairs = [("from %s import %s" % (node.module, a.name), a.asname or a.name, a.name)
+                         for a in node.names]
+            else:
+                continue
+            out = []
+            for stmt, bind, name in pairs:
+                full = stmt + ((" as " + bind) if bind != name.split(".")[0] and bind != name else "")
+                out.append("try:\n    %s\nexcept Exception:\n    %s = __pyflink_compat_missing__(%r, %r)\n"
+                           % (full, bind, stmt, bind))
+            repl[node.lineno] = (node.end_lineno, "".join(out))
+        new, i = [], 1
+        while i <= len(lines):
+            if i in repl:
+                end, text = repl[i]
+                new.append(text)
+                i = end + 1
+            else:
+                new.append(lines[i - 1])
+                i += 1
+        with open(os.path.join(dst_dir, fname), "w") as f:
+            f.write(LENIENT_PRELUDE + "".join(new))
+
+
+def _git_head():
+    try:
+        return subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h %s"], capture_output=True,
+                              timeout=10).stdout.decode(errors="replace").strip()[:100]
+    except Exception:
+        return "?"
+
+
+def _log_tail(path):
+    try:
+        lines = [l for l in open(path, errors="replace").read().splitlines()
+                 if l.strip() and not l.startswith("[compat]")]
+        return lines[-1][:200] if lines else ""
+    except OSError:
+        return ""
+
+
 def norm_message(m):
     m = (m or "").strip().splitlines()[0] if (m or "").strip() else "(no message)"
     m = re.sub(r"0x[0-9a-f]+", "0x..", m)
@@ -278,6 +368,9 @@ def main():
     ap.add_argument("--flavor", choices=["current", "legacy"], help="default: detected from the files")
     ap.add_argument("--workdir", default=None, help="logs and raw results (default: a temp dir)")
     ap.add_argument("--json", help="also write all case outcomes as JSON here")
+    ap.add_argument("--lenient-imports", action="store_true",
+                    help="diagnostic: run copies of the files whose failing module-level imports "
+                         "become placeholders, to see the failures behind them (not the metric)")
     args = ap.parse_args()
 
     workroot = args.workdir or tempfile.mkdtemp(prefix="pyflink-compat-")
@@ -287,11 +380,21 @@ def main():
     for test_dir in args.dirs:
         test_dir = os.path.abspath(test_dir)
         flavor = args.flavor or flavor_of(test_dir)
+        if args.lenient_imports:
+            src_dir = test_dir
+            test_dir = os.path.join(workroot, "lenient", os.path.basename(src_dir.rstrip("/")))
+            lenient_copy(src_dir, test_dir, None)
+            p("=" * 100)
+            p("LENIENT IMPORTS (diagnostic, not the metric): failing module-level imports of %s "
+              "replaced by placeholders" % src_dir)
         files = args.files.split(",") if args.files else DEFAULT_FILES
         workdir = os.path.join(workroot, os.path.basename(test_dir.rstrip("/")) or "tests")
         os.makedirs(workdir, exist_ok=True)
         p("=" * 100)
         p("PyFlink test dir %s (flavor %s); logs in %s" % (test_dir, flavor, workdir))
+        p("sluice binary %s (modified %s UTC); repository HEAD %s" % (
+            args.binary, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(os.path.getmtime(args.binary)))
+            if os.path.exists(args.binary) else "missing", _git_head()))
         p("%-32s %6s | %-26s | %-26s" % ("file", "cases", "all: pass/fail/skip", "JVM-free: pass/fail/skip (rate)"))
         tot = collections.Counter()
         cases_all = {}

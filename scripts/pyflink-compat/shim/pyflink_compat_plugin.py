@@ -234,6 +234,13 @@ def _start_capture():
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.close(fd)
+    # Python's own output (pytest's report) keeps going to the real stdout;
+    # fd 1 now only gets what native code (Sluice's print sinks) writes
+    try:
+        _cap["prev_stdout"] = sys.stdout
+        sys.stdout = os.fdopen(os.dup(_cap["saved"]), "w", buffering=1)
+    except Exception:
+        pass
 
 
 def _stop_capture():
@@ -243,6 +250,8 @@ def _stop_capture():
         except Exception:
             pass
         os.dup2(_cap.pop("saved"), 1)
+        if "prev_stdout" in _cap:
+            sys.stdout = _cap.pop("prev_stdout")
 
 
 if not os.environ.get("PYFLINK_COMPAT_NO_CAPTURE"):

@@ -15,7 +15,7 @@ import re
 
 MARKER = "__pyflink_compat_sink__"
 
-_LINE = re.compile(r"^" + re.escape(MARKER) + r"(?::\d+)?> ([+-][IUD])\[(.*)\]\s*$")
+_LINE = re.compile(re.escape(MARKER) + r"(?::\d+)?> ([+-][IUD])\[(.*)\]\s*$")
 
 # offset into the capture file already consumed by a results() call
 _state = {"offset": 0}
@@ -53,7 +53,7 @@ def _read_new_lines():
         _state["offset"] = f.tell()
     out = []
     for line in data.splitlines():
-        m = _LINE.match(line)
+        m = _LINE.search(line)
         if m:
             out.append((m.group(1), m.group(2)))
     return out
