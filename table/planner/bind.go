@@ -1193,7 +1193,9 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		if err != nil {
 			return nil, p.ErrAt(f.Name.Pos(), "%s: %v", name, err)
 		}
-		return &UDFRex{Fn: fn, Name: fn.Name, Args: args, T: rt.Nullable()}, nil
+		// The declared result type, NOT NULL included: Flink types the call
+		// so, and the sink's not-null enforcer catches a None that breaks it.
+		return &UDFRex{Fn: fn, Name: fn.Name, Args: args, T: rt}, nil
 	}
 	return p.call(f.Name.Pos(), name, args...)
 }

@@ -70,6 +70,11 @@ func (p *Planner) Translate(root Node, name string, term *Terminal) (*Job, error
 			t.job.Close()
 			return nil, fmt.Errorf("planner: a query needs a destination")
 		}
+		// Flink's collect sink enforces the query's NOT NULL columns too.
+		if err := t.enforceNotNull(v, root.Schema()); err != nil {
+			t.job.Close()
+			return nil, err
+		}
 		t.attachSink(v, term.Name, term.Parallelism, term.Instance, nil)
 	}
 	return t.job, nil
@@ -185,6 +190,9 @@ func (t *translator) node(n Node) (*engine.Vertex, error) {
 		}
 		if !mode.IsInsertOnly() {
 			key = n.KeyCols
+		}
+		if err := t.enforceNotNull(in, n.Fields); err != nil {
+			return nil, err
 		}
 		t.attachSink(in, "Sink: "+n.Table, par, func(subtask int) engine.Sink { return target.Instance(subtask, par) }, key)
 		return in, nil
