@@ -84,7 +84,7 @@ func Submit(ctx context.Context, g *JobGraph, cfg Config) (*Job, error) {
 		mem = memory.DefaultAllocator
 	}
 
-	jctx, cancel := context.WithCancel(ctx)
+	jctx, cancel := context.WithCancel(vectorized.WithJobName(ctx, g.Name))
 	job := &jobRun{name: g.Name, cfg: cfg, mem: mem, loc: loc, bounded: g.Bounded, start: time.Now(), cancel: cancel, ctx: jctx, maxPar: maxPar}
 
 	// One inbox per subtask of every consuming vertex: all producers of
@@ -125,6 +125,7 @@ func Submit(ctx context.Context, g *JobGraph, cfg Config) (*Job, error) {
 	}
 
 	pub := &Job{name: g.Name, g: g, tasks: tasks, cancel: cancel, running: make(chan struct{}), done: make(chan struct{})}
+	track(pub)
 	job.toOpen.Store(int64(len(tasks)))
 	job.running = pub.running
 	if len(tasks) == 0 {
