@@ -44,6 +44,8 @@ int sl_init(const char* venv_python, char** err) {
   // This thread now holds the GIL through the main thread state, which stays
   // bound to it: mark it ready and let other threads in.
   sl_thread_ready = 1;
+  sl_signals_init();
+  sl_install_abort_handler();
   PyEval_SaveThread();
   return 0;
 }

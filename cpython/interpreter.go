@@ -169,6 +169,12 @@ func installRuntime(py *GIL) error {
 	if C.sl_from_python_init() != 0 || C.sl_view_init() != 0 {
 		return py.fetchError()
 	}
+	cancelled, err := py.GetAttr(mod, "JobCancelled")
+	if err != nil {
+		return err
+	}
+	C.sl_set_cancel_type(cancelled.p)
+	py.DecRef(cancelled)
 	return nil
 }
 

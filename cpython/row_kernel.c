@@ -14,6 +14,7 @@ int sl_eval_rows(int64_t nrows, int ncols, struct ArrowArray** cols, sl_type** c
   int done = 0;
   for (int u = 0; u < nudf; u++) {
     const sl_udf* f = &udfs[u];
+    sl_cur_udf = f->name;  // per UDF and batch: what a crash report names
     sl_builder b;
     if (sl_builder_init(&b, f->out, nrows) < 0) {
       sl_builder_free(&b);

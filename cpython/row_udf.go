@@ -38,6 +38,7 @@ type RowEvaluator struct {
 	argMem  *C.int       // all argument index arrays, back to back
 	outType []*C.sl_type // parsed result types
 	maxCol  int
+	labels  *Labels // what a crash report or os._exit names, per job
 
 	mu      sync.Mutex
 	schema  *arrow.Schema
@@ -55,7 +56,9 @@ func NewRowEvaluator(udfs []RowUDF) (*RowEvaluator, error) {
 	}
 	e := &RowEvaluator{udfs: append([]RowUDF(nil), udfs...), maxCol: -1}
 	nargs := 0
-	for _, u := range udfs {
+	names := make([]string, len(udfs))
+	for i, u := range udfs {
+		names[i] = u.Name
 		if u.Func == nil {
 			return nil, fmt.Errorf("python UDF %s: no function", u.Name)
 		}
@@ -86,6 +89,7 @@ func NewRowEvaluator(udfs []RowUDF) (*RowEvaluator, error) {
 		for i, u := range udfs {
 			C.Py_IncRef(u.Func.p)
 			cu[i].fn = u.Func.p
+			cu[i].name = C.CString(u.Name)
 			cu[i].nargs = C.int(len(u.Args))
 			if len(u.Args) > 0 {
 				cu[i].arg_cols = &args[next]
@@ -102,6 +106,7 @@ func NewRowEvaluator(udfs []RowUDF) (*RowEvaluator, error) {
 		e.free()
 		return nil, err
 	}
+	e.labels = NewLabels(strings.Join(names, ", "))
 	return e, nil
 }
 
@@ -216,7 +221,7 @@ func (e *RowEvaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arr
 	if ncols > 0 {
 		colsPtr, typesPtr = &inPtr[0], &types[0]
 	}
-	err = Do(func(py *GIL) error {
+	err = DoBatch(ctx, e.labels.For(vectorized.JobName(ctx)), func(py *GIL) error {
 		rc := C.sl_eval_rows(C.int64_t(rec.NumRows()), C.int(ncols), colsPtr, typesPtr,
 			C.int(nudf), e.cudfs, &outArr[0], &cerr)
 		if rc == 0 {
@@ -296,6 +301,7 @@ func (e *RowEvaluator) free() error {
 				if cu.fn != nil {
 					C.Py_DecRef(cu.fn)
 				}
+				C.free(unsafe.Pointer(cu.name))
 			}
 		}
 		for _, t := range e.outType {
@@ -308,6 +314,9 @@ func (e *RowEvaluator) free() error {
 	})
 	C.free(unsafe.Pointer(e.cudfs))
 	C.free(unsafe.Pointer(e.argMem))
+	if e.labels != nil {
+		e.labels.Free()
+	}
 	e.cudfs, e.argMem, e.outType, e.inType = nil, nil, nil, nil
 	return err
 }

@@ -25,6 +25,32 @@ int sl_is_initialized(void);
 int sl_gil_acquire(void);
 void sl_gil_release(int state);
 
+// ---- signals, cancellation, crash reports (signals.c) --------------------
+
+// What the Python work of one batch is, for a crash report or os._exit:
+// the UDF names and the job. Owned by the evaluator; set per batch.
+typedef struct {
+  const char* udfs;
+  const char* job;
+} sl_label;
+
+// The batch this thread evaluates (NULL outside one) and, when the kernel
+// knows it, the UDF it is calling now. Written once per batch (per UDF in
+// sl_eval_rows), read by the crash handler.
+extern __thread const sl_label* sl_cur_label;
+extern __thread const char* sl_cur_udf;
+
+void sl_signals_init(void);
+void sl_install_abort_handler(void);
+void sl_set_cancel_type(PyObject* t);
+void sl_interrupt(int sig);
+int sl_stop_signal_received(void);
+PyObject* sl_set_py_handler(int sig, PyObject* handler);
+unsigned long sl_batch_begin(const sl_label* label);
+void sl_batch_end(int interrupted);
+int sl_batch_interrupt(unsigned long thread_id);
+int sl_current_udf(const char** udf, const char** job);
+
 // ---- Arrow types as the kernels see them ---------------------------------
 
 typedef enum {
@@ -81,6 +107,7 @@ PyObject* sl_py_from_arrow(const struct ArrowArray* a, const sl_type* t, int64_t
 
 typedef struct {
   PyObject* fn;          // borrowed: the evaluator holds the reference
+  const char* name;      // for crash reports; owned by the evaluator
   int nargs;
   const int* arg_cols;   // indexes into the input columns
   const sl_type* out;    // result type

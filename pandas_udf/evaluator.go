@@ -46,6 +46,7 @@ type Evaluator struct {
 	width    []int
 	bitmap   []int
 	nbitmaps int
+	labels   *cpython.Labels // what a crash report or os._exit names, per job
 
 	mu     sync.Mutex // guards the fields below; never held while Python runs
 	closed bool
@@ -105,6 +106,7 @@ func NewEvaluator(udfs []UDF) (*Evaluator, error) {
 			e.nbitmaps++
 		}
 	}
+	e.labels = cpython.NewLabels(e.names())
 	slotOf := map[int]int{}
 	slots := make([][]int, len(udfs))
 	for i, u := range udfs {
@@ -308,7 +310,8 @@ func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.
 		}
 	}
 	out := unsafe.Add(block, uintptr(nslot)*arrayStructSize) // the driver's results follow
-	err := cpython.Do(func(py *cpython.GIL) error {
+	// DoBatch: a cancelled job interrupts its running pandas UDFs.
+	err := cpython.DoBatch(ctx, e.labels.For(vectorized.JobName(ctx)), func(py *cpython.GIL) error {
 		dropUnusedViews(py)
 		eval, inputs, err := e.acquire(py, rec)
 		if err != nil {
@@ -622,7 +625,9 @@ func (e *Evaluator) Close() error {
 	}
 	e.closed = true
 	e.mu.Unlock()
-	return e.release()
+	err := e.release()
+	e.labels.Free()
+	return err
 }
 
 func (e *Evaluator) release() error {
