@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -41,10 +42,16 @@ commands:
 
 var version = "0.1.0-dev"
 
+// Python's main thread — the one that runs its signal handlers and the
+// only one where signal.signal works — is the thread that starts the
+// interpreter, and the job script must run on it too. Locking the main
+// goroutine to the process's main thread before main runs keeps both
+// there.
+func init() { runtime.LockOSThread() }
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
+	args := os.Args[1:]
+	if err := runProcess(args); err != nil {
 		var code exitCode
 		if errors.As(err, &code) {
 			os.Exit(int(code))
@@ -52,6 +59,26 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sluice:", err)
 		os.Exit(1)
 	}
+}
+
+// runProcess runs the command. Those that run Python own SIGINT and
+// SIGTERM (stopSignals); the others stop through a context cancelled by
+// Ctrl-C.
+func runProcess(args []string) error {
+	if cmd, ok := parseInterpreterArgs(args); ok {
+		return runInterpreter(cmd, handleStopSignals(false))
+	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "run":
+			return runPython(args[1:], handleStopSignals(true))
+		case "shell":
+			return runShell(handleStopSignals(true))
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return run(ctx, args)
 }
 
 func run(ctx context.Context, args []string) error {
@@ -64,10 +91,6 @@ func run(ctx context.Context, args []string) error {
 		return runBench(ctx, args[1:])
 	case "sql":
 		return runSQL(ctx, args[1:], os.Stdout)
-	case "run":
-		return runPython(args[1:])
-	case "shell":
-		return runShell()
 	case "version":
 		if err := cpython.Initialize(); err != nil {
 			return err

@@ -1,25 +1,50 @@
-"""What ``sluice run`` executes: a job script or module as __main__."""
+"""What ``sluice run`` executes: a job script or module as __main__; and
+what the binary runs when it stands in for the Python interpreter
+(``sluice -c CODE``, how multiprocessing starts its children)."""
 from __future__ import annotations
 
+import atexit
+import importlib.abc
+import importlib.machinery
 import os
 import runpy
+import signal
 import sys
 import traceback
-from typing import List
+from typing import List, Optional
+
+import _sluice_native
 
 
-def run(argv: List[str], module: bool) -> int:
+def run(argv: List[str], module: bool, executable: Optional[str] = None) -> int:
     """Run the script (or module) with sys.argv = argv; the exit code."""
+    prepare_process(executable, sigint_exits=False, report_exit=True)
     sys.argv = list(argv)
     if module:
         sys.path.insert(0, os.getcwd())
     else:
         sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
+    return _exit_code(lambda: runpy.run_module(argv[0], run_name="__main__", alter_sys=True) if module
+                      else runpy.run_path(argv[0], run_name="__main__"))
+
+
+def run_command(code: str, argv: List[str], executable: Optional[str] = None) -> int:
+    """``python -c code``: what spawn and forkserver children and the
+    resource tracker of multiprocessing run."""
+    prepare_process(executable, sigint_exits=False, report_exit=False, child=True)
+    sys.argv = ["-c"] + list(argv)
+    sys.path.insert(0, "")
+    main = sys.modules["__main__"]
+
+    def execute() -> None:
+        exec(compile(code, "<string>", "exec"), main.__dict__)
+
+    return _exit_code(execute)
+
+
+def _exit_code(body) -> int:
     try:
-        if module:
-            runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
-        else:
-            runpy.run_path(argv[0], run_name="__main__")
+        body()
     except SystemExit as e:
         code = e.code
         if code is None:
@@ -28,10 +53,124 @@ def run(argv: List[str], module: bool) -> int:
             return code
         print(code, file=sys.stderr)
         return 1
-    except BaseException:
+    except BaseException as e:
+        # A stop signal: the Go side reports it in one line. The exception
+        # may be the KeyboardInterrupt of SIGINT, or the error of a job the
+        # signal cancelled, raised by wait() before the KeyboardInterrupt.
+        stop = _sluice_native.stop_signal()
+        if stop or isinstance(e, KeyboardInterrupt):
+            return 128 + (stop or signal.SIGINT)
         traceback.print_exc()
         return 1
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        # The process ends with os.Exit, never Py_Finalize: run what Python
+        # would run at exit — multiprocessing's cleanup of its pools and
+        # semaphores, the shell's history file, the script's own handlers.
+        try:
+            atexit._run_exitfuncs()
+        except BaseException:
+            pass
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # closed by the program, as a forkserver does
+                pass
     return 0
+
+
+def prepare_process(executable: Optional[str], sigint_exits: bool, report_exit: bool, child: bool = False) -> None:
+    """Ready the interpreter for a job: Python handlers for the stop
+    signals (Go receives them and forwards them), children of
+    multiprocessing started as this binary, os._exit in a UDF reported.
+    A child (the binary standing in for python) keeps Python's defaults:
+    SIGTERM kills it at once, as multiprocessing's terminate() expects."""
+    _sluice_native.set_signal_handler(signal.SIGINT, _exit_on_signal if sigint_exits else signal.default_int_handler)
+    if not child:
+        _sluice_native.set_signal_handler(signal.SIGTERM, _exit_on_signal)
+    # Go handles SIGCHLD (as every signal), so Python would report None as
+    # its handler, which the multiprocessing forkserver's children hand
+    # back to signal.signal — a TypeError. Its disposition is the default.
+    _sluice_native.set_signal_handler(signal.SIGCHLD, signal.SIG_DFL)
+    if executable:
+        _use_executable_for_children(executable)
+    if report_exit:
+        _report_os_exit()
+
+
+def _exit_on_signal(signum, frame) -> None:
+    # SIGTERM (and SIGINT in the shell) ends the program the way sys.exit
+    # does: finally blocks run, `except Exception` does not catch it.
+    raise SystemExit(128 + signum)
+
+
+class _ChildExecutable(importlib.abc.MetaPathFinder):
+    """multiprocessing starts its spawn and forkserver children and its
+    resource tracker as spawn.get_executable() — the venv's python, which
+    has neither the embedded `sluice` nor `pyflink`. This makes it the
+    sluice binary when multiprocessing.spawn is first imported (importing
+    multiprocessing up front would cost every job ~25 ms at start)."""
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "multiprocessing.spawn":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _SetExecutableLoader(spec.loader, self.executable)
+        return spec
+
+
+class _SetExecutableLoader(importlib.abc.Loader):
+    def __init__(self, loader, executable: str) -> None:
+        self._loader = loader
+        self._executable = executable
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        self._loader.exec_module(module)
+        module.set_executable(self._executable)
+
+    def get_source(self, fullname):
+        return self._loader.get_source(fullname)
+
+
+def _use_executable_for_children(executable: str) -> None:
+    spawn = sys.modules.get("multiprocessing.spawn")
+    if spawn is not None:
+        spawn.set_executable(executable)
+    elif not any(isinstance(f, _ChildExecutable) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ChildExecutable(executable))
+
+
+_real_os_exit = os._exit
+
+
+def _os_exit(status: int) -> None:
+    where = _sluice_native.current_udf()
+    if where is not None:
+        udf, job = where
+        of_job = " of job " + job if job else ""
+        try:
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        # Written to the file descriptor: the process ends without flushing
+        # Python's buffers, and the line must not wait in one.
+        os.write(2, ("sluice: python UDF %s%s called os._exit(%s); the process exits without "
+                     "finishing its jobs\n" % (udf, of_job, status)).encode("utf-8", "replace"))
+    _real_os_exit(status)
+
+
+_os_exit.__doc__ = _real_os_exit.__doc__
+
+
+def _report_os_exit() -> None:
+    # os._exit skips everything a job does when it ends (sinks' flushes,
+    # the exit code the job would have had): name the UDF that called it.
+    if os._exit is _real_os_exit:
+        os._exit = _os_exit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import code
 import os
 import sys
+from typing import Optional
 
 
 BANNER = """Sluice {version} shell (Python {py})
@@ -35,8 +36,13 @@ def namespace() -> dict:
     }
 
 
-def main() -> int:
+def main(executable: Optional[str] = None) -> int:
     import sluice
+    from sluice._main import prepare_process
+    # Ctrl-C ends the shell (exit 130) after the Go side cancelled the
+    # running jobs, rather than the REPL's KeyboardInterrupt, which would
+    # leave the shell waiting at a prompt with its jobs gone.
+    prepare_process(executable, sigint_exits=True, report_exit=True)
     ns = namespace()
     try:
         import readline  # noqa: F401  (line editing and history)
@@ -50,5 +56,8 @@ def main() -> int:
     except ImportError:
         pass
     banner = BANNER.format(version=sluice.__version__, py=sys.version.split()[0])
-    code.interact(banner=banner if sys.stdin.isatty() else "", local=ns, exitmsg="")
+    try:
+        code.interact(banner=banner if sys.stdin.isatty() else "", local=ns, exitmsg="")
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     return 0
