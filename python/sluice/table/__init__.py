@@ -8,10 +8,15 @@ from sluice.table.table import Table, GroupedTable
 from sluice.table.table_result import TableResult, JobExecutionResult, StatementSet, TableSchema, ResultKind
 from sluice.table.sinks import CsvTableSink, CsvTableSource, WriteMode
 from sluice.table.udf import ScalarFunction, TableFunction, AggregateFunction, FunctionContext
+from sluice.table.table_config import SqlDialect
+from sluice.table.schema import Schema
+from sluice.table.table_descriptor import TableDescriptor, FormatDescriptor
+from sluice.table.module import Module, ModuleEntry, HiveModule
 
 __all__ = [
     "Row", "DataTypes", "DataType", "RowType", "EnvironmentSettings", "TableConfig", "TableEnvironment",
     "StreamTableEnvironment", "BatchTableEnvironment", "Table", "GroupedTable", "TableResult",
     "JobExecutionResult", "StatementSet", "TableSchema", "ResultKind", "CsvTableSink", "CsvTableSource",
     "WriteMode", "ScalarFunction", "TableFunction", "AggregateFunction", "FunctionContext",
+    "SqlDialect", "Schema", "TableDescriptor", "FormatDescriptor", "Module", "ModuleEntry", "HiveModule",
 ]

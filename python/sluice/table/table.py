@@ -265,8 +265,9 @@ class Table:
     def execute_insert(self, table_path_or_descriptor: Any, overwrite: bool = False) -> "TableResult":
         from sluice.table.table_result import TableResult
         if not isinstance(table_path_or_descriptor, str):
-            raise NotImplementedError("execute_insert with a TableDescriptor: create the table with "
-                                      "create_temporary_table and insert by its path")
+            # A TableDescriptor: an anonymous table, with this table's
+            # schema when the descriptor has none (as Flink's).
+            table_path_or_descriptor = self._env._anonymous_table(table_path_or_descriptor, schema_of=self)
         if overwrite:
             # INSERT OVERWRITE through SQL over this table's view.
             return self._env.execute_sql("INSERT OVERWRITE %s SELECT * FROM %s" % (table_path_or_descriptor, _quote_ident(str(self))))

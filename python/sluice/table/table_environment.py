@@ -91,6 +91,8 @@ def _add_python_file(file_path: str) -> None:
 class TableEnvironment:
     """A table environment (``TableEnvironment.create(settings)``)."""
 
+    _anonymous = 0  # numbers anonymous tables (from_descriptor) process-wide
+
     def __init__(self, settings: Optional[EnvironmentSettings] = None, config: Optional[Dict[str, str]] = None) -> None:
         settings = settings or EnvironmentSettings.in_streaming_mode()
         cfg = dict(settings._config)
@@ -331,12 +333,55 @@ class TableEnvironment:
         from sluice.table.table_result import StatementSet
         return StatementSet(self)
 
+    # -- tables declared by descriptors ----------------------------------
+    def create_temporary_table(self, path: str, descriptor: Any, ignore_if_exists: bool = False) -> None:
+        """Registers a TableDescriptor as a temporary table (as CREATE
+        TEMPORARY TABLE: the same connectors, validation and errors)."""
+        self.execute_sql(_descriptor(descriptor)._ddl(_unqualify(path), True, ignore_if_exists))
+
+    def create_table(self, path: str, descriptor: Any, ignore_if_exists: bool = False) -> bool:
+        """Registers a TableDescriptor as a catalog table; False when it
+        existed and ``ignore_if_exists`` is set, as Flink 2's."""
+        name = _unqualify(path)
+        if ignore_if_exists and name in self._objects("table|view"):
+            return False
+        self.execute_sql(_descriptor(descriptor)._ddl(name, False))
+        return True
+
+    def from_descriptor(self, descriptor: Any) -> "Table":
+        """A Table reading the descriptor's connector: an anonymous
+        temporary table, listed nowhere, as Flink's."""
+        return self.from_path(self._anonymous_table(descriptor))
+
+    def _anonymous_table(self, descriptor: Any, schema_of: Any = None) -> str:
+        """Registers the descriptor under a fresh hidden name and returns
+        the name; ``schema_of`` is a Table whose schema stands in when the
+        descriptor has none (Table.execute_insert(descriptor))."""
+        from sluice.table.schema import Schema
+        d = _descriptor(descriptor)
+        TableEnvironment._anonymous += 1
+        name = "*anonymous_%s$%d*" % (d.get_options().get("connector", "table"), TableEnvironment._anonymous)
+        schema = None
+        if schema_of is not None and d.get_schema() is None:
+            ts = schema_of.get_schema()
+            schema = Schema.new_builder().from_fields(ts.get_field_names(), ts.get_field_data_types()).build()
+        self.execute_sql(d._ddl(name, True, schema=schema))
+        return name
+
+    def connect(self, connector_descriptor: Any) -> "Any":
+        """Flink 1.10-1.13: a table declared by a connector descriptor
+        (``Kafka()``, ``FileSystem()``, ...), a format and a schema; see
+        sluice.table.descriptors."""
+        from sluice.table.descriptors import StreamTableDescriptor
+        return StreamTableDescriptor(self, connector_descriptor)
+
     # -- catalogs, tables, functions and modules ---------------------------
     # One catalog and database, Flink's defaults; paths may be qualified
     # with them. Temporary and permanent objects share one namespace.
     def _objects(self, kind: str, temporary: Optional[bool] = None) -> List[str]:
+        # Anonymous tables (from_descriptor) are listed nowhere, as Flink's.
         return sorted(n for k, n, temp, _ in _native.call("env.catalog_objects", self._h.id)
-                      if k in kind.split("|") and (temporary is None or temp == temporary))
+                      if k in kind.split("|") and (temporary is None or temp == temporary) and not n.startswith("*anonymous_"))
 
     def list_catalogs(self) -> List[str]:
         return [_CATALOG]
@@ -463,6 +508,13 @@ class TableEnvironment:
 
 _CATALOG = "default_catalog"
 _DATABASE = "default_database"
+
+
+def _descriptor(d: Any) -> Any:
+    from sluice.table.table_descriptor import TableDescriptor
+    if not isinstance(d, TableDescriptor):
+        raise TypeError("expected a TableDescriptor (TableDescriptor.for_connector(...).build()), got %s" % type(d).__name__)
+    return d
 
 
 def _unqualify(path: str) -> str:

@@ -238,8 +238,13 @@ class StatementSet:
         self._items.append(("sql", stmt))
         return self
 
-    def add_insert(self, target_path: str, table: Any, overwrite: bool = False) -> "StatementSet":
-        self._items.append(("table", (table, target_path)))
+    def add_insert(self, target_path_or_descriptor: Any, table: Any, overwrite: bool = False) -> "StatementSet":
+        """Adds ``table``'s INSERT into a table path or, as Flink 1.14+, a
+        TableDescriptor (registered now as an anonymous table)."""
+        target = target_path_or_descriptor
+        if not isinstance(target, str):
+            target = self._env._anonymous_table(target, schema_of=table)
+        self._items.append(("table", (table, target)))
         return self
 
     def execute(self) -> TableResult:
