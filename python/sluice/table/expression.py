@@ -831,9 +831,12 @@ class Expression(object):
 
         def clause(b: JsonValueOnEmptyOrError, d: Expression, when: str) -> str:
             return " %s ON %s" % ("DEFAULT " + d._sql if b == JsonValueOnEmptyOrError.DEFAULT else b.name, when)
-        sql = "JSON_VALUE(%s, %s RETURNING %s%s%s)" % (self._sql, p._sql, t, clause(on_empty, d1, "EMPTY"), clause(on_error, d2, "ERROR"))
         text = "JSON_VALUE(%s, %s, %s, %s, %s, %s, %s)" % (self._text, p._text, t, on_empty.name, d1._text, on_error.name, d2._text)
-        return self._derive(sql, text, p)
+        if t == "STRING" and on_empty == on_error == JsonValueOnEmptyOrError.NULL:
+            return self._derive("JSON_VALUE(%s, %s)" % (self._sql, p._sql), text, p)
+        # Sluice's SQL has no RETURNING/ON EMPTY/ON ERROR clauses.
+        return self._derive("NULL", text, p, unsupported="json_value with a returning type or ON EMPTY/ON ERROR "
+                                                        "behaviour is not supported by Sluice")
 
     def json_query(self, path: str, wrapping_behavior: JsonQueryWrapper = JsonQueryWrapper.WITHOUT_ARRAY,
                    on_empty: JsonQueryOnEmptyOrError = JsonQueryOnEmptyOrError.NULL,
@@ -850,6 +853,22 @@ class Expression(object):
 
     def json_unquote(self) -> "Expression":
         return self._call("JSON_UNQUOTE", "JSON_UNQUOTE")
+
+
+def _bitmap_method(name: str) -> Callable[..., Expression]:
+    def method(self: Expression, *args: Any) -> Expression:
+        return self._call(name.upper(), name.upper(), *args)
+    method.__name__ = name
+    return method
+
+
+# Bitmap functions (Flink 2.1+): printed as PyFlink prints them; Sluice's
+# engine has none of them, which the planner reports by name.
+for _name in ("bitmap_and", "bitmap_andnot", "bitmap_and_agg", "bitmap_and_cardinality_agg", "bitmap_build",
+              "bitmap_build_agg", "bitmap_build_cardinality_agg", "bitmap_cardinality", "bitmap_from_bytes",
+              "bitmap_or", "bitmap_or_agg", "bitmap_or_cardinality_agg", "bitmap_to_array", "bitmap_to_bytes",
+              "bitmap_to_string", "bitmap_xor", "bitmap_xor_agg", "bitmap_xor_cardinality_agg"):
+    setattr(Expression, _name, _bitmap_method(_name))
 
 
 def _call_udf(wrapper: Any, args: Sequence[Any]) -> Expression:

@@ -3,7 +3,7 @@ PyFlink's expression DSL. Each builds an Expression whose ``str()`` is
 PyFlink's and whose SQL the engine runs (see expression.py)."""
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Tuple
 
 from sluice.table.expression import (
     Expression, JsonOnNull, TimePointUnit, _call_udf, _expr, _func_name, _join, _literal, _literal_text, _quote_ident,
@@ -129,8 +129,19 @@ def to_timestamp_ltz(*args: Any) -> Expression:
 
 
 def temporal_overlaps(left_time_point: Any, left_temporal: Any, right_time_point: Any, right_temporal: Any) -> Expression:
+    """Whether two time intervals overlap; each is a point and either an
+    interval (its length) or a second point, as Flink's."""
     a, b, c, d = [_expr(x) for x in (left_time_point, left_temporal, right_time_point, right_temporal)]
-    e = Expression("((%s, %s) OVERLAPS (%s, %s))" % (a._sql, b._sql, c._sql, d._sql),
+
+    def bounds(p: Expression, t: Expression) -> Tuple[str, str]:
+        # SQL's OVERLAPS, written out: an interval end is point + length,
+        # and the earlier of two points starts.
+        end = "(%s + %s)" % (p._sql, t._sql) if "INTERVAL" in t._sql else t._sql
+        return ("CASE WHEN %s <= %s THEN %s ELSE %s END" % (p._sql, end, p._sql, end),
+                "CASE WHEN %s <= %s THEN %s ELSE %s END" % (p._sql, end, end, p._sql))
+
+    (s1, e1), (s2, e2) = bounds(a, b), bounds(c, d)
+    e = Expression("(%s <= %s AND %s <= %s)" % (s1, e2, s2, e1),
                    text="temporalOverlaps(%s, %s, %s, %s)" % (a._text, b._text, c._text, d._text))
     for x in (a, b, c, d):
         e._udfs.extend(x._udfs)

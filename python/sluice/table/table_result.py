@@ -2,6 +2,7 @@
 JobExecutionResult, StatementSet and TableSchema."""
 from __future__ import annotations
 
+import sys
 from typing import Any, Dict, Iterator, List, Optional
 
 from sluice import _native
@@ -175,6 +176,21 @@ class TableResult:
         return pa.Table.from_batches(batches).to_pandas()
 
     def print(self) -> None:
+        if self._h is None and self._table is not None:
+            # A query prints its rows as they arrive, as Flink's tableau
+            # (widths from the types; op column in streaming mode): an
+            # unbounded query prints until it is interrupted, which stops it.
+            h = _native.Handle(_native.call("table.tableau", self._table._h.id))
+            try:
+                while True:
+                    text = _native.call("tableau.next", h.id)
+                    if text is None:
+                        break
+                    sys.stdout.write(text)
+                    sys.stdout.flush()
+            finally:
+                _native.call("tableau.cancel", h.id)
+            return
         self._materialize()
         if self._h is None:
             self.wait()

@@ -336,6 +336,20 @@ class ZonedTimestampType(AtomicType):
     def need_conversion(self) -> bool:
         return True
 
+    def to_sql_type(self, dt: Any) -> Any:
+        # (local microseconds since the epoch, zone offset in seconds).
+        if dt is not None:
+            seconds = calendar.timegm(dt.utctimetuple()) if dt.tzinfo else time.mktime(dt.timetuple())
+            tzinfo = dt.tzinfo if dt.tzinfo else datetime.datetime.now(datetime.timezone.utc).astimezone().tzinfo
+            offset = int(tzinfo.utcoffset(dt).total_seconds())
+            return int(seconds + offset) * 10 ** 6 + dt.microsecond, offset
+
+    def from_sql_type(self, zoned_ts: Any) -> Any:
+        if zoned_ts is not None:
+            ts = zoned_ts[0] - zoned_ts[1] * 10 ** 6
+            tz = datetime.timezone(datetime.timedelta(seconds=zoned_ts[1]))
+            return datetime.datetime.fromtimestamp(ts // 10 ** 6, tz=tz).replace(microsecond=ts % 10 ** 6)
+
     def _sql_text(self) -> str:
         raise NotImplementedError("TIMESTAMP WITH TIME ZONE: Flink and Sluice have no such column type; use TIMESTAMP_LTZ")
 
@@ -959,8 +973,8 @@ _acceptable_types: Dict[type, Tuple[type, ...]] = {
     NullType: (type(None),),
 }
 
-_INT_RANGES = {TinyIntType: (-128, 127), SmallIntType: (-32768, 32767), IntType: (-2147483648, 2147483647),
-               BigIntType: (-(1 << 63), (1 << 63) - 1)}
+# BIGINT has no range check in PyFlink's verifier either.
+_INT_RANGES = {TinyIntType: (-128, 127), SmallIntType: (-32768, 32767), IntType: (-2147483648, 2147483647)}
 
 
 def _create_type_verifier(data_type: DataType, name: Optional[str] = None) -> Callable[[Any], None]:

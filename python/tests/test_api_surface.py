@@ -1,0 +1,116 @@
+"""The Table API surface as PyFlink's: column access, str(table) inside SQL,
+offset/fetch/limit, column operations with the DSL, schemas, and the
+operations the engine lacks raising NotImplementedError naming them."""
+import pytest
+
+from pyflink.table import Table
+from pyflink.table.expressions import col, concat, lit, range_, with_columns, without_columns
+
+
+def rows(t):
+    return [tuple(r) for r in t.execute().collect()]
+
+
+@pytest.fixture
+def t(batch_env):
+    return batch_env.from_elements([(1, "hello", 2.5), (2, "world", 3.5), (3, "hello", 1.0)], ["id", "word", "count"])
+
+
+def test_columns_as_attributes_and_items(t):
+    assert rows(t.select(t.id, t.word)) == [(1, "hello"), (2, "world"), (3, "hello")]
+    assert rows(t.select(t["count"].sum)) == [(7.0,)]
+    # A column named like nothing on Table is an attribute too.
+    assert str(t.count) == "count"
+    assert rows(t.group_by(t.word).select(t.word, t.count.sum.alias("total")).order_by(col("word"))) == \
+        [("hello", 3.5), ("world", 3.5)]
+    with pytest.raises(AttributeError, match=r"The current table has no column named 'nope', available columns: \[id, word, count\]"):
+        t.nope
+    with pytest.raises(KeyError):
+        t["nope"]
+    assert not hasattr(t, "_private")
+
+
+def test_methods_win_over_columns_of_the_same_name(batch_env):
+    t = batch_env.from_elements([(1, 2)], ["select", "limit"])
+    assert callable(t.select) and callable(t.limit)
+    assert rows(t.select(t["select"] + t["limit"])) == [(3,)]
+
+
+def test_str_registers_the_table_for_sql(batch_env, t):
+    name = str(t)
+    assert name.startswith("UnnamedTable$")
+    assert str(t) == name  # registered once
+    assert rows(batch_env.sql_query("SELECT id FROM %s WHERE id > 1" % t)) == [(2,), (3,)]
+    other = t.select(t.id)
+    assert str(other) != name
+    assert rows(batch_env.sql_query("SELECT COUNT(*) FROM %s" % other)) == [(3,)]
+
+
+def test_order_limit_offset_fetch(t):
+    assert rows(t.order_by(t.word.asc, t.id.desc).select(t.id)) == [(3,), (1,), (2,)]
+    assert rows(t.order_by(t.id.desc).fetch(2).select(t.id)) == [(3,), (2,)]
+    assert rows(t.order_by(t.id).offset(1).select(t.id)) == [(2,), (3,)]
+    assert rows(t.order_by(t.id).offset(1).fetch(1).select(t.id)) == [(2,)]
+    assert rows(t.order_by(t.id).limit(1, 1).select(t.id)) == [(2,)]
+    assert rows(t.order_by(t.id).limit(2).select(t.id)) == [(1,), (2,)]
+
+
+def test_column_operations_with_the_dsl(t):
+    assert rows(t.add_columns((t.id + 1).alias("next")).select(col("next"))) == [(2,), (3,), (4,)]
+    assert rows(t.add_or_replace_columns(concat(t.word, "!").alias("word")).select(t.word)) == \
+        [("hello!",), ("world!",), ("hello!",)]
+    assert t.drop_columns(t.word, t["count"]).get_schema().get_field_names() == ["id"]
+    assert t.rename_columns(t.word.alias("w"), t.id.alias("i")).get_schema().get_field_names() == ["i", "w", "count"]
+    assert rows(t.select(t.word).distinct().order_by(t.word)) == [("hello",), ("world",)]
+    assert t.alias("x", "y", "z").get_schema().get_field_names() == ["x", "y", "z"]
+    assert rows(t.filter(t.id > 2).select(t.id)) == [(3,)]
+    assert rows(t.where(t.word == lit("world")).select(t.id)) == [(2,)]
+
+
+def test_with_and_without_columns(t):
+    assert t.select(with_columns(range_(1, 2))).get_schema().get_field_names() == ["id", "word"]
+    assert t.select(with_columns(range_("word", "count"))).get_schema().get_field_names() == ["word", "count"]
+    assert t.select(with_columns(col("count"), 1)).get_schema().get_field_names() == ["count", "id"]
+    assert t.select(without_columns(col("word"))).get_schema().get_field_names() == ["id", "count"]
+    assert t.select(col("*")).get_schema().get_field_names() == ["id", "word", "count"]
+    assert t.select("*").get_schema().get_field_names() == ["id", "word", "count"]
+    with pytest.raises(ValueError, match="no column named 'nope'"):
+        t.select(with_columns(col("nope")))
+
+
+def test_schemas_explain_and_pandas(t, capsys):
+    rs = t.get_resolved_schema()
+    assert rs.get_column_names() == ["id", "word", "count"]
+    assert [repr(x) for x in rs.get_column_data_types()] == ["BigIntType(true)", "VarCharType(2147483647, true)", "DoubleType(true)"]
+    assert str(rs) == "(\n  `id` BIGINT,\n  `word` STRING,\n  `count` DOUBLE\n)"
+    t.print_schema()
+    assert capsys.readouterr().out == str(rs) + "\n"
+    assert t.get_schema().get_field_names() == ["id", "word", "count"]
+    assert "Logical Plan" in t.explain()
+    df = t.to_pandas()
+    assert list(df.columns) == ["id", "word", "count"] and len(df) == 3
+
+
+def test_execute_insert(batch_env, t):
+    batch_env.execute_sql("CREATE TABLE sink_a (id BIGINT, word STRING, `count` DOUBLE) WITH ('connector' = 'blackhole')")
+    t.execute_insert("sink_a").wait()
+    with pytest.raises(ValueError, match="INSERT OVERWRITE"):
+        t.execute_insert("sink_a", True)
+
+
+@pytest.mark.parametrize("method, args, feature", [
+    ("join", (None,), "joins"), ("left_outer_join", (None,), "joins"), ("minus", (None,), "EXCEPT"),
+    ("intersect", (None,), "INTERSECT"), ("window", (None,), "group windows"), ("over_window", (None,), "OVER windows"),
+    ("flat_map", (None,), "table functions"), ("aggregate", (None,), "aggregate functions"),
+    ("join_lateral", (None,), "table functions"),
+])
+def test_missing_operations_name_the_engine_feature(t, method, args, feature):
+    with pytest.raises(NotImplementedError, match="Table.%s is not supported by Sluice: %s" % (method, feature)):
+        getattr(t, method)(*args)
+
+
+def test_table_class_exported():
+    import pyflink.table
+    assert pyflink.table.Table is Table
+    for name in ("Row", "RowKind", "Expression", "UserDefinedType", "DataTypes"):
+        assert hasattr(pyflink.table, name) and name in pyflink.table.__all__
