@@ -20,3 +20,10 @@ __all__ = [
     "WriteMode", "ScalarFunction", "TableFunction", "AggregateFunction", "FunctionContext",
     "SqlDialect", "Schema", "TableDescriptor", "FormatDescriptor", "Module", "ModuleEntry", "HiveModule",
 ]
+
+# Row kinds, the expression class and user-defined types, as PyFlink exports them.
+from sluice.common import RowKind  # noqa: E402
+from sluice.table.expression import Expression  # noqa: E402
+from sluice.table.types import UserDefinedType  # noqa: E402
+
+__all__ += ["RowKind", "Expression", "UserDefinedType"]

@@ -62,7 +62,10 @@ def _args(table: Any, fields: Any) -> List[Any]:
                 out.extend((_quote_ident(n), "", "") for n in picked)
                 continue
             env._ensure_functions(f._udfs)
-            out.append(f._item())
+            item = f._item()
+            # col('*') / with_all_columns(): the string expression grammar
+            # reads a star; the SQL expression grammar does not.
+            out.append("*" if item == ("*", "", "") else item)
         elif isinstance(f, str):
             out.append(f)
         else:
@@ -137,7 +140,7 @@ class Table:
         use, so that ``"SELECT * FROM %s" % table`` works as in PyFlink."""
         if self._name is None:
             name = "UnnamedTable$%d" % next(_unnamed)
-            _native.call("env.create_view", self._env._h.id, _quote_ident(name), self._h.id)
+            _native.call("env.create_view", self._env._h.id, name, self._h.id)
             self._name = name
         return self._name
 
@@ -198,8 +201,9 @@ class Table:
 
     def offset(self, offset: int) -> "Table":
         """Skips the first rows (of an ordered table, as in Flink)."""
-        # LIMIT needs a count: every row there is (2^63 - 1).
-        t = self._op("limit", (1 << 63) - 1, int(offset))
+        # LIMIT needs a count: 2^62 is every row there is (2^63 - 1 would
+        # overflow the engine's fetch + offset).
+        t = self._op("limit", 1 << 62, int(offset))
         t._offset_of = (self, int(offset))
         return t
 
