@@ -251,3 +251,34 @@ def test_from_elements_values_cross_udfs(batch_env):
     t = batch_env.from_elements([({"b": 2, "a": 1},)], ["m"])
     (r,) = list(t.select(entries(t.m).alias("e")).execute().collect())
     assert r.e == [Row(k="a", v=1), Row(k="b", v=2)]
+
+
+def test_from_elements_of_row_expressions(batch_env):
+    from pyflink.table.expressions import lit, row
+    schema = D.ROW([D.FIELD("a", D.BIGINT()), D.FIELD("b", D.STRING()), D.FIELD("c", D.FLOAT())])
+    t = batch_env.from_elements([row(1, "abc", 2.0), row(2, "def", 3.0)], schema)
+    assert [str(x) for x in t.get_schema().get_field_data_types()] == ["BIGINT", "STRING", "FLOAT"]
+    assert rows(t) == [(1, "abc", 2.0), (2, "def", 3.0)]
+    t = batch_env.from_elements([row(1, "x"), row(lit(3) * 2, "y")])
+    assert t.get_schema().get_field_names() == ["f0", "f1"]
+    assert rows(t) == [(1, "x"), (6, "y")]
+    with pytest.raises(ValueError, match="part of the elements are Expression"):
+        batch_env.from_elements([row(1), (2,)])
+
+
+def test_from_elements_every_kind_of_value(batch_env):
+    names = list("abcdefghijklmno")
+    types = [D.BIGINT(), D.DOUBLE(), D.STRING(), D.DATE(), D.TIME(), D.TIMESTAMP(3), D.INTERVAL(D.SECOND(3)),
+             D.ARRAY(D.DOUBLE()), D.ARRAY(D.DOUBLE(False)), D.ARRAY(D.DATE()), D.DECIMAL(38, 18),
+             D.ROW([D.FIELD("a", D.BIGINT()), D.FIELD("b", D.DOUBLE())]), D.MAP(D.STRING(), D.DOUBLE()), D.BYTES(),
+             D.TINYINT()]
+    t = batch_env.from_elements(
+        [(1, 1.0, "hi", datetime.date(1970, 1, 2), datetime.time(1, 0, 0), datetime.datetime(1970, 1, 2, 0, 0),
+          datetime.timedelta(days=1, milliseconds=10), [1.0, None], array.array("d", [1.0, 2.0]),
+          [datetime.date(1970, 1, 2)], Decimal(1), Row("a", "b")(1, 2.0), {"key": 1.0}, bytearray(b"ABCD"), 7)],
+        D.ROW([D.FIELD(n, ty) for n, ty in zip(names, types)]))
+    (r,) = list(t.execute().collect())
+    assert tuple(r) == (1, 1.0, "hi", datetime.date(1970, 1, 2), datetime.time(1, 0), datetime.datetime(1970, 1, 2, 0, 0),
+                        datetime.timedelta(days=1, milliseconds=10), [1.0, None], [1.0, 2.0], [datetime.date(1970, 1, 2)],
+                        Decimal("1.000000000000000000"), Row(a=1, b=2.0), {"key": 1.0}, b"ABCD", 7)
+    assert str(t.get_schema().get_field_data_types()[-1]) == "TINYINT"

@@ -184,7 +184,10 @@ def array(head: Any, *tail: Any) -> Expression:
 
 
 def row(head: Any, *tail: Any) -> Expression:
-    return _fn("row", "ROW", head, *tail)
+    e = _fn("row", "ROW", head, *tail)
+    # The fields, for from_elements([row(...), ...]): rows of a VALUES.
+    e._row_items = [_expr(a) for a in (head,) + tail]  # type: ignore[attr-defined]
+    return e
 
 
 def map_(key: Any, value: Any, *tail: Any) -> Expression:

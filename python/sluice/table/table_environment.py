@@ -177,6 +177,11 @@ class TableEnvironment:
         from sluice.table.table import Table
         from sluice.table.types import _create_type_verifier, _infer_schema_from_data
         elements = list(elements)
+        from sluice.table.expression import Expression
+        if elements and all(isinstance(e, Expression) for e in elements):
+            return self._from_row_expressions(elements, schema if isinstance(schema, RowType) else None)
+        if any(isinstance(e, Expression) for e in elements):
+            raise ValueError("It doesn't support part of the elements are Expression, while the others are not.")
         if isinstance(schema, RowType):
             if verify_schema:
                 verify = _create_type_verifier(schema)
@@ -193,9 +198,6 @@ class TableEnvironment:
             schema = _infer_schema_from_data(elements, names=list(schema) if schema is not None else None)
         else:
             raise TypeError("schema should be RowType, list, tuple or None, but got: %s" % schema)
-        from sluice.table.expression import Expression
-        if any(isinstance(e, Expression) for e in elements):
-            raise NotImplementedError("from_elements with expressions (row(...)): Sluice takes Python values; pass tuples or Rows")
         batch = _values.record_batch(elements, schema)
         t = Table(_native.Handle(_native.call("env.from_arrow", self._h.id, [batch])), self)
         # The batch carries the Arrow type; types Arrow cannot tell apart
@@ -213,6 +215,27 @@ class TableEnvironment:
             t = t.select(*[Expression("CAST(%s AS %s)" % (_quote_ident(n), d.replace(" NOT NULL", "")) if x else _quote_ident(n), alias=n)
                            for n, d, x in zip(schema.field_names(), declared, differs)])
         return t
+
+    def _from_row_expressions(self, elements: List[Any], schema: Optional[RowType]) -> "Table":
+        """from_elements([row(1, 'a'), ...]) as Flink's fromValues: a VALUES
+        of the rows' fields, cast to the schema's types when one is given
+        (columns f0, f1, ... otherwise)."""
+        from sluice.table.table import Table
+        items = []
+        for e in elements:
+            fields = getattr(e, "_row_items", None)
+            if fields is None:
+                raise ValueError("from_elements takes row(...) expressions, not %s" % e)
+            items.append(fields)
+        width = len(items[0])
+        if any(len(f) != width for f in items):
+            raise ValueError("from_elements: the row(...) expressions have different numbers of fields")
+        if schema is not None and len(schema.fields) != width:
+            raise ValueError("from_elements: the schema has %d fields, the rows %d" % (len(schema.fields), width))
+        names = schema.field_names() if schema is not None else ["f%d" % i for i in range(width)]
+        casts = [f.data_type.to_sql().replace(" NOT NULL", "") for f in schema.fields] if schema is not None else None
+        rows = [[("CAST(%s AS %s)" % (x._sql, casts[i]) if casts else x._sql) for i, x in enumerate(f)] for f in items]
+        return Table(_native.Handle(_native.call("env.from_values", self._h.id, names, rows)), self)
 
     def from_pandas(self, pdf: Any, schema: Any = None, splits_num: int = 1) -> "Table":
         """A table of a DataFrame's columns, handed over as Arrow without
