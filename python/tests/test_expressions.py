@@ -157,3 +157,14 @@ def test_expression_has_no_truth_value_and_private_names_are_not_fields():
 
 def test_decimal_literal(t):
     assert rows(t.where(t.id == 1).select(lit(Decimal("1.25")) * 2)) == [(Decimal("2.50"),)]
+
+
+def test_remaining_functions_print_and_name_what_is_missing(t):
+    from pyflink.table.expression import JsonOnNull
+    from pyflink.table.expressions import descriptor, json_array_agg, json_object_agg, object_of
+    assert str(json_object_agg(JsonOnNull.NULL, col("k"), col("v"))) == "JSON_OBJECTAGG(NULL, k, v)"
+    assert str(json_array_agg(JsonOnNull.ABSENT, col("v"))) == "JSON_ARRAYAGG(ABSENT, v)"
+    with pytest.raises(NotImplementedError, match="DESCRIPTOR: table-valued functions"):
+        t.select(descriptor("id"))
+    with pytest.raises(NotImplementedError, match="OBJECT_OF"):
+        t.select(object_of("com.example.User", "name", t.word))

@@ -848,6 +848,9 @@ class Expression(object):
         text = "JSON_QUERY(%s, %s, STRING, %s, %s, %s)" % (self._text, p._text, wrapping_behavior.name, on_empty.name, on_error.name)
         return self._derive(sql, text, p)
 
+    def object_update(self, *kv: Any) -> "Expression":
+        return self._not_here("OBJECT_UPDATE", "structured types of Java classes do not exist in Sluice", *kv)
+
     def json_quote(self) -> "Expression":
         return self._call("JSON_QUOTE", "JSON_QUOTE")
 

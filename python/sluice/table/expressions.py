@@ -16,7 +16,8 @@ __all__ = [
     "timestamp_diff", "convert_tz", "from_unixtime", "unix_timestamp", "array", "row", "map_", "map_from_arrays",
     "row_interval", "pi", "e", "rand", "rand_integer", "atan2", "negative", "concat", "concat_ws", "uuid", "null_of",
     "log", "source_watermark", "if_then_else", "coalesce", "with_all_columns", "with_columns", "without_columns",
-    "json_string", "json_object", "json_array", "lag", "lead", "call", "call_sql",
+    "json_string", "json_object", "json_array", "lag", "lead", "call", "call_sql", "json", "json_object_agg",
+    "json_array_agg", "descriptor", "object_of",
 ]
 
 
@@ -322,6 +323,31 @@ def json_array(on_null: JsonOnNull = JsonOnNull.ABSENT, *args: Any) -> Expressio
     sql, text = _join(others)
     return Expression("JSON_ARRAY(%s %s ON NULL)" % (sql, on_null.name),
                       text="JSON_ARRAY(%s%s)" % (on_null.name, ", " + text if text else ""))
+
+
+def json(value: Any) -> Expression:
+    return _fn("JSON", "JSON", value)
+
+
+def json_object_agg(on_null: JsonOnNull, key_expr: Any, value_expr: Any) -> Expression:
+    k, v = _expr(key_expr), _expr(value_expr)
+    return Expression("JSON_OBJECTAGG(KEY %s VALUE %s %s ON NULL)" % (k._sql, v._sql, on_null.name),
+                      text="JSON_OBJECTAGG(%s, %s, %s)" % (on_null.name, k._text, v._text))
+
+
+def json_array_agg(on_null: JsonOnNull, item_expr: Any) -> Expression:
+    i = _expr(item_expr)
+    return Expression("JSON_ARRAYAGG(%s %s ON NULL)" % (i._sql, on_null.name),
+                      text="JSON_ARRAYAGG(%s, %s)" % (on_null.name, i._text))
+
+
+def descriptor(*column_names: str) -> Expression:
+    return _not_here("DESCRIPTOR", "table-valued functions (windows) are not implemented in Sluice yet",
+                     *[col(n) for n in column_names])
+
+
+def object_of(class_name: str, *args: Any) -> Expression:
+    return _not_here("OBJECT_OF", "structured types of Java classes do not exist in Sluice", class_name, *args)
 
 
 def lag(expr: Any, offset: int = 1, default: Any = None) -> Expression:

@@ -229,7 +229,8 @@ class Table:
     flat_map = _unsupported("flat_map", "table functions are not implemented in the engine yet")
     aggregate = _unsupported("aggregate", "aggregate functions in Python are not implemented yet")
     flat_aggregate = _unsupported("flat_aggregate", "table aggregate functions are not implemented yet")
-    to_changelog = _unsupported("to_changelog", "DataStream programs are not supported yet")
+    to_changelog = _unsupported("to_changelog", "changelog conversion (Flink's TO_CHANGELOG process table function) is not implemented in the engine yet")
+    from_changelog = _unsupported("from_changelog", "changelog conversion (Flink's FROM_CHANGELOG process table function) is not implemented in the engine yet")
 
     # -- schema -----------------------------------------------------------
     def get_schema(self) -> "TableSchema":
@@ -246,7 +247,9 @@ class Table:
         print(self.get_resolved_schema())
 
     def explain(self, *extra_details: Any) -> str:
-        return _native.call("table.explain", self._h.id)
+        """The plan in Flink's sections (see TableEnvironment.explain_sql)."""
+        from sluice.table.explain_detail import detail_names
+        return _native.call("table.explain", self._h.id, *detail_names(extra_details))
 
     def print_explain(self, *extra_details: Any) -> None:
         print(self.explain(*extra_details))
