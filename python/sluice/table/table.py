@@ -247,9 +247,7 @@ class Table:
         print(self.get_resolved_schema())
 
     def explain(self, *extra_details: Any) -> str:
-        """The plan in Flink's sections (see TableEnvironment.explain_sql)."""
-        from sluice.table.explain_detail import detail_names
-        return _native.call("table.explain", self._h.id, *detail_names(extra_details))
+        return _native.call("table.explain", self._h.id)
 
     def print_explain(self, *extra_details: Any) -> None:
         print(self.explain(*extra_details))
