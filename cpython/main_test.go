@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "starting Python:", err)
 		os.Exit(1)
 	}
+	if os.Getenv(crashEnv) != "" {
+		crashChild() // TestCrashReportNamesTheUDFAndJob's child process
+	}
 	os.Exit(m.Run())
 }
 
