@@ -282,3 +282,53 @@ def test_from_elements_every_kind_of_value(batch_env):
                         datetime.timedelta(days=1, milliseconds=10), [1.0, None], [1.0, 2.0], [datetime.date(1970, 1, 2)],
                         Decimal("1.000000000000000000"), Row(a=1, b=2.0), {"key": 1.0}, b"ABCD", 7)
     assert str(t.get_schema().get_field_data_types()[-1]) == "TINYINT"
+
+
+class _PointUDT(UserDefinedType):
+    @classmethod
+    def sql_type(cls):
+        return D.ARRAY(D.DOUBLE(False))
+
+    @classmethod
+    def module(cls):
+        return __name__
+
+    def serialize(self, obj):
+        return [obj.x, obj.y]
+
+    def deserialize(self, datum):
+        return _Point(datum[0], datum[1])
+
+
+class _Point:
+    __UDT__ = _PointUDT()
+
+    def __init__(self, x: float, y: float) -> None:
+        self.x, self.y = x, y
+
+
+def test_from_elements_user_defined_type_travels_as_its_sql_type(batch_env):
+    t = batch_env.from_elements([(1, _Point(3.0, 4.0))], D.ROW([D.FIELD("id", D.INT()), D.FIELD("p", _PointUDT())]))
+    assert str(t.get_schema().get_field_data_types()[1]) == "ARRAY<DOUBLE NOT NULL>"
+    assert rows(t) == [(1, [3.0, 4.0])]
+
+
+def test_array_typecodes_follow_the_platform():
+    import ctypes
+    from pyflink.table.types import _array_type_mappings
+    assert str(_array_type_mappings["b"]) == "TINYINT" and str(_array_type_mappings["u"]) == "CHAR"
+    assert str(_array_type_mappings["I"]) == ("BIGINT" if ctypes.sizeof(ctypes.c_uint) == 4 else "?")
+    assert "L" not in _array_type_mappings or ctypes.sizeof(ctypes.c_ulong) < 8
+
+
+def test_pickle_serializers_round_trip():
+    import io
+    from pyflink.serializers import BatchedSerializer, PickleSerializer
+    buf = io.BytesIO()
+    PickleSerializer().serialize([Row(a=1), None, [1, 2]], buf)
+    buf.seek(0)
+    assert list(PickleSerializer().deserialize(buf)) == [Row(a=1), None, [1, 2]]
+    buf = io.BytesIO()
+    BatchedSerializer(PickleSerializer(), 2).serialize(iter(range(5)), buf)
+    buf.seek(0)
+    assert list(BatchedSerializer(PickleSerializer()).deserialize(buf)) == [0, 1, 2, 3, 4]

@@ -15,7 +15,7 @@ from _sluice_runtime import Row, make_row
 from sluice.table.types import (
     ArrayType, BigIntType, BinaryType, BooleanType, CharType, DataType, DateType, DayTimeIntervalType,
     DecimalType, DoubleType, FloatType, IntType, LocalZonedTimestampType, MapType, MultisetType, NullType,
-    RowType, SmallIntType, TimestampType, TimeType, TinyIntType, VarBinaryType, VarCharType,
+    RowType, SmallIntType, TimestampType, TimeType, TinyIntType, UserDefinedType, VarBinaryType, VarCharType,
 )
 
 
@@ -39,6 +39,8 @@ def arrow_type(t: DataType) -> Any:
               NullType: pa.null()}
     if type(t) in simple:
         return simple[type(t)]
+    if isinstance(t, UserDefinedType):
+        return arrow_type(t.sql_type())
     if isinstance(t, DecimalType):
         return pa.decimal128(t.precision, t.scale)
     if isinstance(t, TimeType):
@@ -78,6 +80,10 @@ def _field_values(obj: Any, names: Sequence[str]) -> List[Any]:
 def converter(t: DataType) -> Callable[[Any], Any]:
     """A function from a Python value of type t to what pyarrow takes for
     arrow_type(t)."""
+    if isinstance(t, UserDefinedType):
+        # A UDT travels as its SQL type's value (serialize()), as PyFlink's.
+        inner = converter(t.sql_type())
+        return lambda v: None if v is None else inner(t.serialize(v))
     if isinstance(t, RowType):
         names = t.field_names()
         convs = [converter(f.data_type) for f in t.fields]

@@ -10,6 +10,7 @@ statement are one and the same.
 from __future__ import annotations
 
 import calendar
+import ctypes
 import datetime
 import decimal
 import time
@@ -831,11 +832,36 @@ _type_mappings: Dict[type, DataType] = {
     datetime.time: TimeType(),
 }
 
-_array_type_mappings: Dict[str, DataType] = {
-    "b": TinyIntType(), "h": SmallIntType(), "i": IntType(), "l": BigIntType(),
-    "B": SmallIntType(), "H": IntType(), "I": BigIntType(),
-    "f": FloatType(), "d": DoubleType(),
-}
+# Python's array typecodes → element types, from the C sizes of this
+# platform as PyFlink computes them: signed codes by their size, unsigned
+# ones one bit wider (the JVM's types are signed), codes too wide for
+# BIGINT (unsigned long) left out.
+_array_signed_int_typecode_ctype_mappings = {"b": ctypes.c_byte, "h": ctypes.c_short, "i": ctypes.c_int, "l": ctypes.c_long}
+_array_unsigned_int_typecode_ctype_mappings = {"B": ctypes.c_ubyte, "H": ctypes.c_ushort, "I": ctypes.c_uint, "L": ctypes.c_ulong}
+
+
+def _int_size_to_type(size: int) -> Optional[DataType]:
+    if size <= 8:
+        return TinyIntType()
+    if size <= 16:
+        return SmallIntType()
+    if size <= 32:
+        return IntType()
+    if size <= 64:
+        return BigIntType()
+    return None
+
+
+_array_type_mappings: Dict[str, DataType] = {"f": FloatType(), "d": DoubleType()}
+for _code, _ctype in _array_signed_int_typecode_ctype_mappings.items():
+    _t = _int_size_to_type(ctypes.sizeof(_ctype) * 8)
+    if _t is not None:
+        _array_type_mappings[_code] = _t
+for _code, _ctype in _array_unsigned_int_typecode_ctype_mappings.items():
+    _t = _int_size_to_type(ctypes.sizeof(_ctype) * 8 + 1)
+    if _t is not None:
+        _array_type_mappings[_code] = _t
+_array_type_mappings["u"] = CharType(ctypes.sizeof(ctypes.c_wchar))
 
 
 def _infer_type(obj: Any) -> DataType:
@@ -1237,6 +1263,14 @@ class DataTypes(object):
     def INTERVAL(upper_resolution: Resolution,
                  lower_resolution: Optional[Resolution] = None) -> Union[DayTimeIntervalType, YearMonthIntervalType]:
         return _from_resolution(upper_resolution, lower_resolution)  # type: ignore[return-value]
+
+
+def _to_java_data_type(data_type: DataType) -> Any:
+    raise NotImplementedError("_to_java_data_type: Sluice runs no JVM; types travel as SQL text (DataType.to_sql())")
+
+
+def _from_java_data_type(j_data_type: Any) -> DataType:
+    raise NotImplementedError("_from_java_data_type: Sluice runs no JVM; read types with _parse_type(sql_text)")
 
 
 def _type_sql(t: object) -> str:
