@@ -181,7 +181,11 @@ func tableExplain(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, err
 	if err != nil {
 		return nil, err
 	}
-	s, err := t.Explain()
+	details, err := plainStrs(py, args[1:]) // ExplainDetail names
+	if err != nil {
+		return nil, err
+	}
+	s, err := t.Explain(details...)
 	if err != nil {
 		return nil, err
 	}

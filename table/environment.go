@@ -532,13 +532,28 @@ func (e *Environment) explain(p *planner.Planner, s *sql.Explain) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	text := ExplainText(n, p.Streaming)
-	return &Result{Columns: []string{"plan"}, Rows: []Row{{Kind: "+I", Values: []any{text}}}}, nil
+	text := p.ExplainPlan(n, s.Details)
+	// One row in a "result" column, as Flink's EXPLAIN.
+	return &Result{Columns: []string{"result"}, Rows: []Row{{Kind: "+I", Values: []any{text}}}}, nil
 }
 
-// ExplainText is EXPLAIN's output: the plan as bound, and as optimized.
-func ExplainText(n planner.Node, streaming bool) string {
-	return "== Logical Plan ==\n" + planner.Explain(n, streaming) + "\n== Optimized Plan ==\n" + planner.Explain(planner.Optimize(n), streaming)
+// ExplainText is EXPLAIN's output for a bound plan, in Flink's sections
+// (planner.ExplainPlan).
+func ExplainText(n planner.Node, streaming bool, details ...string) string {
+	p := &planner.Planner{Streaming: streaming}
+	return p.ExplainPlan(n, details)
+}
+
+// checkExplainDetails refuses a detail Flink does not have.
+func checkExplainDetails(details []string) error {
+	for _, d := range details {
+		switch d {
+		case planner.DetailEstimatedCost, planner.DetailChangelogMode, planner.DetailJSONPlan, planner.DetailPlanAdvice:
+		default:
+			return fmt.Errorf("unknown explain detail %q; Flink's are ESTIMATED_COST, CHANGELOG_MODE, JSON_EXECUTION_PLAN and PLAN_ADVICE", d)
+		}
+	}
+	return nil
 }
 
 func (e *Environment) show(s *sql.Show) (*Result, error) {

@@ -403,12 +403,17 @@ func (t *Table) ordered(fields []any, limit, offset sql.Expr) *Table {
 	})
 }
 
-// Explain returns the plan as EXPLAIN prints it.
-func (t *Table) Explain() (string, error) {
+// Explain returns the plan as EXPLAIN prints it; details are Flink's
+// ExplainDetail names (CHANGELOG_MODE, ESTIMATED_COST,
+// JSON_EXECUTION_PLAN, PLAN_ADVICE).
+func (t *Table) Explain(details ...string) (string, error) {
 	if t.err != nil {
 		return "", t.err
 	}
-	return ExplainText(t.node, t.env.Streaming()), nil
+	if err := checkExplainDetails(details); err != nil {
+		return "", err
+	}
+	return t.env.planner("").ExplainPlan(t.node, details), nil
 }
 
 // ExecuteInsert writes the table into a catalog table and runs the job.

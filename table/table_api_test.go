@@ -111,7 +111,7 @@ func TestTemporaryViewAndSQL(t *testing.T) {
 	require.NoError(t, err)
 	plan, err := from.Select("uuid").Explain()
 	require.NoError(t, err)
-	assert.Contains(t, plan, "== Optimized Plan ==")
+	assert.Contains(t, plan, "== Optimized Execution Plan ==")
 }
 
 func TestGoFunctions(t *testing.T) {

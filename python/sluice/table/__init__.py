@@ -12,6 +12,7 @@ from sluice.table.table_config import SqlDialect
 from sluice.table.schema import Schema
 from sluice.table.table_descriptor import TableDescriptor, FormatDescriptor
 from sluice.table.module import Module, ModuleEntry, HiveModule
+from sluice.table.explain_detail import ExplainDetail
 
 __all__ = [
     "Row", "DataTypes", "DataType", "RowType", "EnvironmentSettings", "TableConfig", "TableEnvironment",
@@ -19,6 +20,7 @@ __all__ = [
     "JobExecutionResult", "StatementSet", "TableSchema", "ResultKind", "CsvTableSink", "CsvTableSource",
     "WriteMode", "ScalarFunction", "TableFunction", "AggregateFunction", "FunctionContext",
     "SqlDialect", "Schema", "TableDescriptor", "FormatDescriptor", "Module", "ModuleEntry", "HiveModule",
+    "ExplainDetail",
 ]
 
 # Row kinds, the expression class and user-defined types, as PyFlink exports them.

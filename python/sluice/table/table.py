@@ -247,7 +247,9 @@ class Table:
         print(self.get_resolved_schema())
 
     def explain(self, *extra_details: Any) -> str:
-        return _native.call("table.explain", self._h.id)
+        """The plan in Flink's sections (see TableEnvironment.explain_sql)."""
+        from sluice.table.explain_detail import detail_names
+        return _native.call("table.explain", self._h.id, *detail_names(extra_details))
 
     def print_explain(self, *extra_details: Any) -> None:
         print(self.explain(*extra_details))

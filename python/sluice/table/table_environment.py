@@ -142,7 +142,15 @@ class TableEnvironment:
         return Table(_native.Handle(_native.call("env.sql_query", self._h.id, query)), self)
 
     def explain_sql(self, stmt: str, *extra_details: Any) -> str:
-        r = self.execute_sql("EXPLAIN " + stmt)
+        """The statement's plan, as Flink's: "== Abstract Syntax Tree ==",
+        "== Optimized Physical Plan ==" (with changelogMode=[...] for
+        ExplainDetail.CHANGELOG_MODE) and "== Optimized Execution Plan ==",
+        which shows where each Python function call is evaluated
+        (``PythonCalc(..., runtime=row|pandas, evaluator=#n)``: the calls
+        of one evaluator cross into Python together, once per batch)."""
+        from sluice.table.explain_detail import detail_names
+        details = detail_names(extra_details)
+        r = self.execute_sql("EXPLAIN " + (", ".join(details) + " " if details else "") + stmt)
         return "\n".join(str(row[0]) for row in r.collect())
 
     # -- tables ----------------------------------------------------------
