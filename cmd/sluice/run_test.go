@@ -14,13 +14,8 @@ import (
 // The binary as users run it: sys.argv, exit codes, the traceback of a
 // failing job on stderr.
 func TestRunExitCodesAndTracebacks(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	require.NoError(t, err)
+	bin := sluiceBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sluice")
-	build := exec.Command("go", "build", "-ldflags", "-X github.com/sluice-stream/sluice/cpython.DefaultVenv="+filepath.Join(root, ".venv"), "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
 	write := func(name, src string) string {
 		p := filepath.Join(dir, name)
 		require.NoError(t, os.WriteFile(p, []byte(src), 0o644))
