@@ -17,14 +17,15 @@ __all__ = ["EnvironmentSettings", "TableConfig", "TableEnvironment", "StreamTabl
 
 
 class EnvironmentSettings:
-    """Streaming or batch mode. The planner choices of Flink 1.10-1.13
-    (use_blink_planner, use_old_planner, use_any_planner) are accepted:
-    Sluice has one planner."""
+    """Streaming or batch mode and initial options, as PyFlink's: the mode
+    is the ``execution.runtime-mode`` option of ``get_configuration()``.
+    The planner choices of Flink 1.10-1.13 (use_blink_planner,
+    use_old_planner, use_any_planner) are accepted: Sluice has one planner.
+    There is one catalog and database, Flink's default names."""
 
     class Builder:
         def __init__(self) -> None:
-            self._streaming = True
-            self._config: Dict[str, str] = {}
+            self._config: Dict[str, str] = {"execution.runtime-mode": "STREAMING"}
 
         def use_blink_planner(self) -> "EnvironmentSettings.Builder":
             return self
@@ -36,29 +37,35 @@ class EnvironmentSettings:
             return self
 
         def in_streaming_mode(self) -> "EnvironmentSettings.Builder":
-            self._streaming = True
+            self._config["execution.runtime-mode"] = "STREAMING"
             return self
 
         def in_batch_mode(self) -> "EnvironmentSettings.Builder":
-            self._streaming = False
+            self._config["execution.runtime-mode"] = "BATCH"
             return self
 
         def with_configuration(self, config: Configuration) -> "EnvironmentSettings.Builder":
             self._config.update(config.to_dict())
             return self
 
-        def with_built_in_catalog_name(self, name: str) -> "EnvironmentSettings.Builder":
+        def with_built_in_catalog_name(self, built_in_catalog_name: str) -> "EnvironmentSettings.Builder":
+            if built_in_catalog_name != _CATALOG:
+                raise NotImplementedError("with_built_in_catalog_name(%r): Sluice has one catalog, %s" % (built_in_catalog_name, _CATALOG))
             return self
 
-        def with_built_in_database_name(self, name: str) -> "EnvironmentSettings.Builder":
+        def with_built_in_database_name(self, built_in_database_name: str) -> "EnvironmentSettings.Builder":
+            if built_in_database_name != _DATABASE:
+                raise NotImplementedError("with_built_in_database_name(%r): Sluice has one database, %s" % (built_in_database_name, _DATABASE))
             return self
 
         def build(self) -> "EnvironmentSettings":
-            return EnvironmentSettings(self._streaming, self._config)
+            cfg = dict(self._config)
+            return EnvironmentSettings(_is_streaming(cfg), cfg)
 
     def __init__(self, streaming: bool = True, config: Optional[Dict[str, str]] = None) -> None:
-        self._streaming = streaming
         self._config = dict(config or {})
+        self._config.setdefault("execution.runtime-mode", "STREAMING" if streaming else "BATCH")
+        self._streaming = _is_streaming(self._config)
 
     @staticmethod
     def new_instance() -> "EnvironmentSettings.Builder":
@@ -72,8 +79,36 @@ class EnvironmentSettings:
     def in_batch_mode() -> "EnvironmentSettings":
         return EnvironmentSettings(False)
 
+    @staticmethod
+    def from_configuration(config: Configuration) -> "EnvironmentSettings":
+        """Flink 1.14-1.x: settings from options."""
+        return EnvironmentSettings.new_instance().with_configuration(config).build()
+
     def is_streaming_mode(self) -> bool:
         return self._streaming
+
+    def is_blink_planner(self) -> bool:
+        """Flink 1.10-1.13: Sluice's one planner behaves as the blink planner."""
+        return True
+
+    def get_built_in_catalog_name(self) -> str:
+        return _CATALOG
+
+    def get_built_in_database_name(self) -> str:
+        return _DATABASE
+
+    def get_configuration(self) -> Configuration:
+        return Configuration.from_dict(self._config)
+
+    def to_configuration(self) -> Configuration:
+        return self.get_configuration()
+
+
+def _is_streaming(cfg: Dict[str, str]) -> bool:
+    mode = cfg.get("execution.runtime-mode", "STREAMING").upper()
+    if mode not in ("STREAMING", "BATCH", "AUTOMATIC"):
+        raise ValueError("execution.runtime-mode is STREAMING, BATCH or AUTOMATIC, not %r" % cfg["execution.runtime-mode"])
+    return mode != "BATCH"
 
 
 def _add_python_file(file_path: str) -> None:
@@ -97,6 +132,10 @@ class TableEnvironment:
         settings = settings or EnvironmentSettings.in_streaming_mode()
         cfg = dict(settings._config)
         cfg.update(config or {})
+        if cfg.get("execution.runtime-mode", "").upper() == "AUTOMATIC":
+            # The mode is chosen per environment, before its sources are
+            # known: AUTOMATIC runs as STREAMING (correct for any source).
+            cfg["execution.runtime-mode"] = "STREAMING"
         kv: List[str] = []
         for k, v in cfg.items():
             kv += [k, str(v)]
