@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import Enum
 from typing import Any, Dict, Iterable, Iterator, List, Sequence
 
-__all__ = ["Row", "RowKind", "make_row", "row_values", "decimal_unscaled", "format_exception", "Decimal",
+__all__ = ["Row", "RowKind", "make_row", "make_result_row", "row_values", "decimal_unscaled", "format_exception", "Decimal",
            "JobCancelled"]
 
 
@@ -66,9 +66,22 @@ class Row:
     for ROW values through ``make_row`` and read ``_values`` of returned ones.
     Slots, not a ``__dict__``: a row per ROW value must stay cheap; an unset
     ``_fields`` slot reads as absent, as PyFlink's missing attribute does.
+
+    Rows of query results are positional, as PyFlink's collect() gives them
+    (``<Row(1, 'a')>``, equal to ``Row(1, 'a')``), but keep their column
+    names aside (``_names``) so that ``row.word``, ``row['word']`` and
+    ``as_dict()`` still work where PyFlink would raise.
     """
 
-    __slots__ = ("_fields", "_values", "_from_dict", "_row_kind")
+    __slots__ = ("_fields", "_values", "_from_dict", "_row_kind", "_names")
+
+    def _name_list(self) -> List[str]:
+        """The field names, or the result column names of a positional
+        row; AttributeError when there are none."""
+        try:
+            return self._fields
+        except AttributeError:
+            return _get_names(self)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args and kwargs:
@@ -83,8 +96,10 @@ class Row:
         _set_kind(self, RowKind.INSERT)
 
     def as_dict(self, recursive: bool = False) -> Dict[str, Any]:
-        if not hasattr(self, "_fields"):
-            raise TypeError("Cannot convert a Row class into dict")
+        try:
+            names = self._name_list()
+        except AttributeError:
+            raise TypeError("Cannot convert a Row class into dict") from None
         if recursive:
             def conv(obj: Any) -> Any:
                 if isinstance(obj, Row):
@@ -94,8 +109,8 @@ class Row:
                 if isinstance(obj, dict):
                     return {k: conv(v) for k, v in obj.items()}
                 return obj
-            return dict(zip(self._fields, (conv(o) for o in self._values)))
-        return dict(zip(self._fields, self._values))
+            return dict(zip(names, (conv(o) for o in self._values)))
+        return dict(zip(names, self._values))
 
     def get_row_kind(self) -> RowKind:
         return self._row_kind
@@ -141,7 +156,7 @@ class Row:
         if isinstance(item, (int, slice)):
             return self._values[item]
         try:
-            return self._values[self._fields.index(item)]
+            return self._values[self._name_list().index(item)]
         except IndexError:
             raise KeyError(item)
         except (ValueError, AttributeError):
@@ -152,7 +167,7 @@ class Row:
             self._values[key] = value
             return
         try:
-            self._values[self._fields.index(key)] = value
+            self._values[self._name_list().index(key)] = value
         except (IndexError, AttributeError):
             raise KeyError(key)
         except ValueError:
@@ -163,7 +178,7 @@ class Row:
         if item.startswith("_"):
             raise AttributeError(item)
         try:
-            return self._values[self._fields.index(item)]
+            return self._values[self._name_list().index(item)]
         except (IndexError, ValueError, AttributeError):
             raise AttributeError(item)
 
@@ -216,6 +231,8 @@ _set_fields = Row._fields.__set__  # type: ignore[attr-defined]
 _set_values = Row._values.__set__  # type: ignore[attr-defined]
 _set_from_dict = Row._from_dict.__set__  # type: ignore[attr-defined]
 _set_kind = Row._row_kind.__set__  # type: ignore[attr-defined]
+_set_names = Row._names.__set__  # type: ignore[attr-defined]
+_get_names = Row._names.__get__  # type: ignore[attr-defined]
 _new_row = object.__new__
 
 
@@ -233,6 +250,17 @@ def make_row(names: Sequence[str], values: Iterable[Any]) -> Row:
     skips ``__init__`` for speed."""
     row = _new_row(Row)
     _set_fields(row, list(names))
+    _set_values(row, list(values))
+    _set_from_dict(row, False)
+    _set_kind(row, RowKind.INSERT)
+    return row
+
+
+def make_result_row(names: Sequence[str], values: Iterable[Any]) -> Row:
+    """A positional row of a query result (PyFlink's collect() rows have
+    no field names) that still reads its columns by name."""
+    row = _new_row(Row)
+    _set_names(row, names if isinstance(names, list) else list(names))
     _set_values(row, list(values))
     _set_from_dict(row, False)
     _set_kind(row, RowKind.INSERT)

@@ -87,5 +87,17 @@ def test_udf_sees_and_returns_the_same_row(batch_env):
     out = list(t.select(swap(t.r).alias("o")).execute().collect())
     assert seen and all(c is Row for c in seen)
     assert [type(o) for o in out] == [Row, Row]
-    assert out[0].o == Row(x=2, y="A")
+    # collect() rows are positional as PyFlink's (names still read)
+    assert out[0].o == Row(2, "A") and out[0] == Row(Row(2, "A"))
     assert type(out[0].o) is Row and out[1].o.as_dict() == {"x": 4, "y": "B"}
+    assert repr(out[1]) == "<Row(<Row(4, 'B')>)>"
+
+
+def test_result_rows_are_positional_as_pyflink(batch_env):
+    (r,) = list(batch_env.execute_sql("SELECT 1 AS a, 'x' AS b").collect())
+    assert r == Row(1, "x") and r != Row(a=1, b="x")
+    assert repr(r) == "<Row(1, 'x')>" and not hasattr(r, "_fields")
+    assert r.a == 1 and r["b"] == "x" and r.as_dict() == {"a": 1, "b": "x"}
+    assert r.get_row_kind() == RowKind.INSERT
+    with pytest.raises(AttributeError):
+        r.c

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable, List, Sequence
 
-from _sluice_runtime import Row, make_row
+from _sluice_runtime import Row, make_result_row
 from sluice.table.types import (
     ArrayType, BigIntType, BinaryType, BooleanType, CharType, DataType, DateType, DayTimeIntervalType,
     DecimalType, DoubleType, FloatType, IntType, LocalZonedTimestampType, MapType, MultisetType, NullType,
@@ -156,7 +156,7 @@ def _value_converter(at: Any) -> Any:
         convs = [_value_converter(at.field(i).type) for i in range(at.num_fields)]
 
         def row(v: Any) -> Any:
-            return make_row(names, [v[n] if c is None or v[n] is None else c(v[n]) for n, c in zip(names, convs)])
+            return make_result_row(names, [v[n] if c is None or v[n] is None else c(v[n]) for n, c in zip(names, convs)])
         return row
     if pa.types.is_map(at):
         ck, cv = _value_converter(at.key_type), _value_converter(at.item_type)

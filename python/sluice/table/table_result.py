@@ -10,7 +10,7 @@ from sluice import metrics as _metrics
 from sluice.common import Row
 from sluice.common.job_client import JobClient
 from sluice.common.job_execution_result import JobExecutionResult
-from _sluice_runtime import make_row
+from _sluice_runtime import make_result_row as make_row  # positional rows with their column names, as PyFlink's collect()
 from sluice.table._values import column_values as _column_values
 
 __all__ = ["TableResult", "JobExecutionResult", "StatementSet", "TableSchema", "ResultKind"]
