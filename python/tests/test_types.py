@@ -335,3 +335,10 @@ def test_pickle_serializers_round_trip():
     BatchedSerializer(PickleSerializer(), 2).serialize(iter(range(5)), buf)
     buf.seek(0)
     assert list(BatchedSerializer(PickleSerializer()).deserialize(buf)) == [0, 1, 2, 3, 4]
+
+
+def test_from_elements_decimals_round_half_up_and_overflow_to_null(batch_env):
+    schema = D.ROW([D.FIELD("a", D.DECIMAL(38, 18)), D.FIELD("b", D.DECIMAL(4, 2)), D.FIELD("c", D.DECIMAL(4, 2))])
+    t = batch_env.from_elements([(Decimal("1000000000000000000.05999999999999999899999999999"), Decimal("123.456"),
+                                  Decimal("1.005"))], schema)
+    assert rows(t) == [(Decimal("1000000000000000000.059999999999999999"), None, Decimal("1.01"))]

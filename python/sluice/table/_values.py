@@ -102,12 +102,31 @@ def converter(t: DataType) -> Callable[[Any], Any]:
     if isinstance(t, MapType):
         ck, cv = converter(t.key_type), converter(t.value_type)
         return lambda v: None if v is None else [(ck(k), cv(x)) for k, x in v.items()]
+    if isinstance(t, DecimalType):
+        return _decimal_converter(t.precision, t.scale)
     if isinstance(t, LocalZonedTimestampType):
         # A naive datetime is local time, as PyFlink's to_sql_type takes it.
         return lambda v: v.astimezone() if isinstance(v, datetime.datetime) and v.tzinfo is None else v
     if isinstance(t, (VarBinaryType, BinaryType)):
         return lambda v: bytes(v) if isinstance(v, bytearray) else v
     return lambda v: v
+
+
+def _decimal_converter(precision: int, scale: int) -> Callable[[Any], Any]:
+    """Decimals rounded HALF_UP to the scale, and None when the digits
+    overflow the precision, as Flink's DecimalData.fromBigDecimal."""
+    import decimal
+    exp = decimal.Decimal(1).scaleb(-scale)
+    limit = decimal.Decimal(10) ** (precision - scale)
+
+    def conv(v: Any) -> Any:
+        if not isinstance(v, decimal.Decimal):
+            return v
+        with decimal.localcontext() as ctx:
+            ctx.prec = 100
+            q = v.quantize(exp, rounding=decimal.ROUND_HALF_UP)
+        return None if abs(q) >= limit else q
+    return conv
 
 
 def record_batch(elements: Sequence[Any], schema: RowType) -> Any:
