@@ -55,7 +55,7 @@ def _args(table: Any, fields: Any) -> List[Any]:
         if isinstance(f, Expression):
             if f._names and f._names[0][0] in ("with", "without"):
                 kind, selectors = f._names[0]
-                names = table.get_schema().get_field_names() if table is not None else []
+                names = table._columns() if table is not None else []
                 picked = _resolve_columns(names, selectors)
                 if kind == "without":
                     picked = [n for n in names if n not in picked]
@@ -112,6 +112,12 @@ class Table:
         # (table, offset) of a table made by offset(n), so that fetch(m)
         # after it is one LIMIT m OFFSET n over the same ordered input.
         self._offset_of: Optional[Tuple["Table", int]] = None
+        self._column_names: Optional[List[str]] = None  # a table's columns never change
+
+    def _columns(self) -> List[str]:
+        if self._column_names is None:
+            self._column_names = self.get_schema().get_field_names()
+        return self._column_names
 
     def _op(self, op: str, *args: Any) -> "Table":
         return Table(_native.Handle(_native.call("table.op", self._h.id, op, *args)), self._env)
@@ -122,7 +128,7 @@ class Table:
         columns of the same name (use ``tab['count']`` or col('count'))."""
         if name.startswith("_"):
             raise AttributeError(name)
-        names = self.get_schema().get_field_names()
+        names = self._columns()
         if name not in names:
             raise AttributeError("The current table has no column named '%s', available columns: [%s]"
                                  % (name, ", ".join(names)))
@@ -302,5 +308,5 @@ class _EnvOnly:
     def __init__(self, env: Any) -> None:
         self._env = env
 
-    def get_schema(self) -> Any:
+    def _columns(self) -> List[str]:
         raise ValueError("with_columns needs the grouped table")
