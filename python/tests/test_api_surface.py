@@ -27,7 +27,14 @@ def test_columns_as_attributes_and_items(t):
         t.nope
     with pytest.raises(KeyError):
         t["nope"]
-    assert not hasattr(t, "_private")
+    assert not hasattr(t, "__private__")
+
+
+def test_generated_column_names_are_attributes(batch_env):
+    t = batch_env.from_elements([(1, "a"), (2, "b")])
+    assert rows(t.select(t._2, t._1 + 1)) == [("a", 2), ("b", 3)]
+    with pytest.raises(AttributeError, match="no column named '_3'"):
+        t._3
 
 
 def test_methods_win_over_columns_of_the_same_name(batch_env):

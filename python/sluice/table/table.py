@@ -104,6 +104,9 @@ class ResolvedSchema:
     __repr__ = __str__
 
 
+_TABLE_FIELDS = frozenset(("_h", "_env", "_name", "_offset_of", "_column_names"))
+
+
 class Table:
     def __init__(self, h: "_native.Handle", env: Any) -> None:
         self._h = h
@@ -126,7 +129,10 @@ class Table:
     def __getattr__(self, name: str) -> Expression:
         """A column as an expression: ``tab.word``. Methods win over
         columns of the same name (use ``tab['count']`` or col('count'))."""
-        if name.startswith("_"):
+        # from_elements names columns _1, _2, ...: t._1 is a column, as in
+        # PyFlink. Dunders and the Table's own fields (missing while an
+        # instance is being built or copied) are not.
+        if name.startswith("__") or name in _TABLE_FIELDS:
             raise AttributeError(name)
         names = self._columns()
         if name not in names:
