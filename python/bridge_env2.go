@@ -12,6 +12,49 @@ import (
 func init() {
 	ops["env.catalog_objects"] = envCatalogObjects
 	ops["env.drop_temporary"] = envDropTemporary
+	ops["env.explain_set"] = envExplainSet
+}
+
+// envExplainSet is env.explain_set(env, [sql], [table], [target],
+// *details): a statement set's plan (StatementSet.explain).
+func envExplainSet(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	if err := need(args, 4, "env.explain_set(env, statements, tables, targets, *details)"); err != nil {
+		return nil, err
+	}
+	env, err := lookup[*table.Environment](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	stmts, err := strs(py, args[1])
+	if err != nil {
+		return nil, err
+	}
+	items, err := py.Items(args[2])
+	if err != nil {
+		return nil, err
+	}
+	var tables []*table.Table
+	for _, it := range items {
+		t, err := lookup[*table.Table](py, it)
+		py.DecRef(it)
+		if err != nil {
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	targets, err := strs(py, args[3])
+	if err != nil {
+		return nil, err
+	}
+	details, err := plainStrs(py, args[4:])
+	if err != nil {
+		return nil, err
+	}
+	text, err := env.ExplainStatementSet(stmts, tables, targets, details...)
+	if err != nil {
+		return nil, err
+	}
+	return py.Str(text), nil
 }
 
 // envCatalogObjects lists the catalog's tables, views and functions as

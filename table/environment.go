@@ -516,23 +516,33 @@ func (j *Job) result() (*Result, error) {
 }
 
 func (e *Environment) explain(p *planner.Planner, s *sql.Explain) (*Result, error) {
-	var n planner.Node
-	var err error
+	var ns []planner.Node
 	switch st := s.Statement.(type) {
 	case sql.Query:
-		n, err = p.BindQuery(st)
+		n, err := p.BindQuery(st)
+		if err != nil {
+			return nil, err
+		}
+		ns = append(ns, n)
 	case *sql.Insert:
-		var q planner.Node
-		if q, err = p.BindQuery(st.Query); err == nil {
-			n, err = p.BindSink(st.Table.Unqualified(), q, st.Table.Pos())
+		n, err := e.bindExplainedInsert(p, st)
+		if err != nil {
+			return nil, err
+		}
+		ns = append(ns, n)
+	case *sql.StatementSet:
+		// Every INSERT of the set, one tree each per section, as Flink's.
+		for _, ins := range st.Inserts {
+			n, err := e.bindExplainedInsert(p, ins)
+			if err != nil {
+				return nil, err
+			}
+			ns = append(ns, n)
 		}
 	default:
-		return nil, p.ErrAt(s.Pos(), "EXPLAIN takes a query or an INSERT")
+		return nil, p.ErrAt(s.Pos(), "EXPLAIN takes a query, an INSERT or a statement set")
 	}
-	if err != nil {
-		return nil, err
-	}
-	text := p.ExplainPlan(n, s.Details)
+	text := p.ExplainPlans(ns, s.Details)
 	// One row in a "result" column, as Flink's EXPLAIN.
 	return &Result{Columns: []string{"result"}, Rows: []Row{{Kind: "+I", Values: []any{text}}}}, nil
 }
@@ -631,3 +641,51 @@ func connectorColumns(s planner.Schema) []connector.Column {
 
 var _ = connectorColumns
 var _ = types.STRING
+
+// bindExplainedInsert binds an INSERT for EXPLAIN: its query and sink.
+func (e *Environment) bindExplainedInsert(p *planner.Planner, st *sql.Insert) (planner.Node, error) {
+	q, err := p.BindQuery(st.Query)
+	if err != nil {
+		return nil, err
+	}
+	return p.BindSink(st.Table.Unqualified(), q, st.Table.Pos())
+}
+
+// ExplainStatementSet explains a statement set's INSERTs together: SQL
+// statements, and tables with the sink they go to (Table API inserts).
+func (e *Environment) ExplainStatementSet(stmts []string, tables []*Table, targets []string, details ...string) (string, error) {
+	if err := checkExplainDetails(details); err != nil {
+		return "", err
+	}
+	var ns []planner.Node
+	for _, src := range stmts {
+		st, err := sql.Parse(src)
+		if err != nil {
+			return "", err
+		}
+		ins, ok := st.(*sql.Insert)
+		if !ok {
+			return "", fmt.Errorf("a statement set holds INSERT statements, not %s", sql.Kind(st))
+		}
+		n, err := e.bindExplainedInsert(e.planner(src), ins)
+		if err != nil {
+			return "", err
+		}
+		ns = append(ns, n)
+	}
+	p := e.planner("")
+	for i, t := range tables {
+		if t.err != nil {
+			return "", t.err
+		}
+		n, err := p.BindSink(targets[i], t.node, sql.Pos{})
+		if err != nil {
+			return "", err
+		}
+		ns = append(ns, n)
+	}
+	if len(ns) == 0 {
+		return "", fmt.Errorf("no statement to explain: add an INSERT to the statement set")
+	}
+	return p.ExplainPlans(ns, details), nil
+}

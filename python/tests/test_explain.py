@@ -74,3 +74,18 @@ def test_explain_statement_and_details(env):
     assert "== Optimized Physical Plan With Advice ==" in env.explain_sql("SELECT a FROM pt", ExplainDetail.PLAN_ADVICE)
     with pytest.raises(TypeError, match="unsupported explain detail"):
         env.explain_sql("SELECT a FROM pt", 42)
+
+
+def test_statement_set_explain(env):
+    env.execute_sql("CREATE TABLE snk2 (b STRING, c BIGINT) WITH ('connector' = 'blackhole')")
+    ss = env.create_statement_set()
+    ss.add_insert_sql("INSERT INTO snk SELECT b, CAST(a AS BIGINT) FROM pt")
+    ss.add_insert("snk2", env.sql_query("SELECT b, CAST(f(a) AS BIGINT) AS c FROM pt"))
+    plan = ss.explain()
+    ast, rest = plan.split("\n== Optimized Physical Plan ==\n")
+    assert ast.count("LogicalSink(") == 2 and "\n\nLogicalSink(table=[default_catalog.default_database.snk2]" in ast
+    execution = rest.split("== Optimized Execution Plan ==\n")[1]
+    assert execution.count("Sink(") == 2 and "runtime=row, evaluator=#1" in execution
+    text = [r[0] for r in env.execute_sql(
+        "EXPLAIN STATEMENT SET BEGIN INSERT INTO snk SELECT b, 1 FROM pt; INSERT INTO snk2 SELECT b, 2 FROM pt; END").collect()][0]
+    assert text.count("LogicalSink(") == 2

@@ -82,3 +82,25 @@ def test_flink_1_10_execute_returns_job_execution_result(sink_env):
     res = sink_env.execute("my job")
     assert re.fullmatch(r"[0-9a-f]{32}", str(res.get_job_id()))
     assert res.get_net_runtime() >= 0
+
+
+def test_statement_set_client_stands_for_all_jobs(stream_env):
+    stream_env.execute_sql("CREATE TABLE s1 (a INT) WITH ('connector' = 'blackhole')")
+    stream_env.execute_sql("CREATE TABLE s2 (a INT) WITH ('connector' = 'blackhole')")
+    ss = stream_env.create_statement_set()
+    ss.add_insert_sql("INSERT INTO s1 VALUES (1)").add_insert_sql("INSERT INTO s2 VALUES (2)")
+    r = ss.execute()
+    r.wait(10000)
+    client = r.get_job_client()
+    assert client.get_job_status().result() is JobStatus.FINISHED
+    assert r.get_table_schema().get_field_names() == ["default_catalog.default_database.s1", "default_catalog.default_database.s2"]
+    assert [tuple(x) for x in r.collect()] == [(-1, -1)]
+
+
+def test_checkpointing_through_the_configuration_warns_once(stream_env, capsys):
+    import sluice.table.table_config as tc
+    tc._warned_checkpoints = False
+    stream_env.get_config().set("execution.checkpointing.interval", "10 s")
+    stream_env.get_config().get_configuration().set_string("execution.checkpointing.interval", "20 s")
+    assert capsys.readouterr().err.count("checkpoints are not built yet") == 1
+    assert stream_env.get_config().get("execution.checkpointing.interval") == "20 s"

@@ -38,24 +38,46 @@ const (
 // none; ESTIMATED_COST is accepted and adds nothing, as the planner keeps
 // no cost model.
 func (p *Planner) ExplainPlan(bound Node, details []string) string {
+	return p.ExplainPlans([]Node{bound}, details)
+}
+
+// ExplainPlans explains several plans together (a statement set's
+// INSERTs): each section holds one tree per plan, separated by a blank
+// line, as Flink's StatementSet.explain.
+func (p *Planner) ExplainPlans(bound []Node, details []string) string {
 	has := func(d string) bool { return slices.Contains(details, d) }
-	opt := Optimize(bound)
 	var sb strings.Builder
+	trees := func(roots []*xnode, modes bool) {
+		for i, r := range roots {
+			if i > 0 {
+				sb.WriteString("\n")
+			}
+			writeTree(&sb, r, modes)
+		}
+	}
+	var ast, physical, exec []*xnode
+	// One explainer for the execution trees, so evaluators are numbered
+	// across the whole set.
+	pe, ee := &explainer{p: p, physical: true}, &explainer{p: p}
+	for _, n := range bound {
+		opt := Optimize(n)
+		ast = append(ast, astNode(n))
+		physical = append(physical, pe.node(opt))
+		exec = append(exec, ee.node(opt))
+	}
 	sb.WriteString("== Abstract Syntax Tree ==\n")
-	writeTree(&sb, astNode(bound), false)
-	physical := p.physicalTree(opt, true)
+	trees(ast, false)
 	if has(DetailPlanAdvice) {
 		sb.WriteString("\n== Optimized Physical Plan With Advice ==\n")
 	} else {
 		sb.WriteString("\n== Optimized Physical Plan ==\n")
 	}
-	writeTree(&sb, physical, has(DetailChangelogMode))
+	trees(physical, has(DetailChangelogMode))
 	if has(DetailPlanAdvice) {
 		sb.WriteString("\nNo available advice...\n")
 	}
 	sb.WriteString("\n== Optimized Execution Plan ==\n")
-	exec := p.physicalTree(opt, false)
-	writeTree(&sb, exec, false)
+	trees(exec, false)
 	if has(DetailJSONPlan) {
 		sb.WriteString("\n== Physical Execution Plan ==\n")
 		sb.WriteString(p.jsonPlan(exec))
@@ -233,16 +255,11 @@ func astNode(n Node) *xnode {
 
 // -- the physical and execution plans ----------------------------------------
 
-// physicalTree renders the optimized plan with the exchanges the
-// translation puts in (hash by the grouping keys before an aggregate, one
-// partition before a sort and a global aggregate). physical selects
-// Flink's physical-plan expression style (prefix operators); otherwise
+// explainer renders an optimized plan with the exchanges the translation
+// puts in (hash by the grouping keys before an aggregate, one partition
+// before a sort and a global aggregate). physical selects Flink's
+// physical-plan expression style (prefix operators); otherwise
 // expressions print as the engine evaluates them.
-func (p *Planner) physicalTree(n Node, physical bool) *xnode {
-	e := &explainer{p: p, physical: physical}
-	return e.node(n)
-}
-
 type explainer struct {
 	p        *Planner
 	physical bool
@@ -538,7 +555,7 @@ func hasUDFs(c *Calc) bool {
 // layout Flink's Jackson printer gives it: one node per operator,
 // numbered bottom-up, exchanges as the ship strategy of the edge they
 // stand on.
-func (p *Planner) jsonPlan(root *xnode) string {
+func (p *Planner) jsonPlan(roots []*xnode) string {
 	var nodes []jsonObject
 	var visit func(x *xnode) (int, string)
 	visit = func(x *xnode) (int, string) {
@@ -570,7 +587,9 @@ func (p *Planner) jsonPlan(root *xnode) string {
 		nodes = append(nodes, n)
 		return id, "FORWARD"
 	}
-	visit(root)
+	for _, root := range roots {
+		visit(root)
+	}
 	arr := make([]any, len(nodes))
 	for i, n := range nodes {
 		arr[i] = n

@@ -15,42 +15,66 @@ class JobClient:
     """A running (or ended) engine job. ``get_job_status`` follows the
     engine's job; ``cancel`` stops it; ``get_job_execution_result`` waits
     for it. Savepoints need checkpoints, which the engine does not have
-    yet: ``trigger_savepoint`` and ``stop_with_savepoint`` say so."""
+    yet: ``trigger_savepoint`` and ``stop_with_savepoint`` say so.
 
-    def __init__(self, job: "_native.Handle", wait: Any = None) -> None:
-        self._job = job
+    A statement set runs one engine job per INSERT where Flink runs one
+    job: its client stands for all of them (the first one's id; a status
+    that is FINISHED only when all are; cancel stops all)."""
+
+    def __init__(self, job: Any, wait: Any = None) -> None:
+        self._jobs: List["_native.Handle"] = list(job) if isinstance(job, (list, tuple)) else [job]
+        self._job = self._jobs[0]
         # wait() of the owning TableResult, so metrics are gathered once.
         self._wait = wait
 
     def _info(self) -> Any:
         return _native.call("jobs.info", self._job.id)
 
+    def _status(self) -> JobStatus:
+        states = [JobStatus[_native.call("jobs.info", j.id)[1]] for j in self._jobs]
+        for s in (JobStatus.FAILED, JobStatus.CANCELLING, JobStatus.CANCELED, JobStatus.RUNNING, JobStatus.CREATED):
+            if s in states and (s is not JobStatus.CANCELED or all(x.is_globally_terminal_state() for x in states)):
+                return s
+        return JobStatus.FINISHED
+
+    def _done(self) -> bool:
+        return all(_native.call("jobs.wait_for", j.id, 0) for j in self._jobs)
+
+    def _cancel_all(self) -> None:
+        for j in self._jobs:
+            _native.call("jobs.cancel", j.id)
+
     def get_job_id(self) -> JobID:
         return JobID(self._info()[0])
 
     def get_job_status(self) -> CompletableFuture:
         """A completed future of the job's JobStatus now."""
-        status = JobStatus[self._info()[1]]
+        status = self._status()
         return CompletableFuture(lambda: status, lambda: True)
 
     def cancel(self) -> CompletableFuture:
         """Asks the job to stop; the future completes once it has."""
-        _native.call("jobs.cancel", self._job.id)
+        self._cancel_all()
 
         def stopped() -> None:
-            _native.call("jobs.wait_for", self._job.id, -1)
+            for j in self._jobs:
+                _native.call("jobs.wait_for", j.id, -1)
             return None
-        return CompletableFuture(stopped, lambda: bool(_native.call("jobs.wait_for", self._job.id, 0)))
+        return CompletableFuture(stopped, self._done)
 
     def get_job_execution_result(self) -> CompletableFuture:
         """A future of the JobExecutionResult: ``result()`` waits for the
         job to end and raises its error if it failed."""
         def compute() -> JobExecutionResult:
-            metrics: List[Dict[str, Any]] = self._wait() if self._wait else _native.call("job.wait", self._job.id)
-            job_id, _, runtime, _ = self._info()
-            return JobExecutionResult(JobID(job_id), runtime, metrics)
-        return CompletableFuture(compute, lambda: bool(_native.call("jobs.wait_for", self._job.id, 0)),
-                                 lambda: _native.call("jobs.cancel", self._job.id))
+            if self._wait is not None:
+                metrics: List[Dict[str, Any]] = self._wait()
+            else:
+                metrics = []
+                for j in self._jobs:
+                    metrics += _native.call("job.wait", j.id)
+            runtime = max(_native.call("jobs.info", j.id)[2] for j in self._jobs)
+            return JobExecutionResult(self.get_job_id(), runtime, metrics)
+        return CompletableFuture(compute, self._done, self._cancel_all)
 
     def get_accumulators(self) -> CompletableFuture:
         return CompletableFuture(lambda: {}, lambda: True)
@@ -64,4 +88,7 @@ class JobClient:
 
     def get_metrics(self) -> List[Dict[str, Any]]:
         """Sluice: the job's metrics so far."""
-        return _native.call("job.metrics", self._job.id)
+        out: List[Dict[str, Any]] = []
+        for j in self._jobs:
+            out += _native.call("job.metrics", j.id)
+        return out

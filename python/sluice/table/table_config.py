@@ -153,6 +153,20 @@ def _parse_duration_ms(text: str) -> int:
     return n * table[unit]
 
 
+_warned_checkpoints = False
+
+
+def _warn_checkpoints(interval: str) -> None:
+    """One line on stderr, once: PyFlink scripts commonly turn on
+    checkpointing through the configuration; the engine has none yet."""
+    global _warned_checkpoints
+    if not _warned_checkpoints:
+        _warned_checkpoints = True
+        import sys
+        print("sluice: execution.checkpointing.interval = %s: checkpoints are not built yet; jobs run without them" % interval,
+              file=sys.stderr)
+
+
 class TableConfig:
     """Configuration of a TableEnvironment session (PyFlink's TableConfig).
 
@@ -185,6 +199,8 @@ class TableConfig:
         return dict(zip(kv[0::2], kv[1::2]))
 
     def _put(self, key: str, value: str) -> None:
+        if key == "execution.checkpointing.interval" and value.strip() not in ("", "0", "-1", "0 ms"):
+            _warn_checkpoints(value)
         if self._env is None:
             self._values[key] = value
         else:

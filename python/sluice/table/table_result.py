@@ -63,7 +63,9 @@ class TableResult:
         """The job of an INSERT (id, status, cancel, result); None for a
         statement that runs no job. A query's job starts when its rows are
         read, so its result has no client either."""
-        return JobClient(self._job, self._wait_metrics) if self._job is not None else None
+        if self._job is None:
+            return None
+        return JobClient(getattr(self, "_jobs", None) or self._job, self._wait_metrics)
 
     def _wait_metrics(self) -> List[Dict[str, Any]]:
         self.wait()
@@ -263,6 +265,15 @@ class StatementSet:
         self._items.append(("table", (table, target)))
         return self
 
+    def explain(self, *extra_details: Any) -> str:
+        """The plan of every INSERT of the set, in Flink's sections (one
+        tree per INSERT in each)."""
+        from sluice.table.explain_detail import detail_names
+        stmts = [what for kind, what in self._items if kind == "sql"]
+        tables = [what for kind, what in self._items if kind == "table"]
+        return _native.call("env.explain_set", self._env._h.id, stmts, [t._h.id for t, _ in tables],
+                            [target for _, target in tables], *detail_names(extra_details))
+
     def execute(self) -> TableResult:
         jobs = []
         for kind, what in self._items:
@@ -280,6 +291,13 @@ class _MultiJobResult(TableResult):
 
     def wait(self, timeout_ms: Optional[int] = None) -> None:
         if self._metrics is None:
+            if timeout_ms is not None:
+                import time
+                deadline = time.monotonic() + int(timeout_ms) / 1000
+                for j in self._jobs:
+                    left = max(0, int((deadline - time.monotonic()) * 1000))
+                    if not _native.call("jobs.wait_for", j.id, left):
+                        raise TimeoutError("java.util.concurrent.TimeoutException: the job did not end within %d ms" % int(timeout_ms))
             m: List[Dict[str, Any]] = []
             for j in self._jobs:
                 m += _native.call("job.wait", j.id)
