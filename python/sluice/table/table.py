@@ -104,7 +104,7 @@ class ResolvedSchema:
     __repr__ = __str__
 
 
-_TABLE_FIELDS = frozenset(("_h", "_env", "_name", "_offset_of", "_column_names"))
+_TABLE_FIELDS = frozenset(("_h", "_env", "_name", "_sort", "_column_names"))
 
 
 class Table:
@@ -112,9 +112,10 @@ class Table:
         self._h = h
         self._env = env
         self._name: Optional[str] = None  # the view str() registered
-        # (table, offset) of a table made by offset(n), so that fetch(m)
-        # after it is one LIMIT m OFFSET n over the same ordered input.
-        self._offset_of: Optional[Tuple["Table", int]] = None
+        # (input, order fields, fetch, offset) of a table made by order_by,
+        # offset or fetch: a following offset/fetch/limit makes one sort of
+        # the same input, as Flink merges them (fetch -1: none yet).
+        self._sort: Optional[Tuple["Table", List[Any], int, int]] = None
         self._column_names: Optional[List[str]] = None  # a table's columns never change
 
     def _columns(self) -> List[str]:
@@ -205,25 +206,31 @@ class Table:
     def rename_columns(self, *fields: Any) -> "Table":
         return self._op("rename_columns", *_args(self, fields))
 
+    def _sorted(self, fields: List[Any], fetch: int, offset: int) -> "Table":
+        t = Table(_native.Handle(_native.call("table.sort", self._h.id, fetch, offset, *fields)), self._env)
+        t._sort = (self, fields, fetch, offset)
+        return t
+
+    def _then_sort(self, fetch: int, offset: int) -> "Table":
+        """fetch/offset after order_by (or offset): one sort with them."""
+        if self._sort is not None and self._sort[2] < 0:
+            base, fields, _, offset0 = self._sort
+            return base._sorted(fields, fetch, offset0 + offset)
+        return self._sorted([], fetch, offset)
+
     def order_by(self, *fields: Any) -> "Table":
-        return self._op("order_by", *_args(self, fields))
+        return self._sorted(_args(self, fields), -1, 0)
 
     def limit(self, fetch: int, offset: int = 0) -> "Table":
-        return self._op("limit", int(fetch), int(offset))
+        return self._then_sort(int(fetch), int(offset))
 
     def offset(self, offset: int) -> "Table":
         """Skips the first rows (of an ordered table, as in Flink)."""
-        # LIMIT needs a count: 2^62 is every row there is (2^63 - 1 would
-        # overflow the engine's fetch + offset).
-        t = self._op("limit", 1 << 62, int(offset))
-        t._offset_of = (self, int(offset))
-        return t
+        return self._then_sort(-1, int(offset))
 
     def fetch(self, fetch: int) -> "Table":
-        if self._offset_of is not None:
-            base, offset = self._offset_of
-            return base._op("limit", int(fetch), offset)
-        return self._op("limit", int(fetch))
+        """Keeps the first rows (after an offset, the rows after it)."""
+        return self._then_sort(int(fetch), 0)
 
     join = _unsupported("join", "joins are not implemented in the engine yet")
     left_outer_join = _unsupported("left_outer_join", "joins are not implemented in the engine yet")
