@@ -13,6 +13,20 @@ func init() {
 	ops["env.catalog_objects"] = envCatalogObjects
 	ops["env.drop_temporary"] = envDropTemporary
 	ops["env.explain_set"] = envExplainSet
+	ops["env.statement_text"] = envStatementText
+}
+
+// envStatementText gives the text a parsed statement came from (Flink
+// 1.10's t_env.explain() explains the INSERTs sql_update buffered).
+func envStatementText(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	if err := need(args, 1, "env.statement_text(statement)"); err != nil {
+		return nil, err
+	}
+	p, err := lookup[*parsedStatement](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	return py.Str(p.src), nil
 }
 
 // envExplainSet is env.explain_set(env, [sql], [table], [target],

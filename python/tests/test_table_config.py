@@ -70,8 +70,10 @@ def test_idle_state_retention_time_of_flink_1_13():
     c = TableConfig()
     c.set_idle_state_retention_time(datetime.timedelta(hours=1), datetime.timedelta(hours=2))
     assert c.get_min_idle_state_retention_time() == 3600000
-    assert c.get_max_idle_state_retention_time() == 5400000
+    assert c.get_max_idle_state_retention_time() == 7200000  # as given (Flink 1.10-1.12)
     assert c.get("table.exec.state.ttl") == "1 h"
+    c.set_idle_state_retention(datetime.timedelta(hours=2))
+    assert c.get_max_idle_state_retention_time() == 10800000  # 1.5 x the TTL (Flink 1.13)
     c.set_idle_state_retention_time(datetime.timedelta(0), datetime.timedelta(0))
     assert c.get_min_idle_state_retention_time() == 0
     with pytest.raises(ValueError, match="should be at least 5 minutes"):
@@ -111,8 +113,8 @@ def test_sql_dialect():
     c.set_sql_dialect(SqlDialect.DEFAULT)
     assert c.get_sql_dialect() == SqlDialect.DEFAULT
     assert c.get("table.sql-dialect") == "default"
-    with pytest.raises(NotImplementedError, match="HIVE"):
-        c.set_sql_dialect(SqlDialect.HIVE)
+    c.set_sql_dialect(SqlDialect.HIVE)
+    assert c.get_sql_dialect() == SqlDialect.HIVE and c.get("table.sql-dialect") == "hive"
     with pytest.raises(TypeError, match="Unsupported SQL dialect: 7"):
         c.set_sql_dialect(7)
 
@@ -146,3 +148,19 @@ def test_environment_settings_configuration():
     conf.set_string("parallelism.default", "5")
     t_env = TableEnvironment.create(EnvironmentSettings.new_instance().in_batch_mode().with_configuration(conf).build())
     assert t_env.get_config().get("parallelism.default") == "5"
+
+
+def test_hive_dialect_is_refused_where_statements_are_parsed(batch_env):
+    batch_env.get_config().set_sql_dialect(SqlDialect.HIVE)
+    with pytest.raises(NotImplementedError, match="default SQL dialect only"):
+        batch_env.execute_sql("SELECT 1")
+    with pytest.raises(NotImplementedError, match="default SQL dialect only"):
+        batch_env.sql_query("SELECT 1")
+    batch_env.execute_sql("SET 'table.sql-dialect' = 'default'")
+    assert [tuple(r) for r in batch_env.execute_sql("SELECT 1").collect()] == [(1,)]
+
+
+def test_python_executable_of_an_environment(batch_env):
+    import sys
+    assert batch_env.get_config().get_python_executable() is None
+    assert batch_env.get_config().get("python.executable") == sys.executable

@@ -207,8 +207,15 @@ class TableConfig:
             _native.call("env.set_config", self._env._h.id, key, value)
 
     def get(self, key: str, default_value: Optional[str] = None) -> Optional[str]:
-        """The value of ``key`` as a string, or ``default_value``."""
-        return self._all().get(key, default_value)
+        """The value of ``key`` as a string, or ``default_value``. An
+        environment's config falls back to what Flink's local deployment
+        sets in its root configuration: ``python.executable`` is the
+        running interpreter."""
+        values = self._all()
+        if key == _PYTHON_EXECUTABLE and key not in values and self._env is not None:
+            import sys
+            return sys.executable
+        return values.get(key, default_value)
 
     def set(self, key: str, value: str) -> "TableConfig":
         """Sets a string value; returns this config so calls chain."""
@@ -281,14 +288,22 @@ class TableConfig:
         if hi - lo < 300000 and not (lo == 0 and hi == 0):
             raise ValueError("Difference between minTime: %d ms and maxTime: %d ms should be at least 5 minutes." % (lo, hi))
         self._put(_STATE_TTL, _format_duration(lo))
+        # Flink 1.10-1.12 kept the maximum as given; 1.13 derives it.
+        self._retention = (lo, hi)
 
     def get_min_idle_state_retention_time(self) -> int:
         """Milliseconds (Flink 1.10-1.13)."""
         return self._ttl_ms()
 
     def get_max_idle_state_retention_time(self) -> int:
-        """Milliseconds: 1.5 x the minimum, as Flink 1.13 reports it."""
-        return self._ttl_ms() * 3 // 2
+        """Milliseconds: the maximum given to set_idle_state_retention_time
+        (Flink 1.10-1.12) while the TTL is still its minimum, otherwise
+        1.5 x the TTL, as Flink 1.13 reports it."""
+        ttl = self._ttl_ms()
+        given = getattr(self, "_retention", None)
+        if given is not None and given[0] == ttl:
+            return given[1]
+        return ttl * 3 // 2
 
     # -- other options ---------------------------------------------------
     def get_max_generated_code_length(self) -> int:
@@ -322,12 +337,14 @@ class TableConfig:
         return SqlDialect.HIVE if (self.get(_SQL_DIALECT) or "default").lower() == "hive" else SqlDialect.DEFAULT
 
     def set_sql_dialect(self, sql_dialect: int) -> None:
-        """Only Flink's default dialect is parsed: HIVE raises
-        NotImplementedError here rather than when a statement misparses."""
+        """``table.sql-dialect``. Only Flink's default dialect is parsed: in
+        HIVE, statements other than SET/RESET raise NotImplementedError."""
         if sql_dialect == SqlDialect.DEFAULT:
             self._put(_SQL_DIALECT, "default")
         elif sql_dialect == SqlDialect.HIVE:
-            raise NotImplementedError("SqlDialect.HIVE: Sluice parses Flink's default SQL dialect only")
+            # Recorded; statements parsed in it raise (see
+            # TableEnvironment.execute_sql), SET can switch back.
+            self._put(_SQL_DIALECT, "hive")
         else:
             raise TypeError("Unsupported SQL dialect: %s, supported SQL dialects are: "
                             "SqlDialect.DEFAULT, SqlDialect.HIVE." % sql_dialect)
@@ -339,4 +356,6 @@ class TableConfig:
         self._put(_PYTHON_EXECUTABLE, python_exec)
 
     def get_python_executable(self) -> Optional[str]:
-        return self.get(_PYTHON_EXECUTABLE)
+        """The value set, or None (as current PyFlink; Flink 1.10 gave the
+        local interpreter, which ``get('python.executable')`` gives)."""
+        return self._all().get(_PYTHON_EXECUTABLE)

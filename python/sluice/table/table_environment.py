@@ -156,6 +156,7 @@ class TableEnvironment:
         Flink's executeSql."""
         from sluice.table.table import Table
         from sluice.table.table_result import TableResult
+        self._check_dialect(stmt)
         kind, parsed = _native.call("env.parse", self._h.id, stmt)
         parsed = _native.Handle(parsed)
         h = _native.Handle(_native.call("env.run", parsed.id))
@@ -168,6 +169,7 @@ class TableEnvironment:
 
     def sql_update(self, stmt: str) -> None:
         """Flink 1.10: DDL runs now; INSERT waits for ``execute``."""
+        self._check_dialect(stmt)
         kind, parsed = _native.call("env.parse", self._h.id, stmt)
         parsed = _native.Handle(parsed)
         if kind == "insert":
@@ -176,9 +178,41 @@ class TableEnvironment:
         from sluice.table.table_result import TableResult
         TableResult(_native.Handle(_native.call("env.run", parsed.id)))
 
+    def _check_dialect(self, stmt: str) -> None:
+        """Statements in the Hive dialect are not parsed: say so, rather
+        than misreading them as Flink SQL. SET and RESET still run, so
+        a script can switch back."""
+        if self._config is None or (self._config.get("table.sql-dialect") or "default").lower() != "hive":
+            return
+        if stmt.lstrip().upper().startswith(("SET", "RESET")):
+            return
+        raise NotImplementedError("table.sql-dialect = hive: Sluice parses Flink's default SQL dialect only; "
+                                  "set_sql_dialect(SqlDialect.DEFAULT)")
+
     def sql_query(self, query: str) -> "Table":
         from sluice.table.table import Table
+        self._check_dialect(query)
         return Table(_native.Handle(_native.call("env.sql_query", self._h.id, query)), self)
+
+    def explain(self, table: Any = None, extended: bool = False) -> str:
+        """Flink 1.10-1.11: the plan of ``table``, or of the INSERTs that
+        sql_update and insert_into buffered; ``extended`` adds the
+        changelog modes (and the estimated costs Flink printed)."""
+        from sluice.table.explain_detail import ExplainDetail
+        details = (ExplainDetail.ESTIMATED_COST, ExplainDetail.CHANGELOG_MODE) if extended else ()
+        if table is not None:
+            return table.explain(*details)
+        from sluice.table.table_result import StatementSet
+        ss = StatementSet(self)
+        for kind, what in self._pending:
+            if kind == "parsed":
+                ss._items.append(("sql", _native.call("env.statement_text", what.id)))
+            else:
+                ss._items.append(("table", what))
+        if not ss._items:
+            from sluice.util.exceptions import TableException
+            raise TableException("No table or INSERT to explain: pass a table, or buffer INSERTs with sql_update/insert_into")
+        return ss.explain(*details)
 
     def explain_sql(self, stmt: str, *extra_details: Any) -> str:
         """The statement's plan, as Flink's: "== Abstract Syntax Tree ==",
@@ -398,6 +432,11 @@ class TableEnvironment:
             raise
         # One JobID for what Flink 1.10 ran as one job (all buffered INSERTs).
         return JobExecutionResult(JobID(_native.call("jobs.info", jobs[0].id)[0]), runtime, metrics)
+
+    def insert_into(self, target_path: str, table: "Table") -> None:
+        """Flink 1.10/1.11: buffers ``table``'s INSERT into ``target_path``
+        until ``execute``."""
+        self._pending.append(("table", (table, target_path)))
 
     def create_statement_set(self) -> "StatementSet":
         from sluice.table.table_result import StatementSet
@@ -627,13 +666,26 @@ def _copy_fields(t_env: TableEnvironment, table_config: Optional[TableConfig]) -
         mine._decimal_context = table_config._decimal_context
 
 
+def _create_args(env: Any, settings: Any, table_config: Any) -> Any:
+    """create()'s arguments by type: Flink 1.10-1.13 took (env,
+    table_config, environment_settings), 1.14+ (env, environment_settings);
+    a positional TableConfig or EnvironmentSettings lands where it goes."""
+    args = [a for a in (env, settings, table_config) if a is not None]
+    env = next((a for a in args if not isinstance(a, (EnvironmentSettings, TableConfig))), None)
+    settings = next((a for a in args if isinstance(a, EnvironmentSettings)), None)
+    table_config = next((a for a in args if isinstance(a, TableConfig)), None)
+    return env, settings, table_config
+
+
 class StreamTableEnvironment(TableEnvironment):
     @staticmethod
-    def create(stream_execution_environment: Any = None, environment_settings: Optional[EnvironmentSettings] = None,
+    def create(stream_execution_environment: Any = None, environment_settings: Any = None,
                table_config: Optional[TableConfig] = None) -> "StreamTableEnvironment":
         """A table environment with the execution environment's settings;
         ``set_runtime_mode(BATCH)`` on it gives a batch environment, as
         Flink's (settings passed here must be streaming)."""
+        stream_execution_environment, environment_settings, table_config = _create_args(
+            stream_execution_environment, environment_settings, table_config)
         if environment_settings is not None and not environment_settings.is_streaming_mode():
             raise ValueError("StreamTableEnvironment.create takes streaming settings; use TableEnvironment.create(EnvironmentSettings.in_batch_mode()) for batch")
         cfg = _settings_config(stream_execution_environment, table_config)
@@ -650,8 +702,10 @@ class StreamTableEnvironment(TableEnvironment):
 
 class BatchTableEnvironment(TableEnvironment):
     @staticmethod
-    def create(execution_environment: Any = None, environment_settings: Optional[EnvironmentSettings] = None,
+    def create(execution_environment: Any = None, environment_settings: Any = None,
                table_config: Optional[TableConfig] = None) -> "BatchTableEnvironment":
+        execution_environment, environment_settings, table_config = _create_args(
+            execution_environment, environment_settings, table_config)
         cfg = _settings_config(execution_environment, table_config)
         cfg.pop("execution.runtime-mode", None)
         t_env = BatchTableEnvironment(environment_settings or EnvironmentSettings.in_batch_mode(), cfg)

@@ -1,0 +1,1 @@
+"""``pyflink.util``: PyFlink's exception classes."""
