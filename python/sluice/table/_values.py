@@ -160,7 +160,6 @@ def column_values(arr: Any) -> List[Any]:
 
 
 def _py_converter(at: Any) -> Callable[[List[Any]], List[Any]]:
-    import pyarrow as pa
     conv = _value_converter(at)
     if conv is None:
         return lambda vs: vs
