@@ -76,6 +76,11 @@ def test_descriptor_tables_run(batch_env, tmp_path):
     assert batch_env.create_table("perm", datagen()) is True
     assert batch_env.create_table("perm", datagen(), ignore_if_exists=True) is False
     assert batch_env.list_temporary_tables() == ["src"]
+    with pytest.raises(ValueError, match=r"Could not execute CreateTable in path `default_catalog`.`default_database`.`perm`"):
+        batch_env.create_table("perm", datagen())
+    batch_env.create_temporary_table("src", datagen(), True)  # exists: a no-op
+    with pytest.raises(ValueError, match=r"Temporary table '`default_catalog`.`default_database`.`src`' already exists"):
+        batch_env.create_temporary_table("src", datagen())
     sink = (TableDescriptor.for_connector("filesystem").option("path", str(tmp_path))
             .format(FormatDescriptor.for_format("csv").option("field-delimiter", "|").build()).build())
     t.execute_insert(sink).wait()

@@ -95,3 +95,25 @@ def test_enums_as_pyflink():
     assert [m.name for m in RuntimeExecutionMode] == ["STREAMING", "BATCH", "AUTOMATIC"]
     assert [m.value for m in CheckpointingMode] == [0, 1]
     assert TimeCharacteristic.EventTime.value == 2
+
+
+def test_datastream_conversions_say_so():
+    t_env = StreamTableEnvironment.create(StreamExecutionEnvironment.get_execution_environment())
+    for name in ("from_data_stream", "to_data_stream", "to_append_stream", "to_retract_stream", "from_changelog_stream"):
+        with pytest.raises(NotImplementedError, match="DataStream API is not supported yet"):
+            getattr(t_env, name)(None)
+
+
+def test_dataset_execution_environment_for_batch_tables():
+    from pyflink.dataset import ExecutionEnvironment
+    from pyflink.table import BatchTableEnvironment, TableConfig
+    env = ExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(2)
+    tc = TableConfig()
+    tc.set_null_check(False)
+    t_env = BatchTableEnvironment.create(env, tc)  # Flink 1.10's positional table_config
+    assert t_env.get_config().get("parallelism.default") == "2"
+    assert t_env.get_config().get_null_check() is False
+    assert [tuple(r) for r in t_env.execute_sql("SELECT 1").collect()] == [(1,)]
+    with pytest.raises(NotImplementedError, match="DataSet programs are not supported"):
+        env.execute()

@@ -446,14 +446,22 @@ class TableEnvironment:
     def create_temporary_table(self, path: str, descriptor: Any, ignore_if_exists: bool = False) -> None:
         """Registers a TableDescriptor as a temporary table (as CREATE
         TEMPORARY TABLE: the same connectors, validation and errors)."""
-        self.execute_sql(_descriptor(descriptor)._ddl(_unqualify(path), True, ignore_if_exists))
+        name = _unqualify(path)
+        if name in self._objects("table|view", True):
+            if ignore_if_exists:
+                return
+            raise ValueError("Temporary table '`%s`.`%s`.`%s`' already exists" % (_CATALOG, _DATABASE, name))
+        self.execute_sql(_descriptor(descriptor)._ddl(name, True))
 
     def create_table(self, path: str, descriptor: Any, ignore_if_exists: bool = False) -> bool:
         """Registers a TableDescriptor as a catalog table; False when it
         existed and ``ignore_if_exists`` is set, as Flink 2's."""
         name = _unqualify(path)
-        if ignore_if_exists and name in self._objects("table|view"):
-            return False
+        if name in self._objects("table|view", False):
+            if ignore_if_exists:
+                return False
+            raise ValueError("Could not execute CreateTable in path `%s`.`%s`.`%s`: a table or view of that name exists"
+                             % (_CATALOG, _DATABASE, name))
         self.execute_sql(_descriptor(descriptor)._ddl(name, False))
         return True
 
@@ -677,7 +685,22 @@ def _create_args(env: Any, settings: Any, table_config: Any) -> Any:
     return env, settings, table_config
 
 
+def _no_datastream(name: str) -> Any:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("StreamTableEnvironment.%s: the DataStream API is not supported yet; "
+                                  "read and write tables with connectors (CREATE TABLE, TableDescriptor)" % name)
+    method.__name__ = name
+    return method
+
+
 class StreamTableEnvironment(TableEnvironment):
+    from_data_stream = _no_datastream("from_data_stream")
+    from_changelog_stream = _no_datastream("from_changelog_stream")
+    to_data_stream = _no_datastream("to_data_stream")
+    to_changelog_stream = _no_datastream("to_changelog_stream")
+    to_append_stream = _no_datastream("to_append_stream")
+    to_retract_stream = _no_datastream("to_retract_stream")
+
     @staticmethod
     def create(stream_execution_environment: Any = None, environment_settings: Any = None,
                table_config: Optional[TableConfig] = None) -> "StreamTableEnvironment":
