@@ -42,7 +42,9 @@ def test_insert_result_kind_and_schema(sink_env):
     assert ddl.get_table_schema().get_field_names() == ["result"]
     q = sink_env.execute_sql("SELECT 1 AS x")
     assert q.get_result_kind() == ResultKind.SUCCESS_WITH_CONTENT
-    assert q.get_resolved_schema().get_field_names() == ["x"]
+    assert q.get_resolved_schema().get_column_names() == ["x"]
+    assert r.get_resolved_schema().get_column_names() == ["default_catalog.default_database.out_sink"]
+    assert str(ddl.get_resolved_schema()) == "(\n  `result` STRING\n)"
     assert (ResultKind.SUCCESS, ResultKind.SUCCESS_WITH_CONTENT) == (0, 1)
 
 

@@ -116,10 +116,14 @@ class TableResult:
         cols = _native.call("result.columns", self._h.id) if self._h is not None else ["result"]
         return TableSchema(cols, ["STRING"] * len(cols))
 
-    def get_resolved_schema(self) -> TableSchema:
-        """The same columns as get_table_schema (Flink's ResolvedSchema
-        prints the same way: ``(`name` TYPE, ...)`` is its str)."""
-        return self.get_table_schema()
+    def get_resolved_schema(self) -> Any:
+        """The same columns as get_table_schema, as a ResolvedSchema
+        (``get_column_names()``, ``str()`` as Flink's ``(`name` TYPE)``)."""
+        if self._table is not None:
+            return self._table.get_resolved_schema()
+        from sluice.table.table import ResolvedSchema
+        ts = self.get_table_schema()
+        return ResolvedSchema(ts.get_field_names(), ts.get_field_data_types())
 
     def metrics(self) -> List[Dict[str, Any]]:
         """Per operator instance: records in/out, busy time and named
