@@ -163,7 +163,7 @@ func TestExplainDescribesTheTable(t *testing.T) {
 	execSQL(t, env, fmt.Sprintf(`CREATE TABLE fs (id INT, name STRING) WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = 'parquet')`, dir))
 	plan := queryRows(t, env, "EXPLAIN SELECT * FROM fs")
 	require.Len(t, plan, 1)
-	assert.Contains(t, plan[0], "TableSourceScan(table=[fs], fields=[id, name], path="+dir+", format=parquet")
+	assert.Contains(t, plan[0], "TableSourceScan(table=[[default_catalog, default_database, fs]], fields=[id, name], path="+dir+", format=parquet")
 }
 
 func TestFileURIs(t *testing.T) {
