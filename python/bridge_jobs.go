@@ -20,6 +20,20 @@ func init() {
 	ops["jobs.info"] = jobsInfo
 	ops["jobs.wait_for"] = jobsWaitFor
 	ops["jobs.cancel"] = jobsCancel
+	ops["stream.job"] = streamJob
+}
+
+// streamJob gives the job of a running query (stream) as a job handle, so
+// a SELECT's TableResult has a JobClient as Flink's.
+func streamJob(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	if err := need(args, 1, "stream.job(stream)"); err != nil {
+		return nil, err
+	}
+	st, err := lookup[*streamState](py, args[0])
+	if err != nil {
+		return nil, err
+	}
+	return py.Int(keep(&jobState{job: st.s.Job})), nil
 }
 
 // jobMeta is what a JobClient reports beyond the engine's job: Flink's

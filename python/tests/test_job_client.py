@@ -106,3 +106,19 @@ def test_checkpointing_through_the_configuration_warns_once(stream_env, capsys):
     stream_env.get_config().get_configuration().set_string("execution.checkpointing.interval", "20 s")
     assert capsys.readouterr().err.count("checkpoints are not built yet") == 1
     assert stream_env.get_config().get("execution.checkpointing.interval") == "20 s"
+
+
+def test_query_job_client(stream_env):
+    stream_env.execute_sql("CREATE TABLE nums (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '5', "
+                           "'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '5')")
+    r = stream_env.execute_sql("SELECT id FROM nums")
+    client = r.get_job_client()
+    assert re.fullmatch(r"[0-9a-f]{32}", str(client.get_job_id()))
+    assert r.get_job_client().get_job_id() == client.get_job_id()
+    assert sorted(x.id for x in r.collect()) == [1, 2, 3, 4, 5]
+    assert client.get_job_execution_result().result().get_job_id() == client.get_job_id()
+    assert client.get_job_status().result() is JobStatus.FINISHED
+    stream_env.execute_sql("CREATE TABLE endless (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '100')")
+    unbounded = stream_env.execute_sql("SELECT id FROM endless").get_job_client()
+    unbounded.cancel().result()
+    assert unbounded.get_job_status().result() is JobStatus.CANCELED

@@ -60,9 +60,16 @@ class TableResult:
             self._h = _native.Handle(_native.call("table.execute", self._table._h.id))
 
     def get_job_client(self) -> Optional[JobClient]:
-        """The job of an INSERT (id, status, cancel, result); None for a
-        statement that runs no job. A query's job starts when its rows are
-        read, so its result has no client either."""
+        """The job of an INSERT or a query (id, status, cancel, result);
+        None for a statement that runs no job."""
+        if self._job is None and self._table is not None and self._h is None:
+            # A query: its job starts now (as Flink's executeSql submits
+            # it); collect() then reads the rows of this very job.
+            if getattr(self, "_stream", None) is None:
+                self._stream = CloseableIterator(self._table)
+            if getattr(self, "_stream_job", None) is None:
+                self._stream_job = _native.Handle(_native.call("stream.job", self._stream._h.id))
+            return JobClient(self._stream_job)
         if self._job is None:
             return None
         return JobClient(getattr(self, "_jobs", None) or self._job, self._wait_metrics)
@@ -146,6 +153,11 @@ class TableResult:
         yields rows as the job produces them; ``close()`` (or leaving a
         ``with`` block) stops an unbounded one."""
         if self._h is None and self._table is not None:
+            started = getattr(self, "_stream", None)
+            if started is not None:
+                # The job get_job_client() started; its rows once.
+                self._stream = None
+                return started
             return CloseableIterator(self._table)
         if self._h is None:
             # An INSERT: Flink's one row of affected-row counts per sink,
