@@ -164,3 +164,11 @@ def test_python_executable_of_an_environment(batch_env):
     import sys
     assert batch_env.get_config().get_python_executable() is None
     assert batch_env.get_config().get("python.executable") == sys.executable
+
+
+def test_runtime_mode_through_the_config(stream_env):
+    stream_env.get_config().set("execution.runtime-mode", "batch")
+    rows = stream_env.execute_sql("SELECT k, COUNT(*) FROM (VALUES ('a'), ('a')) AS v(k) GROUP BY k").collect()
+    assert [tuple(r) for r in rows] == [("a", 2)]  # batch: the final row only
+    stream_env.get_config().set("execution.runtime-mode", "AUTOMATIC")
+    assert stream_env.get_config().get("execution.runtime-mode") == "STREAMING"

@@ -221,6 +221,10 @@ class TableConfig:
         """Sets a string value; returns this config so calls chain."""
         if key == _LOCAL_TIME_ZONE and str(value) != "default":
             value = normalize_zone(str(value))
+        if key == "execution.runtime-mode" and str(value).upper() == "AUTOMATIC":
+            # Chosen before the sources are known: AUTOMATIC runs as
+            # STREAMING, as in EnvironmentSettings.
+            value = "STREAMING"
         self._put(key, str(value))
         return self
 
