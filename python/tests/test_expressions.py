@@ -168,3 +168,17 @@ def test_remaining_functions_print_and_name_what_is_missing(t):
         t.select(descriptor("id"))
     with pytest.raises(NotImplementedError, match="OBJECT_OF"):
         t.select(object_of("com.example.User", "name", t.word))
+
+
+def test_composite_constructors_and_accessors_run(batch_env):
+    from pyflink.common import Row
+    t = batch_env.from_elements([(1, Row(a=1, b="x"), [1, 2, 3], {"k": 5})], ["id", "r", "l", "m"])
+    (r,) = rows(t.select(t.r.get("a"), t.r.b, t.l.at(2), t.l[3], t.l.at(9), t.l.cardinality, t.m.at("k"), t.m.cardinality,
+                         array(t.id, 9), row(t.id, "z"), map_("q", t.id)))
+    assert r == (1, "x", 2, 3, None, 3, 5, 1, [1, 9], Row(1, "z"), {"q": 1})
+    assert rows(t.select(array(t.id).element)) == [(1,)]
+    with pytest.raises(Exception, match="ELEMENT: the array has 3 elements"):
+        rows(t.select(t.l.element))
+    assert [tuple(x) for x in batch_env.execute_sql(
+        "SELECT CARDINALITY(ARRAY[1, 2]), ARRAY[10, 20][2], MAP['a', 1]['a'], (ROW(1, 'x')).EXPR$1").collect()] == \
+        [(2, 20, 1, "x")]

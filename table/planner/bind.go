@@ -1019,6 +1019,20 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 			return p.bindExpr(e.Builtin, sc)
 		}
 		return p.bindFuncCall(e, sc)
+	case *sql.FieldAccess:
+		x, err := p.bindExpr(e.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		return p.call(e.Pos(), expr.FieldAccess, x, stringLit(e.Field.Name))
+	case *sql.Index:
+		return p.callExprs(e.Pos(), "ITEM", sc, e.Expr, e.Index)
+	case *sql.RowExpr:
+		return p.callExprs(e.Start, "ROW", sc, e.Items...)
+	case *sql.ArrayExpr:
+		return p.callExprs(e.Start, "ARRAY", sc, e.Items...)
+	case *sql.MapExpr:
+		return p.callExprs(e.Start, "MAP", sc, e.Items...)
 	case *sql.TimeUnitExpr:
 		return stringLit(e.Unit), nil
 	case *sql.AliasExpr:

@@ -352,6 +352,10 @@ func TestEveryFunctionIsExercised(t *testing.T) {
 		"UUID", "PI", "E"} {
 		covered[n] = true
 	}
+	// exercised by composite_test.go (their arguments are composite values)
+	for _, n := range []string{"ARRAY", "MAP", "ROW", FieldAccess, "ITEM", "CARDINALITY", "ELEMENT"} {
+		covered[n] = true
+	}
 	var missing []string
 	for _, n := range Functions() {
 		if !covered[n] {
