@@ -127,3 +127,37 @@ def test_changelog_conversions_name_the_missing_feature(t):
     for method in ("to_changelog", "from_changelog"):
         with pytest.raises(NotImplementedError, match="Table.%s is not supported by Sluice: changelog conversion" % method):
             getattr(t, method)()
+
+
+def test_flatten_and_map(batch_env):
+    from pyflink.common import Row
+    from pyflink.table import DataTypes
+    from pyflink.table.udf import udf
+    t = batch_env.from_elements([(1, "a", Row(x=1, y="p")), (2, "b", Row(x=2, y="q"))], ["id", "s", "r"])
+    flat = t.select(t.id, t.r.flatten)
+    assert flat.get_schema().get_field_names() == ["id", "r$x", "r$y"]
+    assert rows(flat) == [(1, 1, "p"), (2, 2, "q")]
+    assert rows(t.select(t.id.flatten)) == [(1,), (2,)]  # not a ROW: itself
+
+    pair = udf(lambda x: Row(x + 1, x * x),
+               result_type=DataTypes.ROW([DataTypes.FIELD("a", DataTypes.INT()), DataTypes.FIELD("b", DataTypes.INT())]))
+    m = t.map(pair(col("id")))
+    assert m.get_schema().get_field_names() == ["a", "b"] and rows(m) == [(2, 1), (3, 4)]
+    assert t.map(pair(col("id"))).alias("c", "d").get_schema().get_field_names() == ["c", "d"]
+
+    # a udf without arguments receives the whole row
+    whole = udf(lambda row: Row(row.id * 10, row.s.upper()),
+                result_type=DataTypes.ROW([DataTypes.FIELD("n", DataTypes.BIGINT()), DataTypes.FIELD("u", DataTypes.STRING())]))
+    assert rows(t.select(t.id, t.s).map(whole)) == [(10, "A"), (20, "B")]
+    twice = udf(lambda x: x * 2, result_type=DataTypes.BIGINT())
+    m = t.map(twice(t.id))
+    assert m.get_schema().get_field_names() == ["_c0"] and rows(m) == [(2,), (4,)]
+
+
+def test_map_with_a_pandas_udf_gets_a_data_frame(batch_env):
+    pytest.importorskip("pandas")
+    from pyflink.table import DataTypes
+    from pyflink.table.udf import udf
+    t = batch_env.from_elements([(1, 10), (2, 20)], ["a", "b"])
+    total = udf(lambda df: df["a"] + df["b"], result_type=DataTypes.BIGINT(), func_type="pandas")
+    assert rows(t.map(total)) == [(11,), (22,)]

@@ -739,7 +739,14 @@ class Expression(object):
             sql = "(%s)[%s]" % (self._sql, k._sql)
         return self._derive(sql, "get(%s, %s)" % (self._text, k._text), k)
 
-    flatten = property(lambda self: self._not_here("flatten", "flatten of a composite column is not supported by Sluice; select its fields with get()"))
+    @property
+    def flatten(self) -> "Expression":
+        """The fields of a ROW value as columns (name$field), as a select
+        item; the Table operation expands it against the value's type."""
+        e = self._derive(self._sql, "flatten(%s)" % self._text,
+                         unsupported="flatten expands into columns: use it as an item of select")
+        e._names = [("flatten", self)]
+        return e
 
     def at(self, index: Any) -> "Expression":
         k = _expr(index)

@@ -53,6 +53,9 @@ def _args(table: Any, fields: Any) -> List[Any]:
     out: List[Any] = []
     for f in fields:
         if isinstance(f, Expression):
+            if f._names and f._names[0][0] == "flatten":
+                out.extend(_flatten_items(table, f._names[0][1]))
+                continue
             if f._names and f._names[0][0] in ("with", "without"):
                 kind, selectors = f._names[0]
                 names = table._columns() if table is not None else []
@@ -71,6 +74,25 @@ def _args(table: Any, fields: Any) -> List[Any]:
         else:
             raise TypeError("expected a string expression or an Expression (col('a'), ...), got %s" % type(f).__name__)
     return out
+
+
+def _flatten_items(table: Any, base: Expression, prefix: Optional[str] = None) -> List[Any]:
+    """Select items of the fields of base's ROW value, named prefix$field
+    (prefix: the column's name, else EXPR$0) or, with prefix "", the field
+    names; a value of another type is itself."""
+    from sluice.table.types import RowType, _parse_type
+    if not isinstance(table, Table):
+        raise ValueError("flatten needs the table it applies to")
+    table._env._ensure_functions(base._udfs)
+    probe = table._op("select", base._item())
+    (name,), (type_text,) = probe.get_schema().get_field_names(), probe.get_schema().get_field_data_types()
+    dt = _parse_type(str(type_text))
+    if not isinstance(dt, RowType):
+        return [base._item()]
+    if prefix is None:
+        prefix = base._sql.strip("`") if base._sql.startswith("`") and base._sql.endswith("`") else name
+    return [("(%s).%s" % (base._sql, _quote_ident(f.name)), ("%s$%s" % (prefix, f.name)) if prefix else f.name, "")
+            for f in dt.fields]
 
 
 def _unsupported(name: str, why: str = "the engine has no operator for it yet") -> Any:
@@ -244,12 +266,25 @@ class Table:
     intersect_all = _unsupported("intersect_all", "INTERSECT ALL is not implemented in the engine yet")
     window = _unsupported("window", "group windows (TUMBLE, HOP, SESSION) are not implemented in the engine yet")
     over_window = _unsupported("over_window", "OVER windows are not implemented in the engine yet")
-    map = _unsupported("map", "row-based map operations are not implemented yet; use select with a udf")
     flat_map = _unsupported("flat_map", "table functions are not implemented in the engine yet")
     aggregate = _unsupported("aggregate", "aggregate functions in Python are not implemented yet")
     flat_aggregate = _unsupported("flat_aggregate", "table aggregate functions are not implemented yet")
     to_changelog = _unsupported("to_changelog", "changelog conversion (Flink's TO_CHANGELOG process table function) is not implemented in the engine yet")
     from_changelog = _unsupported("from_changelog", "changelog conversion (Flink's FROM_CHANGELOG process table function) is not implemented in the engine yet")
+
+    def map(self, func: Any) -> "Table":
+        """A row-based map with a scalar function, as PyFlink's: a call
+        expression, or a udf that receives each row whole (a Row of every
+        column; a pandas udf a DataFrame). A ROW result becomes the columns
+        of the new table, another result the column _c0."""
+        if isinstance(func, Expression):
+            call = func
+        else:
+            call = _row_input_udf(func, self._columns())(*[_col(n) for n in self._columns()])
+        items = _flatten_items(self, call, prefix="")
+        if len(items) == 1 and items[0][0] == call._sql:
+            items = [(call._sql, "_c0", "")]
+        return self._op("select", *items)
 
     # -- schema -----------------------------------------------------------
     def get_schema(self) -> "TableSchema":
@@ -298,6 +333,30 @@ class Table:
             # INSERT OVERWRITE through SQL over this table's view.
             return self._env.execute_sql("INSERT OVERWRITE %s SELECT * FROM %s" % (table_path_or_descriptor, _quote_ident(str(self))))
         return TableResult(job=_native.Handle(_native.call("table.submit_insert", self._h.id, table_path_or_descriptor)))
+
+
+def _col(name: str) -> Expression:
+    from sluice.table.expressions import col
+    return col(name)
+
+
+def _row_input_udf(func: Any, names: List[str]) -> Any:
+    """func as a udf of the columns one by one that hands them to func as
+    one Row (a DataFrame for a pandas udf), as PyFlink's map does."""
+    from sluice.common import Row
+    from sluice.table.udf import udf
+    if not hasattr(func, "_sluice_callable"):
+        raise TypeError("map takes a udf or a call expression, not %r" % (func,))
+    if getattr(func, "_sluice_func_type", "general") == "pandas":
+        def frame(*series: Any) -> Any:
+            import pandas as pd
+            return func._sluice_callable(pd.concat(list(series), axis=1, keys=names))
+        return udf(frame, result_type=func._result_type, func_type="pandas", name=func._sluice_name,
+                   deterministic=func._sluice_deterministic)
+
+    def whole_row(*values: Any) -> Any:
+        return func._sluice_callable(Row(**dict(zip(names, values))))
+    return udf(whole_row, result_type=func._result_type, name=func._sluice_name, deterministic=func._sluice_deterministic)
 
 
 class GroupedTable:
