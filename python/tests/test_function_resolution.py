@@ -129,3 +129,13 @@ def test_sql_drop_temporary_system_function(stream_env, t):
     with pytest.raises(Exception, match="mine"):
         stream_env.execute_sql("DROP TEMPORARY SYSTEM FUNCTION mine")
     stream_env.execute_sql("DROP TEMPORARY SYSTEM FUNCTION IF EXISTS mine")
+
+
+def test_group_keys_match_by_function_identity(t):
+    # Both print as <lambda>(x); only the grouped one is a key.
+    f = udf(lambda x: x % 2, result_type=DataTypes.BIGINT())
+    g = udf(lambda x: x * 10, result_type=DataTypes.BIGINT())
+    got = rows(t.group_by(f(col("x"))).select(f(col("x")), col("s").count))
+    assert sorted(got) == [(0, 1), (1, 1)]
+    with pytest.raises(Exception, match="neither grouped nor aggregated|not grouped"):
+        rows(t.group_by(f(col("x"))).select(g(col("x"))))

@@ -705,7 +705,9 @@ func (p *Planner) bindAggregate(q *sql.Select, in Node, sc *scope) (Node, *scope
 		if x.Type().Kind == types.Null {
 			return nil, nil, p.ErrAt(g.Pos(), "cannot group by NULL")
 		}
-		agg.keys = append(agg.keys, x.String())
+		// Keys are matched by structure and function identity, not by
+		// text: two lambdas both print as <lambda>(x).
+		agg.keys = append(agg.keys, identityKey(x))
 		agg.keyType = append(agg.keyType, x.Type())
 		pre = append(pre, x)
 		preNames = append(preNames, deriveName(g, len(pre)-1))
@@ -836,7 +838,7 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		}
 		if x, err := p.bindExpr(e, sc.agg.input); err == nil {
 			for i, k := range sc.agg.keys {
-				if k == x.String() {
+				if k == identityKey(x) {
 					return &InputRef{Index: i, T: sc.agg.keyType[i], Name: sc.cols[i].name}, nil
 				}
 			}

@@ -372,6 +372,14 @@ func udfKey(u *UDFRex) string {
 	return sb.String()
 }
 
+// identityKey is r's rexKey: equal for expressions that compute the same
+// thing from the same input.
+func identityKey(r Rex) string {
+	var sb strings.Builder
+	rexKey(&sb, r)
+	return sb.String()
+}
+
 // rexKey writes r unambiguously: input columns by index, literals with
 // their type, functions by identity.
 func rexKey(sb *strings.Builder, r Rex) {
