@@ -342,3 +342,12 @@ def test_from_elements_decimals_round_half_up_and_overflow_to_null(batch_env):
     t = batch_env.from_elements([(Decimal("1000000000000000000.05999999999999999899999999999"), Decimal("123.456"),
                                   Decimal("1.005"))], schema)
     assert rows(t) == [(Decimal("1000000000000000000.059999999999999999"), None, Decimal("1.01"))]
+
+
+def test_from_elements_nested_declared_types_are_kept(batch_env):
+    schema = D.ROW([D.FIELD("m", D.MAP(D.VARCHAR(5), D.ARRAY(D.INT()))),
+                    D.FIELD("r", D.ROW([D.FIELD("c", D.CHAR(2)), D.FIELD("n", D.SMALLINT())]))])
+    t = batch_env.from_elements([({"k": [1]}, Row(c="ab", n=3))], schema)
+    assert [str(x) for x in t.get_schema().get_field_data_types()] == [
+        "MAP<VARCHAR(5), ARRAY<INT>>", "ROW<`c` CHAR(2), `n` SMALLINT>"]
+    assert rows(t) == [({"k": [1]}, Row("ab", 3))]

@@ -104,6 +104,9 @@ func Cast(e vectorized.Expr, to arrow.DataType, try bool) (vectorized.Expr, erro
 // rules, and only INTERVAL YEAR TO MONTH <-> BIGINT and INTERVAL DAY TO
 // SECOND <-> INT convert, as in NumericPrimitiveCastRule).
 func CanCast(from, to arrow.DataType) bool {
+	if ok, handled := canCastComposite(from, to); handled {
+		return ok
+	}
 	ff, ft := familyOf(from), familyOf(to)
 	if ff == famOther || ft == famOther {
 		return false
@@ -160,6 +163,9 @@ func castFunc(from, to arrow.DataType) castFn {
 			in.Retain()
 			return in, nil
 		}
+	}
+	if fn, handled := compositeCastFunc(from, to); handled {
+		return fn
 	}
 	ff, ft := familyOf(from), familyOf(to)
 	switch {

@@ -232,6 +232,9 @@ func SQLTypeName(dt arrow.DataType) string {
 	case famIntervalYM:
 		return "INTERVAL YEAR TO MONTH"
 	}
+	if s, ok := compositeTypeName(dt); ok {
+		return s
+	}
 	return dt.String()
 }
 

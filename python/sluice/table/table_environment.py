@@ -287,10 +287,7 @@ class TableEnvironment:
         # map keys), so it takes no part in the comparison.
         declared = [f.data_type.to_sql() for f in schema.fields]
         reported = [str(x) for x in t.get_schema().get_field_data_types()]
-        # The engine casts no nested types: an ARRAY/MAP/ROW column keeps the
-        # lengths Arrow gives its strings (STRING, BYTES).
-        differs = [r.replace(" NOT NULL", "") != d.replace(" NOT NULL", "") and not d.startswith(("ARRAY", "MAP", "ROW", "MULTISET"))
-                   for r, d in zip(reported, declared)]
+        differs = [r.replace(" NOT NULL", "") != d.replace(" NOT NULL", "") for r, d in zip(reported, declared)]
         if any(differs):
             from sluice.table.expression import Expression, _quote_ident
             t = t.select(*[Expression("CAST(%s AS %s)" % (_quote_ident(n), d.replace(" NOT NULL", "")) if x else _quote_ident(n), alias=n)
