@@ -32,6 +32,15 @@ def run_command(code: str, argv: List[str], executable: Optional[str] = None) ->
     """``python -c code``: what spawn and forkserver children and the
     resource tracker of multiprocessing run."""
     prepare_process(executable, sigint_exits=False, report_exit=False, child=True)
+    if "--multiprocessing-fork" in argv:
+        # A spawn child (a pool worker) of a sluice process. Ctrl-C reaches
+        # the terminal's whole process group, but acting on it is the
+        # parent's: it cancels its jobs, and a pool that a UDF is blocked on
+        # must still deliver its results for the UDF to see the
+        # cancellation — a worker killed by KeyboardInterrupt would leave
+        # it waiting forever (Pool does not notice). Workers end with the
+        # pool (terminate() sends SIGTERM) or when the parent is gone.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.argv = ["-c"] + list(argv)
     sys.path.insert(0, "")
     main = sys.modules["__main__"]
