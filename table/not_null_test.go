@@ -33,6 +33,7 @@ func TestNotNullEnforcer(t *testing.T) {
 	_, err = tb.Execute(context.Background())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Column 'y' is NOT NULL, however, a null value is being written into it. You can set job configuration 'table.exec.sink.not-null-enforcer'='DROP' to suppress this exception and drop such records silently. Row: +I[2, null]")
+	assert.Contains(t, err.Error(), "(f(x), declared BIGINT NOT NULL, returned NULL)")
 
 	require.NoError(t, env.SetConfig("table.exec.sink.not-null-enforcer", "DROP"))
 	tb, err = env.SQLQuery("SELECT x, f(x) AS y FROM v")

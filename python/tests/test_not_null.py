@@ -59,7 +59,8 @@ def test_udf_declared_not_null_returning_none(t, result_type, func_type):
     with pytest.raises(Exception) as e:
         [tuple(r) for r in q.execute().collect()]
     assert FLINK_MESSAGE in str(e.value)
-    assert "+I[null]" in str(e.value)
+    # The row, and the function whose declared NOT NULL result was broken.
+    assert "+I[null] (<lambda>(x), declared BIGINT NOT NULL, returned NULL)" in str(e.value)
 
 
 def test_udf_declared_not_null_keeps_its_rows(t):

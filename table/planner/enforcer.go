@@ -29,24 +29,42 @@ const DroppedNotNullCounter = "numRecordsDroppedNotNull"
 type notNullEnforcer struct {
 	cols  []int
 	names []string // the sink's column names, for the message
-	drop  bool
-	mem   memory.Allocator
-	rt    *engine.RuntimeContext
+	// origins say which user function a column is the result of ("" when
+	// none): Flink's message names the column only, ours also the function
+	// whose declared NOT NULL result it broke.
+	origins []string
+	drop    bool
+	mem     memory.Allocator
+	rt      *engine.RuntimeContext
 }
 
 // enforceNotNull chains the enforcer to v for the NOT NULL fields of
-// schema (the sink's columns), unless there are none.
-func (t *translator) enforceNotNull(v *engine.Vertex, schema Schema) error {
+// schema (the sink's columns, computed by in), unless there are none.
+func (t *translator) enforceNotNull(v *engine.Vertex, schema Schema, in Node) error {
 	mode := strings.ToUpper(t.p.Config.String(NotNullEnforcerKey, "ERROR"))
 	if mode != "ERROR" && mode != "DROP" {
 		return fmt.Errorf("could not parse value '%s' for key '%s': it is ERROR or DROP", t.p.Config.String(NotNullEnforcerKey, ""), NotNullEnforcerKey)
 	}
 	var cols []int
-	var names []string
+	var names, origins []string
+	var exprs []Rex
+	switch x := in.(type) {
+	case *Calc:
+		exprs = x.Exprs
+	case *Project:
+		exprs = x.Exprs
+	}
 	for i, f := range schema {
 		if f.Type.NotNull {
 			cols = append(cols, i)
 			names = append(names, f.Name)
+			origin := ""
+			if i < len(exprs) {
+				if u, ok := exprs[i].(*UDFRex); ok && u.T.NotNull {
+					origin = fmt.Sprintf("%s, declared %s, returned NULL", u, u.T)
+				}
+			}
+			origins = append(origins, origin)
 		}
 	}
 	if len(cols) == 0 {
@@ -55,7 +73,7 @@ func (t *translator) enforceNotNull(v *engine.Vertex, schema Schema) error {
 	drop := mode == "DROP"
 	chain(v, func() engine.Operator {
 		return engine.WithName("ConstraintEnforcer[NotNullEnforcer(fields=["+strings.Join(names, ", ")+"])]",
-			&notNullEnforcer{cols: cols, names: names, drop: drop})
+			&notNullEnforcer{cols: cols, names: names, origins: origins, drop: drop})
 	})
 	return nil
 }
@@ -93,9 +111,13 @@ func (e *notNullEnforcer) Process(ctx context.Context, _ int, b *vectorized.Batc
 			if rec.Column(c).IsNull(r) {
 				if !e.drop {
 					// Flink's EnforcerException text, with the row.
+					origin := ""
+					if e.origins[j] != "" {
+						origin = " (" + e.origins[j] + ")"
+					}
 					return fmt.Errorf("Column '%s' is NOT NULL, however, a null value is being written into it. "+
-						"You can set job configuration '%s'='DROP' to suppress this exception and drop such records silently. Row: %s",
-						e.names[j], NotNullEnforcerKey, rowText(b, r))
+						"You can set job configuration '%s'='DROP' to suppress this exception and drop such records silently. Row: %s%s",
+						e.names[j], NotNullEnforcerKey, rowText(b, r), origin)
 				}
 				ok = false
 				break

@@ -71,7 +71,7 @@ func (p *Planner) Translate(root Node, name string, term *Terminal) (*Job, error
 			return nil, fmt.Errorf("planner: a query needs a destination")
 		}
 		// Flink's collect sink enforces the query's NOT NULL columns too.
-		if err := t.enforceNotNull(v, root.Schema()); err != nil {
+		if err := t.enforceNotNull(v, root.Schema(), root); err != nil {
 			t.job.Close()
 			return nil, err
 		}
@@ -191,7 +191,7 @@ func (t *translator) node(n Node) (*engine.Vertex, error) {
 		if !mode.IsInsertOnly() {
 			key = n.KeyCols
 		}
-		if err := t.enforceNotNull(in, n.Fields); err != nil {
+		if err := t.enforceNotNull(in, n.Fields, n.Input); err != nil {
 			return nil, err
 		}
 		t.attachSink(in, "Sink: "+n.Table, par, func(subtask int) engine.Sink { return target.Instance(subtask, par) }, key)
