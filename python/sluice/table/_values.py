@@ -77,6 +77,10 @@ def _field_values(obj: Any, names: Sequence[str]) -> List[Any]:
     raise ValueError("Unexpected tuple %r with RowType" % (obj,))
 
 
+def _identity(v: Any) -> Any:
+    return v
+
+
 def converter(t: DataType) -> Callable[[Any], Any]:
     """A function from a Python value of type t to what pyarrow takes for
     arrow_type(t)."""
@@ -109,7 +113,7 @@ def converter(t: DataType) -> Callable[[Any], Any]:
         return lambda v: v.astimezone() if isinstance(v, datetime.datetime) and v.tzinfo is None else v
     if isinstance(t, (VarBinaryType, BinaryType)):
         return lambda v: bytes(v) if isinstance(v, bytearray) else v
-    return lambda v: v
+    return _identity
 
 
 def _decimal_converter(precision: int, scale: int) -> Callable[[Any], Any]:
@@ -134,13 +138,20 @@ def record_batch(elements: Sequence[Any], schema: RowType) -> Any:
     import pyarrow as pa
     names = schema.field_names()
     convs = [converter(f.data_type) for f in schema.fields]
-    columns: List[List[Any]] = [[] for _ in names]
-    for e in elements:
-        vals = _field_values(e, names)
-        if len(vals) != len(names):
-            raise ValueError("Length of object (%d) does not match with length of fields (%d)" % (len(vals), len(names)))
-        for col, c, v in zip(columns, convs, vals):
-            col.append(c(v))
+    columns: List[List[Any]]
+    width = len(names)
+    if all(type(e) is tuple and len(e) == width for e in elements):
+        # Plain tuples (the usual case): transpose at C speed.
+        columns = [list(c) for c in zip(*elements)] if elements else [[] for _ in names]
+        columns = [col if c is _identity else [c(v) for v in col] for col, c in zip(columns, convs)]
+    else:
+        columns = [[] for _ in names]
+        for e in elements:
+            vals = _field_values(e, names)
+            if len(vals) != width:
+                raise ValueError("Length of object (%d) does not match with length of fields (%d)" % (len(vals), width))
+            for col, c, v in zip(columns, convs, vals):
+                col.append(v if c is _identity else c(v))
     arrays = []
     fields = []
     for name, f, col in zip(names, schema.fields, columns):

@@ -962,11 +962,42 @@ def _merge_type(a: DataType, b: DataType, name: Optional[str] = None) -> DataTyp
     return a
 
 
+_NONE_TYPE = type(None)
+
+
+def _shape_key(row: Any) -> Optional[Tuple[Any, ...]]:
+    """What the schema inferred from row depends on, for a tuple, list or
+    Row of atomic values; None for anything else."""
+    if isinstance(row, Row) or (isinstance(row, tuple) and hasattr(row, "_fields")):
+        fields = tuple(getattr(row, "_fields", None) or ())
+        values = tuple(row)
+    elif isinstance(row, (tuple, list)):
+        fields, values = (), tuple(row)
+    else:
+        return None
+    kinds = tuple(type(v) for v in values)
+    if not all(k in _type_mappings or k is _NONE_TYPE for k in kinds):
+        return None
+    return (type(row), fields, kinds)
+
+
 def _infer_schema_from_data(elements: Sequence[Any], names: Optional[List[str]] = None) -> RowType:
     """The RowType of a list of rows, merged over all of them."""
     if not elements:
         raise ValueError("can not infer schema from empty data set")
-    schema = reduce(_merge_type, (_infer_schema(row, list(names) if names is not None else None) for row in elements))
+    # Rows of the same shape (kind, field names, Python types of atomic
+    # values) infer the same schema, and merging a schema with itself
+    # changes nothing: infer each shape once (PyFlink infers every row).
+    seen = set()
+    schemas = []
+    for row in elements:
+        key = _shape_key(row)
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        schemas.append(_infer_schema(row, list(names) if names is not None else None))
+    schema = reduce(_merge_type, schemas)
     if _has_nulltype(schema):
         raise ValueError("Some column types cannot be determined after inferring")
     return schema  # type: ignore[return-value]
