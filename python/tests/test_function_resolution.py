@@ -139,3 +139,11 @@ def test_group_keys_match_by_function_identity(t):
     assert sorted(got) == [(0, 1), (1, 1)]
     with pytest.raises(Exception, match="neither grouped nor aggregated|not grouped"):
         rows(t.group_by(f(col("x"))).select(g(col("x"))))
+
+
+def test_temporary_system_function_shadows_builtin_aggregate(stream_env, t):
+    stream_env.create_temporary_system_function("max", udf(lambda a, b: a if a > b else b, result_type=DataTypes.BIGINT()))
+    assert rows(stream_env.sql_query("SELECT max(x, 2) FROM tv")) == [(2,), (2,)]
+    assert rows(t.select(call("max", col("x"), 0))) == [(1,), (2,)]
+    stream_env.drop_temporary_system_function("max")
+    assert rows(stream_env.sql_query("SELECT max(x) FROM tv"))[-1] == (2,)

@@ -77,13 +77,17 @@ func (s *scope) names() []string {
 // aggregate function names and their engine kinds.
 var aggKinds = map[string]engine.AggKind{"COUNT": engine.Count, "SUM": engine.Sum, "AVG": engine.Avg, "MIN": engine.Min, "MAX": engine.Max}
 
-func isAggCall(e sql.Expr) (*sql.FuncCall, bool) {
+// isAggCall reports whether e calls a built-in aggregate: a temporary
+// system function of that name shadows it, as Flink resolves names.
+func (p *Planner) isAggCall(e sql.Expr) (*sql.FuncCall, bool) {
 	f, ok := e.(*sql.FuncCall)
 	if !ok || f.Over != nil || len(f.Name.Parts) != 1 {
 		return nil, false
 	}
-	_, ok = aggKinds[strings.ToUpper(f.Name.Unqualified())]
-	return f, ok
+	if _, ok = aggKinds[strings.ToUpper(f.Name.Unqualified())]; !ok {
+		return nil, false
+	}
+	return f, p.Catalog.SystemFunction(f.Name.Unqualified()) == nil
 }
 
 // BindQuery binds a query into a logical plan.
@@ -580,7 +584,7 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 	for _, it := range q.Items {
 		sql.Inspect(it, func(x sql.Node) bool {
 			if e, ok := x.(sql.Expr); ok {
-				if _, ok := isAggCall(e); ok {
+				if _, ok := p.isAggCall(e); ok {
 					hasAgg = true
 				}
 			}
@@ -727,7 +731,7 @@ func (p *Planner) bindAggregate(q *sql.Select, in Node, sc *scope) (Node, *scope
 			if !ok || visitErr != nil {
 				return visitErr == nil
 			}
-			f, ok := isAggCall(e)
+			f, ok := p.isAggCall(e)
 			if !ok {
 				return true
 			}
@@ -786,7 +790,7 @@ func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) 
 	var nested error
 	sql.Inspect(f.Args[0], func(x sql.Node) bool {
 		if e, ok := x.(sql.Expr); ok {
-			if g, ok := isAggCall(e); ok && nested == nil {
+			if g, ok := p.isAggCall(e); ok && nested == nil {
 				nested = p.ErrAt(g.Name.Pos(), "aggregate function calls cannot be nested")
 			}
 		}
@@ -829,7 +833,7 @@ func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) 
 // bindExpr resolves an expression in a scope.
 func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 	if sc.agg != nil {
-		if f, ok := isAggCall(e); ok {
+		if f, ok := p.isAggCall(e); ok {
 			i, found := sc.agg.aggs[f.String()]
 			if !found {
 				return nil, p.ErrAt(f.Pos(), "aggregate %s is not allowed here", f)
