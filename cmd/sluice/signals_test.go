@@ -65,6 +65,24 @@ time.sleep(0.5)
 print("running", flush=True)
 job.wait()
 `},
+	// The terminal's Ctrl-C reaches the pool's workers too: they leave it
+	// to the parent, and the map the UDF is blocked on completes, after
+	// which the UDF sees the cancellation.
+	{"UDF waiting on a spawn pool", streamingHeader + `import multiprocessing as mp
+def work(x):
+    time.sleep(0.2)
+    return x
+@udf(result_type=DataTypes.BIGINT())
+def pooled(a):
+    with mp.get_context("spawn").Pool(2) as p:
+        return sum(p.map(work, range(4)))
+if __name__ == "__main__":
+    t_env.create_temporary_function("pooled", pooled)
+    job = t_env.execute_sql("INSERT INTO snk SELECT pooled(a) FROM src")
+    time.sleep(1.5)
+    print("running", flush=True)
+    job.wait()
+`},
 }
 
 // Ctrl-C typed on the terminal of `sluice run` stops a job that runs
