@@ -182,3 +182,16 @@ def test_composite_constructors_and_accessors_run(batch_env):
     assert [tuple(x) for x in batch_env.execute_sql(
         "SELECT CARDINALITY(ARRAY[1, 2]), ARRAY[10, 20][2], MAP['a', 1]['a'], (ROW(1, 'x')).EXPR$1").collect()] == \
         [(2, 20, 1, "x")]
+
+
+def test_json_functions_run(batch_env):
+    from pyflink.table.expression import JsonExistsOnError
+    t = batch_env.from_elements([('{"a": {"b": [1, "x"]}, "s": "v"}',)], ["j"])
+    (r,) = rows(t.select(t.j.json_value("$.a.b[0]"), t.j.json_value("$.a.b[1]"), t.j.json_value("$.a"),
+                         t.j.json_query("$.a"), t.j.json_query("$.s"), t.j.json_exists("$.s"), t.j.json_exists("$.z"),
+                         lit('a"b').json_quote(), lit('"q"').json_unquote()))
+    assert r == ("1", "x", None, '{"b":[1,"x"]}', None, True, False, '"a\\"b"', "q")
+    with pytest.raises(NotImplementedError, match="is_json"):
+        t.select(t.j.is_json())
+    with pytest.raises(NotImplementedError, match="json_exists"):
+        t.select(t.j.json_exists("$.a", JsonExistsOnError.TRUE))

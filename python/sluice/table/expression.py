@@ -816,17 +816,19 @@ class Expression(object):
 
     # -- JSON -------------------------------------------------------------
     def is_json(self, json_type: Optional[JsonType] = None) -> "Expression":
+        why = "the IS JSON predicate is not supported by Sluice's SQL yet"
         if json_type is None:
-            return self._derive("(%s IS JSON)" % self._sql, "IS_JSON(%s)" % self._text)
-        return self._derive("(%s IS JSON %s)" % (self._sql, json_type.name),
-                            "IS_JSON(%s, %s)" % (self._text, json_type.name))
+            return self._derive("NULL", "IS_JSON(%s)" % self._text, unsupported="is_json: " + why)
+        return self._derive("NULL", "IS_JSON(%s, %s)" % (self._text, json_type.name), unsupported="is_json: " + why)
 
     def json_exists(self, path: str, on_error: Optional[JsonExistsOnError] = None) -> "Expression":
         p = _expr(path)
-        if on_error is None:
-            return self._derive("JSON_EXISTS(%s, %s)" % (self._sql, p._sql), "JSON_EXISTS(%s, %s)" % (self._text, p._text), p)
-        return self._derive("JSON_EXISTS(%s, %s %s ON ERROR)" % (self._sql, p._sql, on_error.name),
-                            "JSON_EXISTS(%s, %s, %s)" % (self._text, p._text, on_error.name), p)
+        if on_error is None or on_error == JsonExistsOnError.FALSE:
+            text = "JSON_EXISTS(%s, %s)" % (self._text, p._text) if on_error is None else \
+                "JSON_EXISTS(%s, %s, %s)" % (self._text, p._text, on_error.name)
+            return self._derive("JSON_EXISTS(%s, %s)" % (self._sql, p._sql), text, p)
+        return self._derive("NULL", "JSON_EXISTS(%s, %s, %s)" % (self._text, p._text, on_error.name), p,
+                            unsupported="json_exists: only FALSE ON ERROR (the default) is supported by Sluice")
 
     def json_value(self, path: str, returning_type: Any = None, on_empty: JsonValueOnEmptyOrError = JsonValueOnEmptyOrError.NULL,
                    default_on_empty: Any = None, on_error: JsonValueOnEmptyOrError = JsonValueOnEmptyOrError.NULL,
@@ -849,11 +851,13 @@ class Expression(object):
                    on_empty: JsonQueryOnEmptyOrError = JsonQueryOnEmptyOrError.NULL,
                    on_error: JsonQueryOnEmptyOrError = JsonQueryOnEmptyOrError.NULL) -> "Expression":
         p = _expr(path)
-        wrap = wrapping_behavior.name.replace("_ARRAY", " ARRAY").replace("_", " ")
-        sql = "JSON_QUERY(%s, %s %s WRAPPER %s ON EMPTY %s ON ERROR)" % (
-            self._sql, p._sql, wrap, on_empty.name.replace("_", " "), on_error.name.replace("_", " "))
         text = "JSON_QUERY(%s, %s, STRING, %s, %s, %s)" % (self._text, p._text, wrapping_behavior.name, on_empty.name, on_error.name)
-        return self._derive(sql, text, p)
+        if wrapping_behavior == JsonQueryWrapper.WITHOUT_ARRAY and \
+                on_empty == on_error == JsonQueryOnEmptyOrError.NULL:
+            return self._derive("JSON_QUERY(%s, %s)" % (self._sql, p._sql), text, p)
+        # Sluice's SQL has no WRAPPER/ON EMPTY/ON ERROR clauses.
+        return self._derive("NULL", text, p, unsupported="json_query with an array wrapper or ON EMPTY/ON ERROR "
+                                                        "behaviour is not supported by Sluice")
 
     def object_update(self, *kv: Any) -> "Expression":
         return self._not_here("OBJECT_UPDATE", "structured types of Java classes do not exist in Sluice", *kv)
