@@ -87,3 +87,16 @@ def test_unbounded_query_prints_rows_as_they_arrive(stream_env, monkeypatch):
     monkeypatch.undo()
     assert lines[:3] == ["+----+----------------------+", "| op |                   id |", "+----+----------------------+"]
     assert all(l.startswith("| +I | ") and len(l) == len(lines[0]) for l in lines[3:])
+
+
+def test_max_column_width_cuts_values(batch_env, capsys):
+    batch_env.get_config().set("table.display.max-column-width", "10")
+    batch_env.from_elements([("abcdefghijklmnop", 1)], ["s", "n"]).execute().print()
+    assert capsys.readouterr().out == """\
++------------+----------------------+
+|          s |                    n |
++------------+----------------------+
+| abcdefg... |                    1 |
++------------+----------------------+
+1 row in set
+"""
