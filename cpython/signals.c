@@ -158,6 +158,21 @@ static void sl_die(int sig) {
   _exit(128 + sig);
 }
 
+// sl_in_python tells whether the thread is running Python code: it has a
+// thread state and a Python frame on it. A thread that once ran Python
+// keeps its thread state between GIL scopes; a fault there in other C code
+// (a Go dependency's) is not Python's. Reads two pointers: async-signal-safe.
+static int sl_in_python(PyThreadState* ts) {
+  if (!ts) return 0;
+#if PY_VERSION_HEX >= 0x030D0000
+  return ts->current_frame != NULL;
+#elif PY_VERSION_HEX >= 0x030B0000
+  return ts->cframe != NULL && ts->cframe->current_frame != NULL;
+#else
+  return 1;
+#endif
+}
+
 static void sl_fatal(int sig, siginfo_t* info, void* uctx) {
   static volatile sig_atomic_t reporting = 0;
   if (reporting) sl_die(sig);  // a fault while reporting one
@@ -165,10 +180,10 @@ static void sl_fatal(int sig, siginfo_t* info, void* uctx) {
   const char* what;
   const char* name = sl_signal_name(sig, &what);
   PyThreadState* ts = Py_IsInitialized() ? PyGILState_GetThisThreadState() : NULL;
-  if (!ts) {
-    // Not a Python thread: say so, then let Go report it with the stacks
-    // of its goroutines (through its SIGABRT crash report), which is what
-    // finds a crash in a Go dependency's C code.
+  if (!sl_in_python(ts)) {
+    // Not in Python: say so, then let Go report it with the stacks of its
+    // goroutines (through its SIGABRT crash report), which is what finds
+    // a crash in a Go dependency's C code.
     sl_put("sluice: ");
     sl_put(name);
     sl_put(" (");
