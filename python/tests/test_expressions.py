@@ -195,3 +195,7 @@ def test_json_functions_run(batch_env):
         t.select(t.j.is_json())
     with pytest.raises(NotImplementedError, match="json_exists"):
         t.select(t.j.json_exists("$.a", JsonExistsOnError.TRUE))
+
+
+def test_overlay_runs(t):
+    assert rows(t.where(t.id == 1).select(t.word.overlay("XY", 2, 1), t.word.overlay("J", 1))) == [("hXYllo", "Jello")]

@@ -1039,6 +1039,12 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		return p.callExprs(e.Start, "ARRAY", sc, e.Items...)
 	case *sql.MapExpr:
 		return p.callExprs(e.Start, "MAP", sc, e.Items...)
+	case *sql.OverlayExpr:
+		args := []sql.Expr{e.Expr, e.Placing, e.From}
+		if e.Length != nil {
+			args = append(args, e.Length)
+		}
+		return p.callExprs(e.Start, "OVERLAY", sc, args...)
 	case *sql.TimeUnitExpr:
 		return stringLit(e.Unit), nil
 	case *sql.AliasExpr:
