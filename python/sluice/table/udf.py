@@ -9,6 +9,7 @@ row or per batch, with ``open`` already run.
 """
 from __future__ import annotations
 
+import abc
 import atexit
 import functools
 import inspect
@@ -38,9 +39,10 @@ class FunctionContext:
         return self._job_parameters.get(key, default_value)
 
 
-class UserDefinedFunction:
+class UserDefinedFunction(abc.ABC):
     """Base of user-defined functions: ``open`` once before the first call,
-    ``close`` when the interpreter ends."""
+    ``close`` when the interpreter ends. An ABC as in PyFlink, so a subclass
+    that lacks its working method cannot be instantiated."""
 
     def open(self, function_context: FunctionContext) -> None:
         pass
@@ -55,24 +57,41 @@ class UserDefinedFunction:
 class ScalarFunction(UserDefinedFunction):
     """A scalar function: subclasses define ``eval(*args)``."""
 
+    @abc.abstractmethod
     def eval(self, *args: Any) -> Any:
-        raise NotImplementedError("ScalarFunction subclasses define eval")
+        pass
 
 
 class TableFunction(UserDefinedFunction):
+    @abc.abstractmethod
     def eval(self, *args: Any) -> Any:
-        raise NotImplementedError("TableFunction subclasses define eval")
+        pass
 
 
 class AggregateFunction(UserDefinedFunction):
+    @abc.abstractmethod
     def create_accumulator(self) -> Any:
-        raise NotImplementedError
+        pass
 
+    @abc.abstractmethod
     def accumulate(self, accumulator: Any, *args: Any) -> None:
-        raise NotImplementedError
+        pass
 
+    @abc.abstractmethod
     def get_value(self, accumulator: Any) -> Any:
-        raise NotImplementedError
+        pass
+
+    def retract(self, accumulator: Any, *args: Any) -> None:
+        raise RuntimeError("Method retract is not implemented")
+
+    def merge(self, accumulator: Any, accumulators: Any) -> None:
+        raise RuntimeError("Method merge is not implemented")
+
+    def get_result_type(self) -> Any:
+        raise RuntimeError("Method get_result_type is not implemented")
+
+    def get_accumulator_type(self) -> Any:
+        raise RuntimeError("Method get_accumulator_type is not implemented")
 
 
 _FUNC_TYPES = ("general", "pandas")
@@ -99,18 +118,36 @@ class UserDefinedScalarFunctionWrapper:
 
     def __init__(self, func: Any, input_types: Optional[Sequence[Any]], result_type: Any,
                  func_type: str, deterministic: Optional[bool], name: Optional[str]) -> None:
-        if not (isinstance(func, ScalarFunction) or callable(func)):
-            raise TypeError("Invalid function: not a function or callable (__call__ is not defined): %r" % (func,))
-        if result_type is None:
-            raise TypeError("Invalid returnType: returnType should be a DataType (DataTypes.BIGINT(), ...) but is None")
+        # PyFlink's checks and messages, in its order: a class (rather than
+        # an instance) or a non-callable, bad input types, a determinism
+        # that contradicts the function's own, a result type of no type.
+        if inspect.isclass(func) or (not isinstance(func, UserDefinedFunction) and not callable(func)):
+            raise TypeError("Invalid function: not a function or callable (__call__ is not defined): {0}"
+                            .format(type(func)))
+        if input_types is not None:
+            from sluice.table.types import RowType
+            if isinstance(input_types, RowType):
+                input_types = input_types.field_types()
+            elif isinstance(input_types, (DataType, str)):
+                input_types = [input_types]
+            else:
+                input_types = list(input_types)
+            for input_type in input_types:
+                if not isinstance(input_type, (DataType, str)):
+                    raise TypeError("Invalid input_type: input_type should be DataType or str but contains {}"
+                                    .format(input_type))
+        if deterministic is not None and isinstance(func, UserDefinedFunction) \
+                and deterministic != func.is_deterministic():
+            raise ValueError("Inconsistent deterministic: {} and {}".format(deterministic, func.is_deterministic()))
+        if not isinstance(result_type, (DataType, str)):
+            raise TypeError("Invalid returnType: returnType should be DataType or str but is {}".format(result_type))
         if func_type not in _FUNC_TYPES:
-            raise ValueError("Unsupported func_type: %r; it is one of %s" % (func_type, ", ".join(_FUNC_TYPES)))
-        if isinstance(input_types, DataType):
-            input_types = [input_types]
+            raise ValueError("The func_type must be one of 'general, pandas', got %s." % func_type)
         self._func = func
         self._input_types = list(input_types) if input_types is not None else None
         self._result_type = result_type
         self._func_type = func_type
+        self._alias_names: Sequence[str] = ()
         if deterministic is None:
             deterministic = func.is_deterministic() if isinstance(func, UserDefinedFunction) else True
         self._deterministic = deterministic
@@ -138,7 +175,10 @@ class UserDefinedScalarFunctionWrapper:
         return self._opened
 
     def alias(self, *names: str) -> "UserDefinedScalarFunctionWrapper":
-        raise NotImplementedError("alias on a scalar function: name its result with .alias on the call expression")
+        # PyFlink keeps the names on the wrapper (table functions and
+        # row-based operations read them) and returns the wrapper itself.
+        self._alias_names = names
+        return self
 
     def __call__(self, *args: Any) -> Any:
         from sluice.table.expression import Expression, _call_udf
@@ -159,6 +199,8 @@ def udf(f: Any = None, input_types: Union[List[Any], Any, None] = None, result_t
     for ``func_type``."""
     if udf_type is not None:
         func_type = udf_type
+    if func_type not in _FUNC_TYPES:
+        raise ValueError("The func_type must be one of 'general, pandas', got %s." % func_type)
     if f is None:
         return functools.partial(udf, input_types=input_types, result_type=result_type,
                                  deterministic=deterministic, name=name, func_type=func_type)
