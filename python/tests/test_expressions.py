@@ -191,8 +191,9 @@ def test_json_functions_run(batch_env):
                          t.j.json_query("$.a"), t.j.json_query("$.s"), t.j.json_exists("$.s"), t.j.json_exists("$.z"),
                          lit('a"b').json_quote(), lit('"q"').json_unquote()))
     assert r == ("1", "x", None, '{"b":[1,"x"]}', None, True, False, '"a\\"b"', "q")
-    with pytest.raises(NotImplementedError, match="is_json"):
-        t.select(t.j.is_json())
+    from pyflink.table.expression import JsonType
+    assert rows(t.select(t.j.is_json(), t.j.is_json(JsonType.OBJECT), t.j.is_json(JsonType.ARRAY), lit("[1").is_json())) == \
+        [(True, True, False, False)]
     with pytest.raises(NotImplementedError, match="json_exists"):
         t.select(t.j.json_exists("$.a", JsonExistsOnError.TRUE))
 

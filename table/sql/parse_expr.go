@@ -64,12 +64,22 @@ func (p *parser) parseIs() Expr {
 		case "NULL", "TRUE", "FALSE", "UNKNOWN":
 			p.next()
 			e = &IsExpr{Expr: e, Not: not, What: w}
+		case "JSON":
+			// x IS [NOT] JSON [VALUE | SCALAR | ARRAY | OBJECT]
+			p.next()
+			what := "JSON"
+			switch k := p.peek().upper(); k {
+			case "VALUE", "SCALAR", "ARRAY", "OBJECT":
+				p.next()
+				what += " " + k
+			}
+			e = &IsExpr{Expr: e, Not: not, What: what}
 		case "DISTINCT":
 			p.next()
 			p.expectWord("FROM")
 			e = &IsDistinctFrom{Left: e, Not: not, Right: p.parseComparison()}
 		default:
-			p.unexpected("NULL, TRUE, FALSE, UNKNOWN or DISTINCT FROM after IS")
+			p.unexpected("NULL, TRUE, FALSE, UNKNOWN, JSON or DISTINCT FROM after IS")
 		}
 	}
 	return e

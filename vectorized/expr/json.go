@@ -15,6 +15,10 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-stream/sluice/vectorized"
 )
 
 func init() {
@@ -302,4 +306,52 @@ func marshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+func init() {
+	for _, kind := range []string{"", " VALUE", " SCALAR", " ARRAY", " OBJECT"} {
+		kind := kind
+		for _, not := range []bool{false, true} {
+			name := "IS JSON" + kind
+			if not {
+				name = "IS NOT JSON" + kind
+			}
+			register(name, []string{"STRING " + name}, isJSONBinder(strings.TrimSpace(kind), not))
+		}
+	}
+}
+
+// isJSONBinder is x IS [NOT] JSON [kind]: whether x is JSON text of the
+// kind (VALUE: any); NULL is not JSON, as in Flink.
+func isJSONBinder(kind string, not bool) binder {
+	return func(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+		if len(args) != 1 || familyOf(args[0].DataType()) != famString {
+			return nil, noMatch()
+		}
+		return &compositeExpr{name: name, args: args, typ: tBool,
+			str: func(s []string) string { return "(" + s[0] + " " + name + ")" },
+			eval: func(mem memory.Allocator, n int, cols []arrow.Array) (arrow.Array, error) {
+				in := sAccOf(cols[0], n)
+				buf, out := allocBits(mem, n)
+				for i := 0; i < n; i++ {
+					ok := false
+					if !cols[0].IsNull(i) {
+						if v, err := decodeJSON(in.at(i)); err == nil {
+							switch v.(type) {
+							case map[string]any:
+								ok = kind == "" || kind == "VALUE" || kind == "OBJECT"
+							case []any:
+								ok = kind == "" || kind == "VALUE" || kind == "ARRAY"
+							default:
+								ok = kind == "" || kind == "VALUE" || kind == "SCALAR"
+							}
+						}
+					}
+					if ok != not {
+						bitutil.SetBit(out, i)
+					}
+				}
+				return makeArray(tBool, n, nil, 0, buf), nil
+			}}, nil
+	}
 }

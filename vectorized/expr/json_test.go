@@ -28,3 +28,23 @@ func init() {
 		sample{"JSON_UNQUOTE", []arg{S(`plain`)}, "plain"},
 	)
 }
+
+func init() {
+	for _, s := range []sample{
+		{"IS JSON", []arg{S(`{"a": 1}`)}, "TRUE"},
+		{"IS JSON", []arg{S(`{bad`)}, "FALSE"},
+		{"IS JSON VALUE", []arg{S(`[1]`)}, "TRUE"},
+		{"IS JSON SCALAR", []arg{S(`"x"`)}, "TRUE"},
+		{"IS JSON SCALAR", []arg{S(`[1]`)}, "FALSE"},
+		{"IS JSON ARRAY", []arg{S(`[1]`)}, "TRUE"},
+		{"IS JSON OBJECT", []arg{S(`[1]`)}, "FALSE"},
+		{"IS NOT JSON", []arg{S(`{bad`)}, "TRUE"},
+		{"IS NOT JSON VALUE", []arg{S(`1`)}, "FALSE"},
+		{"IS NOT JSON SCALAR", []arg{S(`{}`)}, "TRUE"},
+		{"IS NOT JSON ARRAY", []arg{S(`{}`)}, "TRUE"},
+		{"IS NOT JSON OBJECT", []arg{S(`{}`)}, "FALSE"},
+	} {
+		samples = append(samples, s)
+		lenient[s.fn] = true // NULL IS JSON is FALSE
+	}
+}

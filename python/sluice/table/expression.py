@@ -816,10 +816,10 @@ class Expression(object):
 
     # -- JSON -------------------------------------------------------------
     def is_json(self, json_type: Optional[JsonType] = None) -> "Expression":
-        why = "the IS JSON predicate is not supported by Sluice's SQL yet"
         if json_type is None:
-            return self._derive("NULL", "IS_JSON(%s)" % self._text, unsupported="is_json: " + why)
-        return self._derive("NULL", "IS_JSON(%s, %s)" % (self._text, json_type.name), unsupported="is_json: " + why)
+            return self._derive("(%s IS JSON)" % self._sql, "IS_JSON(%s)" % self._text)
+        return self._derive("(%s IS JSON %s)" % (self._sql, json_type.name),
+                            "IS_JSON(%s, %s)" % (self._text, json_type.name))
 
     def json_exists(self, path: str, on_error: Optional[JsonExistsOnError] = None) -> "Expression":
         p = _expr(path)
