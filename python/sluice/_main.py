@@ -104,6 +104,11 @@ def prepare_process(executable: Optional[str], sigint_exits: bool, report_exit: 
         _use_executable_for_children(executable)
     if report_exit:
         _report_os_exit()
+    stop = _sluice_native.stop_signal()
+    if stop and not child:
+        # The signal came while the interpreter started, before Python had
+        # a handler to run: stop before the script submits jobs.
+        raise SystemExit(128 + stop)
 
 
 def _exit_on_signal(signum, frame) -> None:
