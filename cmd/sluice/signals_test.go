@@ -188,6 +188,35 @@ func TestSIGTERMStopsRunningJobs(t *testing.T) {
 	assert.Equal(t, "sluice: terminated, 1 job cancelled\n", stderr.String())
 }
 
+// After SIGTERM nobody types a second Ctrl-C: a job whose UDF cannot be
+// interrupted (one long sleep) does not keep the process past termGrace.
+func TestSIGTERMExitsWithinItsGrace(t *testing.T) {
+	t.Parallel() // it waits out the grace
+	bin := sluiceBinary(t)
+	script := jobScript(t, t.TempDir(), "term_stuck.py", streamingHeader+`@udf(result_type=DataTypes.BIGINT())
+def stuck(a):
+    time.sleep(120)
+    return a
+t_env.create_temporary_function("stuck", stuck)
+job = t_env.execute_sql("INSERT INTO snk SELECT stuck(a) FROM src")
+time.sleep(0.5)
+print("running", flush=True)
+job.wait()
+`)
+	cmd := exec.Command(bin, "run", script)
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	done := waitAsync(cmd)
+	waitFor(t, "running", stdout.String)
+	start := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	code := exitOf(t, cmd, done, termGrace+hangLimit)
+	t.Logf("exited %v after SIGTERM (grace %v)", time.Since(start), termGrace)
+	assert.Equal(t, 143, code)
+	assert.Equal(t, "sluice: terminated, 1 job cancelled\n", stderr.String())
+}
+
 // Ctrl-C in `sluice shell` cancels the job it waits on and ends the
 // shell; at the prompt, it ends the shell.
 func TestCtrlCInShell(t *testing.T) {
