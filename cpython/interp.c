@@ -25,6 +25,11 @@ int sl_init(const char* venv_python, char** err) {
   // This is what Py_InitializeEx(0) does; PyConfig is used to also set the
   // program name, which is how CPython finds a virtual environment.
   config.install_signal_handlers = 0;
+  // Nor faulthandler (PYTHONFAULTHANDLER, -X faulthandler): its handlers
+  // would replace Go's for SIGSEGV & co., and Go's recoverable faults (a
+  // nil dereference that a task turns into an error) would kill the
+  // process. Faults in C code reach sl_fatal (signals.c) instead.
+  config.faulthandler = 0;
   config.parse_argv = 0;
   PyStatus st;
   if (venv_python && *venv_python) {

@@ -322,6 +322,39 @@ t_env.execute_sql("INSERT INTO snk SELECT crash_`+tc.kind+`(a) FROM src").wait()
 	}
 }
 
+// faulthandler, asked for by the environment or by the script (pytest's
+// plugin does), leaves the fatal signals to Sluice's report: its handler
+// would replace Go's, and Go's recoverable faults would kill the process.
+func TestFaulthandlerLeavesFatalSignalsToSluice(t *testing.T) {
+	bin := sluiceBinary(t)
+	script := jobScript(t, t.TempDir(), "fh.py", `import faulthandler
+faulthandler.enable()
+assert faulthandler.is_enabled()
+from pyflink.table import TableEnvironment, EnvironmentSettings, DataTypes
+from pyflink.table.udf import udf
+
+@udf(result_type=DataTypes.BIGINT())
+def crash(a):
+    import ctypes
+    return ctypes.string_at(0)
+
+t_env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
+t_env.create_temporary_function("crash", crash)
+t_env.execute_sql("SELECT crash(a) FROM (VALUES (1)) AS t(a)").print()
+`)
+	cmd := exec.Command(bin, "run", script)
+	cmd.Env = append(os.Environ(), "PYTHONFAULTHANDLER=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	require.True(t, errors.As(err, &ee), "%v: %s", err, stderr.String())
+	out := stderr.String()
+	assert.Contains(t, out, "fh.py\", line 10 in crash")
+	assert.Contains(t, out, "sluice: SIGSEGV (Segmentation fault) in python UDF crash of job ")
+	assert.NotContains(t, out, "Current thread", "faulthandler's own report")
+}
+
 // multiprocessing's spawn and forkserver children are this binary: they
 // import the job script (as __mp_main__, with pyflink) to find its
 // functions, from the script itself and from inside a UDF.

@@ -104,6 +104,7 @@ def prepare_process(executable: Optional[str], sigint_exits: bool, report_exit: 
         _use_executable_for_children(executable)
     if report_exit:
         _report_os_exit()
+    _keep_fatal_signals_with_go()
     stop = _sluice_native.stop_signal()
     if stop and not child:
         # The signal came while the interpreter started, before Python had
@@ -159,6 +160,38 @@ def _use_executable_for_children(executable: str) -> None:
         spawn.set_executable(executable)
     elif not any(isinstance(f, _ChildExecutable) for f in sys.meta_path):
         sys.meta_path.insert(0, _ChildExecutable(executable))
+
+
+_faulthandler_enabled = False
+
+
+def _faulthandler_enable(file=None, all_threads=True) -> None:
+    """faulthandler.enable() inside sluice: the fatal signals are reported
+    already — the crashing thread's stack, the UDF and the job — by the
+    handler Go forwards faults in C code to. faulthandler's own handler
+    would replace Go's, and a nil dereference in Go code, a panic that
+    Sluice recovers into an error, would then kill the process."""
+    global _faulthandler_enabled
+    _faulthandler_enabled = True
+
+
+def _faulthandler_disable() -> None:
+    global _faulthandler_enabled
+    _faulthandler_enabled = False
+
+
+def _faulthandler_is_enabled() -> bool:
+    return _faulthandler_enabled
+
+
+def _keep_fatal_signals_with_go() -> None:
+    # pytest's faulthandler plugin calls enable() under `sluice run -m
+    # pytest`. dump_traceback_later and register stay faulthandler's.
+    import faulthandler
+    if faulthandler.enable is not _faulthandler_enable:
+        faulthandler.enable = _faulthandler_enable
+        faulthandler.disable = _faulthandler_disable
+        faulthandler.is_enabled = _faulthandler_is_enabled
 
 
 _real_os_exit = os._exit
