@@ -9,6 +9,12 @@
 // protocol, whose fill method copies a numpy array into an Arrow buffer
 // and validity bitmap.
 //
+// Go owns the process's signals; this package does for Python what its
+// own handlers would: Interrupt forwards a stop signal to Python's main
+// thread, DoBatch interrupts a cancelled batch's UDFs with an asynchronous
+// JobCancelled, and a fatal signal in Python code is reported with the
+// crashing thread's Python stack and the UDF and job it ran (signals.c).
+//
 // It must not know about SQL, plans or operators: the planner hands it
 // functions and column indexes, and gets back a vectorized.FunctionEvaluator.
 package cpython
