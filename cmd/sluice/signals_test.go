@@ -65,6 +65,18 @@ time.sleep(0.5)
 print("running", flush=True)
 job.wait()
 `},
+	// One long sleep, as a retry's back-off: inside a UDF batch sluice
+	// run sleeps in 50 ms pieces, between which the UDF can be stopped.
+	{"UDF in one long sleep", streamingHeader + `@udf(result_type=DataTypes.BIGINT())
+def backoff(a):
+    time.sleep(120)
+    return a
+t_env.create_temporary_function("backoff", backoff)
+job = t_env.execute_sql("INSERT INTO snk SELECT backoff(a) FROM src")
+time.sleep(0.5)
+print("running", flush=True)
+job.wait()
+`},
 	// The terminal's Ctrl-C reaches the pool's workers too: they leave it
 	// to the parent, and the map the UDF is blocked on completes, after
 	// which the UDF sees the cancellation.
@@ -135,14 +147,15 @@ finally:
 	assert.Equal(t, "sluice: interrupted\n", stderr.String())
 }
 
-// A UDF in one long sleep cannot be interrupted (CPython checks the
-// asynchronous exception only when the sleep returns): the first Ctrl-C
+// A UDF blocked in one wait cannot be interrupted (CPython checks the
+// asynchronous exception only when the wait returns): the first Ctrl-C
 // cancels and waits, the second exits at once.
 func TestSecondCtrlCExitsAtOnce(t *testing.T) {
 	bin := sluiceBinary(t)
-	script := jobScript(t, t.TempDir(), "long_sleep.py", streamingHeader+`@udf(result_type=DataTypes.BIGINT())
+	script := jobScript(t, t.TempDir(), "long_wait.py", streamingHeader+`import threading
+@udf(result_type=DataTypes.BIGINT())
 def stuck(a):
-    time.sleep(120)
+    threading.Event().wait(120)
     return a
 t_env.create_temporary_function("stuck", stuck)
 job = t_env.execute_sql("INSERT INTO snk SELECT stuck(a) FROM src")
@@ -159,7 +172,7 @@ job.wait()
 	term.ctrlC(t)
 	select {
 	case err := <-done:
-		t.Fatalf("the first Ctrl-C ended a UDF sleeping 120 s (%v); if that is now possible, this test should say so: %s", err, stderr.String())
+		t.Fatalf("the first Ctrl-C ended a UDF waiting 120 s on an Event (%v); if that is now possible, this test should say so: %s", err, stderr.String())
 	case <-time.After(time.Second):
 	}
 	start := time.Now()
@@ -193,9 +206,10 @@ func TestSIGTERMStopsRunningJobs(t *testing.T) {
 func TestSIGTERMExitsWithinItsGrace(t *testing.T) {
 	t.Parallel() // it waits out the grace
 	bin := sluiceBinary(t)
-	script := jobScript(t, t.TempDir(), "term_stuck.py", streamingHeader+`@udf(result_type=DataTypes.BIGINT())
+	script := jobScript(t, t.TempDir(), "term_stuck.py", streamingHeader+`import threading
+@udf(result_type=DataTypes.BIGINT())
 def stuck(a):
-    time.sleep(120)
+    threading.Event().wait(120)
     return a
 t_env.create_temporary_function("stuck", stuck)
 job = t_env.execute_sql("INSERT INTO snk SELECT stuck(a) FROM src")

@@ -10,6 +10,7 @@ import os
 import runpy
 import signal
 import sys
+import time
 import traceback
 from typing import List, Optional
 
@@ -105,6 +106,8 @@ def prepare_process(executable: Optional[str], sigint_exits: bool, report_exit: 
     if report_exit:
         _report_os_exit()
     _keep_fatal_signals_with_go()
+    if not child:
+        _sleep_in_slices_in_udfs()
     stop = _sluice_native.stop_signal()
     if stop and not child:
         # The signal came while the interpreter started, before Python had
@@ -192,6 +195,40 @@ def _keep_fatal_signals_with_go() -> None:
         faulthandler.enable = _faulthandler_enable
         faulthandler.disable = _faulthandler_disable
         faulthandler.is_enabled = _faulthandler_is_enabled
+
+
+_real_sleep = time.sleep
+# A cancelled UDF's JobCancelled is raised between bytecodes: a sleep of
+# more than this in a UDF batch is cut into pieces of this length.
+_SLEEP_SLICE = 0.05
+
+
+def _sleep(secs):
+    try:
+        long = secs > _SLEEP_SLICE
+    except TypeError:
+        long = False
+    if not long or _sluice_native.current_udf() is None:
+        return _real_sleep(secs)
+    deadline = time.monotonic() + secs
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        _real_sleep(min(left, _SLEEP_SLICE))
+
+
+_sleep.__doc__ = _real_sleep.__doc__
+
+
+def _sleep_in_slices_in_udfs() -> None:
+    # CPython wakes no thread but the main one for an asynchronous
+    # exception: a UDF in time.sleep(30) (a retry's back-off) would keep a
+    # cancelled job for the rest of the 30 s. Inside a UDF batch, a long
+    # sleep is a loop of short ones, with a bytecode boundary between
+    # them; anywhere else time.sleep is the real one.
+    if time.sleep is _real_sleep:
+        time.sleep = _sleep
 
 
 _real_os_exit = os._exit
