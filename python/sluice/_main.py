@@ -68,10 +68,12 @@ def _exit_code(body) -> int:
         # may be the KeyboardInterrupt of SIGINT, or the error of a job the
         # signal cancelled, raised by wait() before the KeyboardInterrupt.
         stop = _sluice_native.stop_signal()
-        if stop or isinstance(e, KeyboardInterrupt):
-            return 128 + (stop or signal.SIGINT)
+        if stop:
+            return 128 + stop
         traceback.print_exc()
-        return 1
+        # A KeyboardInterrupt the program raised itself: the status of
+        # Python's own death by SIGINT.
+        return 128 + signal.SIGINT if isinstance(e, KeyboardInterrupt) else 1
     finally:
         # The process ends with os.Exit, never Py_Finalize: run what Python
         # would run at exit — multiprocessing's cleanup of its pools and
