@@ -18,6 +18,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SHIM = os.path.join(HERE, "shim")
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 
+# the plugin's stand-ins for these pyflink.table.types helpers (JVM plumbing)
+JVM_TYPE_HELPERS = ("_to_java_type", "_from_java_type", "_to_java_data_type", "_from_java_data_type")
+
 DEFAULT_FILES = [
     "test_udf.py", "test_pandas_udf.py", "test_calc.py", "test_expression.py",
     "test_column_operation.py", "test_sort.py", "test_distinct.py",
@@ -412,6 +415,8 @@ def main():
             if bad_imports:
                 import_report.append("  %s: %s" % (fname, "; ".join(
                     "%s -> %s" % (st, norm_message(err)[:120]) for st, err in bad_imports)))
+            src_text = open(path).read()
+            stubs |= {"pyflink.table.types." + n for n in JVM_TYPE_HELPERS if n in src_text}
             file_err = "; ".join(norm_message(e["message"]) for e in cerrs) or None
             for nodeid, o in outcomes.items():
                 if nodeid not in cases:

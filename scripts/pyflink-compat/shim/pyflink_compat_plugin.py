@@ -170,6 +170,17 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, _Finder())
 
+# JVM type-conversion helpers that PyFlink's test_types.py imports at module
+# level from pyflink.table.types: raising stand-ins when Sluice lacks them
+JVM_TYPE_HELPERS = ("_to_java_type", "_from_java_type", "_to_java_data_type", "_from_java_data_type")
+try:
+    import pyflink.table.types as _pft
+    for _n in JVM_TYPE_HELPERS:
+        if not hasattr(_pft, _n):
+            setattr(_pft, _n, _raise_no_jvm(_n))
+except Exception as _e:  # pragma: no cover
+    sys.stderr.write("pyflink-compat: could not add JVM type helpers: %r\n" % (_e,))
+
 sys.modules["pyflink.testing"] = pyflink_compat_testing
 sys.modules["pyflink.testing.test_case_utils"] = test_case_utils
 sys.modules["pyflink.testing.source_sink_utils"] = source_sink_utils
