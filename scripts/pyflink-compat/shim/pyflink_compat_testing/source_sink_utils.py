@@ -92,9 +92,26 @@ _TS = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?$"
 _TM = re.compile(r"^(\d{2}:\d{2})(?::(\d{2})(?:\.\d+)?)?$")
 
 
+_DUR = re.compile(r"^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+_NESTED = re.compile(r"^[+-][IUD]\[(.*)\]$")
+
+
 def _legacy_field(v, sql_type):
+    """A field as Flink 1.10's Row.toString shows it (java.sql time types,
+    intervals as milliseconds, nested rows as a,b)."""
     t = (sql_type or "").upper()
+    m = _NESTED.match(v)
+    if m:
+        return ",".join(_split_top(m.group(1)))
+    if t.startswith("INTERVAL"):
+        m = _DUR.match(v)
+        if m and v != "P":
+            ms = (int(m.group(2) or 0) * 86400 + int(m.group(3) or 0) * 3600 + int(m.group(4) or 0) * 60) * 1000
+            ms += int(round(float(m.group(5) or 0) * 1000))
+            return str(-ms if m.group(1) else ms)
     if t.startswith("TIMESTAMP"):
+        if v.endswith("Z"):
+            v = v[:-1]
         m = _TS.match(v)
         if m:
             frac = (m.group(4) or "0").rstrip("0") or "0"
