@@ -19,3 +19,12 @@ from sluice.common.job_client import JobClient  # noqa: E402
 from sluice.common.execution_config import ExecutionConfig  # noqa: E402
 
 __all__ += ["CompletableFuture", "JobID", "JobStatus", "JobExecutionResult", "JobClient", "ExecutionConfig"]
+
+# DataStream-side values: type informations, time, watermark strategies.
+from sluice.common.typeinfo import TypeInformation, Types  # noqa: E402
+from sluice.common.serializer import TypeSerializer  # noqa: E402
+from sluice.common.time import Duration, Instant, Time  # noqa: E402
+from sluice.common.watermark_strategy import WatermarkStrategy, AssignerWithPeriodicWatermarksWrapper  # noqa: E402
+
+__all__ += ["TypeInformation", "Types", "TypeSerializer", "Duration", "Instant", "Time", "WatermarkStrategy",
+            "AssignerWithPeriodicWatermarksWrapper"]

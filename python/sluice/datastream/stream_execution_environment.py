@@ -163,7 +163,13 @@ class StreamExecutionEnvironment:
         self._config.set_string("python.requirements", requirements_file_path)
 
     def add_python_archive(self, archive_path: str, target_dir: Optional[str] = None) -> None:
-        raise NotImplementedError("add_python_archive: unpack the archive and add it with add_python_file")
+        """Extracts the archive, reachable as ``target_dir`` from the
+        working directory, as TableEnvironment.add_python_archive."""
+        from sluice.table._dependencies import add_python_archive
+        add_python_archive(archive_path, target_dir)
+        prev = self._config.get_string("python.archives", "")
+        entry = archive_path if target_dir is None else archive_path + "#" + target_dir
+        self._config.set_string("python.archives", prev + "," + entry if prev else entry)
 
     def set_python_executable(self, python_exec: str) -> None:
         """Recorded (``python.executable``); Python functions run in the

@@ -9,6 +9,7 @@ each; ``collect()`` turns Arrow values back into PyFlink's Python values
 from __future__ import annotations
 
 import datetime
+import struct
 from typing import Any, Callable, List, Sequence
 
 from _sluice_runtime import Row, make_result_row
@@ -195,4 +196,23 @@ def _value_converter(at: Any) -> Any:
         if ce is None:
             return None
         return lambda v: [None if x is None else ce(x) for x in v]
+    if pa.types.is_float32(at):
+        return _float32_value
+    if pa.types.is_binary(at) or pa.types.is_large_binary(at) or pa.types.is_fixed_size_binary(at):
+        return bytearray  # PyFlink gives BYTES/BINARY values as bytearray
     return None
+
+
+_F32 = struct.Struct("f")
+
+
+def _float32_value(v: float) -> float:
+    """A FLOAT value as PyFlink gives it: the shortest decimal that reads
+    back as the same float32 (1.23, not the widened 1.2300000190734863)."""
+    if v != v or v in (float("inf"), float("-inf")):
+        return v
+    for digits in (6, 7, 8, 9):
+        s = float("%.*g" % (digits, v))
+        if _F32.unpack(_F32.pack(s))[0] == v:
+            return s
+    return v

@@ -22,6 +22,7 @@ __all__ = ["TableConfig", "SqlDialect"]
 # The engine's configuration keys (Flink's option names).
 _LOCAL_TIME_ZONE = "table.local-time-zone"
 _STATE_TTL = "table.exec.state.ttl"
+_PYTHON_EXECUTION_MODE = "python.execution-mode"
 _PYTHON_EXECUTABLE = "python.executable"
 _MAX_CODE_LENGTH = "table.generated-code.max-length"
 _SQL_DIALECT = "table.sql-dialect"
@@ -196,7 +197,11 @@ class TableConfig:
         if self._env is None:
             return dict(self._values)
         kv = _native.call("env.get_config", self._env._h.id)
-        return dict(zip(kv[0::2], kv[1::2]))
+        values = dict(zip(kv[0::2], kv[1::2]))
+        # Sluice runs Python functions in-process (PyFlink's "thread"
+        # mode); an environment's config says so unless the key was set.
+        values.setdefault(_PYTHON_EXECUTION_MODE, "thread")
+        return values
 
     def _put(self, key: str, value: str) -> None:
         if key == "execution.checkpointing.interval" and value.strip() not in ("", "0", "-1", "0 ms"):

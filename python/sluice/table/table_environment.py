@@ -3,7 +3,6 @@ EnvironmentSettings, as PyFlink's, on the in-process engine."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
@@ -243,6 +242,10 @@ class TableEnvironment:
         self.create_temporary_view(name, table)
 
     def register_table_sink(self, name: str, table_sink: Any) -> None:
+        register = getattr(table_sink, "_register", None)  # CsvTableSink: one file or a directory
+        if register is not None:
+            register(self, name)
+            return
         self.execute_sql(table_sink._ddl(name))
 
     def register_table_source(self, name: str, table_source: Any) -> None:
@@ -383,13 +386,22 @@ class TableEnvironment:
         _add_python_file(file_path)
 
     def set_python_requirements(self, requirements_file_path: str, requirements_cache_dir: Optional[str] = None) -> None:
-        """Install the requirements into the interpreter's environment with
-        pip (offline from the cache directory when one is given)."""
+        """Installs the requirements with pip into a directory of this
+        process put first on sys.path (offline from the cache directory
+        when one is given); see sluice.table._dependencies."""
         _install_requirements(requirements_file_path, requirements_cache_dir)
         self.get_config().set("python.requirements", requirements_file_path)
 
     def add_python_archive(self, archive_path: str, target_dir: Optional[str] = None) -> None:
-        raise NotImplementedError("add_python_archive: unpack the archive and add it with add_python_file")
+        """Extracts a zip or tar archive and makes it reachable as
+        ``target_dir`` (default: the archive's name) from the working
+        directory, where PyFlink's workers find it; see
+        sluice.table._dependencies."""
+        from sluice.table._dependencies import add_python_archive
+        add_python_archive(archive_path, target_dir)
+        self.get_config().set("python.archives", ",".join(
+            a for a in [self.get_config().get("python.archives", None),
+                        archive_path if target_dir is None else archive_path + "#" + target_dir] if a))
 
     # -- config and execution -------------------------------------------
     def get_config(self) -> TableConfig:
@@ -420,6 +432,8 @@ class TableEnvironment:
             for j in jobs:
                 metrics += _native.call("job.wait", j.id)
                 runtime = max(runtime, _native.call("jobs.info", j.id)[2])
+            from sluice.table.sinks import finish_single_file_sinks
+            finish_single_file_sinks()
         except BaseException:
             for j in jobs:
                 try:
@@ -521,7 +535,9 @@ class TableEnvironment:
         raise NotImplementedError("register_catalog: Sluice has one in-memory catalog (%s.%s)" % (_CATALOG, _DATABASE))
 
     def get_catalog(self, catalog_name: str) -> Any:
-        raise NotImplementedError("get_catalog: Sluice has one in-memory catalog (%s.%s); use list_tables and friends" % (_CATALOG, _DATABASE))
+        """The catalog (Sluice has one: default_catalog), or None as Flink."""
+        from sluice.table.catalog import Catalog
+        return Catalog(self, catalog_name) if catalog_name == _CATALOG else None
 
     def list_tables(self) -> List[str]:
         """Tables and views, temporary or not, sorted (Flink's listTables)."""
@@ -745,27 +761,8 @@ def _as_udf(function: Any) -> Any:
 
 
 def _install_requirements(requirements_file_path: str, requirements_cache_dir: Optional[str] = None) -> None:
-    """pip install -r into the embedded interpreter's virtual environment:
-    where Python functions run (PyFlink installs them for its workers)."""
-    if not os.path.exists(requirements_file_path):
-        raise FileNotFoundError("set_python_requirements: %s does not exist" % requirements_file_path)
-    cmd = [_python_executable(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements_file_path]
-    if requirements_cache_dir:
-        cmd += ["--no-index", "--find-links", requirements_cache_dir]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError("set_python_requirements: pip could not install %s:\n%s" % (requirements_file_path, (r.stderr or r.stdout).strip()))
-    import importlib
-    importlib.invalidate_caches()
-
-
-def _python_executable() -> str:
-    venv = os.environ.get("VIRTUAL_ENV") or sys.prefix
-    for name in ("python3", "python"):
-        p = os.path.join(venv, "bin", name)
-        if os.path.exists(p):
-            return p
-    return sys.executable
+    from sluice.table._dependencies import install_requirements
+    install_requirements(requirements_file_path, requirements_cache_dir)
 
 
 def _is_missing(v: Any) -> bool:

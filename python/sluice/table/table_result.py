@@ -88,6 +88,8 @@ class TableResult:
         if timeout_ms is not None and not _native.call("jobs.wait_for", self._job.id, int(timeout_ms)):
             raise TimeoutError("java.util.concurrent.TimeoutException: the job did not end within %d ms" % int(timeout_ms))
         self._metrics = _native.call("job.wait", self._job.id)
+        from sluice.table.sinks import finish_single_file_sinks
+        finish_single_file_sinks()  # CsvTableSink's one-file form
 
     def get_result_kind(self) -> int:
         """ResultKind.SUCCESS for a statement answered with "OK",
@@ -318,6 +320,8 @@ class _MultiJobResult(TableResult):
             for j in self._jobs:
                 m += _native.call("job.wait", j.id)
             self._metrics = m
+            from sluice.table.sinks import finish_single_file_sinks
+            finish_single_file_sinks()
 
 
 def _python_metrics() -> List[Dict[str, Any]]:
