@@ -185,3 +185,29 @@ def test_object_path_and_catalog(stream_env):
     assert stream_env.get_catalog("nope") is None
     d = CatalogDescriptor.of("mycat", __import__("pyflink.common", fromlist=["Configuration"]).Configuration())
     assert d.get_catalog_name() == "mycat"
+
+
+def test_more_datastream_side_names():
+    from pyflink.common import (ConfigOptions, InputDependencyConstraint, RestartStrategies, SimpleStringSchema)
+    from pyflink.datastream import (DataStream, EmbeddedRocksDBStateBackend, HashMapStateBackend, MemorySize,
+                                    SlotSharingGroup, TimeDomain, JobManagerCheckpointStorage)
+    o = ConfigOptions.key("a.b").int_type().default_value(3)
+    assert o.key() == "a.b" and o.default_value() == 3 and o.has_default_value()
+    assert not ConfigOptions.key("c").string_type().no_default_value().has_default_value()
+    r = RestartStrategies.fixed_delay_restart(3, 1000)
+    assert r.get_restart_attempts() == 3 and r.get_delay_between_attempts_interval().total_seconds() == 1
+    assert r == RestartStrategies.fixed_delay_restart(3, 1000) and RestartStrategies.no_restart() != r
+    assert InputDependencyConstraint.ALL.name == "ALL" and TimeDomain.EVENT_TIME.value == 0
+    s = SimpleStringSchema()
+    assert s.deserialize(s.serialize("hé")) == "hé"
+    m = MemorySize.of_mebi_bytes(3)
+    assert m.get_bytes() == 3 << 20 and m.get_kibi_bytes() == 3 << 10 and m == MemorySize(bytes_size=3 << 20)
+    g = SlotSharingGroup.builder("g").set_cpu_cores(1.5).set_task_heap_memory_mb(100).build()
+    assert g.get_name() == "g" and g.get_cpu_cores() == 1.5 and g.get_task_heap_memory() == MemorySize.of_mebi_bytes(100)
+    assert EmbeddedRocksDBStateBackend(True).is_incremental_checkpoints_enabled()
+    assert JobManagerCheckpointStorage().get_max_state_size() == 5 * 1024 * 1024
+    env = StreamExecutionEnvironment.get_execution_environment()
+    with pytest.raises(NotImplementedError, match="checkpoints"):
+        env.set_state_backend(HashMapStateBackend())
+    with pytest.raises(NotImplementedError, match="DataStream API"):
+        DataStream(None)

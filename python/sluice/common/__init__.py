@@ -28,3 +28,17 @@ from sluice.common.watermark_strategy import WatermarkStrategy, AssignerWithPeri
 
 __all__ += ["TypeInformation", "Types", "TypeSerializer", "Duration", "Instant", "Time", "WatermarkStrategy",
             "AssignerWithPeriodicWatermarksWrapper"]
+
+from sluice.common.config_options import ConfigOption, ConfigOptions  # noqa: E402
+from sluice.common.restart_strategy import (  # noqa: E402
+    RestartStrategies, RestartStrategyConfiguration, InputDependencyConstraint,
+)
+
+__all__ += ["ConfigOption", "ConfigOptions", "RestartStrategies", "RestartStrategyConfiguration",
+            "InputDependencyConstraint"]
+
+from sluice.common.serialization import (  # noqa: E402
+    SerializationSchema, DeserializationSchema, SimpleStringSchema, ByteArraySchema, Encoder,
+)
+
+__all__ += ["SerializationSchema", "DeserializationSchema", "SimpleStringSchema", "ByteArraySchema", "Encoder"]

@@ -26,3 +26,29 @@ __all__ += ["Window", "TimeWindow", "CountWindow", "GlobalWindow", "WindowAssign
             "CoFlatMapFunction", "ReduceFunction", "FilterFunction", "ProcessFunction", "KeyedProcessFunction",
             "CoProcessFunction", "KeyedCoProcessFunction", "WindowFunction", "ProcessWindowFunction",
             "AggregateFunction", "KeySelector", "Partitioner", "SourceFunction", "SinkFunction", "OutputTag"]
+
+from sluice.datastream.functions import (  # noqa: E402
+    BroadcastProcessFunction, KeyedBroadcastProcessFunction, AsyncFunction,
+)
+from sluice.datastream.time_domain import TimeDomain  # noqa: E402
+from sluice.datastream.timerservice import TimerService  # noqa: E402
+from sluice.datastream.slot_sharing_group import MemorySize, SlotSharingGroup  # noqa: E402
+from sluice.datastream.data_stream import (  # noqa: E402
+    DataStream, KeyedStream, WindowedStream, ConnectedStreams, BroadcastStream, BroadcastConnectedStream,
+    DataStreamSink,
+)
+
+__all__ += ["BroadcastProcessFunction", "KeyedBroadcastProcessFunction", "AsyncFunction", "TimeDomain",
+            "TimerService", "MemorySize", "SlotSharingGroup", "DataStream", "KeyedStream", "WindowedStream",
+            "ConnectedStreams", "BroadcastStream", "BroadcastConnectedStream", "DataStreamSink"]
+
+from sluice.datastream.state_backend import (  # noqa: E402
+    StateBackend, HashMapStateBackend, EmbeddedRocksDBStateBackend, CustomStateBackend, PredefinedOptions,
+)
+from sluice.datastream.checkpoint_storage import (  # noqa: E402
+    CheckpointStorage, JobManagerCheckpointStorage, FileSystemCheckpointStorage, CustomCheckpointStorage,
+)
+
+__all__ += ["StateBackend", "HashMapStateBackend", "EmbeddedRocksDBStateBackend", "CustomStateBackend",
+            "PredefinedOptions", "CheckpointStorage", "JobManagerCheckpointStorage", "FileSystemCheckpointStorage",
+            "CustomCheckpointStorage"]

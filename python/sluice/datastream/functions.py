@@ -20,6 +20,7 @@ OUT = TypeVar("OUT")
 KEY = TypeVar("KEY")
 W = TypeVar("W")
 W2 = TypeVar("W2")
+IN2 = TypeVar("IN2")
 
 
 class KeyedStateStore(ABC):
@@ -358,3 +359,65 @@ class PassThroughWindowFunction(WindowFunction[IN, IN, KEY, W]):
 class PassThroughAllWindowFunction(AllWindowFunction[IN, IN, W]):
     def apply(self, window: W, inputs: Iterable[IN]) -> Iterable[IN]:
         return inputs
+
+
+class BaseBroadcastProcessFunction(Function):
+    class BaseContext(ABC):
+        @abstractmethod
+        def timestamp(self) -> int:
+            pass
+
+        @abstractmethod
+        def current_processing_time(self) -> int:
+            pass
+
+        @abstractmethod
+        def current_watermark(self) -> int:
+            pass
+
+    class Context(BaseContext):
+        @abstractmethod
+        def get_broadcast_state(self, state_descriptor: Any) -> Any:
+            pass
+
+    class ReadOnlyContext(BaseContext):
+        @abstractmethod
+        def get_broadcast_state(self, state_descriptor: Any) -> Any:
+            pass
+
+
+class BroadcastProcessFunction(BaseBroadcastProcessFunction, Generic[IN, IN2, OUT]):
+    @abstractmethod
+    def process_element(self, value: Any, ctx: Any) -> Any:
+        pass
+
+    @abstractmethod
+    def process_broadcast_element(self, value: Any, ctx: Any) -> Any:
+        pass
+
+
+class KeyedBroadcastProcessFunction(BaseBroadcastProcessFunction, Generic[KEY, IN, IN2, OUT]):
+    @abstractmethod
+    def process_element(self, value: Any, ctx: Any) -> Any:
+        pass
+
+    @abstractmethod
+    def process_broadcast_element(self, value: Any, ctx: Any) -> Any:
+        pass
+
+    def on_timer(self, timestamp: int, ctx: Any) -> Any:
+        pass
+
+
+class AsyncFunction(Function, Generic[IN, OUT]):
+    """Asynchronous I/O: ``async def async_invoke(value)``."""
+
+    @abstractmethod
+    async def async_invoke(self, value: IN) -> Any:
+        pass
+
+    def timeout(self, value: IN) -> Any:
+        raise TimeoutError("Async function call has timed out for input: " + str(value))
+
+
+__all__ += ["BroadcastProcessFunction", "KeyedBroadcastProcessFunction", "AsyncFunction"]
