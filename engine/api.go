@@ -84,11 +84,14 @@ func RetainBatch(b *vectorized.Batch) *vectorized.Batch {
 type RuntimeContext struct {
 	JobName      string
 	OperatorName string
-	Subtask      int // 0-based
-	Parallelism  int
-	Mem          memory.Allocator
-	Metrics      *OperatorMetrics
-	Config       Config
+	// TaskName is the name of the task (the vertex, its chain) the
+	// instance runs in, as Flink's TaskInfo.getTaskName.
+	TaskName    string
+	Subtask     int // 0-based
+	Parallelism int
+	Mem         memory.Allocator
+	Metrics     *OperatorMetrics
+	Config      Config
 	// EvalContext returns the context expressions are evaluated with: call
 	// it once per batch. In a bounded job Now is the job's start (Flink
 	// evaluates CURRENT_TIMESTAMP once per query in batch mode); in an

@@ -76,7 +76,17 @@ func (c *Calc) String() string {
 	return "Calc(" + strings.Join(parts, ", ") + ")"
 }
 
-func (c *Calc) Open(_ context.Context, rt *RuntimeContext) error {
+// OpenableEvaluator is a FunctionEvaluator that learns where it runs: a
+// Calc calls Open for each of its subtasks as it opens, before its first
+// batch (one evaluator serves every subtask of a calc, so Open is called
+// once per subtask, possibly concurrently). An error fails the job, as a
+// failing open of a Flink operator does.
+type OpenableEvaluator interface {
+	vectorized.FunctionEvaluator
+	Open(ctx context.Context, rt *RuntimeContext) error
+}
+
+func (c *Calc) Open(ctx context.Context, rt *RuntimeContext) error {
 	c.rt = rt
 	for i, s := range c.steps {
 		switch s := s.(type) {
@@ -91,6 +101,11 @@ func (c *Calc) Open(_ context.Context, rt *RuntimeContext) error {
 		case AppendEvaluated:
 			if s.Evaluator == nil {
 				return fmt.Errorf("calc step %d: no evaluator", i)
+			}
+			if o, ok := s.Evaluator.(OpenableEvaluator); ok {
+				if err := o.Open(ctx, rt); err != nil {
+					return err
+				}
 			}
 		case Filter:
 			if s.Cond == nil {

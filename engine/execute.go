@@ -525,7 +525,7 @@ func (t *task) build() {
 
 func (t *task) runtimeContext(name string, m *OperatorMetrics) *RuntimeContext {
 	return &RuntimeContext{
-		JobName: t.job.name, OperatorName: name, Subtask: t.subtask, Parallelism: t.v.Parallelism,
+		JobName: t.job.name, OperatorName: name, TaskName: t.v.Name, Subtask: t.subtask, Parallelism: t.v.Parallelism,
 		Mem: t.job.mem, Metrics: m, Config: t.job.cfg, EvalContext: t.job.evalContext,
 	}
 }

@@ -204,6 +204,11 @@ func (e *Environment) execute(ctx context.Context, st sql.Statement, src string)
 			return nil, &sql.Error{Pos: s.Name.Pos(), Msg: err.Error(), Source: src}
 		}
 		return okResult(), nil
+	case *sql.AlterTable, *sql.AlterView, *sql.AlterFunction:
+		if err := e.alter(p, st, src); err != nil {
+			return nil, err
+		}
+		return okResult(), nil
 	case *sql.Insert:
 		return e.insert(ctx, p, s)
 	case sql.Query:
@@ -346,6 +351,104 @@ func (e *Environment) createFunction(s *sql.CreateFunction, src string) error {
 		return &sql.Error{Pos: s.Name.Pos(), Msg: err.Error(), Source: src}
 	}
 	return nil
+}
+
+// alter runs Flink's ALTER TABLE ... SET/RESET/RENAME TO, ALTER VIEW ...
+// RENAME TO/AS and ALTER FUNCTION ... AS, with Flink's messages: ALTER
+// TABLE and ALTER VIEW change catalog (permanent) objects only, and ALTER
+// FUNCTION catalog functions only.
+func (e *Environment) alter(p *planner.Planner, st sql.Statement, src string) error {
+	const explainCatalog, explainDatabase = "default_catalog", "default_database"
+	fail := func(pos sql.Pos, format string, args ...any) error {
+		return &sql.Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Source: src}
+	}
+	path := func(n *sql.QualifiedName) string {
+		return "`" + explainCatalog + "`.`" + explainDatabase + "`.`" + n.Unqualified() + "`"
+	}
+	switch s := st.(type) {
+	case *sql.AlterTable:
+		name := s.Name.Unqualified()
+		t, _, _ := e.catalog.Lookup(name)
+		if t == nil || t.Temporary {
+			if s.IfExists {
+				return nil
+			}
+			return fail(s.Name.Pos(), "Table %s doesn't exist or is a temporary table.", path(s.Name))
+		}
+		if s.RenameTo != nil {
+			to := s.RenameTo.Unqualified()
+			if err := e.catalog.Rename("TABLE", name, to, false); err != nil {
+				return fail(s.RenameTo.Pos(), "Could not execute ALTER TABLE %s.%s.%s RENAME TO %s.%s.%s: %v",
+					explainCatalog, explainDatabase, name, explainCatalog, explainDatabase, to, err)
+			}
+			return nil
+		}
+		var set [][2]string
+		for _, o := range s.Set {
+			set = append(set, [2]string{o.Key.Value, o.Value.Value})
+		}
+		var reset []string
+		for _, k := range s.Reset {
+			reset = append(reset, k.Value)
+		}
+		if err := e.catalog.AlterTableOptions(name, set, reset, s.IfExists); err != nil {
+			return fail(s.Name.Pos(), "%v", err)
+		}
+		return nil
+	case *sql.AlterView:
+		name := s.Name.Unqualified()
+		_, v, _ := e.catalog.Lookup(name)
+		if v == nil || v.Temporary {
+			return fail(s.Name.Pos(), "View %s doesn't exist or is a temporary view.", path(s.Name))
+		}
+		if s.RenameTo != nil {
+			to := s.RenameTo.Unqualified()
+			if err := e.catalog.Rename("VIEW", name, to, false); err != nil {
+				return fail(s.RenameTo.Pos(), "Could not execute ALTER VIEW %s.%s.%s RENAME TO %s.%s.%s: %v",
+					explainCatalog, explainDatabase, name, explainCatalog, explainDatabase, to, err)
+			}
+			return nil
+		}
+		// Bind now so a broken query fails here, as at CREATE VIEW.
+		if _, err := p.BindQuery(s.Query); err != nil {
+			return err
+		}
+		if err := e.catalog.ReplaceViewQuery(name, s.Query); err != nil {
+			return fail(s.Name.Pos(), "%v", err)
+		}
+		return nil
+	case *sql.AlterFunction:
+		if s.System {
+			return fail(s.Pos(), "Alter temporary system function is not supported")
+		}
+		if s.Temporary {
+			return fail(s.Pos(), "Alter temporary catalog function is not supported")
+		}
+		name := s.Name.Unqualified()
+		if e.catalog.CatalogFunction(name) == nil || e.catalog.CatalogFunction(name).Temporary {
+			if s.IfExists {
+				return nil
+			}
+			return fail(s.Name.Pos(), "Function %s.%s does not exist in Catalog %s.", explainDatabase, name, explainCatalog)
+		}
+		lang := strings.ToUpper(s.Language)
+		if lang != "PYTHON" {
+			return fail(s.Pos(), "ALTER FUNCTION ... LANGUAGE %s is not supported: Sluice runs Python functions (LANGUAGE PYTHON) and Go functions registered through the API", orJava(lang))
+		}
+		if pythonFunctionLoader == nil {
+			return fail(s.Pos(), "Python functions are not available in this build")
+		}
+		fn, err := pythonFunctionLoader(s.Identifier.Value)
+		if err != nil {
+			return fail(s.Identifier.Start, "function %s AS '%s': %v", name, s.Identifier.Value, err)
+		}
+		f := &catalog.Function{Name: name, Kind: catalog.ScalarKind, Scalar: fn, Identifier: s.Identifier.Value, Language: lang}
+		if err := e.catalog.ReplaceFunction(f, s.IfExists); err != nil {
+			return fail(s.Name.Pos(), "%v", err)
+		}
+		return nil
+	}
+	return fail(st.Pos(), "%s statements are not supported yet", sql.Kind(st))
 }
 
 func orJava(l string) string {

@@ -39,7 +39,7 @@ func TestInlineFunctionsWithOneNameAreDistinct(t *testing.T) {
 	require.NoError(t, err)
 	plan, err := tb.Explain()
 	require.NoError(t, err)
-	assert.Contains(t, plan, "<lambda>(x) AS f0, <lambda>(x) AS f1], runtime=go, evaluator=#1")
+	assert.Contains(t, plan, "<lambda>(x) AS f0, <lambda>(x) AS f1]) -- runtime=go, evaluator=#1")
 	assert.NotContains(t, plan, "$udf1")
 	assert.Equal(t, []string{"+I[3]"}, rowsText(t, tb))
 }

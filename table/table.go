@@ -13,6 +13,7 @@ import (
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/planner"
 	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/table/types"
 	"github.com/sluice-stream/sluice/vectorized"
 	"github.com/sluice-stream/sluice/vectorized/expr"
 )
@@ -107,6 +108,7 @@ func (t *Table) derive(build func(from func(*Table) sql.TableRef) (sql.Query, er
 	}
 	p := t.env.planner("")
 	p.Inline = map[string]planner.Node{}
+	p.TableAPI = true
 	from := func(x *Table) sql.TableRef {
 		name := fmt.Sprintf("__t%d", inlineSeq.Add(1))
 		p.Inline[name] = x.node
@@ -246,7 +248,12 @@ func (t *Table) addColumns(replace bool, fields []any) *Table {
 		for _, a := range adds {
 			al, ok := a.(*sql.AliasExpr)
 			if !ok {
-				return nil, fmt.Errorf("added column %s needs a name: write it as `expr as name`", a)
+				if _, col := a.(*sql.ColumnRef); col {
+					return nil, fmt.Errorf("added column %s needs a new name: write it as `expr as name`", a)
+				}
+				// Named _c<position> by the binder, as Flink names it.
+				items = append(items, a)
+				continue
 			}
 			name := al.Names[0].Name
 			at := -1
@@ -455,6 +462,9 @@ func (t *Table) execute(ctx context.Context, keep bool) (*Result, error) {
 	p := t.env.planner("")
 	opt := planner.Optimize(t.node)
 	rs := &resultSink{loc: t.env.location(), keep: keep}
+	for _, f := range opt.Schema() {
+		rs.types = append(rs.types, f.Type)
+	}
 	job, err := p.Translate(opt, "collect", &planner.Terminal{Name: "Collect", Parallelism: 1,
 		Instance: func(int) engine.Sink { return rs }})
 	if err != nil {
@@ -489,6 +499,7 @@ func (t *Table) Collect(ctx context.Context) ([]Row, error) {
 type resultSink struct {
 	mu      sync.Mutex
 	loc     func() *vectorized.EvalContext
+	types   []types.DataType // the columns' SQL types (TIME's precision)
 	rows    []Row
 	text    [][]string
 	keep    bool
@@ -506,7 +517,7 @@ func (s *resultSink) Write(_ context.Context, b *vectorized.Batch) error {
 		texts[i] = make([]string, b.Record.NumCols())
 	}
 	for c, col := range b.Record.Columns() {
-		strs, err := columnText(s.loc(), col)
+		strs, err := columnText(s.loc(), col, columnType(s.types, c))
 		if err != nil {
 			return err
 		}
@@ -526,8 +537,20 @@ func (s *resultSink) Write(_ context.Context, b *vectorized.Batch) error {
 	return nil
 }
 
-// columnText renders a column as CAST(x AS STRING) does, NULL as "NULL".
-func columnText(ec *vectorized.EvalContext, col arrow.Array) ([]string, error) {
+// columnType is the SQL type of column c when known, the NULL type
+// otherwise (then the Arrow type decides).
+func columnType(ts []types.DataType, c int) types.DataType {
+	if c < len(ts) {
+		return ts[c]
+	}
+	return types.NULL()
+}
+
+// columnText renders a column of SQL type t as CAST(x AS STRING) does,
+// NULL as "NULL". t matters where the Arrow type does not tell the SQL
+// type (TIME(0) and TIME(3) are both milliseconds); the NULL type: the
+// Arrow type's.
+func columnText(ec *vectorized.EvalContext, col arrow.Array, t types.DataType) ([]string, error) {
 	out := make([]string, col.Len())
 	if s, ok := col.(*array.String); ok {
 		for i := range out {
@@ -549,7 +572,11 @@ func columnText(ec *vectorized.EvalContext, col arrow.Array) ([]string, error) {
 	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: col.DataType(), Nullable: true}}, nil)
 	rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len()))
 	defer rec.Release()
-	cast, err := expr.Cast(vectorized.Col(0, col.DataType(), "v"), arrow.BinaryTypes.String, false)
+	prec := -1
+	if t.Kind == types.Time {
+		prec = t.Precision
+	}
+	cast, err := expr.CastTime(vectorized.Col(0, col.DataType(), "v"), arrow.BinaryTypes.String, false, prec, -1)
 	if err != nil {
 		for i := range out {
 			if col.IsNull(i) {

@@ -28,12 +28,12 @@ def test_sections_and_python_calc(env):
         "   +- LogicalTableScan(table=[[default_catalog, default_database, pt]])\n"
         "\n== Optimized Physical Plan ==\n"
         "Calc(select=[x, b])\n"
-        "+- PythonCalc(select=[b, f(a) AS x], runtime=row, evaluator=#1)\n"
+        "+- PythonCalc(select=[b, f(a) AS x]) -- runtime=row, evaluator=#1\n"
         "   +- Calc(select=[a, b], where=[>(a, 1)])\n"
         "      +- " + SCAN + "\n"
         "\n== Optimized Execution Plan ==\n"
         "Calc(select=[x, b])\n"
-        "+- PythonCalc(select=[b, f(a) AS x], runtime=row, evaluator=#1)\n"
+        "+- PythonCalc(select=[b, f(a) AS x]) -- runtime=row, evaluator=#1\n"
         "   +- Calc(select=[a, b], where=[(a > 1)])\n"
         "      +- " + SCAN + "\n")
 
@@ -43,12 +43,12 @@ def test_evaluators_by_runtime_and_nesting(env):
     execution = plan.split("== Optimized Execution Plan ==\n")[1]
     assert execution == (
         "Calc(select=[(f1 + 1) AS y], where=[(f0 < 10)])\n"
-        "+- PythonCalc(select=[f0, g(f0) AS f1], runtime=pandas, evaluator=#2)\n"
-        "   +- PythonCalc(select=[f(a) AS f0], runtime=row, evaluator=#1)\n"
+        "+- PythonCalc(select=[f0, g(f0) AS f1]) -- runtime=pandas, evaluator=#2\n"
+        "   +- PythonCalc(select=[f(a) AS f0]) -- runtime=row, evaluator=#1\n"
         "      +- " + SCAN.replace("fields=[a, b]", "fields=[a]") + "\n")
     # One call that is the whole output: no Calc after it.
     only = env.sql_query("SELECT f(a) AS x FROM pt").explain().split("== Optimized Execution Plan ==\n")[1]
-    assert only.startswith("PythonCalc(select=[f(a) AS x], runtime=row, evaluator=#1)\n")
+    assert only.startswith("PythonCalc(select=[f(a) AS x]) -- runtime=row, evaluator=#1\n")
 
 
 def test_changelog_mode_and_exchanges(env):

@@ -103,8 +103,10 @@ def test_legacy_expression_builtin_names_do_not_shadow_user_functions(stream_env
     assert rows(t.select("plus(x, x)")) == [(101,), (202,)]
     assert rows(t.select("x.plus(1)")) == [(101,), (201,)]
     assert rows(t.select(call("plus", col("x"), col("x")))) == [(101,), (202,)]
-    # Operators stay operators.
-    assert rows(t.select(col("x") + col("x"))) == [(2,), (4,)]
+    # The DSL's + is a call of plus too (PyFlink 2.3: a temporary system
+    # function named plus replaces it); SQL's + stays the operator.
+    assert rows(t.select(col("x") + col("x"))) == [(101,), (202,)]
+    assert rows(stream_env.sql_query("SELECT x + x FROM tv")) == [(2,), (4,)]
 
 
 def test_drop_and_list_functions_native(stream_env, t):
@@ -147,3 +149,48 @@ def test_temporary_system_function_shadows_builtin_aggregate(stream_env, t):
     assert rows(t.select(call("max", col("x"), 0))) == [(1,), (2,)]
     stream_env.drop_temporary_system_function("max")
     assert rows(stream_env.sql_query("SELECT max(x) FROM tv"))[-1] == (2,)
+
+
+def test_dsl_operators_resolve_builtin_names(stream_env, t):
+    # Flink's Table API calls its built-ins by name (plus, minus, times,
+    # equals, ...), so a temporary system function of that name replaces
+    # the DSL's operator; SQL's operators are not affected, but a SQL call
+    # of the name reaches the function. Expected values are PyFlink 2.3's.
+    before = rows(t.select(col("x") + col("x"), col("x").between(1, 1), (col("x") > 1).then(1, 2),
+                           col("x").is_null, -col("x")))
+    assert before == [(2, True, 2, False, -1), (4, False, 1, False, -2)]
+    stream_env.create_temporary_system_function("plus", udf(lambda i, j: i + j - 1, result_type=DataTypes.BIGINT()))
+    stream_env.create_temporary_system_function("times", udf(lambda i, j: 200, result_type=DataTypes.BIGINT()))
+    stream_env.create_temporary_system_function("greaterThan",
+                                                udf(lambda i, j: True, result_type=DataTypes.BOOLEAN()))
+    stream_env.create_temporary_system_function("upper", udf(lambda s: "UP", result_type=DataTypes.STRING()))
+    stream_env.create_temporary_system_function("power", udf(lambda i, j: 500, result_type=DataTypes.BIGINT()))
+    assert rows(t.select(col("x") + col("x"))) == [(1,), (3,)]
+    assert rows(t.select(1 + col("x"))) == [(1,), (2,)]
+    assert rows(t.select(col("x") * 2, col("x") ** 2)) == [(200, 500), (200, 500)]
+    assert rows(t.where(col("x") > 5).select(col("x"))) == [(1,), (2,)]
+    assert rows(t.select(col("s").upper_case)) == [("UP",), ("UP",)]
+    # Nested: the inner call is shadowed too.
+    assert rows(t.select((col("x") + col("x")) + 1)) == [(1,), (3,)]
+    # SQL: the operator is SQL's own, the name is the function.
+    assert rows(stream_env.sql_query("SELECT x + x, x * 2, UPPER(s) FROM tv")) == [(2, 2, "UP"), (4, 4, "UP")]
+    assert rows(stream_env.sql_query("SELECT plus(x, x) FROM tv")) == [(1,), (3,)]
+    # An aggregate of the DSL stays the built-in aggregate.
+    assert rows(t.select(col("x").max)) in ([(1,), (2,)], [(1,), (1,), (2,)])
+
+
+def test_dsl_operator_not_shadowed_by_temporary_catalog_function(stream_env, t):
+    stream_env.create_temporary_function("plus", udf(lambda i, j: 0, result_type=DataTypes.BIGINT()))
+    assert rows(t.select(col("x") + col("x"))) == [(2,), (4,)]
+
+
+def test_python_value_argument_is_a_literal(t):
+    # PyFlink: a udf called with Python values builds a call expression
+    # whose arguments are literals (Expressions.lit), never a direct call.
+    f = udf(lambda a, b: "%s-%s" % (a, b), result_type=DataTypes.STRING())
+    e = f(col("x"), 1)
+    assert str(e) == "<lambda>(x, 1)"
+    assert rows(t.select(f(col("x"), 1), f("k", col("s")))) == [("1-1", "k-a"), ("2-1", "k-b")]
+    g = udf(lambda a: a + 1, result_type=DataTypes.BIGINT())
+    assert str(g(1)) == "<lambda>(1)"
+    assert rows(t.select(g(1))) == [(2,), (2,)]

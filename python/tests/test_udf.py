@@ -205,3 +205,57 @@ def test_create_temporary_function_and_register_function_agree(batch_env):
     batch_env.register_function("inc_b", f)
     t = nums(batch_env)
     assert [tuple(r) for r in t.select("inc_a(a), inc_b(a)").execute().collect()] == [(2, 2), (3, 3), (4, 4)]
+
+
+class RuntimeInfo(ScalarFunction):
+    """Records what open and close receive (PyFlink 2.3's FunctionContext)."""
+
+    def __init__(self):
+        self.events = []
+
+    def open(self, function_context):
+        c = function_context
+        self.info = (c.get_task_name(), c.get_task_name_with_subtasks(), c.get_number_of_parallel_subtasks(),
+                     c.get_max_number_of_parallel_subtasks(), c.get_index_of_this_subtask(), c.get_attempt_number(),
+                     c.get_job_parameter("k", "default"), c.get_job_parameter("missing", "default"))
+        self.events.append("open")
+
+    def close(self):
+        self.events.append("close")
+
+    def eval(self, x):
+        return "%s|%s|%d|%d|%d|%d|%s|%s" % self.info
+
+
+def test_function_context_runtime_info(stream_env):
+    stream_env.get_config().set("pipeline.global-job-parameters", "k:v1,k2:'a,b'")
+    fn = RuntimeInfo()
+    f = udf(fn, result_type=DataTypes.STRING())
+    t = stream_env.from_elements([(1,), (2,)], ["a"])
+    assert fn.events == [], "a job opens the function, not its registration"
+    rows = [r[0] for r in t.select(f(col("a"))).execute().collect()]
+    task, with_subtasks, par, max_par, index, attempt, k, missing = rows[0].split("|")
+    assert rows[0] == rows[1]
+    assert task and with_subtasks == "%s (1/%s)#0" % (task, par)
+    assert (int(par), int(max_par), int(index), int(attempt)) == (1, 128, 0, 0)
+    assert (k, missing) == ("v1", "default")
+    # Opened when the job's calc opened, closed when the job ended; a
+    # second job opens it again, as PyFlink's task does.
+    assert fn.events == ["open", "close"]
+    list(t.select(f(col("a"))).execute().collect())
+    assert fn.events == ["open", "close", "open", "close"]
+
+
+def test_function_open_error_fails_the_job(stream_env):
+    class Broken(ScalarFunction):
+        def open(self, function_context):
+            raise RuntimeError("cannot open")
+
+        def eval(self, x):
+            return x
+
+    f = udf(Broken(), result_type=DataTypes.BIGINT())
+    t = stream_env.from_elements([(1,)], ["a"])
+    q = t.select(f(col("a")))  # planning does not open it
+    with pytest.raises(Exception, match="cannot open"):
+        list(q.execute().collect())

@@ -448,3 +448,105 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// AlterTableOptions changes the options of a table (ALTER TABLE ... SET /
+// RESET): set adds or overwrites keys, reset removes them. The table is
+// replaced by a copy, so plans made before keep the options they read.
+// A missing table is an error unless ifExists.
+func (c *Catalog) AlterTableOptions(name string, set [][2]string, reset []string, ifExists bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.tables[name]
+	if t == nil {
+		if ifExists {
+			return nil
+		}
+		return &ObjectError{Kind: "table", Name: name, Candidates: c.namesLocked()}
+	}
+	nt := *t
+	nt.Options = make(map[string]string, len(t.Options)+len(set))
+	for k, v := range t.Options {
+		nt.Options[k] = v
+	}
+	for _, kv := range set {
+		nt.Options[kv[0]] = kv[1]
+	}
+	for _, k := range reset {
+		delete(nt.Options, k)
+	}
+	c.tables[name] = &nt
+	return nil
+}
+
+// Rename renames a table (kind "TABLE") or a view ("VIEW"); the new name
+// must be free in the table namespace (tables and views). A missing
+// object is an error unless ifExists.
+func (c *Catalog) Rename(kind, name, newName string, ifExists bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch strings.ToUpper(kind) {
+	case "TABLE":
+		t := c.tables[name]
+		if t == nil {
+			if ifExists {
+				return nil
+			}
+			return &ObjectError{Kind: "table", Name: name, Candidates: c.namesLocked()}
+		}
+		if c.tables[newName] != nil || c.views[newName] != nil {
+			return &ObjectError{Kind: "table", Name: newName, Exists: true}
+		}
+		nt := *t
+		nt.Name = newName
+		delete(c.tables, name)
+		c.tables[newName] = &nt
+	case "VIEW":
+		v := c.views[name]
+		if v == nil {
+			if ifExists {
+				return nil
+			}
+			return &ObjectError{Kind: "view", Name: name, Candidates: c.namesLocked()}
+		}
+		if c.tables[newName] != nil || c.views[newName] != nil {
+			return &ObjectError{Kind: "view", Name: newName, Exists: true}
+		}
+		nv := *v
+		nv.Name = newName
+		delete(c.views, name)
+		c.views[newName] = &nv
+	default:
+		return fmt.Errorf("cannot rename a %s in the table namespace", kind)
+	}
+	return nil
+}
+
+// ReplaceViewQuery gives a view a new query (ALTER VIEW ... AS); the view
+// keeps its name and temporariness, and drops its column aliases.
+func (c *Catalog) ReplaceViewQuery(name string, q sql.Query) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := c.views[name]
+	if v == nil {
+		return &ObjectError{Kind: "view", Name: name, Candidates: c.namesLocked()}
+	}
+	c.views[name] = &View{Name: name, Query: q, Temporary: v.Temporary}
+	return nil
+}
+
+// ReplaceFunction replaces a function that exists in f's namespace (ALTER
+// FUNCTION); a missing one is an error unless ifExists.
+func (c *Catalog) ReplaceFunction(f *Function, ifExists bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ns := c.namespace(f)
+	key := strings.ToLower(f.Name)
+	if ns[key] == nil {
+		if ifExists {
+			return nil
+		}
+		return &ObjectError{Kind: kindOf(f), Name: f.Name, Candidates: c.functionNamesLocked()}
+	}
+	ns[key] = f
+	return nil
+}

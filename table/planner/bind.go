@@ -30,6 +30,11 @@ type Planner struct {
 	Source string
 	// Inline are plan nodes the Table API refers to by generated names.
 	Inline map[string]Node
+	// TableAPI names unaliased select items as Flink's Table API does
+	// (ProjectionOperationFactory: _c<position>, a-STRING for a cast of
+	// a, a$f for a field of a; EXPR$<n> for the n-th aggregate of a
+	// grouped select) instead of SQL's EXPR$<position>.
+	TableAPI bool
 }
 
 func (p *Planner) ErrAt(pos sql.Pos, format string, args ...any) error {
@@ -640,7 +645,11 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 			return nil, err
 		}
 		if alias == "" {
-			alias = deriveName(e, i)
+			if p.TableAPI {
+				alias = tableAPIName(e, x, len(exprs), outScope)
+			} else {
+				alias = deriveName(e, i)
+			}
 		}
 		exprs = append(exprs, x)
 		names = append(names, alias)
@@ -663,6 +672,53 @@ func deriveName(e sql.Expr, i int) string {
 		return e.Field.Name
 	}
 	return fmt.Sprintf("EXPR$%d", i)
+}
+
+// tableAPIName is Flink's Table API name of an unaliased projection item
+// at position pos: a column keeps its name, a field of a named value is
+// name$field (name$_i by index), a cast of a named value name-TYPE, a bare
+// aggregate of a grouped select EXPR$<its index among the aggregates>,
+// anything else _c<pos>.
+func tableAPIName(e sql.Expr, x Rex, pos int, sc *scope) string {
+	if sc.agg != nil {
+		if ref, ok := x.(*InputRef); ok && ref.Index >= len(sc.agg.keys) {
+			if _, isCol := e.(*sql.ColumnRef); !isCol {
+				return fmt.Sprintf("EXPR$%d", ref.Index-len(sc.agg.keys))
+			}
+		}
+	}
+	if c, ok := e.(*sql.CastExpr); ok {
+		if n, ok := transitiveName(c.Expr); ok {
+			return n + "-" + x.Type().Nullable().String()
+		}
+	}
+	if n, ok := transitiveName(e); ok {
+		return n
+	}
+	return fmt.Sprintf("_c%d", pos)
+}
+
+// transitiveName is the name of a column or of a field (by name or
+// index) of a named value, as Flink's TransitiveExtractNameVisitor.
+func transitiveName(e sql.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *sql.ColumnRef:
+		return e.Parts[len(e.Parts)-1].Name, true
+	case *sql.FieldAccess:
+		if n, ok := transitiveName(e.Expr); ok {
+			return n + "$" + e.Field.Name, true
+		}
+	case *sql.Index:
+		if n, ok := transitiveName(e.Expr); ok {
+			if lit, ok := e.Index.(*sql.NumberLit); ok && lit.Kind == sql.IntegerNumber {
+				return n + "$_" + lit.Value, true
+			}
+			if lit, ok := e.Index.(*sql.StringLit); ok {
+				return n + "$" + lit.Value, true
+			}
+		}
+	}
+	return "", false
 }
 
 // uniqueNames suffixes duplicates as Calcite does (a, a0, a1).
@@ -1213,7 +1269,8 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		}
 		ats := make([]types.DataType, len(args))
 		for i, a := range args {
-			ats[i] = a.Type()
+			args[i] = constantUDFArg(a)
+			ats[i] = args[i].Type()
 		}
 		rt, err := fn.Scalar.ResultType(ats)
 		if err != nil {

@@ -31,7 +31,8 @@ const (
 // =="), where a calc that calls user-defined functions is shown as the
 // steps the translation makes of it: a Calc of the conditions that call no
 // function (they run first), one PythonCalc per evaluator — the calls of
-// one runtime evaluated together, one crossing into Python per batch —
+// one runtime evaluated together, one crossing into Python per batch;
+// the runtime and evaluator number follow Flink's node text after " -- " —
 // and a Calc of what remains. JSON_EXECUTION_PLAN adds "== Physical
 // Execution Plan ==" (nodes and their inputs as Flink's JSON plan);
 // PLAN_ADVICE titles the physical plan "With Advice" and says there is
@@ -89,6 +90,10 @@ func (p *Planner) ExplainPlans(bound []Node, details []string) string {
 // xnode is one line of an explained tree.
 type xnode struct {
 	text string
+	// note follows the node's Flink text on its line, after " -- ": what
+	// Sluice adds to Flink's rendering (a PythonCalc's runtime and
+	// evaluator), so that Flink's text stays as Flink prints it.
+	note string
 	mode string // changelog mode, printed with CHANGELOG_MODE
 	kind string // "source", "sink", "exchange" or "" (an operator)
 	name string // a source's or sink's table
@@ -103,6 +108,9 @@ func writeTree(sb *strings.Builder, root *xnode, modes bool) {
 		text := n.text
 		if modes && n.mode != "" {
 			text = strings.TrimSuffix(text, ")") + ", changelogMode=" + n.mode + ")"
+		}
+		if n.note != "" {
+			text += " -- " + n.note
 		}
 		sb.WriteString(text)
 		sb.WriteString("\n")
@@ -517,8 +525,9 @@ func (e *explainer) calc(c *Calc) *xnode {
 		default:
 			node = "Calc"
 		}
-		text := fmt.Sprintf("%s(select=[%s], runtime=%s, evaluator=#%d)", node, strings.Join(items, ", "), runtime, e.evals)
-		cur = &xnode{text: text, mode: mode, par: par, ins: []*xnode{cur}}
+		text := fmt.Sprintf("%s(select=[%s])", node, strings.Join(items, ", "))
+		note := fmt.Sprintf("runtime=%s, evaluator=#%d", runtime, e.evals)
+		cur = &xnode{text: text, note: note, mode: mode, par: par, ins: []*xnode{cur}}
 	}
 	if cond == nil && len(exprs) == len(last) {
 		passes := true

@@ -39,6 +39,10 @@ type Function struct {
 	Inputs           []types.DataType
 	NonDeterministic bool
 	fn               *cpython.Object
+	// opener, when set, is the udf wrapper's _sluice_open: called when a
+	// calc that calls the function opens, with the subtask's runtime
+	// information; fn is then the function not yet opened.
+	opener *cpython.Object
 }
 
 // New wraps a callable; it takes its own reference to fn.
@@ -109,7 +113,11 @@ func (rowRuntime) NewEvaluator(calls []catalog.Call) (vectorized.FunctionEvaluat
 		f := c.Function.(*Function)
 		udfs[i] = cpython.RowUDF{Name: c.Name, Func: f.fn, Args: c.Args, Result: c.Result.Arrow()}
 	}
-	return cpython.NewRowEvaluator(udfs)
+	ev, err := cpython.NewRowEvaluator(udfs)
+	if err != nil {
+		return nil, err
+	}
+	return withOpen(ev, calls), nil
 }
 
 type pandasRuntime struct{}
@@ -122,7 +130,11 @@ func (pandasRuntime) NewEvaluator(calls []catalog.Call) (vectorized.FunctionEval
 		f := c.Function.(*Function)
 		udfs[i] = pandas_udf.UDF{Name: c.Name, Func: f.fn, Args: c.Args, Result: c.Result.Arrow()}
 	}
-	return pandas_udf.NewEvaluator(udfs)
+	ev, err := pandas_udf.NewEvaluator(udfs)
+	if err != nil {
+		return nil, err
+	}
+	return withOpen(ev, calls), nil
 }
 
 // Load resolves 'package.module.function' for CREATE FUNCTION ... LANGUAGE
@@ -224,6 +236,21 @@ func FromObject(py *cpython.GIL, name string, obj *cpython.Object) (*Function, e
 		f.NonDeterministic = !det
 	}
 	fn := obj
+	if op, err := py.GetAttr(obj, "_sluice_open"); err == nil {
+		// A udf wrapper: the job opens the function (openingEvaluator).
+		ev, err := py.GetAttr(obj, "_sluice_eval")
+		if err != nil {
+			py.DecRef(op)
+			return nil, err
+		}
+		if !py.Callable(ev) {
+			py.DecRef(op)
+			py.DecRef(ev)
+			return nil, fmt.Errorf("a %s object is not callable", py.TypeName(ev))
+		}
+		f.fn, f.opener = ev, op
+		return f, nil
+	}
 	if c, err := py.GetAttr(obj, "_sluice_callable"); err == nil {
 		defer py.DecRef(c)
 		fn = c

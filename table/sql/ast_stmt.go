@@ -252,3 +252,41 @@ func (n *Option) Pos() Pos         { return n.Key.Start }
 func (n *TableLike) Pos() Pos      { return n.Start }
 func (n *LikeOption) Pos() Pos     { return n.Start }
 func (n *PartitionValue) Pos() Pos { return n.Column.Start }
+
+// AlterTable is Flink's ALTER TABLE [IF EXISTS] name followed by one of
+// SET ('k' = 'v', ...), RESET ('k', ...) or RENAME TO new_name.
+type AlterTable struct {
+	StmtBase
+	IfExists bool
+	Name     *QualifiedName
+	// Set holds the options of SET (...); Reset the keys of RESET (...);
+	// RenameTo the new name of RENAME TO. Exactly one is set.
+	Set      []*Option
+	Reset    []*StringLit
+	RenameTo *QualifiedName
+}
+
+// AlterView is ALTER VIEW name RENAME TO new_name, or ALTER VIEW name AS
+// query.
+type AlterView struct {
+	StmtBase
+	Name     *QualifiedName
+	RenameTo *QualifiedName
+	Query    Query
+}
+
+// AlterFunction is ALTER [TEMPORARY [SYSTEM]] FUNCTION [IF EXISTS] name AS
+// 'identifier' [LANGUAGE ...].
+type AlterFunction struct {
+	StmtBase
+	Temporary  bool
+	System     bool
+	IfExists   bool
+	Name       *QualifiedName
+	Identifier *StringLit
+	Language   string
+}
+
+func (*AlterTable) stmtNode()    {}
+func (*AlterView) stmtNode()     {}
+func (*AlterFunction) stmtNode() {}

@@ -833,6 +833,65 @@ func (p *printer) stmt(s Statement) {
 		if s.Language != "" {
 			p.w(" LANGUAGE ", s.Language)
 		}
+	case *AlterTable:
+		p.w("ALTER TABLE ")
+		if s.IfExists {
+			p.w("IF EXISTS ")
+		}
+		p.name(s.Name)
+		switch {
+		case s.RenameTo != nil:
+			p.w(" RENAME TO ")
+			p.name(s.RenameTo)
+		case s.Reset != nil:
+			p.w(" RESET (")
+			for i, k := range s.Reset {
+				if i > 0 {
+					p.w(", ")
+				}
+				p.str(k)
+			}
+			p.w(")")
+		default:
+			p.w(" SET (")
+			for i, o := range s.Set {
+				if i > 0 {
+					p.w(", ")
+				}
+				p.str(o.Key)
+				p.w(" = ")
+				p.str(o.Value)
+			}
+			p.w(")")
+		}
+	case *AlterView:
+		p.w("ALTER VIEW ")
+		p.name(s.Name)
+		if s.RenameTo != nil {
+			p.w(" RENAME TO ")
+			p.name(s.RenameTo)
+		} else {
+			p.w(" AS ")
+			p.query(s.Query)
+		}
+	case *AlterFunction:
+		p.w("ALTER ")
+		if s.Temporary {
+			p.w("TEMPORARY ")
+		}
+		if s.System {
+			p.w("SYSTEM ")
+		}
+		p.w("FUNCTION ")
+		if s.IfExists {
+			p.w("IF EXISTS ")
+		}
+		p.name(s.Name)
+		p.w(" AS ")
+		p.str(s.Identifier)
+		if s.Language != "" {
+			p.w(" LANGUAGE ", s.Language)
+		}
 	case *Drop:
 		p.w("DROP ")
 		if s.Temporary {
@@ -1199,3 +1258,7 @@ func (n *SubqueryRef) String() string      { return tableString(n) }
 func (n *TableFunctionRef) String() string { return tableString(n) }
 func (n *UnnestRef) String() string        { return tableString(n) }
 func (n *Join) String() string             { return tableString(n) }
+
+func (n *AlterTable) String() string    { return stmtString(n) }
+func (n *AlterView) String() string     { return stmtString(n) }
+func (n *AlterFunction) String() string { return stmtString(n) }

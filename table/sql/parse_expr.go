@@ -487,7 +487,52 @@ func (p *parser) finishCall(f *FuncCall) Expr {
 			f.OverName = p.parseIdent("a window name or \"(\" after OVER")
 		}
 	}
+	if len(f.Name.Parts) == 1 && strings.HasPrefix(f.Name.Parts[0].Name, dslBuiltinPrefix) &&
+		len(f.Args) == 1 && !f.Distinct && f.Filter == nil && f.Over == nil && f.OverName == nil {
+		if args, ok := builtinOperands(f.Args[0]); ok {
+			id := *f.Name.Parts[0]
+			id.Name = strings.TrimPrefix(id.Name, dslBuiltinPrefix)
+			return &FuncCall{Name: &QualifiedName{Parts: []*Ident{&id}}, Args: args, Builtin: f.Args[0]}
+		}
+		return f.Args[0]
+	}
 	return f
+}
+
+// dslBuiltinPrefix marks a Table API DSL call of a built-in function by
+// name: `$builtin$plus`(a + b) (see ParseExpression).
+const dslBuiltinPrefix = "$builtin$"
+
+// builtinOperands are the arguments a built-in call's function receives,
+// in Flink's order: plus(a, b) for a + b, isNull(a) for a IS NULL.
+func builtinOperands(e Expr) ([]Expr, bool) {
+	switch e := e.(type) {
+	case *BinaryExpr:
+		return []Expr{e.Left, e.Right}, true
+	case *UnaryExpr:
+		return []Expr{e.Expr}, true
+	case *IsExpr:
+		return []Expr{e.Expr}, true
+	case *BetweenExpr:
+		return []Expr{e.Expr, e.Low, e.High}, true
+	case *LikeExpr:
+		if e.Escape == nil {
+			return []Expr{e.Expr, e.Pattern}, true
+		}
+	case *InExpr:
+		if e.Query == nil {
+			return append([]Expr{e.Expr}, e.List...), true
+		}
+	case *CaseExpr:
+		if e.Operand == nil && len(e.Whens) == 1 && e.Else != nil {
+			return []Expr{e.Whens[0].Cond, e.Whens[0].Result, e.Else}, true
+		}
+	case *FuncCall:
+		if e.Builtin == nil && !e.Distinct && e.Filter == nil && e.Over == nil && e.OverName == nil && !e.Niladic {
+			return e.Args, true
+		}
+	}
+	return nil, false
 }
 
 func (p *parser) parseFuncArg(fn string, index int) Expr {

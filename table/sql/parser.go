@@ -132,6 +132,14 @@ func ParseScript(src string) ([]Statement, error) {
 
 // ParseExpression parses one SQL expression, such as a computed column or a
 // PyFlink call_sql("...") string.
+//
+// The Table API DSL's calls of Flink's built-in functions arrive marked,
+// `$builtin$plus`((a + b)): a call of the function named plus whose
+// built-in meaning is a + b (FuncCall.Builtin), so that a temporary system
+// function named plus is called instead, as Flink's Table API resolves
+// the built-ins it calls by name; SQL's own operators are not shadowed.
+// Every parse accepts the mark, as DSL text also reaches statements
+// (computed columns of descriptors' schemas).
 func ParseExpression(src string) (Expr, error) {
 	p, err := newParser(src, modeSQL)
 	if err != nil {
@@ -175,6 +183,12 @@ func describeStmt(s Statement) string {
 		return "CREATE FUNCTION"
 	case *Drop:
 		return "DROP"
+	case *AlterTable:
+		return "ALTER TABLE"
+	case *AlterView:
+		return "ALTER VIEW"
+	case *AlterFunction:
+		return "ALTER FUNCTION"
 	case *Insert:
 		return "INSERT"
 	case *StatementSet:
@@ -476,7 +490,9 @@ func (p *parser) parseStatement() Statement {
 			return p.parseQuery()
 		}
 		p.unexpected("STATEMENT SET, INSERT or a query after EXECUTE")
-	case "ALTER", "TRUNCATE", "DELETE", "UPDATE", "UPSERT", "MERGE", "LOAD", "UNLOAD",
+	case "ALTER":
+		return p.parseAlter()
+	case "TRUNCATE", "DELETE", "UPDATE", "UPSERT", "MERGE", "LOAD", "UNLOAD",
 		"ADD", "REMOVE", "ANALYZE", "COMPILE", "STOP", "CALL":
 		p.failf(t.Pos, "%s statements are not supported", t.upper())
 	}
@@ -745,6 +761,107 @@ func (p *parser) parseCreateFunction(start Pos, temporary, system bool) *CreateF
 		p.failf(p.peek().Pos, "CREATE FUNCTION ... USING JAR is not supported")
 	}
 	return f
+}
+
+// parseAlter reads Flink's ALTER TABLE ... SET/RESET/RENAME TO, ALTER VIEW
+// ... RENAME TO/AS and ALTER [TEMPORARY [SYSTEM]] FUNCTION ... AS.
+func (p *parser) parseAlter() Statement {
+	start := p.expectWord("ALTER").Pos
+	temporary := p.acceptWord("TEMPORARY")
+	system := false
+	if t := p.peek(); p.acceptWord("SYSTEM") {
+		if !temporary {
+			p.failf(t.Pos, "system functions are temporary: use ALTER TEMPORARY SYSTEM FUNCTION")
+		}
+		system = true
+		if !p.isWord("FUNCTION") {
+			p.unexpected("FUNCTION after SYSTEM")
+		}
+	}
+	kind := p.peek()
+	switch kind.upper() {
+	case "TABLE":
+		if temporary {
+			p.failf(kind.Pos, "ALTER TEMPORARY TABLE is not supported: ALTER TABLE alters a temporary table too")
+		}
+		p.next()
+		a := &AlterTable{StmtBase: StmtBase{Start: start}}
+		a.IfExists = p.acceptWords("IF", "EXISTS")
+		a.Name = p.parseQualifiedName("a table name")
+		switch t := p.peek(); t.upper() {
+		case "SET":
+			p.next()
+			a.Set = p.parseOptions()
+		case "RESET":
+			p.next()
+			p.expectPunct("(", "\"(\" after RESET")
+			if p.isPunct(")") {
+				p.failf(p.peek().Pos, "ALTER TABLE RESET does not support empty key")
+			}
+			a.Reset = []*StringLit{}
+			for {
+				a.Reset = append(a.Reset, p.parseString("an option key string such as 'connector'"))
+				if !p.listSep(")", `"," or ")" after an option key`) {
+					break
+				}
+			}
+			p.expectPunct(")", "")
+		case "RENAME":
+			p.next()
+			if !p.isWord("TO") {
+				p.failf(p.peek().Pos, "ALTER TABLE ... RENAME column TO is not supported yet; ALTER TABLE ... RENAME TO new_name renames the table")
+			}
+			p.next()
+			a.RenameTo = p.parseQualifiedName("the new table name")
+		case "ADD", "MODIFY", "DROP":
+			p.failf(t.Pos, "ALTER TABLE ... %s is not supported yet: Sluice alters a table's options (SET, RESET) and name (RENAME TO)", t.upper())
+		default:
+			p.unexpected("SET, RESET or RENAME TO after the table name")
+		}
+		return a
+	case "VIEW":
+		if temporary {
+			p.failf(kind.Pos, "ALTER TEMPORARY VIEW is not supported: ALTER VIEW alters a temporary view too")
+		}
+		p.next()
+		v := &AlterView{StmtBase: StmtBase{Start: start}}
+		v.Name = p.parseQualifiedName("a view name")
+		switch {
+		case p.acceptWord("RENAME"):
+			p.expectWord("TO")
+			v.RenameTo = p.parseQualifiedName("the new view name")
+		case p.acceptWord("AS"):
+			v.Query = p.parseQuery()
+		default:
+			p.unexpected("RENAME TO or AS after the view name")
+		}
+		return v
+	case "FUNCTION":
+		p.next()
+		f := &AlterFunction{StmtBase: StmtBase{Start: start}, Temporary: temporary, System: system}
+		f.IfExists = p.acceptWords("IF", "EXISTS")
+		f.Name = p.parseQualifiedName("a function name")
+		p.expectWord("AS")
+		if t := p.peek(); t.Kind != String {
+			p.failf(t.Pos, "unexpected %s; expected the function's class or Python path as a string, e.g. AS 'udfs.ip_to_province'", t.describe())
+		}
+		f.Identifier = p.parseString("")
+		if p.acceptWord("LANGUAGE") {
+			lang := p.peek().upper()
+			switch lang {
+			case "JAVA", "SCALA", "PYTHON", "SQL":
+				p.next()
+				f.Language = lang
+			default:
+				p.unexpected("JAVA, SCALA, PYTHON or SQL after LANGUAGE")
+			}
+		}
+		return f
+	case "CATALOG", "DATABASE", "MODEL", "MATERIALIZED":
+		p.failf(kind.Pos, "ALTER %s is not supported", kind.upper())
+	}
+	p.unexpected("TABLE, VIEW or FUNCTION after ALTER")
+	return nil
 }
 
 func (p *parser) parseDrop() *Drop {

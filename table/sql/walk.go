@@ -79,6 +79,19 @@ func Children(n Node) []Node {
 		c.add(n.Name, n.Identifier)
 	case *Drop:
 		c.add(n.Name)
+	case *AlterTable:
+		c.add(n.Name)
+		for _, o := range n.Set {
+			c.add(o)
+		}
+		for _, k := range n.Reset {
+			c.add(k)
+		}
+		c.add(n.RenameTo)
+	case *AlterView:
+		c.add(n.Name, n.RenameTo, n.Query)
+	case *AlterFunction:
+		c.add(n.Name, n.Identifier)
 	case *Insert:
 		c.add(n.Table)
 		for _, pv := range n.Partition {

@@ -103,6 +103,22 @@ def _func_name(name: str) -> str:
 
 _NO_VALUE = object()
 
+# Aggregates stay plain SQL: the engine's aggregate operator runs built-in
+# aggregates only.
+_AGGREGATES = frozenset(("sum", "sum0", "min", "max", "count", "avg", "first_value", "last_value", "stddevPop",
+                         "stddevSamp", "varPop", "varSamp", "collect", "ARRAY_AGG", "listAgg", "PERCENTILE"))
+
+
+def _builtin(java: str, sql: str) -> str:
+    """A DSL call of a Flink built-in function, as the engine parses it:
+    the function named java (its BuiltInFunctionDefinitions name), whose
+    built-in meaning is the SQL sql. Flink's Table API resolves these names
+    through the function catalog, so a temporary system function named
+    plus replaces + in t.a + t.b (but not in SQL's a + b)."""
+    if java in _AGGREGATES:
+        return sql
+    return "`$builtin$%s`(%s)" % (java.replace("`", "``"), sql)
+
 
 def _literal(v: Any) -> str:
     """A Python value as a SQL literal."""
@@ -202,15 +218,15 @@ class Expression(object):
         str(), ``SQL_NAME(self, args)`` in SQL."""
         others = [_expr(a) for a in args]
         sql, text = _join([self] + others)
-        return self._derive("%s(%s)" % (sql_name, sql), "%s(%s)" % (java, text), *others)
+        return self._derive(_builtin(java, "%s(%s)" % (sql_name, sql)), "%s(%s)" % (java, text), *others)
 
     def _bin(self, java: str, op: str, other: Any, reverse: bool = False) -> "Expression":
         o = _expr(other)
         a, b = (o, self) if reverse else (self, o)
-        return self._derive("(%s %s %s)" % (a._sql, op, b._sql), "%s(%s, %s)" % (java, a._text, b._text), o)
+        return self._derive(_builtin(java, "(%s %s %s)" % (a._sql, op, b._sql)), "%s(%s, %s)" % (java, a._text, b._text), o)
 
     def _postfix(self, java: str, op: str) -> "Expression":
-        return self._derive("(%s %s)" % (self._sql, op), "%s(%s)" % (java, self._text))
+        return self._derive(_builtin(java, "(%s %s)" % (self._sql, op)), "%s(%s)" % (java, self._text))
 
     def _not_here(self, java: str, why: str, *args: Any) -> "Expression":
         others = [_expr(a) for a in args]
@@ -289,7 +305,7 @@ class Expression(object):
         return self._postfix("isNotTrue", "IS NOT TRUE")
 
     def __neg__(self) -> "Expression":
-        return self._derive("(- %s)" % self._sql, "minusPrefix(%s)" % self._text)
+        return self._derive(_builtin("minusPrefix", "(- %s)" % self._sql), "minusPrefix(%s)" % self._text)
 
     def __abs__(self) -> "Expression":
         return self._call("abs", "ABS")
@@ -358,17 +374,17 @@ class Expression(object):
 
     def between(self, lower_bound: Any, upper_bound: Any) -> "Expression":
         lo, hi = _expr(lower_bound), _expr(upper_bound)
-        return self._derive("(%s BETWEEN %s AND %s)" % (self._sql, lo._sql, hi._sql),
+        return self._derive(_builtin("between", "(%s BETWEEN %s AND %s)" % (self._sql, lo._sql, hi._sql)),
                             "between(%s, %s, %s)" % (self._text, lo._text, hi._text), lo, hi)
 
     def not_between(self, lower_bound: Any, upper_bound: Any) -> "Expression":
         lo, hi = _expr(lower_bound), _expr(upper_bound)
-        return self._derive("(%s NOT BETWEEN %s AND %s)" % (self._sql, lo._sql, hi._sql),
+        return self._derive(_builtin("notBetween", "(%s NOT BETWEEN %s AND %s)" % (self._sql, lo._sql, hi._sql)),
                             "notBetween(%s, %s, %s)" % (self._text, lo._text, hi._text), lo, hi)
 
     def then(self, if_true: Any, if_false: Any) -> "Expression":
         t, f = _expr(if_true), _expr(if_false)
-        return self._derive("CASE WHEN %s THEN %s ELSE %s END" % (self._sql, t._sql, f._sql),
+        return self._derive(_builtin("ifThenElse", "CASE WHEN %s THEN %s ELSE %s END" % (self._sql, t._sql, f._sql)),
                             "ifThenElse(%s, %s, %s)" % (self._text, t._text, f._text), t, f)
 
     def if_then_else(self, if_true: Any, if_false: Any) -> "Expression":
@@ -376,7 +392,7 @@ class Expression(object):
 
     def if_null(self, null_replacement: Any) -> "Expression":
         r = _expr(null_replacement)
-        return self._derive("COALESCE(%s, %s)" % (self._sql, r._sql), "ifNull(%s, %s)" % (self._text, r._text), r)
+        return self._derive(_builtin("ifNull", "COALESCE(%s, %s)" % (self._sql, r._sql)), "ifNull(%s, %s)" % (self._text, r._text), r)
 
     # -- logic ------------------------------------------------------------
     is_null = property(lambda self: self._postfix("isNull", "IS NULL"))

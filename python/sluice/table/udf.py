@@ -26,17 +26,47 @@ __all__ = [
 
 
 class FunctionContext:
-    """What ``open`` receives: the metric group and job parameters."""
+    """What ``open`` receives: the metric group, the global job parameters
+    (``pipeline.global-job-parameters``) and where the function runs: the
+    task's name, its parallelism and max parallelism, the subtask's index
+    and attempt number, as PyFlink 2.3's FunctionContext."""
 
-    def __init__(self, name: str, job_parameters: Optional[dict] = None) -> None:
+    def __init__(self, name: str, job_parameters: Optional[dict] = None, task_name: Optional[str] = None,
+                 task_name_with_subtasks: Optional[str] = None, number_of_parallel_subtasks: Optional[int] = None,
+                 max_number_of_parallel_subtasks: Optional[int] = None, index_of_this_subtask: Optional[int] = None,
+                 attempt_number: Optional[int] = None) -> None:
         self._metric_group = MetricGroup(("python", name))
         self._job_parameters = dict(job_parameters or {})
+        self._task_name = task_name
+        self._task_name_with_subtasks = task_name_with_subtasks
+        self._number_of_parallel_subtasks = number_of_parallel_subtasks
+        self._max_number_of_parallel_subtasks = max_number_of_parallel_subtasks
+        self._index_of_this_subtask = index_of_this_subtask
+        self._attempt_number = attempt_number
 
     def get_metric_group(self) -> MetricGroup:
         return self._metric_group
 
     def get_job_parameter(self, key: str, default_value: str) -> str:
         return self._job_parameters.get(key, default_value)
+
+    def get_task_name(self) -> Optional[str]:
+        return self._task_name
+
+    def get_task_name_with_subtasks(self) -> Optional[str]:
+        return self._task_name_with_subtasks
+
+    def get_number_of_parallel_subtasks(self) -> Optional[int]:
+        return self._number_of_parallel_subtasks
+
+    def get_max_number_of_parallel_subtasks(self) -> Optional[int]:
+        return self._max_number_of_parallel_subtasks
+
+    def get_index_of_this_subtask(self) -> Optional[int]:
+        return self._index_of_this_subtask
+
+    def get_attempt_number(self) -> Optional[int]:
+        return self._attempt_number
 
 
 class UserDefinedFunction(abc.ABC):
@@ -164,7 +194,8 @@ class UserDefinedScalarFunctionWrapper:
 
     @property
     def _sluice_callable(self) -> Callable[..., Any]:
-        """The function the engine calls, opened on first use."""
+        """The function opened (once, without runtime information), for
+        what calls it outside a job (Table.map's row functions)."""
         if self._opened is None:
             f = self._func
             if isinstance(f, UserDefinedFunction):
@@ -174,6 +205,30 @@ class UserDefinedScalarFunctionWrapper:
             self._opened = f
         return self._opened
 
+    @property
+    def _sluice_eval(self) -> Callable[..., Any]:
+        """The function a job calls per row or batch: a ScalarFunction's
+        eval, not opened yet (the job opens it through _sluice_open)."""
+        f = self._func
+        return f.eval if isinstance(f, UserDefinedFunction) else f
+
+    def _sluice_open(self, job_parameters: dict, task_name: str, number_of_parallel_subtasks: int,
+                     max_number_of_parallel_subtasks: int, index_of_this_subtask: int,
+                     attempt_number: int) -> Optional[Callable[[], None]]:
+        """Called by the engine when a calc that calls this function opens
+        (before its first row), with that subtask's runtime information;
+        returns what the engine calls when the calc closes (the function's
+        close), or None for a plain callable."""
+        f = self._func
+        if not isinstance(f, UserDefinedFunction):
+            return None
+        f.open(FunctionContext(self._name, job_parameters, task_name,
+                               "%s (%d/%d)#%d" % (task_name, index_of_this_subtask + 1,
+                                                  number_of_parallel_subtasks, attempt_number),
+                               number_of_parallel_subtasks, max_number_of_parallel_subtasks,
+                               index_of_this_subtask, attempt_number))
+        return f.close
+
     def alias(self, *names: str) -> "UserDefinedScalarFunctionWrapper":
         # PyFlink keeps the names on the wrapper (table functions and
         # row-based operations read them) and returns the wrapper itself.
@@ -181,10 +236,10 @@ class UserDefinedScalarFunctionWrapper:
         return self
 
     def __call__(self, *args: Any) -> Any:
-        from sluice.table.expression import Expression, _call_udf
-        if not args or any(isinstance(a, Expression) for a in args):
-            return _call_udf(self, args)
-        return self._sluice_callable(*args)
+        # Always a call expression, as PyFlink's: a Python value among the
+        # arguments is a literal (f(t.a, 1), f(1)).
+        from sluice.table.expression import _call_udf
+        return _call_udf(self, args)
 
     def __repr__(self) -> str:
         return "<udf %s -> %s (%s)>" % (self._name, self._sluice_result_type, self._func_type)
