@@ -183,6 +183,8 @@ def test_object_path_and_catalog(stream_env):
     assert t.get_options() == {"connector": "datagen", "number-of-rows": "1"}
     assert catalog.list_tables("default_database") == ["T"]
     assert stream_env.get_catalog("nope") is None
+    table = stream_env.from_descriptor(TableDescriptor.for_connector("datagen").schema(schema).build())
+    assert Schema.new_builder().from_resolved_schema(table.get_resolved_schema()).build() == schema
     d = CatalogDescriptor.of("mycat", __import__("pyflink.common", fromlist=["Configuration"]).Configuration())
     assert d.get_catalog_name() == "mycat"
 

@@ -65,8 +65,15 @@ class Schema:
             return self
 
         def from_resolved_schema(self, resolved_schema: Any) -> "Schema.Builder":
-            names = resolved_schema.get_field_names()
-            types = resolved_schema.get_field_data_types()
+            """The columns of a ResolvedSchema (``table.get_resolved_schema()``)
+            or, as Flink 1.12-1.13 scripts pass, a TableSchema."""
+            if hasattr(resolved_schema, "get_column_names"):
+                names = resolved_schema.get_column_names()
+                types = resolved_schema.get_column_data_types()
+            else:
+                from sluice.table.types import _parse_type
+                names = resolved_schema.get_field_names()
+                types = [_parse_type(t) if isinstance(t, str) else t for t in resolved_schema.get_field_data_types()]
             return self.from_fields(names, types)
 
         def from_row_data_type(self, data_type: Any) -> "Schema.Builder":
