@@ -116,7 +116,12 @@ def add_python_archive(archive_path: str, target_dir: Optional[str] = None) -> s
                     "Choose another target_dir or move it away." % (link, name))
             os.unlink(link)
             shutil.rmtree(os.path.dirname(ours), ignore_errors=True)
-        os.symlink(dest_dir, link, target_is_directory=True)
+        try:
+            os.symlink(dest_dir, link, target_is_directory=True)
+        except OSError as err:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise OSError(err.errno, "add_python_archive: cannot link %s to the extracted archive in the working "
+                          "directory (%s); run from a writable directory" % (link, err.strerror)) from None
         _links[link] = dest_dir
     return dest_dir
 
