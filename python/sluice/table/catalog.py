@@ -215,9 +215,17 @@ class Catalog(object):
             raise ValueError("Table (or view) %s does not exist in Catalog %s." % (table_path, self._name))
         name = table_path.get_object_name()
         from sluice.table.types import _parse_type
-        ts = self._t_env.from_path(name).get_schema()
-        types = [t if not isinstance(t, str) else _parse_type(t) for t in ts.get_field_data_types()]
-        schema = Schema.new_builder().from_fields(ts.get_field_names(), types).build()
+        # The declared columns, without planning a scan: Flink describes a
+        # table whose connector it does not know (it resolves connectors
+        # when a table is read or written).
+        cols = _native.call("catalog.table_columns", self._t_env._h.id, name)
+        if cols is not None and all(ty is not None for _, ty in cols):
+            names, types = [c for c, _ in cols], [_parse_type(ty) for _, ty in cols]
+        else:  # a view, or computed columns whose types binding gives
+            ts = self._t_env.from_path(name).get_schema()
+            names = ts.get_field_names()
+            types = [t if not isinstance(t, str) else _parse_type(t) for t in ts.get_field_data_types()]
+        schema = Schema.new_builder().from_fields(names, types).build()
         info = _native.call("catalog.table_options", self._t_env._h.id, name)
         if info is None:  # a view
             return CatalogBaseTable(schema)
