@@ -89,3 +89,27 @@ def test_statement_set_explain(env):
     text = [r[0] for r in env.execute_sql(
         "EXPLAIN STATEMENT SET BEGIN INSERT INTO snk SELECT b, 1 FROM pt; INSERT INTO snk2 SELECT b, 2 FROM pt; END").collect()][0]
     assert text.count("LogicalSink(") == 2
+
+
+def test_python_call_arguments_are_computed_first(batch_env):
+    # PyFlink 2.3: a Python call reads columns; other arguments are computed
+    # by a Calc under the PythonCalc (f0, f1, ...), and so is a column the
+    # Table API renamed (alias() keeps an AS call in Flink's plan).
+    batch_env.create_temporary_function("func1", udf(lambda i, j: i + j, result_type=DataTypes.BIGINT()))
+    from pyflink.table.expressions import call, col
+    table = batch_env.from_elements([(1, 2)]).alias("a", "b").select(call("func1", col("a"), col("b")))
+    plan = table.explain()
+    assert "PythonCalc(select=[func1(f0, f1) AS _c0]) -- runtime=row, evaluator=#1\n" \
+           "+- Calc(select=[_1 AS f0, _2 AS f1])\n" in plan
+    advice = table.explain(ExplainDetail.PLAN_ADVICE)
+    assert "== Optimized Physical Plan With Advice ==" in advice and "No available advice..." in advice
+    assert [tuple(r) for r in table.execute().collect()] == [(3,)]
+    t = batch_env.from_elements([(1, 2)], ["a", "b"])
+    f = udf(lambda i, j: i * j, result_type=DataTypes.BIGINT())
+    plan = t.where(t.a > 0).select(f(t.a, t.b), t.a + 1, f(t.a + 1, t.b).alias("z")).explain()
+    assert "+- PythonCalc(select=[a, <lambda>(a, b) AS _c0, <lambda>(f0, b) AS z]) -- runtime=row, evaluator=#1\n" \
+           "   +- Calc(select=[a, b, (a + 1) AS f0])\n" in plan
+    # SQL renames are plain: no AS survives into the call.
+    batch_env.create_temporary_view("ren", batch_env.from_elements([(1, 2)]))
+    plan = batch_env.explain_sql("SELECT func1(a, b) FROM (SELECT _1 AS a, _2 AS b FROM ren)")
+    assert "PythonCalc(select=[func1(_1, _2) AS EXPR$0])" in plan

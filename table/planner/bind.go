@@ -655,7 +655,7 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 		names = append(names, alias)
 	}
 	names = uniqueNames(names)
-	n = &Project{Input: n, Exprs: exprs, Names: names}
+	n = &Project{Input: n, Exprs: exprs, Names: names, TableAPI: p.TableAPI}
 	if q.Distinct {
 		n = distinctOf(n)
 	}

@@ -454,11 +454,41 @@ func (e *explainer) calc(c *Calc) *xnode {
 		}
 		replaced := map[string]Rex{}
 		for _, rt := range order {
+			// Arguments that are not columns are computed first, by a Calc
+			// under the PythonCalc (Flink's PythonCalcSplitRule), as
+			// translator.lower appends them as columns.
+			shown := map[*UDFRex]*UDFRex{}
+			ext := evaluator{width: len(cols), reads: map[int]bool{}}
+			extracted := map[string]*InputRef{}
+			for _, u := range byRuntime[rt] {
+				args := make([]Rex, len(u.Args))
+				for j, a := range u.Args {
+					if ref, ok := a.(*InputRef); ok && ref.Alias == "" {
+						args[j] = a
+						continue
+					}
+					key := e.rex(a)
+					ref, ok := extracted[key]
+					if !ok {
+						name := fresh("")
+						ext.items = append(ext.items, key+" AS "+name)
+						refs(a, ext.reads)
+						ref = &InputRef{Index: len(cols), T: a.Type(), Name: name}
+						cols = append(cols, ref)
+						extracted[key] = ref
+					}
+					args[j] = ref
+				}
+				shown[u] = &UDFRex{Fn: u.Fn, Name: u.Name, Args: args, T: u.T}
+			}
+			if len(ext.items) > 0 {
+				evals = append(evals, ext)
+			}
 			ev := evaluator{runtime: rt, width: len(cols), reads: map[int]bool{}}
 			for _, u := range byRuntime[rt] {
 				name := fresh(udfKey(u))
-				ev.items = append(ev.items, e.rex(u)+" AS "+name)
-				for _, a := range u.Args {
+				ev.items = append(ev.items, e.rex(shown[u])+" AS "+name)
+				for _, a := range shown[u].Args {
 					refs(a, ev.reads)
 				}
 				ref := &InputRef{Index: len(cols), T: u.T, Name: name}
@@ -506,7 +536,9 @@ func (e *explainer) calc(c *Calc) *xnode {
 	}
 	var last []string // the last evaluator's output columns
 	for k, ev := range evals {
-		e.evals++
+		if ev.runtime != "" {
+			e.evals++
+		}
 		var items []string
 		last = last[:0]
 		for _, i := range forwarded[k] {
@@ -527,6 +559,9 @@ func (e *explainer) calc(c *Calc) *xnode {
 		}
 		text := fmt.Sprintf("%s(select=[%s])", node, strings.Join(items, ", "))
 		note := fmt.Sprintf("runtime=%s, evaluator=#%d", runtime, e.evals)
+		if ev.runtime == "" { // arguments computed before the calls
+			note = ""
+		}
 		cur = &xnode{text: text, note: note, mode: mode, par: par, ins: []*xnode{cur}}
 	}
 	if cond == nil && len(exprs) == len(last) {

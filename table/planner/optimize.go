@@ -78,7 +78,7 @@ func foldConstants(n Node) Node {
 	fold := func(r Rex) Rex { return rewriteRex(r, foldCall) }
 	switch x := n.(type) {
 	case *Project:
-		return &Project{Input: x.Input, Exprs: mapRex(x.Exprs, fold), Names: x.Names}
+		return &Project{Input: x.Input, Exprs: mapRex(x.Exprs, fold), Names: x.Names, TableAPI: x.TableAPI}
 	case *Filter:
 		c := fold(x.Cond)
 		if lit, ok := c.(*Literal); ok && lit.Value == true {
@@ -250,7 +250,7 @@ func pushFilterThroughProject(n Node) Node {
 		}
 	}
 	cond := substitute(f.Cond, p.Exprs)
-	return &Project{Input: &Filter{Input: p.Input, Cond: cond}, Exprs: p.Exprs, Names: p.Names}
+	return &Project{Input: &Filter{Input: p.Input, Cond: cond}, Exprs: p.Exprs, Names: p.Names, TableAPI: p.TableAPI}
 }
 
 func deterministic(r Rex) bool {
@@ -354,9 +354,45 @@ func mergeProjects(n Node) Node {
 	}
 	exprs := make([]Rex, len(outer.Exprs))
 	for i, e := range outer.Exprs {
-		exprs[i] = substitute(e, inner.Exprs)
+		if inner.TableAPI {
+			exprs[i] = substituteAliased(e, inner)
+		} else {
+			exprs[i] = substitute(e, inner.Exprs)
+		}
 	}
-	return &Project{Input: inner.Input, Exprs: exprs, Names: outer.Names}
+	return &Project{Input: inner.Input, Exprs: exprs, Names: outer.Names, TableAPI: outer.TableAPI}
+}
+
+// substituteAliased is substitute through a Table API projection: a Python
+// function call's argument that reads a column the projection renamed
+// keeps the rename (InputRef.Alias), as Flink's merged projection keeps
+// the AS call there.
+func substituteAliased(r Rex, inner *Project) Rex {
+	switch x := r.(type) {
+	case *InputRef:
+		return inner.Exprs[x.Index]
+	case *CastRex:
+		return &CastRex{Arg: substituteAliased(x.Arg, inner), T: x.T, Try: x.Try}
+	case *CallRex:
+		args := make([]Rex, len(x.Args))
+		for i, a := range x.Args {
+			args[i] = substituteAliased(a, inner)
+		}
+		return &CallRex{Name: x.Name, Args: args, T: x.T}
+	case *UDFRex:
+		args := make([]Rex, len(x.Args))
+		for i, a := range x.Args {
+			if ref, ok := a.(*InputRef); ok {
+				if in, ok := inner.Exprs[ref.Index].(*InputRef); ok && in.Alias == "" && inner.Names[ref.Index] != in.Name {
+					args[i] = &InputRef{Index: in.Index, T: in.T, Name: in.Name, Alias: inner.Names[ref.Index]}
+					continue
+				}
+			}
+			args[i] = substituteAliased(a, inner)
+		}
+		return &UDFRex{Fn: x.Fn, Name: x.Name, Args: args, T: x.T}
+	}
+	return r
 }
 
 // removeTrivialProject drops a projection that returns its input as is.
@@ -419,14 +455,14 @@ func pruneScanColumns(n Node) Node {
 	re := func(r Rex) Rex {
 		return rewriteRex(r, func(x Rex) Rex {
 			if ref, ok := x.(*InputRef); ok {
-				return &InputRef{Index: remap[ref.Index], T: ref.T, Name: ref.Name}
+				return &InputRef{Index: remap[ref.Index], T: ref.T, Name: ref.Name, Alias: ref.Alias}
 			}
 			return x
 		})
 	}
 	switch x := n.(type) {
 	case *Project:
-		return &Project{Input: pruned, Exprs: mapRex(x.Exprs, re), Names: x.Names}
+		return &Project{Input: pruned, Exprs: mapRex(x.Exprs, re), Names: x.Names, TableAPI: x.TableAPI}
 	case *Calc:
 		var c Rex
 		if x.Cond != nil {

@@ -285,7 +285,7 @@ func (t *translator) lower(c *Calc, width int) ([]engine.CalcStep, error) {
 			for i, u := range group {
 				args := make([]int, len(u.Args))
 				for j, a := range u.Args {
-					if ref, ok := a.(*InputRef); ok {
+					if ref, ok := a.(*InputRef); ok && ref.Alias == "" {
 						args[j] = ref.Index
 						continue
 					}

@@ -72,6 +72,13 @@ type Project struct {
 	Input Node
 	Exprs []Rex
 	Names []string
+	// TableAPI is set on a projection of Flink's Table API, whose renames
+	// (alias(), col('a').alias('x')) are AS calls in Flink's plan: where
+	// such a projection merges into a Python function call's arguments,
+	// the argument stays an AS (InputRef.Alias) and Flink's
+	// PythonCalcSplitRule computes it before the call (Calc(select=[_1
+	// AS f0]) under PythonCalc(select=[f(f0) ...])).
+	TableAPI bool
 }
 
 // Filter keeps rows whose condition is TRUE.
@@ -314,6 +321,10 @@ type InputRef struct {
 	Index int
 	T     types.DataType
 	Name  string
+	// Alias is set on a Python function call's argument that a Table API
+	// projection renamed (see Project.TableAPI): the call reads the
+	// column under that name, as Flink's AS call.
+	Alias string
 }
 
 // Literal is a constant; Value is a Go value expr.Literal accepts, nil for

@@ -212,7 +212,7 @@ func TestPandasAndRowUDFsInOneCalc(t *testing.T) {
 	require.NoError(t, err)
 	plan, err := tb.Explain()
 	require.NoError(t, err)
-	assert.Contains(t, plan, "PythonCalc(select=[ip_to_province(UPPER(client_ip)) AS p]) -- runtime=row, evaluator=#1")
+	assert.Contains(t, plan, "PythonCalc(select=[ip_to_province(f0) AS p]) -- runtime=row, evaluator=#1\n+- Calc(select=[UPPER(client_ip) AS f0])\n")
 }
 
 func TestPythonUDFErrors(t *testing.T) {
