@@ -1269,8 +1269,7 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		}
 		ats := make([]types.DataType, len(args))
 		for i, a := range args {
-			args[i] = constantUDFArg(a)
-			ats[i] = args[i].Type()
+			ats[i] = a.Type()
 		}
 		rt, err := fn.Scalar.ResultType(ats)
 		if err != nil {
