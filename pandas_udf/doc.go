@@ -25,10 +25,17 @@
 //   - BOOLEAN: bool, or pandas' nullable boolean with NULLs.
 //   - DECIMAL, STRING, BYTES, TIME: object Series of decimal.Decimal, str,
 //     bytes, datetime.time; None for NULL.
-//   - DATE: datetime64[ms] (not [ns], which ends in 2262); NaT for NULL.
-//   - TIMESTAMP: datetime64[ns]; TIMESTAMP_LTZ: datetime64[ns, UTC]. A value
-//     outside the nanosecond range is an error, not a wrapped date.
-//   - ARRAY, MAP: object Series of lists and dicts (nested rows as dicts).
+//   - DATE: object Series of datetime.date; None for NULL.
+//   - TIMESTAMP: datetime64 in the type's unit (datetime64[ms] for
+//     TIMESTAMP(3)); TIMESTAMP_LTZ: the same with the UTC zone; NaT for NULL.
+//   - ARRAY: object Series of numpy arrays (of numpy arrays when nested;
+//     integers with NULLs as floats with NaN, strings, dates and decimals as
+//     objects); MAP: object Series of lists of (key, value) tuples; nested
+//     rows as dicts.
+//
+// DATE, TIMESTAMP, ARRAY and MAP are what PyFlink's
+// to_pandas(date_as_object=True) gives; integer and boolean columns with
+// NULLs differ on purpose (PyFlink gives floats with NaN and objects).
 //   - ROW: a DataFrame with one column per field; a NULL row arrives as a
 //     row of missing values, and a result row whose fields are all missing
 //     becomes NULL.

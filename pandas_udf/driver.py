@@ -195,13 +195,24 @@ def _arg_converter(t: pa.DataType) -> Converter:
 
         return floating
     if pa.types.is_date(t):
-        # Milliseconds, not nanoseconds: datetime64[ns] ends in 2262 and
-        # pyarrow's coercion of dates wraps around silently.
-        return lambda arr, ix: _with_index(arr.to_pandas(date_as_object=False), ix)
+        # An object Series of datetime.date, as PyFlink's
+        # to_pandas(date_as_object=True).
+        return lambda arr, ix: _with_index(arr.to_pandas(date_as_object=True), ix)
     if pa.types.is_timestamp(t):
-        # datetime64[ns] (with the zone for TIMESTAMP_LTZ), as PyFlink gives;
-        # out-of-range values raise rather than wrap.
-        return lambda arr, ix: _with_index(arr.to_pandas(coerce_temporal_nanoseconds=True), ix)
+        # datetime64 in the type's unit (datetime64[ms] for TIMESTAMP(3),
+        # with the zone for TIMESTAMP_LTZ), as PyFlink's to_pandas gives.
+        if t.tz is None:
+            return lambda arr, ix: _with_index(arr.to_pandas(), ix)
+        naive_type = pa.timestamp(t.unit)
+
+        def zoned(arr: pa.Array, ix: _Index) -> pd.Series:
+            # Localized by hand: pyarrow's to_pandas of a zoned column (its
+            # .dt accessor) leaves cyclic garbage that would hold the Go
+            # column until Python's collector runs.
+            naive = arr.view(naive_type).to_pandas()
+            return pd.Series(naive.array.tz_localize(t.tz), index=ix.index, copy=False)
+
+        return zoned
     if pa.types.is_struct(t):
         # A DataFrame column cannot be a DataFrame: nested rows become dicts.
         fields = [_objects if pa.types.is_struct(t.field(i).type) else _arg_converter(t.field(i).type)
@@ -217,19 +228,19 @@ def _arg_converter(t: pa.DataType) -> Converter:
             return df
 
         return frame
-    if _is_list(t) or pa.types.is_map(t):
-        return _objects
     # DECIMAL, STRING, BYTES, TIME: object Series of Decimal, str, bytes,
-    # datetime.time with None for NULL — pyarrow's own mapping.
-    return lambda arr, ix: _with_index(arr.to_pandas(), ix)
+    # datetime.time with None for NULL; ARRAY: numpy arrays (of numpy
+    # arrays when nested; dates as datetime.date); MAP: lists of (key,
+    # value) pairs — pyarrow's own mapping, which PyFlink's
+    # to_pandas(date_as_object=True) gives.
+    return lambda arr, ix: _with_index(arr.to_pandas(date_as_object=True), ix)
 
 
 def _objects(arr: pa.Array, ix: _Index) -> pd.Series:
-    # Lists as Python lists and maps as dicts (pyarrow's to_pandas would give
-    # numpy arrays and lists of pairs); nested rows as dicts. Filled one by
-    # one: numpy would broadcast lists of equal length into a 2-D array.
+    # Nested rows as dicts, as pyarrow gives them. Filled one by one: numpy
+    # would broadcast lists of equal length into a 2-D array.
     values = np.empty(len(arr), dtype=object)
-    for i, v in enumerate(arr.to_pylist(maps_as_pydicts="strict")):
+    for i, v in enumerate(arr.to_pylist()):
         values[i] = v
     return pd.Series(values, index=ix.index, copy=False)
 

@@ -144,13 +144,15 @@ func TestSystemExitIsAnError(t *testing.T) {
 // TestArgumentError: a value pandas cannot hold fails the batch with the
 // column and its type.
 func TestArgumentError(t *testing.T) {
-	e := newEvaluator(t, UDF{Name: "ts", Func: pyLambda(t, "lambda a, x: x"), Args: []int{1, 0}, Result: timestampUs})
+	// datetime.time holds microseconds: a TIME(9) with nanoseconds has no
+	// pandas value.
+	e := newEvaluator(t, UDF{Name: "ts", Func: pyLambda(t, "lambda a, x: x"), Args: []int{1, 0}, Result: arrow.FixedWidthTypes.Time64ns})
 	_, err := evaluate(t, e,
-		fromJSON(t, memory.DefaultAllocator, timestampUs, `["2020-01-01 00:00:00", "3000-01-01 00:00:00"]`),
+		fromJSON(t, memory.DefaultAllocator, arrow.FixedWidthTypes.Time64ns, `["12:00:00", "12:00:00.000000001"]`),
 		fromJSON(t, memory.DefaultAllocator, arrow.PrimitiveTypes.Int64, `[1, 2]`))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "pandas UDF ts could not receive column 0 (TIMESTAMP(6)) on rows 0 to 1 of its batch: ")
-	assert.Contains(t, err.Error(), "would result in out of bounds timestamp")
+	assert.Contains(t, err.Error(), "pandas UDF ts could not receive column 0 (TIME(9)) on rows 0 to 1 of its batch: ")
+	assert.Contains(t, err.Error(), "has non-zero nanoseconds")
 	var ue *UDFError
 	require.True(t, errors.As(err, &ue))
 	assert.Equal(t, cpython.PhaseArgument, ue.Phase)

@@ -10,6 +10,7 @@ import (
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/connector"
 	"github.com/sluice-stream/sluice/table/planner"
+	"github.com/sluice-stream/sluice/table/sql"
 	"github.com/sluice-stream/sluice/table/types"
 	"github.com/sluice-stream/sluice/vectorized"
 )
@@ -26,6 +27,9 @@ func (e *Environment) FromRecords(schema *arrow.Schema, recs []arrow.RecordBatch
 		t, err := types.FromArrow(f.Type)
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", f.Name, err)
+		}
+		if d, ok := declaredType(f); ok {
+			t = d
 		}
 		if !f.Nullable {
 			t = t.NotNullable()
@@ -51,6 +55,31 @@ func (e *Environment) FromRecords(schema *arrow.Schema, recs []arrow.RecordBatch
 	}
 	name := fmt.Sprintf("records_%d", recordsSeq.Add(1))
 	return &Table{env: e, node: &planner.Scan{Table: name, Source: src, Fields: fields}}, nil
+}
+
+// SQLTypeMetadataKey is the Arrow field metadata key by which a record
+// batch's producer (from_elements) declares a column's SQL type where the
+// Arrow type does not tell it: TIME(0) and TIME(3) are both milliseconds
+// of the day, and a TIME(0) column keeps 12:00:00.123 as Flink's does —
+// which a CAST to TIME(0) would cut.
+const SQLTypeMetadataKey = "sluice.sql_type"
+
+// declaredType is the SQL type f's metadata declares, when it parses and
+// is carried by f's Arrow type.
+func declaredType(f arrow.Field) (types.DataType, bool) {
+	i := f.Metadata.FindKey(SQLTypeMetadataKey)
+	if i < 0 {
+		return types.DataType{}, false
+	}
+	ast, err := sql.ParseDataType(f.Metadata.Values()[i])
+	if err != nil {
+		return types.DataType{}, false
+	}
+	t, err := planner.TypeFromAST(ast)
+	if err != nil || !arrow.TypeEqual(t.Arrow(), f.Type) {
+		return types.DataType{}, false
+	}
+	return t.Nullable(), true
 }
 
 // recordsSource emits the records it was given, lending each as a batch.

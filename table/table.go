@@ -13,6 +13,7 @@ import (
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/planner"
 	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/table/types"
 	"github.com/sluice-stream/sluice/vectorized"
 	"github.com/sluice-stream/sluice/vectorized/expr"
 )
@@ -461,6 +462,9 @@ func (t *Table) execute(ctx context.Context, keep bool) (*Result, error) {
 	p := t.env.planner("")
 	opt := planner.Optimize(t.node)
 	rs := &resultSink{loc: t.env.location(), keep: keep}
+	for _, f := range opt.Schema() {
+		rs.types = append(rs.types, f.Type)
+	}
 	job, err := p.Translate(opt, "collect", &planner.Terminal{Name: "Collect", Parallelism: 1,
 		Instance: func(int) engine.Sink { return rs }})
 	if err != nil {
@@ -495,6 +499,7 @@ func (t *Table) Collect(ctx context.Context) ([]Row, error) {
 type resultSink struct {
 	mu      sync.Mutex
 	loc     func() *vectorized.EvalContext
+	types   []types.DataType // the columns' SQL types (TIME's precision)
 	rows    []Row
 	text    [][]string
 	keep    bool
@@ -512,7 +517,7 @@ func (s *resultSink) Write(_ context.Context, b *vectorized.Batch) error {
 		texts[i] = make([]string, b.Record.NumCols())
 	}
 	for c, col := range b.Record.Columns() {
-		strs, err := columnText(s.loc(), col)
+		strs, err := columnText(s.loc(), col, columnType(s.types, c))
 		if err != nil {
 			return err
 		}
@@ -532,8 +537,20 @@ func (s *resultSink) Write(_ context.Context, b *vectorized.Batch) error {
 	return nil
 }
 
-// columnText renders a column as CAST(x AS STRING) does, NULL as "NULL".
-func columnText(ec *vectorized.EvalContext, col arrow.Array) ([]string, error) {
+// columnType is the SQL type of column c when known, the NULL type
+// otherwise (then the Arrow type decides).
+func columnType(ts []types.DataType, c int) types.DataType {
+	if c < len(ts) {
+		return ts[c]
+	}
+	return types.NULL()
+}
+
+// columnText renders a column of SQL type t as CAST(x AS STRING) does,
+// NULL as "NULL". t matters where the Arrow type does not tell the SQL
+// type (TIME(0) and TIME(3) are both milliseconds); the NULL type: the
+// Arrow type's.
+func columnText(ec *vectorized.EvalContext, col arrow.Array, t types.DataType) ([]string, error) {
 	out := make([]string, col.Len())
 	if s, ok := col.(*array.String); ok {
 		for i := range out {
@@ -555,7 +572,11 @@ func columnText(ec *vectorized.EvalContext, col arrow.Array) ([]string, error) {
 	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: col.DataType(), Nullable: true}}, nil)
 	rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len()))
 	defer rec.Release()
-	cast, err := expr.Cast(vectorized.Col(0, col.DataType(), "v"), arrow.BinaryTypes.String, false)
+	prec := -1
+	if t.Kind == types.Time {
+		prec = t.Precision
+	}
+	cast, err := expr.CastTime(vectorized.Col(0, col.DataType(), "v"), arrow.BinaryTypes.String, false, prec, -1)
 	if err != nil {
 		for i := range out {
 			if col.IsNull(i) {

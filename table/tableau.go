@@ -19,6 +19,7 @@ import (
 // set" when there was no row.
 type Tableau struct {
 	names   []string
+	types   []types.DataType
 	widths  []int
 	rowKind bool
 	loc     func() *vectorized.EvalContext
@@ -58,6 +59,7 @@ func NewTableau(schema planner.Schema, rowKind bool, maxWidth int, loc func() *v
 	}
 	for _, f := range schema {
 		tb.names = append(tb.names, f.Name)
+		tb.types = append(tb.types, f.Type)
 		tb.widths = append(tb.widths, max(len(f.Name), typeWidth(f.Type, maxWidth)))
 	}
 	return tb
@@ -139,7 +141,7 @@ func (tb *Tableau) Batch(b *vectorized.Batch) (string, error) {
 	}
 	cols := make([][]string, b.Record.NumCols())
 	for c, col := range b.Record.Columns() {
-		strs, err := columnText(tb.loc(), col)
+		strs, err := columnText(tb.loc(), col, columnType(tb.types, c))
 		if err != nil {
 			return "", err
 		}

@@ -147,8 +147,9 @@ func TestValueText(t *testing.T) {
 			b.(*array.Date32Builder).AppendValues([]arrow.Date32{19753, 0, -1, -719162, -719528}, nil)
 		}, []string{"2024-01-31", "1970-01-01", "1969-12-31", "0001-01-01", "0000-01-01"}},
 		{"TIME(0)", types.TIME(0), func(b array.Builder) {
-			b.(*array.Time32Builder).AppendValues([]arrow.Time32{36900, 36930, 0}, nil)
-		}, []string{"10:15", "10:15:30", "00:00"}},
+			// milliseconds, as every TIME(p <= 3): the precision does not cut
+			b.(*array.Time32Builder).AppendValues([]arrow.Time32{36900000, 36930000, 0, 36930123}, nil)
+		}, []string{"10:15", "10:15:30", "00:00", "10:15:30.123"}},
 		{"TIME(3)", types.TIME(3), func(b array.Builder) {
 			b.(*array.Time32Builder).AppendValues([]arrow.Time32{36930120, 36900000, 1}, nil)
 		}, []string{"10:15:30.120", "10:15", "00:00:00.001"}},

@@ -1269,7 +1269,8 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		}
 		ats := make([]types.DataType, len(args))
 		for i, a := range args {
-			ats[i] = a.Type()
+			args[i] = constantUDFArg(a)
+			ats[i] = args[i].Type()
 		}
 		rt, err := fn.Scalar.ResultType(ats)
 		if err != nil {

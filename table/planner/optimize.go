@@ -125,7 +125,7 @@ func foldCall(r Rex) Rex {
 	if err != nil {
 		return r
 	}
-	v, text, err := evalConstant(e)
+	v, text, err := evalConstant(e, timePrecision(r.Type()))
 	if err != nil {
 		// Errors (1/0) surface when the query runs, as in Flink.
 		return r
@@ -133,8 +133,9 @@ func foldCall(r Rex) Rex {
 	return &Literal{Value: v, T: r.Type(), Text: text}
 }
 
-// evalConstant evaluates a constant expression over a one-row batch.
-func evalConstant(e vectorized.Expr) (any, string, error) {
+// evalConstant evaluates a constant expression over a one-row batch;
+// timePrec is its precision when it is a TIME (-1 otherwise).
+func evalConstant(e vectorized.Expr, timePrec int) (any, string, error) {
 	schema := arrow.NewSchema(nil, nil)
 	rec := array.NewRecordBatch(schema, nil, 1)
 	defer rec.Release()
@@ -153,15 +154,15 @@ func evalConstant(e vectorized.Expr) (any, string, error) {
 	if !ok {
 		return nil, "", errorString("no literal form")
 	}
-	text, err := renderConstant(arr)
+	text, err := renderConstant(arr, timePrec)
 	if err != nil {
 		return nil, "", err
 	}
 	return v, text, nil
 }
 
-func renderConstant(arr arrow.Array) (string, error) {
-	s, err := expr.Cast(constExpr{arr}, arrow.BinaryTypes.String, false)
+func renderConstant(arr arrow.Array, timePrec int) (string, error) {
+	s, err := expr.CastTime(constExpr{arr}, arrow.BinaryTypes.String, false, timePrec, -1)
 	if err != nil {
 		return arr.ValueStr(0), nil
 	}
@@ -621,12 +622,22 @@ func Compile(r Rex) (vectorized.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if arrow.TypeEqual(e.DataType(), x.T.Arrow()) {
+		from, to := timePrecision(x.Arg.Type()), timePrecision(x.T)
+		if arrow.TypeEqual(e.DataType(), x.T.Arrow()) && (to < 0 || to >= from) {
 			return e, nil
 		}
-		return expr.Cast(e, x.T.Arrow(), x.Try)
+		return expr.CastTime(e, x.T.Arrow(), x.Try, from, to)
 	}
 	return nil, errUDFNotLowered
+}
+
+// timePrecision is t's precision when t is a TIME (whose Arrow type does
+// not tell TIME(0) from TIME(3)), -1 otherwise.
+func timePrecision(t types.DataType) int {
+	if t.Kind == types.Time {
+		return t.Precision
+	}
+	return -1
 }
 
 var errUDFNotLowered = errorString("planner: a user-defined function call reached expression compilation; calcs lower them first")

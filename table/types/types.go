@@ -234,9 +234,12 @@ func (t DataType) Arrow() arrow.DataType {
 	case Date:
 		return arrow.FixedWidthTypes.Date32
 	case Time:
+		// Flink keeps a TIME as milliseconds of the day whatever its
+		// precision up to 3: a TIME(0) value can hold 12:00:00.123 (from a
+		// Python time, a UDF's result), which only a CAST truncates.
 		u := timeUnit(t.Precision)
 		if u <= arrow.Millisecond {
-			return &arrow.Time32Type{Unit: u}
+			return arrow.FixedWidthTypes.Time32ms
 		}
 		return &arrow.Time64Type{Unit: u}
 	case Timestamp:

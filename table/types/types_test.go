@@ -27,7 +27,6 @@ func TestArrowMappingBothWays(t *testing.T) {
 		{STRING(), "STRING", arrow.BinaryTypes.String},
 		{BYTES(), "BYTES", arrow.BinaryTypes.Binary},
 		{DATE(), "DATE", arrow.FixedWidthTypes.Date32},
-		{TIME(0), "TIME(0)", arrow.FixedWidthTypes.Time32s},
 		{TIME(3), "TIME(3)", arrow.FixedWidthTypes.Time32ms},
 		{TIME(6), "TIME(6)", arrow.FixedWidthTypes.Time64us},
 		{TIME(9), "TIME(9)", arrow.FixedWidthTypes.Time64ns},
@@ -65,11 +64,18 @@ func TestFromArrowWidens(t *testing.T) {
 		{BINARY(4), "BYTES"},
 		{TIMESTAMP(2), "TIMESTAMP(3)"},
 		{TIME(5), "TIME(6)"},
+		// Flink keeps TIME(0..3) as milliseconds of the day.
+		{TIME(0), "TIME(3)"},
+		{TIME(1), "TIME(3)"},
 	} {
 		back, err := FromArrow(tc.in.Arrow())
 		require.NoError(t, err)
 		assert.Equal(t, tc.want, back.String(), tc.in.String())
 	}
-	_, err := FromArrow(arrow.PrimitiveTypes.Uint32)
+	// seconds (a pyarrow time32[s] column) are TIME(0)
+	back, err := FromArrow(arrow.FixedWidthTypes.Time32s)
+	require.NoError(t, err)
+	assert.Equal(t, "TIME(0)", back.String())
+	_, err = FromArrow(arrow.PrimitiveTypes.Uint32)
 	assert.EqualError(t, err, "the Arrow type uint32 has no SQL type in Sluice")
 }

@@ -24,6 +24,9 @@ type castExpr struct {
 	to  arrow.DataType
 	try bool
 	fn  castFn
+	// toName renders the target when the Arrow type does not tell it
+	// (TIME(0) is carried as TIME(3)); empty: SQLTypeName(to).
+	toName string
 }
 
 type castFn func(cc *castCtx, in arrow.Array) (arrow.Array, error)
@@ -58,7 +61,11 @@ func (c *castExpr) String() string {
 	if c.try {
 		name = "TRY_CAST"
 	}
-	return name + "(" + c.arg.String() + " AS " + SQLTypeName(c.to) + ")"
+	to := c.toName
+	if to == "" {
+		to = SQLTypeName(c.to)
+	}
+	return name + "(" + c.arg.String() + " AS " + to + ")"
 }
 
 func (c *castExpr) Eval(ec *vectorized.EvalContext, rec arrow.RecordBatch) (arrow.Array, error) {
@@ -96,6 +103,84 @@ func Cast(e vectorized.Expr, to arrow.DataType, try bool) (vectorized.Expr, erro
 		return nil, fmt.Errorf("cannot cast %s to %s", SQLTypeName(from), SQLTypeName(to))
 	}
 	return foldLiteral(c), nil
+}
+
+// CastTime is Cast for TIME values of a known SQL precision, which the Arrow
+// type does not carry: TIME(0) to TIME(3) are all milliseconds of the day
+// (time32[ms]), as in Flink, where a TIME(0) column can hold 12:00:00.123
+// that only a CAST drops. fromPrec and toPrec are the precisions of the
+// argument and of the target when they are TIME (-1: not TIME, or the
+// Arrow unit's). A cast to TIME(p) truncates to p fractional digits
+// (Flink's CastRuleUtils / TimeToTimeCastRule); a TIME(p) cast to a string
+// is rendered with Flink's unixTimeToString(time, p).
+func CastTime(e vectorized.Expr, to arrow.DataType, try bool, fromPrec, toPrec int) (vectorized.Expr, error) {
+	from := e.DataType()
+	truncate := familyOf(to) == famTime && toPrec >= 0 && toPrec < unitPrecision(timeUnitOf(to))
+	text := familyOf(from) == famTime && familyOf(to) == famString && fromPrec >= 0 &&
+		fromPrec < unitPrecision(timeUnitOf(from))
+	if (!truncate && !text) || !CanCast(from, to) {
+		return Cast(e, to, try)
+	}
+	c := &castExpr{arg: e, to: to, try: try, fn: castFunc(from, to)}
+	if c.fn == nil {
+		return Cast(e, to, try)
+	}
+	if text {
+		c.fn = timeToString(fromPrec)
+	}
+	if truncate {
+		c.fn = truncatingTime(c.fn, toPrec)
+		c.toName = fmt.Sprintf("TIME(%d)", toPrec)
+	}
+	return foldLiteral(c), nil
+}
+
+// truncatingTime applies fn and drops the fraction digits of its TIME
+// result beyond precision.
+func truncatingTime(fn castFn, precision int) castFn {
+	return func(cc *castCtx, in arrow.Array) (arrow.Array, error) {
+		out, err := fn(cc, in)
+		if err != nil {
+			return nil, err
+		}
+		u := timeUnitOf(cc.to)
+		step := int64(1)
+		for p := unitPrecision(u); p > precision; p-- {
+			step *= 10
+		}
+		n := out.Len()
+		buf, vals := allocFixed[int64](cc.mem, n)
+		get := temporalValues(out)
+		for i := 0; i < n; i++ {
+			v := get(i)
+			vals[i] = v - v%step
+		}
+		valid, nulls := andValidity(cc.mem, n, out)
+		out.Release()
+		return narrowTemporal(cc.mem, cc.to, n, valid, nulls, buf, vals), nil
+	}
+}
+
+// timeToString renders TIME(precision) values as Flink's CAST(... AS
+// STRING) does.
+func timeToString(precision int) castFn {
+	return func(cc *castCtx, in arrow.Array) (arrow.Array, error) {
+		n := in.Len()
+		out := newStrOut(cc.mem, tString, n, n*12)
+		iv := validity(in)
+		get := temporalValues(in)
+		per := unitsPerSecond(timeUnitOf(in.DataType()))
+		var scratch []byte
+		for i := 0; i < n; i++ {
+			if !iv.get(i) {
+				out.AppendNull()
+				continue
+			}
+			scratch = appendFlinkTime(scratch[:0], get(i)*(nanosPerSecond/per), precision)
+			out.Append(scratch)
+		}
+		return out.finish(), nil
+	}
 }
 
 // CanCast reports whether CAST(from AS to) is allowed: Flink's explicit
@@ -593,6 +678,10 @@ func appendValue(b []byte, a arrow.Array, i int, loc *time.Location) []byte {
 			v = int64(values[int32](a)[i])
 		} else {
 			v = values[int64](a)[i]
+		}
+		if u <= arrow.Millisecond {
+			// Flink keeps TIME in milliseconds; unixTimeToString(time, 3)
+			return appendFlinkTime(b, v*(nanosPerSecond/unitsPerSecond(u)), unitPrecision(u))
 		}
 		return appendTimeOfDay(b, v*(nanosPerSecond/unitsPerSecond(u)), unitPrecision(u))
 	case arrow.TIMESTAMP:

@@ -148,6 +148,29 @@ func appendTimeOfDay(b []byte, nanos int64, precision int) []byte {
 	return b
 }
 
+// appendFlinkTime renders a time of day as Flink's
+// DateTimeUtils.unixTimeToString(time, precision) (TIME to STRING, the
+// tableau): HH:mm:ss, then for a positive precision a '.' and the fraction's
+// digits up to precision, stopping after a digit when the rest is zero —
+// 12:00:00.0, 12:00:00.1, 12:00:00.12 for TIME(2) of 12:00:00.123.
+func appendFlinkTime(b []byte, nanos int64, precision int) []byte {
+	b = appendTimeOfDay(b, nanos, 0)
+	if precision <= 0 {
+		return b
+	}
+	b = append(b, '.')
+	frac := nanos % nanosPerSecond
+	for d := int64(nanosPerSecond / 10); precision > 0 && d > 0; d /= 10 {
+		b = append(b, byte('0'+frac/d))
+		frac %= d
+		if frac == 0 {
+			break
+		}
+		precision--
+	}
+	return b
+}
+
 func appendTimestamp(b []byte, days, nanos int64, precision int) []byte {
 	b = appendDate(b, days)
 	b = append(b, ' ')

@@ -45,8 +45,10 @@ def arrow_type(t: DataType) -> Any:
     if isinstance(t, DecimalType):
         return pa.decimal128(t.precision, t.scale)
     if isinstance(t, TimeType):
+        # Milliseconds of the day up to TIME(3), as Flink keeps every TIME
+        # (a TIME(0) value keeps 12:00:00.123; only a CAST truncates).
         u = _unit(t.precision)
-        return pa.time32(u) if u in ("s", "ms") else pa.time64(u)
+        return pa.time32("ms") if u in ("s", "ms") else pa.time64(u)
     if isinstance(t, TimestampType):
         return pa.timestamp(_unit(t.precision))
     if isinstance(t, LocalZonedTimestampType):
@@ -161,7 +163,11 @@ def record_batch(elements: Sequence[Any], schema: RowType) -> Any:
             arrays.append(pa.array(col, type=at))
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as err:
             raise TypeError("from_elements: the values of field %s do not fit %s: %s" % (name, f.data_type.to_sql(), err)) from None
-        fields.append(pa.field(name, at, f.data_type._nullable))
+        # TIME(0..2) share TIME(3)'s Arrow type: the field says which it is
+        # (a CAST to it would cut the milliseconds Flink keeps).
+        meta = {"sluice.sql_type": f.data_type.to_sql().replace(" NOT NULL", "")} \
+            if isinstance(f.data_type, TimeType) and f.data_type.precision < 3 else None
+        fields.append(pa.field(name, at, f.data_type._nullable, metadata=meta))
     return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
 
