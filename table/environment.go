@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -268,26 +269,9 @@ func (e *Environment) createTable(p *planner.Planner, s *sql.CreateTable) error 
 			return p.ErrAt(c.Name.Start, "column %s is declared twice", c.Name.Name)
 		}
 		seen[c.Name.Name] = true
-		col := catalog.Column{Name: c.Name.Name}
-		if c.Comment != nil {
-			col.Comment = c.Comment.Value
-		}
-		switch c.Kind {
-		case sql.PhysicalColumn:
-			ty, err := planner.TypeFromAST(c.Type)
-			if err != nil {
-				return withSource(err, p.Source)
-			}
-			col.Type = ty
-		case sql.ComputedColumn:
-			col.Kind, col.Expr = catalog.Computed, c.Expr
-		default:
-			col.Kind = catalog.Metadata
-			ty, err := planner.TypeFromAST(c.Type)
-			if err != nil {
-				return withSource(err, p.Source)
-			}
-			col.Type = ty
+		col, err := columnOf(p, c)
+		if err != nil {
+			return err
 		}
 		t.Columns = append(t.Columns, col)
 	}
@@ -321,6 +305,184 @@ func (e *Environment) createTable(p *planner.Planner, s *sql.CreateTable) error 
 		return p.ErrAt(s.Name.Pos(), "%v", err)
 	}
 	return nil
+}
+
+// columnOf is the catalog column a DDL column definition declares.
+func columnOf(p *planner.Planner, c *sql.ColumnDef) (catalog.Column, error) {
+	col := catalog.Column{Name: c.Name.Name}
+	if c.Comment != nil {
+		col.Comment = c.Comment.Value
+	}
+	switch c.Kind {
+	case sql.PhysicalColumn:
+		ty, err := planner.TypeFromAST(c.Type)
+		if err != nil {
+			return col, withSource(err, p.Source)
+		}
+		col.Type = ty
+	case sql.ComputedColumn:
+		col.Kind, col.Expr = catalog.Computed, c.Expr
+	default:
+		col.Kind = catalog.Metadata
+		ty, err := planner.TypeFromAST(c.Type)
+		if err != nil {
+			return col, withSource(err, p.Source)
+		}
+		col.Type = ty
+	}
+	return col, nil
+}
+
+// alterColumns applies ALTER TABLE's ADD / MODIFY / DROP / RENAME column
+// changes to a copy of t, with Flink's checks and messages
+// (SchemaAddConverter, SchemaModifyConverter, SchemaReferencesManager).
+func alterColumns(p *planner.Planner, t *catalog.Table, s *sql.AlterTable) (*catalog.Table, error) {
+	fail := func(pos sql.Pos, format string, args ...any) error {
+		return p.ErrAt(pos, "Failed to execute ALTER TABLE statement. "+format, args...)
+	}
+	nt := *t
+	nt.Columns = append([]catalog.Column(nil), t.Columns...)
+	nt.PrimaryKey = append([]string(nil), t.PrimaryKey...)
+	index := func(name string) int {
+		for i, c := range nt.Columns {
+			if c.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	// references reports what refers to column name: a computed column,
+	// the watermark.
+	references := func(name string, pos sql.Pos) error {
+		uses := func(e sql.Expr) bool {
+			found := false
+			sql.Inspect(e, func(n sql.Node) bool {
+				if r, ok := n.(*sql.ColumnRef); ok && r.Parts[len(r.Parts)-1].Name == name {
+					found = true
+				}
+				return !found
+			})
+			return found
+		}
+		for _, c := range nt.Columns {
+			if c.Kind == catalog.Computed && c.Name != name && uses(c.Expr) {
+				return fail(pos, "The column `%s` is referenced by computed column `%s`.", name, c.Name)
+			}
+		}
+		if w := nt.Watermark; w != nil && (w.Column == name || uses(w.Expr)) {
+			return fail(pos, "The column `%s` is referenced by watermark expression.", name)
+		}
+		return nil
+	}
+	place := func(c catalog.Column, ac *sql.AlterColumn, pos int) error {
+		switch {
+		case ac.First:
+			nt.Columns = append([]catalog.Column{c}, nt.Columns...)
+		case ac.After != nil:
+			at := index(ac.After.Name)
+			if at < 0 {
+				return fail(ac.After.Start, "Referenced column `%s` by 'AFTER' does not exist in the table.", ac.After.Name)
+			}
+			nt.Columns = append(nt.Columns[:at+1], append([]catalog.Column{c}, nt.Columns[at+1:]...)...)
+		case pos >= 0:
+			nt.Columns = append(nt.Columns[:pos], append([]catalog.Column{c}, nt.Columns[pos:]...)...)
+		default:
+			nt.Columns = append(nt.Columns, c)
+		}
+		return nil
+	}
+	switch {
+	case s.Add != nil:
+		seen := map[string]bool{}
+		for _, ac := range s.Add {
+			name := ac.Column.Name.Name
+			if seen[name] {
+				return nil, fail(ac.Column.Name.Start, "Encounter duplicate column `%s`.", name)
+			}
+			if index(name) >= 0 {
+				return nil, fail(ac.Column.Name.Start, "Column `%s` already exists in the table.", name)
+			}
+			seen[name] = true
+			col, err := columnOf(p, ac.Column)
+			if err != nil {
+				return nil, err
+			}
+			if err := place(col, ac, -1); err != nil {
+				return nil, err
+			}
+		}
+	case s.Modify != nil:
+		for _, ac := range s.Modify {
+			name := ac.Column.Name.Name
+			at := index(name)
+			if at < 0 {
+				return nil, fail(ac.Column.Name.Start, "Column `%s` does not exist in the table.", name)
+			}
+			col, err := columnOf(p, ac.Column)
+			if err != nil {
+				return nil, err
+			}
+			if slices.Contains(nt.PrimaryKey, name) {
+				col.Type = col.Type.NotNullable()
+			}
+			nt.Columns = append(nt.Columns[:at], nt.Columns[at+1:]...)
+			if err := place(col, ac, at); err != nil {
+				return nil, err
+			}
+		}
+	case s.Drop != nil:
+		for _, id := range s.Drop {
+			if index(id.Name) < 0 {
+				return nil, fail(id.Start, "The column `%s` does not exist in the base table.", id.Name)
+			}
+		}
+		for _, id := range s.Drop {
+			if err := references(id.Name, id.Start); err != nil {
+				return nil, err
+			}
+			if slices.Contains(nt.PrimaryKey, id.Name) {
+				return nil, fail(id.Start, "The column `%s` is used as the primary key.", id.Name)
+			}
+			at := index(id.Name)
+			nt.Columns = append(nt.Columns[:at], nt.Columns[at+1:]...)
+		}
+		if len(nt.Columns) == 0 {
+			return nil, fail(s.Drop[0].Start, "Cannot drop every column of a table.")
+		}
+	case s.DropPrimaryKey:
+		if len(nt.PrimaryKey) == 0 {
+			return nil, fail(s.Pos(), "The current table does not define any primary key.")
+		}
+		nt.PrimaryKey = nil
+	case s.DropWatermark:
+		if nt.Watermark == nil {
+			return nil, fail(s.Pos(), "The current table does not define any watermark strategy.")
+		}
+		nt.Watermark = nil
+	case s.RenameColumn != nil:
+		from, to := s.RenameColumn.Name, s.RenameColumnTo.Name
+		at := index(from)
+		if at < 0 {
+			return nil, fail(s.RenameColumn.Start, "The column `%s` does not exist in the base table.", from)
+		}
+		if index(to) >= 0 {
+			return nil, fail(s.RenameColumnTo.Start, "The column `%s` already existed in table schema.", to)
+		}
+		if err := references(from, s.RenameColumn.Start); err != nil {
+			return nil, err
+		}
+		nt.Columns[at].Name = to
+		for i, k := range nt.PrimaryKey {
+			if k == from {
+				nt.PrimaryKey[i] = to
+			}
+		}
+	}
+	// Computed columns must still bind.
+	if _, err := p.SchemaOfTable(&nt); err != nil {
+		return nil, withSource(err, p.Source)
+	}
+	return &nt, nil
 }
 
 func withSource(err error, src string) error {
@@ -380,6 +542,16 @@ func (e *Environment) alter(p *planner.Planner, st sql.Statement, src string) er
 			if err := e.catalog.Rename("TABLE", name, to, false); err != nil {
 				return fail(s.RenameTo.Pos(), "Could not execute ALTER TABLE %s.%s.%s RENAME TO %s.%s.%s: %v",
 					explainCatalog, explainDatabase, name, explainCatalog, explainDatabase, to, err)
+			}
+			return nil
+		}
+		if s.Add != nil || s.Modify != nil || s.Drop != nil || s.DropPrimaryKey || s.DropWatermark || s.RenameColumn != nil {
+			nt, err := alterColumns(p, t, s)
+			if err != nil {
+				return err
+			}
+			if err := e.catalog.ReplaceTable(nt); err != nil {
+				return fail(s.Name.Pos(), "%v", err)
 			}
 			return nil
 		}

@@ -550,3 +550,15 @@ func (c *Catalog) ReplaceFunction(f *Function, ifExists bool) error {
 	ns[key] = f
 	return nil
 }
+
+// ReplaceTable replaces the table of t's name (ALTER TABLE's column
+// changes); the table must exist.
+func (c *Catalog) ReplaceTable(t *Table) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tables[t.Name] == nil {
+		return &ObjectError{Kind: "table", Name: t.Name, Candidates: c.namesLocked()}
+	}
+	c.tables[t.Name] = t
+	return nil
+}

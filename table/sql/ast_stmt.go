@@ -254,16 +254,34 @@ func (n *LikeOption) Pos() Pos     { return n.Start }
 func (n *PartitionValue) Pos() Pos { return n.Column.Start }
 
 // AlterTable is Flink's ALTER TABLE [IF EXISTS] name followed by one of
-// SET ('k' = 'v', ...), RESET ('k', ...) or RENAME TO new_name.
+// SET ('k' = 'v', ...), RESET ('k', ...), RENAME TO new_name, ADD / MODIFY
+// column(s) [FIRST | AFTER c], DROP column(s), DROP PRIMARY KEY, DROP
+// WATERMARK or RENAME column TO new_column.
 type AlterTable struct {
 	StmtBase
 	IfExists bool
 	Name     *QualifiedName
 	// Set holds the options of SET (...); Reset the keys of RESET (...);
-	// RenameTo the new name of RENAME TO. Exactly one is set.
+	// RenameTo the new name of RENAME TO. Exactly one change is set.
 	Set      []*Option
 	Reset    []*StringLit
 	RenameTo *QualifiedName
+	// Add and Modify are the columns of ADD / MODIFY; Drop the columns of
+	// DROP; DropPrimaryKey and DropWatermark the other DROPs;
+	// RenameColumn/RenameColumnTo RENAME c TO d.
+	Add, Modify    []*AlterColumn
+	Drop           []*Ident
+	DropPrimaryKey bool
+	DropWatermark  bool
+	RenameColumn   *Ident
+	RenameColumnTo *Ident
+}
+
+// AlterColumn is a column of ALTER TABLE ADD / MODIFY with its position.
+type AlterColumn struct {
+	Column *ColumnDef
+	First  bool
+	After  *Ident
 }
 
 // AlterView is ALTER VIEW name RENAME TO new_name, or ALTER VIEW name AS

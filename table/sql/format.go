@@ -843,6 +843,45 @@ func (p *printer) stmt(s Statement) {
 		case s.RenameTo != nil:
 			p.w(" RENAME TO ")
 			p.name(s.RenameTo)
+		case s.RenameColumn != nil:
+			p.w(" RENAME ")
+			p.ident(s.RenameColumn)
+			p.w(" TO ")
+			p.ident(s.RenameColumnTo)
+		case s.Add != nil || s.Modify != nil:
+			cols := s.Add
+			if s.Add != nil {
+				p.w(" ADD (")
+			} else {
+				p.w(" MODIFY (")
+				cols = s.Modify
+			}
+			for i, c := range cols {
+				if i > 0 {
+					p.w(", ")
+				}
+				p.column(c.Column, nil)
+				if c.First {
+					p.w(" FIRST")
+				} else if c.After != nil {
+					p.w(" AFTER ")
+					p.ident(c.After)
+				}
+			}
+			p.w(")")
+		case s.DropPrimaryKey:
+			p.w(" DROP PRIMARY KEY")
+		case s.DropWatermark:
+			p.w(" DROP WATERMARK")
+		case s.Drop != nil:
+			p.w(" DROP (")
+			for i, c := range s.Drop {
+				if i > 0 {
+					p.w(", ")
+				}
+				p.ident(c)
+			}
+			p.w(")")
 		case s.Reset != nil:
 			p.w(" RESET (")
 			for i, k := range s.Reset {

@@ -808,15 +808,65 @@ func (p *parser) parseAlter() Statement {
 			p.expectPunct(")", "")
 		case "RENAME":
 			p.next()
-			if !p.isWord("TO") {
-				p.failf(p.peek().Pos, "ALTER TABLE ... RENAME column TO is not supported yet; ALTER TABLE ... RENAME TO new_name renames the table")
+			if p.acceptWord("TO") {
+				a.RenameTo = p.parseQualifiedName("the new table name")
+				break
 			}
+			a.RenameColumn = p.parseIdent("a column name or TO after RENAME")
+			p.expectWord("TO")
+			a.RenameColumnTo = p.parseIdent("the new column name")
+		case "ADD", "MODIFY":
 			p.next()
-			a.RenameTo = p.parseQualifiedName("the new table name")
-		case "ADD", "MODIFY", "DROP":
-			p.failf(t.Pos, "ALTER TABLE ... %s is not supported yet: Sluice alters a table's options (SET, RESET) and name (RENAME TO)", t.upper())
+			var cols []*AlterColumn
+			one := func() {
+				if w := p.peek(); w.upper() == "PRIMARY" || w.upper() == "CONSTRAINT" || w.upper() == "WATERMARK" || w.upper() == "UNIQUE" {
+					p.failf(w.Pos, "ALTER TABLE ... %s %s is not supported yet: Sluice adds and modifies columns", t.upper(), w.upper())
+				}
+				ct := &CreateTable{}
+				p.parseTableElement(ct)
+				if ct.PrimaryKey != nil {
+					p.failf(ct.PrimaryKey.Start, "ALTER TABLE ... %s of a PRIMARY KEY is not supported yet", t.upper())
+				}
+				c := &AlterColumn{Column: ct.Columns[0]}
+				if p.acceptWord("FIRST") {
+					c.First = true
+				} else if p.acceptWord("AFTER") {
+					c.After = p.parseIdent("a column name after AFTER")
+				}
+				cols = append(cols, c)
+			}
+			if p.acceptPunct("(") {
+				for {
+					one()
+					if !p.listSep(")", `"," or ")" after a column`) {
+						break
+					}
+				}
+				p.expectPunct(")", "")
+			} else {
+				one()
+			}
+			if t.upper() == "ADD" {
+				a.Add = cols
+			} else {
+				a.Modify = cols
+			}
+		case "DROP":
+			p.next()
+			switch {
+			case p.acceptWords("PRIMARY", "KEY"):
+				a.DropPrimaryKey = true
+			case p.acceptWord("WATERMARK"):
+				a.DropWatermark = true
+			case p.isWord("CONSTRAINT"):
+				p.failf(p.peek().Pos, "ALTER TABLE ... DROP CONSTRAINT is not supported yet; DROP PRIMARY KEY drops the key")
+			case p.isPunct("("):
+				a.Drop = p.parseIdentList("a column name")
+			default:
+				a.Drop = []*Ident{p.parseIdent("a column name, PRIMARY KEY or WATERMARK after DROP")}
+			}
 		default:
-			p.unexpected("SET, RESET or RENAME TO after the table name")
+			p.unexpected("SET, RESET, RENAME, ADD, MODIFY or DROP after the table name")
 		}
 		return a
 	case "VIEW":

@@ -88,6 +88,11 @@ func Children(n Node) []Node {
 			c.add(k)
 		}
 		c.add(n.RenameTo)
+		for _, col := range append(append([]*AlterColumn(nil), n.Add...), n.Modify...) {
+			c.add(col.Column, col.After)
+		}
+		c.idents(n.Drop)
+		c.add(n.RenameColumn, n.RenameColumnTo)
 	case *AlterView:
 		c.add(n.Name, n.RenameTo, n.Query)
 	case *AlterFunction:
