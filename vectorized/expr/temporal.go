@@ -60,7 +60,8 @@ func bindNow(typ arrow.DataType) binder {
 			case famDate:
 				v = days
 			case famTime:
-				v = nanos / (nanosPerSecond / unitsPerSecond(timeUnitOf(typ)))
+				// CURRENT_TIME and LOCALTIME are TIME(0): whole seconds
+				v = nanos / nanosPerSecond * unitsPerSecond(timeUnitOf(typ))
 			}
 			buf, out := allocFixed[int64](kc.mem, kc.n)
 			for i := range out {

@@ -174,7 +174,9 @@ func TimestampLTZType(precision int) arrow.DataType {
 func TimeType(precision int) arrow.DataType {
 	u := unitForPrecision(precision)
 	if u == arrow.Second || u == arrow.Millisecond {
-		return &arrow.Time32Type{Unit: u}
+		// TIME(0) to TIME(3) are milliseconds of the day, as Flink's (and
+		// table/types'): the precision is the planner's to keep.
+		return arrow.FixedWidthTypes.Time32ms
 	}
 	return &arrow.Time64Type{Unit: u}
 }
