@@ -49,7 +49,7 @@ func (p *Planner) BindSink(table string, q Node, pos sql.Pos) (*Sink, error) {
 		if qs[i].Type.Nullable().Equal(c.Type.Nullable()) {
 			continue
 		}
-		if !implicitCast(qs[i].Type, c.Type) {
+		if !implicitCast(qs[i].Type, c.Type) && !intervalIntoInteger(qs[i].Type, c.Type) {
 			return nil, p.ErrAt(pos, "column %d of the query, %s %s, does not fit sink column %s %s of %s; CAST it in the query", i+1, qs[i].Name, qs[i].Type, c.Name, c.Type, table)
 		}
 		exprs[i] = sinkCast(ref, c.Type.Nullable())
@@ -174,14 +174,17 @@ func implicitCast(from, to types.DataType) bool {
 		return true
 	case from.Kind == to.Kind && (from.Kind == types.Timestamp || from.Kind == types.TimestampLTZ || from.Kind == types.Time):
 		return true
-	case (from.Kind == types.IntervalDayTime || from.Kind == types.IntervalYearMonth) && (to.Kind == types.Int || to.Kind == types.BigInt):
-		// Calcite's sink coercion: the interval as a number of its unit
-		// (Flink's code generation has no cast to TINYINT or SMALLINT)
-		return true
 	case from.Kind == to.Kind:
 		return expr.CanCast(from.Arrow(), to.Arrow())
 	}
 	return false
+}
+
+// intervalIntoInteger: an INSERT may write an interval into an INT or
+// BIGINT column (Calcite's sink coercion; Flink's code generation has no
+// cast to TINYINT or SMALLINT). Not an implicit cast elsewhere.
+func intervalIntoInteger(from, to types.DataType) bool {
+	return (from.Kind == types.IntervalDayTime || from.Kind == types.IntervalYearMonth) && (to.Kind == types.Int || to.Kind == types.BigInt)
 }
 
 // sinkCast converts a query column to its sink column's type. An interval
@@ -191,14 +194,14 @@ func implicitCast(from, to types.DataType) bool {
 func sinkCast(ref Rex, to types.DataType) Rex {
 	from := ref.Type()
 	switch {
-	case from.Kind == types.IntervalDayTime && (to.Kind == types.Int || to.Kind == types.BigInt):
+	case from.Kind == types.IntervalDayTime && intervalIntoInteger(from, to):
 		secs := &CallRex{Name: "/", Args: []Rex{ref, &Literal{Value: int64(1000), T: types.INT().NotNullable(), Text: "1000"}}, T: from}
 		var r Rex = &CastRex{Arg: secs, T: types.INT().Nullable()}
 		if to.Kind != types.Int {
 			r = &CastRex{Arg: r, T: to}
 		}
 		return r
-	case from.Kind == types.IntervalYearMonth && (to.Kind == types.Int || to.Kind == types.BigInt):
+	case from.Kind == types.IntervalYearMonth && intervalIntoInteger(from, to):
 		var r Rex = &CastRex{Arg: ref, T: types.BIGINT().Nullable()}
 		if to.Kind != types.BigInt {
 			r = &CastRex{Arg: r, T: to}
