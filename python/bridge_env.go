@@ -51,11 +51,7 @@ func envSetConfig(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, err
 	if err := need(args, 3, "env.set_config(env, key, value)"); err != nil {
 		return nil, err
 	}
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	k, err := py.AsString(args[1])
+	env, k, err := envAndText(py, args, "env.set_config(env, key, value)")
 	if err != nil {
 		return nil, err
 	}

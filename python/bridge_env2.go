@@ -121,11 +121,7 @@ func envDropTemporary(py *cpython.GIL, args []*cpython.Object) (*cpython.Object,
 	if err := need(args, 3, "env.drop_temporary(env, kind, name)"); err != nil {
 		return nil, err
 	}
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	kind, err := py.AsString(args[1])
+	env, kind, err := envAndText(py, args, "env.drop_temporary(env, kind, name)")
 	if err != nil {
 		return nil, err
 	}

@@ -37,11 +37,7 @@ func envRegisterFunction(py *cpython.GIL, args []*cpython.Object) (*cpython.Obje
 	if err := need(args, 3, "env.register_function(env, name, function[, scope])"); err != nil {
 		return nil, err
 	}
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	name, err := py.AsString(args[1])
+	env, name, err := envAndText(py, args, "env.register_function(env, name, function[, scope])")
 	if err != nil {
 		return nil, err
 	}

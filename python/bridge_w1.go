@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/sluice-stream/sluice/cpython"
-	"github.com/sluice-stream/sluice/table"
 	"github.com/sluice-stream/sluice/table/catalog"
 )
 
@@ -23,14 +22,7 @@ func init() {
 // table is read or written). A computed column's type is None: it is
 // known only by binding its expression.
 func catalogTableColumns(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
-	if err := need(args, 2, "catalog.table_columns(env, name)"); err != nil {
-		return nil, err
-	}
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	name, err := py.AsString(args[1])
+	env, name, err := envAndText(py, args, "catalog.table_columns(env, name)")
 	if err != nil {
 		return nil, err
 	}
@@ -60,14 +52,7 @@ func catalogTableColumns(py *cpython.GIL, args []*cpython.Object) (*cpython.Obje
 // is no table, else [comment, key1, value1, key2, value2, ...] (keys
 // sorted).
 func catalogTableOptions(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
-	if err := need(args, 2, "catalog.table_options(env, name)"); err != nil {
-		return nil, err
-	}
-	env, err := lookup[*table.Environment](py, args[0])
-	if err != nil {
-		return nil, err
-	}
-	name, err := py.AsString(args[1])
+	env, name, err := envAndText(py, args, "catalog.table_options(env, name)")
 	if err != nil {
 		return nil, err
 	}
