@@ -497,23 +497,7 @@ func (e *explainer) calc(c *Calc) *xnode {
 			}
 			evals = append(evals, ev)
 		}
-		sub := func(r Rex) Rex {
-			if r == nil {
-				return nil
-			}
-			return rewriteRex(r, func(x Rex) Rex {
-				if u, ok := x.(*UDFRex); ok {
-					if ref, ok := replaced[udfKey(u)]; ok {
-						return ref
-					}
-				}
-				return x
-			})
-		}
-		for i := range exprs {
-			exprs[i] = sub(exprs[i])
-		}
-		cond = sub(cond)
+		cond = substituteUDFs(exprs, cond, replaced)
 	}
 	// What each evaluator must pass on: the columns read after it.
 	needed := map[int]bool{}

@@ -316,23 +316,7 @@ func (t *translator) lower(c *Calc, width int) ([]engine.CalcStep, error) {
 			steps = append(steps, engine.AppendEvaluated{Evaluator: ev, Names: names})
 			width += len(group)
 		}
-		sub := func(r Rex) Rex {
-			if r == nil {
-				return nil
-			}
-			return rewriteRex(r, func(x Rex) Rex {
-				if u, ok := x.(*UDFRex); ok {
-					if ref, ok := replaced[udfKey(u)]; ok {
-						return ref
-					}
-				}
-				return x
-			})
-		}
-		for i := range exprs {
-			exprs[i] = sub(exprs[i])
-		}
-		cond = sub(cond)
+		cond = substituteUDFs(exprs, cond, replaced)
 	}
 	if cond != nil {
 		e, err := Compile(cond)
@@ -581,4 +565,28 @@ func (d *dropUpdateBefore) Process(ctx context.Context, _ int, b *vectorized.Bat
 	nb := &vectorized.Batch{Record: rec, Kinds: kinds}
 	defer nb.Release()
 	return out.Collect(ctx, nb)
+}
+
+// substituteUDFs replaces, in exprs (in place) and cond, every UDF call
+// that an evaluator computes — replaced maps its udfKey to the column of
+// the result — and returns the new cond. The translation and explain share
+// it, so that explain shows the grouping the job runs.
+func substituteUDFs(exprs []Rex, cond Rex, replaced map[string]Rex) Rex {
+	sub := func(r Rex) Rex {
+		if r == nil {
+			return nil
+		}
+		return rewriteRex(r, func(x Rex) Rex {
+			if u, ok := x.(*UDFRex); ok {
+				if ref, ok := replaced[udfKey(u)]; ok {
+					return ref
+				}
+			}
+			return x
+		})
+	}
+	for i := range exprs {
+		exprs[i] = sub(exprs[i])
+	}
+	return sub(cond)
 }
