@@ -1304,6 +1304,15 @@ def _from_java_data_type(j_data_type: Any) -> DataType:
     raise NotImplementedError("_from_java_data_type: Sluice runs no JVM; read types with _parse_type(sql_text)")
 
 
+def _to_java_type(data_type: DataType) -> Any:
+    # Flink 1.10's name for the same conversion.
+    raise NotImplementedError("_to_java_type: Sluice runs no JVM; types travel as SQL text (DataType.to_sql())")
+
+
+def _from_java_type(j_data_type: Any) -> DataType:
+    raise NotImplementedError("_from_java_type: Sluice runs no JVM; read types with _parse_type(sql_text)")
+
+
 def _type_sql(t: object) -> str:
     """The SQL text of a DataType, or of a type given as SQL text."""
     if isinstance(t, DataType):
