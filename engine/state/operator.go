@@ -150,6 +150,9 @@ func readOperatorSnapshot(dir string) (map[string]*OperatorListState, []string, 
 			return nil, nil, corrupt
 		}
 		l := &OperatorListState{mode: Redistribution(rest[0])}
+		if l.mode != SplitDistribute && l.mode != UnionRedistribute {
+			return nil, nil, corrupt
+		}
 		n, w := binary.Uvarint(rest[1:])
 		if w <= 0 {
 			return nil, nil, corrupt
