@@ -11,9 +11,9 @@ import (
 type Options struct {
 	// Type is state.backend.type: hashmap (default), pebble or rocksdb.
 	Type string
-	// Dir is the pebble backend's local working directory (Flink's
-	// state.backend.rocksdb.localdir); it is emptied on open and removed
-	// on Close.
+	// Dir is where the pebble backend works (Flink's
+	// state.backend.rocksdb.localdir): each instance creates a fresh
+	// subdirectory there and removes it on Close.
 	Dir string
 	// Range is the key-group range this instance owns.
 	Range KeyGroupRange
@@ -80,7 +80,7 @@ func (b *Backend) Type() string { return b.typ }
 // Range is the key-group range the backend owns.
 func (b *Backend) Range() KeyGroupRange { return b.r }
 
-// Close releases the backend (and removes pebble's working directory).
+// Close releases the backend (and removes pebble's working subdirectory).
 func (b *Backend) Close() error { return b.s.close() }
 
 func (b *Backend) register(name string, kind stateKind, ttl time.Duration) error {

@@ -86,7 +86,9 @@ func (s *MapState[V]) Remove(kg uint16, key, userKey []byte) error {
 
 // Entries calls fn for each live entry of key's map (order unspecified:
 // hashmap iterates a Go map) until fn returns false; userKey is only valid
-// during the call. Expired entries are skipped and deleted afterwards.
+// during the call, and fn must not use the backend (the hashmap backend
+// holds its lock while it iterates). Expired entries are skipped and
+// deleted afterwards.
 func (s *MapState[V]) Entries(kg uint16, key []byte, fn func(userKey []byte, v V) bool) error {
 	prefix := mapPrefix(key)
 	now := s.b.now()

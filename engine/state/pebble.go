@@ -28,18 +28,24 @@ type pebbleStore struct {
 	buf []byte
 }
 
-func openPebbleStore(dir string, r KeyGroupRange) (*pebbleStore, error) {
-	if dir == "" {
+func openPebbleStore(parent string, r KeyGroupRange) (*pebbleStore, error) {
+	if parent == "" {
 		return nil, fmt.Errorf("state: the %s backend needs a local directory", BackendPebble)
 	}
-	// Durability comes from snapshots, not from the WAL (as Flink runs
-	// RocksDB with its WAL disabled), so the instance's directory starts
-	// empty and the WAL is off.
-	if err := os.RemoveAll(dir); err != nil {
+	// Each instance works in a fresh directory of its own under parent
+	// (as Flink's RocksDB backend under state.backend.rocksdb.localdir):
+	// durability comes from snapshots, not from the WAL (Flink runs RocksDB
+	// with its WAL disabled), so nothing left from an earlier run is read.
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	dir, err := os.MkdirTemp(parent, "pebble-")
+	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	db, err := pebble.Open(dir, &pebble.Options{DisableWAL: true})
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("state: open pebble in %s: %w", dir, err)
 	}
 	return &pebbleStore{r: r, db: db, dir: dir}, nil

@@ -254,6 +254,28 @@ func testOutsideRange(t *testing.T, typ string) {
 	require.NoError(t, s.Update(19, []byte("x"), 1))
 }
 
+// TestPebbleWorkingDirectory checks that an instance works in a fresh
+// subdirectory of Options.Dir, leaves other files there alone and removes
+// its subdirectory on Close.
+func TestPebbleWorkingDirectory(t *testing.T) {
+	parent := t.TempDir()
+	other := filepath.Join(parent, "keep.txt")
+	require.NoError(t, os.WriteFile(other, []byte("x"), 0o644))
+	b, err := Open(Options{Type: BackendRocksDB, Dir: parent, Range: fullRange()})
+	require.NoError(t, err)
+	assert.Equal(t, BackendPebble, b.Type())
+	entries, err := os.ReadDir(parent)
+	require.NoError(t, err)
+	assert.Len(t, entries, 2)
+	require.NoError(t, b.Close())
+	entries, err = os.ReadDir(parent)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "keep.txt", entries[0].Name())
+	_, err = Open(Options{Type: BackendPebble, Range: fullRange()})
+	assert.ErrorContains(t, err, "needs a local directory")
+}
+
 func testRedeclare(t *testing.T, typ string) {
 	b := openBackend(t, typ, fullRange(), nil)
 	_, err := NewValueState(b, Descriptor[int64]{Name: "s", Codec: Int64Codec{}})
