@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
@@ -91,36 +92,53 @@ func (s *pebbleStore) check(kg uint16) error {
 }
 
 func (s *pebbleStore) getBatch(ns string, kgs []uint16, keys [][]byte, out [][]byte, found []bool) error {
-	// Values are copied into one arena per call: Pebble's are valid only
-	// until their closer is closed.
-	var arena []byte
+	// The batch's keys are encoded, sorted and looked up with one
+	// iterator moving forward (SeekGE), instead of one point Get (which
+	// builds an iterator) per key. Values are copied into one arena:
+	// Pebble's are valid only until the iterator moves.
+	enc := make([][]byte, len(keys))
+	var kbuf []byte
 	ends := make([]int, len(keys))
 	for i, k := range keys {
 		if err := s.check(kgs[i]); err != nil {
 			return err
 		}
-		s.buf = appendPebbleKey(s.buf[:0], kgs[i], ns, k)
-		v, closer, err := s.db.Get(s.buf)
-		switch {
-		case err == pebble.ErrNotFound:
-			found[i] = false
-		case err != nil:
-			return fmt.Errorf("state: pebble get: %w", err)
-		default:
-			found[i] = true
-			arena = append(arena, v...)
-			closer.Close()
-		}
-		ends[i] = len(arena)
+		kbuf = appendPebbleKey(kbuf, kgs[i], ns, k)
+		ends[i] = len(kbuf)
 	}
 	start := 0
 	for i := range keys {
-		if found[i] {
-			out[i] = arena[start:ends[i]:ends[i]]
-		} else {
-			out[i] = nil
-		}
+		enc[i] = kbuf[start:ends[i]]
 		start = ends[i]
+	}
+	order := make([]int32, len(keys))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return bytes.Compare(enc[a], enc[b]) })
+	it, err := s.db.NewIter(nil)
+	if err != nil {
+		return fmt.Errorf("state: pebble get: %w", err)
+	}
+	var arena []byte
+	vstart := make([]int, len(keys))
+	vend := make([]int, len(keys))
+	for _, i := range order {
+		found[i] = it.SeekGE(enc[i]) && bytes.Equal(it.Key(), enc[i])
+		if found[i] {
+			vstart[i] = len(arena)
+			arena = append(arena, it.Value()...)
+			vend[i] = len(arena)
+		}
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("state: pebble get: %w", err)
+	}
+	for i := range keys {
+		out[i] = nil
+		if found[i] {
+			out[i] = arena[vstart[i]:vend[i]:vend[i]]
+		}
 	}
 	return nil
 }
