@@ -27,10 +27,11 @@
 // it. The pebble backend writes db/, a Pebble checkpoint (hard links to the
 // live sstables, so consecutive snapshots share unchanged files), whose keys
 // start with the big-endian key group so a key-group range is one
-// contiguous key range. MANIFEST.json (backend, max parallelism, key-group
-// range, every file with its size and, for hashmap files, its CRC) is
+// contiguous key range. MANIFEST.json (backend, key-group range, every
+// file with its size and, for hashmap and operator files, its CRC) is
 // written last through a rename: a directory without it, or whose files do
-// not match it, is rejected with an error naming the file. Restore reads
+// not match it, is rejected with an error naming the file. Operator state
+// is written as operator.bin in a directory of its own. Restore reads
 // any number of snapshot directories of either backend and keeps only the
 // key groups of the restoring instance's range, which is what makes
 // rescaling work.
