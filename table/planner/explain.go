@@ -439,18 +439,9 @@ func (e *explainer) calc(c *Calc) *xnode {
 	}
 	var evals []evaluator
 	for {
-		calls := innermostUDFs(append(append([]Rex(nil), exprs...), cond))
-		if len(calls) == 0 {
+		order, byRuntime := nextUDFRound(exprs, cond)
+		if len(order) == 0 {
 			break
-		}
-		byRuntime := map[string][]*UDFRex{}
-		var order []string
-		for _, u := range calls {
-			rt := u.Fn.Scalar.Runtime().Name()
-			if _, ok := byRuntime[rt]; !ok {
-				order = append(order, rt)
-			}
-			byRuntime[rt] = append(byRuntime[rt], u)
 		}
 		replaced := map[string]Rex{}
 		for _, rt := range order {

@@ -263,18 +263,9 @@ func (t *translator) lower(c *Calc, width int) ([]engine.CalcStep, error) {
 		cond = conjoin(rest)
 	}
 	for {
-		calls := innermostUDFs(append(append([]Rex(nil), exprs...), cond))
-		if len(calls) == 0 {
+		order, byRuntime := nextUDFRound(exprs, cond)
+		if len(order) == 0 {
 			break
-		}
-		byRuntime := map[string][]*UDFRex{}
-		var order []string
-		for _, u := range calls {
-			rt := u.Fn.Scalar.Runtime().Name()
-			if _, ok := byRuntime[rt]; !ok {
-				order = append(order, rt)
-			}
-			byRuntime[rt] = append(byRuntime[rt], u)
 		}
 		replaced := map[string]Rex{}
 		for _, rt := range order {
@@ -589,4 +580,21 @@ func substituteUDFs(exprs []Rex, cond Rex, replaced map[string]Rex) Rex {
 		exprs[i] = sub(exprs[i])
 	}
 	return sub(cond)
+}
+
+// nextUDFRound gives the UDF calls that can be evaluated next — the
+// innermost ones of exprs and cond — grouped by runtime (one evaluator, one
+// crossing, per runtime), runtimes in order of first appearance. Empty
+// when no call is left. The translation and explain share it.
+func nextUDFRound(exprs []Rex, cond Rex) (order []string, byRuntime map[string][]*UDFRex) {
+	calls := innermostUDFs(append(append([]Rex(nil), exprs...), cond))
+	byRuntime = map[string][]*UDFRex{}
+	for _, u := range calls {
+		rt := u.Fn.Scalar.Runtime().Name()
+		if _, ok := byRuntime[rt]; !ok {
+			order = append(order, rt)
+		}
+		byRuntime[rt] = append(byRuntime[rt], u)
+	}
+	return order, byRuntime
 }
