@@ -92,11 +92,16 @@ type RuntimeContext struct {
 	Mem         memory.Allocator
 	Metrics     *OperatorMetrics
 	Config      Config
+	// MaxParallelism is pipeline.max-parallelism, the number of key
+	// groups.
+	MaxParallelism int
 	// EvalContext returns the context expressions are evaluated with: call
 	// it once per batch. In a bounded job Now is the job's start (Flink
 	// evaluates CURRENT_TIMESTAMP once per query in batch mode); in an
 	// unbounded job it is the time of the call.
 	EvalContext func() *vectorized.EvalContext
+
+	ckpt *instanceState
 }
 
 // OperatorMetrics are the counters of one operator (or source, or sink)

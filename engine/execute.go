@@ -262,6 +262,14 @@ type jobRun struct {
 	start   time.Time
 	maxPar  int
 	ctx     context.Context
+
+	// Checkpoints: whether they are taken, the state backend instances
+	// open, and the checkpoint this attempt restores from (nil: none).
+	ckptEnabled bool
+	backendType string
+	localDir    string
+	restore     *restorePoint
+
 	cancel  context.CancelFunc
 
 	// toOpen counts the tasks still opening; running is closed when it
@@ -317,6 +325,7 @@ type task struct {
 	source        Source
 	sourceName    string
 	sourceMetrics OperatorMetrics
+	sourceState   *instanceState
 	sourceChild   int64 // time the source's Run spent downstream
 
 	links []*link
@@ -324,6 +333,7 @@ type task struct {
 	sink        Sink
 	sinkName    string
 	sinkMetrics OperatorMetrics
+	sinkState   *instanceState
 
 	head component // first component after the source / inbox
 
@@ -359,6 +369,7 @@ type link struct {
 	parentChild *int64 // my caller's childNanos
 	rt          *RuntimeContext
 	out         linkOut
+	state       *instanceState
 }
 
 // linkOut is the Collector an operator emits into: it counts and forwards.
@@ -483,14 +494,17 @@ func (t *task) build() {
 	if v.Source != nil {
 		t.source = v.Source(t.subtask)
 		t.sourceName = nameOf(t.source, v.Name)
+		t.sourceState = t.job.instance(v, "src", t.sourceName, t.subtask)
 	}
 	if v.Sink != nil {
 		t.sink = v.Sink(t.subtask)
 		t.sinkName = nameOf(t.sink, v.Name)
+		t.sinkState = t.job.instance(v, "sink", t.sinkName, t.subtask)
 	}
 	for i, f := range v.Chain {
 		op := f()
 		l := &link{t: t, pos: i, op: op, name: nameOf(op, "")}
+		l.state = t.job.instance(v, fmt.Sprint(i), l.name, t.subtask)
 		l.out = linkOut{l}
 		if tm, ok := timerOf(op); ok {
 			t.timers = append(t.timers, timerLink{l, tm})
@@ -523,10 +537,11 @@ func (t *task) build() {
 	}
 }
 
-func (t *task) runtimeContext(name string, m *OperatorMetrics) *RuntimeContext {
+func (t *task) runtimeContext(name string, m *OperatorMetrics, st *instanceState) *RuntimeContext {
 	return &RuntimeContext{
 		JobName: t.job.name, OperatorName: name, TaskName: t.v.Name, Subtask: t.subtask, Parallelism: t.v.Parallelism,
 		Mem: t.job.mem, Metrics: m, Config: t.job.cfg, EvalContext: t.job.evalContext,
+		MaxParallelism: t.job.maxPar, ckpt: st,
 	}
 }
 
@@ -554,36 +569,48 @@ func (t *task) run(ctx context.Context) {
 func (t *task) open(ctx context.Context, opened *[]func() error) error {
 	if t.sink != nil {
 		*opened = append(*opened, func() error {
-			if err := guard(t.sink.Close); err != nil {
+			err := guard(t.sink.Close)
+			if serr := t.sinkState.close(); err == nil {
+				err = serr
+			}
+			if err != nil {
 				return t.taskError("sink", t.sinkName, fmt.Errorf("close: %w", err))
 			}
 			return nil
 		})
-		if err := guard(func() error { return t.sink.Open(ctx, t.runtimeContext(t.sinkName, &t.sinkMetrics)) }); err != nil {
+		if err := guard(func() error { return t.sink.Open(ctx, t.runtimeContext(t.sinkName, &t.sinkMetrics, t.sinkState)) }); err != nil {
 			return t.taskError("sink", t.sinkName, fmt.Errorf("open: %w", err))
 		}
 	}
 	for i := len(t.links) - 1; i >= 0; i-- {
 		l := t.links[i]
 		*opened = append(*opened, func() error {
-			if err := guard(l.op.Close); err != nil {
+			err := guard(l.op.Close)
+			if serr := l.state.close(); err == nil {
+				err = serr
+			}
+			if err != nil {
 				return t.taskError("operator", l.name, fmt.Errorf("close: %w", err))
 			}
 			return nil
 		})
-		l.rt = t.runtimeContext(l.name, &l.metrics)
+		l.rt = t.runtimeContext(l.name, &l.metrics, l.state)
 		if err := guard(func() error { return l.op.Open(ctx, l.rt) }); err != nil {
 			return t.taskError("operator", l.name, fmt.Errorf("open: %w", err))
 		}
 	}
 	if t.source != nil {
 		*opened = append(*opened, func() error {
-			if err := guard(t.source.Close); err != nil {
+			err := guard(t.source.Close)
+			if serr := t.sourceState.close(); err == nil {
+				err = serr
+			}
+			if err != nil {
 				return t.taskError("source", t.sourceName, fmt.Errorf("close: %w", err))
 			}
 			return nil
 		})
-		if err := guard(func() error { return t.source.Open(ctx, t.runtimeContext(t.sourceName, &t.sourceMetrics)) }); err != nil {
+		if err := guard(func() error { return t.source.Open(ctx, t.runtimeContext(t.sourceName, &t.sourceMetrics, t.sourceState)) }); err != nil {
 			return t.taskError("source", t.sourceName, fmt.Errorf("open: %w", err))
 		}
 	}
