@@ -270,7 +270,7 @@ type jobRun struct {
 	localDir    string
 	restore     *restorePoint
 
-	cancel  context.CancelFunc
+	cancel context.CancelFunc
 
 	// toOpen counts the tasks still opening; running is closed when it
 	// reaches zero.
@@ -610,7 +610,9 @@ func (t *task) open(ctx context.Context, opened *[]func() error) error {
 			}
 			return nil
 		})
-		if err := guard(func() error { return t.source.Open(ctx, t.runtimeContext(t.sourceName, &t.sourceMetrics, t.sourceState)) }); err != nil {
+		if err := guard(func() error {
+			return t.source.Open(ctx, t.runtimeContext(t.sourceName, &t.sourceMetrics, t.sourceState))
+		}); err != nil {
 			return t.taskError("source", t.sourceName, fmt.Errorf("open: %w", err))
 		}
 	}
