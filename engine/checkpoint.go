@@ -218,3 +218,29 @@ func (rt *RuntimeContext) Restored() (Restored, bool) {
 func (rt *RuntimeContext) CheckpointingEnabled() bool {
 	return rt.ckpt != nil && rt.ckpt.enabled
 }
+
+// CheckpointStats are a job's checkpoint metrics (Flink's
+// numberOfCompletedCheckpoints, numberOfFailedCheckpoints,
+// lastCheckpointDuration, lastCheckpointSize,
+// lastCheckpointAlignmentTime, lastCheckpointRestoreTimestamp…).
+type CheckpointStats struct {
+	Enabled    bool
+	Completed  int64
+	Failed     int64
+	InProgress int64
+	// Last completed checkpoint.
+	LastID        int64
+	LastPath      string
+	LastDuration  time.Duration
+	LastSize      int64 // bytes written by every instance
+	LastAlignment time.Duration
+	LastCompleted time.Time
+	// LastFailure is why the last failed checkpoint failed.
+	LastFailure string
+	// The checkpoint or savepoint the job (or its latest restart) was
+	// restored from; RestoredID is 0 when it started afresh.
+	RestoredID   int64
+	RestoredPath string
+	// Restarts is the number of in-process restarts (Flink's numRestarts).
+	Restarts int64
+}
