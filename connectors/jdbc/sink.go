@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,8 +131,39 @@ func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
 		go s.flushEvery(ctx, s.cfg.interval)
 	}
+	if len(s.cfg.key) == 0 && rt.CheckpointingEnabled() && rt.Subtask == 0 {
+		// Replayed inserts cannot be told from new ones: say once per
+		// sink (subtask 0 speaks for all) what a restore may double.
+		fmt.Fprintf(warnings, "sluice: warning: %s: table %s has no primary key, so the sink appends: rows written after the last completed checkpoint are written again after a restore (at-least-once); declare a PRIMARY KEY for exactly-once upserts\n",
+			Identifier, s.cfg.name)
+	}
 	return nil
 }
+
+// warnings is where the sink says, once per job, that it is only
+// at-least-once; the project has no logger, and stderr is where the CLI's
+// other notices go. Tests replace it.
+var warnings io.Writer = os.Stderr
+
+// SnapshotState flushes the buffer and returns once the flush committed,
+// as Flink's JdbcOutputFormat flushes in snapshotState: every row that
+// arrived before the checkpoint's barrier is in the database before the
+// checkpoint is acknowledged, so a restore replays only rows after it.
+// With a key, replayed rows are upserts and deletes of the same keys, so
+// the table ends exactly as without the failure.
+func (s *sink) SnapshotState(ctx context.Context, cp engine.CheckpointInfo) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.flushErr != nil {
+		return s.flushErr
+	}
+	if err := s.flushLocked(ctx); err != nil {
+		return fmt.Errorf("checkpoint %d: %w", cp.ID, err)
+	}
+	return nil
+}
+
+var _ engine.Checkpointed = (*sink)(nil)
 
 // flushEvery is Flink's scheduled flusher: it flushes whatever is
 // buffered, input or not; a failure waits in flushErr for the next Write.
