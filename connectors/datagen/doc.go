@@ -59,6 +59,24 @@
 // most one second's worth of the subtask's rate; the k-th row of a subtask
 // is not emitted before start + k/rate.
 //
+// # Checkpoints
+//
+// When the job takes checkpoints, each subtask keeps its position in
+// operator state (split-redistributed list state): for its share of the
+// rows — the subtask and parallelism whose split it generates — the rows
+// emitted, which is where its sequences stand and how much of
+// number-of-rows is left, and the states of its random streams. A
+// restored subtask continues them: sequences go on from the next value
+// and random fields draw what an uninterrupted run would have drawn (the
+// seed of the new run does not matter), so with an exactly-once pipeline
+// the rows up to the checkpoint plus the restored run's rows are those of
+// a run without failure (DATE, TIME and TIMESTAMP fields excepted: they
+// read the clock). Shares survive a change of parallelism: each old
+// subtask's share goes whole to one new subtask, which generates its
+// shares one after the other, so every sequence value is still emitted
+// once; subtasks a rescale adds get no share of a bounded source, and a
+// stream of their own in an unbounded one.
+//
 // Options are checked when the table is created: an unknown fields.* key
 // names the table's columns, a bad value names the option and the type
 // ("datagen: fields.size.min = 'abc' is not a BIGINT").

@@ -36,6 +36,10 @@ type genContext struct {
 	subtask     int
 	parallelism int
 	now         func() time.Time
+	// pcgs collects the random sources in the order rng creates them,
+	// which is fixed by the table's fields: a checkpoint stores their
+	// states so that a restored source continues its streams.
+	pcgs *[]*rand.PCG
 }
 
 // rng is the random stream of one field in one subtask: seeded by the
@@ -45,7 +49,11 @@ type genContext struct {
 func (c genContext) rng(path string) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(path))
-	return rand.New(rand.NewPCG(mix(c.seed+uint64(c.subtask)*0x9e3779b97f4a7c15), h.Sum64()))
+	src := rand.NewPCG(mix(c.seed+uint64(c.subtask)*0x9e3779b97f4a7c15), h.Sum64())
+	if c.pcgs != nil {
+		*c.pcgs = append(*c.pcgs, src)
+	}
+	return rand.New(src)
 }
 
 // mix is SplitMix64's finalizer: nearby seeds give unrelated streams.
