@@ -105,6 +105,10 @@ type CheckpointInfo struct {
 	// Savepoint is set for savepoints (stop-with-savepoint, explicit
 	// savepoints): self-contained, never removed by retention.
 	Savepoint bool
+
+	// synchronous: a stop-with-savepoint; sources emit nothing after its
+	// barrier.
+	synchronous bool
 }
 
 // Checkpointed is implemented by operators, sources and sinks that have

@@ -12,11 +12,12 @@ import (
 
 // output is one producer subtask's end of one edge.
 type output struct {
-	job     *jobRun
-	edge    outEdge
-	targets []chan envelope // the consumer's inboxes, by subtask
-	self    int             // the producer's subtask
-	next    int             // round-robin position (Rebalance)
+	job      *jobRun
+	edge     outEdge
+	targets  []chan envelope // the consumer's inboxes, by subtask
+	self     int             // the producer's subtask
+	producer int             // the producer's number at the consumer
+	next     int             // round-robin position (Rebalance)
 
 	// Hash only.
 	hashes []uint64
@@ -56,7 +57,7 @@ func (o *output) send(ctx context.Context, b *vectorized.Batch, m *OperatorMetri
 // put sends one owned batch to target t, releasing it if the job stops
 // first. Time spent waiting for room is back pressure.
 func (o *output) put(ctx context.Context, t int, b *vectorized.Batch, m *OperatorMetrics) error {
-	e := envelope{input: o.edge.input, batch: b}
+	e := envelope{input: o.edge.input, producer: o.producer, batch: b}
 	select {
 	case o.targets[t] <- e:
 		return nil
@@ -80,7 +81,23 @@ func (o *output) endOfInput(ctx context.Context) error {
 			continue
 		}
 		select {
-		case o.targets[t] <- envelope{input: o.edge.input, eoi: true}:
+		case o.targets[t] <- envelope{input: o.edge.input, producer: o.producer, eoi: true}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// barrier sends a checkpoint barrier to every consumer subtask this
+// producer feeds.
+func (o *output) barrier(ctx context.Context, cp *CheckpointInfo) error {
+	for t := range o.targets {
+		if o.edge.part.Kind == Forward && t != o.self {
+			continue
+		}
+		select {
+		case o.targets[t] <- envelope{input: o.edge.input, producer: o.producer, barrier: cp}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

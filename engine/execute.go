@@ -79,68 +79,193 @@ func Submit(ctx context.Context, g *JobGraph, cfg Config) (*Job, error) {
 			return nil, fmt.Errorf("job %s: %s = %q: %w", g.Name, ConfigLocalTimeZone, z, err)
 		}
 	}
+	ck, err := parseCheckpointSettings(g, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", g.Name, err)
+	}
+	restart, err := parseRestartStrategy(cfg, ck.enabled)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", g.Name, err)
+	}
+	restore, err := ck.initialRestore(g.Name)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", g.Name, err)
+	}
 	mem := g.Mem
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-
+	pub := &Job{
+		name: g.Name, g: g, running: make(chan struct{}), done: make(chan struct{}),
+		byID: byID, outs: outs, capacity: capacity, maxPar: maxPar, loc: loc, mem: mem, cfg: cfg,
+		ck: ck, restart: restart, start: time.Now(),
+	}
 	jctx, cancel := context.WithCancel(vectorized.WithJobName(ctx, g.Name))
-	job := &jobRun{name: g.Name, cfg: cfg, mem: mem, loc: loc, bounded: g.Bounded, start: time.Now(), cancel: cancel, ctx: jctx, maxPar: maxPar}
+	pub.cancel = cancel
+	pub.coord = newCoordinator(pub, ck)
+	pub.firstRestore = restore
+	if restore != nil {
+		pub.coord.restored(restore)
+	}
+	track(pub)
+	first := pub.startAttempt(jctx, restore)
+	go pub.supervise(ctx, jctx, first)
+	return pub, nil
+}
+
+// supervise waits for each attempt of the job and restarts it from the
+// last completed checkpoint as the restart strategy allows, then publishes
+// the result.
+func (j *Job) supervise(ctx, jctx context.Context, a *attempt) {
+	defer j.cancel()
+	j.coord.startLoop(jctx)
+	var err error
+	for {
+		<-a.done
+		err = a.err
+		if err == nil || jctx.Err() != nil || j.cancelled.Load() || j.stopped.Load() {
+			break
+		}
+		delay, ok := j.restart.next(err, time.Now())
+		if !ok {
+			break
+		}
+		restore := j.coord.latestRestore()
+		j.coord.stats(func(s *CheckpointStats) { s.Restarts++ })
+		from := "from the start"
+		if restore != nil {
+			from = fmt.Sprintf("from checkpoint %d (%s)", restore.id, restore.path)
+		}
+		Logf("job %s failed: %v\nrestarting %s in %v (%s)", j.name, err, from, delay, j.restart)
+		select {
+		case <-time.After(delay):
+		case <-jctx.Done():
+		}
+		if jctx.Err() != nil {
+			break
+		}
+		if restore != nil {
+			j.coord.restored(restore)
+		}
+		a = j.startAttempt(jctx, restore)
+	}
+	j.coord.stopLoop()
+	j.res = &JobResult{Name: j.name, Duration: time.Since(j.start), Metrics: j.Metrics(), Checkpoints: j.CheckpointStats()}
+	j.err = err
+	if j.err == nil && ctx.Err() != nil {
+		j.err = ctx.Err()
+	}
+	if j.err == nil && j.cancelled.Load() && !j.stopped.Load() {
+		j.err = context.Canceled
+	}
+	if j.stopped.Load() {
+		j.err = nil
+	}
+	close(j.done)
+}
+
+// attempt is one run of the job's tasks (the first, or a restart).
+type attempt struct {
+	run   *jobRun
+	tasks []*task
+	done  chan struct{}
+	err   error
+}
+
+// startAttempt builds the tasks, restoring their state from restore when
+// it is not nil, and starts them.
+func (j *Job) startAttempt(jctx context.Context, restore *restorePoint) *attempt {
+	g := j.g
+	actx, acancel := context.WithCancel(jctx)
+	job := &jobRun{
+		name: g.Name, cfg: j.cfg, mem: j.mem, loc: j.loc, bounded: g.Bounded, start: j.start, cancel: acancel, ctx: actx, maxPar: j.maxPar,
+		ckptEnabled: j.ck.enabled, backendType: j.ck.backend, localDir: j.ck.localDir, restore: restore, coord: j.coord,
+		mode: j.ck.mode,
+	}
+	a := &attempt{run: job, done: make(chan struct{})}
+	j.attemptNo++
+	job.attemptNo = j.attemptNo
 
 	// One inbox per subtask of every consuming vertex: all producers of
-	// all its input edges send into it.
+	// all its input edges send into it. Producers are numbered per
+	// consumer, input by input, for barrier alignment.
 	inboxes := make(map[int][]chan envelope)
+	producerBase := make(map[int][]int)
 	for _, v := range g.Vertices {
 		if v.Source != nil {
 			continue
 		}
 		chs := make([]chan envelope, v.Parallelism)
 		for s := range chs {
-			chs[s] = make(chan envelope, capacity)
+			chs[s] = make(chan envelope, j.capacity)
 		}
 		inboxes[v.ID] = chs
+		base := make([]int, len(v.Inputs))
+		n := 0
+		for i, e := range v.Inputs {
+			base[i] = n
+			if e.Partition.Kind == Forward {
+				n++
+			} else {
+				n += j.byID[e.From].Parallelism
+			}
+		}
+		producerBase[v.ID] = base
 	}
 
-	var tasks []*task
 	for _, v := range g.Vertices {
 		producers := 0
 		for _, e := range v.Inputs {
 			if e.Partition.Kind == Forward {
 				producers++
 			} else {
-				producers += byID[e.From].Parallelism
+				producers += j.byID[e.From].Parallelism
 			}
 		}
 		for s := 0; s < v.Parallelism; s++ {
-			t := &task{job: job, v: v, subtask: s, producers: producers}
+			t := &task{job: job, v: v, subtask: s, producers: producers, index: len(a.tasks)}
 			if v.Source == nil {
 				t.in = inboxes[v.ID][s]
 			}
-			for _, oe := range outs[v.ID] {
-				t.outputs = append(t.outputs, newOutput(job, oe, inboxes[oe.to.ID], s))
+			for _, oe := range j.outs[v.ID] {
+				o := newOutput(job, oe, inboxes[oe.to.ID], s)
+				o.producer = producerBase[oe.to.ID][oe.input]
+				if oe.part.Kind != Forward {
+					o.producer += s
+				}
+				t.outputs = append(t.outputs, o)
 			}
 			t.build()
-			tasks = append(tasks, t)
+			a.tasks = append(a.tasks, t)
 		}
 	}
+	j.mu.Lock()
+	j.tasks = a.tasks
+	j.mu.Unlock()
+	j.coord.attach(a)
 
-	pub := &Job{name: g.Name, g: g, tasks: tasks, cancel: cancel, running: make(chan struct{}), done: make(chan struct{})}
-	track(pub)
-	job.toOpen.Store(int64(len(tasks)))
-	job.running = pub.running
-	if len(tasks) == 0 {
-		close(pub.running)
+	job.toOpen.Store(int64(len(a.tasks)))
+	job.running = make(chan struct{})
+	if len(a.tasks) == 0 {
+		close(job.running)
 	}
+	go func() {
+		select {
+		case <-job.running:
+			j.runningOnce.Do(func() { close(j.running) })
+		case <-a.done:
+		}
+	}()
 	var wg sync.WaitGroup
-	wg.Add(len(tasks))
-	for _, t := range tasks {
+	wg.Add(len(a.tasks))
+	for _, t := range a.tasks {
 		go func() {
 			defer wg.Done()
-			t.run(jctx)
+			t.run(actx)
 		}()
 	}
 	go func() {
-		defer cancel()
+		defer acancel()
 		wg.Wait()
 		// Every task has stopped: what is left in the channels was never
 		// processed and is released here.
@@ -158,41 +283,60 @@ func Submit(ctx context.Context, g *JobGraph, cfg Config) (*Job, error) {
 				}
 			}
 		}
-		pub.res = &JobResult{Name: g.Name, Duration: time.Since(job.start), Metrics: pub.Metrics()}
+		for _, t := range a.tasks {
+			t.releaseHeld()
+		}
 		job.mu.Lock()
-		pub.err = job.err
+		a.err = job.err
 		job.mu.Unlock()
-		if pub.err == nil && ctx.Err() != nil {
-			pub.err = ctx.Err()
-		}
-		if pub.err == nil && pub.cancelled.Load() {
-			pub.err = context.Canceled
-		}
-		close(pub.done)
+		j.coord.detach(a)
+		close(a.done)
 	}()
-	return pub, nil
+	return a
 }
 
 // Job is a submitted job.
 type Job struct {
-	name      string
-	g         *JobGraph
-	tasks     []*task
-	cancel    context.CancelFunc
-	cancelled atomic.Bool
-	running   chan struct{}
-	done      chan struct{}
-	res       *JobResult
-	err       error
+	name string
+	g    *JobGraph
+	cfg  Config
+
+	byID     map[int]*Vertex
+	outs     map[int][]outEdge
+	capacity int
+	maxPar   int
+	loc      *time.Location
+	mem      memory.Allocator
+	start    time.Time
+	ck       checkpointSettings
+	restart  *restartStrategy
+	coord    *coordinator
+	// attemptNo counts the attempts started (supervise's goroutine).
+	attemptNo int
+	// firstRestore is the checkpoint the job was submitted to start
+	// from; a restart before any checkpoint completed starts there again.
+	firstRestore *restorePoint
+
+	mu    sync.Mutex
+	tasks []*task // the current attempt's
+
+	cancel      context.CancelFunc
+	cancelled   atomic.Bool
+	stopped     atomic.Bool // stopped with a savepoint
+	running     chan struct{}
+	runningOnce sync.Once
+	done        chan struct{}
+	res         *JobResult
+	err         error
 }
 
 // Name is the job's name.
 func (j *Job) Name() string { return j.name }
 
-// Running is closed once every task has opened: sources have connected
-// and fixed their start positions (a Kafka source reading from the latest
-// offset reads what is produced after this). It stays open when the job
-// fails before that; Done is closed then.
+// Running is closed once every task of the first attempt has opened:
+// sources have connected and fixed their start positions (a Kafka source
+// reading from the latest offset reads what is produced after this). It
+// stays open when the job fails before that; Done is closed then.
 func (j *Job) Running() <-chan struct{} { return j.running }
 
 // Done is closed when the job has ended, for whatever reason.
@@ -211,13 +355,19 @@ func (j *Job) Wait() (*JobResult, error) {
 	return j.res, j.err
 }
 
+// CheckpointStats returns the job's checkpoint metrics so far.
+func (j *Job) CheckpointStats() CheckpointStats { return j.coord.snapshotStats() }
+
 // Metrics returns the current value of every instance's counters, in the
-// order of JobResult.Metrics.
+// order of JobResult.Metrics (the current attempt's after a restart).
 func (j *Job) Metrics() []MetricsSnapshot {
+	j.mu.Lock()
+	tasks := j.tasks
+	j.mu.Unlock()
 	var out []MetricsSnapshot
 	for _, v := range j.g.Vertices {
 		var vt []*task
-		for _, t := range j.tasks {
+		for _, t := range tasks {
 			if t.v == v {
 				vt = append(vt, t)
 			}
@@ -269,6 +419,9 @@ type jobRun struct {
 	backendType string
 	localDir    string
 	restore     *restorePoint
+	coord       *coordinator
+	mode        CheckpointMode
+	attemptNo   int
 
 	cancel context.CancelFunc
 
@@ -307,9 +460,11 @@ func (j *jobRun) evalContext() *vectorized.EvalContext {
 // envelope is what travels in a task's inbox: a batch from input edge
 // `input`, or the end of one producer's output.
 type envelope struct {
-	input int
-	batch *vectorized.Batch
-	eoi   bool
+	input    int
+	producer int // the sender, numbered per consumer (alignment)
+	batch    *vectorized.Batch
+	eoi      bool
+	barrier  *CheckpointInfo // a checkpoint barrier
 }
 
 // task is one subtask of a vertex: its source or inbox, its chained
@@ -318,6 +473,7 @@ type task struct {
 	job       *jobRun
 	v         *Vertex
 	subtask   int
+	index     int // in the attempt's task list
 	in        chan envelope
 	producers int
 	outputs   []*output
@@ -343,6 +499,8 @@ type task struct {
 	mu      sync.Mutex
 	timer   *time.Timer
 	armedAt time.Time
+
+	cp taskCheckpoints
 }
 
 type timerLink struct {
@@ -491,6 +649,7 @@ func (discardTail) process(context.Context, int, *vectorized.Batch) error { retu
 // build instantiates the task's source, operators and sink and wires them.
 func (t *task) build() {
 	v := t.v
+	t.cp.signal = make(chan struct{}, 1)
 	if v.Source != nil {
 		t.source = v.Source(t.subtask)
 		t.sourceName = nameOf(t.source, v.Name)
@@ -554,6 +713,9 @@ func (t *task) run(ctx context.Context) {
 			close(t.job.running)
 		}
 		err = t.guardTask(func() error { return t.body(ctx) })
+		if err == nil {
+			t.finishCheckpointing(ctx)
+		}
 	}
 	if err != nil {
 		t.job.fail(err)
@@ -649,11 +811,24 @@ func (o sourceOut) Collect(ctx context.Context, b *vectorized.Batch) error {
 	t := o.t
 	n := b.NumRows()
 	if n == 0 {
-		return nil
+		return o.Yield(ctx)
 	}
 	t.sourceMetrics.RecordsOut.Add(n)
 	t.sourceMetrics.BatchesOut.Add(1)
-	return t.enter(ctx, 0, b)
+	if err := t.enter(ctx, 0, b); err != nil {
+		return err
+	}
+	return o.Yield(ctx)
+}
+
+// Yield lets a pending checkpoint and notifications through: the source is
+// between two batches.
+func (o sourceOut) Yield(ctx context.Context) error {
+	t := o.t
+	if !t.cp.flag.Load() && t.cp.pending.Load() == 0 {
+		return nil
+	}
+	return t.sourcePoll(ctx)
 }
 
 // enter hands a batch to the head of the pipeline, taking turns with the
@@ -686,24 +861,31 @@ func (t *task) runSource(ctx context.Context) error {
 }
 
 func (t *task) consume(ctx context.Context) error {
-	ended := 0
-	for ended < t.producers {
-		select {
-		case e := <-t.in:
-			if e.eoi {
-				ended++
+	cp := &t.cp
+	cp.arrived = make([]bool, t.producers)
+	cp.ended = make([]bool, t.producers)
+	for cp.nEnded < t.producers {
+		var e envelope
+		if len(cp.queue) > 0 {
+			e = cp.queue[0]
+			cp.queue = cp.queue[1:]
+		} else {
+			select {
+			case e = <-t.in:
+			case <-cp.signal:
+				if err := t.deliverMail(ctx); err != nil {
+					return err
+				}
 				continue
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			err := t.enter(ctx, e.input, e.batch)
-			e.batch.Release()
-			if err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return ctx.Err()
+		}
+		if err := t.handle(ctx, e); err != nil {
+			return err
 		}
 	}
-	return nil
+	return t.deliverMail(ctx)
 }
 
 // endInput calls EndInput on each chained operator in order — what the

@@ -92,6 +92,8 @@ type JobResult struct {
 	// Metrics has one entry per operator, source and sink instance, in
 	// vertex order, then chain order, then subtask order.
 	Metrics []MetricsSnapshot
+	// Checkpoints are the job's checkpoint metrics.
+	Checkpoints CheckpointStats
 }
 
 // MetricsSnapshot is the value of one instance's counters: final in a

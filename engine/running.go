@@ -44,3 +44,15 @@ func CancelAll() int {
 	}
 	return len(jobs)
 }
+
+// RunningJobs returns every job of the process that has not ended (the
+// SIGTERM stop-with-savepoint of `sluice run` takes one savepoint per job).
+func RunningJobs() []*Job {
+	running.Lock()
+	defer running.Unlock()
+	jobs := make([]*Job, 0, len(running.jobs))
+	for j := range running.jobs {
+		jobs = append(jobs, j)
+	}
+	return jobs
+}
