@@ -119,7 +119,7 @@ func parseCheckpointSettings(g *JobGraph, cfg Config) (checkpointSettings, error
 		return s, err
 	}
 	// Flink's batch mode takes no checkpoints.
-	s.enabled = s.interval > 0 && !g.Bounded
+	s.enabled = s.interval > 0 && !g.Batch
 	var id [16]byte
 	rand.Read(id[:])
 	s.jobID = hex.EncodeToString(id[:])

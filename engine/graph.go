@@ -80,6 +80,10 @@ type JobGraph struct {
 	// Bounded says every source ends: expressions see one fixed "now"
 	// (Flink's batch mode).
 	Bounded bool
+	// Batch is Flink's batch runtime mode: final results at the end of
+	// input and no checkpoints. A streaming job over bounded sources
+	// (Bounded without Batch) takes checkpoints until its sources end.
+	Batch bool
 	// Mem allocates every buffer the job creates; nil means
 	// memory.DefaultAllocator. Tests pass a checked allocator.
 	Mem memory.Allocator

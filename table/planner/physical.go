@@ -59,7 +59,7 @@ func (p *Planner) parallelism() int {
 // Translate builds the engine job for an optimized plan. term receives the
 // rows of a plan without a Sink node.
 func (p *Planner) Translate(root Node, name string, term *Terminal) (*Job, error) {
-	t := &translator{p: p, job: &Job{Graph: &engine.JobGraph{Name: name, Bounded: p.bounded(root)}}}
+	t := &translator{p: p, job: &Job{Graph: &engine.JobGraph{Name: name, Bounded: p.bounded(root), Batch: !p.Streaming}}}
 	v, err := t.node(root)
 	if err != nil {
 		t.job.Close()
