@@ -33,6 +33,8 @@ commands:
   bench kafka [--bootstrap HOST:PORT] [--records N] [--partitions 4] [--parallelism 1,2] [--repeat 3] [--json]
                  kafka source (CDN log CSV into Arrow) against librdkafka's bare consumer on the same topic
                  (the broker defaults to $SLUICE_TEST_KAFKA, else 127.0.0.1:9092)
+  bench checkpoint [--rows N] [--cdn-rows N] [--interval 1s] [--repeat 3] [--pebble-keys N] [--incremental-bytes N] [--json]
+                 GROUP BY and the CDN job with checkpoints against without; pebble peak RSS; incremental snapshot size
   run job.py [args...]   run a PyFlink-style job script in the embedded interpreter
   run -m module [args...] run a module as __main__ (e.g. -m pytest)
   shell          a Python REPL with s_env, st_env, b_env, bt_env ready (pyflink-shell)
@@ -142,8 +144,11 @@ func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "kafka" {
 		return runBenchKafka(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "checkpoint" {
+		return runBenchCheckpoint(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "udf" {
-		return errors.New("bench: the benchmarks are `udf`, `sql`, `jdbc` and `kafka`")
+		return errors.New("bench: the benchmarks are `udf`, `sql`, `jdbc`, `kafka` and `checkpoint`")
 	}
 	fs := flag.NewFlagSet("bench udf", flag.ContinueOnError)
 	cfg := bench.DefaultUDFConfig()
