@@ -55,15 +55,12 @@ func (e *Environment) Streaming() bool {
 	return e.streaming
 }
 
-// Config returns a copy of the configuration.
+// Config returns a copy of the configuration: the process's options
+// (SetProcessConfig) overlaid with the environment's.
 func (e *Environment) Config() engine.Config {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := engine.Config{}
-	for k, v := range e.config {
-		out[k] = v
-	}
-	return out
+	return withProcessConfig(e.config)
 }
 
 // checkConfig rejects a value the engine could not use for a key it
@@ -743,7 +740,9 @@ func (e *Environment) submitTerminal(ctx context.Context, p *planner.Planner, op
 		job.Close()
 		return nil, err
 	}
-	return &Job{Job: ej, release: func() { _ = job.Close() }}, nil
+	tj := &Job{Job: ej, release: func() { _ = job.Close() }}
+	trackRunning(tj, p.Config)
+	return tj, nil
 }
 
 func (e *Environment) bindInsert(p *planner.Planner, s *sql.Insert) (planner.Node, string, error) {

@@ -35,12 +35,13 @@ commands:
                  (the broker defaults to $SLUICE_TEST_KAFKA, else 127.0.0.1:9092)
   bench checkpoint [--rows N] [--cdn-rows N] [--interval 1s] [--repeat 3] [--pebble-keys N] [--incremental-bytes N] [--json]
                  GROUP BY and the CDN job with checkpoints against without; pebble peak RSS; incremental snapshot size
-  run job.py [args...]   run a PyFlink-style job script in the embedded interpreter
-  run -m module [args...] run a module as __main__ (e.g. -m pytest)
+  run [job options] job.py [args...]    run a PyFlink-style job script in the embedded interpreter
+  run [job options] -m module [args...] run a module as __main__ (e.g. -m pytest)
   shell          a Python REPL with s_env, st_env, b_env, bt_env ready (pyflink-shell)
-  sql -f FILE    run a script of SQL statements
+  sql [job options] -f FILE             run a script of SQL statements
   version        print the version of Sluice and of the embedded Python
-`
+
+` + jobOptionsUsage
 
 var version = "0.1.0-dev"
 
@@ -92,6 +93,7 @@ func run(ctx context.Context, args []string) error {
 	case "bench":
 		return runBench(ctx, args[1:])
 	case "sql":
+		handleSQLTerm()
 		return runSQL(ctx, args[1:], os.Stdout)
 	case "version":
 		if err := cpython.Initialize(); err != nil {

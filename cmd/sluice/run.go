@@ -28,13 +28,27 @@ func runShell(stop *stopSignals) error {
 // runPython runs a job script (or, with -m, a module) as __main__ in the
 // embedded interpreter, with `import pyflink` resolving to Sluice's API.
 func runPython(args []string, stop *stopSignals) error {
+	var opts jobOptions
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-m" {
+		n, err := opts.parseJobOption(args)
+		if err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("run: unknown option %s\n%s", args[0], jobOptionsUsage)
+		}
+		args = args[n:]
+	}
+	if err := opts.apply(); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
 	module := false
 	if len(args) > 0 && args[0] == "-m" {
 		module = true
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		return errors.New("run: usage: sluice run job.py [args...] | sluice run -m module [args...]")
+		return errors.New("run: usage: sluice run [job options] job.py [args...] | sluice run [job options] -m module [args...]")
 	}
 	if err := python.Install(true); err != nil {
 		return err

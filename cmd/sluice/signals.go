@@ -26,12 +26,18 @@ const termGrace = 10 * time.Second
 // gets KeyboardInterrupt, or SystemExit for SIGTERM); the command then
 // exits with 128+signal and one line on stderr. A second signal exits at
 // once.
+//
+// With execution.shutdown.savepoint on in a job's configuration, SIGTERM
+// first stops that job with a savepoint (a supervisor's stop then loses
+// nothing: `sluice run -s PATH` continues from it); when every running job
+// stopped so, the process exits 0 with the savepoints' paths on stderr.
 type stopSignals struct {
 	report    bool          // print the one-line report (not in a child)
 	sig       atomic.Int32  // the first signal, 0 before
 	cancelled atomic.Int64  // the jobs it cancelled
 	handled   chan struct{} // closed once the first signal was acted on
 	exitOnce  sync.Once
+	shutdown  *shutdownOutcome // SIGTERM's savepoints; set before handled is closed
 }
 
 // handleStopSignals starts handling SIGINT and SIGTERM for a command, with
@@ -53,10 +59,27 @@ func handleStopSignals(report bool) *stopSignals {
 func (s *stopSignals) watch(ch <-chan os.Signal) {
 	first, _ := (<-ch).(syscall.Signal)
 	s.sig.Store(int32(first))
+	if first == syscall.SIGTERM && s.report {
+		// Savepoints before Python is interrupted: the jobs' Python
+		// functions must still run while their instances snapshot.
+		out, ok := shutdownWithSavepoints(ch)
+		if !ok { // a second signal: exit at once
+			s.cancelled.Store(int64(engine.CancelAll()))
+			close(s.handled)
+			s.exit()
+		}
+		s.shutdown = out
+	}
 	// Python first: a main thread blocked in wait() runs the handler when
 	// the cancelled job returns to it, so the trip must be there by then.
 	cpython.Interrupt(first)
-	s.cancelled.Store(int64(engine.CancelAll()))
+	n := int64(engine.CancelAll())
+	if s.shutdown != nil {
+		// Jobs stopped with a savepoint have ended; what is left of the
+		// registry's count may still include them for a moment.
+		n = int64(s.shutdown.others)
+	}
+	s.cancelled.Store(n)
 	close(s.handled)
 	var grace <-chan time.Time
 	if first == syscall.SIGTERM {
@@ -79,6 +102,12 @@ func (s *stopSignals) exit() {
 	s.exitOnce.Do(func() {
 		<-s.handled
 		sig := s.received()
+		if s.report && s.shutdown != nil {
+			s.shutdown.report(os.Stderr)
+			if s.shutdown.ok() {
+				os.Exit(0)
+			}
+		}
 		if s.report {
 			what := "interrupted"
 			if sig == syscall.SIGTERM {

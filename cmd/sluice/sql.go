@@ -32,8 +32,27 @@ func runSQL(ctx context.Context, args []string, stdout io.Writer) error {
 	initFile := fs.String("i", "", "SQL script to run first (DDL, SET, functions)")
 	pyfs := fs.String("pyfs", "", "Python files or directories, comma-separated, for CREATE FUNCTION … LANGUAGE PYTHON")
 	streaming := fs.Bool("streaming", true, "start in streaming mode (SET 'execution.runtime-mode' changes it)")
-	if err := fs.Parse(args); err != nil {
+	var opts jobOptions
+	var rest []string
+	for i := 0; i < len(args); {
+		n := 0
+		if strings.HasPrefix(args[i], "-") {
+			var err error
+			if n, err = opts.parseJobOption(args[i:]); err != nil {
+				return fmt.Errorf("sql: %w", err)
+			}
+		}
+		if n == 0 {
+			rest = append(rest, args[i])
+			n = 1
+		}
+		i += n
+	}
+	if err := fs.Parse(rest); err != nil {
 		return err
+	}
+	if err := opts.apply(); err != nil {
+		return fmt.Errorf("sql: %w", err)
 	}
 	if *pyfs != "" {
 		if err := addPythonPaths(strings.Split(*pyfs, ",")); err != nil {
@@ -150,6 +169,11 @@ func printResult(w io.Writer, st sql.Statement, res *table.Result) {
 		fmt.Fprintln(w, "[INFO] Execute statement succeed.")
 	case *sql.Insert:
 		fmt.Fprintf(w, "[INFO] Job %s finished.\n", res.Text()[0][0])
+		if res.Job != nil {
+			if line := checkpointSummary(res.Job.Checkpoints); line != "" {
+				fmt.Fprintf(w, "[INFO] %s\n", line)
+			}
+		}
 	case *sql.Explain:
 		fmt.Fprintln(w, strings.TrimRight(res.Text()[0][0], "\n"))
 	default:
