@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"github.com/sluice-stream/sluice/connectors/format"
 	"github.com/sluice-stream/sluice/connectors/internal/option"
 	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/engine/state"
 	"github.com/sluice-stream/sluice/vectorized"
 )
 
@@ -53,6 +55,14 @@ type source struct {
 	rb       *array.RecordBuilder
 	builders []array.Builder
 	rows     int
+
+	// Checkpoints: list is the positions' operator state (nil when the
+	// job takes none), pos the position of every file of the subtask that
+	// was started, cur the file being read and fr its framer.
+	list *state.OperatorListState
+	pos  map[string]*filePos
+	cur  *filePos
+	fr   *framer
 }
 
 // String names the source in metrics and errors.
@@ -83,6 +93,13 @@ func (s *source) Open(_ context.Context, rt *engine.RuntimeContext) error {
 		return err
 	}
 	s.files = assign(files, max(s.parallelism, 1))[s.subtask]
+	s.pos = map[string]*filePos{}
+	_, restored := rt.Restored()
+	if rt.CheckpointingEnabled() || restored {
+		if err := s.openState(rt, restored); err != nil {
+			return err
+		}
+	}
 	if s.t.row != nil {
 		if s.dec, err = s.t.row.f.NewDecoder(s.t.row.ctx); err != nil {
 			return errorf("%w", err)
@@ -99,15 +116,28 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		p := s.pos[f.path]
+		if p == nil {
+			p = &filePos{path: f.path, line: 1}
+			s.pos[f.path] = p
+		}
+		if p.done {
+			continue
+		}
+		s.cur = p
 		var err error
 		if s.t.parquet != nil {
-			err = s.readParquet(ctx, f.path, out)
+			err = s.readParquet(ctx, p, out)
 		} else {
-			err = s.readRows(ctx, f.path, out)
+			err = s.readRows(ctx, p, out)
 		}
 		if err != nil {
 			return err
 		}
+		// Rows of the file may still be in the builders, but a checkpoint
+		// is taken only in Collect, after they went downstream.
+		p.done = true
+		s.cur, s.fr = nil, nil
 	}
 	if s.rows > 0 {
 		return s.emitRows(ctx, out)
@@ -124,18 +154,26 @@ func (s *source) Close() error {
 }
 
 // readRows decodes one file of a row format into the builders, emitting
-// a batch whenever it is full; rows of several files share batches.
-func (s *source) readRows(ctx context.Context, path string, out engine.Collector) error {
+// a batch whenever it is full; rows of several files share batches. A
+// restored position resumes at the record after the last one emitted.
+func (s *source) readRows(ctx context.Context, p *filePos, out engine.Collector) error {
+	path := p.path
 	fh, err := os.Open(path)
 	if err != nil {
 		return errorf("cannot read '%s': %w", path, unwrapPathError(err))
 	}
 	defer fh.Close()
+	if p.offset > 0 {
+		if _, err := fh.Seek(p.offset, io.SeekStart); err != nil {
+			return errorf("cannot read '%s': %w", path, unwrapPathError(err))
+		}
+	}
 	split := bufio.ScanLines
 	if sp, ok := s.t.row.f.(format.Splitter); ok {
 		split = sp.SplitFunc(s.t.row.ctx)
 	}
-	fr := &framer{inner: split, next: 1}
+	fr := &framer{inner: split, next: p.line, consumed: p.offset}
+	s.fr = fr
 	sc := bufio.NewScanner(fh)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxRecordBytes)
 	sc.Split(fr.split)
@@ -186,6 +224,11 @@ func (s *source) emitRows(ctx context.Context, out engine.Collector) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.cur != nil && s.fr != nil {
+		// Every record parsed so far goes into this batch: the position
+		// moves past them before Collect, where a checkpoint may be taken.
+		s.cur.offset, s.cur.line = s.fr.consumed, s.fr.next
+	}
 	b := vectorized.NewBatch(s.rb.NewRecordBatch())
 	s.rows = 0
 	err := out.Collect(ctx, b)
@@ -199,6 +242,9 @@ type framer struct {
 	inner bufio.SplitFunc
 	next  int // line of the first byte not consumed yet
 	start int // line the last record started on
+	// consumed is the file offset of the first byte not consumed yet:
+	// after a record, where the next one starts.
+	consumed int64
 }
 
 func (f *framer) split(data []byte, atEOF bool) (int, []byte, error) {
@@ -221,6 +267,7 @@ func (f *framer) split(data []byte, atEOF bool) (int, []byte, error) {
 		f.start = f.next + bytes.Count(data[:off], []byte{'\n'})
 	}
 	f.next += bytes.Count(data[:adv], []byte{'\n'})
+	f.consumed += int64(adv)
 	return adv, tok, err
 }
 
@@ -237,8 +284,11 @@ func excerpt(rec []byte) string {
 }
 
 // readParquet reads the table's columns of one parquet file, by name, and
-// emits them with exactly the table's Arrow types.
-func (s *source) readParquet(ctx context.Context, path string, out engine.Collector) error {
+// emits them with exactly the table's Arrow types. A restored position
+// skips the rows already emitted: whole row groups by their metadata,
+// then the first rows of the next.
+func (s *source) readParquet(ctx context.Context, p *filePos, out engine.Collector) error {
+	path := p.path
 	rdr, err := file.OpenParquetFile(path, false, file.WithReadProps(parquet.NewReaderProperties(s.mem)))
 	if err != nil {
 		return errorf("%s: not a readable parquet file: %w", path, err)
@@ -269,13 +319,37 @@ func (s *source) readParquet(ctx context.Context, path string, out engine.Collec
 	if fr.ParquetReader().NumRows() == 0 || len(cols) == 0 {
 		return nil
 	}
-	rr, err := fr.GetRecordReader(ctx, leaves, nil)
+	var groups []int
+	skip := p.rows
+	if skip > 0 {
+		pr := fr.ParquetReader()
+		for g := range pr.NumRowGroups() {
+			if n := pr.RowGroup(g).NumRows(); skip >= n && len(groups) == 0 {
+				skip -= n
+				continue
+			}
+			groups = append(groups, g)
+		}
+		if len(groups) == 0 {
+			return nil
+		}
+	}
+	rr, err := fr.GetRecordReader(ctx, leaves, groups)
 	if err != nil {
 		return errorf("%s: %w", path, err)
 	}
 	defer rr.Release()
 	for rr.Next() {
 		rec := rr.RecordBatch()
+		if skip > 0 {
+			if skip >= rec.NumRows() {
+				skip -= rec.NumRows()
+				continue
+			}
+			rec = rec.NewSlice(skip, rec.NumRows())
+			defer rec.Release()
+			skip = 0
+		}
 		if rec.NumCols() != int64(len(cols)) {
 			return errorf("%s: the reader returned %d columns for %d", path, rec.NumCols(), len(cols))
 		}
@@ -302,6 +376,9 @@ func (s *source) readParquet(ctx context.Context, path string, out engine.Collec
 		}
 		b := vectorized.NewBatch(array.NewRecordBatch(s.t.schema, arrs, rec.NumRows()))
 		release()
+		// The position moves before Collect, where a checkpoint may be
+		// taken.
+		p.rows += rec.NumRows()
 		err := out.Collect(ctx, b)
 		b.Release()
 		if err != nil {
