@@ -209,7 +209,7 @@ def test_more_datastream_side_names():
     assert EmbeddedRocksDBStateBackend(True).is_incremental_checkpoints_enabled()
     assert JobManagerCheckpointStorage().get_max_state_size() == 5 * 1024 * 1024
     env = StreamExecutionEnvironment.get_execution_environment()
-    with pytest.raises(NotImplementedError, match="checkpoints"):
-        env.set_state_backend(HashMapStateBackend())
+    env.set_state_backend(HashMapStateBackend())
+    assert env.get_config().to_dict()["state.backend.type"] == "hashmap"
     with pytest.raises(NotImplementedError, match="DataStream API"):
         DataStream(None)

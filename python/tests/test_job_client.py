@@ -71,14 +71,6 @@ def test_failed_job_status(stream_env):
     assert fut.done() and fut.exception() is not None
 
 
-def test_savepoints_name_checkpoints(sink_env):
-    client = sink_env.execute_sql("INSERT INTO out_sink VALUES (1)").get_job_client()
-    with pytest.raises(NotImplementedError, match="checkpoints"):
-        client.trigger_savepoint("/tmp/sp")
-    with pytest.raises(NotImplementedError, match="checkpoints"):
-        client.stop_with_savepoint()
-
-
 def test_flink_1_10_execute_returns_job_execution_result(sink_env):
     sink_env.sql_update("INSERT INTO out_sink VALUES (3)")
     res = sink_env.execute("my job")
@@ -99,12 +91,10 @@ def test_statement_set_client_stands_for_all_jobs(stream_env):
     assert [tuple(x) for x in r.collect()] == [(-1, -1)]
 
 
-def test_checkpointing_through_the_configuration_warns_once(stream_env, capsys):
-    import sluice.table.table_config as tc
-    tc._warned_checkpoints = False
+def test_checkpointing_through_the_configuration(stream_env, capsys):
     stream_env.get_config().set("execution.checkpointing.interval", "10 s")
     stream_env.get_config().get_configuration().set_string("execution.checkpointing.interval", "20 s")
-    assert capsys.readouterr().err.count("checkpoints are not built yet") == 1
+    assert capsys.readouterr().err == ""
     assert stream_env.get_config().get("execution.checkpointing.interval") == "20 s"
 
 

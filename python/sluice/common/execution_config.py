@@ -12,7 +12,8 @@ __all__ = ["ExecutionConfig"]
 class ExecutionConfig:
     """Job settings of a StreamExecutionEnvironment. Parallelism maps to
     ``parallelism.default`` and ``pipeline.max-parallelism``, which the
-    engine uses; the others (watermark interval, object reuse, closure
+    engine uses, and the restart strategy maps to ``restart-strategy.*``;
+    the others (watermark interval, object reuse, closure
     cleaner, Kryo/Avro serializers, ...) concern Flink's JVM runtime and are
     recorded for programs that read them back."""
 
@@ -150,11 +151,15 @@ class ExecutionConfig:
     def get_default_kryo_serializer_classes(self) -> Dict[str, str]:
         return {}
 
-    # Flink 1.10-1.13 kept these; the engine has no restart strategies.
     def get_restart_strategy(self) -> Optional[Any]:
+        """The strategy given to set_restart_strategy, else None."""
         return self._flags.get("restart_strategy")
 
     def set_restart_strategy(self, restart_strategy_configuration: Any) -> None:
+        """Writes the strategy's ``restart-strategy.*`` options (see
+        ``pyflink.common.restart_strategy``)."""
+        from sluice.common.restart_strategy import _apply
+        _apply(self._config, restart_strategy_configuration)
         self._flags["restart_strategy"] = restart_strategy_configuration
 
     def to_dict(self) -> Dict[str, str]:

@@ -14,12 +14,14 @@ __all__ = ["JobClient"]
 class JobClient:
     """A running (or ended) engine job. ``get_job_status`` follows the
     engine's job; ``cancel`` stops it; ``get_job_execution_result`` waits
-    for it. Savepoints need checkpoints, which the engine does not have
-    yet: ``trigger_savepoint`` and ``stop_with_savepoint`` say so.
+    for it; ``trigger_savepoint`` and ``stop_with_savepoint`` take a
+    savepoint (the job must have checkpointing enabled) and return a future
+    of its directory, which ``sluice run -s PATH`` restores from.
 
     A statement set runs one engine job per INSERT where Flink runs one
     job: its client stands for all of them (the first one's id; a status
-    that is FINISHED only when all are; cancel stops all)."""
+    that is FINISHED only when all are; cancel stops all; a savepoint is
+    one per job, and the future's value the list of their paths)."""
 
     def __init__(self, job: Any, wait: Any = None) -> None:
         self._jobs: List["_native.Handle"] = list(job) if isinstance(job, (list, tuple)) else [job]
@@ -72,6 +74,7 @@ class JobClient:
                 metrics = []
                 for j in self._jobs:
                     metrics += _native.call("job.wait", j.id)
+                metrics += checkpoint_metrics(self._jobs)
             runtime = max(_native.call("jobs.info", j.id)[2] for j in self._jobs)
             return JobExecutionResult(self.get_job_id(), runtime, metrics)
         return CompletableFuture(compute, self._done, self._cancel_all)
@@ -80,15 +83,70 @@ class JobClient:
         return CompletableFuture(lambda: {}, lambda: True)
 
     def trigger_savepoint(self, savepoint_directory: Optional[str] = None, *args: Any) -> CompletableFuture:
-        raise NotImplementedError("trigger_savepoint: savepoints are checkpoints, and Sluice has no checkpoints yet")
+        """Takes a savepoint into a new directory under
+        ``savepoint_directory`` (default: ``state.savepoints.dir``, else
+        ``savepoints`` under ``state.checkpoints.dir``); the job goes on.
+        The future's value is the savepoint's path."""
+        return self._savepoint(savepoint_directory, False)
 
     def stop_with_savepoint(self, advance_to_end_of_event_time: bool = False, savepoint_directory: Optional[str] = None,
                             *args: Any) -> CompletableFuture:
-        raise NotImplementedError("stop_with_savepoint: savepoints are checkpoints, and Sluice has no checkpoints yet; use cancel()")
+        """Takes a savepoint, then stops the job cleanly (it ends FINISHED;
+        its sources emit nothing after the savepoint, so a job restored
+        from it continues exactly there). The future's value is the
+        savepoint's path. ``advance_to_end_of_event_time`` (Flink's drain:
+        fire every event-time timer and window before stopping) is not
+        supported."""
+        if isinstance(advance_to_end_of_event_time, str) and savepoint_directory is None:
+            # stop_with_savepoint("/dir"): the directory given first.
+            advance_to_end_of_event_time, savepoint_directory = False, advance_to_end_of_event_time
+        if advance_to_end_of_event_time:
+            raise NotImplementedError("stop_with_savepoint(advance_to_end_of_event_time=True): draining (firing "
+                                      "every event-time timer before the stop) is not supported; the savepoint "
+                                      "keeps open windows, and a restored job fires them")
+        return self._savepoint(savepoint_directory, True)
+
+    def _savepoint(self, directory: Optional[str], stop: bool) -> CompletableFuture:
+        if directory is not None and not isinstance(directory, str):
+            raise TypeError("savepoint_directory must be a string, not %r" % (directory,))
+        ops = [_native.Handle(_native.call("job.savepoint", j.id, directory, stop)) for j in self._jobs]
+
+        def paths() -> Any:
+            got = [_native.call("savepoint.wait", op.id, -1)[1] for op in ops]
+            return got[0] if len(got) == 1 else got
+
+        def done() -> bool:
+            return all(_native.call("savepoint.wait", op.id, 0)[0] for op in ops)
+
+        def cancel() -> None:
+            for op in ops:
+                _native.call("savepoint.cancel", op.id)
+        return CompletableFuture(paths, done, cancel)
+
+    def get_checkpoint_metrics(self) -> List[Dict[str, Any]]:
+        """Sluice: the jobs' checkpoint metrics now (one entry per job that
+        takes checkpoints or was restored; see ``checkpoint_metrics``)."""
+        return checkpoint_metrics(self._jobs)
 
     def get_metrics(self) -> List[Dict[str, Any]]:
         """Sluice: the job's metrics so far."""
         out: List[Dict[str, Any]] = []
         for j in self._jobs:
             out += _native.call("job.metrics", j.id)
-        return out
+        return out + checkpoint_metrics(self._jobs)
+
+
+def checkpoint_metrics(jobs: List["_native.Handle"]) -> List[Dict[str, Any]]:
+    """One entry (kind "checkpoints") per job that takes checkpoints, was
+    restored from one or restarted: Flink's checkpoint metric names
+    (numberOfCompletedCheckpoints, numberOfFailedCheckpoints,
+    numberOfInProgressCheckpoints, lastCheckpointDuration and
+    lastCheckpointAlignmentTime in ms, lastCheckpointSize in bytes,
+    lastCheckpointExternalPath, numRestarts) and lastCheckpointId,
+    lastCheckpointFailure, restoredCheckpointId, restoredCheckpointPath."""
+    out = []
+    for j in jobs:
+        e = _native.call("job.checkpoints", j.id)
+        if e is not None:
+            out.append(e)
+    return out

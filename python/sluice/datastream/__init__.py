@@ -44,11 +44,13 @@ __all__ += ["BroadcastProcessFunction", "KeyedBroadcastProcessFunction", "AsyncF
 
 from sluice.datastream.state_backend import (  # noqa: E402
     StateBackend, HashMapStateBackend, EmbeddedRocksDBStateBackend, CustomStateBackend, PredefinedOptions,
+    MemoryStateBackend, FsStateBackend, RocksDBStateBackend,
 )
 from sluice.datastream.checkpoint_storage import (  # noqa: E402
     CheckpointStorage, JobManagerCheckpointStorage, FileSystemCheckpointStorage, CustomCheckpointStorage,
 )
 
 __all__ += ["StateBackend", "HashMapStateBackend", "EmbeddedRocksDBStateBackend", "CustomStateBackend",
-            "PredefinedOptions", "CheckpointStorage", "JobManagerCheckpointStorage", "FileSystemCheckpointStorage",
+            "PredefinedOptions", "MemoryStateBackend", "FsStateBackend", "RocksDBStateBackend", "CheckpointStorage",
+            "JobManagerCheckpointStorage", "FileSystemCheckpointStorage",
             "CustomCheckpointStorage"]

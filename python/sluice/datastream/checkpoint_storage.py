@@ -1,5 +1,8 @@
-"""``pyflink.datastream.checkpoint_storage``: checkpoint storage settings
-(values only: Sluice has no checkpoints yet)."""
+"""``pyflink.datastream.checkpoint_storage``: where checkpoints go, for
+``CheckpointConfig.set_checkpoint_storage``: a FileSystemCheckpointStorage's
+path becomes ``state.checkpoints.dir``. Sluice always writes checkpoints to
+files; a JobManagerCheckpointStorage (Flink's in-memory storage) is
+accepted and uses the configured directory unless it names a path."""
 from __future__ import annotations
 
 from typing import Any, Optional

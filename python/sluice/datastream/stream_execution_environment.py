@@ -4,15 +4,17 @@ transformations, ``execute``) are not supported yet.
 
 Every setting is an option of one Configuration (``parallelism.default``,
 ``pipeline.max-parallelism``, ``execution.runtime-mode``,
-``execution.checkpointing.*``, ``python.*``, ...) that
-``StreamTableEnvironment.create(env)`` copies into the table environment.
-What the engine lacks is accepted and recorded, with one line on stderr
-where a program would otherwise assume it works: checkpointing (not built
-yet: jobs run without checkpoints) and jars (the engine runs no Java).
+``execution.checkpointing.*``, ``state.*``, ``restart-strategy.*``,
+``python.*``, ...) that ``StreamTableEnvironment.create(env)`` copies into
+the table environment; settings changed on this environment afterwards
+reach the table environments created from it too, as PyFlink's read the
+execution environment when a job is submitted. Jars are accepted and
+recorded with one line on stderr: the engine runs no Java.
 """
 from __future__ import annotations
 
 import sys
+import weakref
 from typing import Any, List, Optional
 
 from sluice.common import Configuration
@@ -27,15 +29,42 @@ def _warn(msg: str) -> None:
     print("sluice: " + msg, file=sys.stderr)
 
 
+class _EnvConfiguration(Configuration):
+    """The environment's options, passed on to the table environments
+    created from it (StreamTableEnvironment.create binds them): a program
+    that calls enable_checkpointing after create still gets checkpoints."""
+
+    def __init__(self, other: Optional[Configuration] = None) -> None:
+        super().__init__(other)
+        self._tables: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+    def _bind(self, t_env: Any) -> None:
+        self._tables.add(t_env)
+
+    def set_string(self, key: str, value: str) -> "Configuration":
+        super().set_string(key, value)
+        for t in list(self._tables):
+            t.get_config()._put(key, str(value))
+        return self
+
+    def remove_config(self, key: str) -> bool:
+        removed = super().remove_config(key)
+        if removed:
+            from sluice import _native
+            for t in list(self._tables):
+                _native.call("env.remove_config", t._h.id, key)
+        return removed
+
+
 class StreamExecutionEnvironment:
     def __init__(self, configuration: Optional[Configuration] = None) -> None:
-        self._config = Configuration(configuration) if configuration is not None else Configuration()
+        self._config = _EnvConfiguration(configuration)
         self._execution_config = ExecutionConfig(self._config)
         self._checkpoint_config = CheckpointConfig(self._config)
         self._python_files: List[str] = []
         self._time = TimeCharacteristic.ProcessingTime
         self._chaining = True
-        self._warned_checkpoints = False
+        self._state_backend: Any = None
 
     @staticmethod
     def get_execution_environment(configuration: Optional[Configuration] = None) -> "StreamExecutionEnvironment":
@@ -117,18 +146,14 @@ class StreamExecutionEnvironment:
     def is_chaining_enabled(self) -> bool:
         return self._chaining
 
-    # -- checkpoints -----------------------------------------------------
+    # -- checkpoints, state and restarts --------------------------------
     def enable_checkpointing(self, interval: int, mode: Optional[CheckpointingMode] = None) -> "StreamExecutionEnvironment":
-        """Recorded (``execution.checkpointing.interval``/``mode``), with
-        one warning: the engine has no checkpoints yet, so a failed job is
-        restarted from its sources' start positions (sinks with a primary
-        key upsert, so a rerun converges)."""
+        """A checkpoint every ``interval`` milliseconds
+        (``execution.checkpointing.interval``), in ``mode``
+        (``execution.checkpointing.mode``, EXACTLY_ONCE by default)."""
         self._checkpoint_config.set_checkpoint_interval(interval)
         if mode is not None:
             self._checkpoint_config.set_checkpointing_mode(mode)
-        if not self._warned_checkpoints:
-            self._warned_checkpoints = True
-            _warn("enable_checkpointing(%d): checkpoints are not built yet; jobs run without them" % interval)
         return self
 
     def get_checkpoint_config(self) -> CheckpointConfig:
@@ -142,8 +167,44 @@ class StreamExecutionEnvironment:
 
     get_checkpointing_consistency_mode = get_checkpointing_mode
 
+    def is_checkpointing_enabled(self) -> bool:
+        return self._checkpoint_config.is_checkpointing_enabled()
+
     def set_state_backend(self, state_backend: Any) -> "StreamExecutionEnvironment":
-        raise NotImplementedError("set_state_backend: state backends keep checkpointed state, and Sluice has no checkpoints yet")
+        """``state.backend.type``: HashMapStateBackend (memory, the
+        default) or EmbeddedRocksDBStateBackend (Pebble on local disk; see
+        ``pyflink.datastream.state_backend``)."""
+        from sluice.datastream.state_backend import StateBackend
+        if not isinstance(state_backend, StateBackend):
+            raise TypeError("set_state_backend takes a StateBackend (HashMapStateBackend(), "
+                            "EmbeddedRocksDBStateBackend()), not %r" % (state_backend,))
+        for k, v in state_backend._sluice_config().items():
+            self._config.set_string(k, v)
+        self._state_backend = state_backend
+        return self
+
+    def get_state_backend(self) -> Any:
+        """The backend given to set_state_backend, else None (the
+        configured ``state.backend.type``, hashmap by default, applies)."""
+        return self._state_backend
+
+    def set_default_savepoint_directory(self, directory: str) -> "StreamExecutionEnvironment":
+        """``state.savepoints.dir``: where savepoints go when no directory
+        is given (stop_with_savepoint, SIGTERM with
+        ``execution.shutdown.savepoint``)."""
+        self._config.set_string("state.savepoints.dir", directory)
+        return self
+
+    def get_default_savepoint_directory(self) -> Optional[str]:
+        return self._config.get_string("state.savepoints.dir", None)
+
+    def set_restart_strategy(self, restart_strategy_configuration: Any) -> None:
+        """``restart-strategy.*``: how a job with checkpoints restarts from
+        its last completed checkpoint after a task failed."""
+        self._execution_config.set_restart_strategy(restart_strategy_configuration)
+
+    def get_restart_strategy(self) -> Any:
+        return self._execution_config.get_restart_strategy()
 
     def get_config(self) -> ExecutionConfig:
         return self._execution_config

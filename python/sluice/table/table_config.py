@@ -154,20 +154,6 @@ def _parse_duration_ms(text: str) -> int:
     return n * table[unit]
 
 
-_warned_checkpoints = False
-
-
-def _warn_checkpoints(interval: str) -> None:
-    """One line on stderr, once: PyFlink scripts commonly turn on
-    checkpointing through the configuration; the engine has none yet."""
-    global _warned_checkpoints
-    if not _warned_checkpoints:
-        _warned_checkpoints = True
-        import sys
-        print("sluice: execution.checkpointing.interval = %s: checkpoints are not built yet; jobs run without them" % interval,
-              file=sys.stderr)
-
-
 class TableConfig:
     """Configuration of a TableEnvironment session (PyFlink's TableConfig).
 
@@ -204,8 +190,6 @@ class TableConfig:
         return values
 
     def _put(self, key: str, value: str) -> None:
-        if key == "execution.checkpointing.interval" and value.strip() not in ("", "0", "-1", "0 ms"):
-            _warn_checkpoints(value)
         if self._env is None:
             self._values[key] = value
         else:
@@ -276,8 +260,9 @@ class TableConfig:
 
     # -- idle state retention -------------------------------------------
     def set_idle_state_retention(self, duration: datetime.timedelta) -> None:
-        """``table.exec.state.ttl``; zero keeps state forever. Recorded
-        for the job; the engine keeps aggregate state for the job's life."""
+        """``table.exec.state.ttl``: keyed state of the SQL operators
+        (GROUP BY, DISTINCT, ...) not touched for this long is dropped; zero
+        keeps state forever. Applies to jobs started afterwards."""
         ms = int(round(duration.total_seconds() * 1000))
         self._put(_STATE_TTL, _format_duration(ms))
 

@@ -733,6 +733,11 @@ class StreamTableEnvironment(TableEnvironment):
         settings = environment_settings or EnvironmentSettings(streaming)
         t_env = StreamTableEnvironment(EnvironmentSettings(streaming and settings.is_streaming_mode(), settings._config), cfg)
         _copy_fields(t_env, table_config)
+        bind = getattr(getattr(stream_execution_environment, "_config", None), "_bind", None)
+        if bind is not None:
+            # Later changes to the execution environment (checkpointing,
+            # state backend, restart strategy) reach this environment.
+            bind(t_env)
         return t_env
 
 

@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator, List, Optional
 from sluice import _native
 from sluice import metrics as _metrics
 from sluice.common import Row
-from sluice.common.job_client import JobClient
+from sluice.common.job_client import JobClient, checkpoint_metrics
 from sluice.common.job_execution_result import JobExecutionResult
 from _sluice_runtime import make_result_row as make_row  # positional rows with their column names, as PyFlink's collect()
 from sluice.table._values import column_values as _column_values
@@ -87,7 +87,7 @@ class TableResult:
             return
         if timeout_ms is not None and not _native.call("jobs.wait_for", self._job.id, int(timeout_ms)):
             raise TimeoutError("java.util.concurrent.TimeoutException: the job did not end within %d ms" % int(timeout_ms))
-        self._metrics = _native.call("job.wait", self._job.id)
+        self._metrics = _native.call("job.wait", self._job.id) + checkpoint_metrics([self._job])
         from sluice.table.sinks import finish_single_file_sinks
         finish_single_file_sinks()  # CsvTableSink's one-file form
 
@@ -136,7 +136,9 @@ class TableResult:
 
     def metrics(self) -> List[Dict[str, Any]]:
         """Per operator instance: records in/out, busy time and named
-        counters; then the user functions' metrics (kind "python")."""
+        counters; then the job's checkpoint metrics (kind "checkpoints",
+        when it takes checkpoints); then the user functions' metrics (kind
+        "python")."""
         if self._job is not None:
             self.wait()
             return list(self._metrics or []) + _python_metrics()
@@ -319,7 +321,7 @@ class _MultiJobResult(TableResult):
             m: List[Dict[str, Any]] = []
             for j in self._jobs:
                 m += _native.call("job.wait", j.id)
-            self._metrics = m
+            self._metrics = m + checkpoint_metrics(self._jobs)
             from sluice.table.sinks import finish_single_file_sinks
             finish_single_file_sinks()
 
