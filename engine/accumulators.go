@@ -36,6 +36,12 @@ type accumulator interface {
 	truncate(n int)
 	// flush builds the result buffer into an array and empties it.
 	flush(mem memory.Allocator) (arrow.Array, error)
+	// save appends group g's state to dst, for the keyed state backend
+	// (accumulators_state.go has the encodings).
+	save(dst []byte, g uint32) []byte
+	// load sets group g, which must be in its initial state, from what
+	// save wrote; errors stay in d.
+	load(d *stateDecoder, g uint32)
 }
 
 // results is a typed result buffer.
@@ -534,6 +540,7 @@ type minMaxAcc[T comparable] struct {
 	value   func(i int) T // bound
 	bm      []byte
 	off     int
+	codec   valCodec[T] // state encoding, picked on first use
 }
 
 func (a *minMaxAcc[T]) bind(arg arrow.Array) {
@@ -812,6 +819,7 @@ type distinctAcc[K comparable] struct {
 	value  func(i int) K // bound
 	bm     []byte
 	off    int
+	codec  valCodec[K] // state encoding, picked on first use
 }
 
 func (a *distinctAcc[K]) bind(arg arrow.Array) {

@@ -124,6 +124,24 @@ func DefaultAggResultType(kind AggKind, arg arrow.DataType) arrow.DataType {
 // GroupAggregate is GROUP BY with COUNT, SUM, AVG, MIN, MAX (DISTINCT or
 // not), Flink's GroupAggFunction (streaming), MiniBatchGroupAggFunction
 // (streaming with mini-batch) and hash aggregate (batch).
+//
+// Groups live in a group table (key → dense group id) and in columnar
+// accumulators indexed by group id, updated a batch at a time. In batch
+// mode that is all: bounded input is not checkpointed (as in Flink) and
+// the result is emitted at the end of input. In streaming modes the state
+// of record is the instance's keyed state backend (RuntimeContext.
+// KeyedState, hashmap or pebble): one ValueState whose entry per key —
+// key encoded by groupTable.appendKey, key group from the same hash the
+// hash exchange routes by — holds the whole group (Flink's accState and
+// record count, MIN/MAX value counts, DISTINCT value maps; see
+// groupagg_state.go). The table and accumulators are a write-back cache
+// in front of it, bounded by sluice.exec.state.cache-size groups: a batch
+// reads the state of its keys not cached with one GetBatch, applies its
+// rows with the vectorized loops, deletes dead groups with one
+// DeleteBatch, and writes evicted groups with one PutBatch; SnapshotState
+// writes every changed cached group so the runtime's snapshot of the
+// backend is complete. table.exec.state.ttl expires groups not written for
+// that long, as Flink's StateTtlConfig for GroupAggFunction.
 type GroupAggregate struct {
 	spec     GroupAggSpec
 	allKeys  bool // DISTINCT: every input column is a key
@@ -160,6 +178,15 @@ type GroupAggregate struct {
 	firstRow    []bool
 	prevAt      []int32 // result row holding the group's value before the bundle
 	touched     []uint32
+
+	// keyed state (streaming in a job); nil keeps every group in memory
+	ks      *keyedAgg
+	now     func() time.Time // TTL clock; tests set it
+	keyEnds []int
+	valEnds []int
+	// lastOut is where a mini-batch bundle still open at a checkpoint is
+	// emitted.
+	lastOut Collector
 }
 
 type bundled struct {
@@ -223,7 +250,7 @@ func (a *GroupAggregate) Open(_ context.Context, rt *RuntimeContext) error {
 			return fmt.Errorf("unknown aggregate %v", c.Func)
 		}
 	}
-	return nil
+	return a.openKeyed(rt)
 }
 
 // init builds the state for the input schema, known at the first batch.
@@ -334,6 +361,9 @@ func (a *GroupAggregate) growState() {
 	for _, acc := range a.accs {
 		acc.grow(n)
 	}
+	if a.ks != nil {
+		a.ks.grow(n)
+	}
 }
 
 func (a *GroupAggregate) keyColumns(rec arrow.RecordBatch) []arrow.Array {
@@ -402,6 +432,12 @@ func (a *GroupAggregate) Process(ctx context.Context, _ int, b *vectorized.Batch
 	a.groups = grow(a.groups, n)
 	a.created = a.table.lookup(a.keyColumns(b.Record), n, a.groups, a.created[:0])
 	a.growState()
+	if a.ks != nil {
+		if err := a.loadCreated(); err != nil {
+			return err
+		}
+		a.expireCached(a.groups[:n])
+	}
 
 	switch {
 	case a.spec.Mode == Batch:
@@ -415,6 +451,7 @@ func (a *GroupAggregate) Process(ctx context.Context, _ int, b *vectorized.Batch
 		}
 		return nil
 	case a.spec.MiniBatch.Enabled:
+		a.lastOut = out
 		if len(a.bundle) == 0 {
 			a.bundleStart = time.Now()
 		}
@@ -441,7 +478,8 @@ func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, o
 		a.accs[j].bind(arg)
 	}
 	signs := a.rowSigns(b)
-	a.outGroups, a.outKinds, a.dead, a.outRows = a.outGroups[:0], a.outKinds[:0], a.dead[:0], a.outRows[:0]
+	// a.dead may already hold groups whose TTL ran out (expireCached).
+	a.outGroups, a.outKinds, a.outRows = a.outGroups[:0], a.outKinds[:0], a.outRows[:0]
 	for i := 0; i < n; i++ {
 		g, s := a.groups[i], signs[i]
 		first := false
@@ -483,7 +521,21 @@ func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, o
 		}
 	}
 	err := a.emit(ctx, b, out)
-	a.dropDead()
+	if a.ks != nil {
+		a.touch(a.groups[:n])
+	}
+	return a.endBatch(err)
+}
+
+// endBatch drops the groups that died and, with keyed state, brings the
+// cache back to its capacity; err is the batch's error so far.
+func (a *GroupAggregate) endBatch(err error) error {
+	if derr := a.dropDead(); err == nil {
+		err = derr
+	}
+	if err == nil && a.ks != nil {
+		err = a.evict()
+	}
 	return err
 }
 
@@ -523,8 +575,25 @@ func (a *GroupAggregate) clearGroup(g uint32) {
 }
 
 // dropDead removes from the table the groups left without state: those
-// cleared and those created by a retraction that was dropped.
-func (a *GroupAggregate) dropDead() {
+// cleared and those created by a retraction that was dropped. With keyed
+// state their entries are deleted from the backend.
+func (a *GroupAggregate) dropDead() error {
+	var err error
+	if a.ks != nil {
+		gone := a.ks.gone[:0]
+		for _, g := range a.dead {
+			if !a.alive[g] {
+				gone = append(gone, g)
+			}
+		}
+		for _, g := range a.created {
+			if !a.alive[g] {
+				gone = append(gone, g)
+			}
+		}
+		a.ks.gone = gone
+		err = a.deleteStored(gone)
+	}
 	for _, g := range a.dead {
 		if !a.alive[g] {
 			a.table.remove(g)
@@ -536,6 +605,7 @@ func (a *GroupAggregate) dropDead() {
 		}
 	}
 	a.dead, a.created = a.dead[:0], a.created[:0]
+	return err
 }
 
 // emit builds the pending output rows of a streaming batch — keys gathered
@@ -627,6 +697,15 @@ func (a *GroupAggregate) finishBundle(ctx context.Context, out Collector) error 
 	if len(a.bundle) == 0 {
 		return nil
 	}
+	err := a.applyBundle(ctx, out)
+	if a.ks != nil {
+		a.touch(a.touched)
+	}
+	return a.endBatch(err)
+}
+
+// applyBundle applies the bundle's rows and emits its changes.
+func (a *GroupAggregate) applyBundle(ctx context.Context, out Collector) error {
 	bundle := a.bundle
 	a.bundle, a.bundleRows = nil, 0
 	defer func() {
@@ -636,7 +715,9 @@ func (a *GroupAggregate) finishBundle(ctx context.Context, out Collector) error 
 	}()
 	a.bundleNo++
 	a.touched = a.touched[:0]
-	a.outGroups, a.outKinds, a.dead = a.outGroups[:0], a.outKinds[:0], a.dead[:0]
+	// a.dead may already hold groups whose TTL ran out (expireCached);
+	// the groups of the bundle's lookups are handled as pending below.
+	a.outGroups, a.outKinds = a.outGroups[:0], a.outKinds[:0]
 	a.created = a.created[:0]
 	for _, x := range bundle {
 		signs := a.rowSigns(x.b)
@@ -700,7 +781,6 @@ func (a *GroupAggregate) finishBundle(ctx context.Context, out Collector) error 
 			kinds = append(kinds, vectorized.UpdateBefore, vectorized.UpdateAfter)
 		}
 	}
-	defer a.dropDead()
 	if len(order) == 0 {
 		a.truncateResults(0)
 		return nil

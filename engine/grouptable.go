@@ -233,6 +233,21 @@ func (t *groupTable) remove(g uint32) {
 	}
 }
 
+// appendKey appends the encoding of group g's key under which the keyed
+// state backend stores the group: each column's value in order, a NULL as
+// the byte 0 and a value as the byte 1 followed by the value — fixed-width
+// values by their bits (the table's equality), byte strings
+// length-prefixed, nested values element by element (groupagg_keyenc.go). The
+// encoding is deterministic and injective for the key types of one
+// operator: two keys the table tells apart never share an encoding, and
+// equal keys always do, in any process.
+func (t *groupTable) appendKey(dst []byte, g uint32) []byte {
+	for _, st := range t.stores {
+		dst = st.appendKey(dst, g)
+	}
+	return dst
+}
+
 // keys builds the key columns of the given groups, one row per entry.
 func (t *groupTable) keys(groups []uint32) ([]arrow.Array, error) {
 	out := make([]arrow.Array, len(t.stores))
@@ -265,6 +280,9 @@ type keyStore interface {
 	equal(col arrow.Array, rows []int32, groups []uint32, neq []bool)
 	equalRow(g uint32, col arrow.Array, row int) bool
 	build(groups []uint32) (arrow.Array, error)
+	// appendKey appends the key-state encoding of group g's value (see
+	// groupTable.appendKey).
+	appendKey(dst []byte, g uint32) []byte
 	release()
 }
 
@@ -360,6 +378,14 @@ func (s *fixedKeys[T]) build(groups []uint32) (arrow.Array, error) {
 		vals[k], valid[k] = s.vals[g], !s.null[g]
 	}
 	return buildFixed(s.mem, s.dt, vals, valid), nil
+}
+
+func (s *fixedKeys[T]) appendKey(dst []byte, g uint32) []byte {
+	if s.null[g] {
+		return append(dst, 0)
+	}
+	v := s.vals[g]
+	return append(append(dst, 1), unsafe.Slice((*byte)(unsafe.Pointer(&v)), unsafe.Sizeof(v))...)
 }
 
 func (s *fixedKeys[T]) release() {}
@@ -458,6 +484,16 @@ func (s *boolKeys) build(groups []uint32) (arrow.Array, error) {
 		}
 	}
 	return b.NewArray(), nil
+}
+
+func (s *boolKeys) appendKey(dst []byte, g uint32) []byte {
+	switch {
+	case s.null[g]:
+		return append(dst, 0)
+	case s.vals[g]:
+		return append(dst, 1, 1)
+	}
+	return append(dst, 1, 0)
 }
 
 func (s *boolKeys) release() {}
@@ -618,6 +654,14 @@ func (s *bytesKeys) build(groups []uint32) (arrow.Array, error) {
 	return buildStrings(s.mem, s.dt, vals, valid)
 }
 
+func (s *bytesKeys) appendKey(dst []byte, g uint32) []byte {
+	if s.null[g] {
+		return append(dst, 0)
+	}
+	dst = binary.AppendUvarint(append(dst, 1), uint64(len(s.vals[g])))
+	return append(dst, s.vals[g]...)
+}
+
 func (s *bytesKeys) release() {}
 
 // buildStrings makes a byte-string array of type dt.
@@ -713,6 +757,10 @@ func (s *genericKeys) build(groups []uint32) (arrow.Array, error) {
 		parts[k] = s.vals[g]
 	}
 	return array.Concatenate(parts, s.mem)
+}
+
+func (s *genericKeys) appendKey(dst []byte, g uint32) []byte {
+	return appendKeyValue(dst, s.vals[g], 0)
 }
 
 func (s *genericKeys) release() {
