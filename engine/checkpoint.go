@@ -129,6 +129,16 @@ type Checkpointed interface {
 	SnapshotState(ctx context.Context, cp CheckpointInfo) error
 }
 
+// PreBarrierEmitter is implemented by operators that hold input they
+// have not emitted yet (a mini-batch bundle) and must emit it before a
+// barrier passes them, as Flink's prepareSnapshotPreBarrier: the rows go
+// downstream ahead of the barrier, and SnapshotState follows. Chained
+// operators are called head first, so what one emits reaches the next
+// before its own turn.
+type PreBarrierEmitter interface {
+	PrepareSnapshotPreBarrier(ctx context.Context, cp CheckpointInfo, out Collector) error
+}
+
 // CheckpointListener is implemented by instances that act when a
 // checkpoint completed (every instance acknowledged and the checkpoint's
 // metadata is written): a Kafka source commits the checkpoint's offsets to

@@ -286,6 +286,9 @@ func (t *task) checkpoint(ctx context.Context, info CheckpointInfo, align time.D
 	dir := t.job.coord.dirOf(info)
 	var writes []func() error
 	var metas []*instanceMeta
+	if err := t.preBarrier(ctx, info); err != nil {
+		return err // a failure to emit fails the task, as processing would
+	}
 	snapErr := func() error {
 		if len(t.timers) > 0 {
 			t.mu.Lock()
@@ -341,6 +344,33 @@ func (t *task) checkpoint(ctx context.Context, info CheckpointInfo, align time.D
 		a.dur = time.Since(start)
 		coord.send(a)
 	}()
+	return nil
+}
+
+// preBarrier lets chained operators emit what they hold before the
+// barrier passes (head first).
+func (t *task) preBarrier(ctx context.Context, info CheckpointInfo) error {
+	if len(t.timers) > 0 {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+	}
+	for _, l := range t.links {
+		var op any = l.op
+		if n, ok := l.op.(named); ok {
+			op = n.Operator
+		}
+		p, ok := op.(PreBarrierEmitter)
+		if !ok {
+			continue
+		}
+		start := time.Now()
+		c0 := l.childNanos
+		err := guard(func() error { return p.PrepareSnapshotPreBarrier(ctx, info, l.out) })
+		l.account(start, c0)
+		if err = l.wrap(err); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
