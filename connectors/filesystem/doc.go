@@ -60,11 +60,11 @@
 //
 // Insert-only. Each subtask writes part-<uuid>-<subtask>-<n>.<ext> (.csv,
 // .json, .parquet; no extension for raw) into the directory, which is
-// created when missing; a path naming a file is an error. A part file is
-// written under the hidden name .part-….inprogress and renamed when the
-// input ends, Flink's in-progress → finished life cycle without the
-// checkpoint step a bounded job does not need; a failed subtask removes
-// its in-progress files. Row formats write one record and '\n' per row;
+// created when missing; a path naming a file is an error. Without
+// checkpoints a part file is written under the hidden name
+// .part-….inprogress and renamed when the input ends, Flink's in-progress
+// → finished life cycle without the checkpoint step; a failed subtask
+// removes its in-progress files. Row formats write one record and '\n' per row;
 // parquet writes every type of DESIGN.md §3 with the Arrow schema stored
 // in the file (exact types on the way back), TIME and TIMESTAMP in their
 // own unit (nanoseconds included). A row group is closed at
@@ -72,6 +72,47 @@
 // between batches. Columns whose NULL structs or lists cover values are
 // first rewritten in canonical form, which arrow-go's writer needs (see
 // canonical.go).
+//
+// # Checkpoints
+//
+// Source: each subtask keeps the position of every file it started in
+// operator state — finished, or the byte offset and line after the last
+// record emitted (parquet: the rows emitted) — written in SnapshotState,
+// which the runtime calls inside Collect after a batch went downstream,
+// when every record parsed so far has been emitted. A restored subtask
+// skips finished files and resumes the file it was reading at the record
+// after the last one emitted (parquet: whole row groups skipped by their
+// metadata, then the rows of the next). The positions are union list
+// state: every subtask gets all of them back and keeps those of the files
+// its assignment gives it, so a restore at another parallelism still
+// reads each line once. The files are listed again at the restore: a file
+// added since is read from its start, one removed is forgotten.
+//
+// Sink, Flink's FileSink part file life cycle: part files are written as
+// .part-<uuid>-<subtask>-<n>[.ext].inprogress.<uuid> (a hidden name, a
+// fresh UUID per file); SnapshotState closes the file in progress, which
+// becomes pending and is recorded in operator state with the checkpoint's
+// ID (every format rolls at every checkpoint: an open file cannot be
+// resumed); NotifyCheckpointComplete renames the pending files of that
+// checkpoint and earlier ones to their finished names, visible to readers,
+// which skip hidden names (the source here, Flink's, ls). The input's end
+// publishes what remains (Flink publishes at the final checkpoint). The
+// part-file UUID is one per sink, shared by its subtasks, and carried by
+// the checkpoint, with each subtask's counter, so every attempt of a sink
+// names its files alike. On a restore each new subtask j of n takes the
+// files of old subtasks k with k mod n = j: it publishes those the
+// checkpoint recorded as pending (the checkpoint completed; the
+// notification may have been lost), then removes the in-progress and
+// pending files of the sink's UUID that the checkpoint does not account
+// for — what a failed attempt wrote after it — and hidden part files of
+// other UUIDs older than the process (a run killed before its first
+// checkpoint completed, restarted afresh); another sink's recent files in
+// the same directory are left alone. A failed subtask that is closed keeps
+// its checkpointed pending files for the restore to publish. Together with
+// a source that replays from its checkpoint, every row lands in exactly
+// one finished file: exactly-once. A pending file the restore finds under
+// neither name was published before the failure and moved away by a
+// reader; it is not an error.
 //
 // The package must not reach into the planner's internals.
 package filesystem

@@ -250,11 +250,17 @@ func (Factory) NewSink(ctx *connector.Context) (*connector.Sink, error) {
 	if st, err := os.Stat(t.path); err == nil && !st.IsDir() {
 		return nil, errorf("path '%s' is a file; the sink writes part files into a directory", t.path)
 	}
+	// One UUID per sink, shared by its subtasks as Flink's
+	// FileSystemTableSink shares its part prefix: with checkpoints it
+	// names the files of every attempt of this sink (a restore takes the
+	// checkpoint's), so cleaning up after a failed attempt never touches
+	// another sink's files in the same directory.
+	sinkUUID := newUUID()
 	return &connector.Sink{
 		Accepts:     connector.InsertOnly,
 		Parallelism: par,
 		Instance: func(subtask, _ int) engine.Sink {
-			return &sink{t: t, roll: roll, subtask: subtask}
+			return &sink{t: t, roll: roll, subtask: subtask, sinkUUID: sinkUUID}
 		},
 		Describe: t.describe(),
 	}, nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sluice-stream/sluice/connectors/format"
 	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/engine/state"
 	"github.com/sluice-stream/sluice/vectorized"
 )
 
@@ -44,8 +45,16 @@ type sink struct {
 	next int // number of the next part file
 
 	cur      *partFile
-	pending  []*partFile // closed, waiting for Finish to be renamed
+	pending  []*partFile // closed, waiting for Finish (or a checkpoint) to be renamed
 	finished bool
+
+	// Checkpoints (see sink_state.go): ckpt is set when the job takes
+	// them or restores, list is the sink's operator state, sinkUUID the
+	// UUID the factory drew for the sink, used unless a restore brings
+	// the checkpoint's.
+	ckpt     bool
+	list     *state.OperatorListState
+	sinkUUID string
 
 	enc  format.Encoder
 	line []byte
@@ -63,6 +72,9 @@ type sink struct {
 // partFile is one open or closed part file.
 type partFile struct {
 	final, tmp string
+	// checkpoint is the checkpoint whose completion publishes the closed
+	// file; 0 until a checkpoint's SnapshotState recorded it.
+	checkpoint int64
 	f          *os.File
 	w          *bufio.Writer
 	size       int64 // bytes written so far (row formats; parquet's flushed row groups)
@@ -92,6 +104,12 @@ func (s *sink) Open(_ context.Context, rt *engine.RuntimeContext) error {
 		return errorf("cannot create directory '%s': %w", s.t.path, unwrapPathError(err))
 	}
 	s.uuid = newUUID()
+	_, restored := rt.Restored()
+	if rt.CheckpointingEnabled() || restored {
+		if err := s.openState(rt, restored); err != nil {
+			return err
+		}
+	}
 	if s.t.row != nil {
 		var err error
 		if s.enc, err = s.t.row.f.NewEncoder(s.t.row.ctx); err != nil {
@@ -258,9 +276,22 @@ func (s *sink) writeParquet(rec arrow.RecordBatch) error {
 func (s *sink) openPart() error {
 	name := fmt.Sprintf("part-%s-%d-%d%s", s.uuid, s.subtask, s.next, s.t.extension())
 	s.next++
+	tmp := "." + name + ".inprogress"
+	if s.ckpt {
+		// The UUID and counter carry over from a checkpoint; after a
+		// restore from an older one, later files may already have been
+		// published under the next names, which must not be overwritten.
+		for exists(filepath.Join(s.t.path, name)) {
+			name = fmt.Sprintf("part-%s-%d-%d%s", s.uuid, s.subtask, s.next, s.t.extension())
+			s.next++
+		}
+		// Flink's in-progress name: a fresh UUID per file, so that an
+		// attempt never reopens a file a failed attempt left behind.
+		tmp = "." + name + ".inprogress." + newUUID()
+	}
 	p := &partFile{
 		final:  filepath.Join(s.t.path, name),
-		tmp:    filepath.Join(s.t.path, "."+name+".inprogress"),
+		tmp:    filepath.Join(s.t.path, tmp),
 		opened: time.Now(),
 	}
 	f, err := os.OpenFile(p.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -306,23 +337,43 @@ func (s *sink) closePart() error {
 }
 
 // Finish publishes the subtask's part files under their final names.
+// With checkpoints too: Flink commits at the final checkpoint, Sluice at
+// the end of the input.
 func (s *sink) Finish(context.Context) error {
 	if err := s.closePart(); err != nil {
 		return err
 	}
-	for len(s.pending) > 0 {
-		p := s.pending[0]
-		if err := os.Rename(p.tmp, p.final); err != nil {
-			return errorf("cannot publish '%s': %w", p.final, unwrapPathError(err))
-		}
-		s.pending = s.pending[1:]
+	if err := s.publish(func(*partFile) bool { return true }); err != nil {
+		return err
 	}
 	s.finished = true
 	return nil
 }
 
+// publish renames the pending files that pick selects, in order, and
+// keeps the others pending.
+func (s *sink) publish(pick func(*partFile) bool) error {
+	kept := s.pending[:0]
+	for i, p := range s.pending {
+		if !pick(p) {
+			kept = append(kept, p)
+			continue
+		}
+		if err := os.Rename(p.tmp, p.final); err != nil {
+			kept = append(kept, s.pending[i:]...)
+			s.pending = kept
+			return errorf("cannot publish '%s': %w", p.final, unwrapPathError(err))
+		}
+	}
+	clear(s.pending[len(kept):])
+	s.pending = kept
+	return nil
+}
+
 // Close removes what an unfinished (failed or cancelled) subtask wrote:
 // the in-progress files were never visible, and nothing else remains.
+// With checkpoints, the pending files a checkpoint recorded stay: the
+// checkpoint may have completed, and a restore from it publishes them.
 func (s *sink) Close() error {
 	var errs []error
 	if s.cur != nil {
@@ -337,6 +388,9 @@ func (s *sink) Close() error {
 	}
 	if !s.finished {
 		for _, p := range s.pending {
+			if s.ckpt && p.checkpoint > 0 {
+				continue
+			}
 			if err := os.Remove(p.tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
 				errs = append(errs, err)
 			}
