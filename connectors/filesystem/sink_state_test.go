@@ -155,8 +155,10 @@ func TestSinkRestoreCommitsOnceAndRemovesStale(t *testing.T) {
 			// The restored sink continues the checkpoint's names.
 			visible := listDir(t, dir)
 			require.Len(t, visible, 2)
-			assert.Equal(t, regexp.MustCompile(`^part-(`+uuidRE+`)-`).FindStringSubmatch(visible[0])[1],
-				regexp.MustCompile(`^part-(`+uuidRE+`)-`).FindStringSubmatch(visible[1])[1])
+			name := regexp.MustCompile(`^part-(` + uuidRE + `)-0-\d+\.fstest$`)
+			require.Regexp(t, name, visible[0])
+			require.Regexp(t, name, visible[1])
+			assert.Equal(t, name.FindStringSubmatch(visible[0])[1], name.FindStringSubmatch(visible[1])[1])
 		})
 	}
 }
