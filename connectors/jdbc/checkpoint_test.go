@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -98,19 +99,19 @@ func TestSinkWarnsAppendOnlyIsAtLeastOnce(t *testing.T) {
 		{"append, no checkpoints", appendOnly, nil, 0, false, false},
 		{"upsert, checkpoints", keyed, []int{0}, 0, true, false},
 	}
-	old := warnings
-	t.Cleanup(func() { warnings = old })
+	var buf bytes.Buffer
+	old := engine.SetLogOutput(&buf)
+	t.Cleanup(func() { engine.SetLogOutput(old) })
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			warnings = &buf
+			buf.Reset()
 			s := openCheckpointedSink(t, tc.key, db.options(tc.table), tc.subtask, tc.checkpointing)
 			require.NoError(t, s.Close())
 			if !tc.warns {
 				assert.Empty(t, buf.String())
 				return
 			}
-			assert.Equal(t, fmt.Sprintf("sluice: warning: jdbc: table %s has no primary key, so the sink appends: rows written after the last completed checkpoint are written again after a restore (at-least-once); declare a PRIMARY KEY for exactly-once upserts\n", tc.table), buf.String())
+			assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} sluice: `+regexp.QuoteMeta(fmt.Sprintf("warning: jdbc: table %s has no primary key, so the sink appends: rows written after the last completed checkpoint are written again after a restore (at-least-once); declare a PRIMARY KEY for exactly-once upserts\n", tc.table))+`$`, buf.String())
 		})
 	}
 }

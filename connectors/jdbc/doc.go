@@ -14,14 +14,15 @@
 // # Checkpoints
 //
 // When the job takes checkpoints the sink flushes its buffer in
-// SnapshotState and returns only after the flush's transaction
-// committed, as Flink's JdbcOutputFormat flushes in snapshotState: a
-// completed checkpoint never covers rows that were only in memory. After a
-// restore the rows after the checkpoint are replayed. With a key (upsert
-// mode) they are upserts and deletes of the same keys, so the table ends
-// as if nothing had failed: exactly-once in effect. Without a key the sink
-// appends, and the replayed rows that had already been flushed (by size or
+// SnapshotState and returns only after the flush's transaction committed,
+// as Flink's JdbcOutputFormat flushes in snapshotState: a completed
+// checkpoint never covers rows that were only in memory. After a restore
+// the rows after the checkpoint are replayed. With a key (upsert mode)
+// they are upserts and deletes of the same keys, so the table ends as if
+// nothing had failed: exactly-once in effect. Without a key the sink
+// appends, and replayed rows that had already been flushed (by size or
 // interval) before the failure are inserted again: at-least-once, which
-// subtask 0 says once on stderr when it opens. The scan source is bounded
-// and keeps no position: a restored job reads its ranges again.
+// subtask 0 says once in the engine log (engine.Logf) when it opens. The
+// scan source keeps no position, as Flink's JdbcInputFormat source: a
+// restored job reads its ranges again.
 package jdbc

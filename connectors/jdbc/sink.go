@@ -6,9 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,16 +132,11 @@ func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 	if len(s.cfg.key) == 0 && rt.CheckpointingEnabled() && rt.Subtask == 0 {
 		// Replayed inserts cannot be told from new ones: say once per
 		// sink (subtask 0 speaks for all) what a restore may double.
-		fmt.Fprintf(warnings, "sluice: warning: %s: table %s has no primary key, so the sink appends: rows written after the last completed checkpoint are written again after a restore (at-least-once); declare a PRIMARY KEY for exactly-once upserts\n",
+		engine.Logf("warning: %s: table %s has no primary key, so the sink appends: rows written after the last completed checkpoint are written again after a restore (at-least-once); declare a PRIMARY KEY for exactly-once upserts",
 			Identifier, s.cfg.name)
 	}
 	return nil
 }
-
-// warnings is where the sink says, once per job, that it is only
-// at-least-once; the project has no logger, and stderr is where the CLI's
-// other notices go. Tests replace it.
-var warnings io.Writer = os.Stderr
 
 // SnapshotState flushes the buffer and returns once the flush committed,
 // as Flink's JdbcOutputFormat flushes in snapshotState: every row that
