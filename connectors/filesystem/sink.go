@@ -347,6 +347,11 @@ func (s *sink) Finish(context.Context) error {
 		return err
 	}
 	s.finished = true
+	if s.list != nil {
+		// Nothing is pending any more: a checkpoint taken while other
+		// tasks still run must not hand a restore published files.
+		s.list.Update([][]byte{encodeSinkElem(pendingRecord{kind: elemSubtask, subtask: s.subtask, uuid: s.uuid, next: s.next})})
+	}
 	return nil
 }
 

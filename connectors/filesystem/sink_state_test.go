@@ -96,6 +96,11 @@ func TestSinkPublishesOnCheckpointComplete(t *testing.T) {
 			require.NoError(t, s.Close())
 			assert.Equal(t, idNames(0, 6), readFormat(t, dir, format))
 			assert.Empty(t, hiddenFiles(t, dir))
+			// A checkpoint after the end finds nothing pending.
+			require.Len(t, s.list.Get(), 1)
+			r, err := decodeSinkElem(s.list.Get()[0])
+			require.NoError(t, err)
+			assert.Equal(t, elemSubtask, r.kind)
 		})
 	}
 }
