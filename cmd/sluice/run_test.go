@@ -38,7 +38,7 @@ func TestRunExitCodesAndTracebacks(t *testing.T) {
 		{"sys.exit", []string{"run", exits}, 3, "", nil},
 		{"SQL error", []string{"run", badSQL}, 1, "", []string{"ValueError: line 1, column 1", "SELEC 1"}},
 		{"missing script", []string{"run", filepath.Join(dir, "nope.py")}, 1, "", []string{"nope.py"}},
-		{"no script", []string{"run"}, 1, "", []string{"usage: sluice run job.py"}},
+		{"no script", []string{"run"}, 1, "", []string{"usage: sluice run [job options] job.py"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(bin, tc.args...)

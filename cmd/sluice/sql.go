@@ -164,6 +164,11 @@ func mentionsPython(file string) bool {
 }
 
 func printResult(w io.Writer, st sql.Statement, res *table.Result) {
+	if set, ok := st.(*sql.Set); ok && set.Key == nil {
+		// SET; lists the session's options.
+		res.Print(w)
+		return
+	}
 	switch st.(type) {
 	case *sql.CreateTable, *sql.CreateView, *sql.CreateFunction, *sql.Drop, *sql.Set, *sql.Reset:
 		fmt.Fprintln(w, "[INFO] Execute statement succeed.")
