@@ -7,6 +7,7 @@ package python
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -20,6 +21,25 @@ func init() {
 	ops["savepoint.wait"] = savepointWait
 	ops["savepoint.cancel"] = savepointCancel
 	ops["job.checkpoints"] = jobCheckpoints
+	ops["process.config"] = processConfig
+}
+
+// processConfig returns the options the command line gave every job of
+// the process (-s, --restore, -D ...) as [k, v, ...]: an execution
+// environment starts with them, as Flink's starts from the CLI's
+// configuration.
+func processConfig(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	cfg := table.ProcessConfig()
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	kv := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		kv = append(kv, k, cfg[k])
+	}
+	return strList(py, kv), nil
 }
 
 // envRemoveConfig removes one option of the environment, as RESET 'key'.

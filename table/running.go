@@ -28,6 +28,9 @@ func SetProcessConfig(cfg map[string]string) {
 	processConfig.Unlock()
 }
 
+// ProcessConfig returns a copy of the process's options.
+func ProcessConfig() engine.Config { return withProcessConfig(nil) }
+
 // withProcessConfig is the process's options overlaid with own.
 func withProcessConfig(own engine.Config) engine.Config {
 	out := engine.Config{}

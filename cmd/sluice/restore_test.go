@@ -84,17 +84,19 @@ func runBinary(t *testing.T, args ...string) (stdout, stderr string, code int) {
 func TestJobOptionsReachEveryEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	script := jobScript(t, dir, "conf.py", `import sys
-from pyflink.table import TableEnvironment, EnvironmentSettings
-for _ in range(2):
-    cfg = TableEnvironment.create(EnvironmentSettings.in_streaming_mode()).get_config()
+from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.table import TableEnvironment, EnvironmentSettings, StreamTableEnvironment
+for cfg in (TableEnvironment.create(EnvironmentSettings.in_streaming_mode()).get_config(),
+            StreamTableEnvironment.create(StreamExecutionEnvironment.get_execution_environment()).get_config()):
     print([cfg.get(k) for k in ("execution.savepoint.path", "execution.savepoint.ignore-unclaimed-state", "sluice.restore", "x.y")], sys.argv[1:])
+print(StreamExecutionEnvironment.get_execution_environment().get_checkpoint_interval())
 `)
-	out, errOut, code := runBinary(t, "run", "-s", "/sp/1", "-n", "-D", "x.y=z", script, "arg")
+	out, errOut, code := runBinary(t, "run", "-s", "/sp/1", "-n", "-D", "x.y=z", "-Dexecution.checkpointing.interval=10s", script, "arg")
 	require.Equal(t, 0, code, errOut)
-	assert.Equal(t, strings.Repeat("['/sp/1', 'true', None, 'z'] ['arg']\n", 2), out)
+	assert.Equal(t, strings.Repeat("['/sp/1', 'true', None, 'z'] ['arg']\n", 2)+"10000\n", out)
 	out, errOut, code = runBinary(t, "run", "--restore", "latest", script)
 	require.Equal(t, 0, code, errOut)
-	assert.Equal(t, strings.Repeat("[None, None, 'latest', None] []\n", 2), out)
+	assert.Equal(t, strings.Repeat("[None, None, 'latest', None] []\n", 2)+"-1\n", out)
 
 	sqlScript := filepath.Join(dir, "conf.sql")
 	require.NoError(t, os.WriteFile(sqlScript, []byte("SET;\n"), 0o644))

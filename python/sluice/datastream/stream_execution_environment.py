@@ -35,7 +35,14 @@ class _EnvConfiguration(Configuration):
     that calls enable_checkpointing after create still gets checkpoints."""
 
     def __init__(self, other: Optional[Configuration] = None) -> None:
-        super().__init__(other)
+        super().__init__()
+        # The command line's options first (sluice run -s PATH, -D k=v),
+        # as Flink's environment starts from the CLI's configuration.
+        from sluice import _native
+        kv = _native.call("process.config")
+        self._values.update(zip(kv[0::2], kv[1::2]))
+        if other is not None:
+            self._values.update(other._values)
         self._tables: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
     def _bind(self, t_env: Any) -> None:

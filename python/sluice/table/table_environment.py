@@ -432,6 +432,8 @@ class TableEnvironment:
             for j in jobs:
                 metrics += _native.call("job.wait", j.id)
                 runtime = max(runtime, _native.call("jobs.info", j.id)[2])
+            from sluice.common.job_client import checkpoint_metrics
+            metrics += checkpoint_metrics(jobs)
             from sluice.table.sinks import finish_single_file_sinks
             finish_single_file_sinks()
         except BaseException:
