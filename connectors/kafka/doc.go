@@ -18,10 +18,32 @@
 // partition without one starts where `properties.auto.offset.reset` says
 // (earliest, latest — Kafka's default, as in Flink 1.10 — or none, which
 // fails). Without a group id nothing is read from or committed to the
-// broker, as Flink. With a group id, offsets are committed (librdkafka's
-// auto-commit of stored offsets) only after the batch holding the records
-// has been handed on to the job, and at the end of a bounded read;
-// `properties.enable.auto.commit` = 'false' turns commits off.
+// broker, as Flink. Without checkpoints and with a group id, offsets are
+// committed (librdkafka's auto-commit of stored offsets) only after the
+// batch holding the records has been handed on to the job, and at the end
+// of a bounded read; `properties.enable.auto.commit` = 'false' turns
+// commits off.
+//
+// # Checkpoints (source)
+//
+// Each subtask keeps, in a union operator list state, every partition it
+// reads with its next offset (and the stop offset of a bounded read).
+// SnapshotState runs between batches — in Collect, or in engine.Yield,
+// which Run calls only when no row is pending in the batch builder, after
+// every poll that returned nothing and at least every 100 ms — so the
+// state covers exactly the rows emitted. On restore the restored offsets
+// win over scan.startup.mode; every subtask gets the whole list and keeps
+// the partitions the assignment rule gives it, so a restore at another
+// parallelism reads every partition once. A partition the checkpoint does
+// not hold (created since, or of a topic added to the table) starts at its
+// earliest offset, as Flink's FlinkKafkaConsumer does, so nothing written
+// to it since the checkpoint is lost. With checkpoints the client never
+// commits on its own: the offsets of a checkpoint go to the group when it
+// completes (NotifyCheckpointComplete, in the background; the
+// commitsSucceeded and commitsFailed metrics count them, and a failed
+// commit does not fail the job, as in Flink, since a restore starts from
+// the checkpoint). `properties.commit.offsets.on.checkpoint` = 'false'
+// (Flink's KafkaSource property) turns these commits off.
 //
 // `scan.bounded.mode` (latest-offset, group-offsets, timestamp,
 // specific-offsets) makes the source bounded: each partition stops at the
@@ -36,11 +58,77 @@
 // Sink: append-only rows are encoded with the value format (and the key
 // format) and produced asynchronously; sink.partitioner is default (the
 // key's hash, or librdkafka's sticky partitioner without a key), fixed
-// (subtask i writes partition i mod n) or round-robin. With the default
-// delivery guarantee at-least-once (acks=all unless set) the first failed
-// delivery fails the job, and the end of input waits until every record
-// is acknowledged; `none` ignores delivery failures. exactly-once needs
-// checkpoints and is rejected.
+// (subtask i writes partition i mod n) or round-robin.
+// `sink.delivery-guarantee` is Flink's:
+//
+//   - at-least-once (the default; acks=all unless set): the first failed
+//     delivery fails the job; each checkpoint, and the end of input, waits
+//     until every record received before it is acknowledged (Flink's
+//     KafkaWriter flush), so a completed checkpoint never misses a record.
+//   - none: records are produced and delivery failures ignored.
+//   - exactly-once: Kafka transactions; `sink.transactional-id-prefix` is
+//     required (unique per job: a second job with the same prefix fences
+//     the first). Readers see the records only with isolation.level =
+//     read_committed.
+//
+// # Exactly-once sink
+//
+// Flink writes each checkpoint's records into a transaction as they come,
+// pre-commits it at the checkpoint and commits it when the checkpoint
+// completes; after a crash between completion and commit it resumes the
+// prepared transaction of the dead producer by reflection into the Java
+// client. librdkafka cannot take over another producer's transaction:
+// InitTransactions with the same transactional.id aborts it. A crash in
+// that window would lose the checkpoint's records, so this sink writes
+// ahead instead (Flink's GenericWriteAheadSink):
+//
+//  1. Write encodes the records into the open epoch, in memory.
+//  2. SnapshotState closes the epoch with the checkpoint's id and stores
+//     the epochs not yet committed in the operator state: the records are
+//     part of the checkpoint.
+//  3. NotifyCheckpointComplete produces those epochs in one transaction of
+//     the subtask's producer (transactional.id <prefix>-<subtask>) that
+//     also commits a marker: through SendOffsetsToTransaction, the offset
+//     of consumer group <prefix>-<subtask>-commits on partition 0 of the
+//     sink's topic is set to the checkpoint id, its metadata to the run's
+//     random id. The marker is committed if and only if the records are.
+//  4. On restore, each subtask calls InitTransactions for its slot — which
+//     aborts the dead producer's open transaction, or finishes its commit
+//     if the coordinator had already decided it — then reads the slot's
+//     marker with a read_committed consumer and produces again, each in a
+//     transaction with its marker, the restored epochs the marker does not
+//     cover (marker run = epoch run and marker id >= epoch id; a run's
+//     epochs are committed in checkpoint order). After a restore at a
+//     lower parallelism the subtask i also recovers every old slot j with
+//     j mod parallelism = i, with a producer of that slot's transactional
+//     id, so no slot is left with a lingering transaction.
+//
+// A kill at any moment therefore leaves each checkpoint's records in Kafka
+// exactly once: before the checkpoint completes nothing was written and the
+// job restarts from the previous one; after it, the records are either
+// committed with their marker or replayed from the checkpoint. An aborted
+// checkpoint's epoch is committed with the next completed one. At the end
+// of input the remaining epochs and the records since the last checkpoint
+// are committed in one transaction (a crash after that commit and before
+// the job ends would replay the records since the last checkpoint).
+//
+// The cost: every record is kept in memory from Write until its checkpoint
+// completes and written once more, into the checkpoint; a read_committed
+// consumer sees records one checkpoint interval plus one commit later (as
+// with Flink, whose transactions also commit on completion); the producing
+// happens in NotifyCheckpointComplete, which holds the sink's input back
+// while the epoch is sent (about a second per few hundred thousand small
+// records on one broker). The marker group is never consumed and expires
+// with the broker's offsets.retention.minutes (7 days): restoring a
+// checkpoint older than that may write its last epoch twice. Restoring a
+// checkpoint older than the newest completed one (a fallback) replays
+// what came after it, as with any transactional sink.
+//
+// Without checkpoints an exactly-once sink writes into one transaction
+// committed at the end of input (Flink commits on checkpoints only; its
+// bounded jobs commit at the end); its transaction.timeout.ms defaults to
+// 15 minutes (the broker's maximum) and a longer job fails, telling to
+// enable checkpointing. A cancelled job aborts the transaction.
 //
 // Flink 1.10's legacy keys map to these: connector.topic,
 // connector.properties.*, connector.startup-mode, connector.specific-offsets,

@@ -47,7 +47,8 @@ func (Factory) Options() []connector.Option {
 		{Key: "scan.topic-partition-discovery.interval", Description: "accepted; partitions are discovered when the job starts"},
 		{Key: "scan.parallelism"},
 		{Key: "sink.partitioner", Default: "default", Description: "default, fixed or round-robin"},
-		{Key: "sink.delivery-guarantee", Default: "at-least-once", Description: "at-least-once or none"},
+		{Key: "sink.delivery-guarantee", Default: "at-least-once", Description: "at-least-once (flush on checkpoint and at the end), exactly-once (Kafka transactions committed when a checkpoint completes) or none"},
+		{Key: "sink.transactional-id-prefix", Description: "prefix of the transactional ids of an exactly-once sink (<prefix>-<subtask>); required for exactly-once, unique per job"},
 		{Key: "sink.parallelism"},
 	}
 }
@@ -99,6 +100,11 @@ type config struct {
 	sinkPar  int
 	part     string
 	delivery string
+	// txnPrefix is sink.transactional-id-prefix.
+	txnPrefix string
+	// commitOnCheckpoint is the source's commit.offsets.on.checkpoint
+	// property (Flink's KafkaSource option, default true).
+	commitOnCheckpoint bool
 
 	cols      []connector.Column
 	keyCols   []int // indexes into cols
@@ -117,6 +123,10 @@ type formatSpec struct {
 
 // Java client properties that mean nothing to librdkafka or that the
 // connector owns; Flink drops or overrides them as well.
+// propCommitOnCheckpoint is Flink's KafkaSource property: commit offsets
+// to the consumer group when a checkpoint completes.
+const propCommitOnCheckpoint = "commit.offsets.on.checkpoint"
+
 var droppedProps = []string{
 	"key.deserializer", "value.deserializer", "key.serializer", "value.serializer",
 	"zookeeper.connect", "flink.partition-discovery.interval-millis",
@@ -148,6 +158,16 @@ func parse(ctx *connector.Context, sink bool) (*config, error) {
 	}
 	if _, ok := c.props["bootstrap.servers"]; !ok {
 		return nil, fmt.Errorf("%s: option 'properties.bootstrap.servers' is required", Identifier)
+	}
+	c.commitOnCheckpoint = true
+	if v, ok := c.props[propCommitOnCheckpoint]; ok {
+		// Flink's own property, unknown to librdkafka.
+		delete(c.props, propCommitOnCheckpoint)
+		b, err := strconv.ParseBool(strings.TrimSpace(fmt.Sprint(v)))
+		if err != nil {
+			return nil, r.Errorf("properties."+propCommitOnCheckpoint, "is not true or false")
+		}
+		c.commitOnCheckpoint = b
 	}
 	if g, ok := c.props["group.id"]; ok {
 		c.groupID = fmt.Sprint(g)
@@ -199,11 +219,19 @@ func parse(ctx *connector.Context, sink bool) (*config, error) {
 	}
 	c.delivery = strings.ToLower(r.String("sink.delivery-guarantee", "at-least-once"))
 	switch c.delivery {
-	case "at-least-once", "none":
-	case "exactly-once":
-		return nil, r.Errorf("sink.delivery-guarantee", "is not supported yet: exactly-once needs transactions tied to checkpoints; use at-least-once")
+	case "at-least-once", "none", "exactly-once":
 	default:
-		return nil, r.Errorf("sink.delivery-guarantee", "is not one of at-least-once, none")
+		return nil, r.Errorf("sink.delivery-guarantee", "is not one of at-least-once, exactly-once, none")
+	}
+	c.txnPrefix = strings.TrimSpace(r.String("sink.transactional-id-prefix", ""))
+	if sink && c.delivery == "exactly-once" {
+		if c.txnPrefix == "" {
+			// As Flink's KafkaConnectorOptionsUtil.
+			return nil, fmt.Errorf("%s: 'sink.transactional-id-prefix' must be specified when using sink.delivery-guarantee = 'exactly-once'", Identifier)
+		}
+		if _, ok := c.props["transactional.id"]; ok {
+			return nil, fmt.Errorf("%s: 'properties.transactional.id' is set by the connector from 'sink.transactional-id-prefix'; remove it", Identifier)
+		}
 	}
 
 	if err := c.splitColumns(r); err != nil {

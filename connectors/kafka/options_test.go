@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluice-stream/sluice/connectors/internal/option"
 	"github.com/sluice-stream/sluice/table/connector"
+	"github.com/sluice-stream/sluice/table/types"
 )
 
 func TestParseSpecificOffsets(t *testing.T) {
@@ -90,4 +91,87 @@ func TestSplitColumns(t *testing.T) {
 
 func optReader(m map[string]string) option.Reader {
 	return option.Reader{Connector: Identifier, Options: m}
+}
+
+func TestCheckpointOptions(t *testing.T) {
+	base := func(extra map[string]string) *connector.Context {
+		o := map[string]string{"connector": "kafka", "topic": "t", "properties.bootstrap.servers": "x", "format": "raw"}
+		for k, v := range extra {
+			o[k] = v
+		}
+		return &connector.Context{Table: "t", Columns: []connector.Column{{Name: "v", Type: types.STRING()}}, Options: o}
+	}
+	for _, tc := range []struct {
+		name  string
+		opts  map[string]string
+		sink  bool
+		err   string
+		check func(t *testing.T, c *config)
+	}{
+		{"exactly-once needs a prefix", map[string]string{"sink.delivery-guarantee": "exactly-once"}, true,
+			"'sink.transactional-id-prefix' must be specified when using sink.delivery-guarantee = 'exactly-once'", nil},
+		{"exactly-once", map[string]string{"sink.delivery-guarantee": "EXACTLY-ONCE", "sink.transactional-id-prefix": " job7 "}, true, "", func(t *testing.T, c *config) {
+			assert.Equal(t, "exactly-once", c.delivery)
+			assert.Equal(t, "job7", c.txnPrefix)
+		}},
+		{"the connector owns transactional.id", map[string]string{"sink.delivery-guarantee": "exactly-once", "sink.transactional-id-prefix": "p", "properties.transactional.id": "x"}, true,
+			"'properties.transactional.id' is set by the connector", nil},
+		{"unknown guarantee", map[string]string{"sink.delivery-guarantee": "exactly-twice"}, true,
+			"sink.delivery-guarantee = 'exactly-twice' is not one of at-least-once, exactly-once, none", nil},
+		{"a source ignores the sink's prefix rule", map[string]string{"sink.delivery-guarantee": "exactly-once"}, false, "", nil},
+		{"commit on checkpoint by default", nil, false, "", func(t *testing.T, c *config) {
+			assert.True(t, c.commitOnCheckpoint)
+		}},
+		{"commit.offsets.on.checkpoint is Flink's, not librdkafka's", map[string]string{"properties.commit.offsets.on.checkpoint": "false"}, false, "", func(t *testing.T, c *config) {
+			assert.False(t, c.commitOnCheckpoint)
+			assert.NotContains(t, c.props, propCommitOnCheckpoint)
+		}},
+		{"commit.offsets.on.checkpoint must be a boolean", map[string]string{"properties.commit.offsets.on.checkpoint": "sometimes"}, false,
+			"properties.commit.offsets.on.checkpoint = 'sometimes' is not true or false", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse(base(tc.opts), tc.sink)
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			if tc.check != nil {
+				tc.check(t, c)
+			}
+		})
+	}
+}
+
+func TestCheckpointStateEncoding(t *testing.T) {
+	p := partOffset{key: partKey{"topic.a", 7}, next: -2, stop: 1 << 40}
+	got, err := decodePartOffset(encodePartOffset(p))
+	require.NoError(t, err)
+	assert.Equal(t, p, got)
+	_, err = decodePartOffset(encodePartOffset(p)[:5])
+	assert.ErrorContains(t, err, "source state element")
+
+	var recs []byte
+	recs = appendRecord(recs, -1, nil, []byte("v1"))
+	recs = appendRecord(recs, 3, []byte{}, nil)
+	recs = appendRecord(recs, 0, []byte("k"), []byte{})
+	e := epoch{slot: 2, run: "r1", id: 42, count: 3, records: recs}
+	back, err := decodeEpoch(encodeEpoch(e))
+	require.NoError(t, err)
+	assert.Equal(t, e, back)
+	type rec struct {
+		part       int32
+		key, value []byte
+	}
+	var all []rec
+	require.NoError(t, eachRecord(back.records, func(part int32, key, value []byte) error {
+		all = append(all, rec{part, key, value})
+		return nil
+	}))
+	// Null and empty stay apart.
+	assert.Equal(t, []rec{{-1, nil, []byte("v1")}, {3, []byte{}, nil}, {0, []byte("k"), []byte{}}}, all)
+	e.count = 4
+	_, err = decodeEpoch(encodeEpoch(e))
+	assert.ErrorContains(t, err, "sink state element")
 }

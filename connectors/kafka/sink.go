@@ -22,6 +22,11 @@ type sink struct {
 	c                    *config
 	subtask, parallelism int
 
+	// ckpt is the runtime's checkpoint side (set before Open by tests).
+	ckpt *ckptSide
+	// txn is the exactly-once side; nil for the other guarantees.
+	txn *txnSink
+
 	producer   *ckafka.Producer
 	enc        *encoders
 	topic      string
@@ -50,14 +55,25 @@ func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 		return err
 	}
 	s.enc = enc
+	if s.ckpt == nil && s.c.delivery == "exactly-once" {
+		if s.ckpt, err = ckptOf(rt); err != nil {
+			return err
+		}
+	}
 	extra := ckafka.ConfigMap{
 		// Delivery reports tell success or failure; they need not carry
 		// the record back.
 		"go.delivery.report.fields": "none",
 	}
-	if s.c.delivery == "at-least-once" {
+	switch s.c.delivery {
+	case "at-least-once":
 		if _, ok := s.c.props["acks"]; !ok {
 			extra["acks"] = "all"
+		}
+	case "exactly-once":
+		s.txn = newTxnSink(s)
+		for k, v := range s.txn.producerConfig(s.subtask) {
+			extra[k] = v
 		}
 	}
 	cfg := s.c.clientConfig(extra)
@@ -87,6 +103,9 @@ func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 	}
 	s.events.Add(1)
 	go s.reports()
+	if s.txn != nil {
+		return s.txn.open(ctx)
+	}
 	return nil
 }
 
@@ -97,6 +116,12 @@ func (s *sink) reports() {
 		switch e := ev.(type) {
 		case *ckafka.Message:
 			s.inFlight.Add(-1)
+			if s.txn != nil {
+				// A failed record makes its transaction fail to
+				// commit, which retries or fails the job; records
+				// count as delivered once their transaction commits.
+				continue
+			}
 			if e.TopicPartition.Error != nil {
 				s.fail(fmt.Errorf("%s: delivery to topic %s partition %d failed: %w", Identifier, s.topic, e.TopicPartition.Partition, e.TopicPartition.Error))
 				continue
@@ -158,8 +183,15 @@ func (s *sink) Write(ctx context.Context, b *vectorized.Batch) error {
 			}
 			msg.Key = s.keyBuf
 		}
+		if s.txn != nil && s.txn.buffered {
+			s.txn.add(msg.TopicPartition.Partition, msg.Key, msg.Value)
+			continue
+		}
 		if err := s.produce(ctx, msg); err != nil {
 			return err
+		}
+		if s.txn != nil {
+			s.txn.direct++
 		}
 	}
 	return nil
@@ -202,8 +234,17 @@ func (s *sink) produce(ctx context.Context, msg *ckafka.Message) error {
 }
 
 // Finish waits until the broker acknowledged every record: at-least-once
-// at the end of input.
+// at the end of input. An exactly-once sink commits what it holds.
 func (s *sink) Finish(ctx context.Context) error {
+	if s.txn != nil {
+		return s.txn.finish(ctx)
+	}
+	return s.flush(ctx)
+}
+
+// flush waits until every record produced so far is acknowledged, and
+// reports the first delivery failure.
+func (s *sink) flush(ctx context.Context) error {
 	for s.inFlight.Load() > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -216,9 +257,38 @@ func (s *sink) Finish(ctx context.Context) error {
 	return s.err()
 }
 
+// SnapshotState implements engine.Checkpointed. at-least-once: every
+// record received before the barrier is acknowledged before the
+// checkpoint can complete (Flink's KafkaWriter flushes on checkpoint);
+// exactly-once: the records received since the last checkpoint are
+// written ahead into the operator state, to be committed when the
+// checkpoint completes; none: nothing.
+func (s *sink) SnapshotState(ctx context.Context, cp engine.CheckpointInfo) error {
+	switch {
+	case s.txn != nil:
+		return s.txn.snapshot(cp)
+	case s.c.delivery == "at-least-once":
+		return s.flush(ctx)
+	}
+	return nil
+}
+
+// NotifyCheckpointComplete implements engine.CheckpointListener: an
+// exactly-once sink commits the epochs of the checkpoint (and of older
+// ones whose notification it missed).
+func (s *sink) NotifyCheckpointComplete(ctx context.Context, id int64) error {
+	if s.txn == nil {
+		return nil
+	}
+	return s.txn.complete(ctx, id)
+}
+
 func (s *sink) Close() error {
 	if s.producer == nil {
 		return nil
+	}
+	if s.txn != nil {
+		s.txn.close()
 	}
 	s.producer.Close()
 	s.events.Wait()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,6 +16,7 @@ import (
 	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/engine/state"
 	"github.com/sluice-stream/sluice/vectorized"
 )
 
@@ -29,6 +31,16 @@ const maxBatchDelay = 100 * time.Millisecond
 // reaction to cancellation.
 const pollTimeout = 50 * time.Millisecond
 
+// yieldInterval is the longest a source goes without offering the
+// runtime a point between batches (engine.Yield) while it holds no
+// pending rows: checkpoint barriers reach a source only there.
+const yieldInterval = 100 * time.Millisecond
+
+// maxPendingCommits bounds the offsets kept for checkpoints that have not
+// completed (Flink's FlinkKafkaConsumerBase keeps 100): a checkpoint that
+// never completes must not grow the map without end.
+const maxPendingCommits = 100
+
 // Counter names in the job's metrics.
 const (
 	// CounterSkipped counts malformed records skipped under
@@ -36,6 +48,13 @@ const (
 	CounterSkipped = "numRecordsSkipped"
 	// CounterPartitions is the number of partitions a subtask reads.
 	CounterPartitions = "numAssignedPartitions"
+	// CounterCommitsSucceeded and CounterCommitsFailed count the offset
+	// commits to the consumer group made when checkpoints complete
+	// (Flink's KafkaSource metrics of the same names). A failed commit
+	// does not fail the job: the checkpoint, not the group, is where a
+	// restore starts.
+	CounterCommitsSucceeded = "commitsSucceeded"
+	CounterCommitsFailed    = "commitsFailed"
 )
 
 type partKey struct {
@@ -59,15 +78,31 @@ type source struct {
 
 	rt       *engine.RuntimeContext
 	consumer *ckafka.Consumer
-	commit   bool
-	parts    map[partKey]*partState
-	open     int // partitions not done
-	dec      *decoders
-	rb       *array.RecordBuilder
-	keyB     []array.Builder
-	valB     []array.Builder
-	rows     int
-	first    time.Time // when the oldest row of the pending batch arrived
+	// commit says offsets go to the consumer group; onCheckpoint that they
+	// go only when a checkpoint completes, with that checkpoint's offsets.
+	commit, onCheckpoint bool
+
+	// ckpt is the runtime's checkpoint side (set before Open by tests).
+	ckpt *ckptSide
+	// offsets is the operator state holding every assigned partition's
+	// position; nil when the job neither takes nor restores checkpoints.
+	offsets *state.OperatorListState
+	// pending are the offsets of snapshotted checkpoints, by checkpoint
+	// id, to commit when the checkpoint completes.
+	pending       map[int64][]ckafka.TopicPartition
+	commitQ       chan []ckafka.TopicPartition
+	commitDone    chan struct{}
+	commitsOK     *atomic.Int64
+	commitsFailed *atomic.Int64
+	lastCommitErr atomic.Value // error
+	parts         map[partKey]*partState
+	open          int // partitions not done
+	dec           *decoders
+	rb            *array.RecordBuilder
+	keyB          []array.Builder
+	valB          []array.Builder
+	rows          int
+	first         time.Time // when the oldest row of the pending batch arrived
 	// last is the partition of the previous record: messages come in
 	// runs per partition, so this spares a map lookup per record.
 	last     *partState
@@ -80,6 +115,19 @@ func (s *source) String() string { return "KafkaSource(" + strings.Join(s.c.topi
 func (s *source) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 	s.rt = rt
 	s.skipped = rt.Metrics.Counter(CounterSkipped)
+	s.commitsOK = rt.Metrics.Counter(CounterCommitsSucceeded)
+	s.commitsFailed = rt.Metrics.Counter(CounterCommitsFailed)
+	var err error
+	if s.ckpt == nil {
+		if s.ckpt, err = ckptOf(rt); err != nil {
+			return err
+		}
+	}
+	if s.ckpt.op != nil {
+		if s.offsets, err = s.ckpt.op.ListState(sourceStateName, state.UnionRedistribute); err != nil {
+			return err
+		}
+	}
 	dec, err := s.c.newDecoders()
 	if err != nil {
 		return err
@@ -105,7 +153,13 @@ func (s *source) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 
 	group := s.c.groupID
 	s.commit = group != ""
-	if v, ok := s.c.props["enable.auto.commit"]; ok && strings.EqualFold(fmt.Sprint(v), "false") {
+	if s.ckpt.enabled {
+		// As Flink: with checkpoints, offsets are committed when a
+		// checkpoint completes unless commit.offsets.on.checkpoint is
+		// false; the client's auto-commit is always off.
+		s.commit = s.commit && s.c.commitOnCheckpoint
+		s.onCheckpoint = s.commit
+	} else if v, ok := s.c.props["enable.auto.commit"]; ok && strings.EqualFold(fmt.Sprint(v), "false") {
 		s.commit = false
 	}
 	if group == "" {
@@ -117,7 +171,7 @@ func (s *source) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 	}
 	cfg := s.c.clientConfig(ckafka.ConfigMap{
 		"group.id":                 group,
-		"enable.auto.commit":       s.commit,
+		"enable.auto.commit":       s.commit && !s.onCheckpoint,
 		"enable.auto.offset.store": false,
 		"enable.partition.eof":     s.c.bounded.mode != modeUnbounded,
 		"auto.offset.reset":        resetFor(s.c.reset),
@@ -125,7 +179,32 @@ func (s *source) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 	if s.consumer, err = ckafka.NewConsumer(&cfg); err != nil {
 		return fmt.Errorf("%s: creating the consumer: %w", Identifier, err)
 	}
+	if s.onCheckpoint {
+		s.pending = map[int64][]ckafka.TopicPartition{}
+		s.commitQ = make(chan []ckafka.TopicPartition, 1)
+		s.commitDone = make(chan struct{})
+		go s.commitLoop()
+	}
 	return s.assign()
+}
+
+// restoredOffsets reads the positions of the checkpoint the job starts
+// from: nil when there are none (a fresh start, or an operator the
+// checkpoint does not know), which leaves every partition to
+// scan.startup.mode.
+func (s *source) restoredOffsets() (map[partKey]partOffset, error) {
+	if s.offsets == nil || len(s.offsets.Get()) == 0 {
+		return nil, nil
+	}
+	out := map[partKey]partOffset{}
+	for _, e := range s.offsets.Get() {
+		p, err := decodePartOffset(e)
+		if err != nil {
+			return nil, err
+		}
+		out[p.key] = p
+	}
+	return out, nil
 }
 
 // resetFor is librdkafka's auto.offset.reset for a position that no
@@ -167,12 +246,7 @@ func (s *source) assign() error {
 			all = append(all, partKey{topic, p.ID})
 		}
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].topic != all[j].topic {
-			return all[i].topic < all[j].topic
-		}
-		return all[i].part < all[j].part
-	})
+	sortKeys(all)
 	s.parts = map[partKey]*partState{}
 	var mine []partKey
 	for i, k := range all {
@@ -184,9 +258,28 @@ func (s *source) assign() error {
 	if len(mine) == 0 {
 		return nil
 	}
-	starts, err := s.resolve(mine, s.c.startup, true)
+	restored, err := s.restoredOffsets()
 	if err != nil {
 		return err
+	}
+	var starts []int64
+	if restored == nil {
+		if starts, err = s.resolve(mine, s.c.startup, true); err != nil {
+			return err
+		}
+	} else {
+		// Restored positions win over scan.startup.mode. A partition the
+		// checkpoint does not hold was created after it (or its topic
+		// added to the table): as Flink's FlinkKafkaConsumerBase, it is
+		// read from its earliest offset, so nothing written to it since
+		// the checkpoint is lost.
+		starts = make([]int64, len(mine))
+		for i, k := range mine {
+			starts[i] = int64(ckafka.OffsetBeginning)
+			if p, ok := restored[k]; ok {
+				starts[i] = p.next
+			}
+		}
 	}
 	stops := make([]int64, len(mine))
 	for i := range stops {
@@ -195,6 +288,14 @@ func (s *source) assign() error {
 	if s.c.bounded.mode != modeUnbounded {
 		if stops, err = s.resolve(mine, s.c.bounded, false); err != nil {
 			return err
+		}
+		// A restored partition keeps the stop offset resolved when the
+		// job first opened (Flink keeps it in the split's state), so a
+		// restore does not move the end of a bounded read.
+		for i, k := range mine {
+			if p, ok := restored[k]; ok && p.stop >= 0 {
+				stops[i] = p.stop
+			}
 		}
 	}
 	var tps []ckafka.TopicPartition
@@ -412,10 +513,23 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 		if s.c.bounded.mode != modeUnbounded {
 			return nil
 		}
-		<-ctx.Done()
-		return ctx.Err()
+		// Nothing to read, but barriers and notifications must still
+		// pass through this subtask.
+		tick := time.NewTicker(yieldInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-tick.C:
+				if err := engine.Yield(ctx, out); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	poll := int(pollTimeout / time.Millisecond)
+	lastYield := time.Now()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -441,6 +555,8 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 			if err := s.emit(ctx, out); err != nil {
 				return err
 			}
+			// Collect was a point between batches too.
+			lastYield = time.Now()
 		}
 		if s.open == 0 && s.c.bounded.mode != modeUnbounded {
 			if s.rows > 0 {
@@ -448,14 +564,114 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 					return err
 				}
 			}
-			if s.commit {
+			if s.commit && !s.onCheckpoint {
 				if _, err := s.consumer.Commit(); err != nil && !isNoOffset(err) {
 					return fmt.Errorf("%s: committing offsets of group %s: %w", Identifier, s.c.groupID, err)
 				}
 			}
 			return nil
 		}
+		// Yield only without pending rows: a snapshot taken now must
+		// hold exactly the offsets of the batches emitted so far, and
+		// the offsets of rows in the builder have already moved.
+		if s.rows == 0 && (ev == nil || time.Since(lastYield) >= yieldInterval) {
+			if err := engine.Yield(ctx, out); err != nil {
+				return err
+			}
+			lastYield = time.Now()
+		}
 	}
+}
+
+// SnapshotState implements engine.Checkpointed. It runs between batches
+// (in Collect after a batch went downstream, or in Yield, which Run calls
+// only without pending rows), so every partition's next offset is that of
+// the records emitted so far.
+func (s *source) SnapshotState(ctx context.Context, cp engine.CheckpointInfo) error {
+	if s.offsets == nil {
+		return nil
+	}
+	keys := make([]partKey, 0, len(s.parts))
+	for k := range s.parts {
+		keys = append(keys, k)
+	}
+	sortKeys(keys)
+	elems := make([][]byte, len(keys))
+	var tps []ckafka.TopicPartition
+	for i, k := range keys {
+		st := s.parts[k]
+		elems[i] = encodePartOffset(partOffset{key: k, next: st.next, stop: st.stop})
+		if s.onCheckpoint && st.next >= 0 {
+			topic := k.topic
+			tps = append(tps, ckafka.TopicPartition{Topic: &topic, Partition: k.part, Offset: ckafka.Offset(st.next)})
+		}
+	}
+	s.offsets.Update(elems)
+	if s.onCheckpoint {
+		s.pending[cp.ID] = tps
+		for len(s.pending) > maxPendingCommits {
+			oldest := cp.ID
+			for id := range s.pending {
+				oldest = min(oldest, id)
+			}
+			delete(s.pending, oldest)
+		}
+	}
+	return nil
+}
+
+// NotifyCheckpointComplete implements engine.CheckpointListener: the
+// offsets of checkpoint id go to the consumer group (Flink's
+// commit-on-checkpoint), and the offsets of older checkpoints, which this
+// one supersedes, are dropped.
+func (s *source) NotifyCheckpointComplete(ctx context.Context, id int64) error {
+	if !s.onCheckpoint {
+		return nil
+	}
+	tps, ok := s.pending[id]
+	for p := range s.pending {
+		if p <= id {
+			delete(s.pending, p)
+		}
+	}
+	if !ok || len(tps) == 0 {
+		return nil
+	}
+	// The commit runs in the background, so a slow coordinator does not
+	// hold back the records; only the newest waiting commit matters.
+	select {
+	case s.commitQ <- tps:
+	default:
+		select {
+		case <-s.commitQ:
+		default:
+		}
+		s.commitQ <- tps
+	}
+	return nil
+}
+
+// commitLoop commits the offsets of completed checkpoints, one at a time
+// and in order, so the group never goes back.
+func (s *source) commitLoop() {
+	defer close(s.commitDone)
+	for tps := range s.commitQ {
+		if _, err := s.consumer.CommitOffsets(tps); err != nil {
+			s.commitsFailed.Add(1)
+			s.lastCommitErr.Store(err)
+			continue
+		}
+		s.commitsOK.Add(1)
+	}
+}
+
+func sortKeys(keys []partKey) {
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].topic != keys[j].topic {
+			return keys[i].topic < keys[j].topic
+		}
+		return keys[i].part < keys[j].part
+	})
 }
 
 func isNoOffset(err error) bool {
@@ -559,7 +775,7 @@ func (s *source) emit(ctx context.Context, out engine.Collector) error {
 			tps = append(tps, ckafka.TopicPartition{Topic: &topic, Partition: st.key.part, Offset: ckafka.Offset(st.next)})
 		}
 	}
-	if s.commit && len(tps) > 0 {
+	if s.commit && !s.onCheckpoint && len(tps) > 0 {
 		if _, err := s.consumer.StoreOffsets(tps); err != nil {
 			return fmt.Errorf("%s: storing offsets for commit: %w", Identifier, err)
 		}
@@ -589,6 +805,11 @@ func quoteRecord(b []byte) string {
 
 func (s *source) Close() error {
 	var err error
+	if s.commitQ != nil {
+		close(s.commitQ)
+		<-s.commitDone
+		s.commitQ = nil
+	}
 	if s.consumer != nil {
 		err = s.consumer.Close()
 		s.consumer = nil
