@@ -96,23 +96,32 @@
 // resumed); NotifyCheckpointComplete renames the pending files of that
 // checkpoint and earlier ones to their finished names, visible to readers,
 // which skip hidden names (the source here, Flink's, ls). The input's end
-// publishes what remains (Flink publishes at the final checkpoint). The
-// part-file UUID is one per sink, shared by its subtasks, and carried by
-// the checkpoint, with each subtask's counter, so every attempt of a sink
-// names its files alike. On a restore each new subtask j of n takes the
-// files of old subtasks k with k mod n = j: it publishes those the
-// checkpoint recorded as pending (the checkpoint completed; the
-// notification may have been lost), then removes the in-progress and
-// pending files of the sink's UUID that the checkpoint does not account
-// for — what a failed attempt wrote after it — and hidden part files of
-// other UUIDs older than the process (a run killed before its first
-// checkpoint completed, restarted afresh); another sink's recent files in
-// the same directory are left alone. A failed subtask that is closed keeps
-// its checkpointed pending files for the restore to publish. Together with
-// a source that replays from its checkpoint, every row lands in exactly
-// one finished file: exactly-once. A pending file the restore finds under
-// neither name was published before the failure and moved away by a
-// reader; it is not an error.
+// publishes what remains: Flink publishes at a final checkpoint taken
+// after the input ended, which the engine does not take (yet), so a job
+// failing after one subtask's input ended but before the job did may
+// restore from a checkpoint older than files that subtask published; the
+// restore removes those files (see below) and their rows are written
+// again (a reader that took such a file in between sees them twice). The
+// part-file UUID is one per sink, shared by its subtasks, and
+// carried by the checkpoint with each subtask's counter, so every attempt
+// of a sink names its files alike.
+//
+// On a restore each new subtask j of n takes the files of old subtasks k
+// with k mod n = j (a dropped subtask number's counter is carried on in
+// the state). It publishes the files the checkpoint recorded as pending
+// (the checkpoint completed; the notification may have been lost), then
+// removes what the failed attempt wrote after the checkpoint: in-progress
+// and pending files of the sink's UUID, and its finished files numbered
+// at or above their subtask's counter in the checkpoint (opened after
+// it); and hidden part files of other UUIDs older than the process (a run
+// killed before its first checkpoint completed, restarted afresh).
+// Another sink's recent files and other UUIDs' finished files are left
+// alone. A failed subtask that is closed keeps its checkpointed pending
+// files for the restore to publish. Together with a source that replays
+// from its checkpoint, every row lands in exactly one finished file:
+// exactly-once. A pending file the restore finds under neither name was
+// published before the failure and moved away by a reader; it is not an
+// error.
 //
 // The package must not reach into the planner's internals.
 package filesystem

@@ -55,6 +55,7 @@ type sink struct {
 	ckpt     bool
 	list     *state.OperatorListState
 	sinkUUID string
+	carried  []pendingRecord // counters of old subtask numbers above the parallelism
 
 	enc  format.Encoder
 	line []byte
@@ -337,8 +338,9 @@ func (s *sink) closePart() error {
 }
 
 // Finish publishes the subtask's part files under their final names.
-// With checkpoints too: Flink commits at the final checkpoint, Sluice at
-// the end of the input.
+// With checkpoints too: Flink commits at a final checkpoint after the end
+// of the input, which the engine does not take; a restore from a
+// checkpoint older than these files removes them (see removeStale).
 func (s *sink) Finish(context.Context) error {
 	if err := s.closePart(); err != nil {
 		return err
@@ -350,7 +352,7 @@ func (s *sink) Finish(context.Context) error {
 	if s.list != nil {
 		// Nothing is pending any more: a checkpoint taken while other
 		// tasks still run must not hand a restore published files.
-		s.list.Update([][]byte{encodeSinkElem(pendingRecord{kind: elemSubtask, subtask: s.subtask, uuid: s.uuid, next: s.next})})
+		s.list.Update(s.counterElems())
 	}
 	return nil
 }

@@ -24,6 +24,10 @@ const sinkStateName = "filesystem-sink-parts"
 // checkpoints followed by .<uuid> (Flink's in-progress names).
 var inProgressName = regexp.MustCompile(`^\.part-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(\d+)-\d+.*\.inprogress(\.[0-9a-f-]{36})?$`)
 
+// finishedName matches published part files:
+// part-<uuid>-<subtask>-<counter>[.ext].
+var finishedName = regexp.MustCompile(`^part-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(\d+)-(\d+)(\..*)?$`)
+
 // Element kinds of the sink's state.
 const (
 	elemSubtask byte = 's'
@@ -33,8 +37,10 @@ const (
 // openState declares the sink's state and, after a restore, takes over
 // from the checkpoint: the sink UUID and counter go on, the files the
 // checkpoint recorded as pending are published (the checkpoint completed,
-// but its notification may not have arrived before the failure), and the
-// files a failed attempt left in progress are removed.
+// but its notification may not have arrived before the failure), and
+// what a failed attempt wrote after the checkpoint is removed: files in
+// progress or pending, and files it published after the checkpoint (at
+// the end of its input), since the restored job writes their rows again.
 //
 // The state is union-redistributed and every subtask j of n handles the
 // files of old subtasks k with k mod n = j. The rule divides the old
@@ -53,7 +59,9 @@ func (s *sink) openState(rt *engine.RuntimeContext, restored bool) error {
 	}
 	par := max(rt.Parallelism, 1)
 	uuids := map[string]bool{s.uuid: true}
+	var counters map[counterKey]int
 	if restored {
+		counters = map[counterKey]int{}
 		var own []pendingRecord
 		for _, e := range s.list.Get() {
 			r, err := decodeSinkElem(e)
@@ -68,8 +76,16 @@ func (s *sink) openState(rt *engine.RuntimeContext, restored bool) error {
 					s.uuid = r.uuid
 				}
 				uuids[r.uuid] = true
-				if r.subtask == s.subtask {
+				k := counterKey{r.uuid, r.subtask}
+				counters[k] = max(counters[k], r.next)
+				switch {
+				case r.subtask == s.subtask:
 					s.next = max(s.next, r.next)
+				case r.subtask >= par && r.subtask%par == s.subtask:
+					// No subtask carries this number now: keep its
+					// counter for later restores, which must tell its
+					// files from files written after them.
+					s.carried = append(s.carried, r)
 				}
 				continue
 			}
@@ -83,7 +99,13 @@ func (s *sink) openState(rt *engine.RuntimeContext, restored bool) error {
 			}
 		}
 	}
-	return s.removeStale(uuids, par)
+	return s.removeStale(uuids, counters, par)
+}
+
+// counterKey names the part files of one subtask of one sink UUID.
+type counterKey struct {
+	uuid    string
+	subtask int
 }
 
 // commitRestored publishes a file a restored checkpoint recorded as
@@ -106,30 +128,50 @@ func (s *sink) commitRestored(r pendingRecord) error {
 // completed starts again afresh, with a new UUID). Tests move it.
 var staleBefore = time.Now()
 
-// removeStale removes the in-progress and pending files of this sink's
-// UUIDs that fall to this subtask: after commitRestored, none of them is
-// accounted for by the checkpoint the job starts from. Files of other
-// UUIDs are removed only when they predate the process, so that another
-// sink writing into the same directory keeps its files.
-func (s *sink) removeStale(uuids map[string]bool, par int) error {
+// removeStale removes the files of this sink's UUIDs that fall to this
+// subtask and that the checkpoint the job starts from does not account
+// for: after commitRestored, every file still in progress or pending, and
+// the finished files numbered at or above their subtask's counter in the
+// checkpoint (counters only grow, so those were opened after it; a file
+// of a subtask the checkpoint has no counter for is too). Hidden files of
+// other UUIDs are removed only when they predate the process, so that
+// another sink writing into the same directory keeps its files; finished
+// files of other UUIDs are never touched. counters is nil when the job
+// starts afresh.
+func (s *sink) removeStale(uuids map[string]bool, counters map[counterKey]int, par int) error {
 	entries, err := os.ReadDir(s.t.path)
 	if err != nil {
 		return errorf("cannot read directory '%s': %w", s.t.path, unwrapPathError(err))
 	}
+	recorded := map[string]bool{}
+	for k := range counters {
+		recorded[k.uuid] = true
+	}
 	var errs []error
 	for _, e := range entries {
-		m := inProgressName.FindStringSubmatch(e.Name())
-		if m == nil || e.IsDir() {
+		if e.IsDir() {
 			continue
 		}
-		if !uuids[m[1]] {
-			info, err := e.Info()
-			if err != nil || !info.ModTime().Before(staleBefore) {
+		if m := inProgressName.FindStringSubmatch(e.Name()); m != nil {
+			if k, err := strconv.Atoi(m[2]); err != nil || k%par != s.subtask {
 				continue
 			}
-		}
-		k, err := strconv.Atoi(m[2])
-		if err != nil || k%par != s.subtask {
+			if !uuids[m[1]] {
+				info, err := e.Info()
+				if err != nil || !info.ModTime().Before(staleBefore) {
+					continue
+				}
+			}
+		} else if m := finishedName.FindStringSubmatch(e.Name()); m != nil && recorded[m[1]] {
+			k, err1 := strconv.Atoi(m[2])
+			n, err2 := strconv.Atoi(m[3])
+			if err1 != nil || err2 != nil || k%par != s.subtask {
+				continue
+			}
+			if next, ok := counters[counterKey{m[1], k}]; ok && n < next {
+				continue
+			}
+		} else {
 			continue
 		}
 		if err := os.Remove(filepath.Join(s.t.path, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -151,7 +193,7 @@ func (s *sink) SnapshotState(_ context.Context, cp engine.CheckpointInfo) error 
 	if err := s.closePart(); err != nil {
 		return err
 	}
-	elems := [][]byte{encodeSinkElem(pendingRecord{kind: elemSubtask, subtask: s.subtask, uuid: s.uuid, next: s.next})}
+	elems := s.counterElems()
 	for _, p := range s.pending {
 		if p.checkpoint == 0 {
 			p.checkpoint = cp.ID
@@ -161,6 +203,16 @@ func (s *sink) SnapshotState(_ context.Context, cp engine.CheckpointInfo) error 
 	}
 	s.list.Update(elems)
 	return nil
+}
+
+// counterElems are the state's counter records: the subtask's own and
+// those it carries for subtask numbers no subtask has since a rescale.
+func (s *sink) counterElems() [][]byte {
+	elems := [][]byte{encodeSinkElem(pendingRecord{kind: elemSubtask, subtask: s.subtask, uuid: s.uuid, next: s.next})}
+	for _, r := range s.carried {
+		elems = append(elems, encodeSinkElem(r))
+	}
+	return elems
 }
 
 // NotifyCheckpointComplete publishes the pending files of checkpoint id

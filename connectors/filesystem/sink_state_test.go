@@ -402,3 +402,68 @@ func TestKillRestoreEveryLineOnce(t *testing.T) {
 	assert.Equal(t, want, readFormat(t, out, "fstest"))
 	assert.Empty(t, hiddenFiles(t, out))
 }
+
+// Files published after the checkpoint a job restores from — at the end
+// of a subtask's input while others still ran — hold rows the restored
+// job writes again: the restore removes them, and keeps the files the
+// checkpoint accounts for and other sinks' files.
+func TestSinkRestoreRemovesFilesPublishedAfterCheckpoint(t *testing.T) {
+	mem := checkedMem(t)
+	dir := t.TempDir()
+	foreign := "part-00000000-0000-4000-8000-000000000000-0-5.fstest"
+	writeFile(t, filepath.Join(dir, foreign), "99,x\n")
+	ck := filepath.Join(t.TempDir(), "ckpt")
+	s, inst := ckptSink(t, newFileSink(t, dir, "fstest"), 0, 1, nil, mem)
+	write(t, s, idNameBatch(mem, 0, 3))
+	require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: 1}))
+	require.NoError(t, inst.Snapshot(ck))
+	require.NoError(t, s.NotifyCheckpointComplete(context.Background(), 1))
+	write(t, s, idNameBatch(mem, 3, 6))
+	require.NoError(t, s.Finish(context.Background()))
+	require.NoError(t, s.Close())
+	require.Len(t, listDir(t, dir), 3)
+
+	s2, _ := ckptSink(t, newFileSink(t, dir, "fstest"), 0, 1, []string{ck}, mem)
+	assert.Equal(t, append(idNames(0, 3), "+I[99, x]"), readFormat(t, dir, "fstest"))
+	write(t, s2, idNameBatch(mem, 3, 6))
+	require.NoError(t, s2.Finish(context.Background()))
+	require.NoError(t, s2.Close())
+	assert.Equal(t, append(idNames(0, 6), "+I[99, x]"), readFormat(t, dir, "fstest"))
+}
+
+// A subtask number that a rescale drops keeps its counter in the state,
+// carried by another subtask, so that a later restore at the old
+// parallelism still knows which of its files the checkpoint accounts for.
+func TestSinkCountersSurviveRescaleDownAndUp(t *testing.T) {
+	mem := checkedMem(t)
+	dir := t.TempDir()
+	root := t.TempDir()
+	snk := newFileSink(t, dir, "fstest")
+	ck1 := []string{filepath.Join(root, "1", "0"), filepath.Join(root, "1", "1")}
+	for sub := range 2 {
+		s, inst := ckptSink(t, snk, sub, 2, nil, mem)
+		write(t, s, idNameBatch(mem, sub*10, sub*10+2))
+		require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: 1}))
+		require.NoError(t, inst.Snapshot(ck1[sub]))
+		require.NoError(t, s.NotifyCheckpointComplete(context.Background(), 1))
+	}
+	// Parallelism 1 takes over both, checkpoints, fails.
+	s, inst := ckptSink(t, newFileSink(t, dir, "fstest"), 0, 1, ck1, mem)
+	write(t, s, idNameBatch(mem, 20, 21))
+	require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: 2}))
+	ck2 := filepath.Join(root, "2", "0")
+	require.NoError(t, inst.Snapshot(ck2))
+	require.NoError(t, s.NotifyCheckpointComplete(context.Background(), 2))
+	// Back to parallelism 2: subtask 1's file of checkpoint 1 stays.
+	var sinks []*sink
+	for sub := range 2 {
+		s, _ := ckptSink(t, newFileSink(t, dir, "fstest"), sub, 2, []string{ck2}, mem)
+		sinks = append(sinks, s)
+	}
+	want := append(append(idNames(0, 2), idNames(10, 12)...), idNames(20, 21)...)
+	slices.Sort(want)
+	assert.Equal(t, want, readFormat(t, dir, "fstest"))
+	for _, s := range sinks {
+		require.NoError(t, s.Close())
+	}
+}
