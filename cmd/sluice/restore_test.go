@@ -129,7 +129,7 @@ env.enable_checkpointing(100)
 env.get_checkpoint_config().set_checkpoint_storage_dir(sys.argv[1])
 t_env = StreamTableEnvironment.create(env)
 t_env.get_config().set("execution.shutdown.savepoint", "true")
-t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000', "
+t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50000', "
                   "'fields.a.kind' = 'sequence', 'fields.a.start' = '1', 'fields.a.end' = '100000000')")
 t_env.execute_sql("CREATE TABLE snk (a BIGINT) WITH ('connector' = 'blackhole')")
 r = t_env.execute_sql("INSERT INTO snk SELECT a FROM src")
@@ -204,7 +204,7 @@ func TestSQLClientSIGTERMStopsWithASavepoint(t *testing.T) {
 	require.NoError(t, os.WriteFile(script, []byte(`SET 'execution.checkpointing.interval' = '100ms';
 SET 'state.checkpoints.dir' = '`+ck+`';
 SET 'execution.shutdown.savepoint' = 'true';
-CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000');
+CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50000');
 CREATE TABLE snk (a BIGINT) WITH ('connector' = 'blackhole');
 INSERT INTO snk SELECT a FROM src;
 `), 0o644))

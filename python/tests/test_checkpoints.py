@@ -199,7 +199,7 @@ def wait_for(what, cond, limit=20.0):
 
 
 def counting_job(t_env, out_dir):
-    t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2000', "
+    t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50000', "
                       "'fields.a.kind' = 'sequence', 'fields.a.start' = '1', 'fields.a.end' = '100000000')")
     t_env.execute_sql("CREATE TABLE out_files (a BIGINT) WITH ('connector' = 'filesystem', 'path' = '%s', "
                       "'format' = 'csv')" % out_dir)
@@ -271,11 +271,19 @@ def test_savepoints_need_checkpointing(stream_env, tmp_path):
     client.cancel().result()
 
 
+def test_jobs_after_a_set_take_checkpoints(stream_env, tmp_path):
+    stream_env.execute_sql("SET 'execution.checkpointing.interval' = '100ms'")
+    stream_env.execute_sql("SET 'state.checkpoints.dir' = '%s'" % (tmp_path / "ck"))
+    r = counting_job(stream_env, tmp_path / "out")
+    wait_for("a completed checkpoint", lambda: glob.glob(str(tmp_path / "ck" / "*" / "chk-*" / "_metadata")))
+    r.get_job_client().cancel().result()
+
+
 def test_a_statement_set_gives_one_savepoint_per_job(tmp_path):
     t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     t_env.get_config().set("execution.checkpointing.interval", "100 ms")
     t_env.get_config().set("state.checkpoints.dir", str(tmp_path / "ck"))
-    t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '100')")
+    t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50000')")
     t_env.execute_sql("CREATE TABLE s1 (a BIGINT) WITH ('connector' = 'blackhole')")
     t_env.execute_sql("CREATE TABLE s2 (a BIGINT) WITH ('connector' = 'blackhole')")
     ss = t_env.create_statement_set()
