@@ -95,6 +95,10 @@ def test_storage_retention_and_unaligned_checkpoints(capsys):
     assert capsys.readouterr().err.count("unaligned checkpoints are not built; checkpoints stay aligned") == 1
     cc.disable_unaligned_checkpoints()
     assert not cc.is_unaligned_checkpoints_enabled()
+    cc.enable_approximate_local_recovery(True).set_prefer_checkpoint_for_recovery(True)
+    cc.set_checkpoint_id_of_ignored_in_flight_data(7)
+    assert (cc.is_approximate_local_recovery_enabled(), cc.is_prefer_checkpoint_for_recovery(),
+            cc.get_checkpoint_id_of_ignored_in_flight_data()) == (True, True, 7)
 
 
 def test_settings_made_after_create_reach_the_table_environment():

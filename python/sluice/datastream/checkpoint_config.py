@@ -268,3 +268,30 @@ class CheckpointConfig:
 
     get_alignment_timeout = get_aligned_checkpoint_timeout
     set_alignment_timeout = set_aligned_checkpoint_timeout
+
+    # -- recorded, no effect ---------------------------------------------
+    def is_approximate_local_recovery_enabled(self) -> bool:
+        return self._config.get_boolean("execution.checkpointing.approximate-local-recovery", False)
+
+    def enable_approximate_local_recovery(self, enabled: bool) -> "CheckpointConfig":
+        """Recorded: Sluice recovers a failed job exactly, from its last
+        completed checkpoint, never approximately."""
+        self._config.set_boolean("execution.checkpointing.approximate-local-recovery", enabled)
+        return self
+
+    def is_prefer_checkpoint_for_recovery(self) -> bool:
+        return self._config.get_boolean("execution.checkpointing.prefer-checkpoint-for-recovery", False)
+
+    def set_prefer_checkpoint_for_recovery(self, prefer_checkpoint_for_recovery: bool) -> "CheckpointConfig":
+        """Flink 1.x, recorded: in-process restarts use the newest completed
+        checkpoint or savepoint, whichever it is."""
+        self._config.set_boolean("execution.checkpointing.prefer-checkpoint-for-recovery", prefer_checkpoint_for_recovery)
+        return self
+
+    def get_checkpoint_id_of_ignored_in_flight_data(self) -> int:
+        return self._config.get_integer("execution.checkpointing.recover-without-channel-state.checkpoint-id", -1)
+
+    def set_checkpoint_id_of_ignored_in_flight_data(self, checkpoint_id: int) -> "CheckpointConfig":
+        """Recorded: aligned checkpoints hold no in-flight data to ignore."""
+        self._config.set_integer("execution.checkpointing.recover-without-channel-state.checkpoint-id", checkpoint_id)
+        return self
