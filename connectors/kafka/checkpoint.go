@@ -30,10 +30,7 @@ const (
 const stateVersion = 1
 
 // ckptSide is what an instance uses of the runtime's checkpoint support,
-// read once in Open. Tests of this package set it on the instance before
-// Open to run sources and sinks against an operator state they snapshot
-// and restore themselves (the runtime's own RuntimeContext can only be
-// built by package engine).
+// read once in Open.
 type ckptSide struct {
 	// enabled says the job takes checkpoints.
 	enabled bool

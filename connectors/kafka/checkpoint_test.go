@@ -3,9 +3,8 @@ package kafka
 // Checkpoint tests drive source and sink instances as the runtime does —
 // Open, Run or Write, SnapshotState between batches, the operator state
 // written and restored, NotifyCheckpointComplete, Close — against the real
-// broker. The instances take their operator state through ckptSide (set
-// before Open) because only package engine can build a RuntimeContext
-// with checkpoint support.
+// broker, with the engine's test instances (engine.NewInstanceForTest)
+// for their operator state.
 
 import (
 	"context"
@@ -102,38 +101,39 @@ func testContext(bs, topic string, opts map[string]string) *connector.Context {
 	return &connector.Context{Table: "t", Columns: idCols, Options: o, Config: engine.Config{engine.ConfigBatchSize: "7"}}
 }
 
-func testRuntime(subtask, parallelism int) *engine.RuntimeContext {
-	return &engine.RuntimeContext{JobName: "ckpt-test", Subtask: subtask, Parallelism: parallelism, MaxParallelism: 128,
-		Mem: memory.DefaultAllocator, Metrics: &engine.OperatorMetrics{}}
+// instance is the runtime side of one subtask: its operator state is
+// snapshotted and restored as in a job, from the directories snapshot
+// wrote for each old subtask.
+func instance(subtask, parallelism int, checkpointing bool, restoreID int64, restoreFrom ...string) *engine.Instance {
+	return engine.NewInstanceForTest(engine.InstanceOptions{Name: "kafka", Subtask: subtask, Parallelism: parallelism,
+		Checkpointing: checkpointing, Config: engine.Config{engine.ConfigBatchSize: "7"}, RestoreFrom: restoreFrom, RestoreID: restoreID})
 }
 
-// opSnapshot writes an operator state as the runtime does and returns
-// its directory.
-func opSnapshot(t *testing.T, op *state.OperatorState) string {
+// snapshot writes an instance's state as a checkpoint does after
+// SnapshotState and returns its directory.
+func snapshot(t *testing.T, in *engine.Instance) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "op")
-	w, err := op.Snapshot(dir)
-	require.NoError(t, err)
-	require.NoError(t, w())
+	dir := filepath.Join(t.TempDir(), "subtask")
+	require.NoError(t, in.Snapshot(dir))
 	return dir
 }
 
-// opRestore is subtask index's operator state restored from the
-// snapshots of every old subtask.
-func opRestore(t *testing.T, dirs []string, index, parallelism int) *state.OperatorState {
+// opList is an instance's operator list state called name.
+func opList(t *testing.T, in *engine.Instance, name string) *state.OperatorListState {
 	t.Helper()
-	op, err := state.RestoreOperatorState(dirs, index, parallelism)
+	op, err := in.RT.OperatorState()
 	require.NoError(t, err)
-	return op
+	l, err := op.ListState(name, state.UnionRedistribute)
+	require.NoError(t, err)
+	return l
 }
 
-func openSource(t *testing.T, cctx *connector.Context, subtask, parallelism int, ck *ckptSide) *source {
+func openSource(t *testing.T, cctx *connector.Context, in *engine.Instance) *source {
 	t.Helper()
 	src, err := Factory{}.NewSource(cctx)
 	require.NoError(t, err)
-	s := src.Instance(subtask, parallelism).(*source)
-	s.ckpt = ck
-	require.NoError(t, s.Open(context.Background(), testRuntime(subtask, parallelism)))
+	s := src.Instance(in.RT.Subtask, in.RT.Parallelism).(*source)
+	require.NoError(t, s.Open(context.Background(), in.RT))
 	return s
 }
 
@@ -243,13 +243,12 @@ func TestSourceCommitsOffsetsOnlyWhenCheckpointCompletes(t *testing.T) {
 	topic := ckptTopic(t, bs, 2, nil)
 	produceIDs(t, bs, topic, 2, 0, 100)
 	group := randName("g")
-	ck := &ckptSide{enabled: true, op: state.NewOperatorState()}
 	s := openSource(t, testContext(bs, topic, map[string]string{
 		"properties.group.id": group, "scan.startup.mode": "earliest-offset",
 		// librdkafka's auto-commit would commit within this interval
 		// if it were on.
 		"properties.auto.commit.interval.ms": "100",
-	}), 0, 1, ck)
+	}), instance(0, 1, true, 0))
 	defer s.Close()
 	snapshotted := false
 	col := &runtimeCollector{point: func(ids []int64) {
@@ -294,8 +293,8 @@ func TestSourceSnapshotHoldsExactlyTheEmittedRows(t *testing.T) {
 			if !tc.trickle {
 				produceIDs(t, bs, topic, 3, 0, n)
 			}
-			ck := &ckptSide{enabled: true, op: state.NewOperatorState()}
-			s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": "earliest-offset"}), 0, 1, ck)
+			in := instance(0, 1, true, 0)
+			s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": "earliest-offset"}), in)
 			defer s.Close()
 			var checks atomic.Int64
 			var mismatch []string
@@ -305,10 +304,8 @@ func TestSourceSnapshotHoldsExactlyTheEmittedRows(t *testing.T) {
 				// count exactly the rows emitted so far: record i of a
 				// partition is offset i.
 				require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: checks.Add(1)}))
-				list, err := ck.op.ListState(sourceStateName, state.UnionRedistribute)
-				require.NoError(t, err)
 				var sum int64
-				for _, e := range list.Get() {
+				for _, e := range opList(t, in, sourceStateName).Get() {
 					p, err := decodePartOffset(e)
 					require.NoError(t, err)
 					if p.next > 0 {
@@ -349,8 +346,8 @@ func TestSourceRestoreWinsOverStartupMode(t *testing.T) {
 	bs := ckptBroker(t)
 	topic := ckptTopic(t, bs, 2, nil)
 	produceIDs(t, bs, topic, 2, 0, 60)
-	first := &ckptSide{enabled: true, op: state.NewOperatorState()}
-	s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": "earliest-offset"}), 0, 1, first)
+	first := instance(0, 1, true, 0)
+	s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": "earliest-offset"}), first)
 	done := false
 	col := &runtimeCollector{point: func(ids []int64) {
 		if len(ids) == 60 && !done {
@@ -360,13 +357,12 @@ func TestSourceRestoreWinsOverStartupMode(t *testing.T) {
 	}}
 	runUntil(t, []*source{s}, []*runtimeCollector{col}, 60, 200*time.Millisecond)
 	require.NoError(t, s.Close())
-	dir := opSnapshot(t, first.op)
+	dir := snapshot(t, first)
 	produceIDs(t, bs, topic, 2, 60, 80)
 
 	for _, mode := range []string{"earliest-offset", "latest-offset"} {
 		t.Run(mode, func(t *testing.T) {
-			ck := &ckptSide{enabled: true, op: opRestore(t, []string{dir}, 0, 1), restored: &engine.Restored{CheckpointID: 1, Parallelism: 1}}
-			s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": mode}), 0, 1, ck)
+			s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": mode}), instance(0, 1, true, 1, dir))
 			defer s.Close()
 			col := &runtimeCollector{}
 			runUntil(t, []*source{s}, []*runtimeCollector{col}, 20, 300*time.Millisecond)
@@ -377,12 +373,9 @@ func TestSourceRestoreWinsOverStartupMode(t *testing.T) {
 	t.Run("a partition the checkpoint lacks starts at its earliest offset", func(t *testing.T) {
 		// As Flink: it was created after the checkpoint, and what was
 		// written to it since must not be lost to latest-offset.
-		op := state.NewOperatorState()
-		list, err := op.ListState(sourceStateName, state.UnionRedistribute)
-		require.NoError(t, err)
-		list.Add(encodePartOffset(partOffset{key: partKey{topic, 0}, next: 30, stop: -1}))
-		ck := &ckptSide{enabled: true, op: op, restored: &engine.Restored{CheckpointID: 1, Parallelism: 1}}
-		s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": "latest-offset"}), 0, 1, ck)
+		old := instance(0, 1, true, 0)
+		opList(t, old, sourceStateName).Add(encodePartOffset(partOffset{key: partKey{topic, 0}, next: 30, stop: -1}))
+		s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": "latest-offset"}), instance(0, 1, true, 1, snapshot(t, old)))
 		defer s.Close()
 		col := &runtimeCollector{}
 		// Partition 0 from offset 30 (ids 60..78 even), partition 1 all
@@ -409,14 +402,10 @@ func TestSourceRestoreAtAnotherParallelism(t *testing.T) {
 	run := func(t *testing.T, restored []string, parallelism int, id int64, produce func(), want []int64) []string {
 		srcs := make([]*source, parallelism)
 		cols := make([]*runtimeCollector, parallelism)
-		cks := make([]*ckptSide, parallelism)
+		ins := make([]*engine.Instance, parallelism)
 		for i := range srcs {
-			cks[i] = &ckptSide{enabled: true, op: state.NewOperatorState()}
-			if restored != nil {
-				cks[i].op = opRestore(t, restored, i, parallelism)
-				cks[i].restored = &engine.Restored{CheckpointID: id - 1, Parallelism: len(restored)}
-			}
-			srcs[i] = openSource(t, testContext(bs, topic, opts), i, parallelism, cks[i])
+			ins[i] = instance(i, parallelism, true, id-1, restored...)
+			srcs[i] = openSource(t, testContext(bs, topic, opts), ins[i])
 			cols[i] = &runtimeCollector{}
 		}
 		produce()
@@ -436,8 +425,8 @@ func TestSourceRestoreAtAnotherParallelism(t *testing.T) {
 		sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
 		assert.Equal(t, want, got, "every partition read once")
 		dirs := make([]string, parallelism)
-		for i := range cks {
-			dirs[i] = opSnapshot(t, cks[i].op)
+		for i := range ins {
+			dirs[i] = snapshot(t, ins[i])
 		}
 		return dirs
 	}
@@ -455,8 +444,7 @@ func TestIdleSourceYields(t *testing.T) {
 		subtask int
 	}{{"waiting for records", 0}, {"without partitions", 1}} {
 		t.Run(tc.name, func(t *testing.T) {
-			ck := &ckptSide{enabled: true, op: state.NewOperatorState()}
-			s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": "earliest-offset"}), tc.subtask, 2, ck)
+			s := openSource(t, testContext(bs, topic, map[string]string{"scan.startup.mode": "earliest-offset"}), instance(tc.subtask, 2, true, 0))
 			defer s.Close()
 			snapshots := 0
 			col := &runtimeCollector{}
@@ -486,13 +474,12 @@ func idBatch(from, to int) *vectorized.Batch {
 	return &vectorized.Batch{Record: b.NewRecordBatch()}
 }
 
-func openSink(t *testing.T, cctx *connector.Context, subtask, parallelism int, ck *ckptSide) *sink {
+func openSink(t *testing.T, cctx *connector.Context, in *engine.Instance) *sink {
 	t.Helper()
 	sk, err := Factory{}.NewSink(cctx)
 	require.NoError(t, err)
-	s := sk.Instance(subtask, parallelism).(*sink)
-	s.ckpt = ck
-	require.NoError(t, s.Open(context.Background(), testRuntime(subtask, parallelism)))
+	s := sk.Instance(in.RT.Subtask, in.RT.Parallelism).(*sink)
+	require.NoError(t, s.Open(context.Background(), in.RT))
 	return s
 }
 
@@ -542,7 +529,7 @@ func TestSinkAtLeastOnceFlushesOnCheckpoint(t *testing.T) {
 	bs := ckptBroker(t)
 	t.Run("every record acknowledged", func(t *testing.T) {
 		topic := ckptTopic(t, bs, 2, nil)
-		s := openSink(t, testContext(bs, topic, map[string]string{"properties.linger.ms": "5000"}), 0, 1, &ckptSide{enabled: true})
+		s := openSink(t, testContext(bs, topic, map[string]string{"properties.linger.ms": "5000"}), instance(0, 1, true, 0))
 		defer s.Close()
 		write(t, s, 0, 500)
 		// linger.ms holds the records back for 5 s unless flushed.
@@ -556,7 +543,7 @@ func TestSinkAtLeastOnceFlushesOnCheckpoint(t *testing.T) {
 		// The broker refuses record batches over 200 bytes; the client
 		// does not know it.
 		topic := ckptTopic(t, bs, 1, map[string]string{"max.message.bytes": "200"})
-		s := openSink(t, testContext(bs, topic, nil), 0, 1, &ckptSide{enabled: true})
+		s := openSink(t, testContext(bs, topic, nil), instance(0, 1, true, 0))
 		defer s.Close()
 		ids := array.NewInt64Builder(memory.DefaultAllocator)
 		defer ids.Release()
@@ -587,8 +574,7 @@ func TestExactlyOnceSinkCommitsOnCheckpointCompletion(t *testing.T) {
 	bs := ckptBroker(t)
 	topic := ckptTopic(t, bs, 3, nil)
 	prefix := randName("txn")
-	ck := &ckptSide{enabled: true, op: state.NewOperatorState()}
-	s := openSink(t, testContext(bs, topic, exactlyOnceOpts(prefix)), 0, 1, ck)
+	s := openSink(t, testContext(bs, topic, exactlyOnceOpts(prefix)), instance(0, 1, true, 0))
 	defer s.Close()
 	write(t, s, 0, 100)
 	require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: 1}))
@@ -644,13 +630,11 @@ func TestExactlyOnceSinkSurvivesACrashAtEveryPoint(t *testing.T) {
 			topic := ckptTopic(t, bs, 2, nil)
 			prefix := randName("txn")
 			opts := exactlyOnceOpts(prefix)
-			empty := opSnapshot(t, state.NewOperatorState())
-
-			ck := &ckptSide{enabled: true, op: state.NewOperatorState()}
-			a := openSink(t, testContext(bs, topic, opts), 0, 1, ck)
+			in := instance(0, 1, true, 0)
+			a := openSink(t, testContext(bs, topic, opts), in)
 			write(t, a, 0, 50)
 			require.NoError(t, a.SnapshotState(context.Background(), engine.CheckpointInfo{ID: 1}))
-			dir := opSnapshot(t, ck.op)
+			dir := snapshot(t, in)
 			write(t, a, 50, 60) // the next epoch, lost with the process
 			if tc.notify {
 				a.txn.crashAt = tc.crashAt
@@ -665,12 +649,11 @@ func TestExactlyOnceSinkSurvivesACrashAtEveryPoint(t *testing.T) {
 			// open transaction lingers until the restored sink fences it.
 
 			restore := func() *sink {
-				from, id := empty, int64(0)
+				restored := instance(0, 1, true, 0) // a fresh start: checkpoint 1 never completed
 				if tc.restoreFrom1 {
-					from, id = dir, 1
+					restored = instance(0, 1, true, 1, dir)
 				}
-				ck := &ckptSide{enabled: true, op: opRestore(t, []string{from}, 0, 1), restored: &engine.Restored{CheckpointID: id, Parallelism: 1}}
-				s := openSink(t, testContext(bs, topic, opts), 0, 1, ck)
+				s := openSink(t, testContext(bs, topic, opts), restored)
 				if !tc.restoreFrom1 {
 					write(t, s, 0, 50) // replayed by the source
 				}
@@ -705,11 +688,11 @@ func TestExactlyOnceSinkRestoreAtLowerParallelism(t *testing.T) {
 	var dirs []string
 	var olds []*sink
 	for i := range 3 {
-		ck := &ckptSide{enabled: true, op: state.NewOperatorState()}
-		s := openSink(t, testContext(bs, topic, opts), i, 3, ck)
+		in := instance(i, 3, true, 0)
+		s := openSink(t, testContext(bs, topic, opts), in)
 		write(t, s, 100*i, 100*i+30)
 		require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: 1}))
-		dirs = append(dirs, opSnapshot(t, ck.op))
+		dirs = append(dirs, snapshot(t, in))
 		// Subtask 0 committed; 1 died in its commit; 2 never got the
 		// notification.
 		switch i {
@@ -724,8 +707,7 @@ func TestExactlyOnceSinkRestoreAtLowerParallelism(t *testing.T) {
 	for _, par := range []int{1, 2} {
 		t.Run(fmt.Sprintf("3 to %d", par), func(t *testing.T) {
 			for i := range par {
-				ck := &ckptSide{enabled: true, op: opRestore(t, dirs, i, par), restored: &engine.Restored{CheckpointID: 1, Parallelism: 3}}
-				s := openSink(t, testContext(bs, topic, opts), i, par, ck)
+				s := openSink(t, testContext(bs, topic, opts), instance(i, par, true, 1, dirs...))
 				require.NoError(t, s.Close())
 			}
 			var want []int64
@@ -746,7 +728,7 @@ func TestExactlyOnceSinkWithoutCheckpoints(t *testing.T) {
 	bs := ckptBroker(t)
 	topic := ckptTopic(t, bs, 2, nil)
 	prefix := randName("txn")
-	s := openSink(t, testContext(bs, topic, exactlyOnceOpts(prefix)), 0, 1, &ckptSide{})
+	s := openSink(t, testContext(bs, topic, exactlyOnceOpts(prefix)), instance(0, 1, false, 0))
 	write(t, s, 0, 40)
 	require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: 1}))
 	assert.Empty(t, readIDs(t, bs, topic, "read_committed"), "committed only at the end of input")
@@ -756,10 +738,10 @@ func TestExactlyOnceSinkWithoutCheckpoints(t *testing.T) {
 
 	// A job cancelled before its end aborts: its records never appear,
 	// and the next job's records are not held back behind them.
-	s = openSink(t, testContext(bs, topic, exactlyOnceOpts(prefix)), 0, 1, &ckptSide{})
+	s = openSink(t, testContext(bs, topic, exactlyOnceOpts(prefix)), instance(0, 1, false, 0))
 	write(t, s, 100, 140)
 	require.NoError(t, s.Close())
-	s = openSink(t, testContext(bs, topic, exactlyOnceOpts(prefix)), 0, 1, &ckptSide{})
+	s = openSink(t, testContext(bs, topic, exactlyOnceOpts(prefix)), instance(0, 1, false, 0))
 	write(t, s, 200, 210)
 	require.NoError(t, s.Finish(context.Background()))
 	require.NoError(t, s.Close())

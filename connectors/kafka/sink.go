@@ -22,7 +22,7 @@ type sink struct {
 	c                    *config
 	subtask, parallelism int
 
-	// ckpt is the runtime's checkpoint side (set before Open by tests).
+	// ckpt is the runtime's checkpoint side (exactly-once only).
 	ckpt *ckptSide
 	// txn is the exactly-once side; nil for the other guarantees.
 	txn *txnSink
@@ -55,7 +55,7 @@ func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 		return err
 	}
 	s.enc = enc
-	if s.ckpt == nil && s.c.delivery == "exactly-once" {
+	if s.c.delivery == "exactly-once" {
 		if s.ckpt, err = ckptOf(rt); err != nil {
 			return err
 		}

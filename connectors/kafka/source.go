@@ -82,7 +82,7 @@ type source struct {
 	// go only when a checkpoint completes, with that checkpoint's offsets.
 	commit, onCheckpoint bool
 
-	// ckpt is the runtime's checkpoint side (set before Open by tests).
+	// ckpt is the runtime's checkpoint side.
 	ckpt *ckptSide
 	// offsets is the operator state holding every assigned partition's
 	// position; nil when the job neither takes nor restores checkpoints.
@@ -118,10 +118,8 @@ func (s *source) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 	s.commitsOK = rt.Metrics.Counter(CounterCommitsSucceeded)
 	s.commitsFailed = rt.Metrics.Counter(CounterCommitsFailed)
 	var err error
-	if s.ckpt == nil {
-		if s.ckpt, err = ckptOf(rt); err != nil {
-			return err
-		}
+	if s.ckpt, err = ckptOf(rt); err != nil {
+		return err
 	}
 	if s.ckpt.op != nil {
 		if s.offsets, err = s.ckpt.op.ListState(sourceStateName, state.UnionRedistribute); err != nil {

@@ -64,7 +64,7 @@ type txnSink struct {
 func newTxnSink(s *sink) *txnSink {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	t := &txnSink{s: s, run: hex.EncodeToString(b[:]), buffered: s.ckpt.enabled, restored: s.ckpt.restored}
+	t := &txnSink{s: s, run: hex.EncodeToString(b[:]), buffered: s.ckpt.enabled && s.ckpt.op != nil, restored: s.ckpt.restored}
 	if t.restored != nil {
 		t.lastID = t.restored.CheckpointID
 	}
@@ -326,13 +326,15 @@ func (t *txnSink) finish(ctx context.Context) error {
 		t.s.delivered.Add(int64(t.direct))
 		return nil
 	}
-	if len(t.pending) == 0 && t.curCount == 0 {
-		return nil
+	if len(t.pending) > 0 || t.curCount > 0 {
+		if err := t.commit(ctx, t.s.producer, t.s.subtask, t.pending, t.cur, t.curCount); err != nil {
+			return err
+		}
+		t.pending, t.cur, t.curCount = nil, nil, 0
 	}
-	if err := t.commit(ctx, t.s.producer, t.s.subtask, t.pending, t.cur, t.curCount); err != nil {
-		return err
-	}
-	t.pending, t.cur, t.curCount = nil, nil, 0
+	// The runtime writes a finished task's state once, for every later
+	// checkpoint: nothing of this sink is left to replay.
+	t.list.Clear()
 	return nil
 }
 
