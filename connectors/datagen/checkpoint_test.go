@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
@@ -176,4 +177,41 @@ func maps(a, b map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// yieldingCollector records batches and the rows the source's state
+// counted at each Yield.
+type yieldingCollector struct {
+	s      *source
+	rows   int
+	yields []int64
+}
+
+func (c *yieldingCollector) Collect(_ context.Context, b *vectorized.Batch) error {
+	c.rows += int(b.NumRows())
+	return nil
+}
+
+func (c *yieldingCollector) Yield(context.Context) error {
+	c.yields = append(c.yields, c.s.shares[0].emitted)
+	return nil
+}
+
+// A source waiting for its rate yields, so that checkpoint barriers do
+// not wait for the next batch (a second apart at a low rate); what it
+// emitted is counted by then.
+func TestSourceYieldsWhileWaitingForItsRate(t *testing.T) {
+	src := mustSource(t, []connector.Column{col("n", types.BIGINT())}, map[string]string{"rows-per-second": "10", "number-of-rows": "11"}, nil)
+	s := src.Instance(0, 1).(*source)
+	require.NoError(t, s.Open(context.Background(), &engine.RuntimeContext{Parallelism: 1, Mem: memory.DefaultAllocator}))
+	c := &yieldingCollector{s: s}
+	start := time.Now()
+	require.NoError(t, s.Run(context.Background(), c))
+	require.NoError(t, s.Close())
+	assert.Equal(t, 11, c.rows)
+	assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "the second batch waits for the rate")
+	assert.GreaterOrEqual(t, len(c.yields), 9, "a yield at least every 100 ms of the 1 s wait")
+	for _, n := range c.yields {
+		assert.Equal(t, int64(10), n, "the first batch is counted while the source waits")
+	}
 }

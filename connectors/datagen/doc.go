@@ -75,7 +75,10 @@
 // subtask's share goes whole to one new subtask, which generates its
 // shares one after the other, so every sequence value is still emitted
 // once; subtasks a rescale adds get no share of a bounded source, and a
-// stream of their own in an unbounded one.
+// stream of their own in an unbounded one. While it waits for its rate
+// (batches of one second's rows are a second apart) the source yields
+// every 50 ms, so checkpoint barriers pass without waiting for the next
+// batch.
 //
 // Options are checked when the table is created: an unknown fields.* key
 // names the table's columns, a bad value names the option and the type

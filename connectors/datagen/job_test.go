@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	_ "github.com/sluice-stream/sluice/connectors/blackhole"
 	"github.com/sluice-stream/sluice/connectors/datagen"
 	"github.com/sluice-stream/sluice/connectors/print"
 	"github.com/sluice-stream/sluice/engine"
@@ -87,4 +90,32 @@ func TestDatagenToPrintJob(t *testing.T) {
 			assert.Equal(t, want, ids)
 		})
 	}
+}
+
+// At a low rate batches are a second apart; the source yields while it
+// waits, so checkpoints every 50 ms complete in between.
+func TestSlowDatagenJobCheckpoints(t *testing.T) {
+	cols := []connector.Column{{Name: "n", Type: types.BIGINT()}}
+	src, err := datagen.Factory{}.NewSource(&connector.Context{Table: "gen", Columns: cols,
+		Options: map[string]string{"connector": "datagen", "rows-per-second": "100"}})
+	require.NoError(t, err)
+	sinkFactory, err := connector.Lookup("blackhole")
+	require.NoError(t, err)
+	sink, err := sinkFactory.(connector.SinkFactory).NewSink(&connector.Context{Table: "out", Columns: cols,
+		Options: map[string]string{"connector": "blackhole"}})
+	require.NoError(t, err)
+	g := &engine.JobGraph{Name: "slow-datagen", Vertices: []*engine.Vertex{{
+		ID: 1, Name: "gen", Parallelism: 1,
+		Source: func(s int) engine.Source { return src.Instance(s, 1) },
+		Sink:   func(s int) engine.Sink { return sink.Instance(s, 1) },
+	}}}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
+	defer cancel()
+	_, err = engine.Execute(ctx, g, engine.Config{engine.ConfigCheckpointInterval: "50ms", engine.ConfigCheckpointsDir: dir,
+		engine.ConfigCheckpointsRetained: "100"})
+	require.Error(t, err, "an unbounded job ends by cancellation")
+	done, err := filepath.Glob(filepath.Join(dir, "*", "chk-*", "_metadata"))
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, len(done), 3, "checkpoints completed within the first batch's second")
 }

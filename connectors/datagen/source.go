@@ -21,6 +21,10 @@ import (
 // stateName is the operator list state holding the subtask's shares.
 const stateName = "datagen-shares"
 
+// yieldEvery is the longest the source waits for its rate without
+// yielding (engine.Yielder asks for 100 ms at most).
+const yieldEvery = 50 * time.Millisecond
+
 // source is one subtask of a datagen table.
 type source struct {
 	t                    *table
@@ -175,17 +179,24 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 			if sh.remaining == 0 {
 				break
 			}
+			// Waiting for the rate, the source yields at least every
+			// yieldEvery: checkpoint barriers and completions reach it
+			// only in Collect and Yield, and a batch may be a second
+			// apart from the next.
 			due := start.Add(time.Duration(float64(emitted) / s.rate * float64(time.Second)))
-			if wait := time.Until(due); wait > 0 {
+			for wait := time.Until(due); wait > 0; wait = time.Until(due) {
 				if timer == nil {
-					timer = time.NewTimer(wait)
+					timer = time.NewTimer(min(wait, yieldEvery))
 				} else {
-					timer.Reset(wait)
+					timer.Reset(min(wait, yieldEvery))
 				}
 				select {
 				case <-ctx.Done():
 					return ctx.Err()
 				case <-timer.C:
+				}
+				if err := engine.Yield(ctx, out); err != nil {
+					return err
 				}
 			}
 		}
