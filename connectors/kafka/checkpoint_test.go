@@ -747,3 +747,50 @@ func TestExactlyOnceSinkWithoutCheckpoints(t *testing.T) {
 	require.NoError(t, s.Close())
 	assert.Equal(t, append(seq(0, 40), seq(200, 210)...), readIDs(t, bs, topic, "read_committed"))
 }
+
+// BenchmarkSinkCheckpointCycle measures one checkpoint cycle of 100 000
+// records per guarantee: Write, SnapshotState and NotifyCheckpointComplete
+// (for exactly-once the write-ahead epoch is produced and committed in
+// the notification).
+func BenchmarkSinkCheckpointCycle(b *testing.B) {
+	bs := os.Getenv("SLUICE_TEST_KAFKA")
+	if bs == "" {
+		b.Skip("SLUICE_TEST_KAFKA is not set")
+	}
+	const n = 100_000
+	batch := idBatch(0, n)
+	defer batch.Record.Release()
+	for _, guarantee := range []string{"at-least-once", "exactly-once"} {
+		b.Run(guarantee, func(b *testing.B) {
+			topic := randName("sluice_bench")
+			a, err := ckafka.NewAdminClient(&ckafka.ConfigMap{"bootstrap.servers": bs})
+			require.NoError(b, err)
+			defer a.Close()
+			_, err = a.CreateTopics(context.Background(), []ckafka.TopicSpecification{{Topic: topic, NumPartitions: 4, ReplicationFactor: 1}})
+			require.NoError(b, err)
+			defer a.DeleteTopics(context.Background(), []string{topic})
+			opts := map[string]string{"sink.delivery-guarantee": guarantee}
+			if guarantee == "exactly-once" {
+				opts["sink.transactional-id-prefix"] = randName("bench")
+			}
+			sk, err := Factory{}.NewSink(testContext(bs, topic, opts))
+			require.NoError(b, err)
+			in := instance(0, 1, true, 0)
+			s := sk.Instance(0, 1).(*sink)
+			require.NoError(b, s.Open(context.Background(), in.RT))
+			defer s.Close()
+			ctx := context.Background()
+			var notify time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				require.NoError(b, s.Write(ctx, batch))
+				require.NoError(b, s.SnapshotState(ctx, engine.CheckpointInfo{ID: int64(i + 1)}))
+				start := time.Now()
+				require.NoError(b, s.NotifyCheckpointComplete(ctx, int64(i+1)))
+				notify += time.Since(start)
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
+			b.ReportMetric(float64(notify.Milliseconds())/float64(b.N), "notify-ms/op")
+		})
+	}
+}

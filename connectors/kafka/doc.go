@@ -117,8 +117,9 @@
 // consumer sees records one checkpoint interval plus one commit later (as
 // with Flink, whose transactions also commit on completion); the producing
 // happens in NotifyCheckpointComplete, which holds the sink's input back
-// while the epoch is sent (about a second per few hundred thousand small
-// records on one broker). The marker group is never consumed and expires
+// while the epoch is sent (BenchmarkSinkCheckpointCycle, one local
+// broker: 0.2 s per 100 000 small records; Write, snapshot and commit
+// together ran at 473 000 records/s against 493 000 for at-least-once). The marker group is never consumed and expires
 // with the broker's offsets.retention.minutes (7 days): restoring a
 // checkpoint older than that may write its last epoch twice. Restoring a
 // checkpoint older than the newest completed one (a fallback) replays
