@@ -115,6 +115,9 @@
 // at or above their subtask's counter in the checkpoint (opened after
 // it); and hidden part files of other UUIDs older than the process (a run
 // killed before its first checkpoint completed, restarted afresh).
+// A restart in the same process before any checkpoint completed (same
+// UUID, no restore) removes every file of the sink's UUID that falls to
+// the subtask, finished ones included: the job writes all rows again.
 // Another sink's recent files and other UUIDs' finished files are left
 // alone. A failed subtask that is closed keeps its checkpointed pending
 // files for the restore to publish. Together with a source that replays

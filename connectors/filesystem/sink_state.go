@@ -59,9 +59,14 @@ func (s *sink) openState(rt *engine.RuntimeContext, restored bool) error {
 	}
 	par := max(rt.Parallelism, 1)
 	uuids := map[string]bool{s.uuid: true}
-	var counters map[counterKey]int
+	// Without a restore nothing the sink's UUID names is accounted for:
+	// an earlier attempt in this process (a restart before any checkpoint
+	// completed) may have published files at its input's end, and the job
+	// writes their rows again.
+	counters := map[counterKey]int{}
+	recorded := map[string]bool{s.uuid: true}
 	if restored {
-		counters = map[counterKey]int{}
+		recorded = map[string]bool{}
 		var own []pendingRecord
 		for _, e := range s.list.Get() {
 			r, err := decodeSinkElem(e)
@@ -76,6 +81,7 @@ func (s *sink) openState(rt *engine.RuntimeContext, restored bool) error {
 					s.uuid = r.uuid
 				}
 				uuids[r.uuid] = true
+				recorded[r.uuid] = true
 				k := counterKey{r.uuid, r.subtask}
 				counters[k] = max(counters[k], r.next)
 				switch {
@@ -99,7 +105,7 @@ func (s *sink) openState(rt *engine.RuntimeContext, restored bool) error {
 			}
 		}
 	}
-	return s.removeStale(uuids, counters, par)
+	return s.removeStale(uuids, recorded, counters, par)
 }
 
 // counterKey names the part files of one subtask of one sink UUID.
@@ -136,16 +142,12 @@ var staleBefore = time.Now()
 // of a subtask the checkpoint has no counter for is too). Hidden files of
 // other UUIDs are removed only when they predate the process, so that
 // another sink writing into the same directory keeps its files; finished
-// files of other UUIDs are never touched. counters is nil when the job
-// starts afresh.
-func (s *sink) removeStale(uuids map[string]bool, counters map[counterKey]int, par int) error {
+// files of other UUIDs are never touched. recorded are the UUIDs whose
+// finished files counters account for.
+func (s *sink) removeStale(uuids, recorded map[string]bool, counters map[counterKey]int, par int) error {
 	entries, err := os.ReadDir(s.t.path)
 	if err != nil {
 		return errorf("cannot read directory '%s': %w", s.t.path, unwrapPathError(err))
-	}
-	recorded := map[string]bool{}
-	for k := range counters {
-		recorded[k.uuid] = true
 	}
 	var errs []error
 	for _, e := range entries {

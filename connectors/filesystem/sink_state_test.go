@@ -467,3 +467,32 @@ func TestSinkCountersSurviveRescaleDownAndUp(t *testing.T) {
 		require.NoError(t, s.Close())
 	}
 }
+
+// A restart in the same process before any checkpoint completed starts
+// afresh with the same sink: files an earlier attempt's subtask published
+// at the end of its input are removed, since their rows are written
+// again.
+func TestSinkRestartWithoutCheckpointRemovesPublishedFiles(t *testing.T) {
+	mem := checkedMem(t)
+	dir := t.TempDir()
+	snk := newFileSink(t, dir, "fstest")
+	s0, _ := ckptSink(t, snk, 0, 2, nil, mem)
+	write(t, s0, idNameBatch(mem, 0, 2))
+	require.NoError(t, s0.Finish(context.Background()))
+	require.NoError(t, s0.Close())
+	s1, _ := ckptSink(t, snk, 1, 2, nil, mem)
+	write(t, s1, idNameBatch(mem, 10, 12))
+	require.NoError(t, s1.Close()) // failed
+	require.Equal(t, idNames(0, 2), readFormat(t, dir, "fstest"))
+
+	for sub, ids := range [][2]int{{0, 2}, {10, 12}} {
+		s, _ := ckptSink(t, snk, sub, 2, nil, mem)
+		write(t, s, idNameBatch(mem, ids[0], ids[1]))
+		require.NoError(t, s.Finish(context.Background()))
+		require.NoError(t, s.Close())
+	}
+	want := append(idNames(0, 2), idNames(10, 12)...)
+	slices.Sort(want)
+	assert.Equal(t, want, readFormat(t, dir, "fstest"))
+	assert.Empty(t, hiddenFiles(t, dir))
+}
