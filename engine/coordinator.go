@@ -348,8 +348,9 @@ func (c *coordinator) countFailure(err error) {
 	}
 }
 
-// abort gives up the pending checkpoint; counted failures count towards
-// the tolerable number.
+// abort gives up the pending checkpoint; with count it is a failed
+// checkpoint (stats, and towards the tolerable number), else it was
+// discarded because the job ended.
 func (c *coordinator) abort(err error, count bool) {
 	p := c.pending
 	c.mu.Lock()
@@ -369,13 +370,10 @@ func (c *coordinator) abort(err error, count bool) {
 		p.req.reply <- savepointReply{err: err}
 		count = false
 	}
+	// A checkpoint discarded because the job (or this attempt) ended is
+	// not a failed checkpoint.
 	if count {
 		c.countFailure(err)
-	} else {
-		c.mu.Lock()
-		c.st.Failed++
-		c.st.LastFailure = err.Error()
-		c.mu.Unlock()
 	}
 }
 
