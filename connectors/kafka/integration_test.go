@@ -459,3 +459,99 @@ func TestLegacyDDLNamesUnknownKeys(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "does not support legacy option 'connector.startup'; supported legacy options: connector.type, format.type, format.*, connector.properties.*")
 }
+
+// readCommitted reads a topic to its last stable offset as a
+// read_committed consumer and returns the values, sorted.
+func readCommitted(t *testing.T, bs, topic string) []string {
+	t.Helper()
+	c, err := ckafka.NewConsumer(&ckafka.ConfigMap{"bootstrap.servers": bs, "group.id": unique("check"), "enable.auto.commit": false,
+		"isolation.level": "read_committed", "enable.partition.eof": true})
+	require.NoError(t, err)
+	defer c.Close()
+	md, err := c.GetMetadata(&topic, false, 10000)
+	require.NoError(t, err)
+	var tps []ckafka.TopicPartition
+	for _, p := range md.Topics[topic].Partitions {
+		tps = append(tps, ckafka.TopicPartition{Topic: &topic, Partition: p.ID, Offset: ckafka.OffsetBeginning})
+	}
+	require.NoError(t, c.Assign(tps))
+	atEnd := map[int32]bool{}
+	var out []string
+	deadline := time.Now().Add(30 * time.Second)
+	for len(atEnd) < len(tps) {
+		require.True(t, time.Now().Before(deadline), "topic %s not read to its end", topic)
+		switch e := c.Poll(100).(type) {
+		case *ckafka.Message:
+			delete(atEnd, e.TopicPartition.Partition)
+			out = append(out, string(e.Value))
+		case ckafka.PartitionEOF:
+			atEnd[e.Partition] = true
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestCheckpointedJobExactlyOnce runs Kafka → Kafka with checkpoints and
+// an exactly-once sink, stops it, and starts it again from its latest
+// checkpoint: the output, read with read_committed, holds every input
+// record once, and the source's group follows the completed checkpoints.
+func TestCheckpointedJobExactlyOnce(t *testing.T) {
+	bs := broker(t)
+	in := newTopic(t, bs, 4)
+	out := newTopic(t, bs, 2)
+	group, prefix := unique("g"), unique("txn")
+	dir := t.TempDir()
+	lines := logLines(700)
+	want := func(n int) []string {
+		var w []string
+		for _, l := range lines[:n] {
+			w = append(w, l.csv())
+		}
+		sort.Strings(w)
+		return w
+	}
+	run := func(from, to int) {
+		env := table.NewEnvironment(table.Settings{Streaming: true, Config: map[string]string{
+			"parallelism.default":              "2",
+			"execution.checkpointing.interval": "200ms",
+			"state.checkpoints.dir":            dir,
+			"sluice.restore":                   "latest",
+		}})
+		ddl(t, env, fmt.Sprintf(`CREATE TABLE src (%s) WITH ('connector' = 'kafka', 'topic' = '%s', 'properties.bootstrap.servers' = '%s',
+			'properties.group.id' = '%s', 'scan.startup.mode' = 'earliest-offset', 'format' = 'csv')`, logColumns, in, bs, group))
+		ddl(t, env, fmt.Sprintf(`CREATE TABLE dst (%s) WITH ('connector' = 'kafka', 'topic' = '%s', 'properties.bootstrap.servers' = '%s',
+			'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '%s', 'format' = 'csv')`, logColumns, out, bs, prefix))
+		job, err := env.Submit(context.Background(), "INSERT INTO dst SELECT * FROM src")
+		require.NoError(t, err)
+		defer job.Cancel()
+		produce(t, bs, in, spread(lines[from:to], 4))
+		require.Eventually(t, func() bool { return len(readCommitted(t, bs, out)) >= to }, 60*time.Second, 200*time.Millisecond)
+		// The group's offsets reach the input's end once a checkpoint
+		// after the last record completes.
+		require.Eventually(t, func() bool {
+			c, err := ckafka.NewConsumer(&ckafka.ConfigMap{"bootstrap.servers": bs, "group.id": group})
+			require.NoError(t, err)
+			defer c.Close()
+			var tps []ckafka.TopicPartition
+			for p := range 4 {
+				tps = append(tps, ckafka.TopicPartition{Topic: &in, Partition: int32(p)})
+			}
+			got, err := c.Committed(tps, 10000)
+			require.NoError(t, err)
+			sum := int64(0)
+			for _, tp := range got {
+				sum += max(int64(tp.Offset), 0)
+			}
+			return sum == int64(to)
+		}, 30*time.Second, 100*time.Millisecond)
+		job.Cancel()
+		_, err = job.Wait()
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, want(to), readCommitted(t, bs, out))
+	}
+	run(0, 400)
+	// Started again from its latest checkpoint: nothing read twice,
+	// nothing committed twice.
+	run(400, 700)
+}
