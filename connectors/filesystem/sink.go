@@ -279,9 +279,10 @@ func (s *sink) openPart() error {
 	s.next++
 	tmp := "." + name + ".inprogress"
 	if s.ckpt {
-		// The UUID and counter carry over from a checkpoint; after a
-		// restore from an older one, later files may already have been
-		// published under the next names, which must not be overwritten.
+		// The UUID and counter carry over from a checkpoint, and a file
+		// of the same name may exist (a restart in the same process
+		// whose clean-up could not remove it): a published file is
+		// never overwritten.
 		for exists(filepath.Join(s.t.path, name)) {
 			name = fmt.Sprintf("part-%s-%d-%d%s", s.uuid, s.subtask, s.next, s.t.extension())
 			s.next++
