@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -554,4 +557,121 @@ func TestCheckpointedJobExactlyOnce(t *testing.T) {
 	// Started again from its latest checkpoint: nothing read twice,
 	// nothing committed twice.
 	run(400, 700)
+}
+
+// envKillChild makes TestKilledJobExactlyOnceChild run the job; the
+// parent test passes the job's topics, group, prefix and directory.
+const envKillChild = "SLUICE_KAFKA_KILL_CHILD"
+
+// TestKilledJobExactlyOnceChild is the process TestKilledJobExactlyOnce
+// kills: a checkpointed Kafka → Kafka job with an exactly-once sink that
+// starts from its latest checkpoint and runs until it is killed.
+func TestKilledJobExactlyOnceChild(t *testing.T) {
+	args := strings.Split(os.Getenv(envKillChild), ",")
+	if len(args) != 6 {
+		t.Skip("run by TestKilledJobExactlyOnce")
+	}
+	bs, in, out, group, prefix, dir := args[0], args[1], args[2], args[3], args[4], args[5]
+	env := table.NewEnvironment(table.Settings{Streaming: true, Config: map[string]string{
+		"parallelism.default":              "2",
+		"execution.checkpointing.interval": "100ms",
+		"state.checkpoints.dir":            dir,
+		"sluice.restore":                   "latest",
+	}})
+	ddl(t, env, fmt.Sprintf(`CREATE TABLE src (%s) WITH ('connector' = 'kafka', 'topic' = '%s', 'properties.bootstrap.servers' = '%s',
+		'properties.group.id' = '%s', 'scan.startup.mode' = 'earliest-offset', 'format' = 'csv')`, logColumns, in, bs, group))
+	ddl(t, env, fmt.Sprintf(`CREATE TABLE dst (%s) WITH ('connector' = 'kafka', 'topic' = '%s', 'properties.bootstrap.servers' = '%s',
+		'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '%s', 'format' = 'csv')`, logColumns, out, bs, prefix))
+	_, err := env.ExecuteSQL(context.Background(), "INSERT INTO dst SELECT * FROM src")
+	t.Fatalf("the job ended: %v", err)
+}
+
+// TestKilledJobExactlyOnce kills a Kafka → Kafka job with SIGKILL at
+// random moments while its input grows and starts it again from its
+// latest checkpoint each time; at the end the output, read with
+// read_committed, holds every input record exactly once.
+// SLUICE_KAFKA_KILLS sets the number of kills (default 5).
+func TestKilledJobExactlyOnce(t *testing.T) {
+	bs := broker(t)
+	kills := 5
+	if v := os.Getenv("SLUICE_KAFKA_KILLS"); v != "" {
+		var err error
+		kills, err = strconv.Atoi(v)
+		require.NoError(t, err)
+	}
+	in := newTopic(t, bs, 4)
+	out := newTopic(t, bs, 2)
+	group, prefix := unique("g"), unique("txn")
+	dir := t.TempDir()
+	lines := logLines(4000)
+
+	// The input grows while the job is killed and restarted.
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		for i := 0; i < len(lines); i += 100 {
+			produce(t, bs, in, spread(lines[i:i+100], 4))
+			time.Sleep(time.Duration(kills) * 40 * time.Millisecond)
+		}
+	}()
+	start := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestKilledJobExactlyOnceChild$", "-test.count", "1")
+		cmd.Env = append(os.Environ(), envKillChild+"="+strings.Join([]string{bs, in, out, group, prefix, dir}, ","))
+		var logs strings.Builder
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			}
+		})
+		return cmd
+	}
+	var b [8]byte
+	for k := range kills {
+		cmd := start()
+		_, _ = rand.Read(b[:])
+		wait := 300*time.Millisecond + time.Duration(uint64(b[0])<<8|uint64(b[1]))%1500*time.Millisecond
+		time.Sleep(wait)
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+		_ = cmd.Wait()
+		t.Logf("kill %d after %v: %d records committed", k+1, wait, len(readCommitted(t, bs, out)))
+	}
+	<-fed
+	cmd := start()
+	deadline := time.Now().Add(90 * time.Second)
+	var got []string
+	for {
+		got = readCommitted(t, bs, out)
+		if len(got) >= len(lines) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // a duplicate committed late would show
+	got = readCommitted(t, bs, out)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	want := make([]string, len(lines))
+	for i, l := range lines {
+		want[i] = l.csv()
+	}
+	sort.Strings(want)
+	lost, doubled := 0, 0
+	count := map[string]int{}
+	for _, v := range got {
+		count[v]++
+	}
+	for _, v := range want {
+		switch n := count[v]; {
+		case n == 0:
+			lost++
+		case n > 1:
+			doubled += n - 1
+		}
+	}
+	assert.Zero(t, lost, "records lost")
+	assert.Zero(t, doubled, "records doubled")
+	assert.Equal(t, want, got)
 }
