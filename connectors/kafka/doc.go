@@ -43,7 +43,9 @@
 // commitsSucceeded and commitsFailed metrics count them, and a failed
 // commit does not fail the job, as in Flink, since a restore starts from
 // the checkpoint). `properties.commit.offsets.on.checkpoint` = 'false'
-// (Flink's KafkaSource property) turns these commits off.
+// (Flink's KafkaSource property) turns these commits off. A bounded read
+// that ended is not notified any more, so its last offsets reach the group
+// only if a checkpoint completed before it ended.
 //
 // `scan.bounded.mode` (latest-offset, group-offsets, timestamp,
 // specific-offsets) makes the source bounded: each partition stops at the
@@ -67,9 +69,9 @@
 //     KafkaWriter flush), so a completed checkpoint never misses a record.
 //   - none: records are produced and delivery failures ignored.
 //   - exactly-once: Kafka transactions; `sink.transactional-id-prefix` is
-//     required (unique per job: a second job with the same prefix fences
-//     the first). Readers see the records only with isolation.level =
-//     read_committed.
+//     required and must be unique per sink table of every running job (a
+//     second sink with the same prefix fences the first). Readers see the
+//     records only with isolation.level = read_committed.
 //
 // # Exactly-once sink
 //

@@ -657,6 +657,7 @@ func (s *source) commitLoop() {
 		if _, err := s.consumer.CommitOffsets(tps); err != nil {
 			s.commitsFailed.Add(1)
 			s.lastCommitErr.Store(err)
+			engine.Logf("warning: %s: committing the offsets of a completed checkpoint to group %s failed (the job goes on; a restore starts from the checkpoint): %v", s, s.c.groupID, err)
 			continue
 		}
 		s.commitsOK.Add(1)

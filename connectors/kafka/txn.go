@@ -222,6 +222,7 @@ func (t *txnSink) replay(ctx context.Context, p *ckafka.Producer, slot int, epoc
 		if run == e.run && off >= e.id {
 			continue
 		}
+		engine.Logf("%s: transactional id %s: the %d records of checkpoint %d were not committed before the restart; writing them now", Identifier, transactionalID(t.s.c.txnPrefix, slot), e.count, e.id)
 		if err := t.commit(ctx, p, slot, []epoch{e}, nil, 0); err != nil {
 			return err
 		}
