@@ -48,6 +48,7 @@ func (Factory) Options() []connector.Option {
 		{Key: "scan.parallelism"},
 		{Key: "sink.partitioner", Default: "default", Description: "default, fixed or round-robin"},
 		{Key: "sink.delivery-guarantee", Default: "at-least-once", Description: "at-least-once (flush on checkpoint and at the end), exactly-once (Kafka transactions committed when a checkpoint completes) or none"},
+		{Key: "sink.semantic", Description: "Flink 1.12-1.14's name of sink.delivery-guarantee, read when that is not set"},
 		{Key: "sink.transactional-id-prefix", Description: "prefix of the transactional ids of an exactly-once sink (<prefix>-<subtask>); required for exactly-once, unique per job"},
 		{Key: "sink.parallelism"},
 	}
@@ -217,11 +218,15 @@ func parse(ctx *connector.Context, sink bool) (*config, error) {
 	default:
 		return nil, r.Errorf("sink.partitioner", "is not one of default, fixed, round-robin (custom partitioner classes are Java)")
 	}
-	c.delivery = strings.ToLower(r.String("sink.delivery-guarantee", "at-least-once"))
+	guaranteeKey := "sink.delivery-guarantee"
+	if !r.Has(guaranteeKey) && r.Has("sink.semantic") {
+		guaranteeKey = "sink.semantic"
+	}
+	c.delivery = strings.ToLower(strings.TrimSpace(r.String(guaranteeKey, "at-least-once")))
 	switch c.delivery {
 	case "at-least-once", "none", "exactly-once":
 	default:
-		return nil, r.Errorf("sink.delivery-guarantee", "is not one of at-least-once, exactly-once, none")
+		return nil, r.Errorf(guaranteeKey, "is not one of at-least-once, exactly-once, none")
 	}
 	c.txnPrefix = strings.TrimSpace(r.String("sink.transactional-id-prefix", ""))
 	if sink && c.delivery == "exactly-once" {

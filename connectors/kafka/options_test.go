@@ -118,6 +118,13 @@ func TestCheckpointOptions(t *testing.T) {
 			"'properties.transactional.id' is set by the connector", nil},
 		{"unknown guarantee", map[string]string{"sink.delivery-guarantee": "exactly-twice"}, true,
 			"sink.delivery-guarantee = 'exactly-twice' is not one of at-least-once, exactly-once, none", nil},
+		{"sink.semantic is the old name", map[string]string{"sink.semantic": "none"}, true, "", func(t *testing.T, c *config) {
+			assert.Equal(t, "none", c.delivery)
+		}},
+		{"sink.delivery-guarantee wins over sink.semantic", map[string]string{"sink.semantic": "none", "sink.delivery-guarantee": "at-least-once"}, true, "", func(t *testing.T, c *config) {
+			assert.Equal(t, "at-least-once", c.delivery)
+		}},
+		{"a bad sink.semantic is named", map[string]string{"sink.semantic": "once"}, true, "sink.semantic = 'once' is not one of", nil},
 		{"a source ignores the sink's prefix rule", map[string]string{"sink.delivery-guarantee": "exactly-once"}, false, "", nil},
 		{"commit on checkpoint by default", nil, false, "", func(t *testing.T, c *config) {
 			assert.True(t, c.commitOnCheckpoint)
