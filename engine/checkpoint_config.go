@@ -140,6 +140,9 @@ func localPath(p string) string {
 	return p
 }
 
+// defaultSavepointsDir is where savepoints go without state.savepoints.dir.
+func (s *checkpointSettings) defaultSavepointsDir() string { return filepath.Join(s.dir, "savepoints") }
+
 // jobDir is this run's directory under state.checkpoints.dir.
 func (s *checkpointSettings) jobDir() string { return filepath.Join(s.dir, s.jobID) }
 
@@ -153,7 +156,7 @@ func (s *checkpointSettings) initialRestore(job string) (*restorePoint, error) {
 			return nil, fmt.Errorf("%s = %q: only local directories are supported", ConfigSavepointPath, s.savepointPath)
 		}
 	case s.restoreLatest:
-		p, skipped, err := FindLatestCheckpoint(s.dir, job)
+		p, skipped, err := FindLatestCheckpoint(s.dir, job, s.savepointsDir, s.defaultSavepointsDir())
 		if err != nil {
 			return nil, fmt.Errorf("%s = latest: %w", ConfigRestore, err)
 		}

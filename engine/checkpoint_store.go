@@ -134,19 +134,26 @@ type checkpointCandidate struct {
 
 // FindLatestCheckpoint returns the newest usable checkpoint of the job
 // called job under dir (state.checkpoints.dir): every run's directory is
-// searched, newest first; a checkpoint whose metadata or state files are
-// missing or corrupt is skipped and reported in skipped. It returns ""
-// when there is none.
-func FindLatestCheckpoint(dir, job string) (path string, skipped []error, err error) {
+// searched, and so are the savepoints in savepointDirs (a job stopped with
+// a savepoint continues from it), newest first; a checkpoint whose
+// metadata or state files are missing or corrupt is skipped and reported
+// in skipped. It returns "" when there is none.
+func FindLatestCheckpoint(dir, job string, savepointDirs ...string) (path string, skipped []error, err error) {
 	dir = strings.TrimPrefix(dir, "file://")
 	runs, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", nil, err
 	}
 	var cands []checkpointCandidate
+	add := func(p string, id int64) {
+		info, err := os.Stat(filepath.Join(p, metadataName))
+		if err != nil {
+			// Never completed; a half-written checkpoint is not a
+			// candidate (and not an error).
+			return
+		}
+		cands = append(cands, checkpointCandidate{path: p, id: id, mod: info.ModTime()})
+	}
 	for _, r := range runs {
 		if !r.IsDir() {
 			continue
@@ -156,18 +163,20 @@ func FindLatestCheckpoint(dir, job string) (path string, skipped []error, err er
 			continue
 		}
 		for _, c := range chks {
-			id, ok := checkpointDirID(c.Name())
-			if !ok || !c.IsDir() {
-				continue
+			if id, ok := checkpointDirID(c.Name()); ok && c.IsDir() {
+				add(filepath.Join(dir, r.Name(), c.Name()), id)
 			}
-			p := filepath.Join(dir, r.Name(), c.Name())
-			info, err := os.Stat(filepath.Join(p, metadataName))
-			if err != nil {
-				// Never completed; a half-written checkpoint is not a
-				// candidate (and not an error).
-				continue
+		}
+	}
+	for _, sd := range savepointDirs {
+		if sd == "" {
+			continue
+		}
+		sps, _ := os.ReadDir(sd)
+		for _, sp := range sps {
+			if sp.IsDir() && strings.HasPrefix(sp.Name(), "savepoint-") {
+				add(filepath.Join(sd, sp.Name()), 0)
 			}
-			cands = append(cands, checkpointCandidate{path: p, id: id, mod: info.ModTime()})
 		}
 	}
 	slices.SortFunc(cands, func(a, b checkpointCandidate) int {

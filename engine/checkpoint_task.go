@@ -280,6 +280,13 @@ func (t *task) releaseHeld() {
 // snapshot of every instance, the barrier sent downstream, then the
 // asynchronous writes and the acknowledgement to the coordinator.
 func (t *task) checkpoint(ctx context.Context, info CheckpointInfo, align time.Duration) error {
+	return t.checkpointAs(ctx, info, align, true)
+}
+
+// checkpointAs is checkpoint; a task whose input ended takes its final
+// checkpoints without forwarding the barrier (its consumers counted its
+// end as its barrier).
+func (t *task) checkpointAs(ctx context.Context, info CheckpointInfo, align time.Duration, forward bool) error {
 	start := time.Now()
 	cp := &t.cp
 	cp.last = info.ID
@@ -320,6 +327,9 @@ func (t *task) checkpoint(ctx context.Context, info CheckpointInfo, align time.D
 	// The barrier goes on even when the snapshot failed: the coordinator
 	// declines the checkpoint, and downstream tasks must not stay aligned.
 	for _, o := range t.outputs {
+		if !forward {
+			break
+		}
 		if err := o.barrier(ctx, &info); err != nil {
 			return err
 		}
@@ -374,11 +384,66 @@ func (t *task) preBarrier(ctx context.Context, info CheckpointInfo) error {
 	return nil
 }
 
+// awaitFinalCheckpoint keeps a task whose input ended until a checkpoint
+// it took part in after its end has completed and it delivered that
+// completion (FLIP-147's final checkpoint): sinks commit what they wrote
+// after the previous checkpoint exactly once, in that notification, and
+// not at the end of input, where a later failure of another task would
+// replay it. It returns false when the job was cancelled first.
+func (t *task) awaitFinalCheckpoint(ctx context.Context) bool {
+	cp := &t.cp
+	t.job.coord.send(endedMsg{run: t.job, task: t.index, last: cp.last})
+	var first int64 // the first checkpoint taken after the end
+	for {
+		if cp.flag.Load() {
+			cp.mu.Lock()
+			info := cp.trigger
+			cp.trigger = nil
+			cp.flag.Store(false)
+			cp.mu.Unlock()
+			if info != nil && info.ID > cp.last {
+				if err := t.checkpointAs(ctx, *info, 0, false); err != nil {
+					t.job.fail(err)
+					return false
+				}
+				if first == 0 {
+					first = info.ID
+				}
+			}
+		}
+		if cp.pending.Load() > 0 {
+			cp.mu.Lock()
+			mails := cp.mails
+			done := false
+			for _, m := range mails {
+				done = done || (m.complete && first > 0 && m.id >= first)
+			}
+			cp.mu.Unlock()
+			if err := t.deliverMail(ctx); err != nil {
+				t.job.fail(err)
+				return false
+			}
+			if done {
+				return true
+			}
+		}
+		select {
+		case <-cp.signal:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
 // finishCheckpointing is called when the task's input ended and it
-// finished: its final state (a source's end position) is written once and
-// stands for the task in every later checkpoint.
+// finished: it waits for its final checkpoint, then its final state (a
+// source's end position) is written once and stands for the task in every
+// later checkpoint.
 func (t *task) finishCheckpointing(ctx context.Context) {
 	coord := t.job.coord
+	if t.job.ckptEnabled && !t.awaitFinalCheckpoint(ctx) {
+		return
+	}
 	msg := finishedMsg{run: t.job, task: t.index, last: t.cp.last}
 	if t.job.ckptEnabled {
 		dir := coord.finishedDir(t.job)

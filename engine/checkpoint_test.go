@@ -270,24 +270,90 @@ func TestCheckpointRestartIsExactlyOnce(t *testing.T) {
 	}
 }
 
+// runUntilCheckpoints runs the job until it completed n checkpoints, then
+// cancels it: a cancelled job keeps its checkpoints.
+func runUntilCheckpoints(t *testing.T, g *JobGraph, cfg Config, n int64) CheckpointStats {
+	job, err := Submit(context.Background(), g, cfg)
+	require.NoError(t, err)
+	deadline := time.Now().Add(20 * time.Second)
+	for job.CheckpointStats().Completed < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	job.Cancel()
+	_, err = job.Wait()
+	require.ErrorIs(t, err, context.Canceled)
+	st := job.CheckpointStats()
+	require.GreaterOrEqual(t, st.Completed, n)
+	return st
+}
+
 func TestCheckpointLayoutAndRetention(t *testing.T) {
 	dir := t.TempDir()
-	j := &sumJob{sources: 1, parallelism: 2, n: 2000, batch: 20, keys: 5, pause: time.Millisecond}
-	res, err := Execute(context.Background(), j.graph(memory.DefaultAllocator), ckptConfig(dir, ConfigCheckpointsRetained, "2"))
-	require.NoError(t, err)
-	assert.Equal(t, j.want(), j.sums)
-	require.GreaterOrEqual(t, res.Checkpoints.Completed, int64(3))
+	j := &sumJob{sources: 1, parallelism: 2, n: 1 << 40, batch: 20, keys: 5, pause: time.Millisecond}
+	st := runUntilCheckpoints(t, j.graph(memory.DefaultAllocator), ckptConfig(dir, ConfigCheckpointsRetained, "2"), 4)
 	runs, _ := os.ReadDir(dir)
 	require.Len(t, runs, 1)
 	chks, _ := filepath.Glob(filepath.Join(dir, runs[0].Name(), "chk-*"))
 	assert.Len(t, chks, 2, "num-retained = 2")
-	rp, err := loadRestorePoint(res.Checkpoints.LastPath)
+	rp, err := loadRestorePoint(st.LastPath)
 	require.NoError(t, err)
-	assert.Equal(t, res.Checkpoints.LastID, rp.id)
+	assert.Equal(t, st.LastID, rp.id)
 	sum := rp.operators["100.0"]
 	require.NotNil(t, sum)
 	assert.Equal(t, 2, sum.parallelism)
 	assert.NotNil(t, rp.operators["1.src"])
+	assert.NotNil(t, rp.operators["100.sink"])
+}
+
+// A job that finishes discards its checkpoints, as Flink's: restoring the
+// latest one would replay the end of a completed job.
+func TestFinishedJobDiscardsCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	j := &sumJob{sources: 2, parallelism: 2, n: 2000, batch: 20, keys: 5, pause: time.Millisecond}
+	res, err := Execute(context.Background(), j.graph(memory.DefaultAllocator), ckptConfig(dir))
+	require.NoError(t, err)
+	assert.Equal(t, j.want(), j.sums)
+	assert.Positive(t, res.Checkpoints.Completed)
+	runs, _ := os.ReadDir(dir)
+	assert.Empty(t, runs)
+	latest, _, err := FindLatestCheckpoint(dir, "sum")
+	require.NoError(t, err)
+	assert.Empty(t, latest)
+}
+
+// A task whose input ended waits for a checkpoint after its end and
+// delivers its completion before the job finishes, so sinks can commit
+// their last rows on a checkpoint (FLIP-147).
+func TestFinalCheckpointNotifiesSinks(t *testing.T) {
+	var notified atomic.Int64
+	g := &JobGraph{Name: "final", Vertices: []*Vertex{
+		{ID: 1, Name: "seq", Parallelism: 1, Source: func(int) Source {
+			return &seqSource{n: 100, batch: 10, keys: 3, failed: new(atomic.Bool)}
+		}},
+		{ID: 2, Name: "sink", Parallelism: 2, Inputs: []Edge{{From: 1, Partition: Partitioning{Kind: Rebalance}}},
+			Sink: func(int) Sink { return &notifySink{notified: &notified} }},
+	}}
+	res, err := Execute(context.Background(), g, ckptConfig(t.TempDir(), ConfigCheckpointInterval, "1h"))
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, notified.Load(), "both sink subtasks were told their final checkpoint completed")
+	assert.Positive(t, res.Checkpoints.Completed)
+}
+
+type notifySink struct {
+	notified *atomic.Int64
+	finished bool
+}
+
+func (s *notifySink) Open(context.Context, *RuntimeContext) error         { return nil }
+func (s *notifySink) Write(context.Context, *vectorized.Batch) error      { return nil }
+func (s *notifySink) Finish(context.Context) error                        { s.finished = true; return nil }
+func (s *notifySink) Close() error                                        { return nil }
+func (s *notifySink) SnapshotState(context.Context, CheckpointInfo) error { return nil }
+func (s *notifySink) NotifyCheckpointComplete(context.Context, int64) error {
+	if s.finished {
+		s.notified.Add(1)
+	}
+	return nil
 }
 
 // A checkpoint that cannot finish in time is aborted; later ones complete.
@@ -375,10 +441,9 @@ func TestSavepointRescale(t *testing.T) {
 // file, and uses the one before.
 func TestFindLatestCheckpointSkipsCorrupt(t *testing.T) {
 	dir := t.TempDir()
-	j := &sumJob{sources: 1, parallelism: 1, n: 1500, batch: 10, keys: 3, pause: time.Millisecond}
-	res, err := Execute(context.Background(), j.graph(memory.DefaultAllocator), ckptConfig(dir))
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, res.Checkpoints.Completed, int64(2))
+	j := &sumJob{sources: 1, parallelism: 1, n: 1 << 40, batch: 10, keys: 3, pause: time.Millisecond}
+	st := runUntilCheckpoints(t, j.graph(memory.DefaultAllocator), ckptConfig(dir), 3)
+	res := struct{ Checkpoints CheckpointStats }{st}
 	latest, skipped, err := FindLatestCheckpoint(dir, "sum")
 	require.NoError(t, err)
 	require.Empty(t, skipped)

@@ -37,6 +37,8 @@ type coordinator struct {
 	// Loop-goroutine state.
 	cur         *attempt
 	finished    map[int]finishedMsg
+	ended       map[int]bool // input ended, waiting for a final checkpoint
+	soon        bool         // a task waits: checkpoint as soon as min-pause allows
 	pending     *pendingCheckpoint
 	waiting     []savepointReq
 	lastTrigger time.Time
@@ -83,6 +85,13 @@ type savepointReq struct {
 type savepointReply struct {
 	path string
 	err  error
+}
+
+// endedMsg: a task's input ended; it waits for a checkpoint to finish in.
+type endedMsg struct {
+	run  *jobRun
+	task int
+	last int64
 }
 
 type attachMsg struct{ a *attempt }
@@ -181,6 +190,9 @@ func (c *coordinator) loop(ctx context.Context) {
 			if c.lastTrigger.IsZero() {
 				due = c.job.start.Add(c.s.interval)
 			}
+			if c.soon {
+				due = time.Now()
+			}
 			if p := c.lastEnd.Add(c.s.minPause); p.After(due) {
 				due = p
 			}
@@ -237,6 +249,8 @@ func (c *coordinator) handle(ev any) {
 	case attachMsg:
 		c.cur = e.a
 		c.finished = map[int]finishedMsg{}
+		c.ended = map[int]bool{}
+		c.soon = false
 	case detachMsg:
 		if c.cur == e.a {
 			if c.pending != nil && c.pending.run == e.a.run {
@@ -256,6 +270,20 @@ func (c *coordinator) handle(ev any) {
 		p.acks[e.task] = e
 		p.fromTask[e.task] = true
 		c.maybeComplete()
+	case endedMsg:
+		if c.cur == nil || c.cur.run != e.run {
+			return
+		}
+		c.ended[e.task] = true
+		c.soon = true
+		// A task that ended before the pending checkpoint reached it holds
+		// exactly the state of everything before that checkpoint's
+		// barriers: it takes part now.
+		if p := c.pending; p != nil && p.run == e.run {
+			if _, ok := p.acks[e.task]; !ok && e.last < p.info.ID {
+				c.cur.tasks[e.task].cp.setTrigger(p.info)
+			}
+		}
 	case finishedMsg:
 		if c.cur == nil || c.cur.run != e.run {
 			return
@@ -282,6 +310,7 @@ func (c *coordinator) handle(ev any) {
 // trigger starts a checkpoint (req nil) or a savepoint.
 func (c *coordinator) trigger(req *savepointReq) {
 	c.lastTrigger = time.Now()
+	c.soon = false
 	run := c.cur.run
 	c.mu.Lock()
 	id := c.nextID
@@ -320,7 +349,7 @@ func (c *coordinator) trigger(req *savepointReq) {
 			p.acks[i] = ackMsg{run: run, task: i, id: id, metas: f.metas}
 			continue
 		}
-		if t.source != nil {
+		if t.source != nil || c.ended[i] {
 			t.cp.setTrigger(info)
 		}
 	}
@@ -561,7 +590,7 @@ func (c *coordinator) savepoint(ctx context.Context, dir string, stop bool) (str
 		dir = c.s.savepointsDir
 	}
 	if dir == "" {
-		dir = filepath.Join(c.s.dir, "savepoints")
+		dir = c.s.defaultSavepointsDir()
 	}
 	dir = localPath(dir)
 	if dir == "" {

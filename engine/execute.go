@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -160,6 +161,12 @@ func (j *Job) supervise(ctx, jctx context.Context, a *attempt) {
 	}
 	if j.stopped.Load() {
 		j.err = nil
+	}
+	if j.err == nil && j.ck.enabled && (j.stopped.Load() || !j.cancelled.Load()) {
+		// A finished job's checkpoints are discarded, as Flink's (a
+		// stopped job's savepoint is kept elsewhere): a later
+		// --restore latest must not replay the end of a completed job.
+		os.RemoveAll(j.ck.jobDir())
 	}
 	close(j.done)
 }
