@@ -94,7 +94,6 @@ type source struct {
 	commitDone    chan struct{}
 	commitsOK     *atomic.Int64
 	commitsFailed *atomic.Int64
-	lastCommitErr atomic.Value // error
 	parts         map[partKey]*partState
 	open          int // partitions not done
 	dec           *decoders
@@ -656,7 +655,6 @@ func (s *source) commitLoop() {
 	for tps := range s.commitQ {
 		if _, err := s.consumer.CommitOffsets(tps); err != nil {
 			s.commitsFailed.Add(1)
-			s.lastCommitErr.Store(err)
 			engine.Logf("warning: %s: committing the offsets of a completed checkpoint to group %s failed (the job goes on; a restore starts from the checkpoint): %v", s, s.c.groupID, err)
 			continue
 		}
