@@ -44,8 +44,8 @@
 // commit does not fail the job, as in Flink, since a restore starts from
 // the checkpoint). `properties.commit.offsets.on.checkpoint` = 'false'
 // (Flink's KafkaSource property) turns these commits off. A bounded read
-// that ended is not notified any more, so its last offsets reach the group
-// only if a checkpoint completed before it ended.
+// that ended commits its last offsets when the job's final checkpoint
+// completes.
 //
 // `scan.bounded.mode` (latest-offset, group-offsets, timestamp,
 // specific-offsets) makes the source bounded: each partition stops at the
@@ -110,9 +110,9 @@
 // job restarts from the previous one; after it, the records are either
 // committed with their marker or replayed from the checkpoint. An aborted
 // checkpoint's epoch is committed with the next completed one. At the end
-// of input the remaining epochs and the records since the last checkpoint
-// are committed in one transaction (a crash after that commit and before
-// the job ends would replay the records since the last checkpoint).
+// of input the records since the last checkpoint wait for the final
+// checkpoint the runtime takes after it (Flink's FLIP-147), whose
+// completion commits them.
 //
 // The cost: every record is kept in memory from Write until its checkpoint
 // completes and written once more, into the checkpoint; a read_committed

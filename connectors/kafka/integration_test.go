@@ -675,3 +675,42 @@ func TestKilledJobExactlyOnce(t *testing.T) {
 	assert.Zero(t, doubled, "records doubled")
 	assert.Equal(t, want, got)
 }
+
+// TestCheckpointedBoundedJobExactlyOnce: a bounded read into an
+// exactly-once sink with checkpoints ends with the job's final
+// checkpoint, which commits the last records and the last offsets.
+func TestCheckpointedBoundedJobExactlyOnce(t *testing.T) {
+	bs := broker(t)
+	in := newTopic(t, bs, 3)
+	out := newTopic(t, bs, 2)
+	group := unique("g")
+	lines := logLines(300)
+	produce(t, bs, in, spread(lines, 3))
+	env := table.NewEnvironment(table.Settings{Streaming: true, Config: map[string]string{
+		"parallelism.default":              "2",
+		"execution.checkpointing.interval": "10s", // only the final checkpoint, in practice
+		"state.checkpoints.dir":            t.TempDir(),
+	}})
+	ddl(t, env, fmt.Sprintf(`CREATE TABLE src (%s) WITH ('connector' = 'kafka', 'topic' = '%s', 'properties.bootstrap.servers' = '%s',
+		'properties.group.id' = '%s', 'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'format' = 'csv')`, logColumns, in, bs, group))
+	ddl(t, env, fmt.Sprintf(`CREATE TABLE dst (%s) WITH ('connector' = 'kafka', 'topic' = '%s', 'properties.bootstrap.servers' = '%s',
+		'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '%s', 'format' = 'csv')`, logColumns, out, bs, unique("txn")))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err := env.ExecuteSQL(ctx, "INSERT INTO dst SELECT * FROM src")
+	require.NoError(t, err)
+	var want []string
+	for _, l := range lines {
+		want = append(want, l.csv())
+	}
+	sort.Strings(want)
+	assert.Equal(t, want, readCommitted(t, bs, out))
+	c, err := ckafka.NewConsumer(&ckafka.ConfigMap{"bootstrap.servers": bs, "group.id": group})
+	require.NoError(t, err)
+	defer c.Close()
+	got, err := c.Committed([]ckafka.TopicPartition{{Topic: &in, Partition: 0}, {Topic: &in, Partition: 1}, {Topic: &in, Partition: 2}}, 10000)
+	require.NoError(t, err)
+	for _, tp := range got {
+		assert.Equal(t, ckafka.Offset(100), tp.Offset, "partition %d", tp.Partition)
+	}
+}

@@ -53,7 +53,6 @@ type txnSink struct {
 	cur      []byte // records of the open epoch (appendRecord)
 	curCount int
 	pending  []epoch // closed by a checkpoint, not committed; by id
-	lastID   int64   // the newest checkpoint seen
 	inTxn    bool    // a transaction is open (direct mode)
 	direct   int     // records produced in the open transaction
 
@@ -65,9 +64,6 @@ func newTxnSink(s *sink) *txnSink {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	t := &txnSink{s: s, run: hex.EncodeToString(b[:]), buffered: s.ckpt.enabled && s.ckpt.op != nil, restored: s.ckpt.restored}
-	if t.restored != nil {
-		t.lastID = t.restored.CheckpointID
-	}
 	return t
 }
 
@@ -223,7 +219,7 @@ func (t *txnSink) replay(ctx context.Context, p *ckafka.Producer, slot int, epoc
 			continue
 		}
 		engine.Logf("%s: transactional id %s: the %d records of checkpoint %d were not committed before the restart; writing them now", Identifier, transactionalID(t.s.c.txnPrefix, slot), e.count, e.id)
-		if err := t.commit(ctx, p, slot, []epoch{e}, nil, 0); err != nil {
+		if err := t.commit(ctx, p, slot, []epoch{e}); err != nil {
 			return err
 		}
 	}
@@ -279,7 +275,6 @@ func (t *txnSink) snapshot(cp engine.CheckpointInfo) error {
 	if !t.buffered || t.list == nil {
 		return nil
 	}
-	t.lastID = max(t.lastID, cp.ID)
 	if t.curCount > 0 {
 		t.pending = append(t.pending, epoch{slot: t.s.subtask, run: t.run, id: cp.ID, count: t.curCount, records: t.cur})
 		t.cur, t.curCount = nil, 0
@@ -304,16 +299,24 @@ func (t *txnSink) complete(ctx context.Context, id int64) error {
 	if n == 0 {
 		return nil
 	}
-	if err := t.commit(ctx, t.s.producer, t.s.subtask, t.pending[:n], nil, 0); err != nil {
+	if err := t.commit(ctx, t.s.producer, t.s.subtask, t.pending[:n]); err != nil {
 		return err
 	}
 	t.pending = slices.Delete(t.pending, 0, n)
+	if len(t.pending) == 0 {
+		// Nothing left to replay: the state a finished task leaves for
+		// every later checkpoint is empty.
+		t.list.Clear()
+	}
 	return nil
 }
 
-// finish commits at the end of input what no checkpoint will commit:
-// the epochs waiting for a notification and the records since the last
-// checkpoint (buffered), or the open transaction (direct).
+// finish ends the input. With checkpoints the records since the last
+// checkpoint stay in the open epoch: the job's final checkpoint (Flink's
+// FLIP-147), which the runtime takes after the end of input, closes it
+// and its completion commits it, exactly once, whereas a commit here
+// would be replayed if another task failed before the job ended. Without
+// checkpoints the transaction open since Open is committed.
 func (t *txnSink) finish(ctx context.Context) error {
 	if !t.buffered {
 		if !t.inTxn {
@@ -325,40 +328,26 @@ func (t *txnSink) finish(ctx context.Context) error {
 			return fmt.Errorf("%s: committing the transaction at the end of input (without checkpoints an exactly-once sink keeps one transaction open until the end, at most transaction.timeout.ms; enable checkpointing): %w", Identifier, err)
 		}
 		t.s.delivered.Add(int64(t.direct))
-		return nil
 	}
-	if len(t.pending) > 0 || t.curCount > 0 {
-		if err := t.commit(ctx, t.s.producer, t.s.subtask, t.pending, t.cur, t.curCount); err != nil {
-			return err
-		}
-		t.pending, t.cur, t.curCount = nil, nil, 0
-	}
-	// The runtime writes a finished task's state once, for every later
-	// checkpoint: nothing of this sink is left to replay.
-	t.list.Clear()
 	return nil
 }
 
-// commit produces epochs (and extra, records of no checkpoint yet) in one
-// transaction of p together with the slot's marker — the last epoch's
-// checkpoint id and run, or lastID and this run when there is no epoch —
-// and commits it. An abortable failure aborts and tries again.
-func (t *txnSink) commit(ctx context.Context, p *ckafka.Producer, slot int, epochs []epoch, extra []byte, extraCount int) error {
+// commit produces epochs in one transaction of p together with the
+// slot's marker — the last epoch's checkpoint id and run — and commits
+// it. An abortable failure aborts and tries again.
+func (t *txnSink) commit(ctx context.Context, p *ckafka.Producer, slot int, epochs []epoch) error {
 	group := markerGroup(t.s.c.txnPrefix, slot)
 	cgm, err := ckafka.NewTestConsumerGroupMetadata(group)
 	if err != nil {
 		return fmt.Errorf("%s: consumer group metadata of %s: %w", Identifier, group, err)
 	}
-	markID, markRun := t.lastID, t.run
-	if len(epochs) > 0 {
-		markID, markRun = epochs[len(epochs)-1].id, epochs[len(epochs)-1].run
-	}
-	count := extraCount
+	markID, markRun := epochs[len(epochs)-1].id, epochs[len(epochs)-1].run
+	count := 0
 	for _, e := range epochs {
 		count += e.count
 	}
 	for attempt := 1; ; attempt++ {
-		err := t.try(ctx, p, cgm, epochs, extra, markID, markRun)
+		err := t.try(ctx, p, cgm, epochs, markID, markRun)
 		if err == nil {
 			t.s.delivered.Add(int64(count))
 			return nil
@@ -373,7 +362,7 @@ func (t *txnSink) commit(ctx context.Context, p *ckafka.Producer, slot int, epoc
 	}
 }
 
-func (t *txnSink) try(ctx context.Context, p *ckafka.Producer, cgm *ckafka.ConsumerGroupMetadata, epochs []epoch, extra []byte, markID int64, markRun string) error {
+func (t *txnSink) try(ctx context.Context, p *ckafka.Producer, cgm *ckafka.ConsumerGroupMetadata, epochs []epoch, markID int64, markRun string) error {
 	if err := p.BeginTransaction(); err != nil {
 		return err
 	}
@@ -387,9 +376,6 @@ func (t *txnSink) try(ctx context.Context, p *ckafka.Producer, cgm *ckafka.Consu
 		if err := eachRecord(e.records, send); err != nil {
 			return err
 		}
-	}
-	if err := eachRecord(extra, send); err != nil {
-		return err
 	}
 	if t.crash(crashBeforeMarker) {
 		return errCrash
