@@ -95,13 +95,13 @@
 // ID (every format rolls at every checkpoint: an open file cannot be
 // resumed); NotifyCheckpointComplete renames the pending files of that
 // checkpoint and earlier ones to their finished names, visible to readers,
-// which skip hidden names (the source here, Flink's, ls). The input's end
-// publishes what remains: Flink publishes at a final checkpoint taken
-// after the input ended, which the engine does not take (yet), so a job
-// failing after one subtask's input ended but before the job did may
-// restore from a checkpoint older than files that subtask published; the
-// restore removes those files (see below) and their rows are written
-// again (a reader that took such a file in between sees them twice). The
+// which skip hidden names (the source here, Flink's, ls). At the input's
+// end the file in progress is closed, and the final checkpoint the engine
+// takes after the end (FLIP-147: the task waits for it) records and
+// publishes it, so rows after the previous checkpoint are published once
+// even if another task fails later. Files published after the checkpoint
+// a job restores from (an explicit -s to an older checkpoint) are removed
+// by the restore (see below) and their rows written again. The
 // part-file UUID is one per sink, shared by its subtasks, and
 // carried by the checkpoint with each subtask's counter, so every attempt
 // of a sink names its files alike.

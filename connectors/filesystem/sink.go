@@ -338,13 +338,22 @@ func (s *sink) closePart() error {
 	return nil
 }
 
-// Finish publishes the subtask's part files under their final names.
-// With checkpoints too: Flink commits at a final checkpoint after the end
-// of the input, which the engine does not take; a restore from a
-// checkpoint older than these files removes them (see removeStale).
+// Finish publishes the subtask's part files under their final names;
+// with checkpoints it only closes the file in progress, and the final
+// checkpoint the engine takes after the end of input (FLIP-147) records
+// and publishes it. A restore from a checkpoint older than files published
+// since still removes them (see removeStale): an explicit -s to an older
+// checkpoint.
 func (s *sink) Finish(context.Context) error {
 	if err := s.closePart(); err != nil {
 		return err
+	}
+	if s.list != nil && s.ckpt {
+		// With checkpoints the task waits for a final checkpoint after
+		// its end: its SnapshotState records these files and its
+		// completion publishes them. Publishing here would let a later
+		// failure of another task replay them from an older checkpoint.
+		return nil
 	}
 	if err := s.publish(func(*partFile) bool { return true }); err != nil {
 		return err

@@ -93,10 +93,14 @@ func TestSinkPublishesOnCheckpointComplete(t *testing.T) {
 			require.NoError(t, s.NotifyCheckpointComplete(context.Background(), 2))
 			assert.Equal(t, idNames(0, 5), readFormat(t, dir, format))
 			require.NoError(t, s.Finish(context.Background()))
+			assert.Equal(t, idNames(0, 5), readFormat(t, dir, format), "the end of input publishes nothing: the final checkpoint does")
+			require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: 3}))
+			require.NoError(t, s.NotifyCheckpointComplete(context.Background(), 3))
 			require.NoError(t, s.Close())
 			assert.Equal(t, idNames(0, 6), readFormat(t, dir, format))
 			assert.Empty(t, hiddenFiles(t, dir))
-			// A checkpoint after the end finds nothing pending.
+			// A checkpoint after the final one finds nothing pending.
+			require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: 4}))
 			require.Len(t, s.list.Get(), 1)
 			r, err := decodeSinkElem(s.list.Get()[0])
 			require.NoError(t, err)
@@ -152,7 +156,7 @@ func TestSinkRestoreCommitsOnceAndRemovesStale(t *testing.T) {
 			writeFile(t, filepath.Join(dir, other), "another sink's file\n")
 
 			write(t, s2, idNameBatch(mem, 3, 8))
-			require.NoError(t, s2.Finish(context.Background()))
+			finishFinal(t, s2, 100)
 			require.NoError(t, s2.Close())
 			assert.Equal(t, []string{other}, hiddenFiles(t, dir))
 			require.NoError(t, os.Remove(filepath.Join(dir, other)))
@@ -201,7 +205,7 @@ func TestSinkRestoreAtOtherParallelism(t *testing.T) {
 				sinks = append(sinks, s)
 			}
 			for _, s := range sinks {
-				require.NoError(t, s.Finish(context.Background()))
+				finishFinal(t, s, 100)
 				require.NoError(t, s.Close())
 			}
 			slices.Sort(want)
@@ -375,7 +379,7 @@ func TestKillRestoreEveryLineOnce(t *testing.T) {
 			require.NoError(t, src.Close())
 			if last {
 				require.NoError(t, err)
-				require.NoError(t, snk.Finish(ctx))
+				finishFinal(t, snk, maxID+1000)
 				require.NoError(t, snk.Close())
 				continue
 			}
@@ -419,14 +423,14 @@ func TestSinkRestoreRemovesFilesPublishedAfterCheckpoint(t *testing.T) {
 	require.NoError(t, inst.Snapshot(ck))
 	require.NoError(t, s.NotifyCheckpointComplete(context.Background(), 1))
 	write(t, s, idNameBatch(mem, 3, 6))
-	require.NoError(t, s.Finish(context.Background()))
+	finishFinal(t, s, 100)
 	require.NoError(t, s.Close())
 	require.Len(t, listDir(t, dir), 3)
 
 	s2, _ := ckptSink(t, newFileSink(t, dir, "fstest"), 0, 1, []string{ck}, mem)
 	assert.Equal(t, append(idNames(0, 3), "+I[99, x]"), readFormat(t, dir, "fstest"))
 	write(t, s2, idNameBatch(mem, 3, 6))
-	require.NoError(t, s2.Finish(context.Background()))
+	finishFinal(t, s2, 100)
 	require.NoError(t, s2.Close())
 	assert.Equal(t, append(idNames(0, 6), "+I[99, x]"), readFormat(t, dir, "fstest"))
 }
@@ -478,7 +482,7 @@ func TestSinkRestartWithoutCheckpointRemovesPublishedFiles(t *testing.T) {
 	snk := newFileSink(t, dir, "fstest")
 	s0, _ := ckptSink(t, snk, 0, 2, nil, mem)
 	write(t, s0, idNameBatch(mem, 0, 2))
-	require.NoError(t, s0.Finish(context.Background()))
+	finishFinal(t, s0, 100)
 	require.NoError(t, s0.Close())
 	s1, _ := ckptSink(t, snk, 1, 2, nil, mem)
 	write(t, s1, idNameBatch(mem, 10, 12))
@@ -488,11 +492,21 @@ func TestSinkRestartWithoutCheckpointRemovesPublishedFiles(t *testing.T) {
 	for sub, ids := range [][2]int{{0, 2}, {10, 12}} {
 		s, _ := ckptSink(t, snk, sub, 2, nil, mem)
 		write(t, s, idNameBatch(mem, ids[0], ids[1]))
-		require.NoError(t, s.Finish(context.Background()))
+		finishFinal(t, s, 100)
 		require.NoError(t, s.Close())
 	}
 	want := append(idNames(0, 2), idNames(10, 12)...)
 	slices.Sort(want)
 	assert.Equal(t, want, readFormat(t, dir, "fstest"))
 	assert.Empty(t, hiddenFiles(t, dir))
+}
+
+// finishFinal ends a checkpointed sink's input as the runtime does: Finish,
+// then the final checkpoint id and its completion, which publish the last
+// files.
+func finishFinal(t *testing.T, s *sink, id int64) {
+	t.Helper()
+	require.NoError(t, s.Finish(context.Background()))
+	require.NoError(t, s.SnapshotState(context.Background(), engine.CheckpointInfo{ID: id}))
+	require.NoError(t, s.NotifyCheckpointComplete(context.Background(), id))
 }
