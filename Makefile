@@ -24,7 +24,7 @@ FUZZTIME   ?= 15s
 # ("context deadline exceeded").
 FUZZEXECS  ?= 40000x
 
-.PHONY: setup check-prereqs build test test-unit test-all test-python test-fuzz lint bench demo clean services-up services-down
+.PHONY: setup check-prereqs build test test-long test-unit test-all test-python test-fuzz lint bench demo clean services-up services-down
 
 check-prereqs:
 	@command -v go >/dev/null || { echo "error: Go is not installed (need Go >= 1.25)"; exit 1; }
@@ -78,6 +78,12 @@ test-python: build
 
 test: setup lint build test-all test-python test-fuzz
 	@echo "==> all tests passed"
+
+# The long forms: kill tests with 20 SIGKILLs each (`make test` runs them
+# with 3), against the same services.
+test-long: setup build services-up
+	$(SERVICES_ENV) SLUICE_KILL_TEST_KILLS=20 SLUICE_KAFKA_KILLS=20 $(GO_TEST) -timeout 60m -run 'Kill' -v ./examples/... ./connectors/...
+	@echo "==> long tests passed"
 
 bench: build services-up
 	$(SERVICES_ENV) go test -run '^$$' -bench . -benchtime 1x ./bench/ ./engine/ ./vectorized/expr/ ./connectors/format/...

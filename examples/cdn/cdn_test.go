@@ -152,7 +152,7 @@ func TestSeedJobUnderSluiceRun(t *testing.T) {
 		_ = job.Process.Kill()
 	}()
 
-	want := recompute(t, bs, topic, loadRanges(t))
+	want := recompute(t, bs, topic, loadRanges(t), 20000)
 	require.Len(t, want, 31, "the generated logs reach every province")
 	var got []string
 	deadline := time.Now().Add(90 * time.Second)
@@ -173,7 +173,7 @@ func TestSeedJobUnderSluiceRun(t *testing.T) {
 
 // recompute reads every log line back from the topic and aggregates it as
 // the job does.
-func recompute(t *testing.T, bs, topic string, ranges []ipRange) []string {
+func recompute(t *testing.T, bs, topic string, ranges []ipRange, count int) []string {
 	c, err := ckafka.NewConsumer(&ckafka.ConfigMap{"bootstrap.servers": bs, "group.id": unique("check"), "enable.auto.commit": false, "enable.partition.eof": true})
 	require.NoError(t, err)
 	defer c.Close()
@@ -204,7 +204,7 @@ func recompute(t *testing.T, bs, topic string, ranges []ipRange) []string {
 			eof++
 		}
 	}
-	require.Equal(t, 20000, lines)
+	require.Equal(t, count, lines)
 	var out []string
 	for p, a := range per {
 		out = append(out, row(p, a.n, a.bytes, float64(a.bytes)*1.0/float64(a.reqTime)))

@@ -5,7 +5,8 @@ CDN_PROFILE chooses where they live:
             KAFKA_BOOTSTRAP, KAFKA_TOPIC, MYSQL_URL, MYSQL_USER,
             MYSQL_PASSWORD, MYSQL_TABLE override the defaults below
             (`make services-up` starts matching services);
-            KAFKA_STARTUP_MODE (e.g. earliest-offset) adds a startup mode.
+            KAFKA_STARTUP_MODE (e.g. earliest-offset) adds a startup mode,
+            KAFKA_GROUP_ID a consumer group.
   embedded  a CSV file of logs (CDN_LOG_PATH) → a SQLite table
             (CDN_SQLITE_PATH): nothing to install, what `make demo` runs.
 """
@@ -55,14 +56,17 @@ CREATE TABLE cdn_access_log (
   'connector.version' = 'universal',
   'connector.topic' = '%s',
   'connector.properties.zookeeper.connect' = 'localhost:2181',
-  'connector.properties.bootstrap.servers' = '%s',%s
+  'connector.properties.bootstrap.servers' = '%s',%s%s
   'format.type' = 'csv',
   'format.ignore-parse-errors' = 'true'
 )
 """ % (os.environ.get("KAFKA_TOPIC", "access_log"), os.environ.get("KAFKA_BOOTSTRAP", "localhost:9092"),
        # Flink 1.10 read from the end of the topic by default (no group);
        # KAFKA_STARTUP_MODE=earliest-offset reads logs written before.
-       "\n  'connector.startup-mode' = '%s'," % os.environ["KAFKA_STARTUP_MODE"] if os.environ.get("KAFKA_STARTUP_MODE") else "")
+       "\n  'connector.startup-mode' = '%s'," % os.environ["KAFKA_STARTUP_MODE"] if os.environ.get("KAFKA_STARTUP_MODE") else "",
+       # KAFKA_GROUP_ID reads as a consumer group (offsets committed on
+       # checkpoints when checkpointing is on).
+       "\n  'connector.properties.group.id' = '%s'," % os.environ["KAFKA_GROUP_ID"] if os.environ.get("KAFKA_GROUP_ID") else "")
 
     mysql_sink_ddl = """
 CREATE TABLE cdn_access_statistic (
