@@ -114,6 +114,8 @@ type config struct {
 	value     *formatSpec
 	batch     int
 	ignoreErr bool
+	// up is set for an upsert-kafka table.
+	up *upsertOptions
 }
 
 type formatSpec struct {

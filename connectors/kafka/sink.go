@@ -26,6 +26,8 @@ type sink struct {
 	ckpt *ckptSide
 	// txn is the exactly-once side; nil for the other guarantees.
 	txn *txnSink
+	// buf is upsert-kafka's reducing buffer; nil without one.
+	buf *reduceBuffer
 
 	producer   *ckafka.Producer
 	enc        *encoders
@@ -76,6 +78,9 @@ func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 			extra[k] = v
 		}
 	}
+	if s.c.up != nil {
+		s.c.upsertProducerConfig(extra)
+	}
 	cfg := s.c.clientConfig(extra)
 	if s.producer, err = ckafka.NewProducer(&cfg); err != nil {
 		return fmt.Errorf("%s: creating the producer: %w", Identifier, err)
@@ -104,8 +109,11 @@ func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 	s.events.Add(1)
 	go s.reports()
 	if s.txn != nil {
-		return s.txn.open(ctx)
+		if err := s.txn.open(ctx); err != nil {
+			return err
+		}
 	}
+	s.openBuffer(ctx)
 	return nil
 }
 
@@ -167,32 +175,63 @@ func (s *sink) Write(ctx context.Context, b *vectorized.Batch) error {
 	}
 	n := int(rec.NumRows())
 	for row := 0; row < n; row++ {
-		if b.Kinds != nil && b.Kinds[row] != vectorized.Insert {
-			return fmt.Errorf("%s: the sink is append-only but received a %s row; write updates to an upsert sink", Identifier, b.Kinds[row])
+		kind := vectorized.Insert
+		if b.Kinds != nil {
+			kind = b.Kinds[row]
 		}
-		var err error
-		if s.valBuf, err = s.enc.value.Encode(s.valBuf[:0], s.valCols, row); err != nil {
-			return fmt.Errorf("%s: encoding row %d of a batch: %w", Identifier, row, err)
+		if kind != vectorized.Insert && s.c.up == nil {
+			return fmt.Errorf("%s: the sink is append-only but received a %s row; write updates to an upsert sink (connector 'upsert-kafka')", Identifier, kind)
+		}
+		if kind == vectorized.UpdateBefore {
+			// upsert-kafka writes the new row of an update; -U carries
+			// nothing it needs (Flink's upsert sinks drop it too).
+			continue
 		}
 		msg := &s.msg
 		msg.TopicPartition = ckafka.TopicPartition{Topic: &s.topic, Partition: s.partition()}
-		msg.Value, msg.Key = s.valBuf, nil
+		msg.Value, msg.Key = nil, nil
+		var err error
+		if kind != vectorized.Delete {
+			if s.valBuf, err = s.enc.value.Encode(s.valBuf[:0], s.valCols, row); err != nil {
+				return fmt.Errorf("%s: encoding row %d of a batch: %w", Identifier, row, err)
+			}
+			// A nil value is a tombstone: an empty encoding is not one.
+			msg.Value = s.valBuf
+			if msg.Value == nil {
+				msg.Value = []byte{}
+			}
+		}
 		if s.enc.key != nil {
 			if s.keyBuf, err = s.enc.key.Encode(s.keyBuf[:0], s.keyCols, row); err != nil {
 				return fmt.Errorf("%s: encoding the key of row %d of a batch: %w", Identifier, row, err)
 			}
 			msg.Key = s.keyBuf
 		}
-		if s.txn != nil && s.txn.buffered {
-			s.txn.add(msg.TopicPartition.Partition, msg.Key, msg.Value)
+		if s.buf != nil {
+			if err := s.buffer(ctx, msg.Key, msg.Value); err != nil {
+				return err
+			}
 			continue
 		}
-		if err := s.produce(ctx, msg); err != nil {
+		if err := s.emit(ctx, msg); err != nil {
 			return err
 		}
-		if s.txn != nil {
-			s.txn.direct++
-		}
+	}
+	return nil
+}
+
+// emit hands one record on: into the open epoch of an exactly-once sink
+// that takes checkpoints, else to the producer.
+func (s *sink) emit(ctx context.Context, msg *ckafka.Message) error {
+	if s.txn != nil && s.txn.buffered {
+		s.txn.add(msg.TopicPartition.Partition, msg.Key, msg.Value)
+		return nil
+	}
+	if err := s.produce(ctx, msg); err != nil {
+		return err
+	}
+	if s.txn != nil {
+		s.txn.direct++
 	}
 	return nil
 }
@@ -236,6 +275,9 @@ func (s *sink) produce(ctx context.Context, msg *ckafka.Message) error {
 // Finish waits until the broker acknowledged every record: at-least-once
 // at the end of input. An exactly-once sink commits what it holds.
 func (s *sink) Finish(ctx context.Context) error {
+	if err := s.flushBuffer(ctx); err != nil {
+		return err
+	}
 	if s.txn != nil {
 		return s.txn.finish(ctx)
 	}
@@ -264,6 +306,10 @@ func (s *sink) flush(ctx context.Context) error {
 // written ahead into the operator state, to be committed when the
 // checkpoint completes; none: nothing.
 func (s *sink) SnapshotState(ctx context.Context, cp engine.CheckpointInfo) error {
+	// upsert-kafka's buffered records belong to this checkpoint.
+	if err := s.flushBuffer(ctx); err != nil {
+		return err
+	}
 	switch {
 	case s.txn != nil:
 		return s.txn.snapshot(cp)
@@ -287,6 +333,7 @@ func (s *sink) Close() error {
 	if s.producer == nil {
 		return nil
 	}
+	s.closeBuffer()
 	if s.txn != nil {
 		s.txn.close()
 	}
