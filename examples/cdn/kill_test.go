@@ -4,7 +4,8 @@ package cdn_test
 // its topic, restarted each time with `--restore latest`: checkpoints every
 // second carry the GROUP BY state and the Kafka offsets together, so the
 // MariaDB table ends equal to a recomputation from the topic — no event
-// lost, none counted twice. `make test` kills it 3 times
+// lost, none counted twice — while the parallelism changes 1 → 2 → 1 …
+// from one run to the next. `make test` kills it 3 times
 // (SLUICE_KILL_TEST_KILLS), `make test-long` 20 times.
 
 import (
@@ -147,10 +148,15 @@ func TestCDNJobSurvivesKills(t *testing.T) {
 	lines := 2000 * (2*kills + 4)
 	genOut := startGenerator(t, bin, env, bs, topic, lines, 11)
 
-	args := []string{"run", "-D", "execution.checkpointing.interval=1s", "-D", "state.checkpoints.dir=" + ckpts, "--restore", "latest", "cdn_job.py"}
+	// Runs alternate between parallelism 1 and 2: each restore
+	// redistributes the key groups and the partitions' offsets.
+	args := func(par int) []string {
+		return []string{"run", "-D", "execution.checkpointing.interval=1s", "-D", "state.checkpoints.dir=" + ckpts,
+			"-D", "parallelism.default=" + strconv.Itoa(par), "--restore", "latest", "cdn_job.py"}
+	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	for i := 0; i < kills; i++ {
-		p := startJob(t, bin, env, args...)
+		p := startJob(t, bin, env, args(1+i%2)...)
 		wait := time.Duration(1200+rng.IntN(2300)) * time.Millisecond
 		select {
 		case err := <-p.exited:
@@ -164,7 +170,7 @@ func TestCDNJobSurvivesKills(t *testing.T) {
 	out := <-genOut
 	require.Contains(t, out, fmt.Sprintf("wrote %d log lines", lines))
 
-	p := startJob(t, bin, env, args...)
+	p := startJob(t, bin, env, args(1+kills%2)...)
 	defer p.cmd.Process.Kill()
 	want := recompute(t, bs, topic, loadRanges(t), lines)
 	var got []string
