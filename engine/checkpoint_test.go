@@ -533,3 +533,26 @@ func TestRestartStrategies(t *testing.T) {
 	_, err = parseRestartStrategy(Config{ConfigRestartStrategy: "failure-rate"}, true)
 	assert.Error(t, err)
 }
+
+// A streaming LIMIT's count is state: restored, it lets through only what
+// is left of the limit.
+func TestLimitCountIsCheckpointed(t *testing.T) {
+	dir := t.TempDir()
+	inst := NewInstanceForTest(InstanceOptions{Checkpointing: true})
+	l := NewLimit(0, 5)
+	require.NoError(t, l.Open(context.Background(), inst.RT))
+	h := newHarness(t, memory.DefaultAllocator, NewLimit(0, 0), nil)
+	b := makeBatch(t, memory.DefaultAllocator, seqSchema, nil, []any{int64(1), int64(1)}, []any{int64(2), int64(2)}, []any{int64(3), int64(3)})
+	defer b.Release()
+	require.NoError(t, l.Process(context.Background(), 0, b, h))
+	require.NoError(t, l.SnapshotState(context.Background(), CheckpointInfo{ID: 1}))
+	require.NoError(t, inst.Snapshot(dir))
+
+	restored := NewInstanceForTest(InstanceOptions{Checkpointing: true, RestoreFrom: []string{dir}, RestoreID: 1})
+	l2 := NewLimit(0, 5)
+	require.NoError(t, l2.Open(context.Background(), restored.RT))
+	var got int64
+	out := CollectorFunc(func(_ context.Context, b *vectorized.Batch) error { got += b.NumRows(); return nil })
+	require.NoError(t, l2.Process(context.Background(), 0, b, out))
+	assert.EqualValues(t, 2, got, "3 of 5 were emitted before the checkpoint")
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
+	"github.com/sluice-stream/sluice/engine/state"
 	"github.com/sluice-stream/sluice/vectorized"
 )
 
@@ -271,6 +273,7 @@ func orderedCmp[T ordered](v []T) func(i, j int) int {
 type Limit struct {
 	offset, limit int64 // limit < 0: no limit
 	seen          int64
+	st            *state.OperatorListState // the position, in checkpoints
 }
 
 // NewLimit makes a limit; limit < 0 means no limit.
@@ -278,9 +281,35 @@ func NewLimit(offset, limit int64) *Limit { return &Limit{offset: offset, limit:
 
 func (l *Limit) String() string { return fmt.Sprintf("Limit(offset=%d, fetch=%d)", l.offset, l.limit) }
 
-func (l *Limit) Open(context.Context, *RuntimeContext) error {
+func (l *Limit) Open(_ context.Context, rt *RuntimeContext) error {
 	if l.offset < 0 {
 		return fmt.Errorf("negative offset %d", l.offset)
+	}
+	if !rt.CheckpointingEnabled() {
+		return nil
+	}
+	// A streaming LIMIT over an unbounded input counts the rows it has
+	// seen: the count is state, restored with the sources' positions.
+	ops, err := rt.OperatorState()
+	if err != nil {
+		return err
+	}
+	if l.st, err = ops.ListState("seen", state.UnionRedistribute); err != nil {
+		return err
+	}
+	for _, e := range l.st.Get() {
+		if len(e) != 8 {
+			return fmt.Errorf("limit: corrupt state element of %d bytes", len(e))
+		}
+		l.seen = max(l.seen, int64(binary.BigEndian.Uint64(e)))
+	}
+	return nil
+}
+
+// SnapshotState records how many rows the limit has seen.
+func (l *Limit) SnapshotState(context.Context, CheckpointInfo) error {
+	if l.st != nil {
+		l.st.Update([][]byte{binary.BigEndian.AppendUint64(nil, uint64(l.seen))})
 	}
 	return nil
 }
