@@ -1,5 +1,6 @@
-// Package kafka is Flink's `kafka` table connector on librdkafka (through
-// confluent-kafka-go, whose module ships librdkafka statically linked).
+// Package kafka holds Flink's `kafka` and `upsert-kafka` table
+// connectors, on librdkafka (through confluent-kafka-go, whose module
+// ships librdkafka statically linked).
 //
 // Source: the topic's partitions are spread over the source's parallel
 // subtasks (sorted by topic and partition, round-robin), each subtask runs
@@ -132,6 +133,54 @@
 // bounded jobs commit at the end); its transaction.timeout.ms defaults to
 // 15 minutes (the broker's maximum) and a longer job fails, telling to
 // enable checkpointing. A cancelled job aborts the transaction.
+//
+// # upsert-kafka
+//
+// The `upsert-kafka` connector (UpsertFactory) is Flink's: a table with a
+// PRIMARY KEY ... NOT ENFORCED (required) over a topic holding, per key,
+// its successive rows. Options: topic, properties.*, key.format and
+// value.format (both required; the key holds the primary key columns,
+// which is why there is no key.fields), key.fields-prefix,
+// value.fields-include (ALL, the default, or EXCEPT_KEY),
+// sink.parallelism, sink.buffer-flush.max-rows and
+// sink.buffer-flush.interval, sink.delivery-guarantee and
+// sink.transactional-id-prefix as for `kafka`.
+//
+// As a sink it accepts an upsert changelog, so a GROUP BY can be written
+// to Kafka: +I and +U rows become records whose key is the primary key in
+// key.format and whose value is the row in value.format; -D rows become
+// tombstones (the key with a null value); -U rows are dropped (the
+// planner drops them before any upsert sink). The planner routes rows to
+// the sink's subtasks by the primary key, so all changes of a key pass
+// through one subtask in order, and the producer partitions by the
+// key's murmur2 hash (librdkafka's murmur2_random, Kafka's Java default,
+// unless properties.partitioner is set), so they land on one partition
+// in order and on the partition Flink would choose.
+//
+// With both sink.buffer-flush options above zero (Flink requires them
+// together) the sink keeps the last record of each key, up to max-rows
+// keys, and writes them when the buffer is full, every interval, before
+// each checkpoint and at the end of input (Flink's ReducingUpsertSink):
+// fewer records for a hot key, same final table. An exactly-once sink
+// flushes its buffer into the epoch only when full and at the
+// checkpoint, since its records become visible at the checkpoint's
+// completion anyway; the epoch then holds one record per key.
+//
+// Delivery guarantees are the `kafka` sink's, with the same write-ahead
+// epochs, transactions and markers: at-least-once replays the updates
+// after the last checkpoint after a restore (a reader may see a key's
+// count fall back, then rise again to the right value), exactly-once
+// commits each update once, so a read_committed reader sees every key's
+// values in order, never going back
+// (TestUpsertKafkaGroupBySurvivesKills kills a Kafka → GROUP BY →
+// upsert-kafka job with SIGKILL and checks exactly that).
+//
+// As a source it is refused with an error for now: Flink reads an upsert
+// topic through a ChangelogNormalize step after a hash exchange on the
+// key, keeping the last row of every key in keyed state to emit -U rows
+// and to turn tombstones into full -D rows; the planner has no such step
+// yet. A `kafka` table over the same topic reads the records as an
+// append-only stream.
 //
 // Flink 1.10's legacy keys map to these: connector.topic,
 // connector.properties.*, connector.startup-mode, connector.specific-offsets,
