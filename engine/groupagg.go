@@ -184,9 +184,6 @@ type GroupAggregate struct {
 	now     func() time.Time // TTL clock; tests set it
 	keyEnds []int
 	valEnds []int
-	// lastOut is where a mini-batch bundle still open at a checkpoint is
-	// emitted.
-	lastOut Collector
 }
 
 type bundled struct {
@@ -451,7 +448,6 @@ func (a *GroupAggregate) Process(ctx context.Context, _ int, b *vectorized.Batch
 		}
 		return nil
 	case a.spec.MiniBatch.Enabled:
-		a.lastOut = out
 		if len(a.bundle) == 0 {
 			a.bundleStart = time.Now()
 		}

@@ -434,21 +434,27 @@ func (a *GroupAggregate) evict() error {
 	return nil
 }
 
+// PrepareSnapshotPreBarrier finishes a mini-batch bundle still open at a
+// checkpoint: its changes go downstream ahead of the barrier (Flink's
+// AbstractMapBundleOperator.prepareSnapshotPreBarrier).
+func (a *GroupAggregate) PrepareSnapshotPreBarrier(ctx context.Context, _ CheckpointInfo, out Collector) error {
+	if len(a.bundle) == 0 {
+		return nil
+	}
+	return a.finishBundle(ctx, out)
+}
+
 // SnapshotState makes the keyed state backend hold the operator's whole
-// state for the checkpoint: a mini-batch bundle still open is finished
-// first, its changes emitted ahead of the barrier (Flink's
-// AbstractMapBundleOperator.prepareSnapshotPreBarrier), then every
-// changed cached group is written.
-func (a *GroupAggregate) SnapshotState(ctx context.Context, _ CheckpointInfo) error {
+// state for the checkpoint: every changed cached group is written (the
+// bundle was finished before the barrier).
+func (a *GroupAggregate) SnapshotState(ctx context.Context, cp CheckpointInfo) error {
 	if len(a.bundle) > 0 {
-		if a.lastOut == nil {
-			return fmt.Errorf("%s: a mini-batch bundle is open at a checkpoint and there is no output to finish it into", a)
-		}
-		if err := a.finishBundle(ctx, a.lastOut); err != nil {
-			return err
-		}
+		// Only a final snapshot comes without the pre-barrier step; the
+		// bundle was finished at the end of input then.
+		return fmt.Errorf("%s: a mini-batch bundle is open at checkpoint %d", a, cp.ID)
 	}
 	return a.flushDirty()
 }
 
+var _ PreBarrierEmitter = (*GroupAggregate)(nil)
 var _ Checkpointed = (*GroupAggregate)(nil)

@@ -85,13 +85,15 @@ func newKeyedHarness(t testing.TB, mem memory.Allocator, op *GroupAggregate, o k
 	return &harness{t: t, op: op, mem: mem, rt: rt}
 }
 
-// snapshotKeyed takes a checkpoint of the harness's instance: the
-// operator's SnapshotState (whose output, a finished mini-batch bundle, is
-// returned), then the runtime's snapshot of its keyed state into a fresh
-// directory, returned for a restore.
+// snapshotKeyed takes a checkpoint of the harness's instance as the
+// runtime does: the operator's pre-barrier step (whose output, a finished
+// mini-batch bundle, is returned), its SnapshotState, then the runtime's
+// snapshot of its keyed state into a fresh directory, returned for a
+// restore.
 func snapshotKeyed(t testing.TB, h *harness) (string, []Row) {
 	t.Helper()
 	h.out = nil
+	require.NoError(t, h.op.(PreBarrierEmitter).PrepareSnapshotPreBarrier(context.Background(), CheckpointInfo{ID: 1}, h))
 	require.NoError(t, h.op.(Checkpointed).SnapshotState(context.Background(), CheckpointInfo{ID: 1}))
 	emitted := h.out
 	dir := t.TempDir()
