@@ -107,6 +107,8 @@ type source struct {
 	last     *partState
 	skipped  interface{ Add(int64) int64 }
 	lastWarn error
+	// norm turns an upsert-kafka topic into a changelog; nil for kafka.
+	norm *normalizer
 }
 
 func (s *source) String() string { return "KafkaSource(" + strings.Join(s.c.topics, ";") + ")" }
@@ -182,6 +184,11 @@ func (s *source) Open(ctx context.Context, rt *engine.RuntimeContext) error {
 		s.commitDone = make(chan struct{})
 		go s.commitLoop()
 	}
+	if s.c.up != nil {
+		if err := s.openNormalizer(rt); err != nil {
+			return err
+		}
+	}
 	return s.assign()
 }
 
@@ -247,7 +254,7 @@ func (s *source) assign() error {
 	s.parts = map[partKey]*partState{}
 	var mine []partKey
 	for i, k := range all {
-		if i%s.parallelism == s.subtask {
+		if s.owns(i, k) {
 			mine = append(mine, k)
 		}
 	}
@@ -696,6 +703,13 @@ func (s *source) record(m *ckafka.Message) error {
 		s.finish(k, st)
 		return nil
 	}
+	if s.norm != nil {
+		if err := s.normalize(m, k, off); err != nil {
+			return err
+		}
+		s.advance(k, st, off)
+		return nil
+	}
 	ok, err := s.dec.value.Parse(m.Value)
 	part := "value"
 	if err == nil && ok && s.dec.key != nil {
@@ -756,6 +770,9 @@ func (s *source) emit(ctx context.Context, out engine.Collector) error {
 	n := s.rows
 	s.rows = 0
 	b := &vectorized.Batch{Record: rec}
+	if s.norm != nil {
+		b.Kinds = s.norm.takeKinds()
+	}
 	err := out.Collect(ctx, b)
 	rec.Release()
 	if err != nil {

@@ -65,7 +65,7 @@ type upsertOptions struct {
 
 // parseUpsert reads upsert-kafka's options into the kafka connector's
 // config: the primary key becomes key.fields.
-func parseUpsert(ctx *connector.Context) (*config, error) {
+func parseUpsert(ctx *connector.Context, sink bool) (*config, error) {
 	r := option.Reader{Connector: UpsertIdentifier, Options: ctx.Options}
 	if len(ctx.PrimaryKey) == 0 {
 		// Flink's UpsertKafkaDynamicTableFactory says the same.
@@ -102,9 +102,14 @@ func parseUpsert(ctx *connector.Context) (*config, error) {
 	opts["key.fields"] = strings.Join(names, ";")
 	delete(opts, OptionBufferMaxRows)
 	delete(opts, OptionBufferInterval)
+	if !sink {
+		// Flink reads an upsert table from the beginning: every key's
+		// last value is needed. A restore starts from the checkpoint.
+		opts["scan.startup.mode"] = modeEarliest
+	}
 	kctx := *ctx
 	kctx.Options = opts
-	c, err := parse(&kctx, true)
+	c, err := parse(&kctx, sink)
 	if err != nil {
 		// The kafka connector's checks, said in this connector's name.
 		if rest, ok := strings.CutPrefix(err.Error(), Identifier+": "); ok {
@@ -116,21 +121,28 @@ func parseUpsert(ctx *connector.Context) (*config, error) {
 	return c, nil
 }
 
-// NewSource implements connector.SourceFactory. Reading an upsert topic
-// needs Flink's ChangelogNormalize (the last row of every key kept in
-// state, to emit -U and to tell +I from +U), which Sluice does not have
-// yet: the table says so rather than emitting a changelog that
-// aggregates downstream would misread.
+// NewSource implements connector.SourceFactory: the topic read from its
+// beginning as a changelog keyed by the primary key (see normalizer).
 func (UpsertFactory) NewSource(ctx *connector.Context) (*connector.Source, error) {
-	if _, err := parseUpsert(ctx); err != nil {
+	c, err := parseUpsert(ctx, false)
+	if err != nil {
 		return nil, err
 	}
-	return nil, fmt.Errorf("%s: table %s can only be written to for now: reading an upsert topic as a changelog is not supported yet; read its records as an append-only stream with a 'kafka' table over the same topic", UpsertIdentifier, ctx.Table)
+	if _, err := c.newDecoders(); err != nil {
+		return nil, err
+	}
+	return &connector.Source{
+		Mode:     connector.All,
+		Describe: fmt.Sprintf("topic=%s, upsert", strings.Join(c.topics, ";")),
+		Instance: func(subtask, parallelism int) engine.Source {
+			return &source{c: c, subtask: subtask, parallelism: parallelism}
+		},
+	}, nil
 }
 
 // NewSink implements connector.SinkFactory.
 func (UpsertFactory) NewSink(ctx *connector.Context) (*connector.Sink, error) {
-	c, err := parseUpsert(ctx)
+	c, err := parseUpsert(ctx, true)
 	if err != nil {
 		return nil, err
 	}
