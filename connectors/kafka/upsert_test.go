@@ -3,6 +3,7 @@ package kafka_test
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-stream/sluice/connectors/values"
+	"github.com/sluice-stream/sluice/table"
 )
 
 // changelog is a values source producing inserts, an update of key a and
@@ -276,4 +278,80 @@ func TestUpsertKafkaSourceReadsAChangelog(t *testing.T) {
 		return err == nil && len(rows) == 1 && rows[0].String() == "+I[3, 12]"
 	}
 	assert.Eventually(t, sumsDone, 30*time.Second, 100*time.Millisecond, "COUNT(*), SUM(v) over the table: a, c, d")
+}
+
+// TestUpsertKafkaSourceStateSurvivesRestore: the last value of every key
+// is in the checkpoint, so a job restored from it — at another
+// parallelism too — emits -U of the value read before the restart, not a
+// new +I.
+func TestUpsertKafkaSourceStateSurvivesRestore(t *testing.T) {
+	bs := broker(t)
+	topic := newTopic(t, bs, 4)
+	dir, group := t.TempDir(), unique("g")
+	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+	write := func(v int) {
+		var msgs []msg
+		for i, k := range keys {
+			msgs = append(msgs, msg{part: int32(i % 4), key: []byte(k), value: []byte(fmt.Sprintf("%s,%d", k, v))})
+		}
+		produce(t, bs, topic, msgs)
+	}
+	// committed waits until the group's offsets, committed when a
+	// checkpoint completes, cover n records.
+	committed := func(n int64) {
+		require.Eventually(t, func() bool {
+			c, err := ckafka.NewConsumer(&ckafka.ConfigMap{"bootstrap.servers": bs, "group.id": group})
+			require.NoError(t, err)
+			defer c.Close()
+			var tps []ckafka.TopicPartition
+			for p := range 4 {
+				tps = append(tps, ckafka.TopicPartition{Topic: &topic, Partition: int32(p)})
+			}
+			got, err := c.Committed(tps, 10000)
+			require.NoError(t, err)
+			sum := int64(0)
+			for _, tp := range got {
+				sum += max(int64(tp.Offset), 0)
+			}
+			return sum == n
+		}, 30*time.Second, 100*time.Millisecond)
+	}
+	run := func(parallelism, v int, from int64) []string {
+		id := unique("restored")
+		env := table.NewEnvironment(table.Settings{Streaming: true, Config: map[string]string{
+			"parallelism.default":              fmt.Sprint(parallelism),
+			"execution.checkpointing.interval": "200ms",
+			"state.checkpoints.dir":            dir,
+			"sluice.restore":                   "latest",
+		}})
+		ddl(t, env, fmt.Sprintf(`CREATE TABLE u (k STRING, v BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'upsert-kafka', 'topic' = '%s',
+			'properties.bootstrap.servers' = '%s', 'properties.group.id' = '%s', 'key.format' = 'raw', 'value.format' = 'csv')`, topic, bs, group))
+		ddl(t, env, fmt.Sprintf(`CREATE TABLE seen (k STRING, v BIGINT) WITH ('connector' = 'values', 'sink-id' = '%s')`, id))
+		job, err := env.Submit(context.Background(), "INSERT INTO seen SELECT * FROM u")
+		require.NoError(t, err)
+		defer job.Cancel()
+		write(v)
+		committed(from + int64(len(keys)))
+		job.Cancel()
+		_, _ = job.Wait()
+		var out []string
+		for _, r := range values.Collected(id).Rows() {
+			out = append(out, r.String())
+		}
+		sort.Strings(out)
+		return out
+	}
+	rows := func(kind string, v int) []string {
+		var out []string
+		for _, k := range keys {
+			out = append(out, fmt.Sprintf("%s[%s, %d]", kind, k, v))
+		}
+		return out
+	}
+	assert.Equal(t, rows("+I", 1), run(2, 1, 0))
+	for _, tc := range []struct{ parallelism, v int }{{1, 2}, {3, 3}, {2, 4}} {
+		want := append(rows("+U", tc.v), rows("-U", tc.v-1)...)
+		sort.Strings(want)
+		assert.Equal(t, want, run(tc.parallelism, tc.v, int64(len(keys)*(tc.v-1))), "restored at parallelism %d", tc.parallelism)
+	}
 }
