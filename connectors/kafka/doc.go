@@ -175,12 +175,28 @@
 // (TestUpsertKafkaGroupBySurvivesKills kills a Kafka → GROUP BY →
 // upsert-kafka job with SIGKILL and checks exactly that).
 //
-// As a source it is refused with an error for now: Flink reads an upsert
-// topic through a ChangelogNormalize step after a hash exchange on the
-// key, keeping the last row of every key in keyed state to emit -U rows
-// and to turn tombstones into full -D rows; the planner has no such step
-// yet. A `kafka` table over the same topic reads the records as an
-// append-only stream.
+// As a source it reads the topic from its beginning (the last value of
+// every key is needed; a restore starts from the checkpoint) as a
+// changelog: a record is an upsert of its key, a tombstone its delete.
+// Flink emits that through a ChangelogNormalize step after a hash
+// exchange on the key, keeping each key's last row in keyed state; here
+// the source does it itself (normalizer), from each key's last value in
+// the instance's keyed state (rt.KeyedState, snapshotted with every
+// checkpoint): +I for a new key, -U of the previous row and +U for a
+// changed one, -D of the previous row for a tombstone; a record equal to
+// the key's last value and a tombstone of an unknown key are dropped, as
+// Flink does. Downstream operators thus get a full changelog, and a
+// GROUP BY over the table retracts correctly. This relies on every record
+// of a key being in one partition, which is how upsert-kafka, Kafka
+// Streams and any keyed producer write: the partition is the unit of
+// both reading and state. A partition's state lives in the key group
+// partitionGroup gives it (the radical inverse of its number, which
+// spreads any number of partitions evenly), and the partition is read by
+// the subtask whose key-group range holds that group, so a restore at
+// another parallelism moves the keys' last values with their partitions.
+// The source keeps the kafka source's offsets in operator state and its
+// commits to properties.group.id on checkpoint completion; its state
+// holds every live key's last value (Flink's holds the whole row too).
 //
 // Flink 1.10's legacy keys map to these: connector.topic,
 // connector.properties.*, connector.startup-mode, connector.specific-offsets,
