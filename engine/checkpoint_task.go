@@ -79,6 +79,20 @@ func (c *taskCheckpoints) setTrigger(cp CheckpointInfo) {
 	}
 }
 
+// takeTrigger returns the checkpoint the coordinator asked for, if any,
+// and clears the request.
+func (c *taskCheckpoints) takeTrigger() *CheckpointInfo {
+	if !c.flag.Load() {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	info := c.trigger
+	c.trigger = nil
+	c.flag.Store(false)
+	return info
+}
+
 // instances calls fn for each of the task's instances in chain order.
 func (t *task) instances(fn func(kind, name string, obj any, st *instanceState) error) error {
 	if t.source != nil {
@@ -105,13 +119,8 @@ func (t *task) instances(fn func(kind, name string, obj any, st *instanceState) 
 // source task calls it between batches (Collect, Yield).
 func (t *task) sourcePoll(ctx context.Context) error {
 	cp := &t.cp
-	if cp.flag.Load() {
-		cp.mu.Lock()
-		info := cp.trigger
-		cp.trigger = nil
-		cp.flag.Store(false)
-		cp.mu.Unlock()
-		if info != nil && info.ID > cp.last {
+	if info := cp.takeTrigger(); info != nil {
+		if info.ID > cp.last {
 			if err := t.checkpoint(ctx, *info, 0); err != nil {
 				return err
 			}
@@ -395,13 +404,8 @@ func (t *task) awaitFinalCheckpoint(ctx context.Context) bool {
 	t.job.coord.send(endedMsg{run: t.job, task: t.index, last: cp.last})
 	var first int64 // the first checkpoint taken after the end
 	for {
-		if cp.flag.Load() {
-			cp.mu.Lock()
-			info := cp.trigger
-			cp.trigger = nil
-			cp.flag.Store(false)
-			cp.mu.Unlock()
-			if info != nil && info.ID > cp.last {
+		if info := cp.takeTrigger(); info != nil {
+			if info.ID > cp.last {
 				if err := t.checkpointAs(ctx, *info, 0, false); err != nil {
 					t.job.fail(err)
 					return false

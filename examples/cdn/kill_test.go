@@ -101,6 +101,24 @@ func startGenerator(t *testing.T, bin string, env []string, bs, topic string, li
 	return out
 }
 
+// killRuns starts the job kills times (run i with args(i)) and kills each
+// run with SIGKILL after a random 1.2–3.5 s.
+func killRuns(t *testing.T, bin string, env []string, kills int, args func(i int) []string) {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(kills)))
+	for i := 0; i < kills; i++ {
+		p := startJob(t, bin, env, args(i)...)
+		wait := time.Duration(1200+rng.IntN(2300)) * time.Millisecond
+		select {
+		case err := <-p.exited:
+			t.Fatalf("run %d: the job exited on its own: %v\n%s", i+1, err, p.log())
+		case <-time.After(wait):
+		}
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
+		<-p.exited
+		t.Logf("run %d killed after %v", i+1, wait)
+	}
+}
+
 // jobProcess is one `sluice run` of the job.
 type jobProcess struct {
 	cmd    *exec.Cmd
@@ -154,19 +172,7 @@ func TestCDNJobSurvivesKills(t *testing.T) {
 		return []string{"run", "-D", "execution.checkpointing.interval=1s", "-D", "state.checkpoints.dir=" + ckpts,
 			"-D", "parallelism.default=" + strconv.Itoa(par), "--restore", "latest", "cdn_job.py"}
 	}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	for i := 0; i < kills; i++ {
-		p := startJob(t, bin, env, args(1+i%2)...)
-		wait := time.Duration(1200+rng.IntN(2300)) * time.Millisecond
-		select {
-		case err := <-p.exited:
-			t.Fatalf("run %d: the job exited on its own: %v\n%s", i+1, err, p.log())
-		case <-time.After(wait):
-		}
-		require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
-		<-p.exited
-		t.Logf("run %d killed after %v", i+1, wait)
-	}
+	killRuns(t, bin, env, kills, func(i int) []string { return args(1 + i%2) })
 	out := <-genOut
 	require.Contains(t, out, fmt.Sprintf("wrote %d log lines", lines))
 
@@ -217,18 +223,7 @@ INSERT INTO copied SELECT * FROM logs;
 `, topic, bs, unique("copy"), out)), 0o644))
 	args := []string{"sql", "-D", "execution.checkpointing.interval=1s", "-D", "state.checkpoints.dir=" + ckpts,
 		"-D", "execution.shutdown.savepoint=true", "-D", "parallelism.default=2", "--restore", "latest", "-f", script}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
-	for i := 0; i < kills; i++ {
-		p := startJob(t, bin, env, args...)
-		wait := time.Duration(1200+rng.IntN(2300)) * time.Millisecond
-		select {
-		case err := <-p.exited:
-			t.Fatalf("run %d: the job exited on its own: %v\n%s", i+1, err, p.log())
-		case <-time.After(wait):
-		}
-		require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
-		<-p.exited
-	}
+	killRuns(t, bin, env, kills, func(int) []string { return args })
 	require.Contains(t, <-genOut, fmt.Sprintf("wrote %d log lines", lines))
 
 	// The last run catches up, then stops with a savepoint on SIGTERM.
