@@ -91,6 +91,7 @@ bench: build services-up
 	$(BIN)/sluice bench sql
 	$(SERVICES_ENV) $(BIN)/sluice bench kafka
 	$(SERVICES_ENV) $(BIN)/sluice bench jdbc
+	$(BIN)/sluice bench checkpoint
 
 # The seed's CDN job on embedded defaults (CSV log files → SQLite), then
 # the per-province table.
