@@ -111,8 +111,9 @@ INSERT INTO totals SELECT k, COUNT(*), SUM(x) FROM events GROUP BY k;
 		"-D", "parallelism.default=2", "--restore", "latest", "-f", script}
 
 	// The input streams in while the job is killed and restarted: about
-	// 1000 events a second for as long as the kills take.
-	total := 1000 * (2*kills + 2)
+	// 1000 events a second for as long as the kills take (a run lasts
+	// 2.35 s on average, plus its start), and a little into the last run.
+	total := 2500*kills + 2000
 	fed := make(chan error, 1)
 	go func() { fed <- feedEvents(bs, in, total) }()
 
