@@ -54,7 +54,11 @@ func init() { runtime.LockOSThread() }
 
 func main() {
 	args := os.Args[1:]
-	if err := runProcess(args); err != nil {
+	err := runProcess(args)
+	if sqlTerminating.Load() {
+		select {} // SIGTERM's handler ends the process
+	}
+	if err != nil {
 		var code exitCode
 		if errors.As(err, &code) {
 			os.Exit(int(code))

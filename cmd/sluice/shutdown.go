@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/sluice-stream/sluice/engine"
@@ -111,6 +112,12 @@ func shutdownWithSavepoints(ch <-chan os.Signal) (*shutdownOutcome, bool) {
 	}
 }
 
+// sqlTerminating is set once `sluice sql` began handling SIGTERM: the
+// handler ends the process (exit 0 with the savepoints' paths, or the
+// signal), and the command must not exit first — a job stopped with a
+// savepoint ends its INSERT, which may end the script before the report.
+var sqlTerminating atomic.Bool
+
 // handleSQLTerm gives `sluice sql` execution.shutdown.savepoint: on
 // SIGTERM the jobs that have it on stop with a savepoint, and when every
 // running job did, the process exits 0 with their paths on stderr.
@@ -121,6 +128,7 @@ func handleSQLTerm() {
 	signal.Notify(ch, syscall.SIGTERM)
 	go func() {
 		<-ch
+		sqlTerminating.Store(true)
 		out, _ := shutdownWithSavepoints(ch)
 		if out != nil {
 			out.report(os.Stderr)
