@@ -100,6 +100,11 @@ type RuntimeContext struct {
 	// evaluates CURRENT_TIMESTAMP once per query in batch mode); in an
 	// unbounded job it is the time of the call.
 	EvalContext func() *vectorized.EvalContext
+	// Watermark is the task's current input watermark (the minimum over
+	// its non-idle producers, in ms since the epoch), MinWatermark before
+	// the first: what CURRENT_WATERMARK reads. Nil (a context built by
+	// hand in tests) means MinWatermark.
+	Watermark func() int64
 
 	ckpt *instanceState
 }

@@ -23,6 +23,11 @@ type EvalContext struct {
 	Location *time.Location
 	// Rand serves RAND() and RAND_INTEGER(); nil means a fresh source.
 	Rand *rand.Rand
+	// Watermark is the evaluating task's current input watermark (ms since
+	// the epoch) when HasWatermark is set: CURRENT_WATERMARK(ts) is NULL
+	// while no watermark arrived (Flink).
+	Watermark    int64
+	HasWatermark bool
 }
 
 // NewEvalContext is a context with the default allocator, now, and UTC.

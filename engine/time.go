@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// Event time: the contract between the engine and the planner (issue 11).
+//
+// Watermarks are milliseconds since the epoch, as Flink's: a TIMESTAMP(3)
+// rowtime's value in ms; for TIMESTAMP_LTZ(3) the UTC instant.
+const (
+	MinWatermark int64 = math.MinInt64
+	MaxWatermark int64 = math.MaxInt64 // sent when an input ends
+)
+
+// WatermarkCollector is implemented by the Collector a source's Run and an
+// operator's Process receive.
+type WatermarkCollector interface {
+	EmitWatermark(ctx context.Context, ts int64) error
+	// MarkIdle excludes (idle=true) or re-includes this producer from the
+	// minimum downstream (Flink's WatermarkStatus).
+	MarkIdle(ctx context.Context, idle bool) error
+}
+
+// WatermarkHandler is implemented by operators acting on event time. The
+// runtime calls it, in the task's goroutine, when the task's combined input
+// watermark (the minimum over its non-idle producers; an ended producer
+// counts as MaxWatermark) advances; the operator fires what the watermark
+// completes (emitting into out) and returns the watermark to forward
+// downstream (normally wm).
+type WatermarkHandler interface {
+	ProcessWatermark(ctx context.Context, wm int64, out Collector) (forward int64, err error)
+}
+
+// WatermarkSpec is a table's WATERMARK clause, evaluated per source subtask
+// by NewWatermarkAssigner (chained right after the source; per split inside
+// a connector later).
+type WatermarkSpec struct {
+	// Expr is over the source row; its value (TIMESTAMP(3) or
+	// TIMESTAMP_LTZ(3)) is the watermark candidate.
+	Expr vectorized.Expr
+	// Interval is pipeline.auto-watermark-interval (Flink's default 200
+	// ms); 0 emits after every batch.
+	Interval time.Duration
+	// IdleTimeout is table.exec.source.idle-timeout /
+	// scan.watermark.idle-timeout; 0 = never idle.
+	IdleTimeout time.Duration
+}
+
+// WindowKind is the window table-valued function.
+type WindowKind int
+
+const (
+	Tumble WindowKind = iota
+	Hop
+	Cumulate
+	Session
+)
+
+// WindowSpec describes a window TVF.
+type WindowSpec struct {
+	Kind WindowKind
+	// TimeCol is the time attribute column (rowtime, or proctime: then
+	// ProcTime is true and the column may be ignored).
+	TimeCol  int
+	ProcTime bool
+	Size     time.Duration // Tumble, Hop, Cumulate (max size)
+	Slide    time.Duration // Hop
+	Step     time.Duration // Cumulate
+	Gap      time.Duration // Session
+	// Offset is Flink's window offset for Tumble/Hop, 0 by default.
+	Offset time.Duration
+	// PartitionKeys are Session's PARTITION BY columns (the session is per
+	// key).
+	PartitionKeys []int
+	// LTZ: the time column is TIMESTAMP_LTZ(3), so window_start/end are
+	// TIMESTAMP_LTZ too (Flink).
+	LTZ bool
+}
+
+// WindowAggSpec is a window aggregate: GROUP BY keys (not including window
+// columns) over Window, with Aggs (the GroupAggregate's AggCall kinds).
+// Output columns: Keys..., Aggs..., window_start, window_end, window_time.
+// Results are append-only inserts, emitted when the watermark (event time)
+// or the processing-time clock passes the window end; rows of windows
+// already fired are late: dropped and counted in the operator's counter
+// "numLateRecordsDropped".
+type WindowAggSpec struct {
+	Keys        []int
+	Aggs        []AggCall
+	Window      WindowSpec
+	OutputNames []string
+}
+
+// errEventTimeNotBuilt is returned by the operators of this contract until
+// their implementation lands (the next commits of issue 11's engine task).
+var errEventTimeNotBuilt = errors.New("engine: event time operators are being built (issue 11)")
+
+type notBuiltOp struct{}
+
+func (notBuiltOp) Open(context.Context, *RuntimeContext) error { return errEventTimeNotBuilt }
+func (notBuiltOp) Process(context.Context, int, *vectorized.Batch, Collector) error {
+	return errEventTimeNotBuilt
+}
+func (notBuiltOp) EndInput(context.Context, Collector) error { return errEventTimeNotBuilt }
+func (notBuiltOp) Close() error                              { return nil }
+
+// NewWatermarkAssigner evaluates spec per source subtask: the watermark is
+// the maximum over rows of spec.Expr (NULLs ignored).
+func NewWatermarkAssigner(spec WatermarkSpec) Operator { return notBuiltOp{} }
+
+// NewWindowTVF is the window table-valued function alone (SELECT * FROM
+// TABLE(TUMBLE(...))): it appends window_start, window_end (TIMESTAMP(3), or
+// TIMESTAMP_LTZ(3) when LTZ) and window_time (the rowtime attribute:
+// window_end - 1 ms) to each row, one output row per window the row belongs
+// to (HOP, CUMULATE: several). Session windows cannot be assigned row by row
+// in streaming; the planner only uses NewWindowTVF for Session inside a
+// window aggregate (as Flink).
+func NewWindowTVF(spec WindowSpec) Operator { return notBuiltOp{} }
+
+// NewWindowAggregate is a window aggregate (see WindowAggSpec).
+func NewWindowAggregate(spec WindowAggSpec) Operator { return notBuiltOp{} }
