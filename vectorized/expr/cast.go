@@ -502,12 +502,10 @@ func toDecimalCast(from arrow.DataType) castFn {
 				default:
 					v = values[int64](in)[i]
 				}
-				z.SetInt64(v)
-				num, ok = decimalFromBig(&z, 0, p, s)
+				num, ok = rescaleDecimal(decimal128.FromI64(v), 0, p, s, &z)
 			case famDecimal:
 				_, fs := decPS(from)
-				setNum(&z, values[decimal128.Num](in)[i])
-				num, ok = decimalFromBig(&z, fs, p, s)
+				num, ok = rescaleDecimal(values[decimal128.Num](in)[i], fs, p, s, &z)
 			case famFloat:
 				var f float64
 				bits := 64
@@ -551,16 +549,22 @@ func decimalToNumeric(to arrow.DataType) castFn {
 		iv := validity(in)
 		var z big.Int
 		toLong := func(i int) int64 {
+			if s <= 19 {
+				u, neg := magnitude(src[i])
+				q, _ := divmod64(u, pow10U128[s].lo)
+				if neg {
+					return -int64(q.lo) // wraps like the low bits of -q
+				}
+				return int64(q.lo)
+			}
 			setNum(&z, src[i])
 			z.Quo(&z, pow10Big[s])
 			// low 64 bits, like BigInteger.longValue
 			u := new(big.Int).And(&z, new(big.Int).SetUint64(math.MaxUint64)).Uint64()
 			return int64(u)
 		}
-		toFloat := func(i int) float64 {
-			f, _ := strconv.ParseFloat(decimalString(src[i], s), 64)
-			return f
-		}
+		var zf big.Float
+		toFloat := func(i int) float64 { return decimalToFloat64(src[i], s, &zf) }
 		switch to.ID() {
 		case arrow.BOOL:
 			return nil, fmt.Errorf("cannot cast DECIMAL to BOOLEAN")

@@ -167,6 +167,16 @@ func decimalArithKernel(op byte, s1, s2, p, s int) kernelFn {
 				out[i] = decimal128.Num{}
 				continue
 			}
+			if !(op == '/' || op == '%') || bv[i] != (decimal128.Num{}) {
+				if num, ok, done := decimalArithFast(op, av[i], bv[i], s1, s2, p, s); done {
+					if ok {
+						out[i] = num
+					} else {
+						bitutil.ClearBit(vb, i)
+					}
+					continue
+				}
+			}
 			x, y := &sc.x, &sc.y
 			setNum(x, av[i])
 			setNum(y, bv[i])

@@ -1,0 +1,187 @@
+package expr
+
+import (
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/stretchr/testify/require"
+)
+
+// decimalSamples are unscaled decimal128 values: edge cases (zero, ±1, the
+// largest 38-digit magnitude, powers of two around a double's 53-bit
+// mantissa, values half way between two doubles) and random magnitudes of
+// every bit length up to 126, both signs.
+func decimalSamples(r *rand.Rand) []decimal128.Num {
+	var out []decimal128.Num
+	add := func(z *big.Int) {
+		out = append(out, decimal128.FromBigInt(z), decimal128.FromBigInt(new(big.Int).Neg(z)))
+	}
+	add(big.NewInt(0))
+	add(big.NewInt(1))
+	add(new(big.Int).Sub(pow10Big[38], big.NewInt(1)))
+	for _, e := range []uint{52, 53, 54, 63, 64, 65, 100, 126} {
+		p := new(big.Int).Lsh(big.NewInt(1), e)
+		add(p)
+		add(new(big.Int).Add(p, big.NewInt(1)))
+		add(new(big.Int).Sub(p, big.NewInt(1)))
+	}
+	// (2^53 + 1) * 2^k and (2^53 + 1) * 10^k sit half way between doubles
+	// before the division by 10^s: rounding must see the exact remainder.
+	half := new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), 53), big.NewInt(1))
+	for k := 0; k < 20; k++ {
+		add(new(big.Int).Mul(half, pow10Big[k]))
+		add(new(big.Int).Lsh(half, uint(k*3)))
+	}
+	for i := 0; i < 3000; i++ {
+		nb := 1 + r.IntN(126)
+		z := new(big.Int).Lsh(new(big.Int).SetUint64(r.Uint64()), 64)
+		z.Or(z, new(big.Int).SetUint64(r.Uint64()))
+		z.Rsh(z, uint(128-nb))
+		if z.CmpAbs(pow10Big[38]) >= 0 {
+			z.Rsh(z, 1)
+		}
+		add(z)
+	}
+	return out
+}
+
+func TestDecimalToFloat64Exact(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var zf big.Float
+	for _, n := range decimalSamples(r) {
+		for s := 0; s <= 38; s++ {
+			got := decimalToFloat64(n, s, &zf)
+			// reference 1: the exact quotient rounded once to 53 bits
+			var z big.Int
+			setNum(&z, n)
+			x := new(big.Float).SetInt(&z)
+			d := new(big.Float).SetInt(pow10Big[s])
+			want, _ := new(big.Float).SetPrec(53).SetMode(big.ToNearestEven).Quo(x, d).Float64()
+			if z.Sign() == 0 {
+				want = 0
+			}
+			require.Equal(t, math.Float64bits(want), math.Float64bits(got), "%s at scale %d: %v, big.Float %v", n.ToString(int32(s)), s, got, want)
+			// reference 2: the decimal text through strconv (the old path)
+			text, err := strconv.ParseFloat(decimalString(n, s), 64)
+			require.NoError(t, err)
+			require.Equal(t, text, got, "%s at scale %d", n.ToString(int32(s)), s)
+		}
+	}
+}
+
+// refArith is the exact big.Int computation of decimalArithKernel.
+func refArith(op byte, x, y decimal128.Num, s1, s2, p, s int) (decimal128.Num, bool) {
+	var a, b, res big.Int
+	setNum(&a, x)
+	setNum(&b, y)
+	switch op {
+	case '+', '-':
+		from := max(s1, s2)
+		a.Mul(&a, pow10Big[from-s1])
+		b.Mul(&b, pow10Big[from-s2])
+		if op == '+' {
+			res.Add(&a, &b)
+		} else {
+			res.Sub(&a, &b)
+		}
+		roundTo(&res, from, s)
+	case '*':
+		res.Mul(&a, &b)
+		roundTo(&res, s1+s2, s)
+	case '/':
+		k := s - s1 + s2
+		if k >= 0 {
+			a.Mul(&a, pow10Big[k])
+		} else {
+			b.Mul(&b, pow10Big[-k])
+		}
+		roundDiv(&res, &a, &b)
+	}
+	return toNum(&res, p)
+}
+
+func TestDecimalArithFastMatchesExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	samples := decimalSamples(r)
+	types := [][2]int{{19, 0}, {22, 1}, {38, 18}, {10, 2}, {38, 0}, {38, 37}, {5, 5}, {20, 10}}
+	handled := 0
+	for i := 0; i < 40000; i++ {
+		t1, t2 := types[r.IntN(len(types))], types[r.IntN(len(types))]
+		x, y := samples[r.IntN(len(samples))], samples[r.IntN(len(samples))]
+		// keep the operands within their precision, as a column holds them
+		if x.Abs().Greater(decimal128.FromBigInt(pow10Big[t1[0]])) || y.Abs().Greater(decimal128.FromBigInt(pow10Big[t2[0]])) {
+			continue
+		}
+		for _, op := range []byte{'+', '-', '*', '/'} {
+			if op == '/' && y == (decimal128.Num{}) {
+				continue
+			}
+			p, s := decimalResultType(op, t1[0], t1[1], t2[0], t2[1])
+			got, ok, done := decimalArithFast(op, x, y, t1[1], t2[1], p, s)
+			if !done {
+				continue
+			}
+			handled++
+			want, wok := refArith(op, x, y, t1[1], t2[1], p, s)
+			require.Equal(t, wok, ok, "%s %c %s", x.ToString(int32(t1[1])), op, y.ToString(int32(t2[1])))
+			if ok {
+				require.Equal(t, want, got, "%s %c %s", x.ToString(int32(t1[1])), op, y.ToString(int32(t2[1])))
+			}
+		}
+	}
+	require.Greater(t, handled, 10000, "the fast path handles most values")
+}
+
+func TestRescaleDecimalMatchesExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	var z big.Int
+	for _, n := range decimalSamples(r)[:800] {
+		for _, c := range [][3]int{{0, 38, 0}, {0, 19, 0}, {0, 22, 1}, {18, 38, 2}, {2, 38, 18}, {30, 38, 0}, {0, 38, 37}, {5, 10, 3}} {
+			from, p, s := c[0], c[1], c[2]
+			var w big.Int
+			setNum(&w, n)
+			want, wok := decimalFromBig(&w, from, p, s)
+			got, ok := rescaleDecimal(n, from, p, s, &z)
+			require.Equal(t, wok, ok, "%s from %d to (%d,%d)", n.ToString(int32(from)), from, p, s)
+			require.Equal(t, want, got, "%s from %d to (%d,%d)", n.ToString(int32(from)), from, p, s)
+		}
+	}
+}
+
+// TestDecimalCastToDoubleAndBigint runs the casts as kernels over a
+// column (not folded): DOUBLE is the nearest double, BIGINT truncates and
+// keeps the low 64 bits as BigDecimal.longValue.
+func TestDecimalCastToDoubleAndBigint(t *testing.T) {
+	cases := []struct {
+		p, s int
+		to   arrow.DataType
+		in   string
+		want string
+	}{
+		{38, 18, tFloat64, "500.123456789012345678", "500.1234567890123"},
+		{38, 18, tFloat64, "-0.000000000000000001", "-1.0E-18"},
+		{38, 0, tFloat64, "99999999999999999999999999999999999999", "1.0E38"},
+		{38, 37, tFloat64, "1.2345678901234567890123456789012345678", "1.2345678901234567"},
+		{20, 1, tFloat64, "9007199254740993.0", "9.007199254740992E15"},
+		{38, 18, arrow.PrimitiveTypes.Int64, "-123456.999999999999999999", "-123456"},
+		{38, 0, arrow.PrimitiveTypes.Int64, "18446744073709551617", "1"},
+		{38, 0, arrow.PrimitiveTypes.Int64, "-18446744073709551617", "-1"},
+		{38, 25, arrow.PrimitiveTypes.Int64, "-42.5", "-42"},
+	}
+	for _, c := range cases {
+		d, err := Cast(lit(t, c.in, tString), dec(c.p, c.s), false)
+		require.NoError(t, err)
+		arr, err := d.Eval(testCtx(), row1())
+		require.NoError(t, err)
+		rec := batch(t, arr)
+		e, err := Cast(refs(rec)[0], c.to, false)
+		require.NoError(t, err)
+		require.Equal(t, c.want, evalStrings(t, testCtx(), e, rec)[0], "CAST(%s AS DECIMAL(%d, %d)) AS %s", c.in, c.p, c.s, c.to)
+		rec.Release()
+	}
+}
