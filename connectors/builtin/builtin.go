@@ -8,6 +8,7 @@ import (
 	_ "github.com/sluice-stream/sluice/connectors/format/all"
 	_ "github.com/sluice-stream/sluice/connectors/jdbc"
 	_ "github.com/sluice-stream/sluice/connectors/kafka"
+	_ "github.com/sluice-stream/sluice/connectors/nexmark"
 	_ "github.com/sluice-stream/sluice/connectors/print"
 	_ "github.com/sluice-stream/sluice/connectors/values"
 )

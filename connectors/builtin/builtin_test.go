@@ -9,6 +9,6 @@ import (
 )
 
 func TestEveryBuiltinConnectorIsRegistered(t *testing.T) {
-	assert.Equal(t, []string{"blackhole", "datagen", "filesystem", "jdbc", "kafka", "print", "upsert-kafka", "values"}, connector.Identifiers())
+	assert.Equal(t, []string{"blackhole", "datagen", "filesystem", "jdbc", "kafka", "nexmark", "print", "upsert-kafka", "values"}, connector.Identifiers())
 	assert.Equal(t, []string{"csv", "json", "parquet", "raw"}, connector.FormatIdentifiers())
 }
