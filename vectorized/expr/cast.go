@@ -483,6 +483,21 @@ func toDecimalCast(from arrow.DataType) castFn {
 		inValid := validity(in)
 		buf, out := allocFixed[decimal128.Num](cc.mem, n)
 		var z big.Int
+		if familyOf(from) == famInt {
+			// integers: widen once per batch, then the 128-bit rescale
+			ints := widenInts(from, in)
+			for i, v := range ints {
+				if !inValid.get(i) {
+					continue
+				}
+				if num, ok := rescaleDecimal(decimal128.FromI64(v), 0, p, s, &z); ok {
+					out[i] = num
+					bitutil.SetBit(vb, i)
+				}
+			}
+			validBuf, nulls := finishValidity(validBuf, n)
+			return makeArray(cc.to, n, validBuf, nulls, buf), nil
+		}
 		for i := 0; i < n; i++ {
 			if !inValid.get(i) {
 				continue

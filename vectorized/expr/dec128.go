@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"math/bits"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 )
 
@@ -250,7 +251,7 @@ func decimalToFloat64(n decimal128.Num, s int, z *big.Float) float64 {
 			num = shl128(u, uint(k))
 		}
 		q, r := divmod64(num, d)
-		f = math.Ldexp(u128ToFloat64(q, r != 0), -k)
+		f = u128ToFloat64(q, r != 0) * pow2(-k)
 	default:
 		var bi, lo big.Int
 		bi.SetUint64(u.hi).Lsh(&bi, 64).Or(&bi, lo.SetUint64(u.lo))
@@ -302,8 +303,12 @@ func u128ToFloat64(u u128, sticky bool) float64 {
 	if round && (sticky || m&1 != 0) {
 		m++ // may become 2^53: still exact
 	}
-	return math.Ldexp(float64(m), int(shift)+1)
+	return float64(m) * pow2(int(shift)+1)
 }
+
+// pow2 is 2^e for a normal double's exponent range, built from its bits:
+// scaling by it is exact and cheaper than math.Ldexp.
+func pow2(e int) float64 { return math.Float64frombits(uint64(1023+e) << 52) }
 
 // rescaleDecimal converts an unscaled value at scale `from` to DECIMAL(p, s),
 // rounding HALF_UP; false when it does not fit (Flink yields NULL). z is
@@ -321,4 +326,26 @@ func rescaleDecimal(n decimal128.Num, from, p, s int, z *big.Int) (decimal128.Nu
 	}
 	setNum(z, n)
 	return decimalFromBig(z, from, p, s)
+}
+
+// widenInts is an integer column's values as int64; an INT64 column's own
+// values are returned without a copy.
+func widenInts(from arrow.DataType, in arrow.Array) []int64 {
+	switch from.ID() {
+	case arrow.INT8:
+		return widen(values[int8](in))
+	case arrow.INT16:
+		return widen(values[int16](in))
+	case arrow.INT32:
+		return widen(values[int32](in))
+	}
+	return values[int64](in)
+}
+
+func widen[T int8 | int16 | int32](v []T) []int64 {
+	out := make([]int64, len(v))
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out
 }
