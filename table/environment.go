@@ -289,7 +289,7 @@ func (e *Environment) createTable(p *planner.Planner, s *sql.CreateTable) error 
 		}
 	}
 	if s.Watermark != nil {
-		t.Watermark = &catalog.Watermark{Column: s.Watermark.Column.Unqualified(), Expr: s.Watermark.Expr}
+		t.Watermark = &catalog.Watermark{Column: s.Watermark.Column.Unqualified(), Expr: s.Watermark.Expr, ColumnPos: s.Watermark.Column.Pos()}
 	}
 	for _, o := range s.Options {
 		t.Options[o.Key.Value] = o.Value.Value

@@ -36,6 +36,8 @@ type Column struct {
 type Watermark struct {
 	Column string
 	Expr   sql.Expr
+	// ColumnPos is where the DDL names the column (for errors).
+	ColumnPos sql.Pos
 }
 
 // Table is a table declared by DDL or registered through the API.

@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"strconv"
@@ -59,8 +60,14 @@ type aggScope struct {
 	input   *scope
 	keys    []string // String() of the bound group key expressions
 	keyType []types.DataType
-	aggs    map[string]int // canonical SQL of an aggregate call → output column
-	types   []types.DataType
+	// keyCol is the output column of each key when they are not the
+	// first columns (window aggregates: window_start, ... come last).
+	keyCol []int
+	// window is the group window of GROUP BY TUMBLE(ts, ...), for its
+	// TUMBLE_START, ... properties.
+	window *groupWindowScope
+	aggs   map[string]int // canonical SQL of an aggregate call → output column
+	types  []types.DataType
 }
 
 func scopeOf(n Node, qual string) *scope {
@@ -174,7 +181,7 @@ func distinctOf(n Node) Node {
 }
 
 func castTo(r Rex, t types.DataType) Rex {
-	if r.Type().Nullable().Equal(t.Nullable()) {
+	if r.Type().Nullable().Materialized().Equal(t.Nullable().Materialized()) {
 		return r
 	}
 	return &CastRex{Arg: r, T: t}
@@ -182,6 +189,10 @@ func castTo(r Rex, t types.DataType) Rex {
 
 // commonType is the type both a and b widen to (UNION, CASE, IN).
 func commonType(a, b types.DataType) (types.DataType, error) {
+	if a.TimeAttr != b.TimeAttr {
+		// A time attribute meeting anything else is materialized (Flink).
+		a, b = a.Materialized(), b.Materialized()
+	}
 	if a.Nullable().Equal(b.Nullable()) {
 		if a.NotNull && b.NotNull {
 			return a, nil
@@ -389,6 +400,23 @@ func (p *Planner) bindFrom(ref sql.TableRef) (Node, *scope, error) {
 			qual = r.Alias.Name
 		}
 		return n, scopeOf(n, qual), nil
+	case *sql.TableFunctionRef:
+		if !isWindowTVF(r.Call) || r.Lateral {
+			return nil, nil, p.ErrAt(r.Pos(), "table functions are not supported yet; the windowing functions TUMBLE, HOP, CUMULATE and SESSION are")
+		}
+		tvf, err := p.bindWindowTVF(r.Call)
+		if err != nil {
+			return nil, nil, err
+		}
+		var n Node = tvf
+		if n, err = p.renameColumns(n, r.Columns, r.Pos()); err != nil {
+			return nil, nil, err
+		}
+		qual := ""
+		if r.Alias != nil {
+			qual = r.Alias.Name
+		}
+		return n, scopeOf(n, qual), nil
 	case *sql.Join:
 		return nil, nil, p.ErrAt(r.Pos(), "joins are not supported yet")
 	}
@@ -475,6 +503,12 @@ func Factory(t *catalog.Table) (connector.Factory, map[string]string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("table %s: %w", t.Name, err)
 	}
+	if _, ok := opts[OptionIdleTimeout]; ok {
+		// The planner's option (the watermark assigner reads it), valid for
+		// any source as in Flink; the connector never sees it.
+		opts = maps.Clone(opts)
+		delete(opts, OptionIdleTimeout)
+	}
 	if err := connector.ValidateOptions(f, opts); err != nil {
 		return nil, nil, fmt.Errorf("table %s: %w", t.Name, err)
 	}
@@ -511,32 +545,89 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 	for _, c := range t.Columns {
 		computed = computed || c.Kind == catalog.Computed
 	}
-	if !computed {
+	if computed {
+		// Computed columns: a projection over the physical ones, in the
+		// declared column order.
+		sc := scopeOf(n, t.Name)
+		var exprs []Rex
+		var names []string
+		pi := 0
+		for _, c := range t.Columns {
+			switch c.Kind {
+			case catalog.Physical:
+				exprs = append(exprs, &InputRef{Index: pi, T: c.Type, Name: c.Name})
+				pi++
+			case catalog.Computed:
+				x, err := p.bindExpr(c.Expr, sc)
+				if err != nil {
+					return nil, fmt.Errorf("computed column %s of %s: %w", c.Name, t.Name, err)
+				}
+				exprs = append(exprs, x)
+			default:
+				return nil, p.ErrAt(pos, "table %s: metadata column %s is not supported yet", t.Name, c.Name)
+			}
+			names = append(names, c.Name)
+		}
+		n = &Project{Input: n, Exprs: exprs, Names: names}
+	}
+	if t.Watermark == nil {
 		return n, nil
 	}
-	// Computed columns: a projection over the physical ones, in the
-	// declared column order.
-	sc := scopeOf(n, t.Name)
-	var exprs []Rex
-	var names []string
-	pi := 0
-	for _, c := range t.Columns {
-		switch c.Kind {
-		case catalog.Physical:
-			exprs = append(exprs, &InputRef{Index: pi, T: c.Type, Name: c.Name})
-			pi++
-		case catalog.Computed:
-			x, err := p.bindExpr(c.Expr, sc)
-			if err != nil {
-				return nil, fmt.Errorf("computed column %s of %s: %w", c.Name, t.Name, err)
-			}
-			exprs = append(exprs, x)
-		default:
-			return nil, p.ErrAt(pos, "table %s: metadata column %s is not supported yet", t.Name, c.Name)
-		}
-		names = append(names, c.Name)
+	rowtime, wm, err := p.bindWatermark(t, n.Schema())
+	if err != nil {
+		return nil, err
 	}
-	return &Project{Input: n, Exprs: exprs, Names: names}, nil
+	idle, err := p.Config.Duration(ConfigIdleTimeout, 0)
+	if err != nil {
+		return nil, p.ErrAt(pos, "%v", err)
+	}
+	if v, ok := t.Options[OptionIdleTimeout]; ok {
+		if idle, err = engine.ParseDuration(v); err != nil {
+			return nil, p.ErrAt(pos, "table %s: %s = '%s': %v", t.Name, OptionIdleTimeout, v, err)
+		}
+	}
+	return &WatermarkAssigner{Input: n, Rowtime: rowtime, Expr: wm, IdleTimeout: idle}, nil
+}
+
+// bindWatermark checks a table's WATERMARK clause over its full row
+// (computed columns included) as Flink's DefaultSchemaResolver does, and
+// returns the rowtime column and the bound watermark expression.
+func (p *Planner) bindWatermark(t *catalog.Table, row Schema) (int, Rex, error) {
+	w := t.Watermark
+	col := -1
+	for i, f := range row {
+		if f.Name == w.Column {
+			col = i
+		}
+	}
+	if col < 0 {
+		avail := make([]string, len(row))
+		for i, f := range row {
+			avail[i] = "'" + f.Name + "'"
+		}
+		return 0, nil, p.ErrAt(w.ColumnPos, "The rowtime attribute field '%s' is not defined in the table schema. Available fields: [%s]", w.Column, strings.Join(avail, ", "))
+	}
+	if !watermarkType(row[col].Type) {
+		return 0, nil, p.ErrAt(w.ColumnPos, "Invalid data type of time field for watermark definition. The field must be of type TIMESTAMP(p) or TIMESTAMP_LTZ(p), the supported precision 'p' is from 0 to 3, but the time field type is %s", row[col].Type)
+	}
+	sc := &scope{}
+	for _, f := range row {
+		sc.cols = append(sc.cols, scopeCol{qual: t.Name, name: f.Name, typ: f.Type})
+	}
+	x, err := p.bindExpr(w.Expr, sc)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !watermarkType(x.Type()) {
+		return 0, nil, p.ErrAt(w.Expr.Pos(), "Invalid data type of expression for watermark definition. The field must be of type TIMESTAMP(p) or TIMESTAMP_LTZ(p), the supported precision 'p' is from 0 to 3, but the watermark expression type is %s", x.Type())
+	}
+	return col, x, nil
+}
+
+// watermarkType: a rowtime and its watermark are TIMESTAMP(p) or
+// TIMESTAMP_LTZ(p) with p <= 3.
+func watermarkType(t types.DataType) bool {
+	return (t.Kind == types.Timestamp || t.Kind == types.TimestampLTZ) && t.Precision <= 3
 }
 
 // SchemaOfTable is the full row type of a table, computed columns included.
@@ -561,6 +652,13 @@ func (p *Planner) SchemaOfTable(t *catalog.Table) (Schema, error) {
 			continue
 		}
 		out = append(out, Field{Name: c.Name, Type: c.Type})
+	}
+	if t.Watermark != nil {
+		col, _, err := p.bindWatermark(t, out)
+		if err != nil {
+			return nil, err
+		}
+		out[col].Type.TimeAttr = types.Rowtime
 	}
 	return out, nil
 }
@@ -751,6 +849,9 @@ func (p *Planner) bindCondition(e sql.Expr, sc *scope, clause string) (Rex, erro
 // arguments, the aggregate, and a scope in which the select list and
 // HAVING see the aggregate's output.
 func (p *Planner) bindAggregate(q *sql.Select, in Node, sc *scope) (Node, *scope, error) {
+	if n, out, ok, err := p.bindWindowAggregate(q, in, sc); ok || err != nil {
+		return n, out, err
+	}
 	var pre []Rex
 	var preNames []string
 	agg := &aggScope{input: sc, aggs: map[string]int{}}
@@ -776,6 +877,25 @@ func (p *Planner) bindAggregate(q *sql.Select, in Node, sc *scope) (Node, *scope
 	for i := range keys {
 		keys[i] = i
 	}
+	calls, err := p.collectAggCalls(q, sc, agg, &pre, &preNames, len(keys), len(keys))
+	if err != nil {
+		return nil, nil, err
+	}
+	project := &Project{Input: in, Exprs: pre, Names: uniqueNames(preNames)}
+	node := &Aggregate{Input: project, Keys: keys, Aggs: calls}
+	out := &scope{agg: agg}
+	for _, f := range node.Schema() {
+		out.cols = append(out.cols, scopeCol{name: f.Name, typ: f.Type})
+		agg.types = append(agg.types, f.Type)
+	}
+	return node, out, nil
+}
+
+// collectAggCalls binds the aggregate calls of the select list and HAVING:
+// each argument is appended to pre (the projection under the aggregate),
+// each call registered in agg at output column first + its index; names
+// are EXPR$(nameBase + index).
+func (p *Planner) collectAggCalls(q *sql.Select, sc *scope, agg *aggScope, pre *[]Rex, preNames *[]string, first, nameBase int) ([]AggCall, error) {
 	var calls []AggCall
 	var visitErr error
 	visit := func(root sql.Expr) {
@@ -801,12 +921,12 @@ func (p *Planner) bindAggregate(q *sql.Select, in Node, sc *scope) (Node, *scope
 				return false
 			}
 			if arg != nil {
-				call.Arg = len(pre)
-				pre = append(pre, arg)
-				preNames = append(preNames, fmt.Sprintf("$f%d", len(pre)-1))
+				call.Arg = len(*pre)
+				*pre = append(*pre, arg)
+				*preNames = append(*preNames, fmt.Sprintf("$f%d", len(*pre)-1))
 			}
-			call.Name = fmt.Sprintf("EXPR$%d", len(keys)+len(calls))
-			agg.aggs[key] = len(keys) + len(calls)
+			call.Name = fmt.Sprintf("EXPR$%d", nameBase+len(calls))
+			agg.aggs[key] = first + len(calls)
 			calls = append(calls, call)
 			return false
 		})
@@ -815,17 +935,7 @@ func (p *Planner) bindAggregate(q *sql.Select, in Node, sc *scope) (Node, *scope
 		visit(it)
 	}
 	visit(q.Having)
-	if visitErr != nil {
-		return nil, nil, visitErr
-	}
-	project := &Project{Input: in, Exprs: pre, Names: uniqueNames(preNames)}
-	node := &Aggregate{Input: project, Keys: keys, Aggs: calls}
-	out := &scope{agg: agg}
-	for _, f := range node.Schema() {
-		out.cols = append(out.cols, scopeCol{name: f.Name, typ: f.Type})
-		agg.types = append(agg.types, f.Type)
-	}
-	return node, out, nil
+	return calls, visitErr
 }
 
 func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) {
@@ -880,7 +990,8 @@ func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) 
 		}
 		rt = t
 		if kind == engine.Min || kind == engine.Max {
-			rt = at.Nullable()
+			// A regular aggregate materializes a time attribute.
+			rt = at.Nullable().Materialized()
 		}
 	}
 	return AggCall{Kind: kind, Distinct: f.Distinct, Type: rt}, arg, nil
@@ -896,10 +1007,17 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 			}
 			return &InputRef{Index: i, T: sc.agg.types[i], Name: sc.cols[i].name}, nil
 		}
+		if x, ok, err := p.bindGroupWindowProperty(e, sc.agg); ok || err != nil {
+			return x, err
+		}
 		if x, err := p.bindExpr(e, sc.agg.input); err == nil {
 			for i, k := range sc.agg.keys {
 				if k == identityKey(x) {
-					return &InputRef{Index: i, T: sc.agg.keyType[i], Name: sc.cols[i].name}, nil
+					col := i
+					if sc.agg.keyCol != nil {
+						col = sc.agg.keyCol[i]
+					}
+					return &InputRef{Index: col, T: sc.agg.types[col], Name: sc.cols[col].name}, nil
 				}
 			}
 		}
@@ -1234,6 +1352,11 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		return nil, p.ErrAt(f.Pos(), "OVER windows are not supported yet")
 	}
 	fn := p.resolveFunction(f)
+	if fn == nil {
+		if x, ok, err := p.bindTimeFunction(f, sc); ok {
+			return x, err
+		}
+	}
 	if _, ok := aggKinds[strings.ToUpper(name)]; ok && fn == nil {
 		return nil, p.ErrAt(f.Name.Pos(), "aggregate function %s is not allowed here", strings.ToUpper(name))
 	}

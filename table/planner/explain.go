@@ -252,6 +252,10 @@ func astNode(n Node) *xnode {
 		x.text = "LogicalSort(" + strings.Join(parts, ", ") + ")"
 	case *Sink:
 		x.text = fmt.Sprintf("LogicalSink(table=[%s], fields=[%s])", qualifiedTable(n.Table), strings.Join(n.Fields.Names(), ", "))
+	case *WatermarkAssigner:
+		x.text = fmt.Sprintf("LogicalWatermarkAssigner(rowtime=[%s], watermark=[%s])", n.Input.Schema()[n.Rowtime].Name, rexAST(n.Expr))
+	case *WindowTVF:
+		x.text = "LogicalTableFunctionScan(invocation=[" + n.Window.describe() + "])"
 	default:
 		x.text = n.describe()
 	}
@@ -336,6 +340,17 @@ func (e *explainer) node(n Node) *xnode {
 	case *Sort:
 		in := e.node(n.Input)
 		return &xnode{text: n.describe(), mode: e.mode(n), par: 1, ins: []*xnode{e.exchange(in, "single", e.mode(n.Input))}}
+	case *WindowAggregate:
+		in := e.node(n.Input)
+		keys := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = n.Input.Schema()[k].Name
+		}
+		dist, ap := "hash["+strings.Join(keys, ", ")+"]", par
+		if len(n.Keys) == 0 {
+			dist, ap = "single", 1
+		}
+		return &xnode{text: n.describe(), mode: e.mode(n), par: ap, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
 	case *Union:
 		x := &xnode{text: "Union(all=[true], union=[" + strings.Join(n.Schema().Names(), ", ") + "])", mode: e.mode(n), par: par}
 		for _, in := range n.Ins {

@@ -29,6 +29,7 @@ var Rules = []Rule{
 	{"filter_through_project", pushFilterThroughProject},
 	{"filter_into_aggregate", pushFilterIntoAggregate},
 	{"filter_through_union", pushFilterThroughUnion},
+	{"prune_through_watermark", pruneThroughWatermark},
 	{"merge_projects", mergeProjects},
 	{"remove_trivial_project", removeTrivialProject},
 	{"prune_columns", pruneScanColumns},
@@ -615,6 +616,9 @@ func Compile(r Rex) (vectorized.Expr, error) {
 				return nil, err
 			}
 			args[i] = e
+		}
+		if e, ok, err := compileTimeCall(x, args); ok {
+			return e, err
 		}
 		return expr.Call(x.Name, args...)
 	case *CastRex:

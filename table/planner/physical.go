@@ -142,6 +142,12 @@ func (t *translator) node(n Node) (*engine.Vertex, error) {
 		return t.calc(n)
 	case *Aggregate:
 		return t.aggregate(n)
+	case *WatermarkAssigner:
+		return t.watermarkAssigner(n)
+	case *WindowTVF:
+		return t.windowTVF(n)
+	case *WindowAggregate:
+		return t.windowAggregate(n)
 	case *Union:
 		var edges []engine.Edge
 		for _, in := range n.Ins {

@@ -163,7 +163,8 @@ func (n *Aggregate) schema() Schema {
 		if i < len(n.Names) {
 			name = n.Names[i]
 		}
-		out = append(out, Field{Name: name, Type: in[k].Type})
+		// GROUP BY materializes a time attribute (Flink).
+		out = append(out, Field{Name: name, Type: in[k].Type.Materialized()})
 	}
 	for _, a := range n.Aggs {
 		out = append(out, Field{Name: a.Name, Type: a.Type})
@@ -489,6 +490,9 @@ func Explain(n Node, streaming bool) string {
 func ModeOf(n Node, streaming bool) connector.ChangelogMode {
 	if !streaming {
 		return connector.InsertOnly
+	}
+	if m, ok := modeOfTime(n); ok {
+		return m
 	}
 	switch n := n.(type) {
 	case *Scan:

@@ -46,7 +46,7 @@ func (p *Planner) BindSink(table string, q Node, pos sql.Pos) (*Sink, error) {
 		ref := &InputRef{Index: i, T: qs[i].Type, Name: qs[i].Name}
 		exprs[i], names[i] = ref, c.Name
 		fields[i] = Field{Name: c.Name, Type: c.Type}
-		if qs[i].Type.Nullable().Equal(c.Type.Nullable()) {
+		if qs[i].Type.Nullable().Materialized().Equal(c.Type.Nullable()) {
 			continue
 		}
 		if !implicitCast(qs[i].Type, c.Type) && !intervalIntoInteger(qs[i].Type, c.Type) {

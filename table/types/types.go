@@ -54,7 +54,30 @@ type DataType struct {
 	Key       *DataType
 	Value     *DataType
 	Fields    []Field
+	// TimeAttr marks a TIMESTAMP(3) / TIMESTAMP_LTZ(3) column as a time
+	// attribute (Flink's TimestampKind): the rowtime of a table with a
+	// WATERMARK, a PROCTIME() column, a window's window_time. It is type
+	// metadata only (the values are plain timestamps); expressions over it
+	// and regular aggregates materialize it into a plain timestamp.
+	TimeAttr TimeAttr
 }
+
+// TimeAttr is the kind of time attribute a timestamp type carries.
+type TimeAttr int
+
+const (
+	NoTimeAttr TimeAttr = iota
+	Rowtime
+	Proctime
+)
+
+// IsTimeAttr reports whether t is a rowtime or proctime attribute.
+func (t DataType) IsTimeAttr() bool { return t.TimeAttr != NoTimeAttr }
+
+// Materialized is t without its time attribute: what a time attribute
+// becomes where Flink materializes it (GROUP BY keys, aggregate arguments,
+// casts, expressions).
+func (t DataType) Materialized() DataType { t.TimeAttr = NoTimeAttr; return t }
 
 // Field is a named field of a ROW.
 type Field struct {
@@ -109,11 +132,19 @@ func (t DataType) IsIntegral() bool { return t.Kind >= TinyInt && t.Kind <= BigI
 func (t DataType) IsString() bool { return t.Kind == Char || t.Kind == VarChar }
 
 // String renders the type the way Flink's summaries do: STRING for
-// VARCHAR(2147483647), BYTES for VARBINARY(2147483647), NOT NULL suffix.
+// VARCHAR(2147483647), BYTES for VARBINARY(2147483647), NOT NULL suffix,
+// and a time attribute's kind after it (TIMESTAMP(3) NOT NULL *ROWTIME*,
+// as Flink's TimestampType.asSummaryString).
 func (t DataType) String() string {
 	s := t.base()
 	if t.NotNull {
 		s += " NOT NULL"
+	}
+	switch t.TimeAttr {
+	case Rowtime:
+		s += " *ROWTIME*"
+	case Proctime:
+		s += " *PROCTIME*"
 	}
 	return s
 }
