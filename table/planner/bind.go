@@ -1349,6 +1349,9 @@ func isBuiltinFunction(name string) bool {
 func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 	name := f.Name.Unqualified()
 	if f.Over != nil || f.OverName != nil {
+		if windowRanking(f) {
+			return nil, p.ErrAt(f.Pos(), "window Top-N and window deduplication (%s() OVER (PARTITION BY window_start, window_end ...) over a window table function) are not supported yet", strings.ToUpper(name))
+		}
 		return nil, p.ErrAt(f.Pos(), "OVER windows are not supported yet")
 	}
 	fn := p.resolveFunction(f)

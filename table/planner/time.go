@@ -1022,3 +1022,24 @@ func narrow(in Node, keep []Rex, names []string) Node {
 	}
 	return &Project{Input: below, Exprs: exprs, Names: names}
 }
+
+// windowRanking reports ROW_NUMBER/RANK/DENSE_RANK() OVER (PARTITION BY
+// window_start, window_end ...): Flink's window Top-N and window
+// deduplication.
+func windowRanking(f *sql.FuncCall) bool {
+	switch strings.ToUpper(f.Name.Unqualified()) {
+	case "ROW_NUMBER", "RANK", "DENSE_RANK":
+	default:
+		return false
+	}
+	if f.Over == nil {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, e := range f.Over.PartitionBy {
+		if c, ok := e.(*sql.ColumnRef); ok {
+			seen[strings.ToLower(c.Parts[len(c.Parts)-1].Name)] = true
+		}
+	}
+	return seen["window_start"] && seen["window_end"]
+}
