@@ -35,6 +35,8 @@ commands:
                  (the broker defaults to $SLUICE_TEST_KAFKA, else 127.0.0.1:9092)
   bench checkpoint [--rows N] [--cdn-rows N] [--interval 1s] [--repeat 3] [--pebble-keys N] [--incremental-bytes N] [--json]
                  GROUP BY and the CDN job with checkpoints against without; pebble peak RSS; incremental snapshot size
+  bench nexmark [--events N] [--queries q0,q1,...] [--parallelism 1] [--json]
+                 the Nexmark queries (bench/nexmark): events/s per core against Flink 1.13's published figures
   run [job options] job.py [args...]    run a PyFlink-style job script in the embedded interpreter
   run [job options] -m module [args...] run a module as __main__ (e.g. -m pytest)
   shell          a Python REPL with s_env, st_env, b_env, bt_env ready (pyflink-shell)
@@ -153,8 +155,11 @@ func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "checkpoint" {
 		return runBenchCheckpoint(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "nexmark" {
+		return runBenchNexmark(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "udf" {
-		return errors.New("bench: the benchmarks are `udf`, `sql`, `jdbc`, `kafka` and `checkpoint`")
+		return errors.New("bench: the benchmarks are `udf`, `sql`, `jdbc`, `kafka`, `checkpoint` and `nexmark`")
 	}
 	fs := flag.NewFlagSet("bench udf", flag.ContinueOnError)
 	cfg := bench.DefaultUDFConfig()
