@@ -214,7 +214,12 @@ func (t *task) handle(ctx context.Context, e envelope) error {
 			cp.arrived[e.producer] = true
 			cp.nArrived++
 		}
+		if err := t.inputEnded(ctx, e.producer); err != nil {
+			return err
+		}
 		return t.maybeAligned(ctx)
+	case e.wm != wmNone:
+		return t.onWatermarkEnvelope(ctx, e)
 	case e.barrier != nil:
 		return t.onBarrier(ctx, e)
 	default:

@@ -472,6 +472,8 @@ type envelope struct {
 	batch    *vectorized.Batch
 	eoi      bool
 	barrier  *CheckpointInfo // a checkpoint barrier
+	wm       wmSignal        // a watermark (ts) or a status change
+	ts       int64
 }
 
 // task is one subtask of a vertex: its source or inbox, its chained
@@ -508,6 +510,7 @@ type task struct {
 	armedAt time.Time
 
 	cp taskCheckpoints
+	wm taskWatermarks
 }
 
 type timerLink struct {
@@ -535,6 +538,7 @@ type link struct {
 	rt          *RuntimeContext
 	out         linkOut
 	state       *instanceState
+	wmIn        int64 // the last watermark delivered to the operator
 }
 
 // linkOut is the Collector an operator emits into: it counts and forwards.
@@ -657,6 +661,7 @@ func (discardTail) process(context.Context, int, *vectorized.Batch) error { retu
 func (t *task) build() {
 	v := t.v
 	t.cp.signal = make(chan struct{}, 1)
+	t.wm.init(t.producers)
 	if v.Source != nil {
 		t.source = v.Source(t.subtask)
 		t.sourceName = nameOf(t.source, v.Name)
@@ -669,7 +674,7 @@ func (t *task) build() {
 	}
 	for i, f := range v.Chain {
 		op := f()
-		l := &link{t: t, pos: i, op: op, name: nameOf(op, "")}
+		l := &link{t: t, pos: i, op: op, name: nameOf(op, ""), wmIn: MinWatermark}
 		l.state = t.job.instance(v, fmt.Sprint(i), l.name, t.subtask)
 		l.out = linkOut{l}
 		if tm, ok := timerOf(op); ok {
@@ -703,12 +708,14 @@ func (t *task) build() {
 	}
 }
 
+// runtimeContext is an instance's context; its Watermark is the task's
+// input watermark until watching points it at the instance's own.
 func (t *task) runtimeContext(name string, m *OperatorMetrics, st *instanceState) *RuntimeContext {
-	return &RuntimeContext{
+	return t.watching(&RuntimeContext{
 		JobName: t.job.name, OperatorName: name, TaskName: t.v.Name, Subtask: t.subtask, Parallelism: t.v.Parallelism,
-		Mem: t.job.mem, Metrics: m, Config: t.job.cfg, EvalContext: t.job.evalContext,
+		Mem: t.job.mem, Metrics: m, Config: t.job.cfg,
 		MaxParallelism: t.job.maxPar, ckpt: st,
-	}
+	}, func() int64 { return t.wm.combined })
 }
 
 // run is the task's goroutine body.
@@ -747,7 +754,9 @@ func (t *task) open(ctx context.Context, opened *[]func() error) error {
 			}
 			return nil
 		})
-		if err := guard(func() error { return t.sink.Open(ctx, t.runtimeContext(t.sinkName, &t.sinkMetrics, t.sinkState)) }); err != nil {
+		if err := guard(func() error {
+			return t.sink.Open(ctx, t.watching(t.runtimeContext(t.sinkName, &t.sinkMetrics, t.sinkState), func() int64 { return t.wm.tail }))
+		}); err != nil {
 			return t.taskError("sink", t.sinkName, fmt.Errorf("open: %w", err))
 		}
 	}
@@ -763,7 +772,7 @@ func (t *task) open(ctx context.Context, opened *[]func() error) error {
 			}
 			return nil
 		})
-		l.rt = t.runtimeContext(l.name, &l.metrics, l.state)
+		l.rt = t.watching(t.runtimeContext(l.name, &l.metrics, l.state), func() int64 { return l.wmIn })
 		if err := guard(func() error { return l.op.Open(ctx, l.rt) }); err != nil {
 			return t.taskError("operator", l.name, fmt.Errorf("open: %w", err))
 		}
@@ -795,6 +804,11 @@ func (t *task) body(ctx context.Context) error {
 	}
 	if t.source != nil {
 		if err := t.runSource(ctx); err != nil {
+			return err
+		}
+		// A source that ended fires every event-time timer downstream,
+		// as Flink's sources emit MAX_WATERMARK at their end.
+		if err := t.sourceEnded(ctx); err != nil {
 			return err
 		}
 	} else if err := t.consume(ctx); err != nil {

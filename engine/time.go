@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"math"
 	"time"
 
@@ -96,32 +95,3 @@ type WindowAggSpec struct {
 	Window      WindowSpec
 	OutputNames []string
 }
-
-// errEventTimeNotBuilt is returned by the operators of this contract until
-// their implementation lands (the next commits of issue 11's engine task).
-var errEventTimeNotBuilt = errors.New("engine: event time operators are being built (issue 11)")
-
-type notBuiltOp struct{}
-
-func (notBuiltOp) Open(context.Context, *RuntimeContext) error { return errEventTimeNotBuilt }
-func (notBuiltOp) Process(context.Context, int, *vectorized.Batch, Collector) error {
-	return errEventTimeNotBuilt
-}
-func (notBuiltOp) EndInput(context.Context, Collector) error { return errEventTimeNotBuilt }
-func (notBuiltOp) Close() error                              { return nil }
-
-// NewWatermarkAssigner evaluates spec per source subtask: the watermark is
-// the maximum over rows of spec.Expr (NULLs ignored).
-func NewWatermarkAssigner(spec WatermarkSpec) Operator { return notBuiltOp{} }
-
-// NewWindowTVF is the window table-valued function alone (SELECT * FROM
-// TABLE(TUMBLE(...))): it appends window_start, window_end (TIMESTAMP(3), or
-// TIMESTAMP_LTZ(3) when LTZ) and window_time (the rowtime attribute:
-// window_end - 1 ms) to each row, one output row per window the row belongs
-// to (HOP, CUMULATE: several). Session windows cannot be assigned row by row
-// in streaming; the planner only uses NewWindowTVF for Session inside a
-// window aggregate (as Flink).
-func NewWindowTVF(spec WindowSpec) Operator { return notBuiltOp{} }
-
-// NewWindowAggregate is a window aggregate (see WindowAggSpec).
-func NewWindowAggregate(spec WindowAggSpec) Operator { return notBuiltOp{} }

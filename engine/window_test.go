@@ -1,0 +1,539 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+var (
+	tsType    = &arrow.TimestampType{Unit: arrow.Millisecond}
+	evtSchema = schemaOf(field("k", arrow.BinaryTypes.String), field("ts", tsType), field("v", arrow.PrimitiveTypes.Int64))
+	evtAggs   = []AggCall{{Func: CountStar}, {Func: Sum, Arg: 2}, {Func: Max, Arg: 2}}
+)
+
+// tsMinus is a test-local WATERMARK expression: ts - d ms.
+type tsMinus struct {
+	col int
+	d   int64
+}
+
+func (e tsMinus) DataType() arrow.DataType { return tsType }
+func (e tsMinus) String() string           { return fmt.Sprintf("$%d - %d", e.col, e.d) }
+func (e tsMinus) Eval(ec *vectorized.EvalContext, rec arrow.RecordBatch) (arrow.Array, error) {
+	in := rec.Column(e.col).(*array.Timestamp)
+	b := array.NewTimestampBuilder(ec.Mem, tsType)
+	defer b.Release()
+	for i := 0; i < in.Len(); i++ {
+		if in.IsNull(i) {
+			b.AppendNull()
+		} else {
+			b.Append(in.Value(i) - arrow.Timestamp(e.d))
+		}
+	}
+	return b.NewArray(), nil
+}
+
+type evt struct {
+	k  string
+	ts int64
+	v  int64
+}
+
+// randomEvents are rows whose times go up with jitter (out of order by up
+// to 3 s) and, now and then, a row far behind (late).
+func randomEvents(rng *rand.Rand, n int) []evt {
+	out := make([]evt, n)
+	base := int64(1_000_000)
+	for i := range out {
+		base += int64(rng.IntN(400))
+		ts := base - int64(rng.IntN(3000))
+		if rng.IntN(20) == 0 {
+			ts -= 15_000
+		}
+		out[i] = evt{k: fmt.Sprintf("k%d", rng.IntN(5)), ts: ts, v: int64(rng.IntN(100))}
+	}
+	return out
+}
+
+func evtBatches(t testing.TB, mem memory.Allocator, evs []evt, size int) []*vectorized.Batch {
+	var out []*vectorized.Batch
+	for lo := 0; lo < len(evs); lo += size {
+		hi := min(len(evs), lo+size)
+		var rows [][]any
+		for _, e := range evs[lo:hi] {
+			rows = append(rows, []any{e.k, e.ts, e.v})
+		}
+		out = append(out, makeBatch(t, mem, evtSchema, nil, rows...))
+	}
+	return out
+}
+
+func fmtTS(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04:05.000") }
+
+// refAcc is COUNT(*), SUM(v), MAX(v) of one window.
+type refAcc struct{ n, sum, max int64 }
+
+func (r *refAcc) add(v int64) {
+	if r.n == 0 || v > r.max {
+		r.max = v
+	}
+	r.n++
+	r.sum += v
+}
+
+func refRow(k string, a refAcc, start, end int64) string {
+	return Row{Values: []any{k, a.n, a.sum, a.max, fmtTS(start), fmtTS(end), fmtTS(end - 1)}}.String()
+}
+
+// refWindows is the expected output and late count of a window aggregate
+// over batches of evs whose watermark (max ts - delay) follows each batch,
+// computed with maps, one row at a time, as Flink does.
+func refWindows(spec WindowSpec, evs []evt, size int, delay int64) ([]string, int64) {
+	wa, err := newWindowAssigner(spec)
+	if err != nil {
+		panic(err)
+	}
+	type wkey struct {
+		k          string
+		start, end int64
+	}
+	open := map[wkey]*refAcc{}
+	var out []string
+	var late int64
+	wm, maxTS := MinWatermark, MinWatermark
+	gap := spec.Gap.Milliseconds()
+	sessRows := map[string][]evt{}
+	fire := func(all bool) {
+		if spec.Kind == Session {
+			for k, rows := range sessRows {
+				slices.SortFunc(rows, func(x, y evt) int { return int(x.ts - y.ts) })
+				var keep []evt
+				for lo := 0; lo < len(rows); {
+					end, hi := rows[lo].ts+gap, lo+1
+					for hi < len(rows) && rows[hi].ts <= end {
+						end = max(end, rows[hi].ts+gap)
+						hi++
+					}
+					if all || isWindowFired(end, wm) {
+						var a refAcc
+						for _, r := range rows[lo:hi] {
+							a.add(r.v)
+						}
+						out = append(out, refRow(k, a, rows[lo].ts, end))
+					} else {
+						keep = append(keep, rows[lo:hi]...)
+					}
+					lo = hi
+				}
+				sessRows[k] = keep
+			}
+			return
+		}
+		for w, a := range open {
+			if all || isWindowFired(w.end, wm) {
+				out = append(out, refRow(w.k, *a, w.start, w.end))
+				delete(open, w)
+			}
+		}
+	}
+	for lo := 0; lo < len(evs); lo += size {
+		for _, e := range evs[lo:min(len(evs), lo+size)] {
+			maxTS = max(maxTS, e.ts)
+			if spec.Kind == Session {
+				touches := slices.ContainsFunc(sessRows[e.k], func(r evt) bool { return r.ts-e.ts <= gap && e.ts-r.ts <= gap })
+				if wm != MinWatermark && isWindowFired(e.ts+gap, wm) && !touches {
+					late++
+					continue
+				}
+				sessRows[e.k] = append(sessRows[e.k], e)
+				continue
+			}
+			if wm != MinWatermark && isWindowFired(wa.lastEnd(e.ts), wm) {
+				late++
+			}
+			for j := 0; j < wa.perRow; j++ {
+				s, en, ok := wa.window(e.ts, j)
+				if !ok || (wm != MinWatermark && isWindowFired(en, wm)) {
+					continue
+				}
+				w := wkey{e.k, s, en}
+				if open[w] == nil {
+					open[w] = &refAcc{}
+				}
+				open[w].add(e.v)
+			}
+		}
+		if maxTS-delay > wm {
+			wm = maxTS - delay
+			fire(false)
+		}
+	}
+	fire(true)
+	sort.Strings(out)
+	return out, late
+}
+
+var windowKinds = []struct {
+	name string
+	spec WindowSpec
+}{
+	{"tumble", WindowSpec{Kind: Tumble, TimeCol: 1, Size: 5 * time.Second}},
+	{"tumble-offset", WindowSpec{Kind: Tumble, TimeCol: 1, Size: 5 * time.Second, Offset: 2 * time.Second}},
+	{"hop", WindowSpec{Kind: Hop, TimeCol: 1, Size: 6 * time.Second, Slide: 2 * time.Second}},
+	{"hop-uneven", WindowSpec{Kind: Hop, TimeCol: 1, Size: 5 * time.Second, Slide: 2 * time.Second}},
+	{"cumulate", WindowSpec{Kind: Cumulate, TimeCol: 1, Size: 6 * time.Second, Step: 2 * time.Second}},
+	{"session", WindowSpec{Kind: Session, TimeCol: 1, Gap: 700 * time.Millisecond}},
+}
+
+// windowJob: values → watermark assigner (ts - delay, after each batch) →
+// hash by k → window aggregate (parallelism par) → collect.
+func windowJob(mem memory.Allocator, batches []*vectorized.Batch, spec WindowSpec, delay int64, par int, out *Collected) *JobGraph {
+	return &JobGraph{Name: "window", Mem: mem, Vertices: []*Vertex{
+		{ID: 1, Name: "src", Parallelism: 1, Source: NewValuesSource(batches),
+			Chain: []func() Operator{func() Operator { return NewWatermarkAssigner(WatermarkSpec{Expr: tsMinus{1, delay}}) }}},
+		{ID: 2, Name: "agg", Parallelism: par, Inputs: []Edge{{From: 1, Partition: Partitioning{Kind: Hash, Keys: []int{0}}}},
+			Chain: []func() Operator{func() Operator {
+				return NewWindowAggregate(WindowAggSpec{Keys: []int{0}, Aggs: evtAggs, Window: spec})
+			}},
+			Sink: NewCollectSink(out)},
+	}}
+}
+
+func lateDropped(res *JobResult) int64 {
+	var n int64
+	for _, m := range res.Metrics {
+		n += m.Counters["numLateRecordsDropped"]
+	}
+	return n
+}
+
+// Every window kind on event time, out-of-order input with late rows, at
+// batch sizes 1, 7 and default and parallelism 1 and 3, on a checked
+// allocator: the output and the late count equal a row-at-a-time model.
+func TestWindowAggregateEventTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	evs := randomEvents(rng, 400)
+	for _, wk := range windowKinds {
+		for _, size := range []int{1, 7, DefaultBatchSize} {
+			for _, par := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/batch%d/p%d", wk.name, size, par), func(t *testing.T) {
+					mem := checkedMem(t)
+					batches := evtBatches(t, mem, evs, size)
+					defer func() {
+						for _, b := range batches {
+							b.Release()
+						}
+					}()
+					var out Collected
+					res, err := Execute(context.Background(), windowJob(mem, batches, wk.spec, 1000, par, &out), Config{})
+					require.NoError(t, err)
+					want, late := refWindows(wk.spec, evs, size, 1000)
+					got := strs(out.Rows())
+					sort.Strings(got)
+					assert.Equal(t, want, got)
+					assert.Equal(t, late, lateDropped(res))
+					if size == 1 {
+						assert.Positive(t, late, "the input has late rows")
+					}
+				})
+			}
+		}
+	}
+}
+
+// The window TVF appends window_start, window_end and window_time, one row
+// per window.
+func TestWindowTVF(t *testing.T) {
+	for _, tc := range []struct {
+		spec WindowSpec
+		want []string
+	}{
+		{WindowSpec{Kind: Tumble, TimeCol: 1, Size: 5 * time.Second}, []string{
+			"+I[a, 1970-01-01 00:00:07.000, 1, 1970-01-01 00:00:05.000, 1970-01-01 00:00:10.000, 1970-01-01 00:00:09.999]",
+		}},
+		{WindowSpec{Kind: Hop, TimeCol: 1, Size: 6 * time.Second, Slide: 2 * time.Second}, []string{
+			"+I[a, 1970-01-01 00:00:07.000, 1, 1970-01-01 00:00:06.000, 1970-01-01 00:00:12.000, 1970-01-01 00:00:11.999]",
+			"+I[a, 1970-01-01 00:00:07.000, 1, 1970-01-01 00:00:04.000, 1970-01-01 00:00:10.000, 1970-01-01 00:00:09.999]",
+			"+I[a, 1970-01-01 00:00:07.000, 1, 1970-01-01 00:00:02.000, 1970-01-01 00:00:08.000, 1970-01-01 00:00:07.999]",
+		}},
+		{WindowSpec{Kind: Cumulate, TimeCol: 1, Size: 6 * time.Second, Step: 2 * time.Second}, []string{
+			"+I[a, 1970-01-01 00:00:07.000, 1, 1970-01-01 00:00:06.000, 1970-01-01 00:00:08.000, 1970-01-01 00:00:07.999]",
+			"+I[a, 1970-01-01 00:00:07.000, 1, 1970-01-01 00:00:06.000, 1970-01-01 00:00:10.000, 1970-01-01 00:00:09.999]",
+			"+I[a, 1970-01-01 00:00:07.000, 1, 1970-01-01 00:00:06.000, 1970-01-01 00:00:12.000, 1970-01-01 00:00:11.999]",
+		}},
+	} {
+		t.Run(tc.spec.String(), func(t *testing.T) {
+			mem := checkedMem(t)
+			h := newHarness(t, mem, NewWindowTVF(tc.spec), Config{})
+			got := h.process(makeBatch(t, mem, evtSchema, nil, []any{"a", int64(7000), int64(1)}))
+			assert.Equal(t, tc.want, strs(got))
+		})
+	}
+}
+
+// wmRecorder records the watermarks its task hands it.
+type wmRecorder struct {
+	seen chan int64
+}
+
+func (r *wmRecorder) Open(context.Context, *RuntimeContext) error { return nil }
+func (r *wmRecorder) Process(ctx context.Context, _ int, b *vectorized.Batch, out Collector) error {
+	return out.Collect(ctx, b)
+}
+func (r *wmRecorder) ProcessWatermark(_ context.Context, wm int64, _ Collector) (int64, error) {
+	r.seen <- wm
+	return wm, nil
+}
+func (r *wmRecorder) EndInput(context.Context, Collector) error { return nil }
+func (r *wmRecorder) Close() error                              { return nil }
+
+// scripted is a source driven by the test: each command is a watermark, an
+// idleness change, or the end.
+type scripted struct{ cmds chan any }
+
+type idleCmd bool
+
+func (s *scripted) Open(context.Context, *RuntimeContext) error { return nil }
+func (s *scripted) Close() error                                { return nil }
+func (s *scripted) Run(ctx context.Context, out Collector) error {
+	wc := out.(WatermarkCollector)
+	for {
+		select {
+		case c, ok := <-s.cmds:
+			if !ok {
+				return nil
+			}
+			var err error
+			switch c := c.(type) {
+			case int64:
+				err = wc.EmitWatermark(ctx, c)
+			case idleCmd:
+				err = wc.MarkIdle(ctx, bool(c))
+			}
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Two inputs: the task's watermark is their minimum; an idle input does
+// not hold it back, and one that comes back behind is not counted until
+// it catches up; the end of both inputs is MaxWatermark.
+func TestWatermarkMinAcrossInputsAndIdleness(t *testing.T) {
+	a, b := &scripted{cmds: make(chan any)}, &scripted{cmds: make(chan any)}
+	rec := &wmRecorder{seen: make(chan int64, 16)}
+	g := &JobGraph{Name: "wm", Vertices: []*Vertex{
+		{ID: 1, Name: "a", Parallelism: 1, Source: func(int) Source { return a }},
+		{ID: 2, Name: "b", Parallelism: 1, Source: func(int) Source { return b }},
+		{ID: 3, Name: "op", Parallelism: 1, Inputs: []Edge{{From: 1, Partition: Partitioning{Kind: Rebalance}}, {From: 2, Partition: Partitioning{Kind: Rebalance}}},
+			Chain: []func() Operator{func() Operator { return rec }}},
+	}}
+	job, err := Submit(context.Background(), g, Config{})
+	require.NoError(t, err)
+	next := func() int64 {
+		select {
+		case v := <-rec.seen:
+			return v
+		case <-time.After(5 * time.Second):
+			t.Fatal("no watermark")
+		}
+		return 0
+	}
+	none := func() {
+		select {
+		case v := <-rec.seen:
+			t.Fatalf("unexpected watermark %d", v)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	a.cmds <- int64(10)
+	none() // b has none yet
+	b.cmds <- int64(5)
+	assert.EqualValues(t, 5, next())
+	b.cmds <- int64(30)
+	assert.EqualValues(t, 10, next())
+	a.cmds <- int64(20)
+	assert.EqualValues(t, 20, next())
+	a.cmds <- idleCmd(true) // only b counts now
+	assert.EqualValues(t, 30, next())
+	b.cmds <- int64(40)
+	assert.EqualValues(t, 40, next())
+	a.cmds <- idleCmd(false) // back at 20, behind: not counted yet
+	b.cmds <- int64(50)
+	assert.EqualValues(t, 50, next())
+	a.cmds <- int64(45) // still behind 50
+	none()
+	a.cmds <- int64(60) // caught up: the minimum again (b's 50 stays)
+	none()
+	b.cmds <- int64(70)
+	assert.EqualValues(t, 60, next())
+	a.cmds <- idleCmd(true)
+	b.cmds <- idleCmd(true) // all idle: the maximum is flushed
+	assert.EqualValues(t, 70, next())
+	close(a.cmds)
+	close(b.cmds)
+	assert.Equal(t, MaxWatermark, next(), "ended inputs")
+	_, err = job.Wait()
+	require.NoError(t, err)
+}
+
+// gateSink reports its first row, for jobs that must produce output while
+// their sources still run.
+type gateSink struct {
+	c     *Collected
+	inner Sink
+	first chan struct{}
+}
+
+func (s *gateSink) Open(ctx context.Context, rt *RuntimeContext) error { return s.inner.Open(ctx, rt) }
+func (s *gateSink) Write(ctx context.Context, b *vectorized.Batch) error {
+	select {
+	case s.first <- struct{}{}:
+	default:
+	}
+	return s.inner.Write(ctx, b)
+}
+func (s *gateSink) Finish(ctx context.Context) error { return s.inner.Finish(ctx) }
+func (s *gateSink) Close() error                     { return s.inner.Close() }
+
+// holdSource emits its batches, then waits for release before ending.
+type holdSource struct {
+	batches []*vectorized.Batch
+	release chan struct{}
+}
+
+func (s *holdSource) Open(context.Context, *RuntimeContext) error { return nil }
+func (s *holdSource) Close() error                                { return nil }
+func (s *holdSource) Run(ctx context.Context, out Collector) error {
+	for _, b := range s.batches {
+		if err := out.Collect(ctx, b); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-s.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// A job with two sources, one of which never sends a row: its watermark
+// assigner marks it idle after the idle timeout, and the other source's
+// watermark alone fires the window while both still run.
+func TestIdleSourceDoesNotStallWindows(t *testing.T) {
+	mem := checkedMem(t)
+	batches := evtBatches(t, mem, []evt{{"a", 1000, 1}, {"a", 2000, 2}, {"a", 12_000, 3}}, 1)
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	release := make(chan struct{})
+	first := make(chan struct{}, 1)
+	var out Collected
+	wmOp := func() Operator {
+		return NewWatermarkAssigner(WatermarkSpec{Expr: tsMinus{1, 0}, Interval: 5 * time.Millisecond, IdleTimeout: 50 * time.Millisecond})
+	}
+	spec := WindowSpec{Kind: Tumble, TimeCol: 1, Size: 5 * time.Second}
+	g := &JobGraph{Name: "idle", Mem: mem, Vertices: []*Vertex{
+		{ID: 1, Name: "busy", Parallelism: 1, Source: func(int) Source { return &holdSource{batches: batches, release: release} },
+			Chain: []func() Operator{wmOp}},
+		{ID: 2, Name: "idle", Parallelism: 1, Source: func(int) Source { return &holdSource{release: release} },
+			Chain: []func() Operator{wmOp}},
+		{ID: 3, Name: "agg", Parallelism: 2, Inputs: []Edge{
+			{From: 1, Partition: Partitioning{Kind: Hash, Keys: []int{0}}}, {From: 2, Partition: Partitioning{Kind: Hash, Keys: []int{0}}}},
+			Chain: []func() Operator{func() Operator {
+				return NewWindowAggregate(WindowAggSpec{Keys: []int{0}, Aggs: evtAggs, Window: spec})
+			}},
+			Sink: func(int) Sink { return &gateSink{c: &out, inner: &collectSink{c: &out}, first: first} }},
+	}}
+	job, err := Submit(context.Background(), g, Config{})
+	require.NoError(t, err)
+	select {
+	case <-first:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the idle source held the window back")
+	}
+	close(release)
+	_, err = job.Wait()
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"+I[a, 2, 3, 2, 1970-01-01 00:00:00.000, 1970-01-01 00:00:05.000, 1970-01-01 00:00:04.999]",
+		"+I[a, 1, 3, 3, 1970-01-01 00:00:10.000, 1970-01-01 00:00:15.000, 1970-01-01 00:00:14.999]",
+	}, strs(out.Rows()))
+}
+
+// procClock is an injectable processing-time clock.
+type procClock struct{ now time.Time }
+
+func (c *procClock) Now() time.Time { return c.now }
+
+// Processing-time windows fire when the clock passes their end, from
+// OnTimer, whatever the rows' times; the rest fires at the end of input.
+func TestWindowAggregateProcessingTime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		spec WindowSpec
+		// advances of the clock (ms) before each row, and the rows
+		// expected after the timer at the end of each step
+		want [][]string
+	}{
+		{"tumble", WindowSpec{Kind: Tumble, ProcTime: true, LTZ: true, Size: time.Second}, [][]string{
+			nil, nil,
+			{"+I[a, 2, 3, 2, 1970-01-01 00:00:10.000, 1970-01-01 00:00:11.000, 1970-01-01 00:00:10.999]"},
+			nil,
+		}},
+		{"session", WindowSpec{Kind: Session, ProcTime: true, LTZ: true, Gap: 500 * time.Millisecond}, [][]string{
+			nil, nil,
+			{"+I[a, 2, 3, 2, 1970-01-01 00:00:10.100, 1970-01-01 00:00:10.900, 1970-01-01 00:00:10.899]"},
+			nil,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := checkedMem(t)
+			clock := &procClock{now: time.UnixMilli(10_100)}
+			op := NewWindowAggregate(WindowAggSpec{Keys: []int{0}, Aggs: evtAggs, Window: tc.spec})
+			switch o := op.(type) {
+			case *windowAgg:
+				o.now = clock.Now
+			case *sessionAgg:
+				o.now = clock.Now
+			}
+			h := newHarness(t, mem, op, Config{})
+			pt := op.(ProcessingTimer)
+			steps := []int64{0, 300, 700, 400}
+			for i, adv := range steps {
+				clock.now = clock.now.Add(time.Duration(adv) * time.Millisecond)
+				h.process(makeBatch(t, mem, evtSchema, nil, []any{"a", int64(0), int64(i + 1)}))
+				h.out = nil
+				if next := pt.NextTimer(); !next.IsZero() && !next.After(clock.now) {
+					require.NoError(t, pt.OnTimer(context.Background(), clock.now, h))
+				}
+				got := strs(h.out)
+				if len(got) == 0 {
+					got = nil
+				}
+				assert.Equal(t, tc.want[i], got, "step %d", i)
+			}
+			rest := h.endInput()
+			assert.Len(t, rest, 1)
+		})
+	}
+}
