@@ -36,7 +36,8 @@ func encodeWindows(mem memory.Allocator, in *arrow.Schema, keyTypes []arrow.Data
 	}
 	fields = append(fields, arrow.Field{Name: "start", Type: arrow.PrimitiveTypes.Int64},
 		arrow.Field{Name: "end", Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: "acc", Type: arrow.BinaryTypes.Binary})
-	cols = cols[:len(keyTypes)] // without the table's window-end key column
+	cols[len(keyTypes)].Release() // the table's window-end key column: stored as end
+	cols = cols[:len(keyTypes)]
 	st, en := make([]int64, len(groups)), make([]int64, len(groups))
 	ab := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
 	defer ab.Release()
