@@ -106,6 +106,15 @@ func refRow(k string, a refAcc, start, end int64) string {
 // over batches of evs whose watermark (max ts - delay) follows each batch,
 // computed with maps, one row at a time, as Flink does.
 func refWindows(spec WindowSpec, evs []evt, size int, delay int64) ([]string, int64) {
+	var sizes []int
+	for lo := 0; lo < len(evs); lo += size {
+		sizes = append(sizes, min(size, len(evs)-lo))
+	}
+	return refWindowsSized(spec, evs, sizes, delay)
+}
+
+// refWindowsSized is refWindows over batches of the given sizes.
+func refWindowsSized(spec WindowSpec, evs []evt, sizes []int, delay int64) ([]string, int64) {
 	wa, err := newWindowAssigner(spec)
 	if err != nil {
 		panic(err)
@@ -153,8 +162,11 @@ func refWindows(spec WindowSpec, evs []evt, size int, delay int64) ([]string, in
 			}
 		}
 	}
-	for lo := 0; lo < len(evs); lo += size {
-		for _, e := range evs[lo:min(len(evs), lo+size)] {
+	lo := 0
+	for _, size := range sizes {
+		batch := evs[lo : lo+size]
+		lo += size
+		for _, e := range batch {
 			maxTS = max(maxTS, e.ts)
 			if spec.Kind == Session {
 				touches := slices.ContainsFunc(sessRows[e.k], func(r evt) bool { return r.ts-e.ts <= gap && e.ts-r.ts <= gap })
@@ -291,13 +303,21 @@ func TestWindowTVF(t *testing.T) {
 // wmRecorder records the watermarks its task hands it.
 type wmRecorder struct {
 	seen chan int64
+	rt   *RuntimeContext
 }
 
-func (r *wmRecorder) Open(context.Context, *RuntimeContext) error { return nil }
+func (r *wmRecorder) Open(_ context.Context, rt *RuntimeContext) error {
+	r.rt = rt
+	return nil
+}
 func (r *wmRecorder) Process(ctx context.Context, _ int, b *vectorized.Batch, out Collector) error {
 	return out.Collect(ctx, b)
 }
 func (r *wmRecorder) ProcessWatermark(_ context.Context, wm int64, _ Collector) (int64, error) {
+	// What CURRENT_WATERMARK reads is the watermark being processed.
+	if ec := r.rt.EvalContext(); r.rt.Watermark() != wm || !ec.HasWatermark || ec.Watermark != wm {
+		return 0, fmt.Errorf("the runtime context reads %d, the eval context %d, while processing %d", r.rt.Watermark(), ec.Watermark, wm)
+	}
 	r.seen <- wm
 	return wm, nil
 }
@@ -633,4 +653,169 @@ func TestWindowAggregateCheckpointRestore(t *testing.T) {
 			}
 		}
 	}
+}
+
+// wmOut records what an operator emits: rows, watermarks, idleness.
+type wmOut struct {
+	rows  int
+	wms   []int64
+	idles []bool
+}
+
+func (o *wmOut) Collect(_ context.Context, b *vectorized.Batch) error {
+	o.rows += int(b.NumRows())
+	return nil
+}
+func (o *wmOut) EmitWatermark(_ context.Context, ts int64) error {
+	o.wms = append(o.wms, ts)
+	return nil
+}
+func (o *wmOut) MarkIdle(_ context.Context, idle bool) error {
+	o.idles = append(o.idles, idle)
+	return nil
+}
+
+// The assigner keeps the maximum of the expression (NULLs ignored) and
+// emits it after each batch (interval 0) or on its timer; after the idle
+// timeout without rows it marks the subtask idle, and the next row makes
+// it active again; upstream watermarks but the final one are swallowed.
+func TestWatermarkAssigner(t *testing.T) {
+	mem := checkedMem(t)
+	row := func(ts any) *vectorized.Batch { return makeBatch(t, mem, evtSchema, nil, []any{"a", ts, int64(1)}) }
+	ctx := context.Background()
+	t.Run("every batch", func(t *testing.T) {
+		a := NewWatermarkAssigner(WatermarkSpec{Expr: tsMinus{1, 100}})
+		newHarness(t, mem, a, Config{})
+		out := &wmOut{}
+		for _, ts := range []any{int64(1000), int64(900), nil, int64(1500)} {
+			b := row(ts)
+			require.NoError(t, a.Process(ctx, 0, b, out))
+			b.Release()
+		}
+		assert.Equal(t, []int64{900, 1400}, out.wms, "out-of-order and NULL rows do not move it")
+		assert.Equal(t, 4, out.rows)
+		fwd, err := a.(WatermarkHandler).ProcessWatermark(ctx, 5000, out)
+		require.NoError(t, err)
+		assert.Equal(t, MinWatermark, fwd, "upstream watermarks are swallowed")
+		fwd, err = a.(WatermarkHandler).ProcessWatermark(ctx, MaxWatermark, out)
+		require.NoError(t, err)
+		assert.Equal(t, MaxWatermark, fwd, "the end of input goes on")
+	})
+	t.Run("interval and idleness", func(t *testing.T) {
+		clock := &procClock{now: time.UnixMilli(0)}
+		a := &watermarkAssigner{spec: WatermarkSpec{Expr: tsMinus{1, 0}, Interval: 200 * time.Millisecond, IdleTimeout: time.Second}, now: clock.Now}
+		newHarness(t, mem, a, Config{})
+		out := &wmOut{}
+		step := func(ms int64, ts any) {
+			clock.now = clock.now.Add(time.Duration(ms) * time.Millisecond)
+			if ts != nil {
+				b := row(ts)
+				require.NoError(t, a.Process(ctx, 0, b, out))
+				b.Release()
+			}
+			for next := a.NextTimer(); !next.IsZero() && !next.After(clock.now); next = a.NextTimer() {
+				require.NoError(t, a.OnTimer(ctx, clock.now, out))
+			}
+		}
+		step(50, int64(700))
+		assert.Empty(t, out.wms, "not before the interval")
+		step(150, nil)
+		assert.Equal(t, []int64{700}, out.wms)
+		step(200, nil)
+		assert.Equal(t, []int64{700}, out.wms, "nothing new")
+		step(1000, nil)
+		assert.Equal(t, []bool{true}, out.idles, "idle a second after the last row")
+		step(100, int64(800))
+		assert.Equal(t, []bool{true, false}, out.idles, "a row makes it active")
+		step(200, nil)
+		assert.Equal(t, []int64{700, 800}, out.wms)
+	})
+}
+
+// Window state written by three subtasks restores into one (and the
+// watermark fired up to is the minimum of theirs): rescaling moves whole
+// key groups with their open windows.
+func TestWindowAggregateRescale(t *testing.T) {
+	for _, wk := range windowKinds {
+		t.Run(wk.name, func(t *testing.T) {
+			mem := checkedMem(t)
+			rng := rand.New(rand.NewPCG(31, 32))
+			evs := randomEvents(rng, 300)
+			for i := range evs {
+				evs[i].k = fmt.Sprintf("k%d", rng.IntN(40))
+			}
+			half := len(evs) / 2
+			spec := WindowAggSpec{Keys: []int{0}, Aggs: evtAggs, Window: wk.spec}
+			ctx := context.Background()
+			var dirs []string
+			var got []string
+			// Three subtasks take the first half, each its key groups'
+			// rows; a watermark fires what it completes.
+			wm := int64(1_000_000 + 20_000)
+			for sub := 0; sub < 3; sub++ {
+				inst := NewInstanceForTest(InstanceOptions{Subtask: sub, Parallelism: 3, Mem: mem, Checkpointing: true})
+				op := NewWindowAggregate(spec)
+				require.NoError(t, op.Open(ctx, inst.RT))
+				h := &harness{t: t, op: op, mem: mem, rt: inst.RT}
+				r := inst.RT.KeyGroups()
+				var mine []evt
+				for _, e := range evs[:half] {
+					if kg := keyGroupOfString(inst.RT, e.k); int(kg) >= r.Start && int(kg) <= r.End {
+						mine = append(mine, e)
+					}
+				}
+				if len(mine) > 0 {
+					h.process(evtBatches(t, mem, mine, len(mine))[0])
+				}
+				_, err := op.(WatermarkHandler).ProcessWatermark(ctx, wm, h)
+				require.NoError(t, err)
+				got = append(got, strs(h.out)...)
+				require.NoError(t, op.(Checkpointed).SnapshotState(ctx, CheckpointInfo{ID: 1}))
+				dir := t.TempDir()
+				require.NoError(t, inst.Snapshot(dir))
+				dirs = append(dirs, dir)
+				require.NoError(t, op.Close())
+				require.NoError(t, inst.Close())
+			}
+			inst := NewInstanceForTest(InstanceOptions{Mem: mem, Checkpointing: true, RestoreFrom: dirs, RestoreID: 1})
+			op := NewWindowAggregate(spec)
+			require.NoError(t, op.Open(ctx, inst.RT))
+			h := &harness{t: t, op: op, mem: mem, rt: inst.RT}
+			h.out = nil
+			h.process(evtBatches(t, mem, evs[half:], len(evs)-half)[0])
+			_, err := op.(WatermarkHandler).ProcessWatermark(ctx, MaxWatermark, h)
+			require.NoError(t, err)
+			got = append(got, strs(h.out)...)
+			require.NoError(t, op.Close())
+			require.NoError(t, inst.Close())
+			sort.Strings(got)
+			want := refSplit(wk.spec, evs, half, wm)
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+func keyGroupOfString(rt *RuntimeContext, k string) uint16 {
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	b.Append(k)
+	col := b.NewArray()
+	defer col.Release()
+	h := make([]uint64, 1)
+	vectorized.HashColumns([]arrow.Array{col}, h)
+	return rt.KeyGroupOf(h[0])
+}
+
+// refSplit is refWindows for two batches, the first followed by the
+// watermark wm and the second by the end of input.
+func refSplit(spec WindowSpec, evs []evt, half int, wm int64) []string {
+	// Delay chosen so that max(first half) - delay = wm.
+	maxTS := MinWatermark
+	for _, e := range evs[:half] {
+		maxTS = max(maxTS, e.ts)
+	}
+	var out []string
+	two := append(slices.Clone(evs[:half]), evs[half:]...)
+	res, _ := refWindowsSized(spec, two, []int{half, len(evs) - half}, maxTS-wm)
+	out = append(out, res...)
+	return out
 }
