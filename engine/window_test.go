@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -818,4 +819,91 @@ func refSplit(spec WindowSpec, evs []evt, half int, wm int64) []string {
 	res, _ := refWindowsSized(spec, two, []int{half, len(evs) - half}, maxTS-wm)
 	out = append(out, res...)
 	return out
+}
+
+// A window aggregate without GROUP BY keys (one group per window), on a
+// single subtask as the planner runs it.
+func TestWindowAggregateGlobal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	evs := randomEvents(rng, 300)
+	for i := range evs {
+		evs[i].k = ""
+	}
+	for _, wk := range windowKinds {
+		for _, size := range []int{1, 7, DefaultBatchSize} {
+			t.Run(fmt.Sprintf("%s/batch%d", wk.name, size), func(t *testing.T) {
+				mem := checkedMem(t)
+				batches := evtBatches(t, mem, evs, size)
+				defer func() {
+					for _, b := range batches {
+						b.Release()
+					}
+				}()
+				var out Collected
+				g := windowJob(mem, batches, wk.spec, 1000, 1, &out)
+				g.Vertices[1].Inputs[0].Partition = Partitioning{Kind: Global}
+				g.Vertices[1].Chain[0] = func() Operator {
+					return NewWindowAggregate(WindowAggSpec{Aggs: evtAggs, Window: wk.spec})
+				}
+				res, err := Execute(context.Background(), g, Config{})
+				require.NoError(t, err)
+				want, late := refWindows(wk.spec, evs, size, 1000)
+				for i := range want {
+					want[i] = strings.Replace(want[i], "+I[, ", "+I[", 1)
+				}
+				got := strs(out.Rows())
+				sort.Strings(got)
+				assert.Equal(t, want, got)
+				assert.Equal(t, late, lateDropped(res))
+			})
+		}
+	}
+}
+
+// The window TVF in a job, at batch sizes 1, 7 and default and parallelism
+// 1 and 3: every row once per window it belongs to.
+func TestWindowTVFJob(t *testing.T) {
+	rng := rand.New(rand.NewPCG(51, 52))
+	evs := randomEvents(rng, 200)
+	for _, wk := range windowKinds[:5] {
+		wa, err := newWindowAssigner(wk.spec)
+		require.NoError(t, err)
+		var want []string
+		for _, e := range evs {
+			for j := 0; j < wa.perRow; j++ {
+				if s, en, ok := wa.window(e.ts, j); ok {
+					want = append(want, Row{Values: []any{e.k, fmtTS(e.ts), e.v, fmtTS(s), fmtTS(en), fmtTS(en - 1)}}.String())
+				}
+			}
+		}
+		sort.Strings(want)
+		for _, size := range []int{1, 7, DefaultBatchSize} {
+			for _, par := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/batch%d/p%d", wk.name, size, par), func(t *testing.T) {
+					mem := checkedMem(t)
+					batches := evtBatches(t, mem, evs, size)
+					defer func() {
+						for _, b := range batches {
+							b.Release()
+						}
+					}()
+					var out Collected
+					spec := wk.spec
+					g := &JobGraph{Name: "tvf", Mem: mem, Vertices: []*Vertex{
+						{ID: 1, Name: "src", Parallelism: 1, Source: NewValuesSource(batches)},
+						{ID: 2, Name: "tvf", Parallelism: par, Inputs: []Edge{{From: 1, Partition: Partitioning{Kind: Rebalance}}},
+							Chain: []func() Operator{func() Operator { return NewWindowTVF(spec) }},
+							Sink:  NewCollectSink(&out)},
+					}}
+					_, err := Execute(context.Background(), g, Config{})
+					require.NoError(t, err)
+					got := strs(out.Rows())
+					sort.Strings(got)
+					assert.Equal(t, want, got)
+					require.Equal(t, 6, out.Schema().NumFields())
+					assert.Equal(t, "window_time", out.Schema().Field(5).Name)
+				})
+			}
+		}
+	}
 }
