@@ -3,7 +3,7 @@
 -- nexmark` writes under a temporary directory in place of the path below.
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs the filesystem sink's partition commit options (sink.partition-commit.*, partition.time-extractor.*) and rolling-policy check-interval.
+-- sluice: needs the filesystem sink's partition commit (sink.partition-commit.*, partition.time-extractor.*).
 
 CREATE TABLE datagen (
     event_type INT,

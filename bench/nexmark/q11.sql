@@ -2,7 +2,7 @@
 -- after a 10 s gap (the group-window SESSION syntax).
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs the group-window SESSION(...) with SESSION_START/SESSION_END (issue 11, in progress).
+-- sluice: runs.
 
 CREATE TABLE datagen (
     event_type INT,

@@ -2,7 +2,7 @@
 -- window of processing time.
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs PROCTIME() and a processing-time TUMBLE window aggregate (issue 11, in progress).
+-- sluice: runs.
 
 CREATE TABLE datagen (
     event_type INT,

@@ -2,7 +2,7 @@
 -- (deduplication keeping the last row by event time).
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs deduplication (ROW_NUMBER() OVER ... <= 1, issue 11, in progress).
+-- sluice: needs deduplication (ROW_NUMBER() OVER ... WHERE rn <= 1; OVER is not supported yet, issue 11).
 
 CREATE TABLE datagen (
     event_type INT,

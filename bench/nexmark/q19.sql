@@ -1,7 +1,7 @@
 -- Nexmark q19: top 10 bids by price of each auction (streaming Top-N).
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs streaming Top-N (ROW_NUMBER() OVER ... <= 10, issue 11, in progress).
+-- sluice: needs streaming Top-N (ROW_NUMBER() OVER ... WHERE rn <= 10; OVER is not supported yet, issue 11).
 
 CREATE TABLE datagen (
     event_type INT,

@@ -2,7 +2,7 @@
 -- window sliding by 2 s (HOP window aggregates, joined to their maximum).
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs HOP window aggregates (issue 11, in progress) and a join of their results (joins are not supported yet).
+-- sluice: needs a join of two HOP window aggregates (joins are not supported yet); the window aggregates alone run.
 
 CREATE TABLE datagen (
     event_type INT,

@@ -2,7 +2,7 @@
 -- tumbling window (a TUMBLE aggregate joined back to the bids).
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs a TUMBLE window aggregate (issue 11, in progress) and a join (joins are not supported yet).
+-- sluice: needs a join of the bids with a TUMBLE window aggregate (joins are not supported yet); the aggregate alone runs.
 
 CREATE TABLE datagen (
     event_type INT,

@@ -2,7 +2,7 @@
 -- in the same 10 s tumbling window (a window join of two window aggregates).
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs TUMBLE window aggregates (issue 11, in progress) and a window join (joins are not supported yet).
+-- sluice: needs a window join (joins are not supported yet); q8-nojoin runs its two window aggregates.
 
 CREATE TABLE datagen (
     event_type INT,

@@ -2,7 +2,7 @@
 -- (join, then Top-1 per auction).
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs a regular streaming join (joins are not supported yet) and Top-1 (ROW_NUMBER, issue 11).
+-- sluice: needs a regular streaming join (joins are not supported yet) and Top-1 (ROW_NUMBER() OVER).
 
 CREATE TABLE datagen (
     event_type INT,
