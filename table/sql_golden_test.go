@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	_ "github.com/sluice-stream/sluice/connectors/builtin"
+	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/connectors/print"
 	"github.com/sluice-stream/sluice/connectors/values"
 	"github.com/sluice-stream/sluice/table"
@@ -23,6 +24,11 @@ import (
 //	exec                         run a script; prints "ok" or the error
 //	query [mode=…] [sort]        run a query; prints the columns, then the
 //	                             rows (batch) or the changelog (streaming)
+//	stream rows=N [within=D] [mode=…] [sort]
+//	                             run a query over unbounded sources: print
+//	                             its first N rows (op and values), then
+//	                             cancel the job; with within, cancel it
+//	                             after D (a Go duration) even with fewer
 //	explain [mode=…]             EXPLAIN the statement
 //	error [mode=…]               the statement must fail; prints the error
 //
@@ -53,6 +59,19 @@ func TestSQL(t *testing.T) {
 					return "error: " + err.Error() + "\n"
 				}
 				return formatResult(res, d.HasArg("sort"))
+			case "stream":
+				var rows int
+				var within string
+				d.ScanArgs(t, "rows", &rows)
+				d.MaybeScanArgs(t, "within", &within)
+				var limit time.Duration
+				if within != "" {
+					var err error
+					if limit, err = time.ParseDuration(within); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return streamRows(ctx, t, env, d.Input, rows, limit, d.HasArg("sort"))
 			case "explain":
 				res, err := env.ExecuteSQL(ctx, "EXPLAIN "+d.Input)
 				if err != nil {
@@ -132,4 +151,44 @@ func formatResult(r *table.Result, sorted bool) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// streamRows runs query until it produced n rows, cancels its job and
+// formats the rows as query does (ops always shown).
+func streamRows(ctx context.Context, t *testing.T, env *table.Environment, query string, n int, within time.Duration, sorted bool) string {
+	tab, err := env.SQLQuery(query)
+	if err != nil {
+		return "error: " + err.Error() + "\n"
+	}
+	s, err := tab.Stream(ctx)
+	if err != nil {
+		return "error: " + err.Error() + "\n"
+	}
+	if within > 0 {
+		timer := time.AfterFunc(within, s.Job.Cancel)
+		defer timer.Stop()
+	}
+	var lines []string
+	for b := range s.C {
+		for _, r := range engine.BatchRows(b) {
+			res := &table.Result{Rows: []table.Row{{Kind: r.Kind.String(), Values: r.Values}}}
+			lines = append(lines, fmt.Sprintf("%s[%s]", r.Kind, strings.Join(res.Text()[0], ", ")))
+		}
+		b.Release()
+		if len(lines) >= n {
+			s.Job.Cancel()
+		}
+	}
+	if len(lines) < n && within == 0 {
+		_, err := s.Job.Wait()
+		t.Fatalf("the stream ended after %d of %d rows: %v", len(lines), n, err)
+	}
+	if sorted {
+		sort.Strings(lines)
+	}
+	out := strings.Join(s.Columns, ", ") + "\n"
+	for _, l := range lines {
+		out += l + "\n"
+	}
+	return out
 }

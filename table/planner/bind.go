@@ -586,6 +586,17 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 			return nil, p.ErrAt(pos, "table %s: %s = '%s': %v", t.Name, OptionIdleTimeout, v, err)
 		}
 	}
+	if !p.Streaming {
+		// Batch has no watermarks and no late rows (Flink plans no
+		// assigner): the column is only marked as the rowtime.
+		row := n.Schema()
+		exprs := make([]Rex, len(row))
+		for i, f := range row {
+			exprs[i] = &InputRef{Index: i, T: f.Type, Name: f.Name}
+		}
+		exprs[rowtime].(*InputRef).T.TimeAttr = types.Rowtime
+		return &Project{Input: n, Exprs: exprs, Names: row.Names()}, nil
+	}
 	return &WatermarkAssigner{Input: n, Rowtime: rowtime, Expr: wm, IdleTimeout: idle}, nil
 }
 
