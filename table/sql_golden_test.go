@@ -12,9 +12,9 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	_ "github.com/sluice-stream/sluice/connectors/builtin"
-	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/connectors/print"
 	"github.com/sluice-stream/sluice/connectors/values"
+	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table"
 	_ "github.com/sluice-stream/sluice/table/pyfunc"
 )
