@@ -143,3 +143,26 @@ func TestDecodeSplitRejectsCorruptState(t *testing.T) {
 	_, err = s.decodeSplit(tooFar)
 	assert.ErrorContains(t, err, "more than its 50")
 }
+
+// A subtask restored with several generators interleaves them by event
+// time: its dateTime never falls further behind the latest it emitted than
+// a batch's span, where running them one after the other would go back to
+// the base time for each (and its events would be late for windows).
+func TestRestoredSplitsInterleaveByEventTime(t *testing.T) {
+	opts := map[string]string{OptionEventsNum: "600", OptionFirstEventRate: "1000"}
+	src := mustSource(t, opts)
+	dirs := make([]string, 3)
+	for sub := range 3 {
+		dirs[sub] = filepath.Join(t.TempDir(), fmt.Sprint(sub))
+		attempt(t, src, sub, 3, nil, sub+1, sub+2, dirs[sub])
+	}
+	rows := attempt(t, src, 0, 1, dirs, 0, 0, "")
+	require.Len(t, rows, 600-13*(1+2+3))
+	// A batch is 13 events, 3 ms apart (3 generators at 1000/s).
+	const batchSpan = 13 * 3
+	var latest int64
+	for _, r := range rows {
+		require.Greater(t, r.dateTime, latest-batchSpan, "dateTime goes back at most one batch")
+		latest = max(latest, r.dateTime)
+	}
+}

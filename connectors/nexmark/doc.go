@@ -91,9 +91,11 @@
 // continues each generator after its last emitted event, with the same
 // base time and seed, so the events up to the checkpoint plus those after
 // the restore are those of an uninterrupted run. At another parallelism
-// each generator goes whole to one subtask (which runs its generators one
-// after the other); subtasks a rescale adds generate nothing, as Flink's
-// split enumerator gives them no split. While it waits for the wall clock
+// each generator goes whole to one subtask, which interleaves its
+// generators batch by batch, earliest next event first, so that its
+// dateTime stays as ordered as one generator's and no event falls behind
+// the watermark the others drove; subtasks a rescale adds generate
+// nothing, as Flink's split enumerator gives them no split. While it waits for the wall clock
 // (max-emit-speed false) the source yields every 50 ms so that
 // checkpoint barriers pass.
 package nexmark

@@ -321,6 +321,11 @@ type generator struct {
 
 func (g *generator) hasNext() bool { return g.count < g.cfg.maxEvents }
 
+// nextTimestamp is the dateTime of the next event.
+func (g *generator) nextTimestamp() int64 {
+	return g.cfg.timestampForEvent(g.cfg.adjustedEventNumber(g.count))
+}
+
 // next fills e with the next event.
 func (g *generator) next(e *event) {
 	c := g.cfg

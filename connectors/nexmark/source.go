@@ -123,46 +123,48 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 		}
 		return engine.Yield(ctx, out)
 	}
-	for _, sp := range s.splits {
+	for {
+		sp := s.earliest()
+		if sp == nil {
+			break
+		}
 		g := sp.gen
-		for g.hasNext() {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			n := 0
-			s.w.reserve(int(min(int64(s.batch), g.cfg.maxEvents-g.count)))
-			for n < s.batch && g.hasNext() {
-				if !s.t.maxSpeed {
-					now := time.Now().UnixMilli()
-					if sp.wallclockBase < 0 {
-						sp.wallclockBase = now
-					}
-					due := sp.wallclockBase + g.cfg.timestampForEvent(g.cfg.adjustedEventNumber(g.count)) - sp.baseTime
-					if due > now {
-						if n > 0 {
-							break // emit what is due first
-						}
-						if err := wait(min(time.Duration(due-now)*time.Millisecond, yieldEvery)); err != nil {
-							return err
-						}
-						continue
-					}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := 0
+		s.w.reserve(int(min(int64(s.batch), g.cfg.maxEvents-g.count)))
+		for n < s.batch && g.hasNext() {
+			if !s.t.maxSpeed {
+				now := time.Now().UnixMilli()
+				if sp.wallclockBase < 0 {
+					sp.wallclockBase = now
 				}
-				// The position (g.count) moves before Collect: a checkpoint
-				// taken in Collect must count the batch it follows.
-				g.next(&s.ev)
-				s.w.append(&s.ev)
-				n++
+				due := sp.wallclockBase + g.nextTimestamp() - sp.baseTime
+				if due > now {
+					if n > 0 {
+						break // emit what is due first
+					}
+					if err := wait(min(time.Duration(due-now)*time.Millisecond, yieldEvery)); err != nil {
+						return err
+					}
+					continue
+				}
 			}
-			if n == 0 {
-				continue
-			}
-			b := vectorized.NewBatch(s.w.finish())
-			err := out.Collect(ctx, b)
-			b.Release()
-			if err != nil {
-				return err
-			}
+			// The position (g.count) moves before Collect: a checkpoint
+			// taken in Collect must count the batch it follows.
+			g.next(&s.ev)
+			s.w.append(&s.ev)
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		b := vectorized.NewBatch(s.w.finish())
+		err := out.Collect(ctx, b)
+		b.Release()
+		if err != nil {
+			return err
 		}
 	}
 	if s.t.keepAlive {
@@ -174,6 +176,27 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 		}
 	}
 	return nil
+}
+
+// earliest is the split with events left whose next event is earliest in
+// event time, nil when all are done. A subtask runs several splits only
+// after a restore at a lower parallelism; each split is a timeline from
+// the same base time, so generating them one after the other would put
+// the second one's events behind the watermark the first one drove, and
+// windows would drop them as late. Taking the earliest batch by batch
+// keeps the subtask's dateTime as ordered as one split's.
+func (s *source) earliest() *split {
+	var best *split
+	var bestTs int64
+	for _, sp := range s.splits {
+		if !sp.gen.hasNext() {
+			continue
+		}
+		if ts := sp.gen.nextTimestamp(); best == nil || ts < bestTs {
+			best, bestTs = sp, ts
+		}
+	}
+	return best
 }
 
 // SnapshotState records each split's position.
