@@ -143,12 +143,13 @@ func DefaultAggResultType(kind AggKind, arg arrow.DataType) arrow.DataType {
 // backend is complete. table.exec.state.ttl expires groups not written for
 // that long, as Flink's StateTtlConfig for GroupAggFunction.
 type GroupAggregate struct {
-	spec     GroupAggSpec
-	allKeys  bool // DISTINCT: every input column is a key
-	name     string
-	rt       *RuntimeContext
-	retract  bool // accumulators must support retraction
-	batchLen int
+	spec       GroupAggSpec
+	allKeys    bool // DISTINCT: every input column is a key
+	name       string
+	rt         *RuntimeContext
+	retract    bool // accumulators must support retraction
+	batchLen   int
+	batchBytes int // ConfigBatchBytes, for output built from state
 
 	inSchema  *arrow.Schema
 	outSchema *arrow.Schema
@@ -241,6 +242,9 @@ func (a *GroupAggregate) Open(_ context.Context, rt *RuntimeContext) error {
 		return err
 	}
 	a.batchLen = max(n, 1)
+	if a.batchBytes, err = BatchBytes(rt.Config); err != nil {
+		return err
+	}
 	a.retract = a.spec.Mode == Streaming && !a.spec.InsertOnlyInput
 	for _, c := range a.spec.Aggs {
 		if c.Func < CountStar || c.Func > Max {
@@ -837,8 +841,23 @@ func (a *GroupAggregate) emitAll(ctx context.Context, out Collector) error {
 			groups = append(groups, uint32(g))
 		}
 	}
-	for lo := 0; lo < len(groups); lo += a.batchLen {
-		chunk := groups[lo:min(lo+a.batchLen, len(groups))]
+	// The first chunk is sized by its keys' encoded bytes (and a word per
+	// aggregate) until it reaches the byte cap; the next ones hold as many
+	// rows as fit under the cap at the widest row size built so far.
+	rowBytes := 0
+	var scratch []byte
+	for lo := 0; lo < len(groups); {
+		rows := 0
+		if rowBytes == 0 {
+			for size := 0; rows < min(a.batchLen, len(groups)-lo) && (rows == 0 || size < a.batchBytes); rows++ {
+				scratch = a.table.appendKey(scratch[:0], groups[lo+rows])
+				size += len(scratch) + 8*len(a.accs)
+			}
+		} else {
+			rows = vectorized.RowsUnder(a.batchLen, a.batchBytes, rowBytes)
+		}
+		chunk := groups[lo:min(lo+rows, len(groups))]
+		lo += len(chunk)
 		for _, g := range chunk {
 			for _, acc := range a.accs {
 				acc.appendResult(g)
@@ -848,6 +867,7 @@ func (a *GroupAggregate) emitAll(ctx context.Context, out Collector) error {
 		if err != nil {
 			return err
 		}
+		rowBytes = max(rowBytes, (vectorized.RecordBytes(b.Record)+len(chunk)-1)/len(chunk))
 		if err := a.send(ctx, b, out); err != nil {
 			return err
 		}

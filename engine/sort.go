@@ -38,6 +38,7 @@ type Sort struct {
 	offset, limit int64 // limit < 0: no limit
 	rt            *RuntimeContext
 	batchLen      int
+	batchBytes    int // ConfigBatchBytes
 	buffered      []arrow.RecordBatch
 }
 
@@ -75,6 +76,9 @@ func (s *Sort) Open(_ context.Context, rt *RuntimeContext) error {
 		return err
 	}
 	s.batchLen = max(n, 1)
+	if s.batchBytes, err = BatchBytes(rt.Config); err != nil {
+		return err
+	}
 	if s.offset < 0 {
 		return fmt.Errorf("negative offset %d", s.offset)
 	}
@@ -161,12 +165,21 @@ func (s *Sort) EndInput(ctx context.Context, out Collector) error {
 	all := array.NewRecordBatch(schema, cols, rows)
 	defer all.Release()
 	src := vectorized.NewBatch(all)
-	for start := 0; start < len(idx); start += s.batchLen {
-		part := idx[start:min(start+s.batchLen, len(idx))]
+	// Batches hold as many rows as fit under the byte cap at the input's
+	// average row size, or at the widest batch's once one is wider.
+	rowBytes := 0
+	if rows > 0 {
+		rowBytes = (vectorized.RecordBytes(all) + int(rows) - 1) / int(rows)
+	}
+	for start := 0; start < len(idx); {
+		n := vectorized.RowsUnder(s.batchLen, s.batchBytes, rowBytes)
+		part := idx[start:min(start+n, len(idx))]
+		start += len(part)
 		b, err := takeBatch(ctx, s.rt.Mem, src, part)
 		if err != nil {
 			return err
 		}
+		rowBytes = max(rowBytes, (vectorized.RecordBytes(b.Record)+len(part)-1)/len(part))
 		err = out.Collect(ctx, b)
 		b.Release()
 		if err != nil {

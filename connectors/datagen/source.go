@@ -30,10 +30,12 @@ type source struct {
 	t                    *table
 	subtask, parallelism int
 
-	rate   float64 // rows per second of this subtask
-	batch  int     // rows per batch
-	shares []*share
-	rb     *array.RecordBuilder
+	rate       float64 // rows per second of this subtask
+	batch      int     // rows per batch
+	batchBytes int     // engine.ConfigBatchBytes
+	rowBytes   int     // widest row seen (bytes per row of a batch), 0 before the first
+	shares     []*share
+	rb         *array.RecordBuilder
 
 	// list is the checkpointed position, nil when the job takes no
 	// checkpoints.
@@ -107,6 +109,13 @@ func (s *source) Open(_ context.Context, rt *engine.RuntimeContext) error {
 	// average.
 	s.rate = float64(s.t.rowsPerSecond) / float64(s.parallelism)
 	s.batch = max(1, min(batch, int(math.Floor(s.rate))))
+	var err error
+	if s.batchBytes, err = engine.BatchBytes(rt.Config); err != nil {
+		return err
+	}
+	// Variable-width rows are measured on a small first batch; fixed-width
+	// ones are known from the schema.
+	s.rowBytes = fixedRowBytes(s.t.schema)
 
 	_, restored := rt.Restored()
 	if rt.CheckpointingEnabled() || restored {
@@ -158,11 +167,15 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			n := int64(s.batch)
+			n := int64(max(1, min(s.batch, s.batchBytes/probeRowBytes)))
+			if s.rowBytes > 0 {
+				n = int64(vectorized.RowsUnder(s.batch, s.batchBytes, s.rowBytes))
+			}
 			if sh.remaining > 0 && sh.remaining < n {
 				n = sh.remaining
 			}
 			rec := sh.next(s.rb, int(n))
+			s.rowBytes = max(s.rowBytes, (vectorized.RecordBytes(rec)+int(n)-1)/int(n))
 			// The position moves before Collect: a checkpoint taken in
 			// Collect must count the batch it follows.
 			sh.emitted += n
@@ -321,3 +334,22 @@ var (
 	_ engine.Source       = (*source)(nil)
 	_ engine.Checkpointed = (*source)(nil)
 )
+
+// probeRowBytes sizes the first batch of a source whose rows' width is
+// not known from the schema: as many rows as fit the byte cap at 16 KiB a
+// row (512 at the default cap), so that rows up to that wide stay under it
+// before a batch was measured.
+const probeRowBytes = 16 << 10
+
+// fixedRowBytes is a row's bytes when every column is fixed-width, else 0.
+func fixedRowBytes(schema *arrow.Schema) int {
+	size := 0
+	for _, f := range schema.Fields() {
+		fw, ok := f.Type.(arrow.FixedWidthDataType)
+		if !ok {
+			return 0
+		}
+		size += (fw.BitWidth() + 7) / 8
+	}
+	return size
+}

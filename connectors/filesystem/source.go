@@ -45,16 +45,18 @@ type source struct {
 	subtask     int
 	parallelism int
 
-	mem     memory.Allocator
-	batch   int
-	files   []inputFile
-	skipped *atomic.Int64
+	mem        memory.Allocator
+	batch      int
+	batchBytes int // engine.ConfigBatchBytes
+	files      []inputFile
+	skipped    *atomic.Int64
 
 	// Row formats.
 	dec      format.Decoder
 	rb       *array.RecordBuilder
 	builders []array.Builder
 	rows     int
+	bytes    int // estimated bytes of the pending rows
 
 	// Checkpoints: list is the positions' operator state (nil when the
 	// job takes none), pos the position of every file of the subtask that
@@ -75,6 +77,9 @@ func (s *source) Open(_ context.Context, rt *engine.RuntimeContext) error {
 	}
 	var err error
 	if s.batch, err = option.BatchSize(cfg); err != nil {
+		return errorf("%w", err)
+	}
+	if s.batchBytes, err = engine.BatchBytes(cfg); err != nil {
 		return errorf("%w", err)
 	}
 	s.mem = rt.Mem
@@ -205,7 +210,10 @@ func (s *source) readRows(ctx context.Context, p *filePos, out engine.Collector)
 		}
 		s.dec.Append(s.builders)
 		s.rows++
-		if s.rows >= s.batch {
+		// a decoded row takes about its record's bytes, plus up to a
+		// word per column for numbers, offsets and validity
+		s.bytes += len(rec) + 8*len(s.builders)
+		if s.rows >= s.batch || s.bytes >= s.batchBytes {
 			if err := s.emitRows(ctx, out); err != nil {
 				return err
 			}
@@ -230,7 +238,7 @@ func (s *source) emitRows(ctx context.Context, out engine.Collector) error {
 		s.cur.offset, s.cur.line = s.fr.consumed, s.fr.next
 	}
 	b := vectorized.NewBatch(s.rb.NewRecordBatch())
-	s.rows = 0
+	s.rows, s.bytes = 0, 0
 	err := out.Collect(ctx, b)
 	b.Release()
 	return err
@@ -294,7 +302,17 @@ func (s *source) readParquet(ctx context.Context, p *filePos, out engine.Collect
 		return errorf("%s: not a readable parquet file: %w", path, err)
 	}
 	defer rdr.Close()
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: int64(s.batch)}, s.mem)
+	// Rows per batch under the byte cap at the file's uncompressed bytes
+	// per row (all its columns: an overestimate when the table reads fewer).
+	batch := s.batch
+	if md := rdr.MetaData(); md.NumRows > 0 {
+		var total int64
+		for g := range md.NumRowGroups() {
+			total += md.RowGroup(g).TotalByteSize()
+		}
+		batch = max(1, vectorized.RowsUnder(s.batch, s.batchBytes, int((total+md.NumRows-1)/md.NumRows)))
+	}
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, s.mem)
 	if err != nil {
 		return errorf("%s: %w", path, err)
 	}

@@ -107,13 +107,14 @@ type config struct {
 	// property (Flink's KafkaSource option, default true).
 	commitOnCheckpoint bool
 
-	cols      []connector.Column
-	keyCols   []int // indexes into cols
-	valueCols []int
-	key       *formatSpec
-	value     *formatSpec
-	batch     int
-	ignoreErr bool
+	cols       []connector.Column
+	keyCols    []int // indexes into cols
+	valueCols  []int
+	key        *formatSpec
+	value      *formatSpec
+	batch      int
+	batchBytes int // engine.ConfigBatchBytes
+	ignoreErr  bool
 	// up is set for an upsert-kafka table.
 	up *upsertOptions
 }
@@ -249,6 +250,9 @@ func parse(ctx *connector.Context, sink bool) (*config, error) {
 		return nil, fmt.Errorf("%s: %w", Identifier, err)
 	}
 	if c.batch, err = option.BatchSize(ctx.Config); err != nil {
+		return nil, err
+	}
+	if c.batchBytes, err = engine.BatchBytes(ctx.Config); err != nil {
 		return nil, err
 	}
 	vkey := "value.format"

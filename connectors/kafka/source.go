@@ -101,6 +101,7 @@ type source struct {
 	keyB          []array.Builder
 	valB          []array.Builder
 	rows          int
+	bytes         int       // estimated bytes of the pending rows
 	first         time.Time // when the oldest row of the pending batch arrived
 	// last is the partition of the previous record: messages come in
 	// runs per partition, so this spares a map lookup per record.
@@ -555,7 +556,7 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 			// Transient (a broker down, a timeout): librdkafka retries.
 			s.lastWarn = e
 		}
-		if s.rows >= s.c.batch || (s.rows > 0 && (ev == nil || time.Since(s.first) >= maxBatchDelay)) {
+		if s.rows >= s.c.batch || s.bytes >= s.c.batchBytes || (s.rows > 0 && (ev == nil || time.Since(s.first) >= maxBatchDelay)) {
 			if err := s.emit(ctx, out); err != nil {
 				return err
 			}
@@ -735,6 +736,9 @@ func (s *source) record(m *ckafka.Message) error {
 			s.first = time.Now()
 		}
 		s.rows++
+		// a decoded row takes about its record's bytes, plus up to a
+		// word per column for numbers, offsets and validity
+		s.bytes += len(m.Key) + len(m.Value) + 8*(len(s.keyB)+len(s.valB))
 	}
 	st.next = off + 1
 	st.dirty = true
@@ -768,7 +772,7 @@ func (s *source) finish(k partKey, st *partState) {
 func (s *source) emit(ctx context.Context, out engine.Collector) error {
 	rec := s.rb.NewRecordBatch()
 	n := s.rows
-	s.rows = 0
+	s.rows, s.bytes = 0, 0
 	b := &vectorized.Batch{Record: rec}
 	if s.norm != nil {
 		b.Kinds = s.norm.takeKinds()

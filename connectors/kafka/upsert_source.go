@@ -189,6 +189,7 @@ func (s *source) appendRow(key, value []byte, kind vectorized.RowKind) error {
 		s.first = time.Now()
 	}
 	s.rows++
+	s.bytes += len(key) + len(value) + 8*(len(s.keyB)+len(s.valB))
 	return nil
 }
 
