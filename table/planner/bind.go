@@ -503,11 +503,12 @@ func Factory(t *catalog.Table) (connector.Factory, map[string]string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("table %s: %w", t.Name, err)
 	}
-	if _, ok := opts[OptionIdleTimeout]; ok {
-		// The planner's option (the watermark assigner reads it), valid for
-		// any source as in Flink; the connector never sees it.
-		opts = maps.Clone(opts)
-		delete(opts, OptionIdleTimeout)
+	for _, k := range plannerOptions {
+		if _, ok := opts[k]; ok {
+			// The watermark assigner's option, not the connector's.
+			opts = maps.Clone(opts)
+			delete(opts, k)
+		}
 	}
 	if err := connector.ValidateOptions(f, opts); err != nil {
 		return nil, nil, fmt.Errorf("table %s: %w", t.Name, err)
@@ -597,7 +598,15 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 		exprs[rowtime].(*InputRef).T.TimeAttr = types.Rowtime
 		return &Project{Input: n, Exprs: exprs, Names: row.Names()}, nil
 	}
-	return &WatermarkAssigner{Input: n, Rowtime: rowtime, Expr: wm, IdleTimeout: idle}, nil
+	onEvent := false
+	switch v := t.Options[OptionEmitStrategy]; v {
+	case "", "on-periodic":
+	case "on-event":
+		onEvent = true
+	default:
+		return nil, p.ErrAt(pos, "table %s: %s = '%s': the strategies are 'on-periodic' and 'on-event'", t.Name, OptionEmitStrategy, v)
+	}
+	return &WatermarkAssigner{Input: n, Rowtime: rowtime, Expr: wm, IdleTimeout: idle, OnEvent: onEvent}, nil
 }
 
 // bindWatermark checks a table's WATERMARK clause over its full row

@@ -32,6 +32,10 @@ const (
 	// after this long without rows (Flink's scan.watermark.idle-timeout);
 	// it overrides ConfigIdleTimeout for the table.
 	OptionIdleTimeout = "scan.watermark.idle-timeout"
+	// OptionEmitStrategy is the table option scan.watermark.emit.strategy:
+	// on-periodic (every pipeline.auto-watermark-interval, the default) or
+	// on-event (after every batch of rows).
+	OptionEmitStrategy = "scan.watermark.emit.strategy"
 	// ConfigIdleTimeout is table.exec.source.idle-timeout.
 	ConfigIdleTimeout = "table.exec.source.idle-timeout"
 	// ConfigWatermarkInterval is pipeline.auto-watermark-interval (Flink's
@@ -142,6 +146,9 @@ type WatermarkAssigner struct {
 	Rowtime     int
 	Expr        Rex
 	IdleTimeout time.Duration
+	// OnEvent emits a watermark after every batch instead of periodically
+	// (scan.watermark.emit.strategy = 'on-event').
+	OnEvent bool
 }
 
 // WindowTVF is TUMBLE/HOP/CUMULATE(TABLE t, DESCRIPTOR(ts), ...): the
@@ -276,6 +283,10 @@ func (n *WindowAggregate) windowAggSpec() engine.WindowAggSpec {
 
 // -- translation ---------------------------------------------------------------
 
+// plannerOptions are the table options the planner reads itself, valid
+// for every source as in Flink; connectors never see them.
+var plannerOptions = []string{OptionIdleTimeout, OptionEmitStrategy}
+
 func (t *translator) watermarkAssigner(n *WatermarkAssigner) (*engine.Vertex, error) {
 	in, err := t.node(n.Input)
 	if err != nil {
@@ -288,6 +299,9 @@ func (t *translator) watermarkAssigner(n *WatermarkAssigner) (*engine.Vertex, er
 	interval, err := t.p.Config.Duration(ConfigWatermarkInterval, 200*time.Millisecond)
 	if err != nil {
 		return nil, err
+	}
+	if n.OnEvent {
+		interval = 0
 	}
 	spec := engine.WatermarkSpec{Expr: e, Interval: interval, IdleTimeout: n.IdleTimeout}
 	desc := n.describe()
@@ -1031,7 +1045,7 @@ func pruneThroughWatermark(n Node) Node {
 			return x
 		})
 	}
-	nw := &WatermarkAssigner{Input: narrow(wa.Input, keep, names), Rowtime: remap[wa.Rowtime], Expr: re(wa.Expr), IdleTimeout: wa.IdleTimeout}
+	nw := &WatermarkAssigner{Input: narrow(wa.Input, keep, names), Rowtime: remap[wa.Rowtime], Expr: re(wa.Expr), IdleTimeout: wa.IdleTimeout, OnEvent: wa.OnEvent}
 	switch x := n.(type) {
 	case *Project:
 		return &Project{Input: nw, Exprs: mapRex(x.Exprs, re), Names: x.Names, TableAPI: x.TableAPI}
