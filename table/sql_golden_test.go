@@ -34,11 +34,29 @@ import (
 //
 // mode is batch (default) or streaming. Regenerate with -rewrite.
 func TestSQL(t *testing.T) {
+	runSQLGoldens(t, "testdata/sql", nil)
+}
+
+// TestSQLParallel runs the goldens of stateful streaming operators again
+// at parallelism 3 (keyed operators then run in three subtasks, their
+// watermarks combined over the exchange): the results must not change.
+func TestSQLParallel(t *testing.T) {
+	for _, f := range []string{"testdata/sql/windows.test"} {
+		runSQLGoldens(t, f, map[string]string{"parallelism.default": "3"})
+	}
+}
+
+func runSQLGoldens(t *testing.T, dir string, config map[string]string) {
 	var printed syncBuffer
 	restore := print.SetOutput(&printed, &printed)
 	defer restore()
-	datadriven.Walk(t, "testdata/sql", func(t *testing.T, path string) {
+	datadriven.Walk(t, dir, func(t *testing.T, path string) {
 		env := table.NewEnvironment(table.Settings{})
+		for k, v := range config {
+			if err := env.SetConfig(k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
