@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -19,12 +21,15 @@ import (
 // window_time is window_end - 1 ms).
 //
 // GroupAggregate's accumulators cannot merge, so the rows of open sessions
-// are kept (only the columns the aggregate reads: keys, time, arguments)
-// and aggregated when their session fires: when the watermark (or the
-// clock, on processing time) reaches session end - 1. A row is late, and
+// are kept (only the columns the aggregate reads: keys, time, arguments,
+// in retained batches) and aggregated when their session fires: when the
+// watermark (or the clock, on processing time) reaches its end - 1. Each
+// key has its open sessions sorted by start; a row merges the sessions it
+// touches; a heap orders sessions by end for firing. A row is late, and
 // dropped, when its own window has fired and it touches no open session of
 // its key. At a checkpoint the kept rows of changed key groups are written
-// to keyed state, one Arrow IPC value per key group, as windowAgg's.
+// to keyed state, one Arrow IPC value per key group, as windowAgg's; a
+// restore adds them back, which rebuilds the sessions.
 type sessionAgg struct {
 	spec WindowAggSpec
 	rt   *RuntimeContext
@@ -42,12 +47,11 @@ type sessionAgg struct {
 	aggs      []AggCall   // over the projected columns
 
 	chunks []*sessionChunk
-	rows   []sessionRow // pending rows, any order
-	// nextEnd is at most the earliest end of an open session (exact after
-	// fire, lowered by rows added since): the processing-time timer.
-	nextEnd int64
-	wm      int64
-	late    interface{ Add(int64) int64 }
+	free   []int32      // chunk slots released
+	open   [][]*session // by key id: open sessions sorted by start
+	byEnd  sessionHeap
+	wm     int64
+	late   interface{ Add(int64) int64 }
 
 	times   []int64
 	groups  []uint32
@@ -60,26 +64,52 @@ type sessionAgg struct {
 }
 
 type sessionChunk struct {
-	rec  arrow.RecordBatch // projected columns
+	rec  arrow.RecordBatch // projected columns; nil once released
 	refs int
 }
 
-// sessionWin is one session of a key: rows[lo:hi] once sorted.
-type sessionWin struct {
+// session is one open session of a key.
+type session struct {
 	start, end int64
 	key        uint32
-	lo, hi     int
+	kg         uint16
+	rows       []rowLoc
+	dead       bool // merged into another or fired
 }
 
 // rowLoc is a kept row's place.
 type rowLoc struct{ chunk, row int32 }
 
-type sessionRow struct {
-	ts    int64
-	key   uint32 // id in keys
-	kg    uint16
-	chunk int32
-	row   int32
+// sessionHeap orders sessions by end; entries whose session died or
+// whose end moved are stale and skipped.
+type sessionHeap []heapEntry
+
+type heapEntry struct {
+	end int64
+	s   *session
+}
+
+func (h sessionHeap) Len() int           { return len(h) }
+func (h sessionHeap) Less(i, j int) bool { return h[i].end < h[j].end }
+func (h sessionHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *sessionHeap) Push(x any)        { *h = append(*h, x.(heapEntry)) }
+func (h *sessionHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+// top is the earliest live session, dropping stale entries.
+func (h *sessionHeap) top() *session {
+	for h.Len() > 0 {
+		e := (*h)[0]
+		if !e.s.dead && e.s.end == e.end {
+			return e.s
+		}
+		heap.Pop(h)
+	}
+	return nil
 }
 
 func (a *sessionAgg) String() string { return aggString("SessionWindowAggregate", a.spec) }
@@ -93,7 +123,6 @@ func (a *sessionAgg) Open(_ context.Context, rt *RuntimeContext) error {
 		return err
 	}
 	a.rt, a.gap, a.batchLen, a.wm = rt, a.spec.Window.Gap.Milliseconds(), max(n, 1), MinWatermark
-	a.nextEnd = MaxWatermark
 	a.late = rt.Metrics.Counter("numLateRecordsDropped")
 	if rt.ckpt == nil {
 		return nil
@@ -218,48 +247,101 @@ func (a *sessionAgg) add(rec arrow.RecordBatch, times []int64) error {
 	keyCols := rec.Columns()[:nk]
 	a.groups = grow(a.groups, n)
 	a.created = a.keys.lookup(keyCols, n, a.groups, a.created[:0])
-	a.hashes = grow(a.hashes, n)
-	vectorized.HashColumns(keyCols, a.hashes)
+	for len(a.open) < a.keys.size() {
+		a.open = append(a.open, nil)
+	}
+	if a.dirtyKG != nil {
+		a.hashes = grow(a.hashes, n)
+		vectorized.HashColumns(keyCols, a.hashes)
+	}
 	rec.Retain()
-	ci := int32(len(a.chunks))
 	ch := &sessionChunk{rec: rec}
-	a.chunks = append(a.chunks, ch)
+	var ci int32
+	if k := len(a.free); k > 0 {
+		ci = a.free[k-1]
+		a.free = a.free[:k-1]
+		a.chunks[ci] = ch
+	} else {
+		ci = int32(len(a.chunks))
+		a.chunks = append(a.chunks, ch)
+	}
 	var dropped int64
 	for i, ts := range times[:n] {
-		if !a.spec.Window.ProcTime && isWindowFired(ts+a.gap, a.wm) && !a.touchesOpen(a.groups[i], ts) {
+		key := a.groups[i]
+		if !a.addRow(key, ts, rowLoc{ci, int32(i)}, func() uint16 {
+			if a.dirtyKG == nil {
+				return 0
+			}
+			return a.rt.KeyGroupOf(a.hashes[i])
+		}) {
 			dropped++
 			continue
 		}
-		r := sessionRow{ts: ts, key: a.groups[i], chunk: ci, row: int32(i)}
-		if a.dirtyKG != nil {
-			r.kg = a.rt.KeyGroupOf(a.hashes[i])
-		}
-		a.rows = append(a.rows, r)
-		a.nextEnd = min(a.nextEnd, ts+a.gap)
 		ch.refs++
-		if a.dirtyKG != nil {
-			a.dirtyKG[r.kg] = true
-		}
 	}
 	if dropped > 0 {
 		a.late.Add(dropped)
 	}
 	if ch.refs == 0 {
-		rec.Release()
-		a.chunks = a.chunks[:ci]
+		a.releaseChunk(ci)
 	}
 	return nil
 }
 
-// touchesOpen says whether a row of key at ts intersects an open session
-// of the key: some kept row within gap of it.
-func (a *sessionAgg) touchesOpen(key uint32, ts int64) bool {
-	for _, r := range a.rows {
-		if r.key == key && r.ts-ts <= a.gap && ts-r.ts <= a.gap {
-			return true
+// addRow merges the window [ts, ts+gap) of one row into its key's
+// sessions; it returns false for a late row.
+func (a *sessionAgg) addRow(key uint32, ts int64, loc rowLoc, kgOf func() uint16) bool {
+	list := a.open[key]
+	end := ts + a.gap
+	// The sessions touching [ts, end) are contiguous in start order:
+	// Flink's TimeWindow.intersects (start <= other end, end >= other
+	// start) merges windows that touch.
+	lo := sort.Search(len(list), func(i int) bool { return list[i].end >= ts })
+	hi := lo
+	for hi < len(list) && list[hi].start <= end {
+		hi++
+	}
+	if lo == hi && !a.spec.Window.ProcTime && isWindowFired(end, a.wm) {
+		return false
+	}
+	var s *session
+	if lo == hi {
+		kg := kgOf()
+		s = &session{start: ts, end: end, key: key, kg: kg}
+		list = slices.Insert(list, lo, s)
+	} else {
+		s = list[lo]
+		for _, o := range list[lo+1 : hi] {
+			s.start, s.end = min(s.start, o.start), max(s.end, o.end)
+			s.rows = append(s.rows, o.rows...)
+			o.dead, o.rows = true, nil
+		}
+		list = slices.Delete(list, lo+1, hi)
+		s.start = min(s.start, ts)
+		if end > s.end {
+			s.end = end
+		} else if hi-lo == 1 {
+			s.rows = append(s.rows, loc)
+			a.open[key] = list
+			if a.dirtyKG != nil {
+				a.dirtyKG[s.kg] = true
+			}
+			return true // the end did not move: its heap entry stands
 		}
 	}
-	return false
+	s.rows = append(s.rows, loc)
+	a.open[key] = list
+	heap.Push(&a.byEnd, heapEntry{end: s.end, s: s})
+	if a.dirtyKG != nil {
+		a.dirtyKG[s.kg] = true
+	}
+	return true
+}
+
+func (a *sessionAgg) releaseChunk(ci int32) {
+	a.chunks[ci].rec.Release()
+	a.chunks[ci] = &sessionChunk{}
+	a.free = append(a.free, ci)
 }
 
 func (a *sessionAgg) ProcessWatermark(ctx context.Context, wm int64, out Collector) (int64, error) {
@@ -272,101 +354,41 @@ func (a *sessionAgg) ProcessWatermark(ctx context.Context, wm int64, out Collect
 	return wm, a.fire(ctx, func(end int64) bool { return isWindowFired(end, wm) }, out)
 }
 
-// fire emits the sessions due says have ended and forgets their rows.
+// fire emits the sessions due says have ended, in end order, and forgets
+// them and their rows.
 func (a *sessionAgg) fire(ctx context.Context, due func(end int64) bool, out Collector) error {
-	if len(a.rows) == 0 {
-		return nil
-	}
-	slices.SortFunc(a.rows, func(x, y sessionRow) int {
-		if x.key != y.key {
-			return int(x.key) - int(y.key)
-		}
-		switch {
-		case x.ts < y.ts:
-			return -1
-		case x.ts > y.ts:
-			return 1
-		}
-		return 0
-	})
-	var fired []sessionWin
-	kept := a.rows[:0:0]
-	a.nextEnd = MaxWatermark
-	for lo := 0; lo < len(a.rows); {
-		s := sessionWin{start: a.rows[lo].ts, end: a.rows[lo].ts + a.gap, key: a.rows[lo].key, lo: lo}
-		hi := lo + 1
-		for hi < len(a.rows) && a.rows[hi].key == s.key && a.rows[hi].ts <= s.end {
-			s.end = max(s.end, a.rows[hi].ts+a.gap)
-			hi++
-		}
-		s.hi = hi
-		if due(s.end) {
-			fired = append(fired, s)
-		} else {
-			a.nextEnd = min(a.nextEnd, s.end)
-		}
-		lo = hi
-	}
-	if len(fired) == 0 {
-		return nil
-	}
-	// The fired sessions' rows, session by session, are one group each.
-	rowGroup := make([]int32, len(a.rows))
-	for i := range rowGroup {
-		rowGroup[i] = -1
-	}
-	for si, s := range fired {
-		for i := s.lo; i < s.hi; i++ {
-			rowGroup[i] = int32(si)
-		}
+	var fired []*session
+	for s := a.byEnd.top(); s != nil && due(s.end); s = a.byEnd.top() {
+		heap.Pop(&a.byEnd)
+		s.dead = true
+		fired = append(fired, s)
+		list := a.open[s.key]
+		i := slices.Index(list, s)
+		a.open[s.key] = slices.Delete(list, i, i+1)
 	}
 	for lo := 0; lo < len(fired); lo += a.batchLen {
 		hi := min(len(fired), lo+a.batchLen)
-		if err := a.emit(ctx, fired[lo:hi], lo, rowGroup, out); err != nil {
+		if err := a.emit(ctx, fired[lo:hi], out); err != nil {
 			return err
 		}
 	}
-	for i, r := range a.rows {
-		if rowGroup[i] >= 0 {
-			if a.dirtyKG != nil {
-				a.dirtyKG[r.kg] = true
-			}
+	for _, s := range fired {
+		if a.dirtyKG != nil {
+			a.dirtyKG[s.kg] = true
+		}
+		for _, r := range s.rows {
 			ch := a.chunks[r.chunk]
 			if ch.refs--; ch.refs == 0 {
-				ch.rec.Release()
-				ch.rec = nil
+				a.releaseChunk(r.chunk)
 			}
-			continue
 		}
-		kept = append(kept, r)
+		s.rows = nil
 	}
-	a.rows = kept
-	a.compactChunks()
 	return nil
 }
 
-// compactChunks drops released chunks from the list, renumbering rows.
-func (a *sessionAgg) compactChunks() {
-	remap := make([]int32, len(a.chunks))
-	live := a.chunks[:0]
-	for i, ch := range a.chunks {
-		if ch.rec == nil {
-			remap[i] = -1
-			continue
-		}
-		remap[i] = int32(len(live))
-		live = append(live, ch)
-	}
-	clear(a.chunks[len(live):])
-	a.chunks = live
-	for i := range a.rows {
-		a.rows[i].chunk = remap[a.rows[i].chunk]
-	}
-}
-
-// emit aggregates the rows of sessions (numbered from base in rowGroup)
-// and emits one row per session.
-func (a *sessionAgg) emit(ctx context.Context, sessions []sessionWin, base int, rowGroup []int32, out Collector) error {
+// emit aggregates the rows of sessions and emits one row per session.
+func (a *sessionAgg) emit(ctx context.Context, sessions []*session, out Collector) error {
 	mem := a.rt.Mem
 	accs := make([]accumulator, len(a.aggs))
 	for i, c := range a.aggs {
@@ -381,22 +403,30 @@ func (a *sessionAgg) emit(ctx context.Context, sessions []sessionWin, base int, 
 		acc.grow(len(sessions))
 		accs[i] = acc
 	}
-	// Rows of these sessions, chunk by chunk: one update per chunk.
-	byChunk := map[int32][]int{}
-	for i, r := range a.rows {
-		if g := int(rowGroup[i]); g >= base && g < base+len(sessions) {
-			byChunk[r.chunk] = append(byChunk[r.chunk], i)
+	// Rows by chunk: one update per chunk, the other rows skipped.
+	byChunk := map[int32][]int{} // chunk → indexes into flat
+	type ref struct {
+		g   uint32
+		row int32
+	}
+	var flat []ref
+	for g, s := range sessions {
+		for _, r := range s.rows {
+			byChunk[r.chunk] = append(byChunk[r.chunk], len(flat))
+			flat = append(flat, ref{uint32(g), r.row})
 		}
 	}
+	var groups []uint32
+	var signs []int8
 	for ci, idx := range byChunk {
 		rec := a.chunks[ci].rec
 		n := int(rec.NumRows())
-		groups := make([]uint32, n)
-		signs := make([]int8, n)
-		for _, i := range idx {
-			r := a.rows[i]
-			groups[r.row] = uint32(int(rowGroup[i]) - base)
-			signs[r.row] = 1
+		groups = grow(groups, n)
+		signs = grow(signs, n)
+		clear(signs)
+		for _, k := range idx {
+			groups[flat[k].row] = flat[k].g
+			signs[flat[k].row] = 1
 		}
 		for k, acc := range accs {
 			var arg arrow.Array
@@ -434,12 +464,16 @@ func (a *sessionAgg) emit(ctx context.Context, sessions []sessionWin, base int, 
 	return out.Collect(ctx, b)
 }
 
-// NextTimer is when the earliest processing-time session may end.
+// NextTimer is when the earliest processing-time session ends.
 func (a *sessionAgg) NextTimer() time.Time {
-	if !a.spec.Window.ProcTime || len(a.rows) == 0 {
+	if !a.spec.Window.ProcTime {
 		return time.Time{}
 	}
-	return time.UnixMilli(a.nextEnd - 1)
+	s := a.byEnd.top()
+	if s == nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(s.end - 1)
 }
 
 func (a *sessionAgg) OnTimer(ctx context.Context, now time.Time, out Collector) error {
@@ -460,7 +494,7 @@ func (a *sessionAgg) Close() error {
 			ch.rec.Release()
 		}
 	}
-	a.chunks, a.rows = nil, nil
+	a.chunks, a.open, a.byEnd = nil, nil, nil
 	if a.keys != nil {
 		a.keys.release()
 	}
@@ -477,9 +511,11 @@ func (a *sessionAgg) SnapshotState(ctx context.Context, _ CheckpointInfo) error 
 		return nil
 	}
 	byKG := map[uint16][]rowLoc{}
-	for _, r := range a.rows {
-		if a.dirtyKG[r.kg] {
-			byKG[r.kg] = append(byKG[r.kg], rowLoc{r.chunk, r.row})
+	for _, list := range a.open {
+		for _, s := range list {
+			if a.dirtyKG[s.kg] {
+				byKG[s.kg] = append(byKG[s.kg], s.rows...)
+			}
 		}
 	}
 	for kg := range a.dirtyKG {
