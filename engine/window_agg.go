@@ -72,7 +72,7 @@ type windowAgg struct {
 	// Keyed state (in a job).
 	ks       *state.ValueState[[]byte]
 	wmState  *state.OperatorListState
-	dirtyKG  map[uint16]bool
+	dirtyKG  *kgSet
 	restored bool
 }
 
@@ -138,7 +138,7 @@ func (a *windowAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	if a.wmState, err = ops.ListState("window-agg-watermark", state.UnionRedistribute); err != nil {
 		return err
 	}
-	a.dirtyKG = map[uint16]bool{}
+	a.dirtyKG = &kgSet{}
 	if _, ok := rt.Restored(); ok {
 		return a.restore()
 	}
@@ -335,7 +335,7 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 		releaseArrays(gathered)
 		if a.dirtyKG != nil {
 			for _, g := range a.groups[:m] {
-				a.dirtyKG[a.kgs[g]] = true
+				a.dirtyKG.add(a.kgs[g])
 			}
 		}
 	}
@@ -409,7 +409,7 @@ func (a *windowAgg) fire(ctx context.Context, due func(end int64) bool, out Coll
 	}
 	for _, g := range groups {
 		if a.dirtyKG != nil {
-			a.dirtyKG[a.kgs[g]] = true
+			a.dirtyKG.add(a.kgs[g])
 		}
 		a.live[g] = false
 		for _, acc := range a.accs {

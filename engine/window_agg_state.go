@@ -124,16 +124,16 @@ func (a *windowAgg) SnapshotState(_ context.Context, _ CheckpointInfo) error {
 		return nil
 	}
 	a.wmState.Update([][]byte{encodeRangeWatermark(a.rt, a.wm)})
-	if len(a.dirtyKG) == 0 {
+	if len(a.dirtyKG.list) == 0 {
 		return nil
 	}
 	byKG := map[uint16][]uint32{}
 	for g := range a.live {
-		if a.live[g] && a.dirtyKG[a.kgs[g]] {
+		if a.live[g] && a.dirtyKG.has(a.kgs[g]) {
 			byKG[a.kgs[g]] = append(byKG[a.kgs[g]], uint32(g))
 		}
 	}
-	for kg := range a.dirtyKG {
+	for _, kg := range a.dirtyKG.list {
 		groups := byKG[kg]
 		if len(groups) == 0 {
 			if err := a.ks.Clear(kg, windowStateKey); err != nil {
@@ -155,7 +155,7 @@ func (a *windowAgg) SnapshotState(_ context.Context, _ CheckpointInfo) error {
 			return err
 		}
 	}
-	clear(a.dirtyKG)
+	a.dirtyKG.reset()
 	return nil
 }
 
@@ -263,4 +263,31 @@ func (a *windowAgg) restoreKG(kg uint16, val []byte) error {
 		}
 	}
 	return nil
+}
+
+// kgSet is the set of key groups whose windows changed since the last
+// checkpoint: a flag per key group (rows mark it per row, so no map) and
+// the list of those set.
+type kgSet struct {
+	mark []bool
+	list []uint16
+}
+
+func (s *kgSet) add(kg uint16) {
+	if int(kg) >= len(s.mark) {
+		s.mark = append(s.mark, make([]bool, int(kg)+1-len(s.mark))...)
+	}
+	if !s.mark[kg] {
+		s.mark[kg] = true
+		s.list = append(s.list, kg)
+	}
+}
+
+func (s *kgSet) has(kg uint16) bool { return int(kg) < len(s.mark) && s.mark[kg] }
+
+func (s *kgSet) reset() {
+	for _, kg := range s.list {
+		s.mark[kg] = false
+	}
+	s.list = s.list[:0]
 }

@@ -60,7 +60,7 @@ type sessionAgg struct {
 
 	ks      *state.ValueState[[]byte]
 	wmState *state.OperatorListState
-	dirtyKG map[uint16]bool
+	dirtyKG *kgSet
 }
 
 type sessionChunk struct {
@@ -141,7 +141,7 @@ func (a *sessionAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	if a.wmState, err = ops.ListState("session-agg-watermark", state.UnionRedistribute); err != nil {
 		return err
 	}
-	a.dirtyKG = map[uint16]bool{}
+	a.dirtyKG = &kgSet{}
 	if _, ok := rt.Restored(); ok {
 		return a.restore()
 	}
@@ -324,7 +324,7 @@ func (a *sessionAgg) addRow(key uint32, ts int64, loc rowLoc, kgOf func() uint16
 			s.rows = append(s.rows, loc)
 			a.open[key] = list
 			if a.dirtyKG != nil {
-				a.dirtyKG[s.kg] = true
+				a.dirtyKG.add(s.kg)
 			}
 			return true // the end did not move: its heap entry stands
 		}
@@ -333,7 +333,7 @@ func (a *sessionAgg) addRow(key uint32, ts int64, loc rowLoc, kgOf func() uint16
 	a.open[key] = list
 	heap.Push(&a.byEnd, heapEntry{end: s.end, s: s})
 	if a.dirtyKG != nil {
-		a.dirtyKG[s.kg] = true
+		a.dirtyKG.add(s.kg)
 	}
 	return true
 }
@@ -374,7 +374,7 @@ func (a *sessionAgg) fire(ctx context.Context, due func(end int64) bool, out Col
 	}
 	for _, s := range fired {
 		if a.dirtyKG != nil {
-			a.dirtyKG[s.kg] = true
+			a.dirtyKG.add(s.kg)
 		}
 		for _, r := range s.rows {
 			ch := a.chunks[r.chunk]
@@ -507,18 +507,18 @@ func (a *sessionAgg) SnapshotState(ctx context.Context, _ CheckpointInfo) error 
 		return nil
 	}
 	a.wmState.Update([][]byte{encodeRangeWatermark(a.rt, a.wm)})
-	if len(a.dirtyKG) == 0 {
+	if len(a.dirtyKG.list) == 0 {
 		return nil
 	}
 	byKG := map[uint16][]rowLoc{}
 	for _, list := range a.open {
 		for _, s := range list {
-			if a.dirtyKG[s.kg] {
+			if a.dirtyKG.has(s.kg) {
 				byKG[s.kg] = append(byKG[s.kg], s.rows...)
 			}
 		}
 	}
-	for kg := range a.dirtyKG {
+	for _, kg := range a.dirtyKG.list {
 		locs := byKG[kg]
 		if len(locs) == 0 {
 			if err := a.ks.Clear(kg, windowStateKey); err != nil {
@@ -534,7 +534,7 @@ func (a *sessionAgg) SnapshotState(ctx context.Context, _ CheckpointInfo) error 
 			return err
 		}
 	}
-	clear(a.dirtyKG)
+	a.dirtyKG.reset()
 	return nil
 }
 
