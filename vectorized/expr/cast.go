@@ -486,6 +486,18 @@ func toDecimalCast(from arrow.DataType) castFn {
 		if familyOf(from) == famInt {
 			// integers: widen once per batch, then the 128-bit rescale
 			ints := widenInts(from, in)
+			if s <= 18 && p >= 19+s {
+				// every BIGINT times 10^s fits 128 bits and p digits
+				m := decimal128.FromU64(pow10U128[s].lo)
+				for i, v := range ints {
+					if inValid.get(i) {
+						out[i] = decimal128.FromI64(v).Mul(m)
+						bitutil.SetBit(vb, i)
+					}
+				}
+				validBuf, nulls := finishValidity(validBuf, n)
+				return makeArray(cc.to, n, validBuf, nulls, buf), nil
+			}
 			for i, v := range ints {
 				if !inValid.get(i) {
 					continue

@@ -56,6 +56,9 @@ func signed(u u128, neg bool) decimal128.Num {
 	return n
 }
 
+// fitsInt64 reports whether n is within int64's range.
+func fitsInt64(n decimal128.Num) bool { return n.HighBits() == int64(n.LowBits())>>63 }
+
 func (u u128) cmp(v u128) int {
 	switch {
 	case u.hi != v.hi:
@@ -157,6 +160,15 @@ func rescale128(u u128, from, to int) (u128, bool) {
 // result does not fit DECIMAL(p, s) (NULL). A zero divisor never reaches
 // here.
 func decimalArithFast(op byte, x, y decimal128.Num, s1, s2, p, s int) (res decimal128.Num, ok, done bool) {
+	if op == '*' && s1+s2 == s && fitsInt64(x) && fitsInt64(y) {
+		// |x|, |y| <= 2^63: the product fits 127 bits, so decimal128's
+		// wrapping multiplication is exact
+		r := x.Mul(y)
+		if u, _ := magnitude(r); !u.fitsPrecision(p) {
+			return res, false, true
+		}
+		return r, true, true
+	}
 	a, an := magnitude(x)
 	b, bn := magnitude(y)
 	var r u128

@@ -185,3 +185,29 @@ func TestDecimalCastToDoubleAndBigint(t *testing.T) {
 		rec.Release()
 	}
 }
+
+// TestBigintToDecimalCast: the per-batch integer path (a plain multiply
+// when every BIGINT fits the target) and the checked one agree with the
+// exact conversion, NULL when a value does not fit.
+func TestBigintToDecimalCast(t *testing.T) {
+	vals := []any{int64(0), int64(1), int64(-1), int64(math.MaxInt64), int64(math.MinInt64), int64(123456789), int64(-987654321012), nil}
+	in := col(t, arrow.PrimitiveTypes.Int64, vals...)
+	rec := batch(t, in)
+	defer rec.Release()
+	for _, ps := range [][2]int{{19, 0}, {20, 1}, {38, 18}, {37, 18}, {10, 0}, {38, 19}, {22, 3}} {
+		e, err := Cast(refs(rec)[0], dec(ps[0], ps[1]), false)
+		require.NoError(t, err)
+		got := evalStrings(t, testCtx(), e, rec)
+		for i, v := range vals {
+			want := "NULL"
+			if v != nil {
+				var z big.Int
+				z.SetInt64(v.(int64))
+				if n, ok := decimalFromBig(&z, 0, ps[0], ps[1]); ok {
+					want = n.ToString(int32(ps[1]))
+				}
+			}
+			require.Equal(t, want, got[i], "CAST(%v AS DECIMAL(%d, %d))", v, ps[0], ps[1])
+		}
+	}
+}
