@@ -630,6 +630,9 @@ func (p *Planner) bindWindowTVF(f *sql.FuncCall) (*WindowTVF, error) {
 			return nil, err
 		}
 	}
+	if p.Streaming && !ModeOf(in, true).IsInsertOnly() {
+		return nil, p.ErrAt(f.Name.Pos(), "%s doesn't support consuming update and delete changes which are produced by table %s (%s)", fname, data.Name.Unqualified(), ModeOf(in, true))
+	}
 	if w.Kind == engine.Cumulate && w.Size%w.Step != 0 {
 		return nil, p.ErrAt(f.Name.Pos(), "CUMULATE table function based aggregate requires maxSize must be an integral multiple of step, but got maxSize %d ms and step %d ms.", w.Size.Milliseconds(), w.Step.Milliseconds())
 	}
@@ -932,6 +935,9 @@ func (p *Planner) bindGroupWindowAggregate(q *sql.Select, in Node, sc *scope, ca
 	w.ProcTime = tt.TimeAttr == types.Proctime
 	w.LTZ = tt.Kind == types.TimestampLTZ && !w.ProcTime
 	w.TimeName = ts.String()
+	if p.Streaming && !ModeOf(in, true).IsInsertOnly() {
+		return nil, nil, true, p.ErrAt(call.Pos(), "a group window aggregate doesn't support consuming update and delete changes (its input produces %s)", ModeOf(in, true))
+	}
 	params := map[string][]string{"TUMBLE": {"SIZE", "OFFSET"}, "HOP": {"SLIDE", "SIZE", "OFFSET"}, "SESSION": {"GAP"}}[fn]
 	dst := map[string]*time.Duration{"SIZE": &w.Size, "SLIDE": &w.Slide, "GAP": &w.Gap, "OFFSET": &w.Offset}
 	for i, a := range call.Args[1:] {
