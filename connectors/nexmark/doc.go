@@ -16,6 +16,9 @@
 //	) WITH ('connector' = 'nexmark', 'events.num' = '10000000');
 //
 // Each event fills the ROW of its type; the other two are NULL.
+// Batches hold sluice.exec.batch-size events, fewer when
+// sluice.exec.batch-bytes would be exceeded (estimated from the average
+// sizes: only large *.avg-size values cut batches).
 //
 // Options (Flink's NexmarkSourceOptions; Sluice extensions marked):
 //

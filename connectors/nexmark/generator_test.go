@@ -340,3 +340,27 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*10000/b.Elapsed().Seconds(), "events/s")
 }
+
+// Batches are cut by bytes as well as rows (sluice.exec.batch-bytes):
+// with 10 KB bids a batch holds a handful of rows, not 10000.
+func TestBatchesCappedByBytes(t *testing.T) {
+	src := mustSource(t, map[string]string{OptionEventsNum: "500", OptionBidAvgSize: "10kb"})
+	s := src.Instance(0, 1)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	require.NoError(t, s.Open(context.Background(), &engine.RuntimeContext{Parallelism: 1, Mem: mem,
+		Config: engine.Config{engine.ConfigBatchBytes: "64kb"}}))
+	var sizes []int
+	rows := 0
+	require.NoError(t, s.Run(context.Background(), engine.CollectorFunc(func(_ context.Context, b *vectorized.Batch) error {
+		rows += int(b.NumRows())
+		sizes = append(sizes, vectorized.RecordBytes(b.Record))
+		return nil
+	})))
+	require.NoError(t, s.Close())
+	assert.Equal(t, 500, rows)
+	assert.Greater(t, len(sizes), 50, "about 6 rows of 10 KB per 64 KB batch")
+	for _, n := range sizes {
+		assert.LessOrEqual(t, n, 64<<10+16<<10, "a batch exceeds the cap by less than a row")
+	}
+}

@@ -39,6 +39,8 @@ type source struct {
 	t                    *table
 	subtask, parallelism int
 	batch                int
+	batchBytes           int // engine.ConfigBatchBytes
+	rowBytes             int // widest bytes per row: the estimate from the average sizes, or a batch's when wider
 	splits               []*split
 	rb                   *array.RecordBuilder
 	w                    *writer
@@ -71,6 +73,16 @@ func (s *source) Open(_ context.Context, rt *engine.RuntimeContext) error {
 			return err
 		}
 	}
+	var err error
+	if s.batchBytes, err = engine.BatchBytes(rt.Config); err != nil {
+		return err
+	}
+	// Every row holds all three ROWs' fields (NULL ones too): 8 bytes per
+	// BIGINT or TIMESTAMP, a 4-byte offset per string; plus the event's
+	// strings, which its average size bounds (+20%).
+	p := &s.t.params
+	s.rowBytes = 4 + 8*(4+7+3) + 4*(6+3+4) + max(p.avgPersonSize, p.avgAuctionSize, p.avgBidSize)*6/5
+
 	_, restored := rt.Restored()
 	if rt.CheckpointingEnabled() || restored {
 		ops, err := rt.OperatorState()
@@ -132,9 +144,9 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := 0
-		s.w.reserve(int(min(int64(s.batch), g.cfg.maxEvents-g.count)))
-		for n < s.batch && g.hasNext() {
+		n, limit := 0, vectorized.RowsUnder(s.batch, s.batchBytes, s.rowBytes)
+		s.w.reserve(int(min(int64(limit), g.cfg.maxEvents-g.count)))
+		for n < limit && g.hasNext() {
 			if !s.t.maxSpeed {
 				now := time.Now().UnixMilli()
 				if sp.wallclockBase < 0 {
@@ -161,6 +173,7 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 			continue
 		}
 		b := vectorized.NewBatch(s.w.finish())
+		s.rowBytes = max(s.rowBytes, vectorized.RecordBytes(b.Record)/n)
 		err := out.Collect(ctx, b)
 		b.Release()
 		if err != nil {
