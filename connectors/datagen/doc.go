@@ -56,8 +56,10 @@
 //
 // Batches are built column by column straight into Arrow builders. A
 // batch holds sluice.exec.batch-size rows (engine.ConfigBatchSize), at
-// most one second's worth of the subtask's rate; the k-th row of a subtask
-// is not emitted before start + k/rate.
+// most one second's worth of the subtask's rate, and no more than fit
+// sluice.exec.batch-bytes (engine.ConfigBatchBytes) at the widest row seen
+// (variable-width rows are measured on a first batch sized for 16 KiB
+// rows); the k-th row of a subtask is not emitted before start + k/rate.
 //
 // # Checkpoints
 //

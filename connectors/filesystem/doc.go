@@ -40,7 +40,9 @@
 // it opens and computes the same assignment, so each file is read exactly
 // once (as long as no file appears or vanishes while the subtasks open:
 // the sink's renames happen only at its end). Rows go straight into Arrow
-// builders, sluice.exec.batch-size rows per batch.
+// builders, sluice.exec.batch-size rows per batch, cut earlier once the
+// records reach sluice.exec.batch-bytes (parquet: rows per batch from the
+// file's uncompressed bytes per row).
 //
 // Row formats frame records with the format's Splitter (CSV with quoted
 // line breaks) or else by lines (LF or CRLF; the last line may lack its
