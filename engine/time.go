@@ -9,6 +9,8 @@ import (
 )
 
 // Event time: the contract between the engine and the planner (issue 11).
+// NewWatermarkAssigner is in watermark_assigner.go, NewWindowTVF in
+// window.go, NewWindowAggregate in window_agg.go.
 //
 // Watermarks are milliseconds since the epoch, as Flink's: a TIMESTAMP(3)
 // rowtime's value in ms; for TIMESTAMP_LTZ(3) the UTC instant.
@@ -78,7 +80,9 @@ type WindowSpec struct {
 	// key).
 	PartitionKeys []int
 	// LTZ: the time column is TIMESTAMP_LTZ(3), so window_start/end are
-	// TIMESTAMP_LTZ too (Flink).
+	// TIMESTAMP_LTZ too. Windows are aligned to the epoch (plus Offset)
+	// in UTC; Flink aligns LTZ windows in the session time zone (a 1-day
+	// window starts at local midnight): not done yet.
 	LTZ bool
 }
 
@@ -89,6 +93,15 @@ type WindowSpec struct {
 // or the processing-time clock passes the window end; rows of windows
 // already fired are late: dropped and counted in the operator's counter
 // "numLateRecordsDropped".
+//
+// Engine notes for the planner: window_time is TIMESTAMP(3) (or
+// TIMESTAMP_LTZ(3) when the time column is one) on event time and the
+// bounds' type on processing time; a NULL rowtime fails the job (as
+// Flink's "RowTime field should not be null"); a SESSION aggregate is per
+// Keys (Window.PartitionKeys is not read: the planner passes the PARTITION
+// BY columns as the leading Keys); the input must be insert-only. On
+// processing time, windows still open at the end of a bounded input fire
+// then.
 type WindowAggSpec struct {
 	Keys        []int
 	Aggs        []AggCall

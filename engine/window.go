@@ -223,7 +223,13 @@ func (w *windowTVF) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 	}
 	w.idx, w.starts, w.ends, w.wtimes = w.idx[:0], w.starts[:0], w.ends[:0], w.wtimes[:0]
 	for i, ts := range w.times {
-		for j := 0; j < w.wa.perRow; j++ {
+		for k := 0; k < w.wa.perRow; k++ {
+			// Flink lists a row's windows by ascending start; window j = 0
+			// of HOP is the one that starts last.
+			j := k
+			if w.wa.kind == Hop {
+				j = w.wa.perRow - 1 - k
+			}
 			s, e, ok := w.wa.window(ts, j)
 			if !ok {
 				continue
