@@ -185,8 +185,15 @@ func (r *rng) appendString(b []byte, maxLen int, special byte) []byte {
 		}
 	}
 	if special == ' ' {
-		s := strings.TrimSpace(string(b[start:]))
-		b = append(b[:start], s...)
+		// Java's trim, in place.
+		lo, hi := start, len(b)
+		for lo < hi && b[lo] == ' ' {
+			lo++
+		}
+		for hi > lo && b[hi-1] == ' ' {
+			hi--
+		}
+		b = b[:start+copy(b[start:], b[lo:hi])]
 	}
 	return b
 }
