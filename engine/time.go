@@ -79,10 +79,13 @@ type WindowSpec struct {
 	// PartitionKeys are Session's PARTITION BY columns (the session is per
 	// key).
 	PartitionKeys []int
-	// LTZ: the time column is TIMESTAMP_LTZ(3), so window_start/end are
-	// TIMESTAMP_LTZ too. Windows are aligned to the epoch (plus Offset)
-	// in UTC; Flink aligns LTZ windows in the session time zone (a 1-day
-	// window starts at local midnight): not done yet.
+	// LTZ: the time column is TIMESTAMP_LTZ(3) (PROCTIME() is one).
+	// CHANGED from the first version of this contract, to match Flink
+	// (SqlWindowTableFunction.inferRowType): window_start and window_end
+	// are always TIMESTAMP(3); with LTZ they are the wall clock of the
+	// session time zone (table.local-time-zone), in which the windows are
+	// aligned (a 1-day window starts at local midnight), and window_time
+	// is TIMESTAMP_LTZ(3), the instant of the local end - 1 ms.
 	LTZ bool
 }
 
@@ -94,9 +97,9 @@ type WindowSpec struct {
 // already fired are late: dropped and counted in the operator's counter
 // "numLateRecordsDropped".
 //
-// Engine notes for the planner: window_time is TIMESTAMP(3) (or
-// TIMESTAMP_LTZ(3) when the time column is one) on event time and the
-// bounds' type on processing time; a NULL rowtime fails the job (as
+// Engine notes for the planner: window_time keeps the time attribute's
+// type (TIMESTAMP(3), or TIMESTAMP_LTZ(3) for an LTZ rowtime and on
+// processing time); a NULL rowtime fails the job (as
 // Flink's "RowTime field should not be null"); a SESSION aggregate is per
 // Keys (Window.PartitionKeys is not read: the planner passes the PARTITION
 // BY columns as the leading Keys); the input must be insert-only. On

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -102,17 +103,83 @@ func isWindowFired(end, wm int64) bool {
 	return end != MaxWatermark && wm >= end-1
 }
 
-// windowTypes are the types of window_start/window_end and window_time.
+// windowTypes are the types of window_start/window_end and window_time:
+// the bounds are always TIMESTAMP(3) (Flink's SqlWindowTableFunction), the
+// session time zone's wall clock for a TIMESTAMP_LTZ time attribute;
+// window_time keeps the time attribute's type (TIMESTAMP_LTZ(3) for
+// PROCTIME()).
 func windowTypes(s WindowSpec, timeType arrow.DataType) (bounds, wtime arrow.DataType) {
 	bounds = &arrow.TimestampType{Unit: arrow.Millisecond}
-	if s.LTZ {
-		bounds = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}
-	}
 	wtime = bounds
-	if ts, ok := timeType.(*arrow.TimestampType); ok && !s.ProcTime {
+	if s.ProcTime || s.LTZ {
+		wtime = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}
+	} else if ts, ok := timeType.(*arrow.TimestampType); ok {
 		wtime = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: ts.TimeZone}
 	}
 	return bounds, wtime
+}
+
+// tzShift converts between epoch milliseconds and the session time zone's
+// wall clock read as UTC, Flink's TimeWindowUtil.toUtcTimestampMills and
+// toEpochMills: windows over a TIMESTAMP_LTZ time attribute are aligned
+// in the session time zone (a 1-day window starts at local midnight) and
+// fire when the watermark reaches the instant of their local end - 1 ms.
+// A nil *tzShift is the identity (TIMESTAMP time attributes, UTC).
+type tzShift struct {
+	loc    *time.Location
+	lo, hi int64 // epoch range where off holds
+	off    int64
+}
+
+func newTZShift(s WindowSpec, rt *RuntimeContext) *tzShift {
+	if !s.LTZ || rt.EvalContext == nil {
+		return nil
+	}
+	loc := rt.EvalContext().Location
+	if loc == nil || loc == time.UTC {
+		return nil
+	}
+	return &tzShift{loc: loc, lo: 1, hi: 0}
+}
+
+// offsetAt is the zone offset (ms) at epoch ms, cached for the zone period.
+func (z *tzShift) offsetAt(ms int64) int64 {
+	if ms >= z.lo && ms < z.hi {
+		return z.off
+	}
+	t := time.UnixMilli(ms).In(z.loc)
+	_, off := t.Zone()
+	z.off = int64(off) * 1000
+	start, end := t.ZoneBounds()
+	z.lo, z.hi = math.MinInt64, math.MaxInt64
+	if !start.IsZero() {
+		z.lo = start.UnixMilli()
+	}
+	if !end.IsZero() {
+		z.hi = end.UnixMilli()
+	}
+	return z.off
+}
+
+func (z *tzShift) toLocal(ms int64) int64 {
+	if z == nil || ms == MaxWatermark || ms == MinWatermark {
+		return ms
+	}
+	return ms + z.offsetAt(ms)
+}
+
+func (z *tzShift) toEpoch(local int64) int64 {
+	if z == nil || local == MaxWatermark || local == MinWatermark {
+		return local
+	}
+	e := local - z.offsetAt(local)
+	return local - z.offsetAt(e)
+}
+
+// fired is isWindowFired for a window end in the (possibly shifted) window
+// time.
+func (z *tzShift) fired(end, wm int64) bool {
+	return end != MaxWatermark && wm >= z.toEpoch(end-1)
 }
 
 // rowTimes reads the time attribute of every row in ms, or the processing
@@ -164,6 +231,7 @@ type windowTVF struct {
 	spec   WindowSpec
 	rt     *RuntimeContext
 	wa     *windowAssigner
+	tz     *tzShift
 	now    func() time.Time
 	schema *arrow.Schema
 	bounds arrow.DataType
@@ -176,8 +244,8 @@ type windowTVF struct {
 }
 
 // NewWindowTVF is the window table-valued function alone (SELECT * FROM
-// TABLE(TUMBLE(...))): it appends window_start, window_end (TIMESTAMP(3),
-// or TIMESTAMP_LTZ(3) when LTZ) and window_time (the rowtime attribute:
+// TABLE(TUMBLE(...))): it appends window_start, window_end (TIMESTAMP(3);
+// see windowTypes for LTZ) and window_time (the rowtime attribute:
 // window_end - 1 ms) to each row, one output row per window the row belongs
 // to (HOP, CUMULATE: several). Session windows cannot be assigned row by
 // row in streaming; the planner only uses NewWindowTVF for Session inside a
@@ -196,7 +264,7 @@ func (w *windowTVF) Open(_ context.Context, rt *RuntimeContext) error {
 	if err != nil {
 		return err
 	}
-	w.rt, w.wa = rt, wa
+	w.rt, w.wa, w.tz = rt, wa, newTZShift(w.spec, rt)
 	return nil
 }
 
@@ -223,6 +291,7 @@ func (w *windowTVF) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 	}
 	w.idx, w.starts, w.ends, w.wtimes = w.idx[:0], w.starts[:0], w.ends[:0], w.wtimes[:0]
 	for i, ts := range w.times {
+		ts = w.tz.toLocal(ts)
 		for k := 0; k < w.wa.perRow; k++ {
 			// Flink lists a row's windows by ascending start; window j = 0
 			// of HOP is the one that starts last.
@@ -237,7 +306,7 @@ func (w *windowTVF) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 			w.idx = append(w.idx, int32(i))
 			w.starts = append(w.starts, s)
 			w.ends = append(w.ends, e)
-			w.wtimes = append(w.wtimes, e-1)
+			w.wtimes = append(w.wtimes, w.tz.toEpoch(e-1))
 		}
 	}
 	mem := w.rt.Mem

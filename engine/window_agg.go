@@ -37,6 +37,7 @@ type windowAgg struct {
 	spec WindowAggSpec
 	rt   *RuntimeContext
 	wa   *windowAssigner
+	tz   *tzShift // LTZ: windows in the session time zone's wall clock
 	now  func() time.Time
 
 	batchLen  int
@@ -112,7 +113,7 @@ func (a *windowAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	if err != nil {
 		return err
 	}
-	a.rt, a.wa, a.batchLen = rt, wa, max(n, 1)
+	a.rt, a.wa, a.batchLen, a.tz = rt, wa, max(n, 1), newTZShift(a.spec.Window, rt)
 	a.wm = MinWatermark
 	a.byEnd = map[int64][]uint32{}
 	a.late = rt.Metrics.Counter("numLateRecordsDropped")
@@ -239,6 +240,11 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 	if a.times, err = rowTimes(a.spec.Window, rec, a.now(), a.times); err != nil {
 		return err
 	}
+	if a.tz != nil {
+		for i, ts := range a.times {
+			a.times[i] = a.tz.toLocal(ts)
+		}
+	}
 	keyCols := make([]arrow.Array, len(a.spec.Keys)+1)
 	for i, k := range a.spec.Keys {
 		keyCols[i] = rec.Column(k)
@@ -247,7 +253,7 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 	if !a.spec.Window.ProcTime && a.wm != MinWatermark {
 		dropped := int64(0)
 		for _, ts := range a.times {
-			if isWindowFired(a.wa.lastEnd(ts), a.wm) {
+			if a.tz.fired(a.wa.lastEnd(ts), a.wm) {
 				dropped++
 			}
 		}
@@ -262,7 +268,7 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 		a.endVals = a.endVals[:0]
 		for i, ts := range a.times {
 			_, e, ok := a.wa.window(ts, j)
-			if !ok || (!a.spec.Window.ProcTime && isWindowFired(e, a.wm)) {
+			if !ok || (!a.spec.Window.ProcTime && a.tz.fired(e, a.wm)) {
 				continue
 			}
 			a.rowIdx = append(a.rowIdx, int32(i))
@@ -382,7 +388,7 @@ func (a *windowAgg) ProcessWatermark(ctx context.Context, wm int64, out Collecto
 	if wm > a.wm {
 		a.wm = wm
 	}
-	return wm, a.fire(ctx, func(end int64) bool { return isWindowFired(end, wm) }, out)
+	return wm, a.fire(ctx, func(end int64) bool { return a.tz.fired(end, wm) }, out)
 }
 
 // fire emits and forgets the pending windows due says have ended, in end
@@ -442,7 +448,7 @@ func (a *windowAgg) emit(ctx context.Context, groups []uint32, out Collector) er
 	}
 	starts, ends, wt := make([]int64, len(groups)), make([]int64, len(groups)), make([]int64, len(groups))
 	for i, g := range groups {
-		starts[i], ends[i], wt[i] = a.starts[g], a.ends[g], a.ends[g]-1
+		starts[i], ends[i], wt[i] = a.starts[g], a.ends[g], a.tz.toEpoch(a.ends[g]-1)
 	}
 	cols = append(cols, timestampArray(mem, a.bounds, starts), timestampArray(mem, a.bounds, ends), timestampArray(mem, a.wtime, wt))
 	b := &vectorized.Batch{Record: array.NewRecordBatch(a.outSchema, cols, int64(len(groups)))}
@@ -455,7 +461,7 @@ func (a *windowAgg) NextTimer() time.Time {
 	if !a.spec.Window.ProcTime || len(a.pendingEnds) == 0 {
 		return time.Time{}
 	}
-	return time.UnixMilli(a.pendingEnds[0] - 1)
+	return time.UnixMilli(a.tz.toEpoch(a.pendingEnds[0] - 1))
 }
 
 // OnTimer fires the processing-time windows the clock passed.
@@ -464,7 +470,7 @@ func (a *windowAgg) OnTimer(ctx context.Context, now time.Time, out Collector) e
 		return nil
 	}
 	ms := now.UnixMilli()
-	return a.fire(ctx, func(end int64) bool { return ms >= end-1 }, out)
+	return a.fire(ctx, func(end int64) bool { return a.tz.fired(end, ms) }, out)
 }
 
 // EndInput fires what is left: on event time the final MaxWatermark did it

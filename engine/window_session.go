@@ -35,6 +35,7 @@ type sessionAgg struct {
 	rt   *RuntimeContext
 	now  func() time.Time
 	gap  int64
+	tz   *tzShift // LTZ: bounds in the session time zone's wall clock
 
 	batchLen  int
 	inSchema  *arrow.Schema // the projected input: keys, time, agg args
@@ -123,6 +124,7 @@ func (a *sessionAgg) Open(_ context.Context, rt *RuntimeContext) error {
 		return err
 	}
 	a.rt, a.gap, a.batchLen, a.wm = rt, a.spec.Window.Gap.Milliseconds(), max(n, 1), MinWatermark
+	a.tz = newTZShift(a.spec.Window, rt)
 	a.late = rt.Metrics.Counter("numLateRecordsDropped")
 	if rt.ckpt == nil {
 		return nil
@@ -441,7 +443,9 @@ func (a *sessionAgg) emit(ctx context.Context, sessions []*session, out Collecto
 	starts, ends, wt := make([]int64, len(sessions)), make([]int64, len(sessions)), make([]int64, len(sessions))
 	for i, s := range sessions {
 		keyIDs[i] = s.key
-		starts[i], ends[i], wt[i] = s.start, s.end, s.end-1
+		// Sessions are kept in epoch time (they do not align): only their
+		// bounds are shown in the session time zone.
+		starts[i], ends[i], wt[i] = a.tz.toLocal(s.start), a.tz.toLocal(s.end), s.end-1
 	}
 	cols, err := a.keys.keys(keyIDs)
 	if err != nil {

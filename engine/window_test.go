@@ -907,3 +907,47 @@ func TestWindowTVFJob(t *testing.T) {
 		}
 	}
 }
+
+// Windows over a TIMESTAMP_LTZ time attribute are aligned in the session
+// time zone: a 1-day TUMBLE in Asia/Shanghai (UTC+8) starts at local
+// midnight; window_start/end are that wall clock as TIMESTAMP(3), and
+// window_time the instant of the local end - 1 ms (TIMESTAMP_LTZ); the
+// aggregate fires when the watermark reaches that instant.
+func TestWindowLTZAlignsInSessionTimeZone(t *testing.T) {
+	mem := checkedMem(t)
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	ltz := &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}
+	schema := schemaOf(field("k", arrow.BinaryTypes.String), field("ts", ltz), field("v", arrow.PrimitiveTypes.Int64))
+	rt := func() *RuntimeContext {
+		return &RuntimeContext{JobName: "test", Parallelism: 1, Mem: mem, Metrics: &OperatorMetrics{}, Config: Config{},
+			EvalContext: func() *vectorized.EvalContext {
+				return &vectorized.EvalContext{Ctx: context.Background(), Mem: mem, Now: time.Now(), Location: loc}
+			}}
+	}
+	// 2020-04-15 20:00 UTC is 2020-04-16 04:00 in Shanghai.
+	at := time.Date(2020, 4, 15, 20, 0, 0, 0, time.UTC).UnixMilli()
+	spec := WindowSpec{Kind: Tumble, TimeCol: 1, Size: 24 * time.Hour, LTZ: true}
+	want := "2020-04-16 00:00:00.000, 2020-04-17 00:00:00.000, 2020-04-16 15:59:59.999]"
+
+	tvf := NewWindowTVF(spec)
+	require.NoError(t, tvf.Open(context.Background(), rt()))
+	h := &harness{t: t, op: tvf, mem: mem}
+	got := h.process(makeBatch(t, mem, schema, nil, []any{"a", at, int64(1)}))
+	require.Len(t, got, 1)
+	assert.Equal(t, "+I[a, 2020-04-15 20:00:00.000, 1, "+want, got[0].String())
+
+	agg := NewWindowAggregate(WindowAggSpec{Keys: []int{0}, Aggs: []AggCall{{Func: CountStar}}, Window: spec})
+	require.NoError(t, agg.Open(context.Background(), rt()))
+	h = &harness{t: t, op: agg, mem: mem}
+	h.process(makeBatch(t, mem, schema, nil, []any{"a", at, int64(1)}))
+	wh := agg.(WatermarkHandler)
+	endUTC := time.Date(2020, 4, 16, 16, 0, 0, 0, time.UTC).UnixMilli() // local midnight of the 17th
+	_, err = wh.ProcessWatermark(context.Background(), endUTC-2, h)
+	require.NoError(t, err)
+	assert.Empty(t, h.out, "not before the local end - 1 ms")
+	_, err = wh.ProcessWatermark(context.Background(), endUTC-1, h)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"+I[a, 1, " + want}, strs(h.out))
+	require.NoError(t, agg.Close())
+}
