@@ -160,3 +160,54 @@ func Example() {
 	fmt.Println(e, SQLTypeName(e.DataType()))
 	// Output: CASE WHEN (x = 0) THEN 0 ELSE (10 / x) END INT
 }
+
+// BenchmarkCDNDownloadSpeed is the CDN job's projection after its
+// aggregate: CAST(x * 1.0 / y AS DOUBLE) over BIGINT sums, with DECIMAL
+// arithmetic in between (the planner's types: DECIMAL(19,0) * DECIMAL(2,1)
+// / DECIMAL(19,0) → DECIMAL(38,18)).
+func BenchmarkCDNDownloadSpeed(b *testing.B) {
+	rec := benchBatch(b)
+	defer rec.Release()
+	one, err := Cast(benchLit(b, "1.0", tString), DecimalType(2, 1), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := benchCall(b, "*", vectorized.Col(0, tInt64, "i"), benchLit(b, int64(1000003), tInt64))
+	y := benchCall(b, "+", vectorized.Col(0, tInt64, "i"), benchLit(b, int64(1), tInt64))
+	speed := benchCall(b, "/", benchCall(b, "*", x, one), y)
+	e, err := Cast(speed, tFloat64, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runBench(b, e, rec)
+}
+
+// BenchmarkDecimalToDouble casts a DECIMAL(38,18) column to DOUBLE.
+func BenchmarkDecimalToDouble(b *testing.B) {
+	rec := benchBatch(b)
+	defer rec.Release()
+	d, err := Cast(vectorized.Col(1, tFloat64, "d"), DecimalType(38, 18), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	arr, err := d.Eval(testCtx(), rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	decs := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "x", Type: DecimalType(38, 18)}}, nil), []arrow.Array{arr}, benchRows)
+	arr.Release()
+	defer decs.Release()
+	e, err := Cast(vectorized.Col(0, DecimalType(38, 18), "x"), tFloat64, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runBench(b, e, decs)
+}
+
+// BenchmarkConcat is CONCAT(s, '-', s) over a STRING column.
+func BenchmarkConcat(b *testing.B) {
+	rec := benchBatch(b)
+	defer rec.Release()
+	s := vectorized.Col(4, tString, "s")
+	runBench(b, benchCall(b, "CONCAT", s, benchLit(b, "-", tString), s), rec)
+}

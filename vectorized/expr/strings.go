@@ -105,16 +105,28 @@ func concatKernel(kc *kctx, in []arrow.Array) (arrow.Array, error) {
 	if valid != nil {
 		vb.buf = valid.Bytes()
 	}
-	accs := make([]sAcc, len(in))
+	// per argument: a broadcast literal's bytes, or a column's offsets and
+	// data, read in place
+	type part struct {
+		lit    []byte
+		offs   []int32
+		data   []byte
+		scalar bool
+	}
+	parts := make([]part, len(in))
 	total := 0
-	for i, a := range in {
-		accs[i] = sAccOf(a, n)
+	for k, a := range in {
+		acc := sAccOf(a, n)
+		p := &parts[k]
+		p.scalar = acc.scalar
 		switch {
 		case nulls == n:
-		case accs[i].scalar:
-			total += len(accs[i].bytesAt(0)) * n
+		case acc.scalar:
+			p.lit = acc.bytesAt(0)
+			total += len(p.lit) * n
 		case n > 0:
-			total += int(accs[i].in.offs[n] - accs[i].in.offs[0])
+			p.offs, p.data = acc.in.offs, acc.in.data
+			total += int(p.offs[n] - p.offs[0])
 		}
 	}
 	if total > math.MaxInt32 {
@@ -128,13 +140,22 @@ func concatKernel(kc *kctx, in []arrow.Array) (arrow.Array, error) {
 	data := dataBuf.Bytes()
 	pos := 0
 	offs[0] = 0
-	for i := 0; i < n; i++ {
-		if vb.buf == nil || vb.get(i) {
-			for _, a := range accs {
-				pos += copy(data[pos:], a.bytesAt(i))
+	if nulls < n {
+		for i := 0; i < n; i++ {
+			if vb.buf == nil || vb.get(i) {
+				for k := range parts {
+					p := &parts[k]
+					if p.scalar {
+						pos += copy(data[pos:], p.lit)
+					} else {
+						pos += copy(data[pos:], p.data[p.offs[i]:p.offs[i+1]])
+					}
+				}
 			}
+			offs[i+1] = int32(pos)
 		}
-		offs[i+1] = int32(pos)
+	} else {
+		clear(offs)
 	}
 	dataBuf.Resize(pos)
 	return makeArray(kc.call.typ, n, valid, nulls, offBuf, dataBuf), nil
