@@ -66,14 +66,13 @@ func (s *source) Open(_ context.Context, rt *engine.RuntimeContext) error {
 	if s.parallelism < 1 {
 		s.subtask, s.parallelism = rt.Subtask, rt.Parallelism
 	}
+	var err error
 	s.batch = s.t.batchSize
 	if rt.Config != nil {
-		var err error
 		if s.batch, err = option.BatchSize(rt.Config); err != nil {
 			return err
 		}
 	}
-	var err error
 	if s.batchBytes, err = engine.BatchBytes(rt.Config); err != nil {
 		return err
 	}
