@@ -78,6 +78,14 @@ type Context struct {
 	Options map[string]string
 	// Config is the job configuration.
 	Config engine.Config
+	// Watermark is the table's WATERMARK clause compiled over Columns,
+	// for a streaming read when the expression reads physical columns
+	// only; nil otherwise. A source that generates watermarks with it per
+	// split (Flink's SupportsWatermarkPushDown: one generator per Kafka
+	// partition, the source emitting their minimum and marking itself
+	// idle after IdleTimeout) sets Source.Watermarks; otherwise the
+	// planner chains an engine.NewWatermarkAssigner after the source.
+	Watermark *engine.WatermarkSpec
 }
 
 // Option describes one option a factory accepts.
@@ -140,6 +148,9 @@ type Source struct {
 	Instance func(subtask, parallelism int) engine.Source
 	// Describe is a one-line summary for EXPLAIN (e.g. "rows=100").
 	Describe string
+	// Watermarks: the source generates watermarks from Context.Watermark
+	// itself, so the planner adds no assigner.
+	Watermarks bool
 }
 
 // Sink is a sink the planner can place in a job.

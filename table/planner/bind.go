@@ -525,7 +525,13 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 	if !ok {
 		return nil, p.ErrAt(pos, "table %s: connector %q cannot be read from", t.Name, f.Identifier())
 	}
-	src, err := sf.NewSource(ConnectorContext(t, opts, p.Config))
+	cctx := ConnectorContext(t, opts, p.Config)
+	if p.Streaming && t.Watermark != nil {
+		if cctx.Watermark, err = p.pushableWatermark(t, pos); err != nil {
+			return nil, err
+		}
+	}
+	src, err := sf.NewSource(cctx)
 	if err != nil {
 		return nil, p.ErrAt(pos, "table %s: %v", t.Name, err)
 	}
@@ -578,18 +584,14 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	idle, err := p.Config.Duration(ConfigIdleTimeout, 0)
+	idle, onEvent, err := p.watermarkOptions(t, pos)
 	if err != nil {
-		return nil, p.ErrAt(pos, "%v", err)
+		return nil, err
 	}
-	if v, ok := t.Options[OptionIdleTimeout]; ok {
-		if idle, err = engine.ParseDuration(v); err != nil {
-			return nil, p.ErrAt(pos, "table %s: %s = '%s': %v", t.Name, OptionIdleTimeout, v, err)
-		}
-	}
-	if !p.Streaming {
+	if !p.Streaming || src.Watermarks {
 		// Batch has no watermarks and no late rows (Flink plans no
-		// assigner): the column is only marked as the rowtime.
+		// assigner); a source that generates them per split needs none:
+		// the column is only marked as the rowtime.
 		row := n.Schema()
 		exprs := make([]Rex, len(row))
 		for i, f := range row {
@@ -597,14 +599,6 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 		}
 		exprs[rowtime].(*InputRef).T.TimeAttr = types.Rowtime
 		return &Project{Input: n, Exprs: exprs, Names: row.Names()}, nil
-	}
-	onEvent := false
-	switch v := t.Options[OptionEmitStrategy]; v {
-	case "", "on-periodic":
-	case "on-event":
-		onEvent = true
-	default:
-		return nil, p.ErrAt(pos, "table %s: %s = '%s': the strategies are 'on-periodic' and 'on-event'", t.Name, OptionEmitStrategy, v)
 	}
 	return &WatermarkAssigner{Input: n, Rowtime: rowtime, Expr: wm, IdleTimeout: idle, OnEvent: onEvent}, nil
 }

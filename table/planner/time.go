@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/catalog"
 	"github.com/sluice-stream/sluice/table/connector"
 	"github.com/sluice-stream/sluice/table/sql"
 	"github.com/sluice-stream/sluice/table/types"
@@ -1120,4 +1121,57 @@ func windowRanking(f *sql.FuncCall) bool {
 		}
 	}
 	return seen["window_start"] && seen["window_end"]
+}
+
+// watermarkOptions reads a table's idle timeout (its
+// scan.watermark.idle-timeout, else table.exec.source.idle-timeout) and
+// emit strategy.
+func (p *Planner) watermarkOptions(t *catalog.Table, pos sql.Pos) (idle time.Duration, onEvent bool, err error) {
+	if idle, err = p.Config.Duration(ConfigIdleTimeout, 0); err != nil {
+		return 0, false, p.ErrAt(pos, "%v", err)
+	}
+	if v, ok := t.Options[OptionIdleTimeout]; ok {
+		if idle, err = engine.ParseDuration(v); err != nil {
+			return 0, false, p.ErrAt(pos, "table %s: %s = '%s': %v", t.Name, OptionIdleTimeout, v, err)
+		}
+	}
+	switch v := t.Options[OptionEmitStrategy]; v {
+	case "", "on-periodic":
+	case "on-event":
+		onEvent = true
+	default:
+		return 0, false, p.ErrAt(pos, "table %s: %s = '%s': the strategies are 'on-periodic' and 'on-event'", t.Name, OptionEmitStrategy, v)
+	}
+	return idle, onEvent, nil
+}
+
+// pushableWatermark is the table's watermark strategy for its connector
+// (connector.Context.Watermark), when the WATERMARK expression reads
+// physical columns only; nil otherwise (the assigner then evaluates it
+// after the computed columns).
+func (p *Planner) pushableWatermark(t *catalog.Table, pos sql.Pos) (*engine.WatermarkSpec, error) {
+	sc := &scope{}
+	for _, c := range t.Physical() {
+		sc.cols = append(sc.cols, scopeCol{qual: t.Name, name: c.Name, typ: c.Type})
+	}
+	x, err := p.bindExpr(t.Watermark.Expr, sc)
+	if err != nil || !watermarkType(x.Type()) {
+		return nil, nil // reads computed columns, or fails the checks made after
+	}
+	e, err := Compile(x)
+	if err != nil {
+		return nil, nil
+	}
+	idle, onEvent, err := p.watermarkOptions(t, pos)
+	if err != nil {
+		return nil, err
+	}
+	interval, err := p.Config.Duration(ConfigWatermarkInterval, 200*time.Millisecond)
+	if err != nil {
+		return nil, p.ErrAt(pos, "%v", err)
+	}
+	if onEvent {
+		interval = 0
+	}
+	return &engine.WatermarkSpec{Expr: e, Interval: interval, IdleTimeout: idle}, nil
 }

@@ -9,6 +9,7 @@ import (
 	_ "github.com/sluice-stream/sluice/connectors/values"
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/catalog"
+	"github.com/sluice-stream/sluice/table/connector"
 	"github.com/sluice-stream/sluice/table/sql"
 	"github.com/sluice-stream/sluice/table/types"
 )
@@ -65,6 +66,66 @@ func TestWatermarkIdleTimeout(t *testing.T) {
 			require.True(t, ok, "%T", n)
 			require.Equal(t, c.want, wa.IdleTimeout)
 			require.Equal(t, types.Rowtime, wa.Schema()[0].Type.TimeAttr)
+		})
+	}
+}
+
+// splitWatermarks is a connector that generates watermarks itself when the
+// planner hands it the table's strategy.
+type splitWatermarks struct{ got **connector.Context }
+
+func (splitWatermarks) Identifier() string          { return "test-split-watermarks" }
+func (splitWatermarks) Options() []connector.Option { return nil }
+func (f splitWatermarks) NewSource(ctx *connector.Context) (*connector.Source, error) {
+	*f.got = ctx
+	return &connector.Source{Bounded: true, Mode: connector.InsertOnly, Watermarks: ctx.Watermark != nil,
+		Instance: func(int, int) engine.Source { return nil }}, nil
+}
+
+// TestWatermarkPushDown: a WATERMARK over physical columns reaches the
+// connector (with the emit strategy and idle timeout); a source that
+// takes it gets no assigner, its rowtime is still marked. One reading a
+// computed column is not pushed.
+func TestWatermarkPushDown(t *testing.T) {
+	var got *connector.Context
+	connector.Register(splitWatermarks{got: &got})
+	col := func(n string) *sql.ColumnRef { return &sql.ColumnRef{Parts: []*sql.Ident{{Name: n}}} }
+	for _, c := range []struct {
+		name   string
+		column string
+		pushed bool
+	}{
+		{"physical", "ts", true},
+		{"computed", "t2", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tab := &catalog.Table{Name: "t", Columns: []catalog.Column{
+				{Name: "ts", Type: types.TIMESTAMP(3)},
+				{Name: "t2", Kind: catalog.Computed, Expr: col("ts")},
+			},
+				Options:   map[string]string{"connector": "test-split-watermarks", OptionEmitStrategy: "on-event", OptionIdleTimeout: "2 s"},
+				Watermark: &catalog.Watermark{Column: c.column, Expr: col(c.column)}}
+			cat := catalog.New()
+			require.NoError(t, cat.CreateTable(tab, false))
+			p := &Planner{Catalog: cat, Streaming: true, Config: engine.Config{}}
+			n, err := p.bindTable(&sql.QualifiedName{Parts: []*sql.Ident{{Name: "t"}}})
+			require.NoError(t, err)
+			_, options := got.Options[OptionEmitStrategy]
+			require.False(t, options, "planner options reach the connector")
+			_, assigner := n.(*WatermarkAssigner)
+			require.Equal(t, !c.pushed, assigner)
+			rowtime := 0
+			if c.column == "t2" {
+				rowtime = 1
+			}
+			require.Equal(t, types.Rowtime, n.Schema()[rowtime].Type.TimeAttr)
+			if !c.pushed {
+				require.Nil(t, got.Watermark)
+				return
+			}
+			require.NotNil(t, got.Watermark)
+			require.Equal(t, time.Duration(0), got.Watermark.Interval)
+			require.Equal(t, 2*time.Second, got.Watermark.IdleTimeout)
 		})
 	}
 }
