@@ -85,7 +85,8 @@ type WindowSpec struct {
 	// are always TIMESTAMP(3); with LTZ they are the wall clock of the
 	// session time zone (table.local-time-zone), in which the windows are
 	// aligned (a 1-day window starts at local midnight), and window_time
-	// is TIMESTAMP_LTZ(3), the instant of the local end - 1 ms.
+	// is TIMESTAMP_LTZ(3), the instant of the local end - 1 ms. ProcTime
+	// windows are aligned the same way whether LTZ is set or not.
 	LTZ bool
 }
 

@@ -132,7 +132,9 @@ type tzShift struct {
 }
 
 func newTZShift(s WindowSpec, rt *RuntimeContext) *tzShift {
-	if !s.LTZ || rt.EvalContext == nil {
+	// PROCTIME() is a TIMESTAMP_LTZ(3): processing-time windows align in
+	// the session time zone too.
+	if !(s.LTZ || s.ProcTime) || rt.EvalContext == nil {
 		return nil
 	}
 	loc := rt.EvalContext().Location
