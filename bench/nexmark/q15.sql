@@ -2,7 +2,7 @@
 -- auctions per price rank (distinct aggregates with FILTER).
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs FILTER (WHERE ...) on aggregates, not supported yet (COUNT DISTINCT alone runs).
+-- sluice: needs FILTER (WHERE ...) on aggregates, not supported yet; q15-nofilter runs it with CASE.
 
 CREATE TABLE datagen (
     event_type INT,

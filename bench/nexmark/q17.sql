@@ -2,7 +2,7 @@
 -- price statistics per auction and day (an unbounded GROUP BY).
 -- Source, views and query as in nexmark-flink's queries folder; the views read
 -- ROW fields as (bid).auction where Flink writes bid.auction (see bench/nexmark/README.md).
--- sluice: needs FILTER (WHERE ...) on aggregates, not supported yet.
+-- sluice: needs FILTER (WHERE ...) on aggregates, not supported yet; q17-nofilter runs it with CASE.
 
 CREATE TABLE datagen (
     event_type INT,

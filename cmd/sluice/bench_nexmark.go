@@ -37,7 +37,7 @@ func runBenchNexmark(ctx context.Context, args []string) error {
 			continue
 		}
 		if !slices.Contains(bench.NexmarkQueryNames, q) {
-			return fmt.Errorf("bench nexmark: no query %q; the queries are q0 … q22 and q8-nojoin", q)
+			return fmt.Errorf("bench nexmark: no query %q; the queries are %s", q, strings.Join(bench.NexmarkQueryNames, ", "))
 		}
 		cfg.Queries = append(cfg.Queries, q)
 	}
