@@ -26,7 +26,7 @@ import (
 var (
 	tsType    = &arrow.TimestampType{Unit: arrow.Millisecond}
 	evtSchema = schemaOf(field("k", arrow.BinaryTypes.String), field("ts", tsType), field("v", arrow.PrimitiveTypes.Int64))
-	evtAggs   = []AggCall{{Func: CountStar}, {Func: Sum, Arg: 2}, {Func: Max, Arg: 2}}
+	evtAggs   = []AggCall{{Func: CountStar}, {Func: Sum, Arg: 2}, {Func: Max, Arg: 2}, {Func: Avg, Arg: 2}, {Func: Count, Arg: 2, Distinct: true}}
 )
 
 // tsMinus is a test-local WATERMARK expression: ts - d ms.
@@ -88,8 +88,12 @@ func evtBatches(t testing.TB, mem memory.Allocator, evs []evt, size int) []*vect
 
 func fmtTS(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04:05.000") }
 
-// refAcc is COUNT(*), SUM(v), MAX(v) of one window.
-type refAcc struct{ n, sum, max int64 }
+// refAcc is COUNT(*), SUM(v), MAX(v), AVG(v), COUNT(DISTINCT v) of one
+// window.
+type refAcc struct {
+	n, sum, max int64
+	distinct    map[int64]bool
+}
 
 func (r *refAcc) add(v int64) {
 	if r.n == 0 || v > r.max {
@@ -97,10 +101,14 @@ func (r *refAcc) add(v int64) {
 	}
 	r.n++
 	r.sum += v
+	if r.distinct == nil {
+		r.distinct = map[int64]bool{}
+	}
+	r.distinct[v] = true
 }
 
 func refRow(k string, a refAcc, start, end int64) string {
-	return Row{Values: []any{k, a.n, a.sum, a.max, fmtTS(start), fmtTS(end), fmtTS(end - 1)}}.String()
+	return Row{Values: []any{k, a.n, a.sum, a.max, a.sum / a.n, int64(len(a.distinct)), fmtTS(start), fmtTS(end), fmtTS(end - 1)}}.String()
 }
 
 // refWindows is the expected output and late count of a window aggregate
@@ -500,8 +508,8 @@ func TestIdleSourceDoesNotStallWindows(t *testing.T) {
 	_, err = job.Wait()
 	require.NoError(t, err)
 	assert.Equal(t, []string{
-		"+I[a, 2, 3, 2, 1970-01-01 00:00:00.000, 1970-01-01 00:00:05.000, 1970-01-01 00:00:04.999]",
-		"+I[a, 1, 3, 3, 1970-01-01 00:00:10.000, 1970-01-01 00:00:15.000, 1970-01-01 00:00:14.999]",
+		"+I[a, 2, 3, 2, 1, 2, 1970-01-01 00:00:00.000, 1970-01-01 00:00:05.000, 1970-01-01 00:00:04.999]",
+		"+I[a, 1, 3, 3, 3, 1, 1970-01-01 00:00:10.000, 1970-01-01 00:00:15.000, 1970-01-01 00:00:14.999]",
 	}, strs(out.Rows()))
 }
 
@@ -522,12 +530,12 @@ func TestWindowAggregateProcessingTime(t *testing.T) {
 	}{
 		{"tumble", WindowSpec{Kind: Tumble, ProcTime: true, LTZ: true, Size: time.Second}, [][]string{
 			nil, nil,
-			{"+I[a, 2, 3, 2, 1970-01-01 00:00:10.000, 1970-01-01 00:00:11.000, 1970-01-01 00:00:10.999]"},
+			{"+I[a, 2, 3, 2, 1, 2, 1970-01-01 00:00:10.000, 1970-01-01 00:00:11.000, 1970-01-01 00:00:10.999]"},
 			nil,
 		}},
 		{"session", WindowSpec{Kind: Session, ProcTime: true, LTZ: true, Gap: 500 * time.Millisecond}, [][]string{
 			nil, nil,
-			{"+I[a, 2, 3, 2, 1970-01-01 00:00:10.100, 1970-01-01 00:00:10.900, 1970-01-01 00:00:10.899]"},
+			{"+I[a, 2, 3, 2, 1, 2, 1970-01-01 00:00:10.100, 1970-01-01 00:00:10.900, 1970-01-01 00:00:10.899]"},
 			nil,
 		}},
 	} {
