@@ -120,18 +120,18 @@ func flinkDuration(d time.Duration) string {
 	return fmt.Sprintf("%d ms", ms)
 }
 
-// windowFields are the columns a window adds: window_start, window_end
-// (TIMESTAMP(3), TIMESTAMP_LTZ(3) over an LTZ rowtime) and window_time,
-// the window's time attribute (rowtime: window_end - 1 ms; proctime).
+// windowFields are the columns a window adds: window_start and window_end
+// (TIMESTAMP(3), whatever the time attribute, as Flink 2.3 types them) and
+// window_time, the window's time attribute (rowtime: window_end - 1 ms, a
+// TIMESTAMP_LTZ(3) over an LTZ rowtime; proctime: TIMESTAMP_LTZ(3)).
 func windowFields(w Window, names [3]string) Schema {
 	bound := types.TIMESTAMP(3).NotNullable()
-	if w.LTZ {
-		bound = types.TIMESTAMP_LTZ(3).NotNullable()
-	}
 	tt := bound
+	if w.LTZ || w.ProcTime {
+		tt = types.TIMESTAMP_LTZ(3).NotNullable()
+	}
 	tt.TimeAttr = types.Rowtime
 	if w.ProcTime {
-		tt = types.TIMESTAMP_LTZ(3).NotNullable()
 		tt.TimeAttr = types.Proctime
 	}
 	return Schema{{Name: names[0], Type: bound}, {Name: names[1], Type: bound}, {Name: names[2], Type: tt}}
@@ -196,8 +196,9 @@ func (n *WindowAggregate) Schema() Schema {
 	wnames := [3]string{}
 	copy(wnames[:], n.Names[len(n.Keys)+len(n.Aggs):])
 	wf := windowFields(n.Window, wnames)
-	if n.Group && !n.Window.ProcTime {
-		// TUMBLE_ROWTIME is nullable in Flink's group windows.
+	if n.Group && !n.Window.ProcTime && !n.Window.LTZ {
+		// TUMBLE_ROWTIME of a TIMESTAMP rowtime is nullable in Flink's
+		// group windows (of a TIMESTAMP_LTZ one it is not).
 		wf[2].Type = wf[2].Type.Nullable()
 	}
 	return append(out, wf...)
@@ -331,9 +332,12 @@ func (t *translator) windowTVF(n *WindowTVF) (*engine.Vertex, error) {
 
 // conformWindowTypes chains, after a window operator, the retyping of its
 // window columns (the last three) to the plan's types where the engine's
-// timestamps differ only by zone: a processing-time window_time is a
-// TIMESTAMP_LTZ(3) in Flink, whose epoch milliseconds the engine may hand
-// over as a TIMESTAMP(3). Values are unchanged.
+// timestamps differ only by zone: Flink types a processing-time
+// window_time TIMESTAMP_LTZ(3) and window_start/window_end TIMESTAMP(3)
+// over a TIMESTAMP_LTZ rowtime, where the engine may hand over the same
+// epoch milliseconds with the other type. Values are unchanged, which is
+// right in a UTC session; window bounds in the session's zone
+// (table.local-time-zone) need the engine's windows to align to it.
 func conformWindowTypes(v *engine.Vertex, schema Schema) {
 	want := make([]arrow.DataType, len(schema))
 	for i, f := range schema {
