@@ -959,3 +959,68 @@ func TestWindowLTZAlignsInSessionTimeZone(t *testing.T) {
 	assert.Equal(t, []string{"+I[a, 1, " + want}, strs(h.out))
 	require.NoError(t, agg.Close())
 }
+
+// slowSource emits one row per batch every few milliseconds.
+type slowSource struct {
+	mem  memory.Allocator
+	rows int
+}
+
+func (s *slowSource) Open(context.Context, *RuntimeContext) error { return nil }
+func (s *slowSource) Close() error                                { return nil }
+func (s *slowSource) Run(ctx context.Context, out Collector) error {
+	for i := 0; i < s.rows; i++ {
+		b := array.NewRecordBuilder(s.mem, evtSchema)
+		b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("k%d", i%3))
+		b.Field(1).(*array.TimestampBuilder).Append(0)
+		b.Field(2).(*array.Int64Builder).Append(1)
+		batch := &vectorized.Batch{Record: b.NewRecordBatch()}
+		b.Release()
+		err := out.Collect(ctx, batch)
+		batch.Release()
+		if err != nil {
+			return err
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+	return nil
+}
+
+// Processing-time windows in a job: the task's timer fires them while
+// rows arrive (several windows), the end of input fires the last; every
+// row is counted once.
+func TestWindowAggregateProcessingTimeJob(t *testing.T) {
+	for _, kind := range []WindowSpec{
+		{Kind: Tumble, ProcTime: true, Size: 40 * time.Millisecond},
+		{Kind: Session, ProcTime: true, Gap: 4 * time.Millisecond}, // a key's rows are ~9 ms apart
+	} {
+		for _, par := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/p%d", kind, par), func(t *testing.T) {
+				mem := checkedMem(t)
+				var out Collected
+				spec := kind
+				g := &JobGraph{Name: "proc", Mem: mem, Vertices: []*Vertex{
+					{ID: 1, Name: "src", Parallelism: 1, Source: func(int) Source { return &slowSource{mem: mem, rows: 60} }},
+					{ID: 2, Name: "agg", Parallelism: par, Inputs: []Edge{{From: 1, Partition: Partitioning{Kind: Hash, Keys: []int{0}}}},
+						Chain: []func() Operator{func() Operator {
+							return NewWindowAggregate(WindowAggSpec{Keys: []int{0}, Aggs: []AggCall{{Func: CountStar}}, Window: spec})
+						}},
+						Sink: NewCollectSink(&out)},
+				}}
+				_, err := Execute(context.Background(), g, Config{})
+				require.NoError(t, err)
+				var total int64
+				windows := map[string]int{}
+				for _, r := range out.Rows() {
+					total += r.Values[1].(int64)
+					windows[r.Values[0].(string)]++
+				}
+				assert.EqualValues(t, 60, total)
+				assert.Len(t, windows, 3)
+				for k, n := range windows {
+					assert.Greater(t, n, 1, "key %s: windows fired while rows came", k)
+				}
+			})
+		}
+	}
+}
