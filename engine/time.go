@@ -100,12 +100,12 @@ type WindowSpec struct {
 //
 // Engine notes for the planner: window_time keeps the time attribute's
 // type (TIMESTAMP(3), or TIMESTAMP_LTZ(3) for an LTZ rowtime and on
-// processing time); a NULL rowtime fails the job (as
-// Flink's "RowTime field should not be null"); a SESSION aggregate is per
-// Keys (Window.PartitionKeys is not read: the planner passes the PARTITION
-// BY columns as the leading Keys); the input must be insert-only. On
-// processing time, windows still open at the end of a bounded input fire
-// then.
+// processing time); rows with a NULL rowtime are dropped and counted in
+// "numNullRowTimeRecordsDropped" (Flink's window operators); a SESSION
+// aggregate is per Keys (Window.PartitionKeys is not read: the planner
+// passes the PARTITION BY columns as the leading Keys); the input must be
+// insert-only. On processing time, windows still open at the end of a
+// bounded input fire then.
 type WindowAggSpec struct {
 	Keys        []int
 	Aggs        []AggCall

@@ -184,8 +184,8 @@ func (z *tzShift) fired(end, wm int64) bool {
 	return end != MaxWatermark && wm >= z.toEpoch(end-1)
 }
 
-// rowTimes reads the time attribute of every row in ms, or the processing
-// time of the batch.
+// rowTimes reads the time attribute of every row in ms (nullTime for a
+// NULL), or the processing time of the batch.
 func rowTimes(s WindowSpec, rec arrow.RecordBatch, now time.Time, dst []int64) ([]int64, error) {
 	n := int(rec.NumRows())
 	dst = grow(dst, n)
@@ -203,16 +203,35 @@ func rowTimes(s WindowSpec, rec arrow.RecordBatch, now time.Time, dst []int64) (
 	if !ok {
 		return nil, fmt.Errorf("the time attribute must be a TIMESTAMP, not %s", rec.Column(s.TimeCol).DataType())
 	}
-	if col.NullN() > 0 {
-		// Flink: "RowTime field should not be null, please convert it to
-		// a non-null long value."
-		return nil, fmt.Errorf("the rowtime attribute %s is NULL", rec.Schema().Field(s.TimeCol).Name)
-	}
 	f, _ := millisOf(col.DataType())
 	for i, v := range col.TimestampValues() {
 		dst[i] = toMillis(int64(v), f)
 	}
+	if col.NullN() > 0 {
+		for i := range dst {
+			if col.IsNull(i) {
+				dst[i] = nullTime
+			}
+		}
+	}
 	return dst, nil
+}
+
+// nullTime marks a row whose rowtime is NULL: window operators drop it and
+// count it in numNullRowTimeRecordsDropped, as Flink's window operators do.
+const nullTime = math.MinInt64
+
+// countNullTimes counts the rows rowTimes marked NULL.
+func countNullTimes(times []int64, c interface{ Add(int64) int64 }) {
+	var n int64
+	for _, ts := range times {
+		if ts == nullTime {
+			n++
+		}
+	}
+	if n > 0 {
+		c.Add(n)
+	}
 }
 
 // int64Timestamps wraps ms values as a timestamp array without copying.
@@ -292,7 +311,11 @@ func (w *windowTVF) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 		return err
 	}
 	w.idx, w.starts, w.ends, w.wtimes = w.idx[:0], w.starts[:0], w.ends[:0], w.wtimes[:0]
+	countNullTimes(w.times, w.rt.Metrics.Counter("numNullRowTimeRecordsDropped"))
 	for i, ts := range w.times {
+		if ts == nullTime {
+			continue
+		}
 		ts = w.tz.toLocal(ts)
 		for k := 0; k < w.wa.perRow; k++ {
 			// Flink lists a row's windows by ascending start; window j = 0
@@ -318,7 +341,7 @@ func (w *windowTVF) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 			c.Release()
 		}
 	}()
-	if len(w.idx) == len(w.times) && w.wa.perRow == 1 {
+	if len(w.idx) == len(w.times) && w.wa.perRow == 1 { // no row dropped or repeated
 		for _, c := range rec.Columns() {
 			c.Retain()
 			cols = append(cols, c)

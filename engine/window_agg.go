@@ -240,9 +240,12 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 	if a.times, err = rowTimes(a.spec.Window, rec, a.now(), a.times); err != nil {
 		return err
 	}
+	countNullTimes(a.times, a.rt.Metrics.Counter("numNullRowTimeRecordsDropped"))
 	if a.tz != nil {
 		for i, ts := range a.times {
-			a.times[i] = a.tz.toLocal(ts)
+			if ts != nullTime {
+				a.times[i] = a.tz.toLocal(ts)
+			}
 		}
 	}
 	keyCols := make([]arrow.Array, len(a.spec.Keys)+1)
@@ -253,7 +256,7 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 	if !a.spec.Window.ProcTime && a.wm != MinWatermark {
 		dropped := int64(0)
 		for _, ts := range a.times {
-			if a.tz.fired(a.wa.lastEnd(ts), a.wm) {
+			if ts != nullTime && a.tz.fired(a.wa.lastEnd(ts), a.wm) {
 				dropped++
 			}
 		}
@@ -267,6 +270,9 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 		a.rowIdx = a.rowIdx[:0]
 		a.endVals = a.endVals[:0]
 		for i, ts := range a.times {
+			if ts == nullTime {
+				continue
+			}
 			_, e, ok := a.wa.window(ts, j)
 			if !ok || (!a.spec.Window.ProcTime && a.tz.fired(e, a.wm)) {
 				continue

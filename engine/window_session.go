@@ -268,7 +268,11 @@ func (a *sessionAgg) add(rec arrow.RecordBatch, times []int64) error {
 		a.chunks = append(a.chunks, ch)
 	}
 	var dropped int64
+	countNullTimes(times[:n], a.rt.Metrics.Counter("numNullRowTimeRecordsDropped"))
 	for i, ts := range times[:n] {
+		if ts == nullTime {
+			continue
+		}
 		key := a.groups[i]
 		if !a.addRow(key, ts, rowLoc{ci, int32(i)}, func() uint16 {
 			if a.dirtyKG == nil {

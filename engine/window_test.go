@@ -1024,3 +1024,34 @@ func TestWindowAggregateProcessingTimeJob(t *testing.T) {
 		}
 	}
 }
+
+// Rows with a NULL rowtime are dropped and counted, by the window TVF and
+// by every window aggregate (Flink's numNullRowTimeRecordsDropped).
+func TestWindowNullRowtimeDropped(t *testing.T) {
+	for _, wk := range windowKinds {
+		t.Run(wk.name, func(t *testing.T) {
+			mem := checkedMem(t)
+			ops := []Operator{NewWindowAggregate(WindowAggSpec{Keys: []int{0}, Aggs: []AggCall{{Func: CountStar}}, Window: wk.spec})}
+			if wk.spec.Kind != Session {
+				ops = append(ops, NewWindowTVF(wk.spec))
+			}
+			for _, op := range ops {
+				h := newHarness(t, mem, op, Config{})
+				out := h.process(makeBatch(t, mem, evtSchema, nil, []any{"a", nil, int64(1)}, []any{"a", int64(1000), int64(2)}, []any{"b", nil, int64(3)}))
+				if _, ok := op.(WatermarkHandler); ok {
+					_, err := op.(WatermarkHandler).ProcessWatermark(context.Background(), MaxWatermark, h)
+					require.NoError(t, err)
+					require.NotEmpty(t, h.out)
+					for _, r := range h.out {
+						assert.Equal(t, []any{"a", int64(1)}, r.Values[:2], "only the row with a rowtime, in each of its windows")
+					}
+				} else {
+					for _, r := range out {
+						assert.Equal(t, "a", r.Values[0])
+					}
+				}
+				assert.EqualValues(t, 2, h.rt.Metrics.Counter("numNullRowTimeRecordsDropped").Load())
+			}
+		})
+	}
+}
