@@ -182,6 +182,13 @@ func distinctOf(n Node) Node {
 
 func castTo(r Rex, t types.DataType) Rex {
 	if r.Type().Nullable().Materialized().Equal(t.Nullable().Materialized()) {
+		if ref, ok := r.(*InputRef); ok && ref.T.TimeAttr != t.TimeAttr {
+			// The same values, without (or with) the time attribute: a
+			// rowtime unioned with a plain timestamp is materialized.
+			c := *ref
+			c.T.TimeAttr = t.TimeAttr
+			return &c
+		}
 		return r
 	}
 	return &CastRex{Arg: r, T: t}
