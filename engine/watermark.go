@@ -103,8 +103,8 @@ func (t *task) onWatermarkEnvelope(ctx context.Context, e envelope) error {
 			// No input can advance time any more: flush the maximum
 			// across every input, and tell downstream this task is idle.
 			max := MinWatermark
-			for q, v := range w.in {
-				if !t.cp.ended[q] && v > max {
+			for _, v := range w.in {
+				if v > max {
 					max = v
 				}
 			}
@@ -143,20 +143,16 @@ func (t *task) inputEnded(ctx context.Context, p int) error {
 	return t.combineInputs(ctx)
 }
 
+// allInputsIdle: every producer is idle. An ended producer is active at
+// MaxWatermark (Flink's valve after a finished input's MAX_WATERMARK), so
+// an ended input beside idle ones lets time run to the end.
 func (t *task) allInputsIdle() bool {
-	for p, idle := range t.wm.idle {
-		if !idle && !t.cp.ended[p] {
+	for _, idle := range t.wm.idle {
+		if !idle {
 			return false
 		}
 	}
-	// Every producer ended is not idleness: the ended ones count as
-	// MaxWatermark.
-	for _, ended := range t.cp.ended {
-		if !ended {
-			return true
-		}
-	}
-	return false
+	return len(t.wm.idle) > 0
 }
 
 // combineInputs advances the task's watermark to the minimum over the

@@ -121,3 +121,12 @@ func (halver) ProcessWatermark(_ context.Context, wm int64, _ Collector) (int64,
 }
 func (halver) EndInput(context.Context, Collector) error { return nil }
 func (halver) Close() error                              { return nil }
+
+// An ended input is active at MaxWatermark: beside an idle input, time
+// runs to the end (Flink's valve after a finished input).
+func TestWatermarkEndedBesideIdle(t *testing.T) {
+	tk, log := watermarkTask(t, ExactlyOnce)
+	drive(t, tk, wmEnv(0, 5), wmEnv(1, 7), idleEnv(1, true), envelope{producer: 0, eoi: true})
+	assert.Equal(t, []string{"wm 5", fmt.Sprintf("wm %d", MaxWatermark)}, *log)
+	assert.False(t, tk.wm.outIdle)
+}
