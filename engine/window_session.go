@@ -389,6 +389,12 @@ func (a *sessionAgg) fire(ctx context.Context, due func(end int64) bool, out Col
 			}
 		}
 		s.rows = nil
+		// A key with no open session leaves the key table, so the table
+		// holds the keys of open sessions only, not every key ever seen.
+		if len(a.open[s.key]) == 0 {
+			a.open[s.key] = nil
+			a.keys.remove(s.key)
+		}
 	}
 	return nil
 }

@@ -1055,3 +1055,24 @@ func TestWindowNullRowtimeDropped(t *testing.T) {
 		})
 	}
 }
+
+// Keys whose sessions all fired leave the session operator's key table:
+// memory follows the open sessions, not every key ever seen.
+func TestSessionForgetsClosedKeys(t *testing.T) {
+	mem := checkedMem(t)
+	op := NewWindowAggregate(WindowAggSpec{Keys: []int{0}, Aggs: []AggCall{{Func: CountStar}}, Window: WindowSpec{Kind: Session, TimeCol: 1, Gap: time.Second}})
+	h := newHarness(t, mem, op, Config{})
+	s := op.(*sessionAgg)
+	for round := int64(0); round < 5; round++ {
+		var rows [][]any
+		for k := 0; k < 100; k++ {
+			rows = append(rows, []any{fmt.Sprintf("r%d-k%d", round, k), round * 10_000, int64(1)})
+		}
+		h.process(makeBatch(t, mem, evtSchema, nil, rows...))
+		_, err := op.(WatermarkHandler).ProcessWatermark(context.Background(), round*10_000+5_000, h)
+		require.NoError(t, err)
+		assert.Len(t, h.out, 100)
+		assert.Zero(t, s.keys.live, "round %d", round)
+	}
+	assert.LessOrEqual(t, s.keys.size(), 100, "key ids are reused")
+}
