@@ -472,13 +472,21 @@ func (Factory) NewSource(ctx *connector.Context) (*connector.Source, error) {
 	if c.bounded.mode != modeUnbounded {
 		desc += ", bounded=" + c.bounded.mode
 	}
+	// A table's WATERMARK is generated per partition inside the source
+	// (Flink's watermark push-down), so one partition's backlog read
+	// ahead of another's makes nobody's rows late.
+	wm := ctx.Watermark
+	if wm != nil {
+		desc += ", watermarks per partition"
+	}
 	return &connector.Source{
 		Bounded:     c.bounded.mode != modeUnbounded,
 		Mode:        connector.InsertOnly,
 		Parallelism: c.par,
 		Describe:    desc,
+		Watermarks:  wm != nil,
 		Instance: func(subtask, parallelism int) engine.Source {
-			return &source{c: c, subtask: subtask, parallelism: parallelism}
+			return &source{c: c, subtask: subtask, parallelism: parallelism, wms: newPartWatermarks(wm)}
 		},
 	}, nil
 }

@@ -70,6 +70,10 @@ type partState struct {
 	next  int64 // offset after the last record handed on or skipped
 	done  bool
 	dirty bool // next moved since the last stored offset
+	// Watermark generation per partition (partWatermarks): the largest
+	// expression value seen, and when the partition last had records.
+	wm   int64
+	seen time.Time
 }
 
 type source struct {
@@ -110,6 +114,9 @@ type source struct {
 	lastWarn error
 	// norm turns an upsert-kafka topic into a changelog; nil for kafka.
 	norm *normalizer
+	// wms generates watermarks per partition when the table has a
+	// WATERMARK the planner pushed down; nil otherwise.
+	wms *partWatermarks
 }
 
 func (s *source) String() string { return "KafkaSource(" + strings.Join(s.c.topics, ";") + ")" }
@@ -305,7 +312,7 @@ func (s *source) assign() error {
 	}
 	var tps []ckafka.TopicPartition
 	for i, k := range mine {
-		st := &partState{key: k, start: starts[i], stop: stops[i], next: starts[i]}
+		st := &partState{key: k, start: starts[i], stop: stops[i], next: starts[i], wm: engine.MinWatermark, seen: time.Now()}
 		if st.stop >= 0 {
 			if st.start == int64(ckafka.OffsetBeginning) {
 				var low int64
@@ -519,7 +526,14 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 			return nil
 		}
 		// Nothing to read, but barriers and notifications must still
-		// pass through this subtask.
+		// pass through this subtask; it holds no watermark back.
+		if s.wms != nil {
+			if wc, ok := out.(engine.WatermarkCollector); ok {
+				if err := wc.MarkIdle(ctx, true); err != nil {
+					return err
+				}
+			}
+		}
 		tick := time.NewTicker(yieldInterval)
 		defer tick.Stop()
 		for {
@@ -584,6 +598,12 @@ func (s *source) Run(ctx context.Context, out engine.Collector) error {
 				return err
 			}
 			lastYield = time.Now()
+			// Partitions going idle release the watermark without rows.
+			if s.wms != nil && s.wms.spec.IdleTimeout > 0 && lastYield.Sub(s.wms.last) >= yieldInterval {
+				if err := s.wms.advance(ctx, out, s.parts, lastYield); err != nil {
+					return err
+				}
+			}
 		}
 	}
 }
@@ -732,6 +752,9 @@ func (s *source) record(m *ckafka.Message) error {
 			s.dec.key.Append(s.keyB)
 		}
 		s.dec.value.Append(s.valB)
+		if s.wms != nil {
+			s.wms.row(st)
+		}
 		if s.rows == 0 {
 			s.first = time.Now()
 		}
@@ -777,10 +800,25 @@ func (s *source) emit(ctx context.Context, out engine.Collector) error {
 	if s.norm != nil {
 		b.Kinds = s.norm.takeKinds()
 	}
+	var now time.Time
+	if s.wms != nil {
+		now = time.Now()
+		if err := s.wms.observe(s.rt, rec, now); err != nil {
+			rec.Release()
+			return err
+		}
+	}
 	err := out.Collect(ctx, b)
 	rec.Release()
 	if err != nil {
 		return err
+	}
+	if s.wms != nil {
+		// The rows went downstream first: none of them is behind the
+		// watermark they moved.
+		if err := s.wms.advance(ctx, out, s.parts, now); err != nil {
+			return err
+		}
 	}
 	if n > 0 {
 		s.rb.Reserve(s.c.batch)
