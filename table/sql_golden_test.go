@@ -29,6 +29,8 @@ import (
 //	                             its first N rows (op and values), then
 //	                             cancel the job; with within, cancel it
 //	                             after D (a Go duration) even with fewer
+//	counter name=X [mode=…]      run an INSERT; print counter X summed
+//	                             over each operator's subtasks
 //	explain [mode=…]             EXPLAIN the statement
 //	error [mode=…]               the statement must fail; prints the error
 //
@@ -90,6 +92,28 @@ func runSQLGoldens(t *testing.T, dir string, config map[string]string) {
 					}
 				}
 				return streamRows(ctx, t, env, d.Input, rows, limit, d.HasArg("sort"))
+			case "counter":
+				var name string
+				d.ScanArgs(t, "name", &name)
+				res, err := env.ExecuteSQL(ctx, d.Input)
+				if err != nil {
+					return "error: " + err.Error() + "\n"
+				}
+				sums := map[string]int64{}
+				var ops []string
+				for _, m := range res.Job.Metrics {
+					if v, ok := m.Counters[name]; ok {
+						if _, seen := sums[m.Operator]; !seen {
+							ops = append(ops, m.Operator)
+						}
+						sums[m.Operator] += v
+					}
+				}
+				var b strings.Builder
+				for _, op := range ops {
+					fmt.Fprintf(&b, "%s: %d\n", op, sums[op])
+				}
+				return b.String()
 			case "explain":
 				res, err := env.ExecuteSQL(ctx, "EXPLAIN "+d.Input)
 				if err != nil {
