@@ -22,8 +22,12 @@ func BenchmarkSQL(b *testing.B) {
 				b.ReportMetric(m.RowsPerCPUSec, "filter-project-rows/cpu-s")
 			case "GROUP BY k: COUNT(*), SUM(x) (8 keys, batch)":
 				b.ReportMetric(m.RowsPerCPUSec, "groupby-rows/cpu-s")
-			default:
+			case "calc with python plus_one(x)":
 				b.ReportMetric(m.Ratio, "udf-calc/udf-alone")
+			case "CDN query, SQL functions, streaming":
+				b.ReportMetric(m.StreamingOverBatch, "cdn-sql-streaming/batch")
+			case "CDN query, Python ip_to_province, streaming":
+				b.ReportMetric(m.StreamingOverBatch, "cdn-python-streaming/batch")
 			}
 		}
 	}
