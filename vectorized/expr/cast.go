@@ -595,19 +595,23 @@ func decimalToNumeric(to arrow.DataType) castFn {
 		switch to.ID() {
 		case arrow.BOOL:
 			return nil, fmt.Errorf("cannot cast DECIMAL to BOOLEAN")
-		case arrow.FLOAT32, arrow.FLOAT64:
+		case arrow.FLOAT32:
+			// BigDecimal.floatValue rounds once, to 24 bits
+			buf, out := allocFixed[float32](cc.mem, n)
+			for i := range out {
+				if iv.get(i) {
+					out[i] = decimalToFloat32(src[i], s, &zf)
+				}
+			}
+			return makeArray(to, n, valid, nulls, buf), nil
+		case arrow.FLOAT64:
 			buf, out := allocFixed[float64](cc.mem, n)
 			for i := range out {
 				if iv.get(i) {
 					out[i] = toFloat(i)
 				}
 			}
-			arr := makeArray(tFloat64, n, valid, nulls, buf)
-			if to.ID() == arrow.FLOAT64 {
-				return arr, nil
-			}
-			defer arr.Release()
-			return numericCastTyped[float64, float32](cc, arr)
+			return makeArray(tFloat64, n, valid, nulls, buf), nil
 		}
 		buf, out := allocFixed[int64](cc.mem, n)
 		for i := range out {

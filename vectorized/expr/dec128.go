@@ -279,6 +279,39 @@ func decimalToFloat64(n decimal128.Num, s int, z *big.Float) float64 {
 	return f
 }
 
+// decimalToFloat32 is the float nearest to n / 10^s, ties to even (Java's
+// BigDecimal.floatValue). Rounding the correctly rounded double to float
+// is the same single rounding unless the double lies exactly half way
+// between two floats (the low 29 of its 52 fraction bits are 100…0: the
+// first rounding may have made that tie) or in float's subnormal range
+// (the tie sits elsewhere): those divide again in big.Float, rounding once.
+func decimalToFloat32(n decimal128.Num, s int, z *big.Float) float32 {
+	f := decimalToFloat64(n, s, z)
+	tie := math.Float64bits(f)&(1<<29-1) == 1<<28
+	subnormal := math.Abs(f) < 0x1p-126
+	if f == 0 || (!tie && !subnormal) {
+		return float32(f)
+	}
+	u, neg := magnitude(n)
+	var bi, lo big.Int
+	bi.SetUint64(u.hi).Lsh(&bi, 64).Or(&bi, lo.SetUint64(u.lo))
+	var x, d big.Float
+	x.SetInt(&bi)
+	d.SetInt(pow10Big[s])
+	prec := uint(24)
+	if subnormal {
+		// Float32 rounds to the subnormal's bits itself: keep the
+		// quotient far more precise than that
+		prec = 256
+	}
+	z.SetPrec(prec).SetMode(big.ToNearestEven).Quo(&x, &d)
+	r, _ := z.Float32()
+	if neg {
+		return -r
+	}
+	return r
+}
+
 var float64pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 

@@ -211,3 +211,34 @@ func TestBigintToDecimalCast(t *testing.T) {
 		}
 	}
 }
+
+// TestDecimalToFloat32Exact: DECIMAL → FLOAT rounds once, to the float
+// nearest the exact value, as big.Float does at 24 bits (and as
+// strconv.ParseFloat(text, 32) does), including values that are float
+// ties only before the double rounding and float subnormals.
+func TestDecimalToFloat32Exact(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	samples := decimalSamples(r)
+	// 1 + 2^-24 + 2^-60: its double is the float tie 1 + 2^-24, but the
+	// value is above it, so the float is 1 + 2^-23
+	v := new(big.Float).SetPrec(200).SetInt64(1)
+	v.Add(v, big.NewFloat(0x1p-24))
+	v.Add(v, big.NewFloat(0x1p-60))
+	v.Mul(v, new(big.Float).SetPrec(200).SetInt(pow10Big[30]))
+	var z big.Int
+	v.Int(&z)
+	tie := decimal128.FromBigInt(&z)
+	d, _ := new(big.Float).SetPrec(53).Quo(new(big.Float).SetInt(&z), new(big.Float).SetInt(pow10Big[30])).Float64()
+	require.Equal(t, 1+0x1p-24, d, "the double of the sample is a float tie")
+	require.Equal(t, float32(1+0x1p-23), decimalToFloat32(tie, 30, new(big.Float)), "one rounding goes up")
+	samples = append(samples, tie, tie.Negate())
+	var zf big.Float
+	for _, n := range samples {
+		for s := 0; s <= 38; s++ {
+			got := decimalToFloat32(n, s, &zf)
+			text, err := strconv.ParseFloat(decimalString(n, s), 32)
+			require.NoError(t, err)
+			require.Equal(t, math.Float32bits(float32(text)), math.Float32bits(got), "%s at scale %d", n.ToString(int32(s)), s)
+		}
+	}
+}
