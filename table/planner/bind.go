@@ -595,9 +595,13 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.Streaming || src.Watermarks {
-		// Batch has no watermarks and no late rows (Flink plans no
-		// assigner); a source that generates them per split needs none:
+	if !p.Streaming {
+		// Batch has no watermarks, no late rows and no rowtime attribute
+		// (Flink plans no assigner; CURRENT_WATERMARK refuses the column).
+		return n, nil
+	}
+	if src.Watermarks {
+		// A source that generates watermarks per split needs no assigner:
 		// the column is only marked as the rowtime.
 		row := n.Schema()
 		exprs := make([]Rex, len(row))

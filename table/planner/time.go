@@ -314,6 +314,9 @@ func (t *translator) watermarkAssigner(n *WatermarkAssigner) (*engine.Vertex, er
 }
 
 func (t *translator) windowTVF(n *WindowTVF) (*engine.Vertex, error) {
+	if n.Window.ProcTime && !t.p.Streaming {
+		return nil, errBatchProcTimeTVF
+	}
 	if n.Window.Kind == engine.Session {
 		// Sessions merge as rows arrive: a row's session is only known when
 		// it closes, so Sluice assigns them inside a window aggregate only.
@@ -388,7 +391,14 @@ func (r *retypeTimestamps) Process(ctx context.Context, _ int, b *vectorized.Bat
 	return out.Collect(ctx, nb)
 }
 
+// errBatchProcTimeTVF is Flink's error for a processing-time window table
+// function in batch mode (BatchExecWindowTableFunction).
+var errBatchProcTimeTVF = errorString("Processing time Window TableFunction is not supported yet.")
+
 func (t *translator) windowAggregate(a *WindowAggregate) (*engine.Vertex, error) {
+	if a.Window.ProcTime && !t.p.Streaming {
+		return nil, errBatchProcTimeTVF
+	}
 	in, err := t.node(a.Input)
 	if err != nil {
 		return nil, err
@@ -938,6 +948,9 @@ func (p *Planner) bindGroupWindowAggregate(q *sql.Select, in Node, sc *scope, ca
 		return nil, nil, true, p.ErrAt(call.Args[0].Pos(), "Window aggregate can only be defined over a time attribute column, but %s encountered.", tt.Materialized().Nullable())
 	}
 	w.ProcTime = tt.TimeAttr == types.Proctime
+	if w.ProcTime && !p.Streaming {
+		return nil, nil, true, p.ErrAt(call.Args[0].Pos(), "Window can not be defined over a proctime attribute column for batch mode")
+	}
 	w.LTZ = tt.Kind == types.TimestampLTZ && !w.ProcTime
 	w.TimeName = ts.String()
 	if p.Streaming && !ModeOf(in, true).IsInsertOnly() {
