@@ -627,10 +627,31 @@ func bindTimestampAdd(name string, args []vectorized.Expr) (vectorized.Expr, err
 		typ = TimestampType(3)
 		t = implicit(t, typ)
 	}
+	if ts, ok := typ.(*arrow.TimestampType); ok && isNano && nanos < nanosPerSecond {
+		// Calcite's TIMESTAMPADD: a MILLISECOND (MICROSECOND, NANOSECOND)
+		// step on a coarser timestamp gives a TIMESTAMP(3) (6, 9), not a
+		// result truncated to the argument's precision.
+		want := arrow.Millisecond
+		switch {
+		case nanos < 1000:
+			want = arrow.Nanosecond
+		case nanos < 1_000_000:
+			want = arrow.Microsecond
+		}
+		if ts.Unit < want {
+			typ = &arrow.TimestampType{Unit: want, TimeZone: ts.TimeZone}
+			t = implicit(t, typ)
+		}
+	}
 	fam := familyOf(typ)
 	fn := fixedKernel(func(kc *kctx, in []arrow.Array) fixedRowFn[int64] {
 		n := iAccOf(in[0], kc.n)
 		get := temporalValues(in[1])
+		if in[1].Len() == 1 && kc.n != 1 {
+			// A literal timestamp is one value for every row.
+			one := get
+			get = func(int) int64 { return one(0) }
+		}
 		u := timeUnitOf(typ)
 		loc := kc.loc()
 		return func(i int) (int64, bool, error) {
