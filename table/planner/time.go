@@ -575,11 +575,8 @@ func (p *Planner) bindWindowTVF(f *sql.FuncCall) (*WindowTVF, error) {
 		}
 	}
 	if !named && (len(f.Args) < def.required || len(f.Args) > len(def.names)) || named && len(args) < def.required {
-		want := fmt.Sprint(def.required)
-		if len(def.names) > def.required {
-			want = fmt.Sprintf("%d or %d", def.required, len(def.names))
-		}
-		return nil, p.ErrAt(f.Name.Pos(), "Invalid number of arguments to function '%s'. Was expecting %s arguments", fname, want)
+		// Calcite names the required count only, the optional offset aside.
+		return nil, p.ErrAt(f.Name.Pos(), "Invalid number of arguments to function '%s'. Was expecting %d arguments", fname, def.required)
 	}
 	for _, n := range def.names[:def.required] {
 		if args[n] == nil {
