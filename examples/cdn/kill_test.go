@@ -83,15 +83,21 @@ func services(t *testing.T) (bs, topic string, db *sql.DB, env []string) {
 // startGenerator writes lines log lines into the topic at 1000 lines/s
 // with the CDN generator; its output arrives on the channel when it ends.
 func startGenerator(t *testing.T, bin string, env []string, bs, topic string, lines int, seed int) <-chan string {
-	gen := exec.Command(bin, "run", "generate_logs.py", "--kafka", bs, "--topic", topic, "--count", strconv.Itoa(lines), "--rate", "1000", "--seed", strconv.Itoa(seed))
-	gen.Env = env
+	return startCommand(t, bin, env, "run", "generate_logs.py", "--kafka", bs, "--topic", topic, "--count", strconv.Itoa(lines), "--rate", "1000", "--seed", strconv.Itoa(seed))
+}
+
+// startCommand runs the binary with args; its output arrives on the
+// channel when it ends, and it is killed when the test ends.
+func startCommand(t *testing.T, bin string, env []string, args ...string) <-chan string {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	var buf strings.Builder
-	gen.Stdout, gen.Stderr = &buf, &buf
-	require.NoError(t, gen.Start())
-	t.Cleanup(func() { _ = gen.Process.Kill() })
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	out := make(chan string, 1)
 	go func() {
-		err := gen.Wait()
+		err := cmd.Wait()
 		s := buf.String()
 		if err != nil {
 			s += "\n" + err.Error()

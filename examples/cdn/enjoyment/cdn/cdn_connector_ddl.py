@@ -86,3 +86,47 @@ CREATE TABLE cdn_access_statistic (
        os.environ.get("MYSQL_USER", "sluice"), os.environ.get("MYSQL_PASSWORD", "sluice"))
 else:
     raise ValueError("CDN_PROFILE is %r; it is services or embedded" % _profile)
+
+# The per-minute follow-up (cdn_window_job.py): the logs with their
+# log_time (generate_logs.py --event-time), a watermark 5 s behind the
+# newest log, and a MySQL/MariaDB table keyed by province and minute.
+kafka_window_source_ddl = """
+CREATE TABLE cdn_access_log_timed (
+  uuid VARCHAR,
+  client_ip VARCHAR,
+  request_time BIGINT,
+  response_size BIGINT,
+  uri VARCHAR,
+  log_time TIMESTAMP(3),
+  WATERMARK FOR log_time AS log_time - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '%s',
+  'properties.bootstrap.servers' = '%s',
+  'properties.group.id' = '%s',
+  'scan.startup.mode' = 'earliest-offset',
+  'format' = 'csv',
+  'csv.ignore-parse-errors' = 'true'
+)
+""" % (os.environ.get("KAFKA_TOPIC", "access_log_timed"), os.environ.get("KAFKA_BOOTSTRAP", "localhost:9092"),
+       os.environ.get("KAFKA_GROUP_ID", "cdn_window_job"))
+
+mysql_window_sink_ddl = """
+CREATE TABLE cdn_access_statistic_minute (
+  province VARCHAR,
+  window_start TIMESTAMP(3),
+  window_end TIMESTAMP(3),
+  access_count BIGINT,
+  total_download BIGINT,
+  download_speed DOUBLE,
+  PRIMARY KEY (province, window_start) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc',
+  'url' = '%s',
+  'table-name' = '%s',
+  'username' = '%s',
+  'password' = '%s',
+  'sink.buffer-flush.interval' = '1s'
+)
+""" % (os.environ.get("MYSQL_URL", "jdbc:mysql://localhost:3306/sluice"), os.environ.get("MYSQL_WINDOW_TABLE", "access_statistic_minute"),
+       os.environ.get("MYSQL_USER", "sluice"), os.environ.get("MYSQL_PASSWORD", "sluice"))
