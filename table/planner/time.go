@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -329,66 +328,7 @@ func (t *translator) windowTVF(n *WindowTVF) (*engine.Vertex, error) {
 	spec := n.Window.spec()
 	desc := n.describe()
 	chain(in, func() engine.Operator { return engine.WithName(desc, engine.NewWindowTVF(spec)) })
-	conformWindowTypes(in, n.Schema())
 	return in, nil
-}
-
-// conformWindowTypes chains, after a window operator, the retyping of its
-// window columns (the last three) to the plan's types where the engine's
-// timestamps differ only by zone: Flink types a processing-time
-// window_time TIMESTAMP_LTZ(3) and window_start/window_end TIMESTAMP(3)
-// over a TIMESTAMP_LTZ rowtime, where the engine may hand over the same
-// epoch milliseconds with the other type. Values are unchanged, which is
-// right in a UTC session; window bounds in the session's zone
-// (table.local-time-zone) need the engine's windows to align to it.
-func conformWindowTypes(v *engine.Vertex, schema Schema) {
-	want := make([]arrow.DataType, len(schema))
-	for i, f := range schema {
-		want[i] = f.Type.Arrow()
-	}
-	chain(v, func() engine.Operator { return &retypeTimestamps{want: want, from: len(want) - 3} })
-}
-
-// retypeTimestamps gives columns from..end the timestamp types want where
-// the batch's differ from them in time zone only.
-type retypeTimestamps struct {
-	want []arrow.DataType
-	from int
-}
-
-func (r *retypeTimestamps) Open(context.Context, *engine.RuntimeContext) error { return nil }
-func (r *retypeTimestamps) EndInput(context.Context, engine.Collector) error   { return nil }
-func (r *retypeTimestamps) Close() error                                       { return nil }
-
-func (r *retypeTimestamps) Process(ctx context.Context, _ int, b *vectorized.Batch, out engine.Collector) error {
-	rec := b.Record
-	if int(rec.NumCols()) != len(r.want) {
-		return out.Collect(ctx, b)
-	}
-	var cols []arrow.Array
-	var fields []arrow.Field
-	for i := r.from; i < len(r.want); i++ {
-		got, ok1 := rec.Column(i).DataType().(*arrow.TimestampType)
-		want, ok2 := r.want[i].(*arrow.TimestampType)
-		if !ok1 || !ok2 || got.Unit != want.Unit || got.TimeZone == want.TimeZone {
-			continue
-		}
-		if cols == nil {
-			cols = append([]arrow.Array(nil), rec.Columns()...)
-			fields = append([]arrow.Field(nil), rec.Schema().Fields()...)
-		}
-		data := array.NewData(want, cols[i].Len(), cols[i].Data().Buffers(), nil, cols[i].NullN(), cols[i].Data().Offset())
-		cols[i] = array.MakeFromData(data)
-		data.Release()
-		defer cols[i].Release()
-		fields[i].Type = want
-	}
-	if cols == nil {
-		return out.Collect(ctx, b)
-	}
-	nb := &vectorized.Batch{Record: array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows()), Kinds: b.Kinds}
-	defer nb.Release()
-	return out.Collect(ctx, nb)
 }
 
 // errBatchProcTimeTVF is Flink's error for a processing-time window table
@@ -412,7 +352,6 @@ func (t *translator) windowAggregate(a *WindowAggregate) (*engine.Vertex, error)
 	spec := a.windowAggSpec()
 	v := t.vertex(strings.SplitN(desc, "(", 2)[0], par, engine.Edge{From: in.ID, Partition: part})
 	chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewWindowAggregate(spec)) })
-	conformWindowTypes(v, a.Schema())
 	return v, nil
 }
 
