@@ -782,17 +782,29 @@ func (p *Planner) bindWindowAggregate(q *sql.Select, in Node, sc *scope) (Node, 
 	pre = append(pre, &InputRef{Index: tvf.Window.TimeCol, T: inSchema[tvf.Window.TimeCol].Type, Name: w.TimeName})
 	preNames = append(preNames, w.TimeName)
 	w.PartitionKeys = nil
-	for _, pk := range tvf.Window.PartitionKeys {
-		found := -1
-		for k := 0; k < nkeys; k++ {
-			if ref, ok := pre[k].(*InputRef); ok && ref.Index == pk {
-				found = k
+	if w.Kind == engine.Session {
+		// Flink folds a SESSION TVF into the window aggregate only when
+		// the other keys are exactly its PARTITION BY columns (sessions
+		// are then per key); otherwise it plans the sessions apart and a
+		// regular aggregate over them, which Sluice does not run yet.
+		same := nkeys == len(tvf.Window.PartitionKeys)
+		for _, pk := range tvf.Window.PartitionKeys {
+			found := -1
+			for k := 0; k < nkeys; k++ {
+				if ref, ok := pre[k].(*InputRef); ok && ref.Index == pk {
+					found = k
+				}
 			}
+			same = same && found >= 0
+			w.PartitionKeys = append(w.PartitionKeys, found)
 		}
-		if found < 0 {
-			return nil, nil, true, p.ErrAt(q.GroupBy[0].Pos(), "a SESSION window aggregate must group by the window's PARTITION BY column %s", inSchema[pk].Name)
+		if !same {
+			names := strings.Join(tvf.Window.PartitionNames, ", ")
+			if names == "" {
+				names = "none"
+			}
+			return nil, nil, true, p.ErrAt(q.GroupBy[0].Pos(), "a SESSION window aggregate groups by window_start, window_end and exactly the window's PARTITION BY columns (%s); other keys need the session table function apart and a regular aggregate over it, which are not supported yet", names)
 		}
-		w.PartitionKeys = append(w.PartitionKeys, found)
 	}
 	var input Node = tvf.Input
 	if c := conjoin(conds); c != nil {
