@@ -533,8 +533,9 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 		return nil, p.ErrAt(pos, "table %s: connector %q cannot be read from", t.Name, f.Identifier())
 	}
 	cctx := ConnectorContext(t, opts, p.Config)
+	var pushed Rex
 	if p.Streaming && t.Watermark != nil {
-		if cctx.Watermark, err = p.pushableWatermark(t, pos); err != nil {
+		if cctx.Watermark, pushed, err = p.pushableWatermark(t, pos); err != nil {
 			return nil, err
 		}
 	}
@@ -554,7 +555,8 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 	for i, c := range phys {
 		fields[i] = Field{Name: c.Name, Type: c.Type}
 	}
-	var n Node = &Scan{Table: t.Name, Source: src, Fields: fields}
+	scan := &Scan{Table: t.Name, Source: src, Fields: fields}
+	var n Node = scan
 	computed := false
 	for _, c := range t.Columns {
 		computed = computed || c.Kind == catalog.Computed
@@ -603,6 +605,7 @@ func (p *Planner) scanTable(t *catalog.Table, pos sql.Pos) (Node, error) {
 	if src.Watermarks {
 		// A source that generates watermarks per split needs no assigner:
 		// the column is only marked as the rowtime.
+		scan.Watermark = pushed
 		row := n.Schema()
 		exprs := make([]Rex, len(row))
 		for i, f := range row {

@@ -309,7 +309,12 @@ func (e *explainer) node(n Node) *xnode {
 	par := e.p.parallelism()
 	switch n := n.(type) {
 	case *Scan:
-		s := fmt.Sprintf("TableSourceScan(table=[%s], fields=[%s]", scanTable(n.Table), strings.Join(n.Fields.Names(), ", "))
+		table := scanTable(n.Table)
+		if n.Watermark != nil {
+			// Flink lists a pushed-down watermark in the table's brackets.
+			table = strings.TrimSuffix(table, "]") + ", watermark=[" + e.rex(n.Watermark) + "]]"
+		}
+		s := fmt.Sprintf("TableSourceScan(table=[%s], fields=[%s]", table, strings.Join(n.Fields.Names(), ", "))
 		if n.Source != nil && n.Source.Describe != "" {
 			s += ", " + n.Source.Describe
 		}

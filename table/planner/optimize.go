@@ -445,7 +445,7 @@ func pruneScanColumns(n Node) Node {
 	if len(used) == len(scan.Fields) || len(used) == 0 {
 		return n
 	}
-	pruned := &Scan{Table: scan.Table, Source: scan.Source}
+	pruned := &Scan{Table: scan.Table, Source: scan.Source, Watermark: scan.Watermark}
 	remap := map[int]int{}
 	for i, f := range scan.Fields {
 		if used[i] {

@@ -51,6 +51,9 @@ type Scan struct {
 	// Cols are the physical column indexes Fields come from; nil means all,
 	// in order (before projection push-down).
 	Cols []int
+	// Watermark is the WATERMARK expression the source generates
+	// watermarks with itself (connector.Source.Watermarks), for EXPLAIN.
+	Watermark Rex
 }
 
 // col is the physical index of output field i.

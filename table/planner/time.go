@@ -1114,29 +1114,29 @@ func (p *Planner) watermarkOptions(t *catalog.Table, pos sql.Pos) (idle time.Dur
 // (connector.Context.Watermark), when the WATERMARK expression reads
 // physical columns only; nil otherwise (the assigner then evaluates it
 // after the computed columns).
-func (p *Planner) pushableWatermark(t *catalog.Table, pos sql.Pos) (*engine.WatermarkSpec, error) {
+func (p *Planner) pushableWatermark(t *catalog.Table, pos sql.Pos) (*engine.WatermarkSpec, Rex, error) {
 	sc := &scope{}
 	for _, c := range t.Physical() {
 		sc.cols = append(sc.cols, scopeCol{qual: t.Name, name: c.Name, typ: c.Type})
 	}
 	x, err := p.bindExpr(t.Watermark.Expr, sc)
 	if err != nil || !watermarkType(x.Type()) {
-		return nil, nil // reads computed columns, or fails the checks made after
+		return nil, nil, nil // reads computed columns, or fails the checks made after
 	}
 	e, err := Compile(x)
 	if err != nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	idle, onEvent, err := p.watermarkOptions(t, pos)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	interval, err := p.Config.Duration(ConfigWatermarkInterval, 200*time.Millisecond)
 	if err != nil {
-		return nil, p.ErrAt(pos, "%v", err)
+		return nil, nil, p.ErrAt(pos, "%v", err)
 	}
 	if onEvent {
 		interval = 0
 	}
-	return &engine.WatermarkSpec{Expr: e, Interval: interval, IdleTimeout: idle}, nil
+	return &engine.WatermarkSpec{Expr: e, Interval: interval, IdleTimeout: idle}, x, nil
 }

@@ -124,6 +124,7 @@ func TestWatermarkPushDown(t *testing.T) {
 				return
 			}
 			require.NotNil(t, got.Watermark)
+			require.Contains(t, p.ExplainPlan(n, nil), "TableSourceScan(table=[[default_catalog, default_database, t, watermark=[ts]]], fields=[ts])")
 			require.Equal(t, time.Duration(0), got.Watermark.Interval)
 			require.Equal(t, 2*time.Second, got.Watermark.IdleTimeout)
 		})
