@@ -62,6 +62,12 @@ func (p *Planner) ExplainPlans(bound []Node, details []string) string {
 	pe, ee := &explainer{p: p, physical: true}, &explainer{p: p}
 	for _, n := range bound {
 		opt := Optimize(n)
+		for a := range p.noUpdateBefore(opt, false) {
+			if pe.noUB == nil {
+				pe.noUB = map[*Aggregate]bool{}
+			}
+			pe.noUB[a] = true
+		}
 		ast = append(ast, astNode(n))
 		physical = append(physical, pe.node(opt))
 		exec = append(exec, ee.node(opt))
@@ -276,6 +282,8 @@ type explainer struct {
 	p        *Planner
 	physical bool
 	evals    int // evaluators numbered in translation order
+	// noUB are the aggregates the changelog inference spares their -U.
+	noUB map[*Aggregate]bool
 }
 
 func (e *explainer) rex(r Rex) string {
@@ -298,7 +306,7 @@ func (e *explainer) selectList(exprs []Rex, names []string) string {
 }
 
 func (e *explainer) mode(n Node) string {
-	return ModeOf(n, e.p.Streaming).String()
+	return inferredMode(n, e.p.Streaming, e.noUB).String()
 }
 
 func (e *explainer) exchange(in *xnode, distribution string, mode string) *xnode {

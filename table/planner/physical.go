@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -46,6 +47,8 @@ type translator struct {
 	p    *Planner
 	job  *Job
 	next int
+	// noUB are the aggregates whose -U rows no consumer needs.
+	noUB map[*Aggregate]bool
 }
 
 func (p *Planner) parallelism() int {
@@ -59,7 +62,7 @@ func (p *Planner) parallelism() int {
 // Translate builds the engine job for an optimized plan. term receives the
 // rows of a plan without a Sink node.
 func (p *Planner) Translate(root Node, name string, term *Terminal) (*Job, error) {
-	t := &translator{p: p, job: &Job{Graph: &engine.JobGraph{Name: name, Bounded: p.bounded(root), Batch: !p.Streaming}}}
+	t := &translator{p: p, job: &Job{Graph: &engine.JobGraph{Name: name, Bounded: p.bounded(root), Batch: !p.Streaming}}, noUB: p.noUpdateBefore(root, true)}
 	v, err := t.node(root)
 	if err != nil {
 		t.job.Close()
@@ -440,7 +443,8 @@ func (t *translator) aggregate(a *Aggregate) (*engine.Vertex, error) {
 		chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewDistinct(spec)) })
 		return v, nil
 	}
-	spec := engine.GroupAggSpec{Keys: a.Keys, Mode: mode, MiniBatch: mb, InsertOnlyInput: insertOnly, OutputNames: a.Schema().Names()}
+	spec := engine.GroupAggSpec{Keys: a.Keys, Mode: mode, MiniBatch: mb, InsertOnlyInput: insertOnly, OutputNames: a.Schema().Names(),
+		NoUpdateBefore: t.noUB[a]}
 	for _, c := range a.Aggs {
 		spec.Aggs = append(spec.Aggs, engine.AggCall{Func: c.Kind, Arg: c.Arg, Distinct: c.Distinct, Result: c.Type.Arrow()})
 	}
@@ -535,7 +539,8 @@ func (d *dropUpdateBefore) EndInput(context.Context, engine.Collector) error { r
 func (d *dropUpdateBefore) Close() error                                     { return nil }
 
 func (d *dropUpdateBefore) Process(ctx context.Context, _ int, b *vectorized.Batch, out engine.Collector) error {
-	if b.Kinds == nil {
+	if b.Kinds == nil || !slices.Contains(b.Kinds, vectorized.UpdateBefore) {
+		// The common case once aggregates drop -U themselves: no mask to build.
 		return out.Collect(ctx, b)
 	}
 	keep := array.NewBooleanBuilder(d.mem)
