@@ -1,0 +1,599 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-stream/sluice/engine/state"
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// Unbounded is OverAggSpec.Preceding for UNBOUNDED PRECEDING.
+const Unbounded int64 = -1
+
+// OverAggSpec is a streaming OVER aggregate:
+//
+//	agg(...) OVER (PARTITION BY PartitionKeys ORDER BY time
+//	  ROWS|RANGE BETWEEN Preceding PRECEDING AND CURRENT ROW)
+//
+// Output columns: the input's, then one per Aggs (GroupAggregate's
+// AggCall kinds). Preceding is a row count (Rows) or milliseconds (RANGE),
+// Unbounded for UNBOUNDED PRECEDING. The input must be insert-only.
+type OverAggSpec struct {
+	PartitionKeys []int
+	// TimeCol is the rowtime column (TIMESTAMP(3) or BIGINT ms); ProcTime
+	// orders by arrival instead.
+	TimeCol   int
+	ProcTime  bool
+	Rows      bool
+	Preceding int64
+	Aggs      []AggCall
+	// OutputNames, when set, name every output column.
+	OutputNames []string
+}
+
+// overAgg follows Flink's OVER functions: RowTimeRowsBoundedPreceding-
+// Function, RowTimeRangeBoundedPrecedingFunction, RowTimeRowsUnbounded-
+// PrecedingFunction, RowTimeRangeUnboundedPrecedingFunction and their
+// ProcTime counterparts.
+//
+// Event time: a row is buffered with its partition until the watermark
+// reaches its time, then emitted, in time order (arrival order among equal
+// times), with the aggregates over its frame; in RANGE frames rows of
+// equal time share one result (the frame includes them all). Late rows are
+// dropped and counted in "numLateRecordsDropped": as in Flink, for bounded
+// frames a row is late when its time is not after the last time its
+// partition fired (lastTriggeringTs), for unbounded ones when it is not
+// after the watermark. Rows with a NULL time are dropped and counted in
+// "numNullRowTimeRecordsDropped".
+//
+// Processing time: rows are emitted as they arrive (ROWS: each row's frame
+// is it and the rows before; RANGE: a batch's rows arrive at one instant,
+// share one result, as rows arriving in Flink's same millisecond).
+//
+// State, per partition, in keyed state: the last fired time, the
+// accumulators' bytes (unbounded frames: nothing else is needed), the rows
+// still inside a future frame (bounded frames: the accumulators are
+// rebuilt from them, with retraction as rows leave the frame), and the
+// rows not yet fired. Partitions with unfired rows live in memory and are
+// written at each checkpoint; a per-key-group index of them in keyed state
+// lets a restore (into any key-group range) find them. The watermark is
+// kept in operator state as the window aggregate's.
+type overAgg struct {
+	spec OverAggSpec
+	rt   *RuntimeContext
+	now  func() time.Time
+
+	kv, idx   rowStore
+	wmState   *state.OperatorListState
+	inSchema  *arrow.Schema
+	outSchema *arrow.Schema
+	kinds     []rowColKind
+	accs      []accumulator
+	outDec    *rowDecoder // emitted rows
+	workDec   *rowDecoder // one partition's rows, for the accumulators
+	wm        int64
+	lastProc  int64
+	late      interface{ Add(int64) int64 }
+	nullTime  interface{ Add(int64) int64 }
+
+	pending  map[string]*overKey // partitions with unfired rows
+	byKG     map[uint16]map[string]bool
+	dirtyKG  map[uint16]bool
+	hashes   []uint64
+	key      []byte
+	outCount int
+	signs    []int8
+	groups   []uint32
+}
+
+type overRow struct {
+	ts  int64
+	row []byte
+}
+
+// overKey is one partition's state.
+type overKey struct {
+	kg        uint16
+	key       string
+	lastFired int64
+	acc       []byte // unbounded: the accumulators' saved state
+	hist      []overRow
+	pend      []overRow
+	dirty     bool
+}
+
+// NewOverAggregate is an OVER aggregate (see OverAggSpec).
+func NewOverAggregate(spec OverAggSpec) Operator { return &overAgg{spec: spec, now: time.Now} }
+
+func (o *overAgg) String() string {
+	var b strings.Builder
+	order := fmt.Sprintf("$%d", o.spec.TimeCol)
+	if o.spec.ProcTime {
+		order = "PROCTIME"
+	}
+	frame, pre := "RANGE", "UNBOUNDED"
+	if o.spec.Rows {
+		frame = "ROWS"
+	}
+	if o.spec.Preceding >= 0 {
+		pre = fmt.Sprint(o.spec.Preceding)
+	}
+	fmt.Fprintf(&b, "OverAggregate(partitionBy=%v, orderBy=[%s], window=[%s BETWEEN %s PRECEDING AND CURRENT ROW], select=[",
+		o.spec.PartitionKeys, order, frame, pre)
+	for i, c := range o.spec.Aggs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.String())
+	}
+	b.WriteString("])")
+	return b.String()
+}
+
+func (o *overAgg) bounded() bool { return o.spec.Preceding >= 0 }
+
+func (o *overAgg) Open(_ context.Context, rt *RuntimeContext) error {
+	if o.spec.Preceding < Unbounded {
+		return fmt.Errorf("OVER: bad preceding %d", o.spec.Preceding)
+	}
+	o.rt, o.wm, o.lastProc = rt, MinWatermark, math.MinInt64
+	o.late = rt.Metrics.Counter("numLateRecordsDropped")
+	o.nullTime = rt.Metrics.Counter("numNullRowTimeRecordsDropped")
+	o.pending, o.byKG, o.dirtyKG = map[string]*overKey{}, map[uint16]map[string]bool{}, map[uint16]bool{}
+	var err error
+	if o.kv, err = openRowStore(rt, "over"); err != nil {
+		return err
+	}
+	if o.idx, err = openRowStore(rt, "over-pending"); err != nil {
+		return err
+	}
+	if rt.ckpt == nil {
+		return nil
+	}
+	ops, err := rt.OperatorState()
+	if err != nil {
+		return err
+	}
+	if o.wmState, err = ops.ListState("over-watermark", state.UnionRedistribute); err != nil {
+		return err
+	}
+	if _, ok := rt.Restored(); !ok {
+		return nil
+	}
+	if elems := o.wmState.Get(); len(elems) > 0 {
+		if o.wm, err = restoredWatermark(rt, elems); err != nil {
+			return err
+		}
+	}
+	// Partitions with unfired rows: the index names them per key group.
+	r := rt.KeyGroups()
+	for kg := r.Start; kg <= r.End; kg++ {
+		val, ok, err := o.idx.get(uint16(kg), overIndexKey)
+		if err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		d := stateDecoder{b: val}
+		for n := d.count(1); n > 0 && d.err == nil; n-- {
+			k := string(d.fixed(int(d.uvarint())))
+			if d.err != nil {
+				break
+			}
+			pk, err := o.load(uint16(kg), k)
+			if err != nil {
+				return err
+			}
+			o.markPending(pk)
+		}
+		if d.err != nil {
+			return d.err
+		}
+	}
+	return nil
+}
+
+var overIndexKey = []byte("p")
+
+func (o *overAgg) init(schema *arrow.Schema) error {
+	kinds, err := rowColumnKinds("OVER", schema)
+	if err != nil {
+		return err
+	}
+	for _, k := range o.spec.PartitionKeys {
+		if k < 0 || k >= schema.NumFields() {
+			return fmt.Errorf("OVER: partition column %d does not exist in the input (%d columns)", k, schema.NumFields())
+		}
+	}
+	if !o.spec.ProcTime {
+		if o.spec.TimeCol < 0 || o.spec.TimeCol >= schema.NumFields() {
+			return fmt.Errorf("OVER: time column %d does not exist in the input (%d columns)", o.spec.TimeCol, schema.NumFields())
+		}
+		if id := schema.Field(o.spec.TimeCol).Type.ID(); id != arrow.TIMESTAMP && id != arrow.INT64 {
+			return fmt.Errorf("OVER: time column of type %s", schema.Field(o.spec.TimeCol).Type)
+		}
+	}
+	fields := slicesClone(schema.Fields())
+	for i, c := range o.spec.Aggs {
+		var argType arrow.DataType
+		if c.Func != CountStar {
+			if c.Arg < 0 || c.Arg >= schema.NumFields() {
+				return fmt.Errorf("%s: column %d does not exist in the input (%d columns)", c, c.Arg, schema.NumFields())
+			}
+			argType = schema.Field(c.Arg).Type
+		}
+		acc, res, err := newAccumulator(c, argType, o.bounded())
+		if err != nil {
+			return fmt.Errorf("%s: %w", c, err)
+		}
+		acc.grow(1)
+		o.accs = append(o.accs, acc)
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("w0$o%d", i), Type: res, Nullable: true})
+	}
+	if names := o.spec.OutputNames; len(names) > 0 {
+		if len(names) != len(fields) {
+			return fmt.Errorf("%d output names for %d output columns", len(names), len(fields))
+		}
+		for i := range fields {
+			fields[i].Name = names[i]
+		}
+	}
+	o.inSchema, o.kinds = schema, kinds
+	o.outSchema = arrow.NewSchema(fields, nil)
+	o.outDec = newRowDecoder(o.rt.Mem, schema, kinds)
+	o.workDec = newRowDecoder(o.rt.Mem, schema, kinds)
+	return nil
+}
+
+// A partition's value: varint last fired time, uvarint length and bytes
+// of the accumulators, then the frame rows and the unfired rows, each as
+// a uvarint count of (varint time, uvarint length, row bytes).
+func encodeOverKey(k *overKey) []byte {
+	b := binary.AppendVarint(nil, k.lastFired)
+	b = binary.AppendUvarint(b, uint64(len(k.acc)))
+	b = append(b, k.acc...)
+	for _, l := range [][]overRow{k.hist, k.pend} {
+		b = binary.AppendUvarint(b, uint64(len(l)))
+		for _, r := range l {
+			b = binary.AppendVarint(b, r.ts)
+			b = binary.AppendUvarint(b, uint64(len(r.row)))
+			b = append(b, r.row...)
+		}
+	}
+	return b
+}
+
+func decodeOverKey(k *overKey, val []byte) error {
+	d := stateDecoder{b: val}
+	k.lastFired = d.varint()
+	k.acc = d.fixed(int(d.uvarint()))
+	for _, l := range []*[]overRow{&k.hist, &k.pend} {
+		for n := d.count(2); n > 0 && d.err == nil; n-- {
+			ts := d.varint()
+			*l = append(*l, overRow{ts: ts, row: d.fixed(int(d.uvarint()))})
+		}
+	}
+	if d.err == nil && len(d.b) != 0 {
+		return fmt.Errorf("%w: bytes after an OVER partition", errStateCorrupt)
+	}
+	return d.err
+}
+
+// load returns a partition: the in-memory one when it has unfired rows,
+// else what keyed state holds (or a new one).
+func (o *overAgg) load(kg uint16, key string) (*overKey, error) {
+	if k, ok := o.pending[key]; ok {
+		return k, nil
+	}
+	k := &overKey{kg: kg, key: key, lastFired: math.MinInt64}
+	val, ok, err := o.kv.get(kg, []byte(key))
+	if err != nil || !ok {
+		return k, err
+	}
+	return k, decodeOverKey(k, val)
+}
+
+func (o *overAgg) markPending(k *overKey) {
+	o.pending[k.key] = k
+	m := o.byKG[k.kg]
+	if m == nil {
+		m = map[string]bool{}
+		o.byKG[k.kg] = m
+	}
+	if !m[k.key] {
+		m[k.key] = true
+		o.dirtyKG[k.kg] = true
+	}
+}
+
+func (o *overAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out Collector) error {
+	if err := insertOnly("an OVER aggregate", b); err != nil {
+		return err
+	}
+	rec := b.Record
+	if o.inSchema == nil {
+		if err := o.init(rec.Schema()); err != nil {
+			return err
+		}
+	}
+	n := int(rec.NumRows())
+	if n == 0 {
+		return nil
+	}
+	cols := rec.Columns()
+	keyCols := make([]arrow.Array, len(o.spec.PartitionKeys))
+	for i, k := range o.spec.PartitionKeys {
+		keyCols[i] = cols[k]
+	}
+	o.hashes = growUint64(o.hashes, n)
+	vectorized.HashColumns(keyCols, o.hashes)
+	var times arrow.Array
+	var procTS int64
+	if o.spec.ProcTime {
+		// One instant per batch, never going back.
+		procTS = max(o.now().UnixMilli(), o.lastProc)
+		o.lastProc = procTS
+	} else {
+		times = cols[o.spec.TimeCol]
+	}
+	var touched []*overKey
+	for i := 0; i < n; i++ {
+		ts := procTS
+		if times != nil {
+			if times.IsNull(i) {
+				o.nullTime.Add(1)
+				continue
+			}
+			ts = int64Value(times, i)
+		}
+		o.key = appendRow(o.key[:0], keyCols, i)
+		k, err := o.load(o.rt.KeyGroupOf(o.hashes[i]), string(o.key))
+		if err != nil {
+			return err
+		}
+		if !o.spec.ProcTime && (o.bounded() && ts <= k.lastFired || !o.bounded() && ts <= o.wm) {
+			o.late.Add(1)
+			continue
+		}
+		if len(k.pend) == 0 {
+			touched = append(touched, k)
+		}
+		k.pend = append(k.pend, overRow{ts: ts, row: appendRow(nil, cols, i)})
+		k.dirty = true
+		o.markPending(k)
+	}
+	if !o.spec.ProcTime {
+		return nil
+	}
+	for _, k := range touched {
+		if err := o.fire(k, math.MaxInt64); err != nil {
+			return err
+		}
+	}
+	return o.flush(ctx, out)
+}
+
+// ProcessWatermark fires every partition's rows the watermark reached.
+func (o *overAgg) ProcessWatermark(ctx context.Context, wm int64, out Collector) (int64, error) {
+	if o.spec.ProcTime || wm <= o.wm {
+		return wm, nil
+	}
+	o.wm = wm
+	if o.inSchema == nil {
+		return wm, nil
+	}
+	keys := make([]string, 0, len(o.pending))
+	for key := range o.pending {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys) // a deterministic output order
+	for _, key := range keys {
+		if err := o.fire(o.pending[key], wm); err != nil {
+			return wm, err
+		}
+		if o.outCount >= 4096 {
+			if err := o.flush(ctx, out); err != nil {
+				return wm, err
+			}
+		}
+	}
+	return wm, o.flush(ctx, out)
+}
+
+// fire emits partition k's unfired rows with time ≤ upTo.
+func (o *overAgg) fire(k *overKey, upTo int64) error {
+	sort.SliceStable(k.pend, func(i, j int) bool { return k.pend[i].ts < k.pend[j].ts })
+	nReady := sort.Search(len(k.pend), func(i int) bool { return k.pend[i].ts > upTo })
+	if nReady == 0 {
+		return nil
+	}
+	ready := k.pend[:nReady]
+	all := append(append(make([]overRow, 0, len(k.hist)+nReady), k.hist...), ready...)
+	for _, r := range all {
+		if err := o.workDec.add(r.row); err != nil {
+			return err
+		}
+	}
+	cols := o.workDec.finish()
+	defer releaseArrays(cols)
+	n := len(all)
+	o.groups = make([]uint32, n)
+	if cap(o.signs) < n {
+		o.signs = make([]int8, n)
+	}
+	o.signs = o.signs[:n]
+	for ai, acc := range o.accs {
+		acc.reset(0)
+		var arg arrow.Array
+		if c := o.spec.Aggs[ai]; c.Func != CountStar {
+			arg = cols[c.Arg]
+		}
+		acc.bind(arg)
+	}
+	if !o.bounded() && len(k.acc) > 0 {
+		d := stateDecoder{b: k.acc}
+		for _, acc := range o.accs {
+			acc.load(&d, 0)
+		}
+		if d.err != nil {
+			return d.err
+		}
+	}
+	apply := func(i int, s int8) {
+		o.signs[i] = s
+		for _, acc := range o.accs {
+			acc.update(o.groups, o.signs, i, i+1)
+		}
+	}
+	hi, lo := 0, 0 // rows [lo, hi) are in the accumulators
+	h := len(k.hist)
+	for i := h; i < n; {
+		j := i + 1 // rows [i, j) share one result (RANGE: equal time)
+		if !o.spec.Rows {
+			for j < n && all[j].ts == all[i].ts {
+				j++
+			}
+		}
+		for ; hi < j; hi++ {
+			apply(hi, 1)
+		}
+		if o.bounded() {
+			for lo < hi && o.outOfFrame(all, lo, i) {
+				apply(lo, -1)
+				lo++
+			}
+		}
+		for r := i; r < j; r++ {
+			if err := o.outDec.add(all[r].row); err != nil {
+				return err
+			}
+			for _, acc := range o.accs {
+				acc.appendResult(0)
+			}
+			o.outCount++
+		}
+		i = j
+	}
+	k.lastFired = all[n-1].ts
+	if o.bounded() {
+		// Keep the rows a later row's frame can still hold: later rows
+		// come after every fired one.
+		keep := lo
+		if o.spec.Rows {
+			keep = max(lo, n-int(o.spec.Preceding))
+		} else {
+			for keep < n && all[keep].ts < k.lastFired+1-o.spec.Preceding {
+				keep++
+			}
+		}
+		k.hist = append([]overRow(nil), all[keep:]...)
+	} else {
+		var acc []byte
+		for _, a := range o.accs {
+			acc = a.save(acc, 0)
+		}
+		k.acc = acc
+	}
+	k.pend = append([]overRow(nil), k.pend[nReady:]...)
+	k.dirty = true
+	if len(k.pend) > 0 {
+		return nil
+	}
+	// Nothing left to fire: the partition goes to keyed state and leaves
+	// memory.
+	delete(o.pending, k.key)
+	delete(o.byKG[k.kg], k.key)
+	o.dirtyKG[k.kg] = true
+	k.dirty = false
+	return o.kv.put(k.kg, []byte(k.key), encodeOverKey(k))
+}
+
+// outOfFrame: row lo is outside the frame of the row at i.
+func (o *overAgg) outOfFrame(all []overRow, lo, i int) bool {
+	if o.spec.Rows {
+		return lo < i-int(o.spec.Preceding)
+	}
+	return all[lo].ts < all[i].ts-o.spec.Preceding
+}
+
+// flush emits the rows fired so far.
+func (o *overAgg) flush(ctx context.Context, out Collector) error {
+	if o.outCount == 0 {
+		return nil
+	}
+	cols := o.outDec.finish()
+	for _, acc := range o.accs {
+		a, err := acc.flush(o.rt.Mem)
+		if err != nil {
+			releaseArrays(cols)
+			return err
+		}
+		cols = append(cols, a)
+	}
+	kinds := make([]vectorized.RowKind, o.outCount)
+	o.outCount = 0
+	return emitRows(ctx, out, o.outSchema, cols, kinds)
+}
+
+// SnapshotState writes the partitions with unfired rows and the index of
+// them of the key groups whose set changed.
+func (o *overAgg) SnapshotState(context.Context, CheckpointInfo) error {
+	if o.wmState == nil {
+		return nil
+	}
+	o.wmState.Update([][]byte{encodeRangeWatermark(o.rt, o.wm)})
+	for _, k := range o.pending {
+		if !k.dirty {
+			continue
+		}
+		if err := o.kv.put(k.kg, []byte(k.key), encodeOverKey(k)); err != nil {
+			return err
+		}
+		k.dirty = false
+	}
+	for kg := range o.dirtyKG {
+		m := o.byKG[kg]
+		if len(m) == 0 {
+			if err := o.idx.del(kg, overIndexKey); err != nil {
+				return err
+			}
+			delete(o.byKG, kg)
+			continue
+		}
+		keys := make([]string, 0, len(m))
+		for key := range m {
+			keys = append(keys, key)
+		}
+		sort.Strings(keys)
+		b := binary.AppendUvarint(nil, uint64(len(keys)))
+		for _, key := range keys {
+			b = binary.AppendUvarint(b, uint64(len(key)))
+			b = append(b, key...)
+		}
+		if err := o.idx.put(kg, overIndexKey, b); err != nil {
+			return err
+		}
+	}
+	clear(o.dirtyKG)
+	return nil
+}
+
+func (o *overAgg) EndInput(context.Context, Collector) error { return nil }
+
+func (o *overAgg) Close() error {
+	for _, d := range []*rowDecoder{o.outDec, o.workDec} {
+		if d != nil {
+			d.release()
+		}
+	}
+	return nil
+}
