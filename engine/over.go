@@ -35,6 +35,15 @@ type OverAggSpec struct {
 	Rows      bool
 	Preceding int64
 	Aggs      []AggCall
+	// Batch: a bounded, insert-only input, computed at its end
+	// (over_batch.go); then the frame may end at Following rows (ROWS) or
+	// ms (RANGE) after the current row (0: CURRENT ROW; Unbounded:
+	// UNBOUNDED FOLLOWING), and OrderBy may replace the time column as the
+	// window's order (ROWS frames, or RANGE between UNBOUNDED PRECEDING and
+	// CURRENT ROW, whose peers are the rows of an equal order key).
+	Batch     bool
+	Following int64
+	OrderBy   []SortKey
 	// OutputNames, when set, name every output column.
 	OutputNames []string
 }
@@ -92,6 +101,10 @@ type overAgg struct {
 	outCount int
 	signs    []int8
 	groups   []uint32
+
+	// Batch mode (over_batch.go).
+	batchLen   int
+	batchParts map[string][]overBatchRow
 }
 
 type overRow struct {
@@ -141,8 +154,14 @@ func (o *overAgg) String() string {
 func (o *overAgg) bounded() bool { return o.spec.Preceding >= 0 }
 
 func (o *overAgg) Open(_ context.Context, rt *RuntimeContext) error {
-	if o.spec.Preceding < Unbounded {
-		return fmt.Errorf("OVER: bad preceding %d", o.spec.Preceding)
+	if o.spec.Preceding < Unbounded || o.spec.Following < Unbounded {
+		return fmt.Errorf("OVER: bad frame %d PRECEDING, %d FOLLOWING", o.spec.Preceding, o.spec.Following)
+	}
+	if o.spec.Batch {
+		return o.openBatch(rt)
+	}
+	if o.spec.Following != 0 || len(o.spec.OrderBy) > 0 {
+		return fmt.Errorf("OVER: a streaming OVER window ends at the current row and is ordered by a time attribute")
 	}
 	o.rt, o.wm, o.lastProc = rt, MinWatermark, math.MinInt64
 	o.late = rt.Metrics.Counter("numLateRecordsDropped")
@@ -214,7 +233,7 @@ func (o *overAgg) init(schema *arrow.Schema) error {
 			return fmt.Errorf("OVER: partition column %d does not exist in the input (%d columns)", k, schema.NumFields())
 		}
 	}
-	if !o.spec.ProcTime {
+	if !o.spec.ProcTime && (!o.spec.Batch || len(o.spec.OrderBy) == 0) {
 		if o.spec.TimeCol < 0 || o.spec.TimeCol >= schema.NumFields() {
 			return fmt.Errorf("OVER: time column %d does not exist in the input (%d columns)", o.spec.TimeCol, schema.NumFields())
 		}
@@ -325,6 +344,9 @@ func (o *overAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out C
 			return err
 		}
 	}
+	if o.spec.Batch {
+		return o.processBatch(rec)
+	}
 	n := int(rec.NumRows())
 	if n == 0 {
 		return nil
@@ -384,7 +406,7 @@ func (o *overAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out C
 
 // ProcessWatermark fires every partition's rows the watermark reached.
 func (o *overAgg) ProcessWatermark(ctx context.Context, wm int64, out Collector) (int64, error) {
-	if o.spec.ProcTime || wm <= o.wm {
+	if o.spec.ProcTime || o.spec.Batch || wm <= o.wm {
 		return wm, nil
 	}
 	o.wm = wm
@@ -587,7 +609,12 @@ func (o *overAgg) SnapshotState(context.Context, CheckpointInfo) error {
 	return nil
 }
 
-func (o *overAgg) EndInput(context.Context, Collector) error { return nil }
+func (o *overAgg) EndInput(ctx context.Context, out Collector) error {
+	if o.spec.Batch {
+		return o.endBatch(ctx, out)
+	}
+	return nil
+}
 
 func (o *overAgg) Close() error {
 	for _, d := range []*rowDecoder{o.outDec, o.workDec} {
