@@ -396,10 +396,8 @@ func (o *overAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out C
 	if !o.spec.ProcTime {
 		return nil
 	}
-	for _, k := range touched {
-		if err := o.fire(k, math.MaxInt64); err != nil {
-			return err
-		}
+	if err := o.fire(touched, math.MaxInt64); err != nil {
+		return err
 	}
 	return o.flush(ctx, out)
 }
@@ -418,66 +416,112 @@ func (o *overAgg) ProcessWatermark(ctx context.Context, wm int64, out Collector)
 		keys = append(keys, key)
 	}
 	sort.Strings(keys) // a deterministic output order
-	for _, key := range keys {
-		if err := o.fire(o.pending[key], wm); err != nil {
+	ks := make([]*overKey, 0, fireChunk)
+	for len(keys) > 0 {
+		ks = ks[:0]
+		for _, key := range keys[:min(fireChunk, len(keys))] {
+			ks = append(ks, o.pending[key])
+		}
+		keys = keys[len(ks):]
+		if err := o.fire(ks, wm); err != nil {
 			return wm, err
 		}
-		if o.outCount >= 4096 {
-			if err := o.flush(ctx, out); err != nil {
-				return wm, err
-			}
+		if err := o.flush(ctx, out); err != nil {
+			return wm, err
 		}
 	}
-	return wm, o.flush(ctx, out)
+	return wm, nil
 }
 
-// fire emits partition k's unfired rows with time ≤ upTo.
-func (o *overAgg) fire(k *overKey, upTo int64) error {
-	sort.SliceStable(k.pend, func(i, j int) bool { return k.pend[i].ts < k.pend[j].ts })
-	nReady := sort.Search(len(k.pend), func(i int) bool { return k.pend[i].ts > upTo })
-	if nReady == 0 {
-		return nil
-	}
-	ready := k.pend[:nReady]
-	all := append(append(make([]overRow, 0, len(k.hist)+nReady), k.hist...), ready...)
-	for _, r := range all {
-		if err := o.workDec.add(r.row); err != nil {
+// fireChunk is how many partitions fire through one work batch.
+const fireChunk = 1024
+
+// fire emits the unfired rows with time ≤ upTo of partitions ks. Their
+// frame rows and ready rows go into one work batch, a partition's rows
+// contiguous, each partition a group of the accumulators: one Arrow
+// batch per chunk of partitions, not per partition.
+func (o *overAgg) fire(ks []*overKey, upTo int64) error {
+	for len(ks) > fireChunk {
+		if err := o.fire(ks[:fireChunk], upTo); err != nil {
 			return err
 		}
+		ks = ks[fireChunk:]
+	}
+	type span struct {
+		k           *overKey
+		start, hist int // rows [start, start+len(all)) of the work batch
+		all         []overRow
+		nReady      int
+	}
+	var spans []span
+	n := 0
+	for _, k := range ks {
+		sort.SliceStable(k.pend, func(i, j int) bool { return k.pend[i].ts < k.pend[j].ts })
+		nReady := sort.Search(len(k.pend), func(i int) bool { return k.pend[i].ts > upTo })
+		if nReady == 0 {
+			continue
+		}
+		all := append(append(make([]overRow, 0, len(k.hist)+nReady), k.hist...), k.pend[:nReady]...)
+		for _, r := range all {
+			if err := o.workDec.add(r.row); err != nil {
+				return err
+			}
+		}
+		spans = append(spans, span{k: k, start: n, hist: len(k.hist), all: all, nReady: nReady})
+		n += len(all)
+	}
+	if len(spans) == 0 {
+		return nil
 	}
 	cols := o.workDec.finish()
 	defer releaseArrays(cols)
-	n := len(all)
-	o.groups = make([]uint32, n)
-	if cap(o.signs) < n {
-		o.signs = make([]int8, n)
-	}
-	o.signs = o.signs[:n]
+	o.groups = growTo(o.groups[:0], n)
+	o.signs = growTo(o.signs[:0], n)
 	for ai, acc := range o.accs {
-		acc.reset(0)
+		acc.grow(len(spans))
 		var arg arrow.Array
 		if c := o.spec.Aggs[ai]; c.Func != CountStar {
 			arg = cols[c.Arg]
 		}
 		acc.bind(arg)
 	}
-	if !o.bounded() && len(k.acc) > 0 {
-		d := stateDecoder{b: k.acc}
-		for _, acc := range o.accs {
-			acc.load(&d, 0)
+	for g, sp := range spans {
+		for i := sp.start; i < sp.start+len(sp.all); i++ {
+			o.groups[i] = uint32(g)
 		}
-		if d.err != nil {
-			return d.err
+		for _, acc := range o.accs {
+			acc.reset(uint32(g))
+		}
+		if !o.bounded() && len(sp.k.acc) > 0 {
+			d := stateDecoder{b: sp.k.acc}
+			for _, acc := range o.accs {
+				acc.load(&d, uint32(g))
+			}
+			if d.err != nil {
+				return d.err
+			}
 		}
 	}
+	for g, sp := range spans {
+		if err := o.firePartition(uint32(g), sp.k, sp.all, sp.start, sp.hist, sp.nReady); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// firePartition computes and emits one partition's ready rows: all are
+// its frame rows then ready rows, at work batch rows [base, base+len(all)),
+// accumulator group g.
+func (o *overAgg) firePartition(g uint32, k *overKey, all []overRow, base, h, nReady int) error {
 	apply := func(i int, s int8) {
-		o.signs[i] = s
+		o.signs[base+i] = s
 		for _, acc := range o.accs {
-			acc.update(o.groups, o.signs, i, i+1)
+			acc.update(o.groups, o.signs, base+i, base+i+1)
 		}
 	}
+	n := len(all)
 	hi, lo := 0, 0 // rows [lo, hi) are in the accumulators
-	h := len(k.hist)
 	for i := h; i < n; {
 		j := i + 1 // rows [i, j) share one result (RANGE: equal time)
 		if !o.spec.Rows {
@@ -499,7 +543,7 @@ func (o *overAgg) fire(k *overKey, upTo int64) error {
 				return err
 			}
 			for _, acc := range o.accs {
-				acc.appendResult(0)
+				acc.appendResult(g)
 			}
 			o.outCount++
 		}
@@ -521,7 +565,7 @@ func (o *overAgg) fire(k *overKey, upTo int64) error {
 	} else {
 		var acc []byte
 		for _, a := range o.accs {
-			acc = a.save(acc, 0)
+			acc = a.save(acc, g)
 		}
 		k.acc = acc
 	}
