@@ -28,9 +28,11 @@ func (Factory) NewSink(ctx *connector.Context) (*connector.Sink, error) {
 		return nil, err
 	}
 	return &connector.Sink{
-		// Flink's BlackHoleSink.getChangelogMode: the requested mode, all
-		// kinds.
-		Accepts:  connector.All,
+		// Flink's BlackHoleSink.getChangelogMode: the requested mode
+		// without UPDATE_BEFORE, so an aggregate into it spares its -U
+		// rows (Flink 2.3: GroupAggregate changelogMode=[I,UA]).
+		Accepts:  connector.All &^ connector.KindUpdateBefore,
+		Discards: true,
 		Instance: func(int, int) engine.Sink { return sink{} },
 		Describe: "BlackHole",
 	}, nil

@@ -23,7 +23,9 @@ func TestOptions(t *testing.T) {
 	cols := []connector.Column{{Name: "x", Type: types.INT()}}
 	s, err := sf.NewSink(&connector.Context{Table: "void", Columns: cols, Options: map[string]string{"connector": "blackhole"}})
 	require.NoError(t, err)
-	assert.Equal(t, connector.All, s.Accepts)
+	// As Flink's blackhole: every kind but UPDATE_BEFORE, no key needed.
+	assert.Equal(t, connector.All&^connector.KindUpdateBefore, s.Accepts)
+	assert.True(t, s.Discards)
 	assert.Zero(t, s.Parallelism)
 
 	_, err = sf.NewSink(&connector.Context{Table: "void", Columns: cols, Options: map[string]string{"connector": "blackhole", "path": "/dev/null"}})

@@ -56,8 +56,8 @@ def test_changelog_mode_and_exchanges(env):
     physical, execution = plan.split("== Optimized Physical Plan ==\n")[1].split("\n== Optimized Execution Plan ==\n")
     assert physical.splitlines()[:4] == [
         "Sink(table=[default_catalog.default_database.snk], fields=[b, c], changelogMode=[NONE])",
-        "+- Calc(select=[b, EXPR$1 AS c], changelogMode=[I,UB,UA])",
-        "   +- GroupAggregate(groupBy=[b], select=[b, COUNT(*) AS EXPR$1], changelogMode=[I,UB,UA])",
+        "+- Calc(select=[b, EXPR$1 AS c], changelogMode=[I,UA])",
+        "   +- GroupAggregate(groupBy=[b], select=[b, COUNT(*) AS EXPR$1], changelogMode=[I,UA])",
         "      +- Exchange(distribution=[hash[b]], changelogMode=[I])"]
     assert "changelogMode" not in execution
     assert plan.startswith("== Abstract Syntax Tree ==\nLogicalSink(table=[default_catalog.default_database.snk], fields=[b, c])\n")

@@ -162,6 +162,9 @@ type Sink struct {
 	// Instance creates subtask i of n.
 	Instance func(subtask, parallelism int) engine.Sink
 	Describe string
+	// Discards says the sink applies nothing by key (blackhole): it takes
+	// updates without UPDATE_BEFORE and without a primary key.
+	Discards bool
 }
 
 var (

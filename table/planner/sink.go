@@ -87,7 +87,7 @@ func (p *Planner) BindSink(table string, q Node, pos sql.Pos) (*Sink, error) {
 	if !target.Accepts.Contains(need) {
 		return nil, p.ErrAt(pos, "sink %s receives a changelog %s but its connector accepts only %s; %s", table, mode, target.Accepts, sinkAdvice(mode, target.Accepts, table, q))
 	}
-	if !mode.IsInsertOnly() && !target.Accepts.Contains(connector.KindUpdateBefore) && sink.KeyCols == nil {
+	if !mode.IsInsertOnly() && !target.Accepts.Contains(connector.KindUpdateBefore) && sink.KeyCols == nil && !target.Discards {
 		return nil, p.ErrAt(pos, "sink %s receives updates but has no key to apply them by; declare PRIMARY KEY (%s) NOT ENFORCED", table, keyHint(q))
 	}
 	return sink, nil
