@@ -59,8 +59,8 @@ type OverAggSpec struct {
 // equal time share one result (the frame includes them all). Late rows are
 // dropped and counted in "numLateRecordsDropped": as in Flink, for bounded
 // frames a row is late when its time is not after the last time its
-// partition fired (lastTriggeringTs), for unbounded ones when it is not
-// after the watermark. Rows with a NULL time are dropped and counted in
+// partition fired (lastTriggeringTs, 0 before the first firing), for
+// unbounded ones when it is not after the watermark. Rows with a NULL time are dropped and counted in
 // "numNullRowTimeRecordsDropped".
 //
 // Processing time: rows are emitted as they arrive (ROWS: each row's frame
@@ -382,7 +382,9 @@ func (o *overAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out C
 		if err != nil {
 			return err
 		}
-		if !o.spec.ProcTime && (o.bounded() && ts <= k.lastFired || !o.bounded() && ts <= o.wm) {
+		// Flink's bounded functions start lastTriggeringTs at 0: rows at
+		// or before the epoch are late there too.
+		if !o.spec.ProcTime && (o.bounded() && ts <= max(k.lastFired, 0) || !o.bounded() && ts <= o.wm) {
 			o.late.Add(1)
 			continue
 		}

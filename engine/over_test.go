@@ -118,7 +118,7 @@ func refOverEventTime(f overFrame, rows []rnRow, size int, delay int64) ([]strin
 			maxTS = max(maxTS, ts)
 			p := parts[k]
 			if p == nil {
-				p = &part{lastFired: MinWatermark}
+				p = &part{lastFired: 0} // Flink's lastTriggeringTs starts at 0
 				parts[k] = p
 			}
 			if f.preceding >= 0 && ts <= p.lastFired || f.preceding < 0 && ts <= wm {
