@@ -531,3 +531,31 @@ func TestRankRescale(t *testing.T) {
 		UpdatingInput: true, GenerateUpdateBefore: true}
 	rescaleRun(t, rows, func() Operator { return NewRank(spec) })
 }
+
+// Without PARTITION BY (the planner runs these at parallelism 1) the
+// whole input is one partition: Top-N and OVER equal their models over
+// rows that all share one key.
+func TestRankAndOverWithoutPartitionKeys(t *testing.T) {
+	rng := rand.New(rand.NewPCG(39, 40))
+	rows := randomRows(rng, 200, true)
+	for i := range rows {
+		rows[i].vals = slices.Clone(rows[i].vals)
+		rows[i].vals[0] = "all"
+	}
+	spec := RankSpec{OrderBy: rnOrder, RankStart: 1, RankEnd: 4, OutputRankNumber: true, UpdatingInput: true, GenerateUpdateBefore: true}
+	got, _ := runOpJob(t, rows, 7, 1, func() Operator { return NewRank(spec) }, nil)
+	assert.Equal(t, refTopN(rows, 1, 4, true), materialized(t, got))
+
+	ins := randomRows(rng, 200, false)
+	for i := range ins {
+		ins[i].vals = slices.Clone(ins[i].vals)
+		ins[i].vals[0] = "all"
+	}
+	ospec := overSpec(overFrame{true, 2})
+	ospec.PartitionKeys, ospec.Batch, ospec.Following = nil, true, 1
+	want := refOverBatch(OverAggSpec{Rows: true, Preceding: 2, Following: 1}, ins)
+	gotO, _ := runOpJob(t, ins, 7, 1, func() Operator { return NewOverAggregate(ospec) }, nil)
+	s := strs(gotO)
+	sort.Strings(s)
+	assert.Equal(t, want, s)
+}
