@@ -76,6 +76,14 @@ func millisOf(dt arrow.DataType) (int64, error) {
 	}
 }
 
+// MillisOf converts a TIMESTAMP value of unit u to milliseconds since the
+// epoch, flooring: the unit of watermarks. Connectors generating
+// watermarks themselves (per Kafka partition) use it.
+func MillisOf(u arrow.TimeUnit, v int64) int64 {
+	f, _ := millisOf(&arrow.TimestampType{Unit: u})
+	return toMillis(v, f)
+}
+
 // toMillis converts a timestamp value of the unit factor f to ms, flooring.
 func toMillis(v, f int64) int64 {
 	switch {

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -300,39 +299,6 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// ParseMemorySize reads a size as Flink's MemorySize does: a number and an
-// optional unit — b or bytes; k, kb, kibibytes; m, mb, mebibytes; g, gb,
-// gibibytes; t, tb, tebibytes — in any case, with binary multiples (1kb is
-// 1024 bytes).
-func ParseMemorySize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	if i == 0 {
-		return 0, fmt.Errorf("no number")
-	}
-	n, err := strconv.ParseInt(s[:i], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("number out of range")
-	}
-	var shift uint
-	switch strings.ToLower(strings.TrimSpace(s[i:])) {
-	case "", "b", "bytes":
-	case "k", "kb", "kibibytes":
-		shift = 10
-	case "m", "mb", "mebibytes":
-		shift = 20
-	case "g", "gb", "gibibytes":
-		shift = 30
-	case "t", "tb", "tebibytes":
-		shift = 40
-	default:
-		return 0, fmt.Errorf("unknown unit '%s'", strings.TrimSpace(s[i:]))
-	}
-	if n > (1<<63-1)>>shift {
-		return 0, fmt.Errorf("size out of range")
-	}
-	return n << shift, nil
-}
+// ParseMemorySize reads a size as Flink's MemorySize does (1kb is 1024
+// bytes); it is the engine's, for the options of this package.
+func ParseMemorySize(s string) (int64, error) { return engine.ParseMemorySize(s) }

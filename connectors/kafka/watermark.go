@@ -26,7 +26,6 @@ import (
 // Flink's.
 type partWatermarks struct {
 	spec    engine.WatermarkSpec
-	factor  int64        // the expression's unit to milliseconds (negative: a divisor)
 	rowPart []*partState // the partition of each pending row
 	emitted int64
 	idle    bool
@@ -59,18 +58,7 @@ func (w *partWatermarks) observe(rt *engine.RuntimeContext, rec arrow.RecordBatc
 	if !ok {
 		return fmt.Errorf("%s: the watermark expression is %s, not a TIMESTAMP", Identifier, arr.DataType())
 	}
-	if w.factor == 0 {
-		switch ts.DataType().(*arrow.TimestampType).Unit {
-		case arrow.Second:
-			w.factor = 1000
-		case arrow.Millisecond:
-			w.factor = 1
-		case arrow.Microsecond:
-			w.factor = -1000
-		default:
-			w.factor = -1_000_000
-		}
-	}
+	unit := ts.DataType().(*arrow.TimestampType).Unit
 	vals := ts.TimestampValues()
 	for i, st := range w.rowPart {
 		if i >= len(vals) {
@@ -80,27 +68,11 @@ func (w *partWatermarks) observe(rt *engine.RuntimeContext, rec arrow.RecordBatc
 		if ts.IsNull(i) {
 			continue
 		}
-		if m := toMillis(int64(vals[i]), w.factor); m > st.wm {
+		if m := engine.MillisOf(unit, int64(vals[i])); m > st.wm {
 			st.wm = m
 		}
 	}
 	return nil
-}
-
-// toMillis converts a timestamp of unit factor f to milliseconds, flooring.
-func toMillis(v, f int64) int64 {
-	switch {
-	case f == 1:
-		return v
-	case f > 0:
-		return v * f
-	}
-	d := -f
-	q := v / d
-	if v%d < 0 {
-		q--
-	}
-	return q
 }
 
 // advance emits the minimum over the active partitions when it moved,
