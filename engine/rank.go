@@ -46,7 +46,7 @@ type RankSpec struct {
 // in keyed state, the rows ordered by their ORDER BY key (ties in arrival
 // order): only the first RankEnd on insert-only input (a row past them can
 // never come back), every row on updating input (a retracted top row lets
-// the next one in). Each input row reads its partition's list, changes it
+// the next one in; rank_retract.go). Each input row reads its partition's list, changes it
 // and writes it back, so the state is current at every checkpoint barrier
 // and needs no snapshot hook; key groups (rt.KeyGroupOf of the partition
 // columns' hash, as the hash exchange) make restores into any parallelism
@@ -63,7 +63,8 @@ type RankSpec struct {
 type rank struct {
 	spec RankSpec
 	rt   *RuntimeContext
-	kv   rowStore
+	kv   rowStore // append-only: the partition's top rows; updating: its index
+	rows rowStore // updating input: the rows of each (partition, order key)
 
 	inSchema, outSchema *arrow.Schema
 	kinds               []rowColKind
@@ -107,7 +108,10 @@ func (r *rank) Open(_ context.Context, rt *RuntimeContext) error {
 	r.rt = rt
 	r.ignore = rt.Metrics.Counter("numRetractionsIgnored")
 	var err error
-	r.kv, err = openRowStore(rt, "top-n")
+	if r.kv, err = openRowStore(rt, "top-n"); err != nil || !r.spec.UpdatingInput {
+		return err
+	}
+	r.rows, err = openRowStore(rt, "top-n-rows")
 	return err
 }
 
@@ -244,6 +248,10 @@ func growUint64(s []uint64, n int) []uint64 {
 
 // processRow applies one row (r.key, r.sk, r.row) to its partition.
 func (r *rank) processRow(kg uint16, kind vectorized.RowKind, _ int) error {
+	if r.spec.UpdatingInput {
+		return r.processRetractable(kg, kind)
+	}
+	// Insert-only: AppendOnlyTopNFunction keeps the first RankEnd rows.
 	val, ok, err := r.kv.get(kg, r.key)
 	if err != nil {
 		return err
@@ -255,76 +263,33 @@ func (r *rank) processRow(kg uint16, kind vectorized.RowKind, _ int) error {
 		}
 	}
 	end, withRN := int(r.spec.RankEnd), r.spec.OutputRankNumber || r.spec.RankStart > 1
-	accumulate := kind == vectorized.Insert || kind == vectorized.UpdateAfter
-	if accumulate {
-		// Ties keep arrival order: a new row goes after its equals.
-		p := sort.Search(len(l), func(j int) bool { return bytes.Compare(l[j].sk, r.sk) > 0 })
-		if !r.spec.UpdatingInput && p >= end {
-			return nil // past the top N on insert-only input: never kept
-		}
-		old := l
-		l = make([]rankEntry, 0, len(old)+1)
-		l = append(append(append(l, old[:p]...), rankEntry{sk: bytes.Clone(r.sk), row: bytes.Clone(r.row)}), old[p:]...)
-		switch {
-		case p >= end:
-			// Stored (updating input) but outside the top N.
-		case withRN:
-			for rk := p + 1; rk <= end && rk <= len(l); rk++ {
-				if rk <= len(old) {
-					r.updateBefore(old[rk-1].row, rk)
-					r.emit(vectorized.UpdateAfter, l[rk-1].row, rk)
-				} else {
-					r.emit(vectorized.Insert, l[rk-1].row, rk)
-				}
-			}
-		default:
-			if len(l) > end {
-				pushed := l[end].row
-				// AppendOnlyTopNFunction emits nothing when the row pushed
-				// out equals the new one (a duplicate row).
-				if !r.spec.UpdatingInput && bytes.Equal(pushed, r.row) {
-					break
-				}
-				r.emit(vectorized.Delete, pushed, end) // it held rank end
-			}
-			r.emit(vectorized.Insert, r.row, p+1)
-		}
-		if !r.spec.UpdatingInput && len(l) > end {
-			l = l[:end]
-		}
-	} else {
-		p := sort.Search(len(l), func(j int) bool { return bytes.Compare(l[j].sk, r.sk) >= 0 })
-		for p < len(l) && bytes.Equal(l[p].sk, r.sk) && !bytes.Equal(l[p].row, r.row) {
-			p++
-		}
-		if p == len(l) || !bytes.Equal(l[p].sk, r.sk) {
-			// Flink: a retraction of a row it does not hold (state
-			// expired or never seen) is ignored.
-			r.ignore.Add(1)
-			return nil
-		}
-		old := l
-		l = append(append(make([]rankEntry, 0, len(old)-1), old[:p]...), old[p+1:]...)
-		switch {
-		case p >= end:
-		case withRN:
-			for rk := p + 1; rk <= end && rk <= len(old); rk++ {
-				if rk <= len(l) {
-					r.updateBefore(old[rk-1].row, rk)
-					r.emit(vectorized.UpdateAfter, l[rk-1].row, rk)
-				} else {
-					r.emit(vectorized.Delete, old[rk-1].row, rk)
-				}
-			}
-		default:
-			r.emit(vectorized.Delete, old[p].row, p+1)
-			if len(l) >= end {
-				r.emit(vectorized.Insert, l[end-1].row, end)
-			}
-		}
+	// Ties keep arrival order: a new row goes after its equals.
+	p := sort.Search(len(l), func(j int) bool { return bytes.Compare(l[j].sk, r.sk) > 0 })
+	if p >= end {
+		return nil // past the top N: never kept
 	}
-	if len(l) == 0 {
-		return r.kv.del(kg, r.key)
+	old := l
+	l = make([]rankEntry, 0, len(old)+1)
+	l = append(append(append(l, old[:p]...), rankEntry{sk: bytes.Clone(r.sk), row: bytes.Clone(r.row)}), old[p:]...)
+	if withRN {
+		for rk := p + 1; rk <= end && rk <= len(l); rk++ {
+			if rk <= len(old) {
+				r.updateBefore(old[rk-1].row, rk)
+				r.emit(vectorized.UpdateAfter, l[rk-1].row, rk)
+			} else {
+				r.emit(vectorized.Insert, l[rk-1].row, rk)
+			}
+		}
+	} else if len(l) <= end || !bytes.Equal(l[end].row, r.row) {
+		// AppendOnlyTopNFunction emits nothing when the row pushed out
+		// equals the new one (a duplicate row).
+		if len(l) > end {
+			r.emit(vectorized.Delete, l[end].row, end) // it held rank end
+		}
+		r.emit(vectorized.Insert, r.row, p+1)
+	}
+	if len(l) > end {
+		l = l[:end]
 	}
 	return r.kv.put(kg, r.key, encodeRankList(nil, l))
 }
