@@ -59,7 +59,9 @@ type DedupSpec struct {
 //
 // The kept row per key (8-byte rowtime first on row time) is keyed state,
 // read and written per row, so it is current at every checkpoint barrier;
-// key groups make restores into any parallelism work.
+// key groups make restores into any parallelism work. table.exec.state.ttl
+// expires a key not written for that long: its next row is a first row
+// again, as in Flink.
 type dedup struct {
 	spec DedupSpec
 	rt   *RuntimeContext
@@ -98,7 +100,7 @@ func (d *dedup) Open(_ context.Context, rt *RuntimeContext) error {
 	d.rt = rt
 	d.nullTime = rt.Metrics.Counter("numNullRowTimeRecordsDropped")
 	var err error
-	d.kv, err = openRowStore(rt, "deduplicate")
+	d.kv, err = openRowStore(rt, "deduplicate", true)
 	return err
 }
 

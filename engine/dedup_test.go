@@ -1,15 +1,18 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sluice-stream/sluice/engine/state"
 	"github.com/sluice-stream/sluice/vectorized"
 )
 
@@ -155,6 +158,59 @@ func TestDedupCheckpointRestoreAndRescale(t *testing.T) {
 			op := func() Operator { return NewDeduplicate(spec) }
 			t.Run("restore", func(t *testing.T) { restoreRun(t, rows, op) })
 			t.Run("rescale", func(t *testing.T) { rescaleRun(t, rows, op) })
+		})
+	}
+}
+
+// table.exec.state.ttl: a key whose kept row was not written for the TTL
+// starts over (keep-first emits its next row again; Top-N forgets its
+// top rows), on both backends, measured on the backend's clock.
+func TestDedupAndRankStateTTL(t *testing.T) {
+	const ttl = 10 * time.Second
+	row := func(k string, v int64) rnRow {
+		return rnRow{kind: vectorized.Insert, vals: []any{k, int64(0), v, 1.0, "x"}}
+	}
+	for _, backend := range []string{state.BackendHashMap, state.BackendPebble} {
+		t.Run(backend, func(t *testing.T) {
+			mem := checkedMem(t)
+			run := func(op Operator) func(rows ...rnRow) []string {
+				clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+				st := &instanceState{uid: "0.0", name: "ttl", enabled: true, backendType: backend, localDir: t.TempDir()}
+				r, err := state.RangeForSubtask(DefaultMaxParallelism, 1, 0)
+				require.NoError(t, err)
+				b, err := state.Open(state.Options{Type: backend, Dir: st.localDir, Range: r, Clock: clock.now})
+				require.NoError(t, err)
+				st.keyed = b
+				t.Cleanup(func() { require.NoError(t, st.close()) })
+				rt := &RuntimeContext{JobName: "test", OperatorName: "ttl", Parallelism: 1, Mem: mem, Metrics: &OperatorMetrics{},
+					Config: Config{ConfigStateTTL: ttl.String()}, MaxParallelism: DefaultMaxParallelism, ckpt: st}
+				require.NoError(t, op.Open(context.Background(), rt))
+				t.Cleanup(func() { require.NoError(t, op.Close()) })
+				return func(rows ...rnRow) []string {
+					var got []Row
+					batch := rnBatches(t, mem, rows, len(rows))[0]
+					defer batch.Release()
+					require.NoError(t, op.Process(context.Background(), 0, batch, CollectorFunc(func(_ context.Context, b *vectorized.Batch) error {
+						got = append(got, BatchRows(b)...)
+						return nil
+					})))
+					clock.advance(6 * time.Second)
+					out := []string{}
+					for _, r := range got {
+						out = append(out, fmt.Sprintf("%s%v", r.Kind, r.Values[2]))
+					}
+					return out
+				}
+			}
+			dedup := run(NewDeduplicate(DedupSpec{Keys: []int{0}, GenerateInsert: true}))
+			assert.Equal(t, []string{"+I1", "+I2"}, dedup(row("a", 1), row("b", 2)))
+			assert.Equal(t, []string{}, dedup(row("a", 3)), "6 s later: a is kept")
+			assert.Equal(t, []string{"+I4", "+I5"}, dedup(row("a", 4), row("b", 5)), "12 s after the writes: expired")
+
+			rank := run(NewRank(RankSpec{Keys: []int{0}, OrderBy: rnOrder, RankStart: 1, RankEnd: 1}))
+			assert.Equal(t, []string{"+I5"}, rank(row("a", 5)))
+			assert.Equal(t, []string{}, rank(row("a", 4)), "6 s later: 5 is still first")
+			assert.Equal(t, []string{"+I3"}, rank(row("a", 3)), "12 s later: the partition expired")
 		})
 	}
 }

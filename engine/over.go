@@ -168,10 +168,10 @@ func (o *overAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	o.nullTime = rt.Metrics.Counter("numNullRowTimeRecordsDropped")
 	o.pending, o.byKG, o.dirtyKG = map[string]*overKey{}, map[uint16]map[string]bool{}, map[uint16]bool{}
 	var err error
-	if o.kv, err = openRowStore(rt, "over"); err != nil {
+	if o.kv, err = openRowStore(rt, "over", false); err != nil {
 		return err
 	}
-	if o.idx, err = openRowStore(rt, "over-pending"); err != nil {
+	if o.idx, err = openRowStore(rt, "over-pending", false); err != nil {
 		return err
 	}
 	if rt.ckpt == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -108,10 +109,12 @@ func (r *rank) Open(_ context.Context, rt *RuntimeContext) error {
 	r.rt = rt
 	r.ignore = rt.Metrics.Counter("numRetractionsIgnored")
 	var err error
-	if r.kv, err = openRowStore(rt, "top-n"); err != nil || !r.spec.UpdatingInput {
+	// State TTL on insert-only input, whose partition is one value; on
+	// updating input the index and the row lists would expire apart.
+	if r.kv, err = openRowStore(rt, "top-n", !r.spec.UpdatingInput); err != nil || !r.spec.UpdatingInput {
 		return err
 	}
-	r.rows, err = openRowStore(rt, "top-n-rows")
+	r.rows, err = openRowStore(rt, "top-n-rows", false)
 	return err
 }
 
@@ -363,15 +366,29 @@ type rowStore interface {
 	del(kg uint16, key []byte) error
 }
 
-func openRowStore(rt *RuntimeContext, name string) (rowStore, error) {
+// openRowStore opens the store of one state name; with ttl,
+// table.exec.state.ttl expires a key's value when it was not written for
+// that long (Flink's StateTtlConfig, OnCreateAndWrite, never returning an
+// expired value).
+func openRowStore(rt *RuntimeContext, name string, ttl bool) (rowStore, error) {
 	if rt.ckpt == nil {
 		return mapStore{}, nil
+	}
+	var d time.Duration
+	if ttl {
+		var err error
+		if d, err = rt.Config.Duration(ConfigStateTTL, 0); err != nil {
+			return nil, err
+		}
+		if d < 0 {
+			return nil, fmt.Errorf("%s = %v: must not be negative", ConfigStateTTL, d)
+		}
 	}
 	be, err := rt.KeyedState()
 	if err != nil {
 		return nil, err
 	}
-	vs, err := state.NewValueState(be, state.Descriptor[[]byte]{Name: name, Codec: state.BytesCodec{}})
+	vs, err := state.NewValueState(be, state.Descriptor[[]byte]{Name: name, Codec: state.BytesCodec{}, TTL: d})
 	if err != nil {
 		return nil, err
 	}
