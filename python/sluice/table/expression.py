@@ -476,8 +476,8 @@ class Expression(object):
         return self._derive("(%s IN (%s))" % (self._sql, sql), "in(%s, %s)" % (self._text, text), *others)
 
     # -- windows and time attributes: printed, not run ---------------------
-    start = property(lambda self: self._not_here("start", "group windows are not implemented in Sluice yet"))
-    end = property(lambda self: self._not_here("end", "group windows are not implemented in Sluice yet"))
+    start = property(lambda self: self._not_here("start", "group windows of the Table API are not built yet (SQL's TUMBLE/HOP/SESSION run)"))
+    end = property(lambda self: self._not_here("end", "group windows of the Table API are not built yet (SQL's TUMBLE/HOP/SESSION run)"))
     rowtime = property(lambda self: self._not_here("rowtime", "time attributes are not implemented in Sluice yet"))
     proctime = property(lambda self: self._not_here("proctime", "time attributes are not implemented in Sluice yet"))
 

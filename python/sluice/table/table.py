@@ -264,8 +264,9 @@ class Table:
     minus_all = _unsupported("minus_all", "EXCEPT ALL is not implemented in the engine yet")
     intersect = _unsupported("intersect", "INTERSECT is not implemented in the engine yet")
     intersect_all = _unsupported("intersect_all", "INTERSECT ALL is not implemented in the engine yet")
-    window = _unsupported("window", "group windows (TUMBLE, HOP, SESSION) are not implemented in the engine yet")
-    over_window = _unsupported("over_window", "OVER windows are not implemented in the engine yet")
+    window = _unsupported("window", "group windows of the Table API are not built yet; SQL windows run: "
+                          "TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' MINUTES)) or GROUP BY TUMBLE(ts, INTERVAL '10' MINUTE)")
+    over_window = _unsupported("over_window", "OVER windows are not supported by the planner yet")
     flat_map = _unsupported("flat_map", "table functions are not implemented in the engine yet")
     aggregate = _unsupported("aggregate", "aggregate functions in Python are not implemented yet")
     flat_aggregate = _unsupported("flat_aggregate", "table aggregate functions are not implemented yet")

@@ -1,7 +1,8 @@
 """``pyflink.table.window``: the group and over window builders. The
-engine has no window operator yet, so ``Table.window`` and
-``Table.over_window`` raise NotImplementedError; the builders exist so that
-scripts importing them load and fail where a window is used."""
+Table API's ``Table.window`` and ``Table.over_window`` are not built yet
+and raise NotImplementedError (SQL's window functions run); the builders
+exist so that scripts importing them load and fail where a window is
+used."""
 from __future__ import annotations
 
 from typing import Any, Optional
