@@ -694,17 +694,26 @@ func (p *Planner) SchemaOfTable(t *catalog.Table) (Schema, error) {
 func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 	var n Node
 	var sc *scope
+	// where is q.Where less the row number range of a Top-N.
+	where := q.Where
 	if q.From == nil {
 		n = &Values{Fields: Schema{}, Rows: [][]Rex{{}}}
 		sc = &scope{}
 	} else {
 		var err error
-		if n, sc, err = p.bindFrom(q.From); err != nil {
+		var topN bool
+		if n, sc, where, topN, err = p.bindTopN(q); err != nil {
 			return nil, err
 		}
+		if !topN {
+			where = q.Where
+			if n, sc, err = p.bindFrom(q.From); err != nil {
+				return nil, err
+			}
+		}
 	}
-	if q.Where != nil {
-		cond, err := p.bindCondition(q.Where, sc, "WHERE")
+	if where != nil {
+		cond, err := p.bindCondition(where, sc, "WHERE")
 		if err != nil {
 			return nil, err
 		}

@@ -350,6 +350,17 @@ func (e *explainer) node(n Node) *xnode {
 			text = strings.Replace(text, "groupBy=[], ", "", 1)
 		}
 		return &xnode{text: text, mode: e.mode(n), par: ap, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
+	case *Rank:
+		in := e.node(n.Input)
+		keys := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = n.Input.Schema()[k].Name
+		}
+		dist, ap := "hash["+strings.Join(keys, ", ")+"]", par
+		if len(n.Keys) == 0 {
+			dist, ap = "single", 1
+		}
+		return &xnode{text: n.describe(), mode: e.mode(n), par: ap, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
 	case *Sort:
 		in := e.node(n.Input)
 		return &xnode{text: n.describe(), mode: e.mode(n), par: 1, ins: []*xnode{e.exchange(in, "single", e.mode(n.Input))}}

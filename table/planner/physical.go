@@ -151,6 +151,8 @@ func (t *translator) node(n Node) (*engine.Vertex, error) {
 		return t.windowTVF(n)
 	case *WindowAggregate:
 		return t.windowAggregate(n)
+	case *Rank:
+		return t.rank(n)
 	case *Union:
 		var edges []engine.Edge
 		for _, in := range n.Ins {

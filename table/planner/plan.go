@@ -523,6 +523,8 @@ func ModeOf(n Node, streaming bool) connector.ChangelogMode {
 		return m
 	case *Sink:
 		return ModeOf(n.Input, true)
+	case *Rank:
+		return n.mode()
 	}
 	ins := n.Inputs()
 	return ModeOf(ins[0], true)

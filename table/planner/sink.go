@@ -127,6 +127,8 @@ func UniqueKey(n Node) []int {
 		return out
 	case *Filter, *Sort:
 		return UniqueKey(n.Inputs()[0])
+	case *Rank:
+		return x.uniqueKey()
 	case *Project:
 		return keyThrough(UniqueKey(x.Input), x.Exprs)
 	case *Calc:

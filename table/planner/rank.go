@@ -1,0 +1,366 @@
+package planner
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/connector"
+	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/table/types"
+)
+
+// Rank is Flink's FlinkLogicalRank: ROW_NUMBER() OVER (PARTITION BY Keys
+// ORDER BY OrderBy) filtered to the constant range [Start, End]. Dedup
+// marks the rank Flink turns into StreamPhysicalDeduplicate: End 1, no row
+// number selected and a single time attribute in the ORDER BY. Its output
+// is the input's columns, then the row number when RowNumber.
+type Rank struct {
+	Input      Node
+	Keys       []int
+	OrderBy    []SortKey
+	Start, End int64
+	RowNumber  bool
+	RNName     string
+	Dedup      bool
+	// Deduplication: KeepLast is ORDER BY time DESC; RowTime orders by the
+	// rowtime column OrderBy[0].Col instead of arrival order.
+	KeepLast, RowTime bool
+}
+
+func (n *Rank) Schema() Schema {
+	s := append(Schema(nil), n.Input.Schema()...)
+	if n.RowNumber {
+		s = append(s, Field{Name: n.RNName, Type: types.BIGINT().NotNullable()})
+	}
+	return s
+}
+
+func (n *Rank) Inputs() []Node { return []Node{n.Input} }
+
+func (n *Rank) WithInputs(in ...Node) Node {
+	c := *n
+	c.Input = in[0]
+	return &c
+}
+
+func (n *Rank) describe() string {
+	in := n.Input.Schema()
+	keys := make([]string, len(n.Keys))
+	for i, k := range n.Keys {
+		keys[i] = in[k].Name
+	}
+	if n.Dedup {
+		order := "PROCTIME"
+		if n.RowTime {
+			order = "ROWTIME"
+		}
+		return fmt.Sprintf("Deduplicate(keep=[%s], key=[%s], order=[%s])",
+			map[bool]string{true: "LastRow", false: "FirstRow"}[n.KeepLast], strings.Join(keys, ", "), order)
+	}
+	strategy := "AppendFastStrategy"
+	if !ModeOf(n.Input, true).IsInsertOnly() {
+		strategy = "RetractStrategy"
+	}
+	order := make([]string, len(n.OrderBy))
+	for i, k := range n.OrderBy {
+		dir := "ASC"
+		if k.Desc {
+			dir = "DESC"
+		}
+		order[i] = in[k.Col].Name + " " + dir
+	}
+	sel := in.Names()
+	if n.RowNumber {
+		sel = append(sel, "w0$o0")
+	}
+	return fmt.Sprintf("Rank(strategy=[%s], rankType=[ROW_NUMBER], rankRange=[rankStart=%d, rankEnd=%d], partitionBy=[%s], orderBy=[%s], select=[%s])",
+		strategy, n.Start, n.End, strings.Join(keys, ", "), strings.Join(order, ", "), strings.Join(sel, ", "))
+}
+
+// mode is Flink's changelog of a rank: keep-first deduplication on
+// processing time only inserts; the other deduplications update a key's
+// row; Top-N inserts, updates and deletes.
+func (n *Rank) mode() connector.ChangelogMode {
+	in := ModeOf(n.Input, true)
+	switch {
+	case n.Dedup && !n.KeepLast && !n.RowTime:
+		return connector.InsertOnly
+	case n.Dedup && in.IsInsertOnly():
+		return connector.KindInsert | connector.KindUpdateBefore | connector.KindUpdateAfter
+	}
+	return connector.All
+}
+
+// uniqueKey is Flink's FlinkRelMdUpsertKeys of a rank: the partition key
+// and the row number when it is selected, the partition key alone when
+// each partition keeps one row.
+func (n *Rank) uniqueKey() []int {
+	if len(n.Keys) == 0 {
+		return nil
+	}
+	switch {
+	case n.RowNumber:
+		return append(append([]int(nil), n.Keys...), len(n.Input.Schema()))
+	case n.End == 1:
+		return append([]int(nil), n.Keys...)
+	}
+	return nil
+}
+
+// bindTopN recognizes Flink's Top-N (and deduplication) form
+//
+//	SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY k ORDER BY
+//	c) AS rn FROM t) WHERE rn <= N [AND ...]
+//
+// as Flink's FlinkLogicalRankRule does: the WHERE conjuncts bounding rn by
+// constants make the rank range, the others stay a filter (returned as
+// where). ok is false when q is not of this form.
+func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok bool, err error) {
+	ref, isSub := q.From.(*sql.SubqueryRef)
+	if !isSub || ref.Lateral || q.Where == nil || len(ref.Columns) > 0 {
+		return nil, nil, nil, false, nil
+	}
+	inner, isSel := ref.Query.(*sql.Select)
+	if !isSel {
+		return nil, nil, nil, false, nil
+	}
+	rnAt := -1
+	var call *sql.FuncCall
+	var rnName string
+	for i, it := range inner.Items {
+		a, isAlias := it.(*sql.AliasExpr)
+		if !isAlias {
+			continue
+		}
+		f, isCall := a.Expr.(*sql.FuncCall)
+		if !isCall || f.Over == nil || !strings.EqualFold(f.Name.Unqualified(), "ROW_NUMBER") || windowRanking(f) {
+			continue
+		}
+		rnAt, call, rnName = i, f, a.Names[0].Name
+	}
+	if rnAt < 0 {
+		return nil, nil, nil, false, nil
+	}
+	start, end := int64(1), int64(-1)
+	bounded := false
+	var rest []sql.Expr
+	for _, c := range sqlConjuncts(q.Where) {
+		lo, hi, isBound, err := p.rankBound(c, rnName)
+		if err != nil {
+			return nil, nil, nil, false, err
+		}
+		if !isBound {
+			rest = append(rest, c)
+			continue
+		}
+		bounded = true
+		start = max(start, lo)
+		if hi >= 0 && (end < 0 || hi < end) {
+			end = hi
+		}
+	}
+	if !bounded {
+		return nil, nil, nil, false, nil
+	}
+	if end < 0 {
+		return nil, nil, nil, false, p.ErrAt(q.Where.Pos(), "Top-N needs an upper bound on %s (%s <= N, %s < N, %s = N or %s BETWEEN a AND b)", rnName, rnName, rnName, rnName, rnName)
+	}
+	if end < start {
+		return nil, nil, nil, false, p.ErrAt(q.Where.Pos(), "Top-N: the rank range [%d, %d] of %s is empty", start, end, rnName)
+	}
+	if call.Over.Frame != nil {
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() takes no window frame")
+	}
+	if len(call.Args) > 0 {
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() takes no arguments")
+	}
+	if len(call.Over.OrderBy) == 0 {
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() OVER (...) needs an ORDER BY for Top-N")
+	}
+	if !p.Streaming {
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() Top-N and deduplication are not supported yet in batch mode; run them in streaming mode")
+	}
+	sub := *inner
+	sub.Items = append(append([]sql.Expr(nil), inner.Items[:rnAt]...), inner.Items[rnAt+1:]...)
+	in, err := p.bindSelect(&sub)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	schema := in.Schema()
+	column := func(e sql.Expr, clause string) (int, error) {
+		if c, isCol := e.(*sql.ColumnRef); isCol {
+			name := c.Parts[len(c.Parts)-1].Name
+			for i, f := range schema {
+				if f.Name == name {
+					return i, nil
+				}
+			}
+			for i, f := range schema {
+				if strings.EqualFold(f.Name, name) {
+					return i, nil
+				}
+			}
+		}
+		return 0, p.ErrAt(e.Pos(), "Top-N: %s %s must be a column the subquery selects", clause, e)
+	}
+	r := &Rank{Input: in, Start: start, End: end, RNName: rnName}
+	for _, e := range call.Over.PartitionBy {
+		col, err := column(e, "PARTITION BY")
+		if err != nil {
+			return nil, nil, nil, false, err
+		}
+		r.Keys = append(r.Keys, col)
+	}
+	for _, it := range call.Over.OrderBy {
+		col, err := column(it.Expr, "ORDER BY")
+		if err != nil {
+			return nil, nil, nil, false, err
+		}
+		nf := engine.DefaultNullsFirst(it.Desc)
+		switch it.Nulls {
+		case sql.NullsFirst:
+			nf = true
+		case sql.NullsLast:
+			nf = false
+		}
+		r.OrderBy = append(r.OrderBy, SortKey{Col: col, Desc: it.Desc, NullsFirst: nf})
+	}
+	// The row number is output when the outer query reads it past the
+	// range conditions (Flink's outputRankNumber).
+	var uses []sql.Node
+	for _, it := range q.Items {
+		uses = append(uses, it)
+	}
+	for _, c := range rest {
+		uses = append(uses, c)
+	}
+	for _, g := range q.GroupBy {
+		uses = append(uses, g)
+	}
+	if q.Having != nil {
+		uses = append(uses, q.Having)
+	}
+	for _, u := range uses {
+		sql.Inspect(u, func(x sql.Node) bool {
+			switch x := x.(type) {
+			case *sql.Star:
+				r.RowNumber = true
+			case *sql.ColumnRef:
+				if strings.EqualFold(x.Parts[len(x.Parts)-1].Name, rnName) {
+					r.RowNumber = true
+				}
+			}
+			return true
+		})
+	}
+	if start == 1 && end == 1 && !r.RowNumber && len(r.OrderBy) == 1 {
+		if ta := schema[r.OrderBy[0].Col].Type.TimeAttr; ta == types.Rowtime || ta == types.Proctime {
+			r.Dedup, r.KeepLast, r.RowTime = true, r.OrderBy[0].Desc, ta == types.Rowtime
+		}
+	}
+	if mode := ModeOf(in, true); !mode.IsInsertOnly() && r.Dedup && (r.RowTime || !r.KeepLast) {
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "deduplication keeping the first row, or ordered by a rowtime, needs an insert-only input; this input is updating (%s)", mode)
+	}
+	qual := ""
+	if ref.Alias != nil {
+		qual = ref.Alias.Name
+	}
+	for _, c := range rest {
+		if where == nil {
+			where = c
+		} else {
+			where = &sql.BinaryExpr{Op: "AND", Left: where, Right: c}
+		}
+	}
+	return r, scopeOf(r, qual), where, true, nil
+}
+
+// rankBound reads a conjunct bounding the row number rn by integer
+// literals: rn <= N, rn < N, rn = N, rn >= N, rn > N, rn BETWEEN a AND b.
+// hi is -1 when there is no upper bound.
+func (p *Planner) rankBound(c sql.Expr, rn string) (lo, hi int64, ok bool, err error) {
+	isRN := func(e sql.Expr) bool {
+		col, isCol := e.(*sql.ColumnRef)
+		return isCol && strings.EqualFold(col.Parts[len(col.Parts)-1].Name, rn)
+	}
+	lit := func(e sql.Expr) (int64, bool) {
+		n, isNum := e.(*sql.NumberLit)
+		if !isNum || n.Kind != sql.IntegerNumber {
+			return 0, false
+		}
+		v, err := strconv.ParseInt(n.Value, 10, 64)
+		return v, err == nil
+	}
+	switch c := c.(type) {
+	case *sql.BinaryExpr:
+		if !isRN(c.Left) {
+			return 0, 0, false, nil
+		}
+		v, isLit := lit(c.Right)
+		if !isLit {
+			return 0, 0, false, nil
+		}
+		switch c.Op {
+		case "<=":
+			return 1, v, true, nil
+		case "<":
+			return 1, v - 1, true, nil
+		case "=":
+			return v, v, true, nil
+		case ">=":
+			return v, -1, true, nil
+		case ">":
+			return v + 1, -1, true, nil
+		}
+	case *sql.BetweenExpr:
+		if c.Not || c.Symmetric || !isRN(c.Expr) {
+			return 0, 0, false, nil
+		}
+		a, okA := lit(c.Low)
+		b, okB := lit(c.High)
+		if okA && okB {
+			return max(a, 1), b, true, nil
+		}
+	}
+	return 0, 0, false, nil
+}
+
+// sqlConjuncts splits e at its top-level ANDs.
+func sqlConjuncts(e sql.Expr) []sql.Expr {
+	if b, ok := e.(*sql.BinaryExpr); ok && strings.EqualFold(b.Op, "AND") {
+		return append(sqlConjuncts(b.Left), sqlConjuncts(b.Right)...)
+	}
+	return []sql.Expr{e}
+}
+
+// rank translates a Rank: a hash exchange on the partition key (one
+// subtask without one) into the engine's Top-N or deduplication.
+func (t *translator) rank(r *Rank) (*engine.Vertex, error) {
+	in, err := t.node(r.Input)
+	if err != nil {
+		return nil, err
+	}
+	par := t.p.parallelism()
+	part := engine.Partitioning{Kind: engine.Hash, Keys: r.Keys}
+	if len(r.Keys) == 0 {
+		par, part = 1, engine.Partitioning{Kind: engine.Global}
+	}
+	desc := r.describe()
+	v := t.vertex(strings.SplitN(desc, "(", 2)[0], par, engine.Edge{From: in.ID, Partition: part})
+	updating := !ModeOf(r.Input, true).IsInsertOnly()
+	if r.Dedup {
+		spec := engine.DedupSpec{Keys: r.Keys, KeepLast: r.KeepLast, RowTime: r.RowTime, TimeCol: r.OrderBy[0].Col,
+			GenerateUpdateBefore: true, GenerateInsert: true, UpdatingInput: updating}
+		chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewDeduplicate(spec)) })
+		return v, nil
+	}
+	spec := engine.RankSpec{Keys: r.Keys, RankStart: r.Start, RankEnd: r.End, OutputRankNumber: r.RowNumber,
+		UpdatingInput: updating, GenerateUpdateBefore: true, OutputNames: r.Schema().Names()}
+	for _, k := range r.OrderBy {
+		spec.OrderBy = append(spec.OrderBy, engine.SortKey{Col: k.Col, Desc: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewRank(spec)) })
+	return v, nil
+}
