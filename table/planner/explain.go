@@ -182,6 +182,9 @@ func rexPrefix(r Rex, names bool) string {
 }
 
 func astNode(n Node) *xnode {
+	if r, ok := n.(*Rank); ok {
+		return r.ast()
+	}
 	x := &xnode{}
 	switch n := n.(type) {
 	case *Scan:
@@ -360,7 +363,7 @@ func (e *explainer) node(n Node) *xnode {
 		if len(n.Keys) == 0 {
 			dist, ap = "single", 1
 		}
-		return &xnode{text: n.describe(), mode: e.mode(n), par: ap, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
+		return &xnode{text: n.text(e.physical), mode: e.mode(n), par: ap, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
 	case *Sort:
 		in := e.node(n.Input)
 		return &xnode{text: n.describe(), mode: e.mode(n), par: 1, ins: []*xnode{e.exchange(in, "single", e.mode(n.Input))}}

@@ -45,19 +45,24 @@ func (n *Rank) WithInputs(in ...Node) Node {
 	return &c
 }
 
-func (n *Rank) describe() string {
+func (n *Rank) describe() string { return n.text(false) }
+
+// text is the rank as Flink explains it: a deduplication is a Rank in the
+// physical plan (asRank; its rowtime ORDER BY column marked ROWTIME) and a
+// Deduplicate in the execution plan.
+func (n *Rank) text(asRank bool) string {
 	in := n.Input.Schema()
 	keys := make([]string, len(n.Keys))
 	for i, k := range n.Keys {
 		keys[i] = in[k].Name
 	}
-	if n.Dedup {
+	if n.Dedup && !asRank {
 		order := "PROCTIME"
 		if n.RowTime {
 			order = "ROWTIME"
 		}
-		return fmt.Sprintf("Deduplicate(keep=[%s], key=[%s], order=[%s])",
-			map[bool]string{true: "LastRow", false: "FirstRow"}[n.KeepLast], strings.Join(keys, ", "), order)
+		return fmt.Sprintf("Deduplicate(keep=[%s], key=[%s], order=[%s], outputInsertOnly=[%t])",
+			map[bool]string{true: "LastRow", false: "FirstRow"}[n.KeepLast], strings.Join(keys, ", "), order, n.mode().IsInsertOnly())
 	}
 	strategy := "AppendFastStrategy"
 	if !ModeOf(n.Input, true).IsInsertOnly() {
@@ -70,6 +75,9 @@ func (n *Rank) describe() string {
 			dir = "DESC"
 		}
 		order[i] = in[k.Col].Name + " " + dir
+		if n.Dedup && n.RowTime {
+			order[i] = "ROWTIME " + order[i]
+		}
 	}
 	sel := in.Names()
 	if n.RowNumber {
@@ -363,4 +371,44 @@ func (t *translator) rank(r *Rank) (*engine.Vertex, error) {
 	}
 	chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewRank(spec)) })
 	return v, nil
+}
+
+// ast is the rank as Flink's AST shows the query before its rank rule: a
+// filter on the row number over a projection computing it.
+func (n *Rank) ast() *xnode {
+	in := n.Input.Schema()
+	parts := make([]string, 0, len(in)+1)
+	for i, f := range in {
+		parts = append(parts, fmt.Sprintf("%s=[$%d]", f.Name, i))
+	}
+	var over []string
+	if len(n.Keys) > 0 {
+		keys := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = fmt.Sprintf("$%d", k)
+		}
+		over = append(over, "PARTITION BY "+strings.Join(keys, ", "))
+	}
+	order := make([]string, len(n.OrderBy))
+	for i, k := range n.OrderBy {
+		o := fmt.Sprintf("$%d", k.Col)
+		if k.Desc {
+			o += " DESC"
+		}
+		// Calcite always prints the NULL placement here.
+		o += map[bool]string{true: " NULLS FIRST", false: " NULLS LAST"}[k.NullsFirst]
+		order[i] = o
+	}
+	over = append(over, "ORDER BY "+strings.Join(order, ", "))
+	parts = append(parts, n.RNName+"=[ROW_NUMBER() OVER ("+strings.Join(over, " ")+")]")
+	rn := len(in)
+	cond := fmt.Sprintf("<=($%d, %d)", rn, n.End)
+	switch {
+	case n.Start == n.End:
+		cond = fmt.Sprintf("=($%d, %d)", rn, n.End)
+	case n.Start > 1:
+		cond = fmt.Sprintf("AND(>=($%d, %d), <=($%d, %d))", rn, n.Start, rn, n.End)
+	}
+	project := &xnode{text: "LogicalProject(" + strings.Join(parts, ", ") + ")", ins: []*xnode{astNode(n.Input)}}
+	return &xnode{text: "LogicalFilter(condition=[" + cond + "])", ins: []*xnode{project}}
 }
