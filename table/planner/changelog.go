@@ -24,11 +24,11 @@ import (
 // is no Sink requires: the collect sink of a running SELECT takes -U rows
 // (Flink's tableau prints them), while Flink's EXPLAIN of a bare query,
 // having no sink, asks for none.
-func (p *Planner) noUpdateBefore(root Node, need bool) map[*Aggregate]bool {
+func (p *Planner) noUpdateBefore(root Node, need bool) map[Node]bool {
 	if !p.Streaming {
 		return nil
 	}
-	out := map[*Aggregate]bool{}
+	out := map[Node]bool{}
 	if s, ok := root.(*Sink); ok {
 		need = sinkNeedsUpdateBefore(s)
 		root = s.Input
@@ -37,9 +37,16 @@ func (p *Planner) noUpdateBefore(root Node, need bool) map[*Aggregate]bool {
 	return out
 }
 
-func inferUpdateBefore(n Node, need bool, out map[*Aggregate]bool) {
+func inferUpdateBefore(n Node, need bool, out map[Node]bool) {
 	switch n := n.(type) {
 	case *Aggregate:
+		if !need {
+			out[n] = true
+		}
+		inferUpdateBefore(n.Input, true, out)
+	case *Rank:
+		// A rank consumes its input's -U (RetractStrategy) and emits its
+		// own only when its consumer needs them.
 		if !need {
 			out[n] = true
 		}
@@ -112,13 +119,13 @@ func sameColumns(a, b []int) bool {
 // inferredMode is ModeOf after the inference: an aggregate in noUB, and
 // the projections, filters and unions above it, carry no -U (what Flink's
 // EXPLAIN CHANGELOG_MODE shows, e.g. GroupAggregate changelogMode=[I,UA]).
-func inferredMode(n Node, streaming bool, noUB map[*Aggregate]bool) connector.ChangelogMode {
+func inferredMode(n Node, streaming bool, noUB map[Node]bool) connector.ChangelogMode {
 	m := ModeOf(n, streaming)
 	if !m.Contains(connector.KindUpdateBefore) || len(noUB) == 0 {
 		return m
 	}
 	switch n := n.(type) {
-	case *Aggregate:
+	case *Aggregate, *Rank:
 		if noUB[n] {
 			return m &^ connector.KindUpdateBefore
 		}

@@ -64,7 +64,7 @@ func (p *Planner) ExplainPlans(bound []Node, details []string) string {
 		opt := Optimize(n)
 		for a := range p.noUpdateBefore(opt, false) {
 			if pe.noUB == nil {
-				pe.noUB = map[*Aggregate]bool{}
+				pe.noUB = map[Node]bool{}
 			}
 			pe.noUB[a] = true
 		}
@@ -286,7 +286,7 @@ type explainer struct {
 	physical bool
 	evals    int // evaluators numbered in translation order
 	// noUB are the aggregates the changelog inference spares their -U.
-	noUB map[*Aggregate]bool
+	noUB map[Node]bool
 }
 
 func (e *explainer) rex(r Rex) string {

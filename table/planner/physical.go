@@ -48,7 +48,7 @@ type translator struct {
 	job  *Job
 	next int
 	// noUB are the aggregates whose -U rows no consumer needs.
-	noUB map[*Aggregate]bool
+	noUB map[Node]bool
 }
 
 func (p *Planner) parallelism() int {

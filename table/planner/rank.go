@@ -360,12 +360,12 @@ func (t *translator) rank(r *Rank) (*engine.Vertex, error) {
 	updating := !ModeOf(r.Input, true).IsInsertOnly()
 	if r.Dedup {
 		spec := engine.DedupSpec{Keys: r.Keys, KeepLast: r.KeepLast, RowTime: r.RowTime, TimeCol: r.OrderBy[0].Col,
-			GenerateUpdateBefore: true, GenerateInsert: true, UpdatingInput: updating}
+			GenerateUpdateBefore: !t.noUB[r], GenerateInsert: true, UpdatingInput: updating}
 		chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewDeduplicate(spec)) })
 		return v, nil
 	}
 	spec := engine.RankSpec{Keys: r.Keys, RankStart: r.Start, RankEnd: r.End, OutputRankNumber: r.RowNumber,
-		UpdatingInput: updating, GenerateUpdateBefore: true, OutputNames: r.Schema().Names()}
+		UpdatingInput: updating, GenerateUpdateBefore: !t.noUB[r], OutputNames: r.Schema().Names()}
 	for _, k := range r.OrderBy {
 		spec.OrderBy = append(spec.OrderBy, engine.SortKey{Col: k.Col, Desc: k.Desc, NullsFirst: k.NullsFirst})
 	}
