@@ -271,6 +271,28 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 	if mode := ModeOf(in, true); !mode.IsInsertOnly() && r.Dedup && (r.RowTime || !r.KeepLast) {
 		return nil, nil, nil, false, p.ErrAt(call.Pos(), "deduplication keeping the first row, or ordered by a rowtime, needs an insert-only input; this input is updating (%s)", mode)
 	}
+	// The subquery's columns keep their order: a row number selected
+	// before other columns moves back in place from the rank's last column.
+	var out Node = r
+	if r.RowNumber {
+		w := len(schema)
+		pos := w
+		if !hasStar(inner.Items[rnAt+1:]) {
+			pos = w - (len(inner.Items) - rnAt - 1)
+		} else if !hasStar(inner.Items[:rnAt]) {
+			pos = rnAt
+		}
+		if pos < w {
+			rs := r.Schema()
+			var exprs []Rex
+			var names []string
+			for _, i := range append(append(seq(0, pos), w), seq(pos, w)...) {
+				exprs = append(exprs, &InputRef{Index: i, T: rs[i].Type, Name: rs[i].Name})
+				names = append(names, rs[i].Name)
+			}
+			out = &Project{Input: r, Exprs: exprs, Names: names}
+		}
+	}
 	qual := ""
 	if ref.Alias != nil {
 		qual = ref.Alias.Name
@@ -282,7 +304,7 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 			where = &sql.BinaryExpr{Op: "AND", Left: where, Right: c}
 		}
 	}
-	return r, scopeOf(r, qual), where, true, nil
+	return out, scopeOf(out, qual), where, true, nil
 }
 
 // rankBound reads a conjunct bounding the row number rn by integer
@@ -411,4 +433,22 @@ func (n *Rank) ast() *xnode {
 	}
 	project := &xnode{text: "LogicalProject(" + strings.Join(parts, ", ") + ")", ins: []*xnode{astNode(n.Input)}}
 	return &xnode{text: "LogicalFilter(condition=[" + cond + "])", ins: []*xnode{project}}
+}
+
+func hasStar(items []sql.Expr) bool {
+	for _, it := range items {
+		if _, ok := it.(*sql.Star); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// seq is lo, ..., hi-1.
+func seq(lo, hi int) []int {
+	var out []int
+	for i := lo; i < hi; i++ {
+		out = append(out, i)
+	}
+	return out
 }
