@@ -89,7 +89,9 @@ func (n *Rank) text(asRank bool) string {
 
 // mode is Flink's changelog of a rank: keep-first deduplication on
 // processing time only inserts; the other deduplications update a key's
-// row; Top-N inserts, updates and deletes.
+// row; Top-N inserts, updates and deletes. (Flink 2.3 also makes rowtime
+// keep-first insert-only by emitting at the watermark; the engine's
+// rowtime deduplication updates row by row, so it is planned as updating.)
 func (n *Rank) mode() connector.ChangelogMode {
 	in := ModeOf(n.Input, true)
 	switch {
