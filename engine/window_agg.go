@@ -125,18 +125,7 @@ func (a *windowAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	if rt.ckpt == nil {
 		return nil // run by hand without state (unit tests of the logic)
 	}
-	be, err := rt.KeyedState()
-	if err != nil {
-		return err
-	}
-	if a.ks, err = state.NewValueState(be, state.Descriptor[[]byte]{Name: "window-agg", Codec: state.BytesCodec{}}); err != nil {
-		return err
-	}
-	ops, err := rt.OperatorState()
-	if err != nil {
-		return err
-	}
-	if a.wmState, err = ops.ListState("window-agg-watermark", state.UnionRedistribute); err != nil {
+	if a.ks, a.wmState, err = openWindowState(rt, "window-agg"); err != nil {
 		return err
 	}
 	a.dirtyKG = &kgSet{}
@@ -490,4 +479,28 @@ func (a *windowAgg) Close() error {
 		a.table.release()
 	}
 	return nil
+}
+
+// openWindowState opens what a window operator keeps: one keyed bytes
+// ValueState (its open windows per key group) and the union list state of
+// the watermark it fired up to, so replayed rows of fired windows are late
+// after a restore.
+func openWindowState(rt *RuntimeContext, name string) (*state.ValueState[[]byte], *state.OperatorListState, error) {
+	be, err := rt.KeyedState()
+	if err != nil {
+		return nil, nil, err
+	}
+	ks, err := state.NewValueState(be, state.Descriptor[[]byte]{Name: name, Codec: state.BytesCodec{}})
+	if err != nil {
+		return nil, nil, err
+	}
+	ops, err := rt.OperatorState()
+	if err != nil {
+		return nil, nil, err
+	}
+	wm, err := ops.ListState(name+"-watermark", state.UnionRedistribute)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ks, wm, nil
 }

@@ -129,18 +129,7 @@ func (a *sessionAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	if rt.ckpt == nil {
 		return nil
 	}
-	be, err := rt.KeyedState()
-	if err != nil {
-		return err
-	}
-	if a.ks, err = state.NewValueState(be, state.Descriptor[[]byte]{Name: "session-agg", Codec: state.BytesCodec{}}); err != nil {
-		return err
-	}
-	ops, err := rt.OperatorState()
-	if err != nil {
-		return err
-	}
-	if a.wmState, err = ops.ListState("session-agg-watermark", state.UnionRedistribute); err != nil {
+	if a.ks, a.wmState, err = openWindowState(rt, "session-agg"); err != nil {
 		return err
 	}
 	a.dirtyKG = &kgSet{}
