@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/catalog"
 	"github.com/sluice-stream/sluice/table/connector"
@@ -25,6 +27,10 @@ type Settings struct {
 	// Config holds Flink-style options (parallelism.default,
 	// table.exec.mini-batch.*, table.local-time-zone, ...).
 	Config map[string]string
+	// Allocator, when set, allocates every buffer the environment's jobs
+	// create (engine.JobGraph.Mem); tests pass a checked allocator to
+	// find leaks through the whole planner and runtime.
+	Allocator memory.Allocator
 }
 
 // Environment is a table environment: a catalog, a configuration and the
@@ -34,6 +40,7 @@ type Environment struct {
 	catalog   *catalog.Catalog
 	streaming bool
 	config    engine.Config
+	mem       memory.Allocator
 }
 
 // NewEnvironment makes an environment with an empty catalog.
@@ -42,7 +49,7 @@ func NewEnvironment(s Settings) *Environment {
 	for k, v := range s.Config {
 		cfg[k] = v
 	}
-	return &Environment{catalog: catalog.New(), streaming: s.Streaming, config: cfg}
+	return &Environment{catalog: catalog.New(), streaming: s.Streaming, config: cfg, mem: s.Allocator}
 }
 
 // Catalog is the environment's catalog.
@@ -735,6 +742,7 @@ func (e *Environment) submitTerminal(ctx context.Context, p *planner.Planner, op
 	if err != nil {
 		return nil, err
 	}
+	job.Graph.Mem = e.mem
 	ej, err := engine.Submit(ctx, job.Graph, p.Config)
 	if err != nil {
 		job.Close()

@@ -472,6 +472,7 @@ func (t *Table) execute(ctx context.Context, keep bool) (*Result, error) {
 		return nil, err
 	}
 	defer job.Close()
+	job.Graph.Mem = t.env.mem
 	jr, err := engine.Execute(ctx, job.Graph, p.Config)
 	if err != nil {
 		for _, b := range rs.batches {
