@@ -35,7 +35,8 @@ import (
 //	                             cancel the job; with within, cancel it
 //	                             after D (a Go duration) even with fewer
 //	counter name=X [mode=…]      run an INSERT; print counter X summed
-//	                             over each operator's subtasks
+//	                             over each operator's subtasks (the job's
+//	                             numRestarts for that name)
 //	explain [mode=…]             EXPLAIN the statement
 //	error [mode=…]               the statement must fail; prints the error
 //
@@ -93,6 +94,9 @@ func runSQLGoldens(t *testing.T, dir string, config map[string]string) {
 		// after each directive, all of them must have been released.
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		env := table.NewEnvironment(table.Settings{Allocator: mem})
+		// Checkpoints of jobs that restart (source.fail-after) go to a
+		// directory of the test's.
+		require.NoError(t, env.SetConfig("state.checkpoints.dir", t.TempDir()))
 		for k, v := range config {
 			if err := env.SetConfig(k, v); err != nil {
 				t.Fatal(err)
@@ -142,6 +146,10 @@ func runSQLGoldens(t *testing.T, dir string, config map[string]string) {
 				res, err := env.ExecuteSQL(ctx, d.Input)
 				if err != nil {
 					return "error: " + err.Error() + "\n"
+				}
+				if name == "numRestarts" {
+					// A job-level counter (Flink's numRestarts).
+					return fmt.Sprintf("job: %d\n", res.Job.Checkpoints.Restarts)
 				}
 				sums := map[string]int64{}
 				var ops []string

@@ -2,6 +2,7 @@ package values
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/sluice-stream/sluice/connectors/internal/option"
 	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/engine/state"
 	"github.com/sluice-stream/sluice/table/connector"
 	"github.com/sluice-stream/sluice/table/types"
 	"github.com/sluice-stream/sluice/vectorized"
@@ -28,6 +30,7 @@ const (
 	OptionBounded           = "bounded"
 	OptionSinkID            = "sink-id"
 	OptionSinkChangelogMode = "sink-changelog-mode"
+	OptionFailAfter         = "source.fail-after"
 )
 
 // Factory is the values connector, source and sink.
@@ -46,6 +49,7 @@ func (Factory) Options() []connector.Option {
 		{Key: OptionBounded, Default: "true", Description: "Whether the source ends after its rows; when false it idles until cancelled."},
 		{Key: OptionSinkID, Description: "Name under which the sink collects rows (Collected); by default the table's name."},
 		{Key: OptionSinkChangelogMode, Default: "I,UB,UA,D", Description: "Row kinds the sink accepts."},
+		{Key: OptionFailAfter, Description: "Fail the job once, after the source emitted this many rows and a checkpoint taken after them completed (needs checkpointing and a restart strategy): the job restores and the source continues from the checkpointed row, to test recovery."},
 	}
 }
 
@@ -124,7 +128,14 @@ func (Factory) NewSource(ctx *connector.Context) (*connector.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Identifier, err)
 	}
-	t := &table{cols: ctx.Columns, rows: rows, bounded: bounded, batch: batch}
+	failAfter, err := r.Int(OptionFailAfter, 0)
+	if err != nil {
+		return nil, err
+	}
+	if failAfter < 0 || failAfter > len(rows) {
+		return nil, fmt.Errorf("%s: table %s: %s is %d, not between 1 and the table's %d rows", Identifier, ctx.Table, OptionFailAfter, failAfter, len(rows))
+	}
+	t := &table{name: ctx.Table, cols: ctx.Columns, rows: rows, bounded: bounded, batch: batch, failAfter: failAfter}
 	fs := make([]arrow.Field, len(ctx.Columns))
 	for i, c := range ctx.Columns {
 		fs[i] = arrow.Field{Name: c.Name, Type: c.Type.Arrow(), Nullable: !c.Type.NotNull}
@@ -133,6 +144,9 @@ func (Factory) NewSource(ctx *connector.Context) (*connector.Source, error) {
 	describe := fmt.Sprintf("rows=%d, changelog-mode=%s", len(rows), mode)
 	if !bounded {
 		describe += ", bounded=false"
+	}
+	if failAfter > 0 {
+		describe += fmt.Sprintf(", fail-after=%d", failAfter)
 	}
 	return &connector.Source{
 		Bounded: bounded,
@@ -149,31 +163,76 @@ func (Factory) NewSource(ctx *connector.Context) (*connector.Source, error) {
 
 // table is a parsed values table.
 type table struct {
-	cols    []connector.Column
-	schema  *arrow.Schema
-	rows    []Row
-	bounded bool
-	batch   int
+	name      string
+	cols      []connector.Column
+	schema    *arrow.Schema
+	rows      []Row
+	bounded   bool
+	batch     int
+	failAfter int
 }
 
-// source emits the rows of a values table from subtask 0.
+// source emits the rows of a values table from subtask 0. With
+// checkpointing it keeps its position (the rows emitted) in operator
+// state, so that a restored job continues after the checkpointed row.
 type source struct {
 	t       *table
 	subtask int
 	batch   int
 	rb      *array.RecordBuilder
+	rt      *engine.RuntimeContext
+
+	pos  int                      // rows emitted
+	list *state.OperatorListState // the position, when checkpointing
+	// source.fail-after: the position each pending checkpoint recorded,
+	// and whether one at or past failAfter has completed.
+	snapped  map[int64]int
+	complete bool
+	failed   bool // this attempt restored after the injected failure
 }
 
 func (s *source) String() string { return "Values" }
 
+// stateName names the position's list state.
+const stateName = "values-position"
+
 func (s *source) Open(_ context.Context, rt *engine.RuntimeContext) error {
-	s.batch = s.t.batch
+	s.batch, s.rt = s.t.batch, rt
 	if rt.Config != nil {
 		var err error
 		if s.batch, err = option.BatchSize(rt.Config); err != nil {
 			return err
 		}
 	}
+	_, restored := rt.Restored()
+	if s.t.failAfter > 0 && !rt.CheckpointingEnabled() {
+		return fmt.Errorf("%s: table %s: %s needs checkpointing (execution.checkpointing.interval)", Identifier, s.t.name, OptionFailAfter)
+	}
+	if rt.CheckpointingEnabled() || restored {
+		ops, err := rt.OperatorState()
+		if err != nil {
+			return fmt.Errorf("%s: %w", Identifier, err)
+		}
+		if s.list, err = ops.ListState(stateName, state.SplitDistribute); err != nil {
+			return fmt.Errorf("%s: %w", Identifier, err)
+		}
+	}
+	if restored {
+		// Only subtask 0 emits; its position goes back to whichever
+		// subtask gets the element, and is honoured by subtask 0 only
+		// (the source's parallelism is always 1).
+		for _, e := range s.list.Get() {
+			v, w := binary.Uvarint(e)
+			if w <= 0 || w != len(e) || v > uint64(len(s.t.rows)) {
+				return fmt.Errorf("%s: table %s: the checkpointed position is corrupt or past the table's %d rows; restore with the table unchanged", Identifier, s.t.name, len(s.t.rows))
+			}
+			s.pos = int(v)
+		}
+		// A restored source does not fail again: the injected failure
+		// happened once, after the checkpoint it restores from.
+		s.failed = true
+	}
+	s.snapped = map[int64]int{}
 	s.rb = array.NewRecordBuilder(rt.Mem, s.t.schema)
 	return nil
 }
@@ -182,24 +241,81 @@ func (s *source) Open(_ context.Context, rt *engine.RuntimeContext) error {
 // table then waits for the job to be cancelled.
 func (s *source) Run(ctx context.Context, out engine.Collector) error {
 	if s.subtask == 0 {
-		rows := s.t.rows
-		for len(rows) > 0 {
+		for s.pos < len(s.t.rows) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			n := min(len(rows), s.batch)
-			b := s.build(rows[:n])
+			if err := s.maybeFail(ctx, out); err != nil {
+				return err
+			}
+			n := min(len(s.t.rows)-s.pos, s.batch)
+			if f := s.t.failAfter; f > 0 && !s.failed && s.pos < f {
+				n = min(n, f-s.pos)
+			}
+			b := s.build(s.t.rows[s.pos : s.pos+n])
+			// The position moves before Collect: a checkpoint taken in
+			// Collect follows the batch.
+			s.pos += n
 			err := out.Collect(ctx, b)
 			b.Release()
 			if err != nil {
 				return err
 			}
-			rows = rows[n:]
+		}
+		if err := s.maybeFail(ctx, out); err != nil {
+			return err
 		}
 	}
 	if !s.t.bounded {
 		<-ctx.Done()
 		return ctx.Err()
+	}
+	return nil
+}
+
+// maybeFail is source.fail-after: once failAfter rows went out, it waits
+// (yielding, so that barriers and completions reach the source) for a
+// checkpoint taken after them to complete, then fails the attempt. Nothing
+// is emitted between that checkpoint and the failure, so a restored job
+// replays exactly the rows after it.
+func (s *source) maybeFail(ctx context.Context, out engine.Collector) error {
+	if s.t.failAfter == 0 || s.failed || s.pos < s.t.failAfter {
+		return nil
+	}
+	for !s.complete {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+		if err := engine.Yield(ctx, out); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: table %s: failure injected after %d rows (%s)", Identifier, s.t.name, s.pos, OptionFailAfter)
+}
+
+// SnapshotState records the position (subtask 0 only: the others emit
+// nothing).
+func (s *source) SnapshotState(_ context.Context, cp engine.CheckpointInfo) error {
+	if s.list == nil || s.subtask != 0 {
+		return nil
+	}
+	s.list.Update([][]byte{binary.AppendUvarint(nil, uint64(s.pos))})
+	s.snapped[cp.ID] = s.pos
+	return nil
+}
+
+// NotifyCheckpointComplete arms source.fail-after once a checkpoint that
+// covers its rows completed.
+func (s *source) NotifyCheckpointComplete(_ context.Context, id int64) error {
+	if p, ok := s.snapped[id]; ok && s.t.failAfter > 0 && p >= s.t.failAfter {
+		s.complete = true
+	}
+	for k := range s.snapped {
+		if k <= id {
+			delete(s.snapped, k)
+		}
 	}
 	return nil
 }
