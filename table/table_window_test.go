@@ -1,0 +1,274 @@
+package table_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluice-stream/sluice/table"
+)
+
+// windowEnv is an environment with table t(k, v, ts, pt): ts an event-time
+// attribute (watermark ts - 1 s), pt a processing-time one, read from a
+// CSV file.
+func windowEnv(t *testing.T, streaming bool) (*table.Environment, *table.Table) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "t.csv")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Join([]string{
+		"a,1,2024-01-01 00:00:01",
+		"b,2,2024-01-01 00:03:00",
+		"a,3,2024-01-01 00:07:00",
+		"a,4,2024-01-01 00:12:00",
+		"b,5,2024-01-01 00:14:00",
+		"a,6,2024-01-01 00:31:00",
+	}, "\n")+"\n"), 0o644))
+	env := table.NewEnvironment(table.Settings{Streaming: streaming, Config: map[string]string{"parallelism.default": "1"}})
+	_, err := env.ExecuteSQL(context.Background(), `CREATE TABLE t (k STRING, v INT, ts TIMESTAMP(3), pt AS PROCTIME(),
+		WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'filesystem', 'path' = '`+path+`', 'format' = 'csv')`)
+	require.NoError(t, err)
+	tb, err := env.From("t")
+	require.NoError(t, err)
+	return env, tb
+}
+
+func schemaText(tb *table.Table) string {
+	var parts []string
+	for _, f := range tb.Schema() {
+		parts = append(parts, f.Name+" "+f.Type.String())
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedRows(t *testing.T, tb *table.Table) []string {
+	t.Helper()
+	out := rowsText(t, tb)
+	sort.Strings(out)
+	return out
+}
+
+// Group windows of the Table API: the Go builder and PyFlink's string
+// expressions give the same windows. Expected schemas and rows are the
+// ones PyFlink 2.3 prints for the same programs over the same rows.
+func TestTableGroupWindows(t *testing.T) {
+	tumbleRows := []string{
+		"+I[a, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 4]",
+		"+I[a, 2024-01-01 00:10:00.000, 2024-01-01 00:20:00.000, 4]",
+		"+I[a, 2024-01-01 00:30:00.000, 2024-01-01 00:40:00.000, 6]",
+		"+I[b, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 2]",
+		"+I[b, 2024-01-01 00:10:00.000, 2024-01-01 00:20:00.000, 5]",
+	}
+	tumbleSchema := "k STRING, EXPR$0 TIMESTAMP(3), EXPR$1 TIMESTAMP(3), EXPR$2 INT"
+	for _, streaming := range []bool{true, false} {
+		mode := map[bool]string{true: "streaming", false: "batch"}[streaming]
+		t.Run(mode, func(t *testing.T) {
+			_, tb := windowEnv(t, streaming)
+			rowtime := "TIMESTAMP(3)"
+			if streaming {
+				rowtime = "TIMESTAMP(3) *ROWTIME*"
+			}
+			cases := []struct {
+				name   string
+				tb     *table.Table
+				schema string
+				rows   []string
+			}{
+				{"tumble builder",
+					tb.Window(table.TumbleOver(table.Lit(10).Minutes()).On(table.Col("ts")).As("w")).
+						GroupBy(table.Col("w"), table.Col("k")).
+						Select(table.Col("k"), table.Col("w").Start(), table.Col("w").End(), table.Col("v").Sum()),
+					tumbleSchema, tumbleRows},
+				{"tumble strings",
+					tb.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy("w, k").Select("k, w.start, w.end, v.sum"),
+					tumbleSchema, tumbleRows},
+				{"tumble millis",
+					tb.Window(table.TumbleOver(table.Lit(600000).Millis()).On("ts").As("w")).GroupBy("w").Select("w.start, v.sum"),
+					"EXPR$0 TIMESTAMP(3), EXPR$1 INT",
+					[]string{"+I[2024-01-01 00:00:00.000, 6]", "+I[2024-01-01 00:10:00.000, 9]", "+I[2024-01-01 00:30:00.000, 6]"}},
+				{"aliases and rowtime",
+					tb.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy("k, w").
+						Select("k, w.start as s, w.end as e, w.rowtime as rt, v.sum as total, v.count"),
+					"k STRING, s TIMESTAMP(3), e TIMESTAMP(3), rt " + rowtime + ", total INT, EXPR$4 BIGINT NOT NULL",
+					[]string{
+						"+I[a, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 2024-01-01 00:09:59.999, 4, 2]",
+						"+I[a, 2024-01-01 00:10:00.000, 2024-01-01 00:20:00.000, 2024-01-01 00:19:59.999, 4, 1]",
+						"+I[a, 2024-01-01 00:30:00.000, 2024-01-01 00:40:00.000, 2024-01-01 00:39:59.999, 6, 1]",
+						"+I[b, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 2024-01-01 00:09:59.999, 2, 1]",
+						"+I[b, 2024-01-01 00:10:00.000, 2024-01-01 00:20:00.000, 2024-01-01 00:19:59.999, 5, 1]",
+					}},
+				{"window only",
+					tb.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy("w").Select("w.end, v.max, v.avg"),
+					"EXPR$0 TIMESTAMP(3), EXPR$1 INT, EXPR$2 INT",
+					[]string{"+I[2024-01-01 00:10:00.000, 3, 2]", "+I[2024-01-01 00:20:00.000, 5, 4]", "+I[2024-01-01 00:40:00.000, 6, 6]"}},
+				{"names in order of first appearance",
+					tb.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy("w, k").
+						Select("k, v.sum + 1, w.start, v.sum, v.sum as x, v.count"),
+					"k STRING, _c1 INT, EXPR$1 TIMESTAMP(3), EXPR$0 INT, x INT, EXPR$2 BIGINT NOT NULL",
+					[]string{
+						"+I[a, 5, 2024-01-01 00:00:00.000, 4, 4, 2]",
+						"+I[a, 5, 2024-01-01 00:10:00.000, 4, 4, 1]",
+						"+I[a, 7, 2024-01-01 00:30:00.000, 6, 6, 1]",
+						"+I[b, 3, 2024-01-01 00:00:00.000, 2, 2, 1]",
+						"+I[b, 6, 2024-01-01 00:10:00.000, 5, 5, 1]",
+					}},
+				{"property expression",
+					tb.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy("w, k").
+						Select(table.Col("k"), table.Col("w").End().Minus(table.Lit(1).Minutes()), table.Col("v").Sum()),
+					"k STRING, _c1 TIMESTAMP(3), EXPR$1 INT",
+					[]string{
+						"+I[a, 2024-01-01 00:09:00.000, 4]", "+I[a, 2024-01-01 00:19:00.000, 4]", "+I[a, 2024-01-01 00:39:00.000, 6]",
+						"+I[b, 2024-01-01 00:09:00.000, 2]", "+I[b, 2024-01-01 00:19:00.000, 5]",
+					}},
+				{"slide",
+					tb.Window(table.SlideOver("10.minutes").Every("5.minutes").On("ts").As("w")).GroupBy("w, k").Select("k, w.start, w.end, v.sum"),
+					tumbleSchema,
+					[]string{
+						"+I[a, 2023-12-31 23:55:00.000, 2024-01-01 00:05:00.000, 1]",
+						"+I[a, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 4]",
+						"+I[a, 2024-01-01 00:05:00.000, 2024-01-01 00:15:00.000, 7]",
+						"+I[a, 2024-01-01 00:10:00.000, 2024-01-01 00:20:00.000, 4]",
+						"+I[a, 2024-01-01 00:25:00.000, 2024-01-01 00:35:00.000, 6]",
+						"+I[a, 2024-01-01 00:30:00.000, 2024-01-01 00:40:00.000, 6]",
+						"+I[b, 2023-12-31 23:55:00.000, 2024-01-01 00:05:00.000, 2]",
+						"+I[b, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 2]",
+						"+I[b, 2024-01-01 00:05:00.000, 2024-01-01 00:15:00.000, 5]",
+						"+I[b, 2024-01-01 00:10:00.000, 2024-01-01 00:20:00.000, 5]",
+					}},
+				{"then filter",
+					tb.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy("w, k").
+						Select("k, w.start as s, v.sum as total").Where("total > 3"),
+					"k STRING, s TIMESTAMP(3), total INT",
+					[]string{
+						"+I[a, 2024-01-01 00:00:00.000, 4]", "+I[a, 2024-01-01 00:10:00.000, 4]",
+						"+I[a, 2024-01-01 00:30:00.000, 6]", "+I[b, 2024-01-01 00:10:00.000, 5]",
+					}},
+			}
+			if streaming {
+				// Flink's batch Table API has no session windows ("not
+				// supported right now").
+				cases = append(cases, struct {
+					name   string
+					tb     *table.Table
+					schema string
+					rows   []string
+				}{"session",
+					tb.Window(table.SessionWithGap(table.Lit(5).Minutes()).On(table.Col("ts")).As("w")).GroupBy("w, k").
+						Select("k, w.start, w.end, w.rowtime, v.sum"),
+					"k STRING, EXPR$0 TIMESTAMP(3), EXPR$1 TIMESTAMP(3), EXPR$2 TIMESTAMP(3) *ROWTIME*, EXPR$3 INT",
+					[]string{
+						"+I[a, 2024-01-01 00:00:01.000, 2024-01-01 00:05:01.000, 2024-01-01 00:05:00.999, 1]",
+						"+I[a, 2024-01-01 00:07:00.000, 2024-01-01 00:17:00.000, 2024-01-01 00:16:59.999, 7]",
+						"+I[a, 2024-01-01 00:31:00.000, 2024-01-01 00:36:00.000, 2024-01-01 00:35:59.999, 6]",
+						"+I[b, 2024-01-01 00:03:00.000, 2024-01-01 00:08:00.000, 2024-01-01 00:07:59.999, 2]",
+						"+I[b, 2024-01-01 00:14:00.000, 2024-01-01 00:19:00.000, 2024-01-01 00:18:59.999, 5]",
+					}})
+			}
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					require.NoError(t, tc.tb.Err())
+					assert.Equal(t, tc.schema, schemaText(tc.tb))
+					assert.Equal(t, tc.rows, sortedRows(t, tc.tb))
+				})
+			}
+		})
+	}
+}
+
+// Misuse of group windows fails with the meaning of Flink's messages.
+func TestTableGroupWindowErrors(t *testing.T) {
+	for _, streaming := range []bool{true, false} {
+		mode := map[bool]string{true: "streaming", false: "batch"}[streaming]
+		t.Run(mode, func(t *testing.T) {
+			_, tb := windowEnv(t, streaming)
+			tumble := table.TumbleOver("10.minutes").On("ts").As("w")
+			env := map[bool]string{true: "stream", false: "batch"}[streaming]
+			cases := []struct {
+				name string
+				tb   *table.Table
+				err  string
+			}{
+				{"no window alias in group by", tb.Window(tumble).GroupBy("k").Select("k, v.sum"), "GroupBy must contain exactly one window alias."},
+				{"window alias twice", tb.Window(tumble).GroupBy("w, w").Select("v.sum"), "GroupBy must contain exactly one window alias."},
+				{"window alias selected", tb.Window(tumble).GroupBy("w").Select("w, v.sum"), "Cannot resolve field [w]"},
+				{"time field not a time attribute", tb.Window(table.TumbleOver("10.minutes").On("v").As("w")).GroupBy("w").Select("v.sum"),
+					"A group window expects a time attribute for grouping in a " + env + " environment."},
+				{"time field unknown", tb.Window(table.TumbleOver("10.minutes").On("zz").As("w")).GroupBy("w").Select("v.sum"),
+					"Cannot resolve field [zz], input field list:[k, v, ts, pt]."},
+				{"time field computed", tb.Window(table.TumbleOver("10.minutes").On("ts + 1.minutes").As("w")).GroupBy("w").Select("v.sum"),
+					"A group window expects a time attribute for grouping."},
+				{"property of another column", tb.Window(tumble).GroupBy("w, k").Select("k.start, v.sum"), "Reference to a rowtime or proctime window required"},
+				{"proctime of an event-time window", tb.Window(tumble).GroupBy("w").Select("w.proctime, v.sum"), "Reference to a rowtime or proctime window required"},
+				{"no alias", tb.Window(table.TumbleOver("10.minutes").On("ts")).GroupBy("w").Select("v.sum"), "needs an alias"},
+				{"over bound as size", tb.Window(table.TumbleOver("unbounded_range").On("ts").As("w")).GroupBy("w").Select("v.sum"), "bounds an over window"},
+			}
+			if streaming {
+				cases = append(cases,
+					struct {
+						name string
+						tb   *table.Table
+						err  string
+					}{"row-count window on event time", tb.Window(table.TumbleOver(table.RowInterval(2)).On("ts").As("w")).GroupBy("w, k").Select("k, v.sum"),
+						"Event-time grouping windows on row intervals are currently not supported."},
+					struct {
+						name string
+						tb   *table.Table
+						err  string
+					}{"rowtime of a processing-time window", tb.Window(table.TumbleOver("10.minutes").On("pt").As("w")).GroupBy("w").Select("w.rowtime, v.sum"),
+						"A proctime window cannot provide a rowtime attribute"},
+					struct {
+						name string
+						tb   *table.Table
+						err  string
+					}{"row-count window on processing time", tb.Window(table.TumbleOver("2.rows").On("pt").As("w")).GroupBy("w, k").Select("k, v.sum"),
+						"row-count group windows"})
+			} else {
+				cases = append(cases,
+					struct {
+						name string
+						tb   *table.Table
+						err  string
+					}{"row-count window", tb.Window(table.TumbleOver("2.rows").On("ts").As("w")).GroupBy("w, k").Select("k, v.sum"),
+						"Window TumblingGroupWindow('w, ts, 2) is not supported right now."},
+					struct {
+						name string
+						tb   *table.Table
+						err  string
+					}{"session window", tb.Window(table.SessionWithGap("5.minutes").On("ts").As("w")).GroupBy("w").Select("v.sum"),
+						"Window SessionGroupWindow('w, ts, 300000) is not supported right now."})
+			}
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					require.Error(t, tc.tb.Err())
+					assert.Contains(t, tc.tb.Err().Error(), tc.err)
+				})
+			}
+		})
+	}
+}
+
+// GroupBy reports a missing window alias itself, as Flink's groupBy does.
+func TestWindowGroupByError(t *testing.T) {
+	_, tb := windowEnv(t, true)
+	g := tb.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy("k")
+	require.EqualError(t, g.Err(), "GroupBy must contain exactly one window alias.")
+	require.NoError(t, tb.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy(table.Col("k"), table.Col("w")).Err())
+}
+
+// A window's expressions are not changed by Select, so they can be used
+// again.
+func TestWindowExprsReusable(t *testing.T) {
+	_, tb := windowEnv(t, false)
+	start := table.Col("w").Start()
+	w := tb.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy("w")
+	a := w.Select(start, table.Col("v").Sum())
+	b := w.Select(start.As("s"))
+	require.NoError(t, a.Err())
+	require.NoError(t, b.Err())
+	assert.Equal(t, "start(w)", strings.ReplaceAll(start.String(), "`", ""))
+	assert.Equal(t, "s TIMESTAMP(3)", schemaText(b))
+}
