@@ -44,8 +44,29 @@ type OverAggSpec struct {
 	Batch     bool
 	Following int64
 	OrderBy   []SortKey
+	// Ranks are ranking functions of a batch window, BIGINT columns
+	// numbering the rows of a partition in OrderBy's order (their peers
+	// are rows of an equal order key). Pos is a function's place among the
+	// computed columns; Aggs fill the other places, in order.
+	Ranks []OverRank
 	// OutputNames, when set, name every output column.
 	OutputNames []string
+}
+
+// OverRankKind is a ranking function over a batch window.
+type OverRankKind int
+
+const (
+	NoRank    OverRankKind = iota
+	RowNumber              // 1, 2, 3, ... in order
+	RankFunc               // RANK: peers share the first one's row number
+	DenseRank              // DENSE_RANK: peers share one, without gaps
+)
+
+// OverRank is one ranking function of an OverAggSpec.
+type OverRank struct {
+	Kind OverRankKind
+	Pos  int
 }
 
 // overAgg follows Flink's OVER functions: RowTimeRowsBoundedPreceding-
@@ -105,6 +126,11 @@ type overAgg struct {
 	// Batch mode (over_batch.go).
 	batchLen   int
 	batchParts map[string][]overBatchRow
+	// order lists the computed columns: i >= 0 is Aggs[i], i < 0 is
+	// Ranks[-i-1]; ranks holds the ranking values of the rows not flushed.
+	order     []int
+	ranks     [][]int64
+	accResult []arrow.DataType
 }
 
 type overRow struct {
@@ -233,7 +259,7 @@ func (o *overAgg) init(schema *arrow.Schema) error {
 			return fmt.Errorf("OVER: partition column %d does not exist in the input (%d columns)", k, schema.NumFields())
 		}
 	}
-	if !o.spec.ProcTime && (!o.spec.Batch || len(o.spec.OrderBy) == 0) {
+	if !o.spec.ProcTime && (!o.spec.Batch || len(o.spec.OrderBy) == 0 && o.spec.TimeCol >= 0) {
 		if o.spec.TimeCol < 0 || o.spec.TimeCol >= schema.NumFields() {
 			return fmt.Errorf("OVER: time column %d does not exist in the input (%d columns)", o.spec.TimeCol, schema.NumFields())
 		}
@@ -242,7 +268,7 @@ func (o *overAgg) init(schema *arrow.Schema) error {
 		}
 	}
 	fields := slicesClone(schema.Fields())
-	for i, c := range o.spec.Aggs {
+	for _, c := range o.spec.Aggs {
 		var argType arrow.DataType
 		if c.Func != CountStar {
 			if c.Arg < 0 || c.Arg >= schema.NumFields() {
@@ -254,9 +280,34 @@ func (o *overAgg) init(schema *arrow.Schema) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", c, err)
 		}
+		o.accResult = append(o.accResult, res)
 		acc.grow(1)
 		o.accs = append(o.accs, acc)
-		fields = append(fields, arrow.Field{Name: fmt.Sprintf("w0$o%d", i), Type: res, Nullable: true})
+	}
+	if len(o.spec.Ranks) > 0 && !o.spec.Batch {
+		return fmt.Errorf("OVER: ranking functions are computed on bounded input only")
+	}
+	o.order = o.order[:0]
+	o.ranks = make([][]int64, len(o.spec.Ranks))
+	next := 0
+	for p := 0; p < len(o.spec.Aggs)+len(o.spec.Ranks); p++ {
+		ri := -1
+		for j, r := range o.spec.Ranks {
+			if r.Pos == p {
+				ri = j
+			}
+		}
+		if ri >= 0 {
+			o.order = append(o.order, -ri-1)
+			fields = append(fields, arrow.Field{Name: fmt.Sprintf("w0$o%d", p), Type: arrow.PrimitiveTypes.Int64})
+			continue
+		}
+		if next >= len(o.spec.Aggs) {
+			return fmt.Errorf("OVER: ranking function places %v leave no place %d", o.spec.Ranks, p)
+		}
+		o.order = append(o.order, next)
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("w0$o%d", p), Type: o.accResult[next], Nullable: true})
+		next++
 	}
 	if names := o.spec.OutputNames; len(names) > 0 {
 		if len(names) != len(fields) {
@@ -599,13 +650,22 @@ func (o *overAgg) flush(ctx context.Context, out Collector) error {
 		return nil
 	}
 	cols := o.outDec.finish()
+	accCols := make([]arrow.Array, 0, len(o.accs))
 	for _, acc := range o.accs {
 		a, err := acc.flush(o.rt.Mem)
 		if err != nil {
 			releaseArrays(cols)
+			releaseArrays(accCols)
 			return err
 		}
-		cols = append(cols, a)
+		accCols = append(accCols, a)
+	}
+	for _, i := range o.order {
+		if i >= 0 {
+			cols = append(cols, accCols[i])
+			continue
+		}
+		cols = append(cols, o.rankColumn(-i-1))
 	}
 	kinds := make([]vectorized.RowKind, o.outCount)
 	o.outCount = 0

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // OVER on a bounded input (OverAggSpec.Batch), Flink's batch
@@ -49,7 +50,7 @@ func (o *overAgg) processBatch(rec arrow.RecordBatch) error {
 		keyCols[i] = cols[k]
 	}
 	order := o.spec.OrderBy
-	if len(order) == 0 {
+	if len(order) == 0 && o.spec.TimeCol >= 0 {
 		order = []SortKey{{Col: o.spec.TimeCol, NullsFirst: true}}
 	}
 	for i := 0; i < n; i++ {
@@ -61,7 +62,7 @@ func (o *overAgg) processBatch(rec arrow.RecordBatch) error {
 				return err
 			}
 		}
-		if len(o.spec.OrderBy) == 0 {
+		if len(o.spec.OrderBy) == 0 && o.spec.TimeCol >= 0 {
 			if r.null = cols[o.spec.TimeCol].IsNull(i); !r.null {
 				r.ts = int64Value(cols[o.spec.TimeCol], i)
 			}
@@ -122,7 +123,8 @@ func (o *overAgg) batchPartition(ctx context.Context, rows []overBatchRow, out C
 		nNull++
 	}
 	P, F := o.spec.Preceding, o.spec.Following
-	rangeTime := !o.spec.Rows && len(o.spec.OrderBy) == 0
+	rangeTime := !o.spec.Rows && len(o.spec.OrderBy) == 0 && o.spec.TimeCol >= 0
+	rank, dense := int64(0), int64(0)
 	a, b := 0, 0 // rows [a, b) are in the accumulators
 	lo, hi := 0, 0
 	for i := 0; i < n; i++ {
@@ -178,6 +180,21 @@ func (o *overAgg) batchPartition(ctx context.Context, rows []overBatchRow, out C
 		for _, acc := range o.accs {
 			acc.appendResult(0)
 		}
+		if len(o.ranks) > 0 {
+			if i == 0 || !bytes.Equal(rows[i].sk, rows[i-1].sk) {
+				rank, dense = int64(i+1), dense+1
+			}
+			for j, r := range o.spec.Ranks {
+				v := int64(i + 1)
+				switch r.Kind {
+				case RankFunc:
+					v = rank
+				case DenseRank:
+					v = dense
+				}
+				o.ranks[j] = append(o.ranks[j], v)
+			}
+		}
 		o.outCount++
 		if o.outCount >= o.batchLen {
 			if err := o.flush(ctx, out); err != nil {
@@ -200,4 +217,13 @@ func satAdd(t, d int64) int64 {
 		return math.MaxInt64
 	}
 	return t + d
+}
+
+// rankColumn builds ranking function j's column of the rows being flushed.
+func (o *overAgg) rankColumn(j int) arrow.Array {
+	b := array.NewInt64Builder(o.rt.Mem)
+	defer b.Release()
+	b.AppendValues(o.ranks[j], nil)
+	o.ranks[j] = o.ranks[j][:0]
+	return b.NewArray()
 }

@@ -54,6 +54,8 @@ type scope struct {
 	// agg, when set, binds expressions over the output of an aggregate:
 	// group keys and aggregate calls become references to its columns.
 	agg *aggScope
+	// over are the columns of a select list's OVER calls (over.go).
+	over map[*sql.FuncCall]Rex
 }
 
 type aggScope struct {
@@ -93,7 +95,7 @@ var aggKinds = map[string]engine.AggKind{"COUNT": engine.Count, "SUM": engine.Su
 // system function of that name shadows it, as Flink resolves names.
 func (p *Planner) isAggCall(e sql.Expr) (*sql.FuncCall, bool) {
 	f, ok := e.(*sql.FuncCall)
-	if !ok || f.Over != nil || len(f.Name.Parts) != 1 {
+	if !ok || f.Over != nil || f.OverName != nil || len(f.Name.Parts) != 1 {
 		return nil, false
 	}
 	if _, ok = aggKinds[strings.ToUpper(f.Name.Unqualified())]; !ok {
@@ -736,6 +738,14 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 	}
 	var err error
 	outScope := sc
+	if over := p.overCalls(q); len(over) > 0 {
+		if hasAgg {
+			return nil, p.ErrAt(over[0].Pos(), "OVER windows in a SELECT with GROUP BY or aggregates are not supported yet")
+		}
+		if n, outScope, err = p.bindOver(q, over, n, sc); err != nil {
+			return nil, err
+		}
+	}
 	if hasAgg {
 		if n, outScope, err = p.bindAggregate(q, n, sc); err != nil {
 			return nil, err
@@ -1389,7 +1399,10 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		if windowRanking(f) {
 			return nil, p.ErrAt(f.Pos(), "window Top-N and window deduplication (%s() OVER (PARTITION BY window_start, window_end ...) over a window table function) are not supported yet", strings.ToUpper(name))
 		}
-		return nil, p.ErrAt(f.Pos(), "OVER windows are not supported yet")
+		if x, ok := sc.over[f]; ok {
+			return x, nil
+		}
+		return nil, p.ErrAt(f.Pos(), "OVER windows are only allowed in a SELECT list")
 	}
 	fn := p.resolveFunction(f)
 	if fn == nil {

@@ -185,6 +185,9 @@ func astNode(n Node) *xnode {
 	if r, ok := n.(*Rank); ok {
 		return r.ast()
 	}
+	if o, ok := n.(*OverAggregate); ok {
+		return o.ast()
+	}
 	x := &xnode{}
 	switch n := n.(type) {
 	case *Scan:
@@ -364,9 +367,23 @@ func (e *explainer) node(n Node) *xnode {
 			dist, ap = "single", 1
 		}
 		return &xnode{text: n.text(e.physical), mode: e.mode(n), par: ap, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
+	case *OverAggregate:
+		return e.over(n)
 	case *Sort:
 		in := e.node(n.Input)
 		return &xnode{text: n.describe(), mode: e.mode(n), par: 1, ins: []*xnode{e.exchange(in, "single", e.mode(n.Input))}}
+	case *WindowTVF:
+		if n.Window.Kind != engine.Session {
+			break
+		}
+		// A SESSION table function keeps a partition's rows in one subtask.
+		in := e.node(n.Input)
+		keys := n.Window.PartitionNames
+		dist, ap := "hash["+strings.Join(keys, ", ")+"]", par
+		if len(keys) == 0 {
+			dist, ap = "single", 1
+		}
+		return &xnode{text: n.describe(), mode: e.mode(n), par: ap, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
 	case *WindowAggregate:
 		in := e.node(n.Input)
 		keys := make([]string, len(n.Keys))

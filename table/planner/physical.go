@@ -153,6 +153,8 @@ func (t *translator) node(n Node) (*engine.Vertex, error) {
 		return t.windowAggregate(n)
 	case *Rank:
 		return t.rank(n)
+	case *OverAggregate:
+		return t.over(n)
 	case *Union:
 		var edges []engine.Edge
 		for _, in := range n.Ins {

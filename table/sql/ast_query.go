@@ -12,6 +12,15 @@ type Select struct {
 	Where   Expr
 	GroupBy []Expr
 	Having  Expr
+	// Windows are the WINDOW clause's named windows, which OVER name
+	// refers to.
+	Windows []*NamedWindow
+}
+
+// NamedWindow is one "name AS (window)" of a WINDOW clause.
+type NamedWindow struct {
+	Name *Ident
+	Spec *WindowSpec
 }
 
 // Values is VALUES (row), (row), ... Each row is a *RowExpr.

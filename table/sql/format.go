@@ -645,6 +645,16 @@ func (p *printer) query(q Query) {
 			p.w(" HAVING ")
 			p.expr(q.Having, precLowest)
 		}
+		for i, w := range q.Windows {
+			if i == 0 {
+				p.w(" WINDOW ")
+			} else {
+				p.w(", ")
+			}
+			p.ident(w.Name)
+			p.w(" AS ")
+			p.windowSpec(w.Spec)
+		}
 	case *Values:
 		p.w("VALUES ")
 		for i, r := range q.Rows {

@@ -211,8 +211,21 @@ func (p *parser) parseSelect() *Select {
 	if p.acceptWord("HAVING") {
 		s.Having = p.parseExpr()
 	}
-	if p.isWord("WINDOW") {
-		p.failf(p.peek().Pos, "named WINDOW clauses are not supported; write the window inline: OVER (PARTITION BY ... ORDER BY ...)")
+	if p.acceptWord("WINDOW") {
+		for {
+			w := &NamedWindow{Name: p.parseIdent("a window name after WINDOW")}
+			for _, prev := range s.Windows {
+				if prev.Name.Name == w.Name.Name {
+					p.failf(w.Name.Start, "duplicate window name %s: window names in one WINDOW clause must differ", w.Name.Name)
+				}
+			}
+			p.expectWord("AS")
+			w.Spec = p.parseWindowSpec()
+			s.Windows = append(s.Windows, w)
+			if !p.acceptPunct(",") {
+				break
+			}
+		}
 	}
 	return s
 }

@@ -128,6 +128,9 @@ func Children(n Node) []Node {
 		c.add(n.From, n.Where)
 		c.exprs(n.GroupBy)
 		c.add(n.Having)
+		for _, w := range n.Windows {
+			c.add(w.Name, w.Spec)
+		}
 	case *Values:
 		for _, r := range n.Rows {
 			c.add(r)

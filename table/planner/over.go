@@ -1,0 +1,644 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/table/types"
+)
+
+// OverAggregate is Flink's OverAggregate: aggregates over one window
+//
+//	agg(...) OVER (PARTITION BY Keys ORDER BY OrderBy
+//	  ROWS|RANGE BETWEEN Preceding PRECEDING AND Following FOLLOWING)
+//
+// computed for every input row. Its output is the input's columns, then
+// one per call, named w<Window>$o<i> as Flink's. Preceding and Following
+// are row counts (ROWS) or distances in the order key (RANGE;
+// milliseconds when it is a timestamp), engine.Unbounded for UNBOUNDED;
+// 0 is CURRENT ROW. A SELECT with calls over several windows (batch only,
+// as in Flink) stacks one node per window.
+type OverAggregate struct {
+	Input                Node
+	Keys                 []int
+	OrderBy              []SortKey
+	Rows                 bool
+	Preceding, Following int64
+	// Interval: the RANGE offsets are milliseconds of a day-time interval.
+	Interval bool
+	Calls    []OverCall
+	Window   int
+}
+
+// OverCall is one function over the window: an aggregate (Kind, Arg,
+// Distinct) or, in batch, a ranking function (Rank set).
+type OverCall struct {
+	AggCall
+	Rank engine.OverRankKind
+}
+
+func (c OverCall) text(in Schema) string {
+	switch c.Rank {
+	case engine.RowNumber:
+		return "ROW_NUMBER()"
+	case engine.RankFunc:
+		return "RANK()"
+	case engine.DenseRank:
+		return "DENSE_RANK()"
+	}
+	if c.Kind == engine.CountStar {
+		return "COUNT(*)"
+	}
+	arg := in[c.Arg].Name
+	if c.Distinct {
+		arg = "DISTINCT " + arg
+	}
+	return c.Kind.String() + "(" + arg + ")"
+}
+
+func (n *OverAggregate) Schema() Schema {
+	s := append(Schema(nil), n.Input.Schema()...)
+	for _, c := range n.Calls {
+		s = append(s, Field{Name: c.Name, Type: c.Type})
+	}
+	return s
+}
+
+func (n *OverAggregate) Inputs() []Node { return []Node{n.Input} }
+
+func (n *OverAggregate) WithInputs(in ...Node) Node {
+	c := *n
+	c.Input = in[0]
+	return &c
+}
+
+// frame is the window frame as Flink prints it: "ROWS BETWEEN 1 PRECEDING
+// AND CURRENT ROW", RANGE offsets of an interval in milliseconds.
+func (n *OverAggregate) frame() string {
+	unit := "RANGE"
+	if n.Rows {
+		unit = "ROWS"
+	}
+	bound := func(v int64, dir string) string {
+		switch {
+		case v == engine.Unbounded:
+			return "UNBOUNDED " + dir
+		case v == 0:
+			return "CURRENT ROW"
+		}
+		return fmt.Sprintf("%d %s", v, dir)
+	}
+	return unit + " BETWEEN " + bound(n.Preceding, "PRECEDING") + " AND " + bound(n.Following, "FOLLOWING")
+}
+
+func (n *OverAggregate) describe() string {
+	in := n.Input.Schema()
+	var parts []string
+	if len(n.Keys) > 0 {
+		keys := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = in[k].Name
+		}
+		parts = append(parts, "partitionBy=["+strings.Join(keys, ", ")+"]")
+	}
+	if len(n.OrderBy) > 0 {
+		order := make([]string, len(n.OrderBy))
+		for i, k := range n.OrderBy {
+			dir := "ASC"
+			if k.Desc {
+				dir = "DESC"
+			}
+			order[i] = in[k.Col].Name + " " + dir
+		}
+		parts = append(parts, "orderBy=["+strings.Join(order, ", ")+"]")
+	}
+	// Flink's window text starts with a space (its empty window name).
+	parts = append(parts, "window=[ "+n.frame()+"]")
+	sel := in.Names()
+	for _, c := range n.Calls {
+		sel = append(sel, c.text(in)+" AS "+c.Name)
+	}
+	parts = append(parts, "select=["+strings.Join(sel, ", ")+"]")
+	return "OverAggregate(" + strings.Join(parts, ", ") + ")"
+}
+
+// ast is the window call as Calcite's AST shows it inside a projection:
+// COUNT($2) OVER (PARTITION BY $1 ORDER BY $0 NULLS FIRST ROWS 1
+// PRECEDING).
+func (n *OverAggregate) ast() *xnode {
+	in := n.Input.Schema()
+	parts := make([]string, 0, len(in)+len(n.Calls))
+	for i, f := range in {
+		parts = append(parts, fmt.Sprintf("%s=[$%d]", f.Name, i))
+	}
+	var over []string
+	if len(n.Keys) > 0 {
+		keys := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = fmt.Sprintf("$%d", k)
+		}
+		over = append(over, "PARTITION BY "+strings.Join(keys, ", "))
+	}
+	if len(n.OrderBy) > 0 {
+		order := make([]string, len(n.OrderBy))
+		for i, k := range n.OrderBy {
+			o := fmt.Sprintf("$%d", k.Col)
+			if k.Desc {
+				o += " DESC"
+			}
+			order[i] = o + map[bool]string{true: " NULLS FIRST", false: " NULLS LAST"}[k.NullsFirst]
+		}
+		over = append(over, "ORDER BY "+strings.Join(order, ", "))
+	}
+	over = append(over, n.frame())
+	for _, c := range n.Calls {
+		fn := c.text(in)
+		if c.Rank == engine.NoRank {
+			arg := ""
+			if c.Kind != engine.CountStar {
+				arg = fmt.Sprintf("$%d", c.Arg)
+				if c.Distinct {
+					arg = "DISTINCT " + arg
+				}
+			}
+			name := c.Kind.String()
+			if c.Kind == engine.CountStar {
+				name = "COUNT"
+			}
+			fn = name + "(" + arg + ")"
+		}
+		parts = append(parts, c.Name+"=["+fn+" OVER ("+strings.Join(over, " ")+")]")
+	}
+	return &xnode{text: "LogicalProject(" + strings.Join(parts, ", ") + ")", ins: []*xnode{astNode(n.Input)}}
+}
+
+// explain is the node in the physical and execution plans: the exchange
+// on the partition keys (one partition without keys) under it.
+func (e *explainer) over(n *OverAggregate) *xnode {
+	in := e.node(n.Input)
+	keys := make([]string, len(n.Keys))
+	for i, k := range n.Keys {
+		keys[i] = n.Input.Schema()[k].Name
+	}
+	dist, par := "hash["+strings.Join(keys, ", ")+"]", e.p.parallelism()
+	if len(n.Keys) == 0 {
+		dist, par = "single", 1
+	}
+	return &xnode{text: n.describe(), mode: e.mode(n), par: par, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
+}
+
+// over translates the node into the engine's OVER aggregate behind a hash
+// exchange on the partition keys.
+func (t *translator) over(n *OverAggregate) (*engine.Vertex, error) {
+	in, err := t.node(n.Input)
+	if err != nil {
+		return nil, err
+	}
+	par := t.p.parallelism()
+	part := engine.Partitioning{Kind: engine.Hash, Keys: n.Keys}
+	if len(n.Keys) == 0 {
+		par, part = 1, engine.Partitioning{Kind: engine.Global}
+	}
+	desc := n.describe()
+	v := t.vertex("OverAggregate", par, engine.Edge{From: in.ID, Partition: part})
+	spec := engine.OverAggSpec{PartitionKeys: n.Keys, Rows: n.Rows, Preceding: n.Preceding, Following: n.Following,
+		Batch: !t.p.Streaming, TimeCol: -1, OutputNames: n.Schema().Names()}
+	inSchema := n.Input.Schema()
+	switch {
+	case t.p.Streaming:
+		col := n.OrderBy[0].Col
+		if inSchema[col].Type.TimeAttr == types.Proctime {
+			spec.ProcTime = true
+		} else {
+			spec.TimeCol = col
+		}
+	case !n.Rows && (n.Preceding != engine.Unbounded || n.Following > 0):
+		// A RANGE frame with an offset: the engine measures it on its
+		// time column, the only (ascending) order key.
+		spec.TimeCol = n.OrderBy[0].Col
+	default:
+		for _, k := range n.OrderBy {
+			spec.OrderBy = append(spec.OrderBy, engine.SortKey{Col: k.Col, Desc: k.Desc, NullsFirst: k.NullsFirst})
+		}
+	}
+	for _, c := range n.Calls {
+		if c.Rank != engine.NoRank {
+			spec.Ranks = append(spec.Ranks, engine.OverRank{Kind: c.Rank, Pos: len(spec.Aggs) + len(spec.Ranks)})
+			continue
+		}
+		spec.Aggs = append(spec.Aggs, engine.AggCall{Func: c.Kind, Arg: c.Arg, Distinct: c.Distinct, Result: c.Type.Arrow()})
+	}
+	chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewOverAggregate(spec)) })
+	return v, nil
+}
+
+// overWindow is one distinct window of a SELECT's OVER calls, bound over
+// the input.
+type overWindow struct {
+	key                  string
+	pos                  sql.Pos
+	keys                 []Rex
+	order                []Rex
+	orderBy              []SortKey // Col indexes order
+	rows                 bool
+	preceding, following int64
+	interval             bool
+	calls                []*sql.FuncCall
+	bound                []OverCall
+	args                 []Rex // per bound call: its argument, nil for none
+}
+
+// overCalls lists the OVER calls of a select list, in order (a Top-N's
+// row number was taken out by bindTopN before; ranking functions
+// partitioned by a window's window_start and window_end are window Top-N
+// and deduplication, rank.go's).
+func (p *Planner) overCalls(q *sql.Select) []*sql.FuncCall {
+	var out []*sql.FuncCall
+	for _, it := range q.Items {
+		sql.Inspect(it, func(x sql.Node) bool {
+			if f, ok := x.(*sql.FuncCall); ok && (f.Over != nil || f.OverName != nil) && !isWindowRanking(f) {
+				out = append(out, f)
+				return false
+			}
+			if _, ok := x.(sql.Query); ok {
+				return false // a subquery's own OVER calls
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// overRankKinds are the ranking functions OVER windows compute in batch.
+var overRankKinds = map[string]engine.OverRankKind{"ROW_NUMBER": engine.RowNumber, "RANK": engine.RankFunc, "DENSE_RANK": engine.DenseRank}
+
+// bindOver plans the OVER calls of a select list (Flink's
+// ProjectToWindowRule): a projection of the columns read and of computed
+// partition keys, order keys and arguments, an OverAggregate per window,
+// and a scope in which the select list reads the calls' columns.
+func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *scope) (Node, *scope, error) {
+	var windows []*overWindow
+	for _, f := range calls {
+		w, err := p.bindOverWindow(q, f, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		var same *overWindow
+		for _, o := range windows {
+			if o.key == w.key {
+				same = o
+			}
+		}
+		if same == nil {
+			if p.Streaming && len(windows) > 0 {
+				return nil, nil, p.ErrAt(f.Pos(), "Over Agg: Unsupported use of OVER windows. All aggregates must be computed on the same window. please re-check the over window statement.")
+			}
+			windows = append(windows, w)
+			same = w
+		}
+		same.calls = append(same.calls, f)
+	}
+	inSchema := in.Schema()
+	if p.Streaming {
+		if m := ModeOf(in, true); !m.IsInsertOnly() {
+			return nil, nil, p.ErrAt(calls[0].Pos(), "StreamPhysicalOverAggregate doesn't support consuming update and delete changes (its input produces %s)", m)
+		}
+	}
+	// The columns the query reads, in input order, then computed keys and
+	// arguments: the projection under the windows.
+	used := map[int]bool{}
+	for _, it := range q.Items {
+		sql.Inspect(it, func(x sql.Node) bool {
+			switch x := x.(type) {
+			case *sql.Star:
+				for i, c := range sc.cols {
+					if len(x.Qualifier) == 0 || c.qual == x.Qualifier[len(x.Qualifier)-1].Name {
+						used[i] = true
+					}
+				}
+			case *sql.ColumnRef:
+				if r, err := p.bindColumn(x, sc); err == nil {
+					refs(r, used)
+				}
+			}
+			return true
+		})
+	}
+	for _, w := range windows {
+		for _, f := range w.calls {
+			c, arg, err := p.bindOverCall(f, w, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			w.bound = append(w.bound, c)
+			w.args = append(w.args, arg)
+		}
+		for _, rs := range [][]Rex{w.keys, w.order, w.args} {
+			for _, r := range rs {
+				if r != nil {
+					refs(r, used)
+				}
+			}
+		}
+	}
+	var pre []Rex
+	var preNames []string
+	pos := map[int]int{}
+	out := &scope{over: map[*sql.FuncCall]Rex{}}
+	for i, f := range inSchema {
+		if used[i] {
+			pos[i] = len(pre)
+			pre = append(pre, &InputRef{Index: i, T: f.Type, Name: f.Name})
+			preNames = append(preNames, f.Name)
+			out.cols = append(out.cols, sc.cols[i])
+		}
+	}
+	extra := map[string]int{}
+	column := func(r Rex) int {
+		if ref, ok := r.(*InputRef); ok {
+			return pos[ref.Index]
+		}
+		k := identityKey(r)
+		if i, ok := extra[k]; ok {
+			return i
+		}
+		extra[k] = len(pre)
+		pre = append(pre, r)
+		preNames = append(preNames, fmt.Sprintf("$%d", len(pre)-1))
+		return len(pre) - 1
+	}
+	type planned struct {
+		keys  []int
+		order []SortKey
+		calls []OverCall
+	}
+	plans := make([]planned, len(windows))
+	for wi, w := range windows {
+		pl := &plans[wi]
+		for _, k := range w.keys {
+			pl.keys = append(pl.keys, column(k))
+		}
+		for i, o := range w.order {
+			k := w.orderBy[i]
+			k.Col = column(o)
+			pl.order = append(pl.order, k)
+		}
+		for i, c := range w.bound {
+			if w.args[i] != nil {
+				c.Arg = column(w.args[i])
+			}
+			pl.calls = append(pl.calls, c)
+		}
+	}
+	var n Node = &Project{Input: in, Exprs: pre, Names: uniqueNames(preNames)}
+	for wi, w := range windows {
+		pl := plans[wi]
+		node := &OverAggregate{Input: n, Keys: pl.keys, OrderBy: pl.order, Rows: w.rows, Preceding: w.preceding,
+			Following: w.following, Interval: w.interval, Window: wi}
+		width := len(n.Schema())
+		// Equal calls over one window share a column.
+		seen := map[string]int{}
+		for i, c := range pl.calls {
+			key := fmt.Sprintf("%d|%d|%t|%d", c.Kind, c.Rank, c.Distinct, c.Arg)
+			if j, ok := seen[key]; ok {
+				out.over[w.calls[i]] = &InputRef{Index: width + j, T: node.Calls[j].Type, Name: node.Calls[j].Name}
+				continue
+			}
+			seen[key] = len(node.Calls)
+			c.Name = fmt.Sprintf("w%d$o%d", wi, len(node.Calls))
+			out.over[w.calls[i]] = &InputRef{Index: width + len(node.Calls), T: c.Type, Name: c.Name}
+			node.Calls = append(node.Calls, c)
+		}
+		n = node
+	}
+	return n, out, nil
+}
+
+// bindOverWindow binds the window of call f (inline or named in the
+// WINDOW clause) over the input scope, checking it as Flink does.
+func (p *Planner) bindOverWindow(q *sql.Select, f *sql.FuncCall, sc *scope) (*overWindow, error) {
+	spec := f.Over
+	if spec == nil {
+		for _, w := range q.Windows {
+			if w.Name.Name == f.OverName.Name {
+				spec = w.Spec
+			}
+		}
+		if spec == nil {
+			return nil, p.ErrAt(f.OverName.Pos(), "Window '%s' not found", f.OverName.Name)
+		}
+	}
+	w := &overWindow{pos: spec.Start}
+	var key strings.Builder
+	for _, e := range spec.PartitionBy {
+		x, err := p.bindExpr(e, sc)
+		if err != nil {
+			return nil, err
+		}
+		w.keys = append(w.keys, x)
+		key.WriteString("P" + identityKey(x) + ";")
+	}
+	for _, it := range spec.OrderBy {
+		x, err := p.bindExpr(it.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		nf := engine.DefaultNullsFirst(it.Desc)
+		switch it.Nulls {
+		case sql.NullsFirst:
+			nf = true
+		case sql.NullsLast:
+			nf = false
+		}
+		w.order = append(w.order, x)
+		w.orderBy = append(w.orderBy, SortKey{Desc: it.Desc, NullsFirst: nf})
+		fmt.Fprintf(&key, "O%s %t %t;", identityKey(x), it.Desc, nf)
+	}
+	_, ranking := overRankKinds[strings.ToUpper(f.Name.Unqualified())]
+	// Frames: Calcite's defaults: RANGE UNBOUNDED PRECEDING AND CURRENT
+	// ROW under an ORDER BY, the whole partition without one; ranking
+	// functions take none and count rows.
+	w.preceding, w.following = engine.Unbounded, 0
+	if len(spec.OrderBy) == 0 {
+		w.following = engine.Unbounded
+	}
+	if fr := spec.Frame; fr != nil {
+		if ranking {
+			return nil, p.ErrAt(fr.Pos(), "ROW/RANGE not allowed with RANK, DENSE_RANK or ROW_NUMBER functions")
+		}
+		w.rows = fr.Unit == "ROWS"
+		to := fr.To
+		if to == nil {
+			to = &sql.FrameBound{Start: fr.Start, Kind: sql.CurrentRow}
+		}
+		var err error
+		if w.preceding, err = p.frameBound(fr.From, w, true); err != nil {
+			return nil, err
+		}
+		if w.following, err = p.frameBound(to, w, false); err != nil {
+			return nil, err
+		}
+	}
+	if ranking {
+		w.rows, w.preceding, w.following = true, engine.Unbounded, 0
+	}
+	if !ranking && !w.rows && len(spec.OrderBy) == 0 {
+		// One frame, the whole partition: ROWS and RANGE agree.
+		w.rows = true
+	}
+	fmt.Fprintf(&key, "F%t %d %d", w.rows, w.preceding, w.following)
+	w.key = key.String()
+	if p.Streaming {
+		if err := p.checkStreamingWindow(f, spec, w); err != nil {
+			return nil, err
+		}
+	} else if !w.rows && (w.preceding != engine.Unbounded || w.following > 0) {
+		if err := p.checkRangeOffset(spec, w); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// frameBound reads a frame bound as a count (ROWS) or order key distance
+// (RANGE): preceding bounds as PRECEDING, the frame end as FOLLOWING.
+func (p *Planner) frameBound(b *sql.FrameBound, w *overWindow, start bool) (int64, error) {
+	switch b.Kind {
+	case sql.UnboundedPreceding:
+		if !start {
+			return 0, p.ErrAt(b.Pos(), "UNBOUNDED PRECEDING cannot end a window frame")
+		}
+		return engine.Unbounded, nil
+	case sql.UnboundedFollowing:
+		if start {
+			return 0, p.ErrAt(b.Pos(), "UNBOUNDED FOLLOWING cannot start a window frame")
+		}
+		return engine.Unbounded, nil
+	case sql.CurrentRow:
+		return 0, nil
+	}
+	if (b.Kind == sql.Preceding) != start {
+		return 0, p.ErrAt(b.Pos(), "a window frame from n PRECEDING to CURRENT ROW or n FOLLOWING is supported; this frame is not supported yet")
+	}
+	if w.rows {
+		return p.constInt(b.Offset, "ROWS "+map[bool]string{true: "PRECEDING", false: "FOLLOWING"}[start])
+	}
+	// RANGE: an interval on a timestamp order key, a number on a numeric.
+	if len(w.order) != 1 {
+		return 0, p.ErrAt(b.Pos(), "RANGE clause cannot be used with compound ORDER BY clause")
+	}
+	ot := w.order[0].Type()
+	if _, isInterval := b.Offset.(*sql.IntervalLit); isInterval {
+		if ot.Kind != types.Timestamp && ot.Kind != types.TimestampLTZ {
+			return 0, p.ErrAt(b.Offset.Pos(), "Data Type mismatch between ORDER BY and RANGE clause")
+		}
+		d, err := p.windowInterval(b.Offset, "OVER", "RANGE offset")
+		if err != nil {
+			return 0, err
+		}
+		w.interval = true
+		return d.Milliseconds(), nil
+	}
+	if !ot.IsIntegral() {
+		if ot.IsNumeric() {
+			return 0, p.ErrAt(b.Offset.Pos(), "RANGE offsets on a %s order key are not supported yet", ot)
+		}
+		return 0, p.ErrAt(b.Offset.Pos(), "Data Type mismatch between ORDER BY and RANGE clause")
+	}
+	return p.constInt(b.Offset, "RANGE "+map[bool]string{true: "PRECEDING", false: "FOLLOWING"}[start])
+}
+
+// checkStreamingWindow applies Flink's StreamExecOverAggregate rules: one
+// ascending time attribute orders the window, which ends at the current
+// row.
+func (p *Planner) checkStreamingWindow(f *sql.FuncCall, spec *sql.WindowSpec, w *overWindow) error {
+	if len(w.order) != 1 {
+		return p.ErrAt(spec.Start, "The window can only be ordered by a single time column.")
+	}
+	if w.orderBy[0].Desc {
+		return p.ErrAt(spec.OrderBy[0].Pos(), "The window can only be ordered in ASCENDING mode.")
+	}
+	if w.following != 0 {
+		return p.ErrAt(spec.Frame.Pos(), "OVER RANGE FOLLOWING windows are not supported yet.")
+	}
+	if !w.order[0].Type().IsTimeAttr() {
+		if w.preceding != engine.Unbounded {
+			return p.ErrAt(spec.OrderBy[0].Pos(), "Non-time attribute sort is not supported for bounded OVER window.")
+		}
+		return p.ErrAt(spec.OrderBy[0].Pos(), "OVER windows ordered by a column that is not a time attribute are not supported yet in streaming mode")
+	}
+	if _, ok := w.order[0].(*InputRef); !ok {
+		return p.ErrAt(spec.OrderBy[0].Pos(), "OVER windows' ordering in stream mode must be defined on a time attribute.")
+	}
+	if _, ranking := overRankKinds[strings.ToUpper(f.Name.Unqualified())]; ranking {
+		return p.ErrAt(f.Pos(), "%s() OVER (...) outside the Top-N form (a subquery filtered by the row number) is not supported yet in streaming mode", strings.ToUpper(f.Name.Unqualified()))
+	}
+	return nil
+}
+
+// checkRangeOffset: the engine measures a batch RANGE offset on one
+// ascending BIGINT or millisecond timestamp order key (narrower integers
+// are widened by the projection under the window).
+func (p *Planner) checkRangeOffset(spec *sql.WindowSpec, w *overWindow) error {
+	if w.orderBy[0].Desc {
+		return p.ErrAt(spec.OrderBy[0].Pos(), "RANGE frames with an offset over a descending order are not supported yet")
+	}
+	t := w.order[0].Type()
+	switch {
+	case t.Kind == types.BigInt:
+	case t.IsIntegral():
+		bt := types.BIGINT()
+		bt.NotNull = t.NotNull
+		w.order[0] = &CastRex{Arg: w.order[0], T: bt}
+	case t.Kind == types.Timestamp || t.Kind == types.TimestampLTZ:
+		if ts, ok := t.Arrow().(*arrow.TimestampType); !ok || ts.Unit != arrow.Millisecond {
+			return p.ErrAt(spec.OrderBy[0].Pos(), "RANGE frames with an offset over %s are not supported yet (TIMESTAMP(3) is)", t)
+		}
+	default:
+		return p.ErrAt(spec.OrderBy[0].Pos(), "RANGE frames with an offset over %s are not supported yet", t)
+	}
+	return nil
+}
+
+// bindOverCall binds one call over its window: an aggregate as GROUP BY's,
+// or a ranking function (batch).
+func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (OverCall, Rex, error) {
+	name := strings.ToUpper(f.Name.Unqualified())
+	if rk, ok := overRankKinds[name]; ok && p.Catalog.SystemFunction(f.Name.Unqualified()) == nil {
+		if len(f.Args) > 0 {
+			return OverCall{}, nil, p.ErrAt(f.Pos(), "%s() takes no arguments", name)
+		}
+		if len(w.order) == 0 && rk != engine.RowNumber {
+			return OverCall{}, nil, p.ErrAt(f.Pos(), "%s() OVER (...) needs an ORDER BY", name)
+		}
+		return OverCall{AggCall: AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, Rank: rk}, nil, nil
+	}
+	g, ok := p.isAggCall(&sql.FuncCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct, Filter: f.Filter})
+	if !ok || g == nil {
+		return OverCall{}, nil, p.ErrAt(f.Pos(), "%s is not supported over a window (only COUNT, SUM, AVG, MIN, MAX and, in batch, ROW_NUMBER, RANK, DENSE_RANK)", f.Name.Unqualified())
+	}
+	c, arg, err := p.bindAggCall(g, sc)
+	if err != nil {
+		return OverCall{}, nil, err
+	}
+	return OverCall{AggCall: c}, arg, nil
+}
+
+// isWindowRanking reports ROW_NUMBER/RANK/DENSE_RANK() OVER (PARTITION BY
+// window_start, window_end ...): a window Top-N or deduplication.
+func isWindowRanking(f *sql.FuncCall) bool {
+	if _, ok := overRankKinds[strings.ToUpper(f.Name.Unqualified())]; !ok || f.Over == nil {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, e := range f.Over.PartitionBy {
+		if c, ok := e.(*sql.ColumnRef); ok {
+			seen[strings.ToLower(c.Parts[len(c.Parts)-1].Name)] = true
+		}
+	}
+	return seen["window_start"] && seen["window_end"]
+}
