@@ -27,6 +27,15 @@ type Rank struct {
 	// Deduplication: KeepLast is ORDER BY time DESC; RowTime orders by the
 	// rowtime column OrderBy[0].Col instead of arrival order.
 	KeepLast, RowTime bool
+	// Window makes the rank Flink's WindowRank (WindowDeduplicate when
+	// Dedup): PARTITION BY includes the window_start and window_end
+	// columns WinStart and WinEnd of a window table function or window
+	// aggregate, and each window's rows are ranked once when it ends.
+	// Keys are then the other partition columns; Partition are all of
+	// them as written (for the AST).
+	Window           *Window
+	WinStart, WinEnd int
+	Partition        []int
 }
 
 func (n *Rank) Schema() Schema {
@@ -55,6 +64,9 @@ func (n *Rank) text(asRank bool) string {
 	keys := make([]string, len(n.Keys))
 	for i, k := range n.Keys {
 		keys[i] = in[k].Name
+	}
+	if n.Window != nil {
+		return n.windowText()
 	}
 	if n.Dedup && !asRank {
 		order := "PROCTIME"
@@ -95,6 +107,8 @@ func (n *Rank) text(asRank bool) string {
 func (n *Rank) mode() connector.ChangelogMode {
 	in := ModeOf(n.Input, true)
 	switch {
+	case n.Window != nil:
+		return connector.InsertOnly
 	case n.Dedup && !n.KeepLast && !n.RowTime:
 		return connector.InsertOnly
 	case n.Dedup && in.IsInsertOnly():
@@ -107,7 +121,7 @@ func (n *Rank) mode() connector.ChangelogMode {
 // and the row number when it is selected, the partition key alone when
 // each partition keeps one row.
 func (n *Rank) uniqueKey() []int {
-	if len(n.Keys) == 0 {
+	if len(n.Keys) == 0 || n.Window != nil {
 		return nil
 	}
 	switch {
@@ -145,7 +159,7 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 			continue
 		}
 		f, isCall := a.Expr.(*sql.FuncCall)
-		if !isCall || f.Over == nil || !strings.EqualFold(f.Name.Unqualified(), "ROW_NUMBER") || windowRanking(f) {
+		if !isCall || f.Over == nil || !rankFunctions[strings.ToUpper(f.Name.Unqualified())] {
 			continue
 		}
 		rnAt, call, rnName = i, f, a.Names[0].Name
@@ -189,8 +203,9 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 	if len(call.Over.OrderBy) == 0 {
 		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() OVER (...) needs an ORDER BY for Top-N")
 	}
+	fn := strings.ToUpper(call.Name.Unqualified())
 	if !p.Streaming {
-		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() Top-N and deduplication are not supported yet in batch mode; run them in streaming mode")
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "%s() Top-N and deduplication are not supported yet in batch mode; run them in streaming mode", fn)
 	}
 	sub := *inner
 	sub.Items = append(append([]sql.Expr(nil), inner.Items[:rnAt]...), inner.Items[rnAt+1:]...)
@@ -222,6 +237,31 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 			return nil, nil, nil, false, err
 		}
 		r.Keys = append(r.Keys, col)
+	}
+	// PARTITION BY window_start, window_end of a window TVF or window
+	// aggregate is Flink's window Top-N (WindowRank) or deduplication.
+	if roles, w := windowRoles(in); w != nil && p.Streaming {
+		ws, we := -1, -1
+		var rest []int
+		for _, k := range r.Keys {
+			switch roles[k] {
+			case 1:
+				ws = k
+			case 2:
+				we = k
+			default:
+				rest = append(rest, k)
+			}
+		}
+		if ws >= 0 && we >= 0 {
+			r.Window, r.WinStart, r.WinEnd, r.Partition, r.Keys = w, ws, we, r.Keys, rest
+		}
+	}
+	if fn != "ROW_NUMBER" {
+		if r.Window != nil {
+			return nil, nil, nil, false, p.ErrAt(call.Pos(), "%s() function is not supported on Window TopN currently, only ROW_NUMBER() is supported.", fn)
+		}
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "%s() on streaming table is not supported currently", fn)
 	}
 	for _, it := range call.Over.OrderBy {
 		col, err := column(it.Expr, "ORDER BY")
@@ -265,10 +305,21 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 			return true
 		})
 	}
+	// A window rank's row number in a one-rank range is that constant,
+	// selected by a projection (Flink's Calc of 1:BIGINT over WindowRank
+	// or WindowDeduplicate).
+	constRN := r.Window != nil && start == end && r.RowNumber
+	if constRN {
+		r.RowNumber = false
+	}
 	if start == 1 && end == 1 && !r.RowNumber && len(r.OrderBy) == 1 {
-		if ta := schema[r.OrderBy[0].Col].Type.TimeAttr; ta == types.Rowtime || ta == types.Proctime {
+		if ta := schema[r.OrderBy[0].Col].Type.TimeAttr; ta == types.Rowtime || ta == types.Proctime && r.Window == nil {
 			r.Dedup, r.KeepLast, r.RowTime = true, r.OrderBy[0].Desc, ta == types.Rowtime
 		}
+	}
+	if r.Window != nil && r.Window.ProcTime {
+		what := map[bool]string{true: "Deduplication", false: "TopN"}[r.Dedup || start == 1 && end == 1 && len(r.OrderBy) == 1 && schema[r.OrderBy[0].Col].Type.TimeAttr == types.Proctime]
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "Processing time Window %s is not supported yet.", what)
 	}
 	if mode := ModeOf(in, true); !mode.IsInsertOnly() && r.Dedup && (r.RowTime || !r.KeepLast) {
 		return nil, nil, nil, false, p.ErrAt(call.Pos(), "deduplication keeping the first row, or ordered by a rowtime, needs an insert-only input; this input is updating (%s)", mode)
@@ -276,7 +327,7 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 	// The subquery's columns keep their order: a row number selected
 	// before other columns moves back in place from the rank's last column.
 	var out Node = r
-	if r.RowNumber {
+	if r.RowNumber || constRN {
 		w := len(schema)
 		pos := w
 		if !hasStar(inner.Items[rnAt+1:]) {
@@ -284,11 +335,16 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 		} else if !hasStar(inner.Items[:rnAt]) {
 			pos = rnAt
 		}
-		if pos < w {
+		if pos < w || constRN {
 			rs := r.Schema()
 			var exprs []Rex
 			var names []string
 			for _, i := range append(append(seq(0, pos), w), seq(pos, w)...) {
+				if i == w && constRN {
+					exprs = append(exprs, &Literal{Value: start, T: types.BIGINT().NotNullable(), Text: strconv.FormatInt(start, 10)})
+					names = append(names, rnName)
+					continue
+				}
 				exprs = append(exprs, &InputRef{Index: i, T: rs[i].Type, Name: rs[i].Name})
 				names = append(names, rs[i].Name)
 			}
@@ -307,6 +363,37 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 		}
 	}
 	return out, scopeOf(out, qual), where, true, nil
+}
+
+// rankFunctions are the OVER functions a Top-N ranks by.
+var rankFunctions = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK": true}
+
+// windowText is Flink's WindowRank or WindowDeduplicate (the same in the
+// physical and the execution plan).
+func (n *Rank) windowText() string {
+	in := n.Input.Schema()
+	names := func(cols []int) string {
+		out := make([]string, len(cols))
+		for i, c := range cols {
+			out[i] = in[c].Name
+		}
+		return strings.Join(out, ", ")
+	}
+	win := n.Window.attachedDescribe(in[n.WinStart].Name, in[n.WinEnd].Name)
+	if n.Dedup {
+		return fmt.Sprintf("WindowDeduplicate(window=[%s], keep=[%s], partitionKeys=[%s], orderKey=[%s], order=[ROWTIME])",
+			win, map[bool]string{true: "LastRow", false: "FirstRow"}[n.KeepLast], names(n.Keys), in[n.OrderBy[0].Col].Name)
+	}
+	order := make([]string, len(n.OrderBy))
+	for i, k := range n.OrderBy {
+		order[i] = in[k.Col].Name + map[bool]string{true: " DESC", false: " ASC"}[k.Desc]
+	}
+	sel := in.Names()
+	if n.RowNumber {
+		sel = append(sel, "w0$o0")
+	}
+	return fmt.Sprintf("WindowRank(window=[%s], rankType=[ROW_NUMBER], rankRange=[rankStart=%d, rankEnd=%d], partitionBy=[%s], orderBy=[%s], select=[%s])",
+		win, n.Start, n.End, names(n.Keys), strings.Join(order, ", "), strings.Join(sel, ", "))
 }
 
 // rankBound reads a conjunct bounding the row number rn by integer
@@ -382,6 +469,16 @@ func (t *translator) rank(r *Rank) (*engine.Vertex, error) {
 	desc := r.describe()
 	v := t.vertex(strings.SplitN(desc, "(", 2)[0], par, engine.Edge{From: in.ID, Partition: part})
 	updating := !ModeOf(r.Input, true).IsInsertOnly()
+	if r.Window != nil {
+		spec := engine.WindowRankSpec{Keys: r.Keys, RankStart: r.Start, RankEnd: r.End, OutputRankNumber: r.RowNumber,
+			StartCol: r.WinStart, EndCol: r.WinEnd, TiesLast: r.Dedup && r.KeepLast, Window: r.Window.spec(),
+			Name: v.Name, OutputNames: r.Schema().Names()}
+		for _, k := range r.OrderBy {
+			spec.OrderBy = append(spec.OrderBy, engine.SortKey{Col: k.Col, Desc: k.Desc, NullsFirst: k.NullsFirst})
+		}
+		chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewWindowRank(spec)) })
+		return v, nil
+	}
 	if r.Dedup {
 		spec := engine.DedupSpec{Keys: r.Keys, KeepLast: r.KeepLast, RowTime: r.RowTime, TimeCol: r.OrderBy[0].Col,
 			GenerateUpdateBefore: !t.noUB[r], GenerateInsert: true, UpdatingInput: updating}
@@ -406,9 +503,13 @@ func (n *Rank) ast() *xnode {
 		parts = append(parts, fmt.Sprintf("%s=[$%d]", f.Name, i))
 	}
 	var over []string
-	if len(n.Keys) > 0 {
-		keys := make([]string, len(n.Keys))
-		for i, k := range n.Keys {
+	partition := n.Keys
+	if n.Window != nil {
+		partition = n.Partition
+	}
+	if len(partition) > 0 {
+		keys := make([]string, len(partition))
+		for i, k := range partition {
 			keys[i] = fmt.Sprintf("$%d", k)
 		}
 		over = append(over, "PARTITION BY "+strings.Join(keys, ", "))

@@ -1069,14 +1069,9 @@ func narrow(in Node, keep []Rex, names []string) Node {
 
 // windowRanking reports ROW_NUMBER/RANK/DENSE_RANK() OVER (PARTITION BY
 // window_start, window_end ...): Flink's window Top-N and window
-// deduplication.
+// deduplication, which bindTopN plans when a WHERE bounds the rank.
 func windowRanking(f *sql.FuncCall) bool {
-	switch strings.ToUpper(f.Name.Unqualified()) {
-	case "ROW_NUMBER", "RANK", "DENSE_RANK":
-	default:
-		return false
-	}
-	if f.Over == nil {
+	if !rankFunctions[strings.ToUpper(f.Name.Unqualified())] || f.Over == nil {
 		return false
 	}
 	seen := map[string]bool{}
@@ -1086,6 +1081,54 @@ func windowRanking(f *sql.FuncCall) bool {
 		}
 	}
 	return seen["window_start"] && seen["window_end"]
+}
+
+// windowRoles finds the window columns of n's output, as Flink's
+// FlinkRelMdWindowProperties: roles maps a column to 1 (window_start), 2
+// (window_end) or 3 (window_time) when it is that column of a window
+// table function or window aggregate below, followed through
+// projections and filters; w is that window (nil when there is none).
+func windowRoles(n Node) (roles map[int]int, w *Window) {
+	switch x := n.(type) {
+	case *WindowTVF:
+		base := len(x.Input.Schema())
+		return map[int]int{base: 1, base + 1: 2, base + 2: 3}, &x.Window
+	case *WindowAggregate:
+		if x.Group {
+			return nil, nil
+		}
+		base := len(x.Keys) + len(x.Aggs)
+		return map[int]int{base: 1, base + 1: 2, base + 2: 3}, &x.Window
+	case *Filter:
+		return windowRoles(x.Input)
+	case *Project, *Calc:
+		var exprs []Rex
+		var in Node
+		if p, ok := x.(*Project); ok {
+			exprs, in = p.Exprs, p.Input
+		} else {
+			exprs, in = x.(*Calc).Exprs, x.(*Calc).Input
+		}
+		inner, w := windowRoles(in)
+		if w == nil {
+			return nil, nil
+		}
+		roles = map[int]int{}
+		for i, e := range exprs {
+			if ref, ok := e.(*InputRef); ok && inner[ref.Index] > 0 {
+				roles[i] = inner[ref.Index]
+			}
+		}
+		return roles, w
+	}
+	return nil, nil
+}
+
+// attachedDescribe is Flink's text of a window read from its
+// window_start and window_end columns (WindowAttachedWindowingStrategy).
+func (w Window) attachedDescribe(start, end string) string {
+	d := w.describe()
+	return strings.Replace(d, "time_col=["+w.TimeName+"]", "win_start=["+start+"], win_end=["+end+"]", 1)
 }
 
 // watermarkOptions reads a table's idle timeout (its
