@@ -29,6 +29,9 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f, ok := windowOps[name]; ok {
+		return f(py, args[0], args[2:])
+	}
 	if name == "grouped.select" {
 		g, err := lookup[*table.GroupedTable](py, args[0])
 		if err != nil {

@@ -272,3 +272,95 @@ func TestWindowExprsReusable(t *testing.T) {
 	assert.Equal(t, "start(w)", strings.ReplaceAll(start.String(), "`", ""))
 	assert.Equal(t, "s TIMESTAMP(3)", schemaText(b))
 }
+
+// Over windows of the Table API run as SQL's OVER aggregates. Expected
+// schemas and rows are the ones PyFlink 2.3 prints for the same programs.
+func TestTableOverWindows(t *testing.T) {
+	_, tb := windowEnv(t, true)
+	cumulative := []string{"+I[a, 1, 1]", "+I[a, 3, 4]", "+I[a, 4, 8]", "+I[a, 6, 14]", "+I[b, 2, 2]", "+I[b, 5, 7]"}
+	cases := []struct {
+		name   string
+		tb     *table.Table
+		schema string
+		rows   []string
+	}{
+		{"unbounded range builder",
+			tb.OverWindow(table.OverPartitionBy(table.Col("k")).OrderBy(table.Col("ts")).Preceding(table.UnboundedRange).As("w")).
+				Select(table.Col("k"), table.Col("ts"), table.Col("v").Sum().Over(table.Col("w")), table.Col("v").Count().Over(table.Col("w")).As("c")),
+			"k STRING, ts TIMESTAMP(3) *ROWTIME*, _c2 INT, c BIGINT NOT NULL",
+			[]string{
+				"+I[a, 2024-01-01 00:00:01.000, 1, 1]", "+I[a, 2024-01-01 00:07:00.000, 4, 2]",
+				"+I[a, 2024-01-01 00:12:00.000, 8, 3]", "+I[a, 2024-01-01 00:31:00.000, 14, 4]",
+				"+I[b, 2024-01-01 00:03:00.000, 2, 1]", "+I[b, 2024-01-01 00:14:00.000, 7, 2]",
+			}},
+		{"unbounded range strings",
+			tb.OverWindow(table.OverPartitionBy("k").OrderBy("ts").Preceding("unbounded_range").As("w")).
+				Select("k, ts, v.sum over w, v.count over w as c"),
+			"k STRING, ts TIMESTAMP(3) *ROWTIME*, _c2 INT, c BIGINT NOT NULL",
+			[]string{
+				"+I[a, 2024-01-01 00:00:01.000, 1, 1]", "+I[a, 2024-01-01 00:07:00.000, 4, 2]",
+				"+I[a, 2024-01-01 00:12:00.000, 8, 3]", "+I[a, 2024-01-01 00:31:00.000, 14, 4]",
+				"+I[b, 2024-01-01 00:03:00.000, 2, 1]", "+I[b, 2024-01-01 00:14:00.000, 7, 2]",
+			}},
+		{"unbounded rows", tb.OverWindow(table.OverPartitionBy("k").OrderBy("ts").Preceding(table.UnboundedRow).As("w")).Select("k, v, v.sum over w"),
+			"k STRING, v INT, _c2 INT", cumulative},
+		{"default preceding", tb.OverWindow(table.OverPartitionBy("k").OrderBy("ts").As("w")).Select("k, v, v.sum over w as s"),
+			"k STRING, v INT, s INT", cumulative},
+		{"following current range", tb.OverWindow(table.OverPartitionBy("k").OrderBy("ts").Preceding("unbounded_range").Following("current_range").As("w")).
+			Select("k, v, v.sum over w as s"), "k STRING, v INT, s INT", cumulative},
+		{"bounded rows", tb.OverWindow(table.OverPartitionBy("k").OrderBy("ts").Preceding(table.RowInterval(1)).Following(table.CurrentRow).As("w")).
+			Select("k, v, v.sum over w as s"), "k STRING, v INT, s INT",
+			[]string{"+I[a, 1, 1]", "+I[a, 3, 4]", "+I[a, 4, 7]", "+I[a, 6, 10]", "+I[b, 2, 2]", "+I[b, 5, 7]"}},
+		{"bounded rows strings", tb.OverWindow(table.OverPartitionBy("k").OrderBy("ts").Preceding("2.rows").As("w")).
+			Select("k, v, v.avg over w as a, v.min over w"), "k STRING, v INT, a INT, _c3 INT",
+			[]string{"+I[a, 1, 1, 1]", "+I[a, 3, 2, 1]", "+I[a, 4, 2, 1]", "+I[a, 6, 4, 3]", "+I[b, 2, 2, 2]", "+I[b, 5, 3, 2]"}},
+		{"bounded range", tb.OverWindow(table.OverPartitionBy("k").OrderBy("ts").Preceding(table.Lit(5).Minutes()).As("w")).
+			Select("k, v, v.sum over w as s, v.max over w as m"), "k STRING, v INT, s INT, m INT",
+			[]string{"+I[a, 1, 1, 1]", "+I[a, 3, 3, 3]", "+I[a, 4, 7, 4]", "+I[a, 6, 6, 6]", "+I[b, 2, 2, 2]", "+I[b, 5, 5, 5]"}},
+		{"no partition", tb.OverWindow(table.OverOrderBy("ts").Preceding("unbounded_range").As("w")).Select("v, v.sum over w as s"),
+			"v INT, s INT", []string{"+I[1, 1]", "+I[2, 3]", "+I[3, 6]", "+I[4, 10]", "+I[5, 15]", "+I[6, 21]"}},
+		{"distinct count", tb.OverWindow(table.OverPartitionBy("k").OrderBy("ts").As("w")).Select("k, v.count.distinct over w"),
+			"k STRING, _c1 BIGINT NOT NULL", []string{"+I[a, 1]", "+I[a, 2]", "+I[a, 3]", "+I[a, 4]", "+I[b, 1]", "+I[b, 2]"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, tc.tb.Err())
+			assert.Equal(t, tc.schema, schemaText(tc.tb))
+			assert.Equal(t, tc.rows, sortedRows(t, tc.tb))
+		})
+	}
+}
+
+// Misuse of over windows fails with the meaning of Flink's messages.
+func TestTableOverWindowErrors(t *testing.T) {
+	_, stream := windowEnv(t, true)
+	_, batch := windowEnv(t, false)
+	w := table.OverPartitionBy("k").OrderBy("ts")
+	cases := []struct {
+		name string
+		tb   *table.Table
+		err  string
+	}{
+		{"following rows", stream.OverWindow(w.Preceding("1.rows").Following("1.rows").As("w")).Select("v.sum over w"),
+			"OVER RANGE FOLLOWING windows are not supported yet."},
+		{"mixed bound kinds", stream.OverWindow(w.Preceding("1.rows").Following(table.CurrentRange).As("w")).Select("v.sum over w"),
+			"Preceding and following must be of same interval type."},
+		{"unknown window", stream.OverWindow(w.As("w")).Select("v.sum over x"), "Could not resolve over call"},
+		{"order by a non-time column", stream.OverWindow(table.OverPartitionBy("k").OrderBy("v").As("w")).Select("v.sum over w"),
+			"Second argument in OVER window must be a TIME ATTRIBUTE, but is: INT"},
+		{"descending", stream.OverWindow(table.OverPartitionBy("k").OrderBy(table.Col("ts").Desc()).As("w")).Select("v.sum over w"),
+			"The window can only be ordered in ASCENDING mode."},
+		{"two windows", stream.OverWindow(w.As("w"), w.Preceding("1.rows").As("w2")).Select("v.sum over w, v.sum over w2"),
+			"Currently, only a single over window is supported."},
+		{"batch rowtime is no time attribute", batch.OverWindow(w.As("w")).Select("v.sum over w"),
+			"Second argument in OVER window must be a TIME ATTRIBUTE, but is: TIMESTAMP(3)"},
+		{"no alias", stream.OverWindow(w).Select("v.sum over w"), "needs an alias"},
+		{"not an aggregate", stream.OverWindow(w.As("w")).Select(table.Col("v").Over(table.Col("w"))), "over applies to an aggregate call"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Error(t, tc.tb.Err())
+			assert.Contains(t, tc.tb.Err().Error(), tc.err)
+		})
+	}
+}

@@ -107,7 +107,7 @@ def test_execute_insert(batch_env, t):
 
 @pytest.mark.parametrize("method, args, feature", [
     ("join", (None,), "joins"), ("left_outer_join", (None,), "joins"), ("minus", (None,), "EXCEPT"),
-    ("intersect", (None,), "INTERSECT"), ("window", (None,), "group windows"), ("over_window", (None,), "OVER windows"),
+    ("intersect", (None,), "INTERSECT"),
     ("flat_map", (None,), "table functions"), ("aggregate", (None,), "aggregate functions"),
     ("join_lateral", (None,), "table functions"),
 ])

@@ -4,7 +4,7 @@ from sluice.table.types import DataTypes, DataType, RowType
 from sluice.table.table_environment import (
     EnvironmentSettings, TableConfig, TableEnvironment, StreamTableEnvironment, BatchTableEnvironment,
 )
-from sluice.table.table import Table, GroupedTable
+from sluice.table.table import Table, GroupedTable, GroupWindowedTable, WindowGroupedTable, OverWindowedTable
 from sluice.table.table_result import TableResult, JobExecutionResult, StatementSet, TableSchema, ResultKind
 from sluice.table.sinks import CsvTableSink, CsvTableSource, WriteMode
 from sluice.table.udf import ScalarFunction, TableFunction, AggregateFunction, FunctionContext
@@ -20,7 +20,7 @@ __all__ = [
     "JobExecutionResult", "StatementSet", "TableSchema", "ResultKind", "CsvTableSink", "CsvTableSource",
     "WriteMode", "ScalarFunction", "TableFunction", "AggregateFunction", "FunctionContext",
     "SqlDialect", "Schema", "TableDescriptor", "FormatDescriptor", "Module", "ModuleEntry", "HiveModule",
-    "ExplainDetail",
+    "ExplainDetail", "GroupWindowedTable", "WindowGroupedTable", "OverWindowedTable",
 ]
 
 # Row kinds, the expression class and user-defined types, as PyFlink exports them.

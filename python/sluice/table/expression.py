@@ -8,13 +8,16 @@ An Expression carries two renderings:
 - ``_text``: what ``str()`` shows, PyFlink's (Java's ``asSummaryString``)
   spelling, e.g. ``plus(a, 1)``.
 
-An expression the engine cannot evaluate (time attributes, windows) still
-prints; using it in a Table operation raises NotImplementedError naming it.
+An expression the engine cannot evaluate still prints; using it in a Table
+operation raises NotImplementedError naming it. Window properties
+(col('w').start) and over aggregates (col('v').sum.over(col('w'))) are
+evaluated in the select of a windowed table only.
 """
 from __future__ import annotations
 
 import datetime
 import decimal
+import re
 from enum import Enum
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
@@ -104,9 +107,11 @@ def _func_name(name: str) -> str:
 _NO_VALUE = object()
 
 # Aggregates stay plain SQL: the engine's aggregate operator runs built-in
-# aggregates only.
+# aggregates only. _AGGREGATE_CALL matches their SQL (what .over applies to).
 _AGGREGATES = frozenset(("sum", "sum0", "min", "max", "count", "avg", "first_value", "last_value", "stddevPop",
                          "stddevSamp", "varPop", "varSamp", "collect", "ARRAY_AGG", "listAgg", "PERCENTILE"))
+_AGGREGATE_CALL = re.compile(r"^(SUM0?|MIN|MAX|COUNT|AVG|STDDEV_POP|STDDEV_SAMP|VAR_POP|VAR_SAMP|COLLECT|ARRAY_AGG|LISTAGG|"
+                             r"FIRST_VALUE|LAST_VALUE|PERCENTILE)\(", re.IGNORECASE)
 
 
 def _builtin(java: str, sql: str) -> str:
@@ -199,10 +204,18 @@ class Expression(object):
         self._names = list(names)  # with_columns/without_columns selectors
 
     # -- plumbing ---------------------------------------------------------
-    def _item(self) -> tuple:
-        """What the engine receives: (SQL text, alias, 'asc'/'desc'/'')."""
-        if self._unsupported:
-            raise NotImplementedError(self._unsupported)
+    def _item(self, context: str = "") -> tuple:
+        """What the engine receives: (SQL text, alias, 'asc'/'desc'/'').
+        context is "window" in the select of a window grouped table and
+        "over" in that of an over windowed table, where window properties
+        (w.start) and over aggregates (v.sum.over(w)) are allowed."""
+        why = self._unsupported
+        if why.startswith("[") and "] " in why:
+            needs, why = why[1:].split("] ", 1)
+            if needs == context:
+                why = ""
+        if why:
+            raise NotImplementedError(why)
         return (self._sql, self._alias, self._order)
 
     def _derive(self, sql: str, text: str, *others: "Expression", unsupported: str = "") -> "Expression":
@@ -475,14 +488,28 @@ class Expression(object):
         sql, text = _join(others)
         return self._derive("(%s IN (%s))" % (self._sql, sql), "in(%s, %s)" % (self._text, text), *others)
 
-    # -- windows and time attributes: printed, not run ---------------------
-    start = property(lambda self: self._not_here("start", "group windows of the Table API are not built yet (SQL's TUMBLE/HOP/SESSION run)"))
-    end = property(lambda self: self._not_here("end", "group windows of the Table API are not built yet (SQL's TUMBLE/HOP/SESSION run)"))
-    rowtime = property(lambda self: self._not_here("rowtime", "time attributes are not implemented in Sluice yet"))
-    proctime = property(lambda self: self._not_here("proctime", "time attributes are not implemented in Sluice yet"))
+    # -- window properties and over aggregates -----------------------------
+    def _window_property(self, name: str) -> "Expression":
+        """w.start and friends: the engine replaces start(w) by the
+        property of the group window w (TUMBLE_START(ts, ...))."""
+        return self._derive("%s(%s)" % (_quote_ident(name), self._sql), "%s(%s)" % (name, self._text),
+                            unsupported="[window] %s: a window property, selected from a windowed table: "
+                                        "t.window(Tumble.over(...).on(...).alias('w')).group_by(col('w')).select(col('w').%s)"
+                                        % (name, name))
+
+    start = property(lambda self: self._window_property("start"))
+    end = property(lambda self: self._window_property("end"))
+    rowtime = property(lambda self: self._window_property("rowtime"))
+    proctime = property(lambda self: self._window_property("proctime"))
 
     def over(self, alias: Any) -> "Expression":
-        return self._not_here("over", "OVER windows are not implemented in Sluice yet", alias)
+        """This aggregate over the over window alias (col('w') or 'w')."""
+        w = alias if isinstance(alias, Expression) else Expression(_quote_ident(str(alias)), text=str(alias))
+        if not _AGGREGATE_CALL.match(self._sql):
+            raise ValueError("over applies to an aggregate call, e.g. col('v').sum.over(col('w')); got %s" % self._text)
+        return self._derive("%s OVER %s" % (self._sql, w._sql), "over(%s, %s)" % (self._text, w._text), w,
+                            unsupported="[over] over: an over aggregate, selected from an over windowed table: "
+                                        "t.over_window(Over.partition_by(...).order_by(...).alias('w')).select(...)")
 
     # -- numbers as strings, hashes ---------------------------------------
     bin = property(lambda self: self._call("bin", "BIN"))
@@ -743,8 +770,11 @@ class Expression(object):
 
     @property
     def rows(self) -> "Expression":
-        # A row-count interval (over windows): prints as its number.
-        return self._derive(self._sql, self._text, unsupported="row intervals apply to OVER windows, which Sluice does not have yet")
+        # A row-count interval (the size of a row-count window, the bound
+        # of a ROWS over window): prints as its number.
+        e = self._derive(self._sql, self._text, unsupported="rows: a row interval is the size or bound of a window, not a value")
+        e._window_bound = "%s.rows" % self._sql  # type: ignore[attr-defined]
+        return e
 
     # -- collections and rows ---------------------------------------------
     def get(self, name_or_index: Any) -> "Expression":

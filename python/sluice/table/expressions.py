@@ -80,11 +80,20 @@ def not_(expression: Any) -> Expression:
     return e._derive("(NOT %s)" % e._sql, "not(%s)" % e._text)
 
 
-# Over-window bounds: printed as PyFlink does; windows are not implemented.
-UNBOUNDED_ROW = Expression("NULL", text="UNBOUNDED_ROW", unsupported="UNBOUNDED_ROW: OVER windows are not implemented in Sluice yet")
-UNBOUNDED_RANGE = Expression("NULL", text="UNBOUNDED_RANGE", unsupported="UNBOUNDED_RANGE: OVER windows are not implemented in Sluice yet")
-CURRENT_ROW = Expression("NULL", text="CURRENT_ROW", unsupported="CURRENT_ROW: OVER windows are not implemented in Sluice yet")
-CURRENT_RANGE = Expression("NULL", text="CURRENT_RANGE", unsupported="CURRENT_RANGE: OVER windows are not implemented in Sluice yet")
+# Over-window bounds: printed as PyFlink does; Over...preceding() and
+# following() take them (as the bound names the engine reads), they are no
+# values of their own.
+def _bound(name: str) -> Expression:
+    e = Expression("NULL", text=name, unsupported="%s: OVER windows take it as a bound (Over.order_by(...).preceding(%s)); it is not a value"
+                   % (name, name))
+    e._window_bound = name  # type: ignore[attr-defined]
+    return e
+
+
+UNBOUNDED_ROW = _bound("UNBOUNDED_ROW")
+UNBOUNDED_RANGE = _bound("UNBOUNDED_RANGE")
+CURRENT_ROW = _bound("CURRENT_ROW")
+CURRENT_RANGE = _bound("CURRENT_RANGE")
 
 
 def current_database() -> Expression:
@@ -205,8 +214,12 @@ def map_from_arrays(key: Any, value: Any) -> Expression:
 
 
 def row_interval(rows: int) -> Expression:
-    return Expression(str(rows), text=str(rows), value=rows,
-                      unsupported="row_interval: row intervals apply to OVER windows, which Sluice does not have yet")
+    """An interval of rows: the size of a row-count window, the preceding
+    bound of a ROWS over window."""
+    e = Expression(str(rows), text=str(rows), value=rows,
+                   unsupported="row_interval: a row interval is the size or bound of a window, not a value")
+    e._window_bound = "%d.rows" % int(rows)  # type: ignore[attr-defined]
+    return e
 
 
 def pi() -> Expression:

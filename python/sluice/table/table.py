@@ -8,7 +8,7 @@ from typing import Any, List, Optional, Tuple
 from sluice import _native
 from sluice.table.expression import Expression, _quote_ident
 
-__all__ = ["Table", "GroupedTable", "ResolvedSchema"]
+__all__ = ["Table", "GroupedTable", "GroupWindowedTable", "WindowGroupedTable", "OverWindowedTable", "ResolvedSchema"]
 
 # Names str(table) registers tables under, as Flink's TableImpl.toString
 # (one counter per process).
@@ -45,11 +45,13 @@ def _resolve_columns(names: List[str], selectors: List[Any]) -> List[str]:
     return out
 
 
-def _args(table: Any, fields: Any) -> List[Any]:
+def _args(table: Any, fields: Any, context: str = "") -> List[Any]:
     """The engine's arguments for Table API fields: string expressions as
     they are, DSL expressions as (sql, alias, order), with_columns and
-    without_columns expanded against the table's columns."""
-    env = table._env
+    without_columns expanded against the table's columns. context is
+    "window" or "over" in the select of a windowed table (see
+    Expression._item)."""
+    env = table._env if table is not None else None
     out: List[Any] = []
     for f in fields:
         if isinstance(f, Expression):
@@ -64,8 +66,9 @@ def _args(table: Any, fields: Any) -> List[Any]:
                     picked = [n for n in names if n not in picked]
                 out.extend((_quote_ident(n), "", "") for n in picked)
                 continue
-            env._ensure_functions(f._udfs)
-            item = f._item()
+            if env is not None:
+                env._ensure_functions(f._udfs)
+            item = f._item(context)
             # col('*') / with_all_columns(): the string expression grammar
             # reads a star; the SQL expression grammar does not.
             out.append("*" if item == ("*", "", "") else item)
@@ -264,9 +267,17 @@ class Table:
     minus_all = _unsupported("minus_all", "EXCEPT ALL is not implemented in the engine yet")
     intersect = _unsupported("intersect", "INTERSECT is not implemented in the engine yet")
     intersect_all = _unsupported("intersect_all", "INTERSECT ALL is not implemented in the engine yet")
-    window = _unsupported("window", "group windows of the Table API are not built yet; SQL windows run: "
-                          "TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' MINUTES)) or GROUP BY TUMBLE(ts, INTERVAL '10' MINUTE)")
-    over_window = _unsupported("over_window", "OVER windows are not supported by the planner yet")
+    def window(self, window: Any) -> "GroupWindowedTable":
+        """Groups rows into a group window (Tumble, Slide, Session);
+        group_by must name the window's alias."""
+        from sluice.table.window import _group_window
+        return GroupWindowedTable(self, _group_window(window))
+
+    def over_window(self, *over_windows: Any) -> "OverWindowedTable":
+        """Defines over windows; select's aggregates run over them
+        (col('v').sum.over(col('w')), "v.sum over w")."""
+        from sluice.table.window import _over_window
+        return OverWindowedTable(self, [_over_window(w) for w in over_windows])
     flat_map = _unsupported("flat_map", "table functions are not implemented in the engine yet")
     aggregate = _unsupported("aggregate", "aggregate functions in Python are not implemented yet")
     flat_aggregate = _unsupported("flat_aggregate", "table aggregate functions are not implemented yet")
@@ -383,3 +394,57 @@ class _EnvOnly:
 
     def _columns(self) -> List[str]:
         raise ValueError("with_columns needs the grouped table")
+
+
+class GroupWindowedTable:
+    """A table with a group window, waiting for group_by."""
+
+    def __init__(self, table: Table, window: Any) -> None:
+        self._table = table
+        self._window = window
+
+    def group_by(self, *fields: Any) -> "WindowGroupedTable":
+        """Groups by the window's alias and, optionally, keys: exactly one
+        field is the window alias (col('w') or "w, k")."""
+        t = self._table
+        h = _native.Handle(_native.call("table.op", t._h.id, "window.group_by", *self._window._engine_args(),
+                                        *_args(t, fields)))
+        return WindowGroupedTable(h, t)
+
+
+class WindowGroupedTable:
+    """A windowed table grouped by its window and keys."""
+
+    def __init__(self, h: "_native.Handle", table: Table) -> None:
+        self._h = h
+        self._table = table
+
+    def select(self, *fields: Any) -> Table:
+        """Keys, aggregates and the window's properties (col('w').start,
+        "w.end") per window and key."""
+        args = _args(self._table, fields, "window")
+        return Table(_native.Handle(_native.call("table.op", self._h.id, "window_grouped.select", *args)), self._table._env)
+
+    def aggregate(self, func: Any) -> Any:
+        raise NotImplementedError("WindowGroupedTable.aggregate is not supported by Sluice: Python aggregate functions are not implemented yet")
+
+    def flat_aggregate(self, func: Any) -> Any:
+        raise NotImplementedError("WindowGroupedTable.flat_aggregate is not supported by Sluice: table aggregate functions are not implemented yet")
+
+
+class OverWindowedTable:
+    """A table with over windows, waiting for select."""
+
+    def __init__(self, table: Table, windows: List[Any]) -> None:
+        self._table = table
+        self._windows = windows
+
+    def select(self, *fields: Any) -> Table:
+        """Columns and aggregates over a window: col('v').sum.over(col('w'))
+        or "v.sum over w"."""
+        t = self._table
+        spec: List[Any] = [len(self._windows)]
+        for w in self._windows:
+            spec.extend(w._engine_args())
+        args = _args(t, fields, "over")
+        return Table(_native.Handle(_native.call("table.op", t._h.id, "over_window.select", *spec, *args)), t._env)
