@@ -268,10 +268,15 @@ type windowTVF struct {
 // TABLE(TUMBLE(...))): it appends window_start, window_end (TIMESTAMP(3);
 // see windowTypes for LTZ) and window_time (the rowtime attribute:
 // window_end - 1 ms) to each row, one output row per window the row belongs
-// to (HOP, CUMULATE: several). Session windows cannot be assigned row by
-// row in streaming; the planner only uses NewWindowTVF for Session inside a
-// window aggregate (as Flink).
+// to (HOP, CUMULATE: several). SESSION windows cannot be assigned row by
+// row: their rows are kept until the session closes and are emitted then,
+// in arrival order (the input must be hash-partitioned on PartitionKeys).
 func NewWindowTVF(spec WindowSpec) Operator {
+	if spec.Kind == Session {
+		// Sessions merge as rows arrive: their rows are kept until the
+		// session closes (sessionAgg's table-function form).
+		return &sessionAgg{spec: WindowAggSpec{Window: spec, Keys: spec.PartitionKeys}, tvf: true, now: time.Now}
+	}
 	return &windowTVF{spec: spec, now: time.Now}
 }
 

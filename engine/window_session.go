@@ -30,12 +30,21 @@ import (
 // its key. At a checkpoint the kept rows of changed key groups are written
 // to keyed state, one Arrow IPC value per key group, as windowAgg's; a
 // restore adds them back, which rebuilds the sessions.
+//
+// With tvf it is the SESSION window table function alone (Flink's
+// UnalignedWindowTableFunctionOperator): the kept rows are whole input rows
+// and a fired session emits each of its rows, in arrival order, with the
+// session's window_start, window_end and window_time.
 type sessionAgg struct {
 	spec WindowAggSpec
+	tvf  bool
 	rt   *RuntimeContext
 	now  func() time.Time
 	gap  int64
-	tz   *tzShift // LTZ: bounds in the session time zone's wall clock
+	seq  int64 // arrival number of the next row (tvf: the order of output)
+	// tvf: the projected column of each input column.
+	outCols []int
+	tz      *tzShift // LTZ: bounds in the session time zone's wall clock
 
 	batchLen  int
 	inSchema  *arrow.Schema // the projected input: keys, time, agg args
@@ -69,6 +78,12 @@ type sessionChunk struct {
 	refs int
 }
 
+// rowLoc is a kept row: its chunk and row, and its arrival number.
+type rowLoc struct {
+	chunk, row int32
+	seq        int64
+}
+
 // session is one open session of a key.
 type session struct {
 	start, end int64
@@ -79,7 +94,6 @@ type session struct {
 }
 
 // rowLoc is a kept row's place.
-type rowLoc struct{ chunk, row int32 }
 
 // sessionHeap orders sessions by end; entries whose session died or
 // whose end moved are stale and skipped.
@@ -113,7 +127,12 @@ func (h *sessionHeap) top() *session {
 	return nil
 }
 
-func (a *sessionAgg) String() string { return aggString("SessionWindowAggregate", a.spec) }
+func (a *sessionAgg) String() string {
+	if a.tvf {
+		return fmt.Sprintf("WindowTableFunction(%s)", a.spec.Window)
+	}
+	return aggString("SessionWindowAggregate", a.spec)
+}
 
 func (a *sessionAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	if a.spec.Window.Gap <= 0 {
@@ -129,7 +148,11 @@ func (a *sessionAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	if rt.ckpt == nil {
 		return nil
 	}
-	if a.ks, a.wmState, err = openWindowState(rt, "session-agg"); err != nil {
+	name := "session-agg"
+	if a.tvf {
+		name = "session-tvf"
+	}
+	if a.ks, a.wmState, err = openWindowState(rt, name); err != nil {
 		return err
 	}
 	a.dirtyKG = &kgSet{}
@@ -170,6 +193,14 @@ func (a *sessionAgg) init(schema *arrow.Schema) error {
 	}
 	if !w.ProcTime {
 		use(w.TimeCol)
+	}
+	if a.tvf {
+		a.outCols = make([]int, schema.NumFields())
+		for c := range a.outCols {
+			a.outCols[c] = use(c)
+		}
+		fields = make([]arrow.Field, schema.NumFields())
+		copy(fields, schema.Fields())
 	}
 	a.aggs = make([]AggCall, len(a.spec.Aggs))
 	for i, c := range a.spec.Aggs {
@@ -263,7 +294,8 @@ func (a *sessionAgg) add(rec arrow.RecordBatch, times []int64) error {
 			continue
 		}
 		key := a.groups[i]
-		if !a.addRow(key, ts, rowLoc{ci, int32(i)}, func() uint16 {
+		a.seq++
+		if !a.addRow(key, ts, rowLoc{ci, int32(i), a.seq}, func() uint16 {
 			if a.dirtyKG == nil {
 				return 0
 			}
@@ -390,6 +422,9 @@ func (a *sessionAgg) fire(ctx context.Context, due func(end int64) bool, out Col
 
 // emit aggregates the rows of sessions and emits one row per session.
 func (a *sessionAgg) emit(ctx context.Context, sessions []*session, out Collector) error {
+	if a.tvf {
+		return a.emitRows(ctx, sessions, out)
+	}
 	mem := a.rt.Mem
 	accs := make([]accumulator, len(a.aggs))
 	for i, c := range a.aggs {
@@ -465,6 +500,73 @@ func (a *sessionAgg) emit(ctx context.Context, sessions []*session, out Collecto
 	b := &vectorized.Batch{Record: array.NewRecordBatch(a.outSchema, cols, int64(len(sessions)))}
 	defer b.Release()
 	return out.Collect(ctx, b)
+}
+
+// emitRows is the table function's output: the rows of each session in
+// arrival order, with its bounds; runs of rows from one chunk are taken
+// together and the runs concatenated per column.
+func (a *sessionAgg) emitRows(ctx context.Context, sessions []*session, out Collector) error {
+	mem := a.rt.Mem
+	var parts []arrow.RecordBatch
+	defer func() {
+		for _, p := range parts {
+			p.Release()
+		}
+	}()
+	var starts, ends, wt []int64
+	for _, s := range sessions {
+		rows := slices.Clone(s.rows)
+		slices.SortFunc(rows, func(x, y rowLoc) int { return cmpInt64(x.seq, y.seq) })
+		for lo := 0; lo < len(rows); {
+			hi := lo + 1
+			for hi < len(rows) && rows[hi].chunk == rows[lo].chunk {
+				hi++
+			}
+			idx := make([]int32, hi-lo)
+			for i, r := range rows[lo:hi] {
+				idx[i] = r.row
+			}
+			b, err := takeBatch(ctx, mem, &vectorized.Batch{Record: a.chunks[rows[lo].chunk].rec}, idx)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, b.Record)
+			lo = hi
+		}
+		for range rows {
+			starts, ends, wt = append(starts, a.tz.toLocal(s.start)), append(ends, a.tz.toLocal(s.end)), append(wt, s.end-1)
+		}
+	}
+	if len(starts) == 0 {
+		return nil
+	}
+	cols := make([]arrow.Array, 0, len(a.outCols)+3)
+	defer func() { releaseArrays(cols) }()
+	for _, p := range a.outCols {
+		chunks := make([]arrow.Array, len(parts))
+		for i, r := range parts {
+			chunks[i] = r.Column(p)
+		}
+		c, err := array.Concatenate(chunks, mem)
+		if err != nil {
+			return err
+		}
+		cols = append(cols, c)
+	}
+	cols = append(cols, timestampArray(mem, a.bounds, starts), timestampArray(mem, a.bounds, ends), timestampArray(mem, a.wtime, wt))
+	b := &vectorized.Batch{Record: array.NewRecordBatch(a.outSchema, cols, int64(len(starts)))}
+	defer b.Release()
+	return out.Collect(ctx, b)
+}
+
+func cmpInt64(x, y int64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
 }
 
 // NextTimer is when the earliest processing-time session ends.
@@ -622,6 +724,13 @@ func (a *sessionAgg) initFromProjected(in *arrow.Schema) error {
 			maxCol = max(maxCol, c.Arg)
 		}
 	}
+	if a.tvf {
+		// Every input column is kept (and processing time after them).
+		maxCol = in.NumFields() - 1
+		if w.ProcTime {
+			maxCol--
+		}
+	}
 	fields := make([]arrow.Field, maxCol+1)
 	for i := range fields {
 		fields[i] = arrow.Field{Name: fmt.Sprintf("$%d", i), Type: arrow.Null, Nullable: true}
@@ -643,6 +752,11 @@ func (a *sessionAgg) initFromProjected(in *arrow.Schema) error {
 	for _, c := range a.spec.Aggs {
 		if c.Func != CountStar {
 			note(c.Arg)
+		}
+	}
+	if a.tvf {
+		for c := 0; c <= maxCol; c++ {
+			note(c)
 		}
 	}
 	for p, c := range order {

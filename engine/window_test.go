@@ -1076,3 +1076,71 @@ func TestSessionForgetsClosedKeys(t *testing.T) {
 	}
 	assert.LessOrEqual(t, s.keys.size(), 100, "key ids are reused")
 }
+
+// The SESSION table function alone, on the same out-of-order input with
+// late rows, at batch sizes 1, 7 and default and parallelism 1 and 3, on a
+// checked allocator: aggregated per session afterwards, its rows give the
+// session window aggregate's model; within a session they come in arrival
+// order; late rows are counted.
+func TestSessionTVFEventTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	evs := randomEvents(rng, 400)
+	for i := range evs {
+		evs[i].v = int64(i) // the arrival number, to check the order
+	}
+	spec := WindowSpec{Kind: Session, TimeCol: 1, Gap: 700 * time.Millisecond, PartitionKeys: []int{0}}
+	for _, size := range []int{1, 7, DefaultBatchSize} {
+		for _, par := range []int{1, 3} {
+			t.Run(fmt.Sprintf("batch%d/p%d", size, par), func(t *testing.T) {
+				mem := checkedMem(t)
+				batches := evtBatches(t, mem, evs, size)
+				defer func() {
+					for _, b := range batches {
+						b.Release()
+					}
+				}()
+				var out Collected
+				g := &JobGraph{Name: "session-tvf", Mem: mem, Vertices: []*Vertex{
+					{ID: 1, Name: "src", Parallelism: 1, Source: NewValuesSource(batches),
+						Chain: []func() Operator{func() Operator { return NewWatermarkAssigner(WatermarkSpec{Expr: tsMinus{1, 1000}}) }}},
+					{ID: 2, Name: "sessions", Parallelism: par, Inputs: []Edge{{From: 1, Partition: Partitioning{Kind: Hash, Keys: []int{0}}}},
+						Chain: []func() Operator{func() Operator { return NewWindowTVF(spec) }},
+						Sink:  NewCollectSink(&out)},
+				}}
+				res, err := Execute(context.Background(), g, Config{})
+				require.NoError(t, err)
+				type wkey struct{ k, start, end string }
+				accs := map[wkey]*refAcc{}
+				last := map[wkey]int64{}
+				for _, r := range out.Rows() {
+					require.Len(t, r.Values, 6)
+					w := wkey{r.Values[0].(string), r.Values[3].(string), r.Values[4].(string)}
+					assert.Equal(t, fmtTS(mustParseTS(t, w.end)-1), r.Values[5], "window_time is window_end - 1 ms")
+					v := r.Values[2].(int64)
+					if p, ok := last[w]; ok {
+						assert.Greater(t, v, p, "rows of a session in arrival order")
+					}
+					last[w] = v
+					if accs[w] == nil {
+						accs[w] = &refAcc{}
+					}
+					accs[w].add(v)
+				}
+				var got []string
+				for w, a := range accs {
+					got = append(got, Row{Values: []any{w.k, a.n, a.sum, a.max, a.sum / a.n, int64(len(a.distinct)), w.start, w.end, fmtTS(mustParseTS(t, w.end) - 1)}}.String())
+				}
+				sort.Strings(got)
+				want, late := refWindows(spec, evs, size, 1000)
+				assert.Equal(t, want, got)
+				assert.Equal(t, late, lateDropped(res))
+			})
+		}
+	}
+}
+
+func mustParseTS(t *testing.T, s string) int64 {
+	tm, err := time.Parse("2006-01-02 15:04:05.000", s)
+	require.NoError(t, err)
+	return tm.UnixMilli()
+}

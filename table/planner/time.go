@@ -316,17 +316,26 @@ func (t *translator) windowTVF(n *WindowTVF) (*engine.Vertex, error) {
 	if n.Window.ProcTime && !t.p.Streaming {
 		return nil, errBatchProcTimeTVF
 	}
-	if n.Window.Kind == engine.Session {
-		// Sessions merge as rows arrive: a row's session is only known when
-		// it closes, so Sluice assigns them inside a window aggregate only.
-		return nil, fmt.Errorf("a SESSION window table function is only supported under a window aggregate (GROUP BY window_start, window_end, ...) yet")
-	}
 	in, err := t.node(n.Input)
 	if err != nil {
 		return nil, err
 	}
 	spec := n.Window.spec()
 	desc := n.describe()
+	if n.Window.Kind == engine.Session && !t.p.Streaming {
+		return nil, errBatchSessionTVF
+	}
+	if n.Window.Kind == engine.Session {
+		// Sessions merge as rows arrive: the rows of a partition's
+		// sessions are kept in one subtask until their session closes.
+		par, part := t.p.parallelism(), engine.Partitioning{Kind: engine.Hash, Keys: n.Window.PartitionKeys}
+		if len(n.Window.PartitionKeys) == 0 {
+			par, part = 1, engine.Partitioning{Kind: engine.Global}
+		}
+		v := t.vertex("WindowTableFunction", par, engine.Edge{From: in.ID, Partition: part})
+		chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewWindowTVF(spec)) })
+		return v, nil
+	}
 	chain(in, func() engine.Operator { return engine.WithName(desc, engine.NewWindowTVF(spec)) })
 	return in, nil
 }
@@ -335,9 +344,17 @@ func (t *translator) windowTVF(n *WindowTVF) (*engine.Vertex, error) {
 // function in batch mode (BatchExecWindowTableFunction).
 var errBatchProcTimeTVF = errorString("Processing time Window TableFunction is not supported yet.")
 
+// errBatchSessionTVF is Flink's error for a SESSION window table function
+// in batch mode, alone or under a window aggregate (the 1.10 group window
+// GROUP BY SESSION(...) runs in batch).
+var errBatchSessionTVF = errorString("Unaligned windows like session are not supported in batch mode yet.")
+
 func (t *translator) windowAggregate(a *WindowAggregate) (*engine.Vertex, error) {
 	if a.Window.ProcTime && !t.p.Streaming {
 		return nil, errBatchProcTimeTVF
+	}
+	if a.Window.Kind == engine.Session && !a.Group && !t.p.Streaming {
+		return nil, errBatchSessionTVF
 	}
 	in, err := t.node(a.Input)
 	if err != nil {
@@ -785,8 +802,8 @@ func (p *Planner) bindWindowAggregate(q *sql.Select, in Node, sc *scope) (Node, 
 	if w.Kind == engine.Session {
 		// Flink folds a SESSION TVF into the window aggregate only when
 		// the other keys are exactly its PARTITION BY columns (sessions
-		// are then per key); otherwise it plans the sessions apart and a
-		// regular aggregate over them, which Sluice does not run yet.
+		// are then per key); otherwise it plans the sessions apart (the
+		// table function) and a regular, updating aggregate over them.
 		same := nkeys == len(tvf.Window.PartitionKeys)
 		for _, pk := range tvf.Window.PartitionKeys {
 			found := -1
@@ -799,11 +816,7 @@ func (p *Planner) bindWindowAggregate(q *sql.Select, in Node, sc *scope) (Node, 
 			w.PartitionKeys = append(w.PartitionKeys, found)
 		}
 		if !same {
-			names := strings.Join(tvf.Window.PartitionNames, ", ")
-			if names == "" {
-				names = "none"
-			}
-			return nil, nil, true, p.ErrAt(q.GroupBy[0].Pos(), "a SESSION window aggregate groups by window_start, window_end and exactly the window's PARTITION BY columns (%s); other keys need the session table function apart and a regular aggregate over it, which are not supported yet", names)
+			return nil, nil, false, nil
 		}
 	}
 	var input Node = tvf.Input
