@@ -131,6 +131,9 @@ type overAgg struct {
 	order     []int
 	ranks     [][]int64
 	accResult []arrow.DataType
+	// outTs are the times of the rows fired at a watermark, which leave in
+	// time order across partitions as Flink's event-time timers fire.
+	outTs []int64
 }
 
 type overRow struct {
@@ -595,6 +598,9 @@ func (o *overAgg) firePartition(g uint32, k *overKey, all []overRow, base, h, nR
 			if err := o.outDec.add(all[r].row); err != nil {
 				return err
 			}
+			if !o.spec.ProcTime {
+				o.outTs = append(o.outTs, all[r].ts)
+			}
 			for _, acc := range o.accs {
 				acc.appendResult(g)
 			}
@@ -667,6 +673,10 @@ func (o *overAgg) flush(ctx context.Context, out Collector) error {
 		}
 		cols = append(cols, o.rankColumn(-i-1))
 	}
+	if err := o.timeOrder(ctx, cols); err != nil {
+		releaseArrays(cols)
+		return err
+	}
 	kinds := make([]vectorized.RowKind, o.outCount)
 	o.outCount = 0
 	return emitRows(ctx, out, o.outSchema, cols, kinds)
@@ -727,6 +737,32 @@ func (o *overAgg) Close() error {
 		if d != nil {
 			d.release()
 		}
+	}
+	return nil
+}
+
+// timeOrder reorders the fired rows' columns by time (stably: a
+// partition's rows, and partitions in key order, keep their order among
+// equal times), as Flink fires its per-key timers in time order. (A
+// watermark firing more than fireChunk partitions orders each chunk.)
+func (o *overAgg) timeOrder(ctx context.Context, cols []arrow.Array) error {
+	ts := o.outTs
+	o.outTs = o.outTs[:0]
+	if len(ts) != cols[0].Len() || sort.SliceIsSorted(ts, func(i, j int) bool { return ts[i] < ts[j] }) {
+		return nil
+	}
+	idx := make([]int32, len(ts))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return ts[idx[i]] < ts[idx[j]] })
+	for c, a := range cols {
+		t, err := takeArray(ctx, o.rt.Mem, a, idx)
+		if err != nil {
+			return err
+		}
+		a.Release()
+		cols[c] = t
 	}
 	return nil
 }
