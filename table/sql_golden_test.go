@@ -52,7 +52,7 @@ func TestSQL(t *testing.T) {
 // order is free: a result matches when it has the same lines as the
 // golden, in any order.
 func TestSQLParallel(t *testing.T) {
-	for _, f := range []string{"testdata/sql/windows.test", "testdata/sql/topn.test", "testdata/sql/changelog.test"} {
+	for _, f := range []string{"testdata/sql/windows.test", "testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/over.test", "testdata/sql/windowtopn.test"} {
 		runSQLGoldens(t, f, map[string]string{"parallelism.default": "3"})
 	}
 }
