@@ -34,6 +34,16 @@ type accumulator interface {
 	resultEqual(i, j int) bool
 	// truncate drops result rows from n on.
 	truncate(n int)
+	// keep compacts the result buffer to the rows sel (increasing).
+	keep(sel []int32)
+	// stream applies rows [from, to) of the bound batch one at a time, in
+	// order, as update does, appending results around each row as acts[i]
+	// asks (streamPrev: the group's result before the row, streamNew:
+	// after it; streamReset then puts the group back in its initial
+	// state). A row with acts[i] == 0 is skipped. It is the streaming
+	// aggregate's per-row changelog in one typed loop per accumulator
+	// instead of one call per row and accumulator.
+	stream(groups []uint32, signs []int8, acts []uint8, from, to int)
 	// flush builds the result buffer into an array and empties it.
 	flush(mem memory.Allocator) (arrow.Array, error)
 	// save appends group g's state to dst, for the keyed state backend
@@ -61,6 +71,42 @@ func (r *results[T]) equal(i, j int) bool {
 
 func (r *results[T]) truncate(n int) {
 	r.vals, r.valid = r.vals[:n], r.valid[:n]
+}
+
+func (r *results[T]) keep(sel []int32) {
+	for j, i := range sel {
+		r.vals[j], r.valid[j] = r.vals[i], r.valid[i]
+	}
+	r.truncate(len(sel))
+}
+
+// What stream appends around one row.
+const (
+	streamPrev uint8 = 1 << iota
+	streamNew
+	streamReset
+)
+
+// streamEach is stream through an accumulator's row-at-a-time methods,
+// for the accumulators without a typed loop of their own.
+func streamEach(a accumulator, groups []uint32, signs []int8, acts []uint8, from, to int) {
+	for i := from; i < to; i++ {
+		act := acts[i]
+		if act == 0 {
+			continue
+		}
+		g := groups[i]
+		if act&streamPrev != 0 {
+			a.appendResult(g)
+		}
+		a.update(groups, signs, i, i+1)
+		if act&streamNew != 0 {
+			a.appendResult(g)
+		}
+		if act&streamReset != 0 {
+			a.reset(g)
+		}
+	}
 }
 
 // take returns the buffered results and empties the buffer, keeping its
@@ -137,6 +183,32 @@ func (a *countAcc) update(groups []uint32, signs []int8, from, to int) {
 func (a *countAcc) appendResult(g uint32)     { a.res.add(a.cnt[g], true) }
 func (a *countAcc) resultEqual(i, j int) bool { return a.res.equal(i, j) }
 func (a *countAcc) truncate(n int)            { a.res.truncate(n) }
+func (a *countAcc) keep(sel []int32)          { a.res.keep(sel) }
+
+func (a *countAcc) stream(groups []uint32, signs []int8, acts []uint8, from, to int) {
+	cnt, bm, off := a.cnt, a.bm, a.off
+	vals, valid := a.res.vals, a.res.valid
+	for i := from; i < to; i++ {
+		act := acts[i]
+		if act == 0 {
+			continue
+		}
+		g := groups[i]
+		if act&streamPrev != 0 {
+			vals, valid = append(vals, cnt[g]), append(valid, true)
+		}
+		if bm == nil || bitutil.BitIsSet(bm, off+i) {
+			cnt[g] += sign(signs, i)
+		}
+		if act&streamNew != 0 {
+			vals, valid = append(vals, cnt[g]), append(valid, true)
+		}
+		if act&streamReset != 0 {
+			cnt[g] = 0
+		}
+	}
+	a.res.vals, a.res.valid = vals, valid
+}
 func (a *countAcc) flush(mem memory.Allocator) (arrow.Array, error) {
 	v, ok := a.res.take()
 	return buildInts(mem, a.dt, v, ok)
@@ -176,6 +248,9 @@ type sumAcc struct {
 	scaleMul decimal128.Num // decimal domain: 10^(sum scale - arg scale)
 	argDown  int32          // decimal domain: digits to round away from arguments
 	run      func(groups []uint32, signs []int8, from, to int)
+	// streamRun is stream's typed loop for the bound batch; nil goes row
+	// by row (streamEach).
+	streamRun func(groups []uint32, signs []int8, acts []uint8, from, to int)
 }
 
 func newSumAcc(avg bool, argType, result arrow.DataType) (*sumAcc, error) {
@@ -256,10 +331,19 @@ func (a *sumAcc) reset(g uint32) {
 
 func (a *sumAcc) update(groups []uint32, signs []int8, from, to int) { a.run(groups, signs, from, to) }
 
+func (a *sumAcc) stream(groups []uint32, signs []int8, acts []uint8, from, to int) {
+	if a.streamRun == nil {
+		streamEach(a, groups, signs, acts, from, to)
+		return
+	}
+	a.streamRun(groups, signs, acts, from, to)
+}
+
 // bind picks the typed loop for the argument's type and the domain.
 func (a *sumAcc) bind(arg arrow.Array) {
 	d := arg.Data()
 	bm, off := validBits(arg)
+	a.streamRun = nil
 	switch a.domain {
 	case intDomain:
 		switch arg.DataType().ID() {
@@ -268,9 +352,17 @@ func (a *sumAcc) bind(arg arrow.Array) {
 		case arrow.INT16:
 			a.run = sumLoop(arrow.GetValues[int16](d, 1), bm, off, a.isum, a.cnt)
 		case arrow.INT32:
-			a.run = sumLoop(arrow.GetValues[int32](d, 1), bm, off, a.isum, a.cnt)
+			vals := arrow.GetValues[int32](d, 1)
+			a.run = sumLoop(vals, bm, off, a.isum, a.cnt)
+			if !a.avg {
+				a.streamRun = intSumStream(a, vals, bm, off)
+			}
 		case arrow.INT64:
-			a.run = sumLoop(arrow.GetValues[int64](d, 1), bm, off, a.isum, a.cnt)
+			vals := arrow.GetValues[int64](d, 1)
+			a.run = sumLoop(vals, bm, off, a.isum, a.cnt)
+			if !a.avg {
+				a.streamRun = intSumStream(a, vals, bm, off)
+			}
 		case arrow.UINT8:
 			a.run = sumLoop(arrow.GetValues[uint8](d, 1), bm, off, a.isum, a.cnt)
 		case arrow.UINT16:
@@ -301,7 +393,11 @@ func (a *sumAcc) bind(arg arrow.Array) {
 		case arrow.FLOAT32:
 			a.run = sumLoop(arrow.GetValues[float32](d, 1), bm, off, a.fsum, a.cnt)
 		case arrow.FLOAT64:
-			a.run = sumLoop(arrow.GetValues[float64](d, 1), bm, off, a.fsum, a.cnt)
+			vals := arrow.GetValues[float64](d, 1)
+			a.run = sumLoop(vals, bm, off, a.fsum, a.cnt)
+			if !a.avg {
+				a.streamRun = floatSumStream(a, vals, bm, off)
+			}
 		case arrow.DECIMAL128:
 			scale := a.argType.(*arrow.Decimal128Type).Scale
 			vals := arrow.GetValues[decimal128.Num](d, 1)
@@ -334,6 +430,70 @@ func (a *sumAcc) bind(arg arrow.Array) {
 func sumLoop[A number, D int64 | float64](vals []A, bm []byte, off int, sum []D, cnt []int64) func(groups []uint32, signs []int8, from, to int) {
 	return func(groups []uint32, signs []int8, from, to int) {
 		addRows(vals, bm, off, groups, signs, from, to, sum, cnt)
+	}
+}
+
+// intSumStream is stream for SUM with an integer result: the result is
+// the sum, NULL while no value counts.
+func intSumStream[A int32 | int64](a *sumAcc, vals []A, bm []byte, off int) func(groups []uint32, signs []int8, acts []uint8, from, to int) {
+	return func(groups []uint32, signs []int8, acts []uint8, from, to int) {
+		sum, cnt := a.isum, a.cnt
+		rv, rok := a.ires.vals, a.ires.valid
+		for i := from; i < to; i++ {
+			act := acts[i]
+			if act == 0 {
+				continue
+			}
+			g := groups[i]
+			if act&streamPrev != 0 {
+				rv, rok = append(rv, sum[g]), append(rok, cnt[g] != 0)
+			}
+			if bm == nil || bitutil.BitIsSet(bm, off+i) {
+				s := sign(signs, i)
+				sum[g] += s * int64(vals[i])
+				cnt[g] += s
+			}
+			if act&streamNew != 0 {
+				rv, rok = append(rv, sum[g]), append(rok, cnt[g] != 0)
+			}
+			if act&streamReset != 0 {
+				sum[g], cnt[g] = 0, 0
+			}
+		}
+		a.ires.vals, a.ires.valid = rv, rok
+	}
+}
+
+// floatSumStream is stream for SUM of DOUBLE.
+func floatSumStream(a *sumAcc, vals []float64, bm []byte, off int) func(groups []uint32, signs []int8, acts []uint8, from, to int) {
+	return func(groups []uint32, signs []int8, acts []uint8, from, to int) {
+		sum, cnt := a.fsum, a.cnt
+		for i := from; i < to; i++ {
+			act := acts[i]
+			if act == 0 {
+				continue
+			}
+			g := groups[i]
+			if act&streamPrev != 0 {
+				a.fres.add(math.Float64bits(sum[g]), cnt[g] != 0)
+			}
+			if bm == nil || bitutil.BitIsSet(bm, off+i) {
+				switch s := sign(signs, i); {
+				case s > 0:
+					sum[g] += vals[i]
+					cnt[g]++
+				case s < 0:
+					sum[g] -= vals[i]
+					cnt[g]--
+				}
+			}
+			if act&streamNew != 0 {
+				a.fres.add(math.Float64bits(sum[g]), cnt[g] != 0)
+			}
+			if act&streamReset != 0 {
+				sum[g], cnt[g] = 0, 0
+			}
+		}
 	}
 }
 
@@ -497,6 +657,17 @@ func (a *sumAcc) resultEqual(i, j int) bool {
 	return a.dres.equal(i, j)
 }
 
+func (a *sumAcc) keep(sel []int32) {
+	switch a.domain {
+	case intDomain:
+		a.ires.keep(sel)
+	case floatDomain:
+		a.fres.keep(sel)
+	default:
+		a.dres.keep(sel)
+	}
+}
+
 func (a *sumAcc) truncate(n int) {
 	switch a.domain {
 	case intDomain:
@@ -646,6 +817,10 @@ func (a *minMaxAcc[T]) appendResult(g uint32) {
 
 func (a *minMaxAcc[T]) resultEqual(i, j int) bool { return a.res.equal(i, j) }
 func (a *minMaxAcc[T]) truncate(n int)            { a.res.truncate(n) }
+func (a *minMaxAcc[T]) keep(sel []int32)          { a.res.keep(sel) }
+func (a *minMaxAcc[T]) stream(groups []uint32, signs []int8, acts []uint8, from, to int) {
+	streamEach(a, groups, signs, acts, from, to)
+}
 func (a *minMaxAcc[T]) flush(mem memory.Allocator) (arrow.Array, error) {
 	v, ok := a.res.take()
 	return a.build(mem, v, ok)
@@ -876,6 +1051,10 @@ func (a *distinctAcc[K]) update(groups []uint32, signs []int8, from, to int) {
 func (a *distinctAcc[K]) appendResult(g uint32)     { a.inner.appendResult(g) }
 func (a *distinctAcc[K]) resultEqual(i, j int) bool { return a.inner.resultEqual(i, j) }
 func (a *distinctAcc[K]) truncate(n int)            { a.inner.truncate(n) }
+func (a *distinctAcc[K]) keep(sel []int32)          { a.inner.keep(sel) }
+func (a *distinctAcc[K]) stream(groups []uint32, signs []int8, acts []uint8, from, to int) {
+	streamEach(a, groups, signs, acts, from, to)
+}
 func (a *distinctAcc[K]) flush(mem memory.Allocator) (arrow.Array, error) {
 	return a.inner.flush(mem)
 }

@@ -168,6 +168,8 @@ type GroupAggregate struct {
 	outGroups []uint32
 	outKinds  []vectorized.RowKind
 	dead      []uint32
+	acts      []uint8 // streaming: what each row does (stream)
+	sel       []int32 // streaming: the buffered results that are output
 
 	// mini-batch
 	bundle      []bundled
@@ -469,60 +471,98 @@ func (a *GroupAggregate) Process(ctx context.Context, _ int, b *vectorized.Batch
 
 // processRows is Flink's GroupAggFunction.processElement, row by row: a
 // retraction for a key without state is dropped; the first row of a key
-// emits +I; a changed result emits -U(old), +U(new); an unchanged result
-// emits nothing; when the key's row count drops to 0 it emits -D(old) and
-// the state is dropped.
+// emits +I; a changed result emits -U(old), +U(new) (+U alone with
+// NoUpdateBefore); an unchanged result emits nothing unless state TTL is
+// on (Flink then emits it so that downstream state is refreshed); when the
+// key's row count drops to 0 it emits -D(old) and the state is dropped.
+//
+// What each row does to its group's existence and row count does not
+// depend on the aggregate values, so it is decided first in one pass; the
+// accumulators then apply the rows in one typed loop each, buffering the
+// results before and after each row (stream), and the output keeps the
+// buffered results that are changes.
 func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, out Collector) error {
 	n := int(b.NumRows())
 	for j, arg := range a.argColumns(b.Record) {
 		a.accs[j].bind(arg)
 	}
 	signs := a.rowSigns(b)
+	a.acts = grow(a.acts, n)
+	acts := a.acts
+	groups := a.groups[:n]
 	// a.dead may already hold groups whose TTL ran out (expireCached).
-	a.outGroups, a.outKinds, a.outRows = a.outGroups[:0], a.outKinds[:0], a.outRows[:0]
-	for i := 0; i < n; i++ {
-		g, s := a.groups[i], signs[i]
-		first := false
-		if !a.alive[g] {
+	for i, g := range groups {
+		s := signs[i]
+		first := !a.alive[g]
+		if first {
 			if s < 0 {
+				acts[i] = 0
 				continue
 			}
-			a.alive[g], first = true, true
-		}
-		p := len(a.outKinds)
-		if !first {
-			a.appendResults(g, vectorized.UpdateBefore)
-			a.outRows = append(a.outRows, int32(i))
-		}
-		for _, acc := range a.accs {
-			acc.update(a.groups, signs, i, i+1)
+			a.alive[g] = true
 		}
 		a.rowCount[g] += int64(s)
-		if a.rowCount[g] == 0 {
+		switch {
+		case a.rowCount[g] == 0:
 			// Flink: recordCountIsZero → DELETE the previous result
-			// (never for a first row) and clear the state.
+			// (never for a first row) and clear the state; the
+			// accumulators reset the group after applying the row.
+			acts[i] = streamReset
 			if !first {
-				a.outKinds[p] = vectorized.Delete
+				acts[i] |= streamPrev
 			}
-			a.clearGroup(g)
-			continue
+			a.alive[g] = false
+			a.dead = append(a.dead, g)
+		case first:
+			acts[i] = streamNew
+		default:
+			acts[i] = streamPrev | streamNew
 		}
-		a.outRows = append(a.outRows, int32(i))
-		if first {
-			a.appendResults(g, vectorized.Insert)
-			continue
+	}
+	for _, acc := range a.accs {
+		acc.stream(groups, signs, acts, 0, n)
+	}
+	// Flink's GroupAggFunction does not emit a result equal to the
+	// previous one, unless state retention is on.
+	emitEqual := a.ks != nil && a.ks.ttl > 0
+	sel := a.sel[:0]
+	a.outGroups, a.outKinds, a.outRows = a.outGroups[:0], a.outKinds[:0], a.outRows[:0]
+	slot := int32(0)
+	for i, act := range acts[:n] {
+		g := groups[i]
+		switch act {
+		case 0, streamReset:
+		case streamReset | streamPrev:
+			sel = append(sel, slot)
+			a.outGroups, a.outKinds, a.outRows = append(a.outGroups, g), append(a.outKinds, vectorized.Delete), append(a.outRows, int32(i))
+			slot++
+		case streamNew:
+			sel = append(sel, slot)
+			a.outGroups, a.outKinds, a.outRows = append(a.outGroups, g), append(a.outKinds, vectorized.Insert), append(a.outRows, int32(i))
+			slot++
+		default:
+			p := slot
+			slot += 2
+			if !emitEqual && a.resultsEqual(int(p), int(p+1)) {
+				continue
+			}
+			if !a.spec.NoUpdateBefore {
+				sel = append(sel, p)
+				a.outGroups, a.outKinds, a.outRows = append(a.outGroups, g), append(a.outKinds, vectorized.UpdateBefore), append(a.outRows, int32(i))
+			}
+			sel = append(sel, p+1)
+			a.outGroups, a.outKinds, a.outRows = append(a.outGroups, g), append(a.outKinds, vectorized.UpdateAfter), append(a.outRows, int32(i))
 		}
-		a.appendResults(g, vectorized.UpdateAfter)
-		// Flink: GroupAggFunction does not emit when the new result
-		// equals the previous one.
-		if a.resultsEqual(p, p+1) {
-			a.truncateResults(p)
-			a.outRows = a.outRows[:p]
+	}
+	a.sel = sel
+	if len(sel) < int(slot) {
+		for _, acc := range a.accs {
+			acc.keep(sel)
 		}
 	}
 	err := a.emit(ctx, b, out)
 	if a.ks != nil {
-		a.touch(a.groups[:n])
+		a.touch(groups)
 	}
 	return a.endBatch(err)
 }
@@ -776,7 +816,11 @@ func (a *GroupAggregate) applyBundle(ctx context.Context, out Collector) error {
 		case a.firstRow[g]:
 			order = append(order, at)
 			kinds = append(kinds, vectorized.Insert)
-		case !a.resultsEqual(int(prev), int(at)):
+		case a.resultsEqual(int(prev), int(at)):
+		case a.spec.NoUpdateBefore:
+			order = append(order, at)
+			kinds = append(kinds, vectorized.UpdateAfter)
+		default:
 			order = append(order, prev, at)
 			kinds = append(kinds, vectorized.UpdateBefore, vectorized.UpdateAfter)
 		}

@@ -384,6 +384,39 @@ func TestGroupAggregateStateTTL(t *testing.T) {
 	}
 }
 
+// TestGroupAggregateTTLEmitsUnchangedResults: with state TTL on, Flink's
+// GroupAggFunction emits -U/+U even when a row leaves the result as it
+// was, so that downstream state is refreshed too; without TTL (and in
+// mini-batch mode either way) an unchanged result is not emitted.
+func TestGroupAggregateTTLEmitsUnchangedResults(t *testing.T) {
+	spec := GroupAggSpec{Keys: []int{0}, Aggs: []AggCall{{Func: Max, Arg: 1}}, InsertOnlyInput: true}
+	for _, tc := range []struct {
+		name string
+		ttl  time.Duration
+		mb   bool
+		want []string
+	}{
+		{name: "ttl", ttl: time.Hour, want: []string{"+I[a, 5]", "-U[a, 5]", "+U[a, 5]", "-U[a, 5]", "+U[a, 7]"}},
+		{name: "no ttl", want: []string{"+I[a, 5]", "-U[a, 5]", "+U[a, 7]"}},
+		{name: "ttl, mini-batch", ttl: time.Hour, mb: true, want: []string{"+I[a, 5]", "-U[a, 5]", "+U[a, 7]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := checkedMem(t)
+			sp := spec
+			if tc.mb {
+				sp.MiniBatch = MiniBatch{Enabled: true}
+			}
+			clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			h := newKeyedHarness(t, mem, newAgg(sp), keyedOpts{backend: state.BackendHashMap, cacheSize: -1, ttl: tc.ttl, clock: clock})
+			var got []string
+			for _, x := range []int64{5, 3, 7} {
+				got = append(got, strs(h.process(makeBatch(t, mem, kvSchema, nil, []any{"a", x})))...)
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
 // TestDistinctKeyed: SELECT DISTINCT keeps its rows' counts in the
 // backend and continues after a restore.
 func TestDistinctKeyed(t *testing.T) {
