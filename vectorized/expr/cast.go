@@ -487,16 +487,22 @@ func toDecimalCast(from arrow.DataType) castFn {
 			// integers: widen once per batch, then the 128-bit rescale
 			ints := widenInts(from, in)
 			if s <= 18 && p >= 19+s {
-				// every BIGINT times 10^s fits 128 bits and p digits
-				m := decimal128.FromU64(pow10U128[s].lo)
-				for i, v := range ints {
-					if inValid.get(i) {
-						out[i] = decimal128.FromI64(v).Mul(m)
-						bitutil.SetBit(vb, i)
+				// every BIGINT times 10^s fits 128 bits and p digits, so
+				// the result is NULL exactly where the input is; NULL
+				// rows hold garbage, as any value under a cleared bit
+				validBuf.Release()
+				valid, nulls := andValidity(cc.mem, n, in)
+				if s == 0 {
+					for i, v := range ints {
+						out[i] = decimal128.New(v>>63, uint64(v))
+					}
+				} else {
+					m := decimal128.FromU64(pow10U128[s].lo)
+					for i, v := range ints {
+						out[i] = decimal128.New(v>>63, uint64(v)).Mul(m)
 					}
 				}
-				validBuf, nulls := finishValidity(validBuf, n)
-				return makeArray(cc.to, n, validBuf, nulls, buf), nil
+				return makeArray(cc.to, n, valid, nulls, buf), nil
 			}
 			for i, v := range ints {
 				if !inValid.get(i) {
@@ -606,6 +612,15 @@ func decimalToNumeric(to arrow.DataType) castFn {
 			return makeArray(to, n, valid, nulls, buf), nil
 		case arrow.FLOAT64:
 			buf, out := allocFixed[float64](cc.mem, n)
+			if s <= 19 {
+				// one loop with the scale's divisor bound once; rows
+				// under a NULL bit convert whatever they hold
+				toF := newDecimalToFloat64(s)
+				for i, x := range src[:n] {
+					out[i] = toF.convert(x)
+				}
+				return makeArray(tFloat64, n, valid, nulls, buf), nil
+			}
 			for i := range out {
 				if iv.get(i) {
 					out[i] = toFloat(i)

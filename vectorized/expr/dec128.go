@@ -121,6 +121,11 @@ func mul128(a, b u128) (u128, bool) {
 
 // divmod64 is u / d and u % d for a 64-bit divisor d > 0.
 func divmod64(u u128, d uint64) (u128, uint64) {
+	if u.hi < d {
+		// the quotient fits 64 bits: one division instead of two
+		q, r := bits.Div64(u.hi, u.lo, d)
+		return u128{lo: q}, r
+	}
 	qhi, r := u.hi/d, u.hi%d
 	qlo, r := bits.Div64(r, u.lo, d)
 	return u128{qhi, qlo}, r
@@ -272,6 +277,45 @@ func decimalToFloat64(n decimal128.Num, s int, z *big.Float) float64 {
 		d.SetInt(pow10Big[s])
 		z.SetPrec(53).SetMode(big.ToNearestEven).Quo(&x, &d)
 		f, _ = z.Float64()
+	}
+	if neg {
+		return -f
+	}
+	return f
+}
+
+// decimalToFloat64Scaled is decimalToFloat64 for one scale s <= 19 over
+// many values, with the divisor and its bit length computed once.
+type decimalToFloat64Scaled struct {
+	s    int
+	d    uint64
+	dlen int
+}
+
+func newDecimalToFloat64(s int) decimalToFloat64Scaled {
+	d := pow10U128[s].lo
+	return decimalToFloat64Scaled{s: s, d: d, dlen: bits.Len64(d)}
+}
+
+func (c decimalToFloat64Scaled) convert(n decimal128.Num) float64 {
+	u, neg := magnitude(n)
+	var f float64
+	switch {
+	case u.isZero():
+		return 0
+	case c.s == 0 || (u.hi == 0 && u.lo < 1<<53):
+		f = u128ToFloat64(u, false)
+		if c.s > 0 {
+			f /= float64pow10[c.s]
+		}
+	default:
+		k := max(0, 56+c.dlen-u.bitLen())
+		num := u
+		if k > 0 {
+			num = shl128(u, uint(k))
+		}
+		q, r := divmod64(num, c.d)
+		f = u128ToFloat64(q, r != 0) * pow2(-k)
 	}
 	if neg {
 		return -f

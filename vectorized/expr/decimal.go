@@ -62,12 +62,53 @@ func decimalResultType(op byte, p1, s1, p2, s2 int) (int, int) {
 func bindDecimalArith(name string, op byte, a, b vectorized.Expr) (vectorized.Expr, error) {
 	p1, s1 := asDecimalPS(a.DataType())
 	p2, s2 := asDecimalPS(b.DataType())
+	intArg := []bool{isSignedInt(a.DataType()), isSignedInt(b.DataType())}
 	a, b = implicit(a, DecimalType(p1, s1)), implicit(b, DecimalType(p2, s2))
 	p, s := decimalResultType(op, p1, s1, p2, s2)
 	c := &callExpr{name: name, args: []vectorized.Expr{a, b}, typ: DecimalType(p, s), infix: true,
 		fails: op == '/' || op == '%'}
+	for i, arg := range c.args {
+		if _, ok := arg.(*castExpr); ok && intArg[i] {
+			// an integer as DECIMAL(p, 0) of its own precision: always
+			// exact, so the kernel widens the values itself
+			if c.rawInt == nil {
+				c.rawInt = make([]bool, len(c.args))
+			}
+			c.rawInt[i] = true
+		}
+	}
 	c.fn = decimalArithKernel(op, s1, s2, p, s)
 	return foldLiteral(c), nil
+}
+
+func isSignedInt(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64:
+		return true
+	}
+	return false
+}
+
+// decValues reads a DECIMAL kernel argument: a DECIMAL column, or an
+// integer column (callExpr.rawInt) read as DECIMAL(p, 0).
+type decValues struct {
+	dec  []decimal128.Num
+	ints []int64
+}
+
+func decValuesOf(a arrow.Array) decValues {
+	if a.DataType().ID() == arrow.DECIMAL128 {
+		return decValues{dec: values[decimal128.Num](a)}
+	}
+	return decValues{ints: widenInts(a.DataType(), a)}
+}
+
+func (r decValues) at(i int) decimal128.Num {
+	if r.ints != nil {
+		v := r.ints[i]
+		return decimal128.New(v>>63, uint64(v))
+	}
+	return r.dec[i]
 }
 
 // decScratch holds reusable big integers so a kernel allocates per batch,
@@ -152,34 +193,44 @@ func decimalArithKernel(op byte, s1, s2, p, s int) kernelFn {
 	return func(kc *kctx, args []arrow.Array) (arrow.Array, error) {
 		n := kc.n
 		a, b := args[0], args[1]
+		// The validity bitmap is built only when an input has NULLs or a
+		// result overflows.
 		valid, _ := andValidity(kc.mem, n, a, b)
-		if valid == nil {
-			valid, _ = allocBits(kc.mem, n)
-			bitutil.SetBitsTo(valid.Bytes(), 0, int64(n), true)
+		var vb []byte
+		if valid != nil {
+			vb = valid.Bytes()
 		}
-		vb := valid.Bytes()
+		setNull := func(i int) {
+			if vb == nil {
+				valid, vb = allocBits(kc.mem, n)
+				bitutil.SetBitsTo(vb, 0, int64(n), true)
+			}
+			bitutil.ClearBit(vb, i)
+		}
 		buf, out := allocFixed[decimal128.Num](kc.mem, n)
-		av, bv := values[decimal128.Num](a), values[decimal128.Num](b)
+		av, bv := decValuesOf(a), decValuesOf(b)
 		var sc decScratch
 		var res big.Int
 		for i := 0; i < n; i++ {
-			if !bitutil.BitIsSet(vb, i) {
+			if vb != nil && !bitutil.BitIsSet(vb, i) {
 				out[i] = decimal128.Num{}
 				continue
 			}
-			if !(op == '/' || op == '%') || bv[i] != (decimal128.Num{}) {
-				if num, ok, done := decimalArithFast(op, av[i], bv[i], s1, s2, p, s); done {
+			x128, y128 := av.at(i), bv.at(i)
+			if !(op == '/' || op == '%') || y128 != (decimal128.Num{}) {
+				if num, ok, done := decimalArithFast(op, x128, y128, s1, s2, p, s); done {
 					if ok {
 						out[i] = num
 					} else {
-						bitutil.ClearBit(vb, i)
+						out[i] = decimal128.Num{}
+						setNull(i)
 					}
 					continue
 				}
 			}
 			x, y := &sc.x, &sc.y
-			setNum(x, av[i])
-			setNum(y, bv[i])
+			setNum(x, x128)
+			setNum(y, y128)
 			var from int
 			switch op {
 			case '+', '-':
@@ -198,8 +249,10 @@ func decimalArithKernel(op byte, s1, s2, p, s int) kernelFn {
 			case '/':
 				if y.Sign() == 0 {
 					buf.Release()
-					valid.Release()
-					return nil, kc.fail(av[i].ToString(int32(s1))+" / "+bv[i].ToString(int32(s2)), "division by zero")
+					if valid != nil {
+						valid.Release()
+					}
+					return nil, kc.fail(x128.ToString(int32(s1))+" / "+y128.ToString(int32(s2)), "division by zero")
 				}
 				// x/10^s1 / (y/10^s2) * 10^s = x * 10^(s-s1+s2) / y
 				k := s - s1 + s2
@@ -212,8 +265,10 @@ func decimalArithKernel(op byte, s1, s2, p, s int) kernelFn {
 			case '%':
 				if y.Sign() == 0 {
 					buf.Release()
-					valid.Release()
-					return nil, kc.fail(av[i].ToString(int32(s1))+" % "+bv[i].ToString(int32(s2)), "division by zero")
+					if valid != nil {
+						valid.Release()
+					}
+					return nil, kc.fail(x128.ToString(int32(s1))+" % "+y128.ToString(int32(s2)), "division by zero")
 				}
 				from = max(s1, s2)
 				x.Mul(x, pow10Big[from-s1])
@@ -224,7 +279,8 @@ func decimalArithKernel(op byte, s1, s2, p, s int) kernelFn {
 			}
 			num, ok := toNum(&res, p)
 			if !ok {
-				bitutil.ClearBit(vb, i)
+				out[i] = decimal128.Num{}
+				setNull(i)
 				continue
 			}
 			out[i] = num

@@ -1,10 +1,13 @@
 package expr
 
 import (
+	"math"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sluice-stream/sluice/vectorized"
 )
 
 func TestDecimalResultTypes(t *testing.T) {
@@ -109,6 +112,52 @@ func TestParseDecimal(t *testing.T) {
 		require.Equal(t, c.ok, ok, c.s)
 		if ok {
 			require.Equal(t, c.want, decimalString(n, c.c), c.s)
+		}
+	}
+}
+
+// TestDecimalArithmeticIntegerOperands: an INT or BIGINT operand of DECIMAL
+// arithmetic is widened inside the kernel (callExpr.rawInt) rather than
+// through a DECIMAL column; results, NULLs, overflow and errors are those
+// of the same operation on the explicitly cast column.
+func TestDecimalArithmeticIntegerOperands(t *testing.T) {
+	ints := col(t, tInt64, int64(math.MinInt64), int64(math.MaxInt64), int64(0), int64(-7), nil, int64(123456789012345), int64(1))
+	int32s := col(t, tInt32, int32(math.MinInt32), int32(5), int32(0), nil, int32(-3), int32(99), int32(1))
+	decs := col(t, dec(38, 10), "1.0000000000", "-0.0000000003", "2.5000000000", "7.0000000000", "3.0000000000", nil, "99999999999999999999999999.9999999999")
+	small := col(t, dec(5, 2), "1.25", "-3.00", "0.07", nil, "2.00", "100.00", "-0.01")
+	rec := batch(t, ints, int32s, decs, small)
+	defer rec.Release()
+	c := refs(rec)
+	for _, op := range []string{"+", "-", "*", "/", "%"} {
+		for _, ic := range []int{0, 1} {
+			for _, dc := range []int{2, 3} {
+				cast, err := Cast(c[ic], DecimalType(19, 0), false)
+				require.NoError(t, err)
+				if ic == 1 {
+					cast, err = Cast(c[ic], DecimalType(10, 0), false)
+					require.NoError(t, err)
+				}
+				for _, swap := range []bool{false, true} {
+					x, ref := []vectorized.Expr{c[ic], c[dc]}, []vectorized.Expr{cast, c[dc]}
+					if swap {
+						x, ref = []vectorized.Expr{c[dc], c[ic]}, []vectorized.Expr{c[dc], cast}
+					}
+					got, want := call(t, op, x...), call(t, op, ref...)
+					require.NotNil(t, got.(*callExpr).rawInt, "%s reads its integer operand itself", got)
+					require.Nil(t, want.(*callExpr).rawInt, "%s: an explicit cast is a DECIMAL column", want)
+					require.Equal(t, want.String(), got.String(), "the implicit cast still renders")
+					gotArr, gotErr := got.Eval(testCtx(), rec)
+					wantArr, wantErr := want.Eval(testCtx(), rec)
+					if wantErr != nil {
+						require.EqualError(t, gotErr, wantErr.Error())
+						continue
+					}
+					require.NoError(t, gotErr, got.String())
+					require.Equal(t, render(wantArr), render(gotArr), got.String())
+					gotArr.Release()
+					wantArr.Release()
+				}
+			}
 		}
 	}
 }

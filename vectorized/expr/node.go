@@ -116,6 +116,11 @@ type callExpr struct {
 	zoned bool
 	// state carries bind-time data for the kernel (compiled patterns, ...).
 	state any
+	// rawInt marks arguments that are an implicit cast of an integer the
+	// kernel does itself: the kernel gets the integer column (the DECIMAL
+	// kernels, which widen each value in registers instead of writing a
+	// DECIMAL column first).
+	rawInt []bool
 }
 
 func (c *callExpr) DataType() arrow.DataType    { return c.typ }
@@ -164,6 +169,9 @@ func (c *callExpr) Eval(ec *vectorized.EvalContext, rec arrow.RecordBatch) (arro
 		if lit, ok := a.(*literalExpr); ok && scalar {
 			arrs[i] = lit.single()
 			continue
+		}
+		if c.rawInt != nil && c.rawInt[i] {
+			a = a.(*castExpr).arg
 		}
 		arr, err := a.Eval(ec, rec)
 		if err != nil {
