@@ -1,0 +1,26 @@
+package bench
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkCDNSQL runs the CDN query with SQL functions alone, in each
+// mode, for CPU profiles of one mode: go test -run '^$' -bench CDNSQL
+// -cpuprofile cpu.out ./bench/
+func BenchmarkCDNSQL(b *testing.B) {
+	for _, streaming := range []bool{true, false} {
+		name := "batch"
+		if streaming {
+			name = "streaming"
+		}
+		b.Run(name, func(b *testing.B) {
+			c := sqlCase{name: name, shape: "cdn", query: cdnSQL, streaming: streaming}
+			m, err := runSQLCase(context.Background(), c, int64(b.N), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(1e6/m.RowsPerCPUSec, "cpu-µs/row")
+		})
+	}
+}
