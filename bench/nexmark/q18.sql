@@ -2,7 +2,7 @@
 -- (deduplication keeping the last row by event time).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs deduplication (ROW_NUMBER() OVER ... WHERE rn <= 1; OVER is not supported yet, issue 11).
+-- sluice: runs.
 
 CREATE TABLE nexmark_q18 (
     auction BIGINT,

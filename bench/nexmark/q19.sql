@@ -1,7 +1,7 @@
 -- Nexmark q19: top 10 bids by price of each auction (streaming Top-N).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs streaming Top-N (ROW_NUMBER() OVER ... WHERE rn <= 10; OVER is not supported yet, issue 11).
+-- sluice: runs.
 
 CREATE TABLE nexmark_q19 (
     auction BIGINT,
