@@ -882,6 +882,9 @@ func uniqueNames(names []string) []string {
 }
 
 func (p *Planner) bindCondition(e sql.Expr, sc *scope, clause string) (Rex, error) {
+	if err := p.noOverIn(e, clause); err != nil {
+		return nil, err
+	}
 	x, err := p.bindExpr(e, sc)
 	if err != nil {
 		return nil, err

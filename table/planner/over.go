@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/connector"
 	"github.com/sluice-stream/sluice/table/sql"
 	"github.com/sluice-stream/sluice/table/types"
 )
@@ -303,10 +304,16 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 		same.calls = append(same.calls, f)
 	}
 	inSchema := in.Schema()
-	if p.Streaming {
-		if m := ModeOf(in, true); !m.IsInsertOnly() {
-			return nil, nil, p.ErrAt(calls[0].Pos(), "StreamPhysicalOverAggregate doesn't support consuming update and delete changes (its input produces %s)", m)
+	if p.Streaming && !ModeOf(in, true).IsInsertOnly() {
+		node, m := updatingProducer(in)
+		var kinds []string
+		if m.Contains(connector.KindUpdateAfter) || m.Contains(connector.KindUpdateBefore) {
+			kinds = append(kinds, "update")
 		}
+		if m.Contains(connector.KindDelete) {
+			kinds = append(kinds, "delete")
+		}
+		return nil, nil, p.ErrAt(calls[0].Pos(), "StreamPhysicalOverAggregate doesn't support consuming %s changes which is produced by node %s", strings.Join(kinds, " and "), node.describe())
 	}
 	// The columns the query reads, in input order, then computed keys and
 	// arguments: the projection under the windows.
@@ -617,7 +624,10 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (OverC
 		}
 		return OverCall{AggCall: AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, Rank: rk}, nil, nil
 	}
-	g, ok := p.isAggCall(&sql.FuncCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct, Filter: f.Filter})
+	if f.Filter != nil {
+		return OverCall{}, nil, p.ErrAt(f.Pos(), "OVER must be applied to aggregate function")
+	}
+	g, ok := p.isAggCall(&sql.FuncCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct})
 	if !ok || g == nil {
 		return OverCall{}, nil, p.ErrAt(f.Pos(), "%s is not supported over a window (only COUNT, SUM, AVG, MIN, MAX and, in batch, ROW_NUMBER, RANK, DENSE_RANK)", f.Name.Unqualified())
 	}
@@ -641,4 +651,30 @@ func isWindowRanking(f *sql.FuncCall) bool {
 		}
 	}
 	return seen["window_start"] && seen["window_end"]
+}
+
+// noOverIn rejects an OVER call in a WHERE, GROUP BY or HAVING clause, as
+// Calcite's validator.
+func (p *Planner) noOverIn(e sql.Expr, clause string) error {
+	var err error
+	sql.Inspect(e, func(x sql.Node) bool {
+		if f, ok := x.(*sql.FuncCall); ok && (f.Over != nil || f.OverName != nil) && err == nil {
+			err = p.ErrAt(f.Pos(), "Windowed aggregate expression is illegal in %s clause", clause)
+		}
+		_, sub := x.(sql.Query)
+		return err == nil && !sub
+	})
+	return err
+}
+
+// updatingProducer is the node whose updates reach an OVER aggregate, in
+// Flink's words: the lowest node of in producing updates or deletes.
+func updatingProducer(in Node) (Node, connector.ChangelogMode) {
+	m := ModeOf(in, true)
+	for _, c := range in.Inputs() {
+		if cm := ModeOf(c, true); !cm.IsInsertOnly() {
+			return updatingProducer(c)
+		}
+	}
+	return in, m
 }
