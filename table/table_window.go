@@ -403,6 +403,17 @@ func (g *WindowGroupedTable) Select(fields ...any) *Table {
 		return &Table{env: t.env, err: err}
 	}
 	alias := g.w.alias
+	// A windowed select reads the grouping keys only outside aggregates,
+	// as Flink resolves its fields against the keys and aggregates; a key
+	// that is an expression is not a field of its own.
+	keyNames := map[string]bool{}
+	var keyList []string
+	for _, k := range g.keys {
+		if c, ok := k.(*sql.ColumnRef); ok && len(c.Parts) == 1 {
+			keyNames[c.Parts[0].Name] = true
+			keyList = append(keyList, c.Parts[0].Name)
+		}
+	}
 	var props []int // the output columns that read the window's start or end
 	var rowtimes []int
 	numbers := map[string]int{}
@@ -424,8 +435,11 @@ func (g *WindowGroupedTable) Select(fields ...any) *Table {
 			}
 			switch x := n.(type) {
 			case *sql.ColumnRef:
-				if len(x.Parts) == 1 && x.Parts[0].Name == alias {
+				switch {
+				case len(x.Parts) == 1 && x.Parts[0].Name == alias:
 					werr = fmt.Errorf("Cannot resolve field [%s]: a window alias is not a column; select its properties %s.start, %s.end, %s.rowtime or %s.proctime", alias, alias, alias, alias, alias)
+				case !keyNames[x.Parts[0].Name]:
+					werr = fmt.Errorf("Cannot resolve field [%s], input field list:[%s]: outside aggregates a windowed select reads the grouping keys only", x.Parts[0].Name, strings.Join(keyList, ", "))
 				}
 			case *sql.FuncCall:
 				if prop, ok := windowProperty(x, alias); ok {
@@ -444,7 +458,9 @@ func (g *WindowGroupedTable) Select(fields ...any) *Table {
 					return false
 				}
 				if isAggregateCall(x) {
+					// Its arguments read the rows, any column.
 					numberOf(numbers, x)
+					return false
 				}
 			}
 			return true
@@ -460,7 +476,7 @@ func (g *WindowGroupedTable) Select(fields ...any) *Table {
 		if f, ok := inner.(*sql.FuncCall); ok && strings.EqualFold(f.Name.Unqualified(), gw.fn+"_ROWTIME") {
 			rowtimes = append(rowtimes, i)
 		}
-		if _, isTest := inner.(*sql.IsExpr); !isTest && readsStartOrEnd(inner, gw.fn) {
+		if _, isTest := inner.(*sql.IsExpr); !isTest && readsWindowTime(inner, gw.fn) {
 			props = append(props, i)
 		}
 		out[i] = it
@@ -475,9 +491,9 @@ func (g *WindowGroupedTable) Select(fields ...any) *Table {
 	return res.retype(props, rowtimes)
 }
 
-// retype gives window start and end columns Flink's Table API type, a
-// nullable TIMESTAMP(3) (SQL's TUMBLE_START is NOT NULL), and, in batch
-// mode, the rowtime a plain TIMESTAMP(3) (batch has no time attributes).
+// retype gives window start, end and rowtime columns Flink's Table API
+// types: nullable (SQL's TUMBLE_START is NOT NULL), and in batch mode the
+// rowtime a plain TIMESTAMP(3) (batch has no time attributes).
 func (t *Table) retype(nullable, rowtimes []int) *Table {
 	schema := t.node.Schema()
 	change := map[int]types.DataType{}
@@ -506,15 +522,15 @@ func (t *Table) retype(nullable, rowtimes []int) *Table {
 	return &Table{env: t.env, node: &planner.Project{Input: t.node, Exprs: exprs, Names: schema.Names(), TableAPI: true}}
 }
 
-// readsStartOrEnd reports whether e reads the start or end of the window
-// (TUMBLE_START...), whose values are nullable in Flink's Table API, and
-// so are expressions of them.
-func readsStartOrEnd(e sql.Expr, fn string) bool {
+// readsWindowTime reports whether e reads the start, end or rowtime of
+// the window (TUMBLE_START...), whose values are nullable in Flink's Table
+// API, and so are expressions of them.
+func readsWindowTime(e sql.Expr, fn string) bool {
 	found := false
 	sql.Inspect(e, func(n sql.Node) bool {
 		if f, ok := n.(*sql.FuncCall); ok {
 			name := strings.ToUpper(f.Name.Unqualified())
-			found = found || name == fn+"_START" || name == fn+"_END"
+			found = found || name == fn+"_START" || name == fn+"_END" || name == fn+"_ROWTIME"
 		}
 		return !found
 	})
@@ -642,8 +658,9 @@ func OverOrderBy(field any) *OverWindow { return &OverWindow{orderBy: field} }
 func (o *OverWindow) OrderBy(field any) *OverWindow { c := *o; c.orderBy = field; return &c }
 
 // Preceding sets the start of the frame: UnboundedRange (the default),
-// UnboundedRow, CurrentRow, CurrentRange, a row interval (RowInterval(2),
-// "2.rows") or a time interval (Lit(10).Minutes(), "10.minutes").
+// UnboundedRow, a row interval (RowInterval(2), "2.rows") or a time
+// interval (Lit(10).Minutes(), "10.minutes"). Flink rejects CurrentRow
+// and CurrentRange here, and so does Select.
 func (o *OverWindow) Preceding(bound any) *OverWindow { c := *o; c.preceding = bound; return &c }
 
 // Following sets the end of the frame: CurrentRow or CurrentRange (the
@@ -708,7 +725,11 @@ func (t *Table) resolveOver(o *OverWindow) (*sql.WindowSpec, error) {
 			return nil, err
 		}
 	}
-	rows := pre.rows || pre.bound == "UNBOUNDED_ROW" || pre.bound == "CURRENT_ROW"
+	if pre.bound == "CURRENT_ROW" || pre.bound == "CURRENT_RANGE" {
+		// Flink's message for a frame that starts at the current row.
+		return nil, fmt.Errorf("OVER RANGE FOLLOWING windows are not supported yet.")
+	}
+	rows := pre.rows || pre.bound == "UNBOUNDED_ROW"
 	if o.following != nil {
 		fol, err := parseWindowArg(o.following, "the over window's following bound")
 		if err != nil {
@@ -729,10 +750,8 @@ func (t *Table) resolveOver(o *OverWindow) (*sql.WindowSpec, error) {
 		frame.Unit = "ROWS"
 	}
 	switch {
-	case pre.bound == "UNBOUNDED_ROW" || pre.bound == "UNBOUNDED_RANGE":
-		frame.From = &sql.FrameBound{Kind: sql.UnboundedPreceding}
 	case pre.bound != "":
-		frame.From = &sql.FrameBound{Kind: sql.CurrentRow}
+		frame.From = &sql.FrameBound{Kind: sql.UnboundedPreceding}
 	default:
 		frame.From = &sql.FrameBound{Kind: sql.Preceding, Offset: pre.expr}
 	}

@@ -364,3 +364,56 @@ func TestTableOverWindowErrors(t *testing.T) {
 		})
 	}
 }
+
+// A frame that starts at the current row, and fields that are neither keys
+// nor aggregated, are rejected as Flink rejects them.
+func TestTableWindowFlinkRejects(t *testing.T) {
+	_, tb := windowEnv(t, true)
+	w := table.OverPartitionBy("k").OrderBy("ts")
+	tumble := table.TumbleOver("10.minutes").On("ts").As("w")
+	cases := []struct {
+		name string
+		tb   *table.Table
+		err  string
+	}{
+		{"preceding current range", tb.OverWindow(w.Preceding(table.CurrentRange).As("w")).Select("v.sum over w"),
+			"OVER RANGE FOLLOWING windows are not supported yet."},
+		{"preceding current row", tb.OverWindow(w.Preceding("current_row").As("w")).Select("v.sum over w"),
+			"OVER RANGE FOLLOWING windows are not supported yet."},
+		{"range preceding, rows following", tb.OverWindow(w.Preceding("5.minutes").Following(table.CurrentRow).As("w")).Select("v.sum over w"),
+			"Preceding and following must be of same interval type."},
+		{"field not grouped", tb.Window(tumble).GroupBy("w").Select("k, v.sum"), "Cannot resolve field [k], input field list:[]"},
+		{"field of a key expression", tb.Window(tumble).GroupBy("w, k.upperCase").Select("k.upperCase, v.sum"), "Cannot resolve field [k]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Error(t, tc.tb.Err())
+			assert.Contains(t, tc.tb.Err().Error(), tc.err)
+		})
+	}
+	// Aggregates read any column.
+	r := tb.Window(tumble).GroupBy("w").Select("(v * 2).sum, v.sum as s")
+	require.NoError(t, r.Err())
+	assert.Equal(t, "EXPR$0 INT, s INT", schemaText(r))
+	assert.Equal(t, []string{"+I[12, 6]", "+I[12, 6]", "+I[18, 9]"}, sortedRows(t, r))
+}
+
+// A TIMESTAMP_LTZ rowtime: window start and end are TIMESTAMP(3), the
+// rowtime TIMESTAMP_LTZ(3), as in Flink's Table API.
+func TestTableWindowLTZ(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.csv")
+	require.NoError(t, os.WriteFile(path, []byte("a,1,1704067201000\nb,2,1704067380000\na,3,1704067620000\n"), 0o644))
+	env := table.NewEnvironment(table.Settings{Streaming: true, Config: map[string]string{"table.local-time-zone": "UTC"}})
+	_, err := env.ExecuteSQL(context.Background(), `CREATE TABLE l (k STRING, v INT, e BIGINT, ts AS TO_TIMESTAMP_LTZ(e, 3),
+		WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'filesystem', 'path' = '`+path+`', 'format' = 'csv')`)
+	require.NoError(t, err)
+	l, err := env.From("l")
+	require.NoError(t, err)
+	r := l.Window(table.TumbleOver("10.minutes").On("ts").As("w")).GroupBy("w, k").Select("k, w.start, w.end, w.rowtime, v.sum")
+	require.NoError(t, r.Err())
+	assert.Equal(t, "k STRING, EXPR$0 TIMESTAMP(3), EXPR$1 TIMESTAMP(3), EXPR$2 TIMESTAMP_LTZ(3) *ROWTIME*, EXPR$3 INT", schemaText(r))
+	assert.Equal(t, []string{
+		"+I[a, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 2024-01-01 00:09:59.999, 4]",
+		"+I[b, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 2024-01-01 00:09:59.999, 2]",
+	}, sortedRows(t, r))
+}

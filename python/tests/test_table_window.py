@@ -222,9 +222,14 @@ def test_group_window_misuse(t):
         t.window(w).group_by(col("w"), col("k")).select(col("k").start, col("v").sum)
     with pytest.raises(ValueError, match="Reference to a rowtime or proctime window required"):
         t.window(w).group_by(col("w")).select(col("w").proctime, col("v").sum)
-    # A column that is neither a key nor aggregated (Flink: "Cannot resolve field [k]").
-    with pytest.raises(ValueError, match="k"):
+    # Outside aggregates, only grouping keys are fields; a key expression is not.
+    with pytest.raises(ValueError, match=r"Cannot resolve field \[k\]"):
         t.window(w).group_by(col("w")).select(col("k"), col("v").sum)
+    with pytest.raises(ValueError, match=r"Cannot resolve field \[k\]"):
+        t.window(w).group_by(col("w"), col("k").upper_case).select(col("k").upper_case, col("v").sum)
+    r = t.window(w).group_by(col("w")).select((col("v") * 2).sum, col("v").sum.alias("s"))
+    assert schema(r) == ["`EXPR$0` INT", "`s` INT"]
+    assert rows(r) == inserts((12, 6), (12, 6), (18, 9))
 
 
 def test_rowtime_of_a_processing_time_window(st):
@@ -304,6 +309,13 @@ def test_over_bounded_range(st):
     assert rows(r) == expected
 
 
+def test_over_of_expressions(st):
+    r = st.over_window(Over.partition_by(col("k")).order_by(col("ts")).preceding(UNBOUNDED_ROW).alias("w")) \
+        .select(col("k"), col("v") + 1, col("v").sum.over(col("w")) * 2)
+    assert schema(r) == ["`k` STRING", "`_c1` INT", "`_c2` INT"]
+    assert rows(r) == inserts(("a", 2, 2), ("a", 4, 8), ("a", 5, 16), ("a", 7, 28), ("b", 3, 4), ("b", 6, 14))
+
+
 def test_over_without_partition_and_distinct(st):
     r = st.over_window(Over.order_by(col("ts")).preceding(UNBOUNDED_RANGE).alias("w")) \
         .select(col("v"), col("v").sum.over(col("w")).alias("s"))
@@ -320,6 +332,12 @@ def test_over_window_misuse(st, bt):
         st.over_window(w.preceding(row_interval(1)).following(row_interval(1)).alias("w")).select(col("v").sum.over(col("w")))
     with pytest.raises(ValueError, match="Preceding and following must be of same interval type."):
         st.over_window(w.preceding(row_interval(1)).following(CURRENT_RANGE).alias("w")).select(col("v").sum.over(col("w")))
+    with pytest.raises(ValueError, match="Preceding and following must be of same interval type."):
+        st.over_window(w.preceding(lit(5).minutes).following(CURRENT_ROW).alias("w")).select(col("v").sum.over(col("w")))
+    # Flink's message for a frame that starts at the current row.
+    for bound in (CURRENT_ROW, CURRENT_RANGE, "current_row"):
+        with pytest.raises(ValueError, match="OVER RANGE FOLLOWING windows are not supported yet."):
+            st.over_window(w.preceding(bound).alias("w")).select(col("v").sum.over(col("w")))
     with pytest.raises(ValueError, match="Could not resolve over call"):
         st.over_window(w.preceding(UNBOUNDED_RANGE).alias("w")).select(col("v").sum.over(col("x")))
     with pytest.raises(ValueError, match="Second argument in OVER window must be a TIME ATTRIBUTE, but is: INT"):
