@@ -316,6 +316,17 @@ def test_over_of_expressions(st):
     assert rows(r) == inserts(("a", 2, 2), ("a", 4, 8), ("a", 5, 16), ("a", 7, 28), ("b", 3, 4), ("b", 6, 14))
 
 
+def test_over_processing_time_rows(t):
+    # One source split read in order at parallelism 1: a ROWS frame over
+    # processing time follows the file's order, so the running sum is
+    # deterministic (also in batch mode, where a proctime is the only time
+    # attribute Flink lets order a Table API over window). Flink's values.
+    r = t.over_window(Over.partition_by(col("k")).order_by(col("pt")).preceding(UNBOUNDED_ROW).alias("w")) \
+        .select(col("k"), col("v"), col("v").sum.over(col("w")))
+    assert schema(r) == ["`k` STRING", "`v` INT", "`_c2` INT"]
+    assert rows(r) == CUMULATIVE
+
+
 def test_over_without_partition_and_distinct(st):
     r = st.over_window(Over.order_by(col("ts")).preceding(UNBOUNDED_RANGE).alias("w")) \
         .select(col("v"), col("v").sum.over(col("w")).alias("s"))
