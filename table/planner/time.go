@@ -356,6 +356,19 @@ func (t *translator) windowAggregate(a *WindowAggregate) (*engine.Vertex, error)
 	if a.Window.Kind == engine.Session && !a.Group && !t.p.Streaming {
 		return nil, errBatchSessionTVF
 	}
+	// Flink's experimental early and late firing turn a window's result
+	// into updates; Sluice's window aggregates emit once, at the window's
+	// end, so a job that asks for them is refused rather than run with
+	// other results.
+	for _, key := range []string{"table.exec.emit.early-fire.enabled", "table.exec.emit.late-fire.enabled"} {
+		on, err := t.p.Config.Bool(key, false)
+		if err != nil {
+			return nil, err
+		}
+		if on && t.p.Streaming {
+			return nil, fmt.Errorf("%s: early and late firing of window aggregates are not supported yet; window results are emitted once, when the watermark passes the window's end", key)
+		}
+	}
 	in, err := t.node(a.Input)
 	if err != nil {
 		return nil, err
