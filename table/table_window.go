@@ -106,16 +106,12 @@ func RowInterval(n int64) Expr { return Call(rowIntervalFn, Lit(n)) }
 // Rows is RowInterval of the integer literal e (Lit(2).Rows()).
 func (e Expr) Rows() Expr { return Call(rowIntervalFn, e) }
 
-func (e Expr) interval(unit string, factor int64) Expr {
-	n, ok := e.n.(*sql.NumberLit)
-	if !ok || n.Kind != sql.IntegerNumber {
-		return Expr{&sql.BinaryExpr{Op: "*", Left: e.n, Right: intervalLit(strconv.FormatInt(factor, 10), unit)}}
+func (e Expr) interval(unit string) Expr {
+	if n, ok := e.n.(*sql.NumberLit); ok && n.Kind == sql.IntegerNumber {
+		return Expr{intervalLit(n.Value, unit)}
 	}
-	v, err := strconv.ParseInt(n.Value, 10, 64)
-	if err != nil {
-		return Expr{&sql.BinaryExpr{Op: "*", Left: e.n, Right: intervalLit(strconv.FormatInt(factor, 10), unit)}}
-	}
-	return Expr{intervalLit(strconv.FormatInt(v*factor, 10), unit)}
+	// A computed count: count * INTERVAL '1' unit.
+	return Expr{&sql.BinaryExpr{Op: "*", Left: e.n, Right: intervalLit("1", unit)}}
 }
 
 func intervalLit(value, unit string) *sql.IntervalLit {
@@ -124,10 +120,10 @@ func intervalLit(value, unit string) *sql.IntervalLit {
 
 // Days, Hours, Minutes, Seconds and Millis make an interval of e units
 // (Lit(10).Minutes() is INTERVAL '10' MINUTE).
-func (e Expr) Days() Expr    { return e.interval("DAY", 1) }
-func (e Expr) Hours() Expr   { return e.interval("HOUR", 1) }
-func (e Expr) Minutes() Expr { return e.interval("MINUTE", 1) }
-func (e Expr) Seconds() Expr { return e.interval("SECOND", 1) }
+func (e Expr) Days() Expr    { return e.interval("DAY") }
+func (e Expr) Hours() Expr   { return e.interval("HOUR") }
+func (e Expr) Minutes() Expr { return e.interval("MINUTE") }
+func (e Expr) Seconds() Expr { return e.interval("SECOND") }
 func (e Expr) Millis() Expr {
 	if n, ok := e.n.(*sql.NumberLit); ok && n.Kind == sql.IntegerNumber {
 		if v, err := strconv.ParseInt(n.Value, 10, 64); err == nil && v >= 0 {
