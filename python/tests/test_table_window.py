@@ -363,3 +363,23 @@ def test_over_window_misuse(st, bt):
         bt.over_window(w.preceding(UNBOUNDED_RANGE).alias("w")).select(col("v").sum.over(col("w")))
     with pytest.raises(ValueError, match="not complete"):
         st.over_window(Over.partition_by(col("k")))
+
+
+def test_flink_1_10_program(tmp_path):
+    # PyFlink 1.10's shape: time attributes named rowtime and proctime,
+    # windows and selects as string expressions.
+    path = tmp_path / "t.csv"
+    path.write_text(ROWS)
+    env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    env.get_config().set("parallelism.default", "1")
+    env.execute_sql("""CREATE TABLE t (k STRING, v INT, rowtime TIMESTAMP(3), proctime AS PROCTIME(),
+        WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND)
+        WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = 'csv')""" % path)
+    t = env.from_path("t")
+    r = t.window(Tumble.over("10.minutes").on("rowtime").alias("w")).group_by("w, k").select("k, w.start, w.end, v.sum")
+    assert rows(r) == TUMBLE_ROWS
+    r = t.over_window(Over.partition_by("k").order_by("rowtime").preceding("unbounded_range").alias("w")) \
+        .select("k, v, v.sum over w")
+    assert rows(r) == CUMULATIVE
+    r = t.window(Tumble.over("10.minutes").on("proctime").alias("w")).group_by("w").select("w.proctime, v.sum")
+    assert schema(r) == ["`EXPR$0` TIMESTAMP_LTZ(3) NOT NULL *PROCTIME*", "`EXPR$1` INT"]
