@@ -38,6 +38,11 @@ type DedupSpec struct {
 	// ProcTimeDeduplicateKeepLastRowFunction on a non-insert-only input);
 	// the other modes take insert-only input.
 	UpdatingInput bool
+	// InsertOnly: rowtime keep-first emits each key's row once, as +I,
+	// when the watermark reaches its rowtime (Flink 2.3's outputInsertOnly
+	// deduplication, planned unless mini-batch is enabled); see
+	// firstRowtime. Otherwise it updates the kept row as rows arrive.
+	InsertOnly bool
 }
 
 // dedup follows Flink's non-mini-batch deduplicate functions:
@@ -51,7 +56,8 @@ type DedupSpec struct {
 //     kept but a marker. On a changelog input (processLastRowOnChangelog) a
 //     +I/+U equal to the kept row emits nothing, and -U/-D emits -D of the
 //     kept row (its full content) and forgets it.
-//   - RowTimeDeduplicateFunction: the kept row is replaced by a row whose
+//   - RowTimeDeduplicateFunction (keep-first only when not InsertOnly;
+//     see firstRowtime otherwise): the kept row is replaced by a row whose
 //     rowtime is ≥ (keep last) or < (keep first) its own, emitting as
 //     keep-last above; others are dropped. It works row by row, without
 //     waiting for watermarks, as Flink's. Rows with a NULL rowtime are
@@ -79,7 +85,12 @@ type dedup struct {
 }
 
 // NewDeduplicate is deduplication (see DedupSpec).
-func NewDeduplicate(spec DedupSpec) Operator { return &dedup{spec: spec} }
+func NewDeduplicate(spec DedupSpec) Operator {
+	if spec.RowTime && !spec.KeepLast && spec.InsertOnly {
+		return &firstRowtime{spec: spec}
+	}
+	return &dedup{spec: spec}
+}
 
 func (d *dedup) String() string {
 	order := "ProcTime"

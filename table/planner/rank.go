@@ -25,8 +25,11 @@ type Rank struct {
 	RNName     string
 	Dedup      bool
 	// Deduplication: KeepLast is ORDER BY time DESC; RowTime orders by the
-	// rowtime column OrderBy[0].Col instead of arrival order.
-	KeepLast, RowTime bool
+	// rowtime column OrderBy[0].Col instead of arrival order. InsertOnly is
+	// Flink 2.3's outputInsertOnly of a keep-first deduplication
+	// (mini-batch off): each key's first row is emitted once, on rowtime
+	// when the watermark reaches it.
+	KeepLast, RowTime, InsertOnly bool
 	// Window makes the rank Flink's WindowRank (WindowDeduplicate when
 	// Dedup): PARTITION BY includes the window_start and window_end
 	// columns WinStart and WinEnd of a window table function or window
@@ -100,17 +103,23 @@ func (n *Rank) text(asRank bool) string {
 }
 
 // mode is Flink's changelog of a rank: keep-first deduplication on
-// processing time only inserts; the other deduplications update a key's
-// row; Top-N inserts, updates and deletes. (Flink 2.3 also makes rowtime
-// keep-first insert-only by emitting at the watermark; the engine's
-// rowtime deduplication updates row by row, so it is planned as updating.)
+// processing time only inserts, and so does keep-first on rowtime when it
+// emits at the watermark (InsertOnly, Flink 2.3's
+// RowTimeDeduplicateKeepFirstRowFunction); the other deduplications
+// update a key's row; Top-N inserts, updates and deletes; window ranks
+// insert.
 func (n *Rank) mode() connector.ChangelogMode {
 	in := ModeOf(n.Input, true)
 	switch {
 	case n.Window != nil:
 		return connector.InsertOnly
-	case n.Dedup && !n.KeepLast && !n.RowTime:
+	case n.Dedup && !n.KeepLast && n.InsertOnly:
 		return connector.InsertOnly
+	case n.Dedup && !n.KeepLast:
+		// With mini-batch Flink declares every change (its rowtime
+		// keep-first then updates; on processing time it still only
+		// inserts).
+		return connector.All
 	case n.Dedup && in.IsInsertOnly():
 		return connector.KindInsert | connector.KindUpdateBefore | connector.KindUpdateAfter
 	}
@@ -324,6 +333,15 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 	if mode := ModeOf(in, true); !mode.IsInsertOnly() && r.Dedup && (r.RowTime || !r.KeepLast) {
 		return nil, nil, nil, false, p.ErrAt(call.Pos(), "deduplication keeping the first row, or ordered by a rowtime, needs an insert-only input; this input is updating (%s)", mode)
 	}
+	if r.Dedup && !r.KeepLast && r.Window == nil {
+		// Flink's RankUtil.outputInsertOnlyInDeduplicate: with mini-batch
+		// the rowtime keep-first deduplication updates row by row instead.
+		miniBatch, err := p.Config.Bool("table.exec.mini-batch.enabled", false)
+		if err != nil {
+			return nil, nil, nil, false, p.ErrAt(call.Pos(), "%v", err)
+		}
+		r.InsertOnly = !miniBatch
+	}
 	// The subquery's columns keep their order: a row number selected
 	// before other columns moves back in place from the rank's last column.
 	var out Node = r
@@ -481,7 +499,7 @@ func (t *translator) rank(r *Rank) (*engine.Vertex, error) {
 	}
 	if r.Dedup {
 		spec := engine.DedupSpec{Keys: r.Keys, KeepLast: r.KeepLast, RowTime: r.RowTime, TimeCol: r.OrderBy[0].Col,
-			GenerateUpdateBefore: !t.noUB[r], GenerateInsert: true, UpdatingInput: updating}
+			GenerateUpdateBefore: !t.noUB[r], GenerateInsert: true, UpdatingInput: updating, InsertOnly: r.InsertOnly}
 		chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewDeduplicate(spec)) })
 		return v, nil
 	}
