@@ -342,6 +342,9 @@ func (t *Table) resolveGroupWindow(w *GroupWindow) (*groupWindowSQL, error) {
 			return nil, fmt.Errorf("row-count group windows (processing-time windows over a row interval) are not supported by Sluice yet")
 		}
 	}
+	if procTime && !streaming {
+		return nil, fmt.Errorf("Window can not be defined over a proctime attribute column for batch mode")
+	}
 	if w.kind == sessionWindow && !streaming {
 		return nil, fmt.Errorf("Window SessionGroupWindow('%s, %s, %s) is not supported right now.", w.alias, name, intervalMillis(size.expr))
 	}

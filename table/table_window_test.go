@@ -239,7 +239,13 @@ func TestTableGroupWindowErrors(t *testing.T) {
 						tb   *table.Table
 						err  string
 					}{"session window", tb.Window(table.SessionWithGap("5.minutes").On("ts").As("w")).GroupBy("w").Select("v.sum"),
-						"Window SessionGroupWindow('w, ts, 300000) is not supported right now."})
+						"Window SessionGroupWindow('w, ts, 300000) is not supported right now."},
+					struct {
+						name string
+						tb   *table.Table
+						err  string
+					}{"processing-time window", tb.Window(table.TumbleOver("10.minutes").On("pt").As("w")).GroupBy("w").Select("v.sum"),
+						"Window can not be defined over a proctime attribute column for batch mode"})
 			}
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
