@@ -381,5 +381,9 @@ def test_flink_1_10_program(tmp_path):
     r = t.over_window(Over.partition_by("k").order_by("rowtime").preceding("unbounded_range").alias("w")) \
         .select("k, v, v.sum over w")
     assert rows(r) == CUMULATIVE
+    # 1.10's Table.window also took an over window.
+    r = t.window(Over.partition_by("k").order_by("rowtime").preceding("unbounded_range").alias("w")) \
+        .select("k, v, v.sum over w")
+    assert rows(r) == CUMULATIVE
     r = t.window(Tumble.over("10.minutes").on("proctime").alias("w")).group_by("w").select("w.proctime, v.sum")
     assert schema(r) == ["`EXPR$0` TIMESTAMP_LTZ(3) NOT NULL *PROCTIME*", "`EXPR$1` INT"]

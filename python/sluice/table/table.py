@@ -267,10 +267,13 @@ class Table:
     minus_all = _unsupported("minus_all", "EXCEPT ALL is not implemented in the engine yet")
     intersect = _unsupported("intersect", "INTERSECT is not implemented in the engine yet")
     intersect_all = _unsupported("intersect_all", "INTERSECT ALL is not implemented in the engine yet")
-    def window(self, window: Any) -> "GroupWindowedTable":
+    def window(self, window: Any) -> Any:
         """Groups rows into a group window (Tumble, Slide, Session);
-        group_by must name the window's alias."""
-        from sluice.table.window import _group_window
+        group_by must name the window's alias. An over window (PyFlink
+        1.10's form of over_window) gives an OverWindowedTable."""
+        from sluice.table.window import OverWindow, _group_window
+        if isinstance(window, OverWindow):
+            return OverWindowedTable(self, [window])
         return GroupWindowedTable(self, _group_window(window))
 
     def over_window(self, *over_windows: Any) -> "OverWindowedTable":
