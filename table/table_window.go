@@ -303,7 +303,10 @@ func (t *Table) resolveGroupWindow(w *GroupWindow) (*groupWindowSQL, error) {
 	}
 	streaming := t.env.Streaming()
 	ft := field.Type
-	if ft.Kind != types.Timestamp && ft.Kind != types.TimestampLTZ || streaming && !ft.IsTimeAttr() {
+	// In batch mode Flink also windows a BIGINT field, read as epoch
+	// milliseconds (the properties are TIMESTAMP(3)s of UTC wall time).
+	millis := !streaming && ft.Kind == types.BigInt
+	if !millis && (ft.Kind != types.Timestamp && ft.Kind != types.TimestampLTZ || streaming && !ft.IsTimeAttr()) {
 		env := map[bool]string{true: "stream", false: "batch"}[streaming]
 		return nil, fmt.Errorf("A group window expects a time attribute for grouping in a %s environment.", env)
 	}
@@ -349,14 +352,22 @@ func (t *Table) resolveGroupWindow(w *GroupWindow) (*groupWindowSQL, error) {
 		return nil, fmt.Errorf("Window SessionGroupWindow('%s, %s, %s) is not supported right now.", w.alias, name, intervalMillis(size.expr))
 	}
 	call := &sql.FuncCall{Name: &sql.QualifiedName{Parts: []*sql.Ident{{}}}}
+	var timeExpr sql.Expr = ts
+	if millis {
+		x, err := sql.ParseExpression(fmt.Sprintf("TIMESTAMPADD(MILLISECOND, %s, TIMESTAMP '1970-01-01 00:00:00.000')", ts))
+		if err != nil {
+			return nil, err
+		}
+		timeExpr = x
+	}
 	var fn string
 	switch w.kind {
 	case tumbleWindow:
-		fn, call.Args = "TUMBLE", []sql.Expr{ts, size.expr}
+		fn, call.Args = "TUMBLE", []sql.Expr{timeExpr, size.expr}
 	case slideWindow:
-		fn, call.Args = "HOP", []sql.Expr{ts, slide.expr, size.expr}
+		fn, call.Args = "HOP", []sql.Expr{timeExpr, slide.expr, size.expr}
 	default:
-		fn, call.Args = "SESSION", []sql.Expr{ts, size.expr}
+		fn, call.Args = "SESSION", []sql.Expr{timeExpr, size.expr}
 	}
 	call.Name.Parts[0].Name = fn
 	return &groupWindowSQL{call: call, fn: fn, procTime: procTime}, nil

@@ -423,3 +423,29 @@ func TestTableWindowLTZ(t *testing.T) {
 		"+I[b, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 2024-01-01 00:09:59.999, 2]",
 	}, sortedRows(t, r))
 }
+
+// In batch mode a BIGINT field of epoch milliseconds is a window's time,
+// as in Flink (which also ran PyFlink 1.10's batch windows this way).
+func TestTableWindowOnEpochMillis(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.csv")
+	require.NoError(t, os.WriteFile(path, []byte("a,1,1704067201000\nb,2,1704067380000\na,3,1704067620000\n"), 0o644))
+	for _, streaming := range []bool{false, true} {
+		env := table.NewEnvironment(table.Settings{Streaming: streaming})
+		_, err := env.ExecuteSQL(context.Background(), `CREATE TABLE l (k STRING, v INT, e BIGINT)
+			WITH ('connector' = 'filesystem', 'path' = '`+path+`', 'format' = 'csv')`)
+		require.NoError(t, err)
+		l, err := env.From("l")
+		require.NoError(t, err)
+		r := l.Window(table.TumbleOver("10.minutes").On("e").As("w")).GroupBy("w, k").Select("k, w.start, w.end, w.rowtime, v.sum")
+		if streaming {
+			require.EqualError(t, r.Err(), "A group window expects a time attribute for grouping in a stream environment.")
+			continue
+		}
+		require.NoError(t, r.Err())
+		assert.Equal(t, "k STRING, EXPR$0 TIMESTAMP(3), EXPR$1 TIMESTAMP(3), EXPR$2 TIMESTAMP(3), EXPR$3 INT", schemaText(r))
+		assert.Equal(t, []string{
+			"+I[a, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 2024-01-01 00:09:59.999, 4]",
+			"+I[b, 2024-01-01 00:00:00.000, 2024-01-01 00:10:00.000, 2024-01-01 00:09:59.999, 2]",
+		}, sortedRows(t, r))
+	}
+}

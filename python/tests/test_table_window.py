@@ -387,3 +387,17 @@ def test_flink_1_10_program(tmp_path):
     assert rows(r) == CUMULATIVE
     r = t.window(Tumble.over("10.minutes").on("proctime").alias("w")).group_by("w").select("w.proctime, v.sum")
     assert schema(r) == ["`EXPR$0` TIMESTAMP_LTZ(3) NOT NULL *PROCTIME*", "`EXPR$1` INT"]
+
+
+def test_batch_window_on_epoch_milliseconds(tmp_path):
+    # Batch mode windows a BIGINT field of epoch milliseconds as Flink does
+    # (its properties are TIMESTAMP(3)); streaming needs a time attribute.
+    path = tmp_path / "l.csv"
+    path.write_text("a,1,1704067201000\nb,2,1704067380000\na,3,1704067620000\n")
+    env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
+    env.execute_sql("CREATE TABLE l (k STRING, v INT, e BIGINT) WITH ('connector' = 'filesystem', 'path' = '%s', "
+                    "'format' = 'csv')" % path)
+    r = env.from_path("l").window(Tumble.over("10.minutes").on("e").alias("w")).group_by("w, k") \
+        .select("k, w.start, w.end, w.rowtime, v.sum")
+    assert schema(r) == ["`k` STRING", "`EXPR$0` TIMESTAMP(3)", "`EXPR$1` TIMESTAMP(3)", "`EXPR$2` TIMESTAMP(3)", "`EXPR$3` INT"]
+    assert rows(r) == inserts(("a", d(0), d(10), d(9, 59, 999000), 4), ("b", d(0), d(10), d(9, 59, 999000), 2))
