@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -150,6 +151,13 @@ type overKey struct {
 	hist      []overRow
 	pend      []overRow
 	dirty     bool
+	// RANGE frames with an offset on event time, as Flink's
+	// RowTimeRangeBoundedPrecedingFunction: cleanup is the partition's
+	// state-cleanup time (0: none), timers the times it registered timers
+	// for that have not fired (its rows' times and cleanup times, which
+	// Flink never deletes).
+	cleanup int64
+	timers  []int64
 }
 
 // NewOverAggregate is an OVER aggregate (see OverAggSpec).
@@ -342,6 +350,14 @@ func encodeOverKey(k *overKey) []byte {
 			b = append(b, r.row...)
 		}
 	}
+	if k.cleanup != 0 || len(k.timers) > 0 {
+		// Then the cleanup time and the timers (absent: none).
+		b = binary.AppendVarint(b, k.cleanup)
+		b = binary.AppendUvarint(b, uint64(len(k.timers)))
+		for _, t := range k.timers {
+			b = binary.AppendVarint(b, t)
+		}
+	}
 	return b
 }
 
@@ -353,6 +369,12 @@ func decodeOverKey(k *overKey, val []byte) error {
 		for n := d.count(2); n > 0 && d.err == nil; n-- {
 			ts := d.varint()
 			*l = append(*l, overRow{ts: ts, row: d.fixed(int(d.uvarint()))})
+		}
+	}
+	if d.err == nil && len(d.b) != 0 {
+		k.cleanup = d.varint()
+		for n := d.count(1); n > 0 && d.err == nil; n-- {
+			k.timers = append(k.timers, d.varint())
 		}
 	}
 	if d.err == nil && len(d.b) != 0 {
@@ -447,6 +469,9 @@ func (o *overAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out C
 		}
 		k.pend = append(k.pend, overRow{ts: ts, row: appendRow(nil, cols, i)})
 		k.dirty = true
+		if o.rangeCleanup() {
+			o.registerTimers(k, ts)
+		}
 		o.markPending(k)
 	}
 	if !o.spec.ProcTime {
@@ -455,7 +480,80 @@ func (o *overAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out C
 	if err := o.fire(touched, math.MaxInt64); err != nil {
 		return err
 	}
+	for _, k := range touched {
+		if err := o.settle(k); err != nil {
+			return err
+		}
+	}
 	return o.flush(ctx, out)
+}
+
+// rangeCleanup: the RANGE frame with an offset on event time, whose Flink
+// function clears a partition's state at a cleanup timer.
+func (o *overAgg) rangeCleanup() bool {
+	return !o.spec.ProcTime && !o.spec.Batch && !o.spec.Rows && o.bounded()
+}
+
+// registerTimers registers a row's timers as Flink's
+// RowTimeRangeBoundedPrecedingFunction: one at its time, and a cleanup
+// timer at time + 1.5 × the offset + 1 unless the current cleanup time is
+// at least time + offset + 1.
+func (o *overAgg) registerTimers(k *overKey, ts int64) {
+	k.timers = addTimer(k.timers, ts)
+	if minC := ts + o.spec.Preceding + 1; k.cleanup == 0 || k.cleanup < minC {
+		k.cleanup = ts + int64(float64(o.spec.Preceding)*1.5) + 1
+		k.timers = addTimer(k.timers, k.cleanup)
+	}
+}
+
+func addTimer(ts []int64, t int64) []int64 {
+	i := sort.Search(len(ts), func(i int) bool { return ts[i] >= t })
+	if i < len(ts) && ts[i] == t {
+		return ts
+	}
+	return slices.Insert(ts, i, t)
+}
+
+// fireTimers applies the timers up to wm after the rows before them fired:
+// a due cleanup timer clears the partition (its unfired rows too), the
+// timers after it only move the last fired time, as Flink's onTimer does
+// when it finds no rows; without one the last fired time is the last
+// timer's.
+func (o *overAgg) fireTimers(k *overKey, wm int64) {
+	n := sort.Search(len(k.timers), func(i int) bool { return k.timers[i] > wm })
+	if n == 0 {
+		return
+	}
+	due := k.timers[:n]
+	if c := k.cleanup; c != 0 && c <= wm {
+		k.hist, k.pend, k.acc, k.cleanup = nil, nil, nil, 0
+		k.lastFired = math.MinInt64
+		for _, t := range due {
+			if t > c {
+				k.lastFired = t
+			}
+		}
+	} else {
+		k.lastFired = max(k.lastFired, due[n-1])
+	}
+	k.timers = append([]int64(nil), k.timers[n:]...)
+	k.dirty = true
+}
+
+// settle moves a partition with nothing left to fire to keyed state, out
+// of memory.
+func (o *overAgg) settle(k *overKey) error {
+	if len(k.pend) > 0 || len(k.timers) > 0 {
+		return nil
+	}
+	delete(o.pending, k.key)
+	delete(o.byKG[k.kg], k.key)
+	o.dirtyKG[k.kg] = true
+	k.dirty = false
+	if k.lastFired == math.MinInt64 && len(k.hist) == 0 && len(k.acc) == 0 {
+		return o.kv.del(k.kg, []byte(k.key))
+	}
+	return o.kv.put(k.kg, []byte(k.key), encodeOverKey(k))
 }
 
 // ProcessWatermark fires every partition's rows the watermark reached.
@@ -481,6 +579,14 @@ func (o *overAgg) ProcessWatermark(ctx context.Context, wm int64, out Collector)
 		keys = keys[len(ks):]
 		if err := o.fire(ks, wm); err != nil {
 			return wm, err
+		}
+		for _, k := range ks {
+			if o.rangeCleanup() {
+				o.fireTimers(k, wm)
+			}
+			if err := o.settle(k); err != nil {
+				return wm, err
+			}
 		}
 		if err := o.flush(ctx, out); err != nil {
 			return wm, err
@@ -513,7 +619,11 @@ func (o *overAgg) fire(ks []*overKey, upTo int64) error {
 	n := 0
 	for _, k := range ks {
 		sort.SliceStable(k.pend, func(i, j int) bool { return k.pend[i].ts < k.pend[j].ts })
-		nReady := sort.Search(len(k.pend), func(i int) bool { return k.pend[i].ts > upTo })
+		lim := upTo
+		if c := k.cleanup; c != 0 && c <= upTo {
+			lim = c - 1 // rows at the cleanup time or after are cleared
+		}
+		nReady := sort.Search(len(k.pend), func(i int) bool { return k.pend[i].ts > lim })
 		if nReady == 0 {
 			continue
 		}
@@ -630,16 +740,7 @@ func (o *overAgg) firePartition(g uint32, k *overKey, all []overRow, base, h, nR
 	}
 	k.pend = append([]overRow(nil), k.pend[nReady:]...)
 	k.dirty = true
-	if len(k.pend) > 0 {
-		return nil
-	}
-	// Nothing left to fire: the partition goes to keyed state and leaves
-	// memory.
-	delete(o.pending, k.key)
-	delete(o.byKG[k.kg], k.key)
-	o.dirtyKG[k.kg] = true
-	k.dirty = false
-	return o.kv.put(k.kg, []byte(k.key), encodeOverKey(k))
+	return nil
 }
 
 // outOfFrame: row lo is outside the frame of the row at i.

@@ -87,7 +87,12 @@ func refOverEventTime(f overFrame, rows []rnRow, size int, delay int64) ([]strin
 		fired     [][]any
 		times     []int64
 		pend      [][]any
+		// RANGE with an offset: Flink's cleanup time and timers (see
+		// RowTimeRangeBoundedPrecedingFunction).
+		cleanup int64
+		timers  map[int64]bool
 	}
+	cleanups := !f.rows && f.preceding >= 0
 	parts := map[string]*part{}
 	var out []string
 	var late int64
@@ -95,21 +100,51 @@ func refOverEventTime(f overFrame, rows []rnRow, size int, delay int64) ([]strin
 	fire := func() {
 		for _, p := range parts {
 			sort.SliceStable(p.pend, func(i, j int) bool { return p.pend[i][1].(int64) < p.pend[j][1].(int64) })
+			lim := wm
+			clearing := cleanups && p.cleanup != 0 && p.cleanup <= wm
+			if clearing {
+				lim = p.cleanup - 1
+			}
 			n := 0
-			for n < len(p.pend) && p.pend[n][1].(int64) <= wm {
+			for n < len(p.pend) && p.pend[n][1].(int64) <= lim {
 				n++
 			}
-			if n == 0 {
+			if n > 0 {
+				var rt []int64
+				for _, r := range p.pend[:n] {
+					rt = append(rt, r[1].(int64))
+				}
+				out = refFire(f, p.fired, p.times, p.pend[:n], rt, out)
+				p.fired, p.times = append(p.fired, p.pend[:n]...), append(p.times, rt...)
+				p.lastFired = rt[n-1]
+				p.pend = p.pend[n:]
+			}
+			if !cleanups {
 				continue
 			}
-			var rt []int64
-			for _, r := range p.pend[:n] {
-				rt = append(rt, r[1].(int64))
+			// Timers up to the watermark: the cleanup timer clears the
+			// partition; every later (or, without one, every) timer moves
+			// lastTriggeringTs.
+			var due []int64
+			for t := range p.timers {
+				if t <= wm {
+					due = append(due, t)
+					delete(p.timers, t)
+				}
 			}
-			out = refFire(f, p.fired, p.times, p.pend[:n], rt, out)
-			p.fired, p.times = append(p.fired, p.pend[:n]...), append(p.times, rt...)
-			p.lastFired = rt[n-1]
-			p.pend = p.pend[n:]
+			if clearing {
+				c := p.cleanup
+				p.fired, p.times, p.pend, p.cleanup, p.lastFired = nil, nil, nil, 0, 0
+				for _, t := range due {
+					if t > c {
+						p.lastFired = max(p.lastFired, t)
+					}
+				}
+				continue
+			}
+			for _, t := range due {
+				p.lastFired = max(p.lastFired, t)
+			}
 		}
 	}
 	for lo := 0; lo < len(rows); lo += size {
@@ -126,6 +161,16 @@ func refOverEventTime(f overFrame, rows []rnRow, size int, delay int64) ([]strin
 				continue
 			}
 			p.pend = append(p.pend, r.vals)
+			if cleanups {
+				if p.timers == nil {
+					p.timers = map[int64]bool{}
+				}
+				p.timers[ts] = true
+				if p.cleanup == 0 || p.cleanup < ts+f.preceding+1 {
+					p.cleanup = ts + int64(float64(f.preceding)*1.5) + 1
+					p.timers[p.cleanup] = true
+				}
+			}
 		}
 		if maxTS-delay > wm {
 			wm = maxTS - delay
