@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -187,7 +189,8 @@ func (a *countAcc) keep(sel []int32)          { a.res.keep(sel) }
 
 func (a *countAcc) stream(groups []uint32, signs []int8, acts []uint8, from, to int) {
 	cnt, bm, off := a.cnt, a.bm, a.off
-	vals, valid := a.res.vals, a.res.valid
+	// at most two results a row: appends never reallocate in the loop
+	vals, valid := slices.Grow(a.res.vals, 2*(to-from)), slices.Grow(a.res.valid, 2*(to-from))
 	for i := from; i < to; i++ {
 		act := acts[i]
 		if act == 0 {
@@ -438,7 +441,7 @@ func sumLoop[A number, D int64 | float64](vals []A, bm []byte, off int, sum []D,
 func intSumStream[A int32 | int64](a *sumAcc, vals []A, bm []byte, off int) func(groups []uint32, signs []int8, acts []uint8, from, to int) {
 	return func(groups []uint32, signs []int8, acts []uint8, from, to int) {
 		sum, cnt := a.isum, a.cnt
-		rv, rok := a.ires.vals, a.ires.valid
+		rv, rok := slices.Grow(a.ires.vals, 2*(to-from)), slices.Grow(a.ires.valid, 2*(to-from))
 		for i := from; i < to; i++ {
 			act := acts[i]
 			if act == 0 {
@@ -1098,7 +1101,8 @@ func isIntegerID(id arrow.Type) bool {
 func buildInts(mem memory.Allocator, dt arrow.DataType, vals []int64, valid []bool) (arrow.Array, error) {
 	switch dt.ID() {
 	case arrow.INT64, arrow.UINT64:
-		return buildFixed(mem, dt, reinterpret[int64, uint64](vals), valid), nil
+		// same width: the bits as they are, without a converted copy
+		return buildFixed(mem, dt, unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(vals))), len(vals)), valid), nil
 	case arrow.INT32, arrow.UINT32:
 		return buildFixed(mem, dt, reinterpret[int64, uint32](vals), valid), nil
 	case arrow.INT16, arrow.UINT16:

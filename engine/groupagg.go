@@ -491,19 +491,20 @@ func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, o
 	acts := a.acts
 	groups := a.groups[:n]
 	// a.dead may already hold groups whose TTL ran out (expireCached).
+	alive, rowCount := a.alive, a.rowCount
 	for i, g := range groups {
 		s := signs[i]
-		first := !a.alive[g]
+		first := !alive[g]
 		if first {
 			if s < 0 {
 				acts[i] = 0
 				continue
 			}
-			a.alive[g] = true
+			alive[g] = true
 		}
-		a.rowCount[g] += int64(s)
+		rowCount[g] += int64(s)
 		switch {
-		case a.rowCount[g] == 0:
+		case rowCount[g] == 0:
 			// Flink: recordCountIsZero → DELETE the previous result
 			// (never for a first row) and clear the state; the
 			// accumulators reset the group after applying the row.
@@ -511,7 +512,7 @@ func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, o
 			if !first {
 				acts[i] |= streamPrev
 			}
-			a.alive[g] = false
+			alive[g] = false
 			a.dead = append(a.dead, g)
 		case first:
 			acts[i] = streamNew
@@ -525,20 +526,21 @@ func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, o
 	// Flink's GroupAggFunction does not emit a result equal to the
 	// previous one, unless state retention is on.
 	emitEqual := a.ks != nil && a.ks.ttl > 0
-	sel := a.sel[:0]
-	a.outGroups, a.outKinds, a.outRows = a.outGroups[:0], a.outKinds[:0], a.outRows[:0]
+	// Local slices: appending to the operator's fields would take a GC
+	// write barrier per row.
+	sel, outGroups, outKinds, outRows := a.sel[:0], a.outGroups[:0], a.outKinds[:0], a.outRows[:0]
 	slot := int32(0)
 	for i, act := range acts[:n] {
-		g := groups[i]
+		kind := vectorized.Insert
 		switch act {
 		case 0, streamReset:
+			continue
 		case streamReset | streamPrev:
+			kind = vectorized.Delete
 			sel = append(sel, slot)
-			a.outGroups, a.outKinds, a.outRows = append(a.outGroups, g), append(a.outKinds, vectorized.Delete), append(a.outRows, int32(i))
 			slot++
 		case streamNew:
 			sel = append(sel, slot)
-			a.outGroups, a.outKinds, a.outRows = append(a.outGroups, g), append(a.outKinds, vectorized.Insert), append(a.outRows, int32(i))
 			slot++
 		default:
 			p := slot
@@ -548,12 +550,14 @@ func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, o
 			}
 			if !a.spec.NoUpdateBefore {
 				sel = append(sel, p)
-				a.outGroups, a.outKinds, a.outRows = append(a.outGroups, g), append(a.outKinds, vectorized.UpdateBefore), append(a.outRows, int32(i))
+				outGroups, outKinds, outRows = append(outGroups, groups[i]), append(outKinds, vectorized.UpdateBefore), append(outRows, int32(i))
 			}
+			kind = vectorized.UpdateAfter
 			sel = append(sel, p+1)
-			a.outGroups, a.outKinds, a.outRows = append(a.outGroups, g), append(a.outKinds, vectorized.UpdateAfter), append(a.outRows, int32(i))
 		}
+		outGroups, outKinds, outRows = append(outGroups, groups[i]), append(outKinds, kind), append(outRows, int32(i))
 	}
+	a.outGroups, a.outKinds, a.outRows = outGroups, outKinds, outRows
 	a.sel = sel
 	if len(sel) < int(slot) {
 		for _, acc := range a.accs {
