@@ -2,6 +2,7 @@ package expr
 
 import (
 	"math/big"
+	"math/bits"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -190,6 +191,7 @@ func bigFromInt(i int64) *big.Int { return big.NewInt(i) }
 // fromBigDecimal(..., p, s), which is null on overflow; division or modulo
 // by zero throws ArithmeticException.
 func decimalArithKernel(op byte, s1, s2, p, s int) kernelFn {
+	f64 := newDecArith64(op, s1, s2, p, s)
 	return func(kc *kctx, args []arrow.Array) (arrow.Array, error) {
 		n := kc.n
 		a, b := args[0], args[1]
@@ -217,6 +219,18 @@ func decimalArithKernel(op byte, s1, s2, p, s int) kernelFn {
 				continue
 			}
 			x128, y128 := av.at(i), bv.at(i)
+			if f64.any && fitsInt64(x128) && fitsInt64(y128) {
+				// operands within 64 bits: the common case, inline
+				if num, ok, done := f64.apply(int64(x128.LowBits()), int64(y128.LowBits())); done {
+					if ok {
+						out[i] = num
+					} else {
+						out[i] = decimal128.Num{}
+						setNull(i)
+					}
+					continue
+				}
+			}
 			if !(op == '/' || op == '%') || y128 != (decimal128.Num{}) {
 				if num, ok, done := decimalArithFast(op, x128, y128, s1, s2, p, s); done {
 					if ok {
@@ -288,6 +302,66 @@ func decimalArithKernel(op byte, s1, s2, p, s int) kernelFn {
 		valid, nulls := finishValidity(valid, n)
 		return makeArray(kc.call.typ, n, valid, nulls, buf), nil
 	}
+}
+
+// decArith64 is decimalArithFast for operands whose unscaled values fit
+// int64, with what depends only on the types worked out once per kernel:
+// a multiplication whose scale needs no rounding, and a division whose
+// dividend is scaled by a power of ten within 64 bits (a 128-bit
+// dividend over a 64-bit divisor).
+type decArith64 struct {
+	any      bool
+	mulExact bool   // '*' with s1+s2 == s
+	div      bool   // '/' with 0 <= s-s1+s2 <= 19
+	divBy    uint64 // 10^(s-s1+s2)
+	p        int
+}
+
+func newDecArith64(op byte, s1, s2, p, s int) decArith64 {
+	f := decArith64{p: p}
+	switch k := s - s1 + s2; {
+	case op == '*' && s1+s2 == s:
+		f.mulExact = true
+	case op == '/' && k >= 0 && k <= 19:
+		f.div, f.divBy = true, pow10U128[k].lo
+	}
+	f.any = f.mulExact || f.div
+	return f
+}
+
+// apply is x op y for unscaled int64 values; done is false when the
+// general path must take it (a zero divisor).
+func (f decArith64) apply(x, y int64) (res decimal128.Num, ok, done bool) {
+	if f.mulExact {
+		// |x|, |y| <= 2^63: the product fits 127 bits, exact in
+		// decimal128's wrapping multiplication
+		r := decimal128.FromI64(x).Mul(decimal128.FromI64(y))
+		if f.p < maxDecimalPrecision { // below 2^126 < 10^38 always fits
+			if u, _ := magnitude(r); !u.fitsPrecision(f.p) {
+				return res, false, true
+			}
+		}
+		return r, true, true
+	}
+	if y == 0 {
+		return res, false, false
+	}
+	ax, ay := uint64(x), uint64(y)
+	if x < 0 {
+		ax = -ax // 2^63 for the smallest int64, still right as unsigned
+	}
+	if y < 0 {
+		ay = -ay
+	}
+	hi, lo := bits.Mul64(ax, f.divBy)
+	u, r := divmod64(u128{hi, lo}, ay)
+	if r >= ay-r { // HALF_UP: 2r >= |y|
+		u, _ = add128(u, u128{lo: 1}) // |x| * 10^k < 2^127: no carry out
+	}
+	if !u.fitsPrecision(f.p) {
+		return res, false, true
+	}
+	return signed(u, (x < 0) != (y < 0) && !u.isZero()), true, true
 }
 
 func decimalNegateKernel(kc *kctx, args []arrow.Array) (arrow.Array, error) {
