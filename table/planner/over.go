@@ -36,7 +36,8 @@ type OverAggregate struct {
 }
 
 // OverCall is one function over the window: an aggregate (Kind, Arg,
-// Distinct) or, in batch, a ranking function (Rank set).
+// Distinct) or a ranking function (Rank set; in streaming Flink's count
+// of the frame's rows).
 type OverCall struct {
 	AggCall
 	Rank engine.OverRankKind
@@ -45,11 +46,11 @@ type OverCall struct {
 func (c OverCall) text(in Schema) string {
 	switch c.Rank {
 	case engine.RowNumber:
-		return "ROW_NUMBER()"
+		return "ROW_NUMBER(*)"
 	case engine.RankFunc:
-		return "RANK()"
+		return "RANK(*)"
 	case engine.DenseRank:
-		return "DENSE_RANK()"
+		return "DENSE_RANK(*)"
 	}
 	if c.Kind == engine.CountStar {
 		return "COUNT(*)"
@@ -227,6 +228,13 @@ func (t *translator) over(n *OverAggregate) (*engine.Vertex, error) {
 		}
 	}
 	for _, c := range n.Calls {
+		if c.Rank != engine.NoRank && t.p.Streaming {
+			// Flink's streaming ranking functions see no order key: each
+			// counts the rows of its frame (ROWS for ROW_NUMBER, RANGE with
+			// peers for RANK and DENSE_RANK), as COUNT(*).
+			spec.Aggs = append(spec.Aggs, engine.AggCall{Func: engine.CountStar, Arg: -1, Result: c.Type.Arrow()})
+			continue
+		}
 		if c.Rank != engine.NoRank {
 			spec.Ranks = append(spec.Ranks, engine.OverRank{Kind: c.Rank, Pos: len(spec.Aggs) + len(spec.Ranks)})
 			continue
@@ -274,7 +282,7 @@ func (p *Planner) overCalls(q *sql.Select) []*sql.FuncCall {
 	return out
 }
 
-// overRankKinds are the ranking functions OVER windows compute in batch.
+// overRankKinds are the ranking functions over windows.
 var overRankKinds = map[string]engine.OverRankKind{"ROW_NUMBER": engine.RowNumber, "RANK": engine.RankFunc, "DENSE_RANK": engine.DenseRank}
 
 // bindOver plans the OVER calls of a select list (Flink's
@@ -466,6 +474,9 @@ func (p *Planner) bindOverWindow(q *sql.Select, f *sql.FuncCall, sc *scope) (*ov
 		fmt.Fprintf(&key, "O%s %t %t;", identityKey(x), it.Desc, nf)
 	}
 	_, ranking := overRankKinds[strings.ToUpper(f.Name.Unqualified())]
+	if ranking && len(spec.OrderBy) == 0 {
+		return nil, p.ErrAt(f.Pos(), "Over Agg: The window rank function requires order by clause with non-constant fields. please re-check the over window statement.")
+	}
 	// Frames: Calcite's defaults: RANGE UNBOUNDED PRECEDING AND CURRENT
 	// ROW under an ORDER BY, the whole partition without one; ranking
 	// functions take none and count rows.
@@ -491,11 +502,10 @@ func (p *Planner) bindOverWindow(q *sql.Select, f *sql.FuncCall, sc *scope) (*ov
 		}
 	}
 	if ranking {
-		w.rows, w.preceding, w.following = true, engine.Unbounded, 0
-	}
-	if !ranking && !w.rows && len(spec.OrderBy) == 0 {
-		// One frame, the whole partition: ROWS and RANGE agree.
-		w.rows = true
+		// Calcite's frames: ROW_NUMBER counts rows, RANK and DENSE_RANK
+		// treat peers alike.
+		w.rows = strings.EqualFold(f.Name.Unqualified(), "ROW_NUMBER")
+		w.preceding, w.following = engine.Unbounded, 0
 	}
 	fmt.Fprintf(&key, "F%t %d %d", w.rows, w.preceding, w.following)
 	w.key = key.String()
@@ -581,9 +591,6 @@ func (p *Planner) checkStreamingWindow(f *sql.FuncCall, spec *sql.WindowSpec, w 
 	if _, ok := w.order[0].(*InputRef); !ok {
 		return p.ErrAt(spec.OrderBy[0].Pos(), "OVER windows' ordering in stream mode must be defined on a time attribute.")
 	}
-	if _, ranking := overRankKinds[strings.ToUpper(f.Name.Unqualified())]; ranking {
-		return p.ErrAt(f.Pos(), "%s() OVER (...) outside the Top-N form (a subquery filtered by the row number) is not supported yet in streaming mode", strings.ToUpper(f.Name.Unqualified()))
-	}
 	return nil
 }
 
@@ -612,15 +619,12 @@ func (p *Planner) checkRangeOffset(spec *sql.WindowSpec, w *overWindow) error {
 }
 
 // bindOverCall binds one call over its window: an aggregate as GROUP BY's,
-// or a ranking function (batch).
+// or a ranking function.
 func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (OverCall, Rex, error) {
 	name := strings.ToUpper(f.Name.Unqualified())
 	if rk, ok := overRankKinds[name]; ok && p.Catalog.SystemFunction(f.Name.Unqualified()) == nil {
 		if len(f.Args) > 0 {
 			return OverCall{}, nil, p.ErrAt(f.Pos(), "%s() takes no arguments", name)
-		}
-		if len(w.order) == 0 && rk != engine.RowNumber {
-			return OverCall{}, nil, p.ErrAt(f.Pos(), "%s() OVER (...) needs an ORDER BY", name)
 		}
 		return OverCall{AggCall: AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, Rank: rk}, nil, nil
 	}
@@ -629,7 +633,10 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (OverC
 	}
 	g, ok := p.isAggCall(&sql.FuncCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct})
 	if !ok || g == nil {
-		return OverCall{}, nil, p.ErrAt(f.Pos(), "%s is not supported over a window (only COUNT, SUM, AVG, MIN, MAX and, in batch, ROW_NUMBER, RANK, DENSE_RANK)", f.Name.Unqualified())
+		return OverCall{}, nil, p.ErrAt(f.Pos(), "%s is not supported over a window (COUNT, SUM, AVG, MIN, MAX, ROW_NUMBER, RANK and DENSE_RANK are)", f.Name.Unqualified())
+	}
+	if f.Distinct && !p.Streaming {
+		return OverCall{}, nil, p.ErrAt(f.Pos(), "Distinct not supported in Windowing function!")
 	}
 	c, arg, err := p.bindAggCall(g, sc)
 	if err != nil {
