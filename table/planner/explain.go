@@ -358,6 +358,9 @@ func (e *explainer) node(n Node) *xnode {
 		return &xnode{text: text, mode: e.mode(n), par: ap, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
 	case *Rank:
 		in := e.node(n.Input)
+		if n.Batch {
+			return e.batchRankNode(n, in)
+		}
 		keys := make([]string, len(n.Keys))
 		for i, k := range n.Keys {
 			keys[i] = n.Input.Schema()[k].Name

@@ -39,6 +39,11 @@ type Rank struct {
 	Window           *Window
 	WinStart, WinEnd int
 	Partition        []int
+	// Kind is the rank function, RANK or DENSE_RANK ("" is ROW_NUMBER);
+	// Batch makes it Flink's BatchPhysicalRank (a local and a global rank,
+	// each over a sort), which Flink plans for RANK only.
+	Kind  string
+	Batch bool
 }
 
 func (n *Rank) Schema() Schema {
@@ -213,8 +218,12 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() OVER (...) needs an ORDER BY for Top-N")
 	}
 	fn := strings.ToUpper(call.Name.Unqualified())
-	if !p.Streaming {
-		return nil, nil, nil, false, p.ErrAt(call.Pos(), "%s() Top-N and deduplication are not supported yet in batch mode; run them in streaming mode", fn)
+	if !p.Streaming && fn != "RANK" && !windowRanking(call) {
+		// Flink's batch planner has no ROW_NUMBER or DENSE_RANK rank: the
+		// OVER aggregate computes them and a filter keeps the range. (Over
+		// window_start and window_end the OVER aggregate leaves them to
+		// this rank, with the same result.)
+		return nil, nil, nil, false, nil
 	}
 	sub := *inner
 	sub.Items = append(append([]sql.Expr(nil), inner.Items[:rnAt]...), inner.Items[rnAt+1:]...)
@@ -266,7 +275,9 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 			r.Window, r.WinStart, r.WinEnd, r.Partition, r.Keys = w, ws, we, r.Keys, rest
 		}
 	}
-	if fn != "ROW_NUMBER" {
+	if !p.Streaming {
+		r.Kind, r.Batch = fn, true
+	} else if fn != "ROW_NUMBER" {
 		if r.Window != nil {
 			return nil, nil, nil, false, p.ErrAt(call.Pos(), "%s() function is not supported on Window TopN currently, only ROW_NUMBER() is supported.", fn)
 		}
@@ -317,11 +328,11 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 	// A window rank's row number in a one-rank range is that constant,
 	// selected by a projection (Flink's Calc of 1:BIGINT over WindowRank
 	// or WindowDeduplicate).
-	constRN := r.Window != nil && start == end && r.RowNumber
+	constRN := (r.Window != nil || r.Batch) && start == end && r.RowNumber
 	if constRN {
 		r.RowNumber = false
 	}
-	if start == 1 && end == 1 && !r.RowNumber && len(r.OrderBy) == 1 {
+	if start == 1 && end == 1 && !r.RowNumber && len(r.OrderBy) == 1 && !r.Batch {
 		if ta := schema[r.OrderBy[0].Col].Type.TimeAttr; ta == types.Rowtime || ta == types.Proctime && r.Window == nil {
 			r.Dedup, r.KeepLast, r.RowTime = true, r.OrderBy[0].Desc, ta == types.Rowtime
 		}
@@ -414,6 +425,105 @@ func (n *Rank) windowText() string {
 		win, n.Start, n.End, names(n.Keys), strings.Join(order, ", "), strings.Join(sel, ", "))
 }
 
+// batchText is Flink's BatchPhysicalRank: the global rank (the query's
+// range, the rank number when selected) or the local one before the
+// exchange (ranks 1..End, no rank number).
+func (n *Rank) batchText(global bool) string {
+	in := n.Input.Schema()
+	names := func(cols []int) string {
+		out := make([]string, len(cols))
+		for i, c := range cols {
+			out[i] = in[c].Name
+		}
+		return strings.Join(out, ", ")
+	}
+	order := make([]string, len(n.OrderBy))
+	for i, k := range n.OrderBy {
+		order[i] = in[k.Col].Name + map[bool]string{true: " DESC", false: " ASC"}[k.Desc]
+	}
+	sel, start := in.Names(), int64(1)
+	if global {
+		start = n.Start
+		if n.RowNumber {
+			sel = append(sel, "w0$o0")
+		}
+	}
+	return fmt.Sprintf("Rank(rankType=[%s], rankRange=[rankStart=%d, rankEnd=%d], partitionBy=[%s], orderBy=[%s], global=[%t], select=[%s])",
+		n.Kind, start, n.End, names(n.Keys), strings.Join(order, ", "), global, strings.Join(sel, ", "))
+}
+
+// sortText is Flink's Sort below a batch rank: by the partition keys
+// ascending, then the ORDER BY.
+func (n *Rank) sortText() string {
+	in := n.Input.Schema()
+	var order []string
+	for _, k := range n.Keys {
+		order = append(order, in[k].Name+" ASC")
+	}
+	for _, k := range n.OrderBy {
+		order = append(order, in[k.Col].Name+map[bool]string{true: " DESC", false: " ASC"}[k.Desc])
+	}
+	return "Sort(orderBy=[" + strings.Join(order, ", ") + "])"
+}
+
+// batchRankNode explains a batch rank as Flink does: a global rank over a
+// sort over the exchange over a local rank over a sort; the execution
+// plan adds Flink's forward exchanges between a rank and its sort (none
+// above the global sort without partition keys).
+func (e *explainer) batchRankNode(n *Rank, in *xnode) *xnode {
+	mode := e.mode(n)
+	par := e.p.parallelism()
+	dist, gp := "hash["+strings.Join(func() []string {
+		var out []string
+		for _, k := range n.Keys {
+			out = append(out, n.Input.Schema()[k].Name)
+		}
+		return out
+	}(), ", ")+"]", par
+	if len(n.Keys) == 0 {
+		dist, gp = "single", 1
+	}
+	forward := func(x *xnode) *xnode {
+		if e.physical {
+			return x
+		}
+		return &xnode{text: "Exchange(distribution=[forward])", mode: mode, kind: "exchange", ins: []*xnode{x}}
+	}
+	localSort := &xnode{text: n.sortText(), mode: mode, par: par, ins: []*xnode{in}}
+	local := &xnode{text: n.batchText(false), mode: mode, par: par, ins: []*xnode{forward(localSort)}}
+	globalSort := &xnode{text: n.sortText(), mode: mode, par: gp, ins: []*xnode{e.exchange(local, dist, mode)}}
+	above := globalSort
+	if len(n.Keys) > 0 {
+		above = forward(globalSort)
+	}
+	return &xnode{text: n.batchText(true), mode: mode, par: gp, ins: []*xnode{above}}
+}
+
+// batchRank translates a batch rank: the local rank chained to the input,
+// a hash exchange on the partition key (one subtask without one), the
+// global rank.
+func (t *translator) batchRank(r *Rank, in *engine.Vertex) (*engine.Vertex, error) {
+	kind := map[string]engine.OverRankKind{"ROW_NUMBER": engine.RowNumber, "RANK": engine.RankFunc, "DENSE_RANK": engine.DenseRank}[r.Kind]
+	spec := engine.BatchRankSpec{Keys: r.Keys, Kind: kind, RankStart: 1, RankEnd: r.End}
+	for _, k := range r.OrderBy {
+		spec.OrderBy = append(spec.OrderBy, engine.SortKey{Col: k.Col, Desc: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	local := spec
+	localDesc := r.batchText(false)
+	chain(in, func() engine.Operator { return engine.WithName(localDesc, engine.NewBatchRank(local)) })
+	par := t.p.parallelism()
+	part := engine.Partitioning{Kind: engine.Hash, Keys: r.Keys}
+	if len(r.Keys) == 0 {
+		par, part = 1, engine.Partitioning{Kind: engine.Global}
+	}
+	global := spec
+	global.RankStart, global.OutputRankNumber, global.Global, global.OutputNames = r.Start, r.RowNumber, true, r.Schema().Names()
+	desc := r.batchText(true)
+	v := t.vertex("Rank", par, engine.Edge{From: in.ID, Partition: part})
+	chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewBatchRank(global)) })
+	return v, nil
+}
+
 // rankBound reads a conjunct bounding the row number rn by integer
 // literals: rn <= N, rn < N, rn = N, rn >= N, rn > N, rn BETWEEN a AND b.
 // hi is -1 when there is no upper bound.
@@ -479,6 +589,9 @@ func (t *translator) rank(r *Rank) (*engine.Vertex, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Batch {
+		return t.batchRank(r, in)
+	}
 	par := t.p.parallelism()
 	part := engine.Partitioning{Kind: engine.Hash, Keys: r.Keys}
 	if len(r.Keys) == 0 {
@@ -543,7 +656,11 @@ func (n *Rank) ast() *xnode {
 		order[i] = o
 	}
 	over = append(over, "ORDER BY "+strings.Join(order, ", "))
-	parts = append(parts, n.RNName+"=[ROW_NUMBER() OVER ("+strings.Join(over, " ")+")]")
+	fn := "ROW_NUMBER"
+	if n.Kind != "" {
+		fn = n.Kind
+	}
+	parts = append(parts, n.RNName+"=["+fn+"() OVER ("+strings.Join(over, " ")+")]")
 	rn := len(in)
 	cond := fmt.Sprintf("<=($%d, %d)", rn, n.End)
 	switch {
