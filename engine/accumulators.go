@@ -41,11 +41,14 @@ type accumulator interface {
 	// stream applies rows [from, to) of the bound batch one at a time, in
 	// order, as update does, appending results around each row as acts[i]
 	// asks (streamPrev: the group's result before the row, streamNew:
-	// after it; streamReset then puts the group back in its initial
-	// state). A row with acts[i] == 0 is skipped. It is the streaming
-	// aggregate's per-row changelog in one typed loop per accumulator
-	// instead of one call per row and accumulator.
-	stream(groups []uint32, signs []int8, acts []uint8, from, to int)
+	// after it; streamCmp: set changed[i] when the result after the row
+	// differs from the one before; streamReset then puts the group back
+	// in its initial state). A row with acts[i] == 0 is skipped. It is
+	// the streaming aggregate's per-row changelog in one typed loop per
+	// accumulator instead of one call per row and accumulator.
+	stream(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int)
+	// dropPrev removes the next-to-last result, keeping the last.
+	dropPrev()
 	// flush builds the result buffer into an array and empties it.
 	flush(mem memory.Allocator) (arrow.Array, error)
 	// save appends group g's state to dst, for the keyed state backend
@@ -75,6 +78,12 @@ func (r *results[T]) truncate(n int) {
 	r.vals, r.valid = r.vals[:n], r.valid[:n]
 }
 
+func (r *results[T]) dropPrev() {
+	n := len(r.vals)
+	r.vals[n-2], r.valid[n-2] = r.vals[n-1], r.valid[n-1]
+	r.truncate(n - 1)
+}
+
 func (r *results[T]) keep(sel []int32) {
 	for j, i := range sel {
 		r.vals[j], r.valid[j] = r.vals[i], r.valid[i]
@@ -86,24 +95,42 @@ func (r *results[T]) keep(sel []int32) {
 const (
 	streamPrev uint8 = 1 << iota
 	streamNew
+	streamCmp
 	streamReset
+	// streamUpdate marks the row of a group that had state (an update,
+	// not an insert); accumulators ignore it.
+	streamUpdate
 )
 
 // streamEach is stream through an accumulator's row-at-a-time methods,
 // for the accumulators without a typed loop of their own.
-func streamEach(a accumulator, groups []uint32, signs []int8, acts []uint8, from, to int) {
+func streamEach(a accumulator, groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int) {
+	k := 0 // results appended
 	for i := from; i < to; i++ {
 		act := acts[i]
 		if act == 0 {
 			continue
 		}
 		g := groups[i]
-		if act&streamPrev != 0 {
+		cmp := act&streamCmp != 0
+		if act&streamPrev != 0 || cmp {
 			a.appendResult(g)
+			k++
 		}
 		a.update(groups, signs, i, i+1)
 		if act&streamNew != 0 {
 			a.appendResult(g)
+			k++
+		}
+		if cmp {
+			// streamCmp comes with streamNew: the last two results
+			if !a.resultEqual(k-2, k-1) {
+				changed[i] = true
+			}
+			if act&streamPrev == 0 {
+				a.dropPrev()
+				k--
+			}
 		}
 		if act&streamReset != 0 {
 			a.reset(g)
@@ -186,8 +213,9 @@ func (a *countAcc) appendResult(g uint32)     { a.res.add(a.cnt[g], true) }
 func (a *countAcc) resultEqual(i, j int) bool { return a.res.equal(i, j) }
 func (a *countAcc) truncate(n int)            { a.res.truncate(n) }
 func (a *countAcc) keep(sel []int32)          { a.res.keep(sel) }
+func (a *countAcc) dropPrev()                 { a.res.dropPrev() }
 
-func (a *countAcc) stream(groups []uint32, signs []int8, acts []uint8, from, to int) {
+func (a *countAcc) stream(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int) {
 	cnt, bm, off := a.cnt, a.bm, a.off
 	// at most two results a row: appends never reallocate in the loop
 	vals, valid := slices.Grow(a.res.vals, 2*(to-from)), slices.Grow(a.res.valid, 2*(to-from))
@@ -197,14 +225,18 @@ func (a *countAcc) stream(groups []uint32, signs []int8, acts []uint8, from, to 
 			continue
 		}
 		g := groups[i]
+		prev := cnt[g]
 		if act&streamPrev != 0 {
-			vals, valid = append(vals, cnt[g]), append(valid, true)
+			vals, valid = append(vals, prev), append(valid, true)
 		}
 		if bm == nil || bitutil.BitIsSet(bm, off+i) {
 			cnt[g] += sign(signs, i)
 		}
 		if act&streamNew != 0 {
 			vals, valid = append(vals, cnt[g]), append(valid, true)
+		}
+		if act&streamCmp != 0 && cnt[g] != prev {
+			changed[i] = true
 		}
 		if act&streamReset != 0 {
 			cnt[g] = 0
@@ -253,7 +285,7 @@ type sumAcc struct {
 	run      func(groups []uint32, signs []int8, from, to int)
 	// streamRun is stream's typed loop for the bound batch; nil goes row
 	// by row (streamEach).
-	streamRun func(groups []uint32, signs []int8, acts []uint8, from, to int)
+	streamRun func(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int)
 }
 
 func newSumAcc(avg bool, argType, result arrow.DataType) (*sumAcc, error) {
@@ -334,12 +366,23 @@ func (a *sumAcc) reset(g uint32) {
 
 func (a *sumAcc) update(groups []uint32, signs []int8, from, to int) { a.run(groups, signs, from, to) }
 
-func (a *sumAcc) stream(groups []uint32, signs []int8, acts []uint8, from, to int) {
+func (a *sumAcc) stream(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int) {
 	if a.streamRun == nil {
-		streamEach(a, groups, signs, acts, from, to)
+		streamEach(a, groups, signs, acts, changed, from, to)
 		return
 	}
-	a.streamRun(groups, signs, acts, from, to)
+	a.streamRun(groups, signs, acts, changed, from, to)
+}
+
+func (a *sumAcc) dropPrev() {
+	switch a.domain {
+	case intDomain:
+		a.ires.dropPrev()
+	case floatDomain:
+		a.fres.dropPrev()
+	default:
+		a.dres.dropPrev()
+	}
 }
 
 // bind picks the typed loop for the argument's type and the domain.
@@ -438,8 +481,8 @@ func sumLoop[A number, D int64 | float64](vals []A, bm []byte, off int, sum []D,
 
 // intSumStream is stream for SUM with an integer result: the result is
 // the sum, NULL while no value counts.
-func intSumStream[A int32 | int64](a *sumAcc, vals []A, bm []byte, off int) func(groups []uint32, signs []int8, acts []uint8, from, to int) {
-	return func(groups []uint32, signs []int8, acts []uint8, from, to int) {
+func intSumStream[A int32 | int64](a *sumAcc, vals []A, bm []byte, off int) func(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int) {
+	return func(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int) {
 		sum, cnt := a.isum, a.cnt
 		rv, rok := slices.Grow(a.ires.vals, 2*(to-from)), slices.Grow(a.ires.valid, 2*(to-from))
 		for i := from; i < to; i++ {
@@ -448,16 +491,21 @@ func intSumStream[A int32 | int64](a *sumAcc, vals []A, bm []byte, off int) func
 				continue
 			}
 			g := groups[i]
+			pv, pok := sum[g], cnt[g] != 0
 			if act&streamPrev != 0 {
-				rv, rok = append(rv, sum[g]), append(rok, cnt[g] != 0)
+				rv, rok = append(rv, pv), append(rok, pok)
 			}
 			if bm == nil || bitutil.BitIsSet(bm, off+i) {
 				s := sign(signs, i)
 				sum[g] += s * int64(vals[i])
 				cnt[g] += s
 			}
+			nv, nok := sum[g], cnt[g] != 0
 			if act&streamNew != 0 {
-				rv, rok = append(rv, sum[g]), append(rok, cnt[g] != 0)
+				rv, rok = append(rv, nv), append(rok, nok)
+			}
+			if act&streamCmp != 0 && (pok != nok || (nok && pv != nv)) {
+				changed[i] = true
 			}
 			if act&streamReset != 0 {
 				sum[g], cnt[g] = 0, 0
@@ -468,8 +516,8 @@ func intSumStream[A int32 | int64](a *sumAcc, vals []A, bm []byte, off int) func
 }
 
 // floatSumStream is stream for SUM of DOUBLE.
-func floatSumStream(a *sumAcc, vals []float64, bm []byte, off int) func(groups []uint32, signs []int8, acts []uint8, from, to int) {
-	return func(groups []uint32, signs []int8, acts []uint8, from, to int) {
+func floatSumStream(a *sumAcc, vals []float64, bm []byte, off int) func(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int) {
+	return func(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int) {
 		sum, cnt := a.fsum, a.cnt
 		for i := from; i < to; i++ {
 			act := acts[i]
@@ -477,8 +525,10 @@ func floatSumStream(a *sumAcc, vals []float64, bm []byte, off int) func(groups [
 				continue
 			}
 			g := groups[i]
+			// results compare as bits, as resultEqual does
+			pv, pok := math.Float64bits(sum[g]), cnt[g] != 0
 			if act&streamPrev != 0 {
-				a.fres.add(math.Float64bits(sum[g]), cnt[g] != 0)
+				a.fres.add(pv, pok)
 			}
 			if bm == nil || bitutil.BitIsSet(bm, off+i) {
 				switch s := sign(signs, i); {
@@ -490,8 +540,12 @@ func floatSumStream(a *sumAcc, vals []float64, bm []byte, off int) func(groups [
 					cnt[g]--
 				}
 			}
+			nv, nok := math.Float64bits(sum[g]), cnt[g] != 0
 			if act&streamNew != 0 {
-				a.fres.add(math.Float64bits(sum[g]), cnt[g] != 0)
+				a.fres.add(nv, nok)
+			}
+			if act&streamCmp != 0 && (pok != nok || (nok && pv != nv)) {
+				changed[i] = true
 			}
 			if act&streamReset != 0 {
 				sum[g], cnt[g] = 0, 0
@@ -821,9 +875,10 @@ func (a *minMaxAcc[T]) appendResult(g uint32) {
 func (a *minMaxAcc[T]) resultEqual(i, j int) bool { return a.res.equal(i, j) }
 func (a *minMaxAcc[T]) truncate(n int)            { a.res.truncate(n) }
 func (a *minMaxAcc[T]) keep(sel []int32)          { a.res.keep(sel) }
-func (a *minMaxAcc[T]) stream(groups []uint32, signs []int8, acts []uint8, from, to int) {
-	streamEach(a, groups, signs, acts, from, to)
+func (a *minMaxAcc[T]) stream(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int) {
+	streamEach(a, groups, signs, acts, changed, from, to)
 }
+func (a *minMaxAcc[T]) dropPrev() { a.res.dropPrev() }
 func (a *minMaxAcc[T]) flush(mem memory.Allocator) (arrow.Array, error) {
 	v, ok := a.res.take()
 	return a.build(mem, v, ok)
@@ -1055,9 +1110,10 @@ func (a *distinctAcc[K]) appendResult(g uint32)     { a.inner.appendResult(g) }
 func (a *distinctAcc[K]) resultEqual(i, j int) bool { return a.inner.resultEqual(i, j) }
 func (a *distinctAcc[K]) truncate(n int)            { a.inner.truncate(n) }
 func (a *distinctAcc[K]) keep(sel []int32)          { a.inner.keep(sel) }
-func (a *distinctAcc[K]) stream(groups []uint32, signs []int8, acts []uint8, from, to int) {
-	streamEach(a, groups, signs, acts, from, to)
+func (a *distinctAcc[K]) stream(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int) {
+	streamEach(a, groups, signs, acts, changed, from, to)
 }
+func (a *distinctAcc[K]) dropPrev() { a.inner.dropPrev() }
 func (a *distinctAcc[K]) flush(mem memory.Allocator) (arrow.Array, error) {
 	return a.inner.flush(mem)
 }

@@ -169,6 +169,7 @@ type GroupAggregate struct {
 	outKinds  []vectorized.RowKind
 	dead      []uint32
 	acts      []uint8 // streaming: what each row does (stream)
+	changed   []bool  // streaming: the row changed its group's result
 	sel       []int32 // streaming: the buffered results that are output
 
 	// mini-batch
@@ -487,9 +488,22 @@ func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, o
 		a.accs[j].bind(arg)
 	}
 	signs := a.rowSigns(b)
-	a.acts = grow(a.acts, n)
-	acts := a.acts
+	a.acts, a.changed = grow(a.acts, n), grow(a.changed, n)
+	acts, changed := a.acts, a.changed
+	clear(changed)
 	groups := a.groups[:n]
+	// Flink's GroupAggFunction does not emit a result equal to the
+	// previous one, unless state retention is on. The previous result is
+	// kept only for -U rows; otherwise it is only compared.
+	update := streamUpdate | streamPrev | streamNew | streamCmp
+	switch emitEqual := a.ks != nil && a.ks.ttl > 0; {
+	case a.spec.NoUpdateBefore && emitEqual:
+		update = streamUpdate | streamNew
+	case a.spec.NoUpdateBefore:
+		update = streamUpdate | streamNew | streamCmp
+	case emitEqual:
+		update = streamUpdate | streamPrev | streamNew
+	}
 	// a.dead may already hold groups whose TTL ran out (expireCached).
 	alive, rowCount := a.alive, a.rowCount
 	for i, g := range groups {
@@ -517,43 +531,43 @@ func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, o
 		case first:
 			acts[i] = streamNew
 		default:
-			acts[i] = streamPrev | streamNew
+			acts[i] = update
 		}
 	}
 	for _, acc := range a.accs {
-		acc.stream(groups, signs, acts, 0, n)
+		acc.stream(groups, signs, acts, changed, 0, n)
 	}
-	// Flink's GroupAggFunction does not emit a result equal to the
-	// previous one, unless state retention is on.
-	emitEqual := a.ks != nil && a.ks.ttl > 0
 	// Local slices: appending to the operator's fields would take a GC
 	// write barrier per row.
 	sel, outGroups, outKinds, outRows := a.sel[:0], a.outGroups[:0], a.outKinds[:0], a.outRows[:0]
 	slot := int32(0)
 	for i, act := range acts[:n] {
 		kind := vectorized.Insert
-		switch act {
-		case 0, streamReset:
+		switch {
+		case act == 0 || act == streamReset:
 			continue
-		case streamReset | streamPrev:
+		case act&streamReset != 0: // with streamPrev
 			kind = vectorized.Delete
 			sel = append(sel, slot)
 			slot++
-		case streamNew:
+		case act&streamUpdate == 0:
 			sel = append(sel, slot)
 			slot++
 		default:
 			p := slot
-			slot += 2
-			if !emitEqual && a.resultsEqual(int(p), int(p+1)) {
+			if act&streamPrev != 0 {
+				slot++
+			}
+			slot++
+			if act&streamCmp != 0 && !changed[i] {
 				continue
 			}
-			if !a.spec.NoUpdateBefore {
+			if act&streamPrev != 0 {
 				sel = append(sel, p)
 				outGroups, outKinds, outRows = append(outGroups, groups[i]), append(outKinds, vectorized.UpdateBefore), append(outRows, int32(i))
 			}
 			kind = vectorized.UpdateAfter
-			sel = append(sel, p+1)
+			sel = append(sel, slot-1)
 		}
 		outGroups, outKinds, outRows = append(outGroups, groups[i]), append(outKinds, kind), append(outRows, int32(i))
 	}
