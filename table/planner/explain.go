@@ -188,6 +188,11 @@ func astNode(n Node) *xnode {
 	if o, ok := n.(*OverAggregate); ok {
 		return o.ast()
 	}
+	if p, ok := n.(*Project); ok {
+		if x, ok := overAST(p); ok {
+			return x
+		}
+	}
 	x := &xnode{}
 	switch n := n.(type) {
 	case *Scan:
@@ -644,6 +649,9 @@ func (p *Planner) jsonPlan(roots []*xnode) string {
 			id, _ := visit(x.ins[0])
 			if strings.Contains(x.text, "single") {
 				return id, "GLOBAL"
+			}
+			if strings.Contains(x.text, "forward") {
+				return id, "FORWARD"
 			}
 			return id, "HASH"
 		}

@@ -29,10 +29,14 @@ type OverAggregate struct {
 	OrderBy              []SortKey
 	Rows                 bool
 	Preceding, Following int64
-	// Interval: the RANGE offsets are milliseconds of a day-time interval.
-	Interval bool
+	// Interval is the unit of the day-time interval the RANGE offsets
+	// (milliseconds) were written in, "" when they are not intervals.
+	Interval string
 	Calls    []OverCall
 	Window   int
+	// Batch: Flink's batch form, over input sorted by the partition and
+	// order keys, in EXPLAIN.
+	Batch bool
 }
 
 // OverCall is one function over the window: an aggregate (Kind, Arg,
@@ -41,6 +45,9 @@ type OverAggregate struct {
 type OverCall struct {
 	AggCall
 	Rank engine.OverRankKind
+	// Sum0 is SUM shown as Flink's $SUM0 (0 for no rows; the CASE over
+	// the count around it gives NULL then, as the engine's SUM does).
+	Sum0 bool
 }
 
 func (c OverCall) text(in Schema) string {
@@ -56,6 +63,9 @@ func (c OverCall) text(in Schema) string {
 		return "COUNT(*)"
 	}
 	arg := in[c.Arg].Name
+	if c.Sum0 {
+		return "$SUM0(" + arg + ")"
+	}
 	if c.Distinct {
 		arg = "DISTINCT " + arg
 	}
@@ -118,14 +128,45 @@ func (n *OverAggregate) describe() string {
 		}
 		parts = append(parts, "orderBy=["+strings.Join(order, ", ")+"]")
 	}
-	// Flink's window text starts with a space (its empty window name).
-	parts = append(parts, "window=[ "+n.frame()+"]")
 	sel := in.Names()
-	for _, c := range n.Calls {
-		sel = append(sel, c.text(in)+" AS "+c.Name)
+	calls := make([]string, len(n.Calls))
+	for i, c := range n.Calls {
+		calls[i] = c.text(in) + " AS " + c.Name
+	}
+	if n.Batch {
+		// Batch: the calls in the window, their names in the select.
+		parts = append(parts, "window#0=["+strings.Join(calls, ", ")+" "+n.frame()+"]")
+		for _, c := range n.Calls {
+			sel = append(sel, c.Name)
+		}
+	} else {
+		// Flink's window text starts with a space (its empty window name).
+		parts = append(parts, "window=[ "+n.frame()+"]")
+		sel = append(sel, calls...)
 	}
 	parts = append(parts, "select=["+strings.Join(sel, ", ")+"]")
 	return "OverAggregate(" + strings.Join(parts, ", ") + ")"
+}
+
+// sortText is the Sort Flink's batch plan puts under the node: by the
+// partition keys, then the order keys.
+func (n *OverAggregate) sortText() string {
+	in := n.Input.Schema()
+	var keys []string
+	for _, k := range n.Keys {
+		keys = append(keys, in[k].Name+" ASC")
+	}
+	for _, k := range n.OrderBy {
+		dir := " ASC"
+		if k.Desc {
+			dir = " DESC"
+		}
+		keys = append(keys, in[k.Col].Name+dir)
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	return "Sort(orderBy=[" + strings.Join(keys, ", ") + "])"
 }
 
 // ast is the window call as Calcite's AST shows it inside a projection:
@@ -178,6 +219,137 @@ func (n *OverAggregate) ast() *xnode {
 	return &xnode{text: "LogicalProject(" + strings.Join(parts, ", ") + ")", ins: []*xnode{astNode(n.Input)}}
 }
 
+// overAST is a projection over OVER aggregates as Calcite's AST shows the
+// select list before its ProjectToWindowRule: one LogicalProject over the
+// windows' input, each call inline (COUNT($2) OVER (PARTITION BY $1
+// ORDER BY $0 NULLS FIRST ROWS 1 PRECEDING)). ok is false for any other
+// projection.
+func overAST(p *Project) (*xnode, bool) {
+	var overs []*OverAggregate
+	n := p.Input
+	for {
+		o, ok := n.(*OverAggregate)
+		if !ok {
+			break
+		}
+		overs = append([]*OverAggregate{o}, overs...)
+		n = o.Input
+	}
+	pre, ok := n.(*Project)
+	if len(overs) == 0 || !ok {
+		return nil, false
+	}
+	cols := make([]string, 0, len(p.Input.Schema()))
+	for _, e := range pre.Exprs {
+		cols = append(cols, rexAST(e))
+	}
+	for _, o := range overs {
+		win := o.astWindow(cols)
+		for _, c := range o.Calls {
+			fn, arg := c.Kind.String(), ""
+			switch {
+			case c.Rank != engine.NoRank:
+				fn = strings.TrimSuffix(c.text(nil), "(*)")
+			case c.Kind == engine.CountStar:
+				fn = "COUNT"
+			case c.Sum0:
+				fn, arg = "$SUM0", cols[c.Arg]
+			default:
+				arg = cols[c.Arg]
+				if c.Distinct {
+					arg = "DISTINCT " + arg
+				}
+			}
+			cols = append(cols, fn+"("+arg+") OVER ("+win+")")
+		}
+	}
+	parts := make([]string, len(p.Exprs))
+	for i, e := range p.Exprs {
+		parts[i] = p.Names[i] + "=[" + rexWith(e, cols) + "]"
+	}
+	return &xnode{text: "LogicalProject(" + strings.Join(parts, ", ") + ")", ins: []*xnode{astNode(pre.Input)}}, true
+}
+
+// astWindow is the window as Calcite's RexOver prints it, cols the
+// columns' expressions: the frame only when it is not the default
+// (RANGE UNBOUNDED PRECEDING to CURRENT ROW under an ORDER BY, the whole
+// partition without one, a ranking function's), "ROWS 1 PRECEDING" for
+// one that ends at the current row.
+func (n *OverAggregate) astWindow(cols []string) string {
+	var w []string
+	if len(n.Keys) > 0 {
+		keys := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = cols[k]
+		}
+		w = append(w, "PARTITION BY "+strings.Join(keys, ", "))
+	}
+	if len(n.OrderBy) > 0 {
+		order := make([]string, len(n.OrderBy))
+		for i, k := range n.OrderBy {
+			o := cols[k.Col]
+			if k.Desc {
+				o += " DESC"
+			}
+			order[i] = o + map[bool]string{true: " NULLS FIRST", false: " NULLS LAST"}[k.NullsFirst]
+		}
+		w = append(w, "ORDER BY "+strings.Join(order, ", "))
+	}
+	ranking := len(n.Calls) > 0 && n.Calls[0].Rank != engine.NoRank
+	def := n.Preceding == engine.Unbounded && (n.Following == 0 && len(n.OrderBy) > 0 && (!n.Rows || ranking) ||
+		n.Following == engine.Unbounded && len(n.OrderBy) == 0)
+	if !def {
+		unit := "RANGE"
+		if n.Rows {
+			unit = "ROWS"
+		}
+		bound := func(v int64, dir string) string {
+			switch {
+			case v == engine.Unbounded:
+				return "UNBOUNDED " + dir
+			case v == 0:
+				return "CURRENT ROW"
+			case n.Interval != "":
+				return fmt.Sprintf("%d:INTERVAL %s %s", v, n.Interval, dir)
+			}
+			return fmt.Sprintf("%d %s", v, dir)
+		}
+		if n.Following == 0 {
+			w = append(w, unit+" "+bound(n.Preceding, "PRECEDING"))
+		} else {
+			w = append(w, unit+" BETWEEN "+bound(n.Preceding, "PRECEDING")+" AND "+bound(n.Following, "FOLLOWING"))
+		}
+	}
+	return strings.Join(w, " ")
+}
+
+// rexWith is rexAST with input column i written as cols[i].
+func rexWith(r Rex, cols []string) string {
+	switch x := r.(type) {
+	case *InputRef:
+		return cols[x.Index]
+	case *CallRex:
+		args := make([]string, len(x.Args))
+		for i, a := range x.Args {
+			args[i] = rexWith(a, cols)
+		}
+		return x.Name + "(" + strings.Join(args, ", ") + ")"
+	case *CastRex:
+		fn := "CAST"
+		if x.Try {
+			fn = "TRY_CAST"
+		}
+		return fmt.Sprintf("%s(%s AS %s)", fn, rexWith(x.Arg, cols), x.T.Nullable())
+	case *UDFRex:
+		args := make([]string, len(x.Args))
+		for i, a := range x.Args {
+			args[i] = rexWith(a, cols)
+		}
+		return x.Name + "(" + strings.Join(args, ", ") + ")"
+	}
+	return rexAST(r)
+}
+
 // explain is the node in the physical and execution plans: the exchange
 // on the partition keys (one partition without keys) under it.
 func (e *explainer) over(n *OverAggregate) *xnode {
@@ -190,7 +362,16 @@ func (e *explainer) over(n *OverAggregate) *xnode {
 	if len(n.Keys) == 0 {
 		dist, par = "single", 1
 	}
-	return &xnode{text: n.describe(), mode: e.mode(n), par: par, ins: []*xnode{e.exchange(in, dist, e.mode(n.Input))}}
+	below := e.exchange(in, dist, e.mode(n.Input))
+	if s := n.sortText(); n.Batch && s != "" {
+		// The engine sorts each partition inside the operator; Flink
+		// sorts before it (and forwards in its execution plan).
+		below = &xnode{text: s, mode: e.mode(n.Input), par: par, ins: []*xnode{below}}
+		if !e.physical {
+			below = e.exchange(below, "forward", e.mode(n.Input))
+		}
+	}
+	return &xnode{text: n.describe(), mode: e.mode(n), par: par, ins: []*xnode{below}}
 }
 
 // over translates the node into the engine's OVER aggregate behind a hash
@@ -255,10 +436,19 @@ type overWindow struct {
 	orderBy              []SortKey // Col indexes order
 	rows                 bool
 	preceding, following int64
-	interval             bool
+	interval             string
 	calls                []*sql.FuncCall
-	bound                []OverCall
-	args                 []Rex // per bound call: its argument, nil for none
+	bound                []boundOverCall
+}
+
+// boundOverCall is one OVER call of the query as the functions the window
+// computes (parts, with their arguments over the input, nil for none) and
+// combine, the call's value over their columns: SUM is Flink's
+// CASE(COUNT(x) > 0, $SUM0(x), NULL), AVG that divided by the count.
+type boundOverCall struct {
+	parts   []OverCall
+	args    []Rex
+	combine func(cols []Rex) (Rex, error)
 }
 
 // overCalls lists the OVER calls of a select list, in order (a Top-N's
@@ -345,18 +535,20 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 	}
 	for _, w := range windows {
 		for _, f := range w.calls {
-			c, arg, err := p.bindOverCall(f, w, sc)
+			b, err := p.bindOverCall(f, w, sc)
 			if err != nil {
 				return nil, nil, err
 			}
-			w.bound = append(w.bound, c)
-			w.args = append(w.args, arg)
-		}
-		for _, rs := range [][]Rex{w.keys, w.order, w.args} {
-			for _, r := range rs {
-				if r != nil {
-					refs(r, used)
+			w.bound = append(w.bound, b)
+			for _, a := range b.args {
+				if a != nil {
+					refs(a, used)
 				}
+			}
+		}
+		for _, rs := range [][]Rex{w.keys, w.order} {
+			for _, r := range rs {
+				refs(r, used)
 			}
 		}
 	}
@@ -389,7 +581,7 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 	type planned struct {
 		keys  []int
 		order []SortKey
-		calls []OverCall
+		calls [][]OverCall // per query call, its parts
 	}
 	plans := make([]planned, len(windows))
 	for wi, w := range windows {
@@ -402,31 +594,43 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 			k.Col = column(o)
 			pl.order = append(pl.order, k)
 		}
-		for i, c := range w.bound {
-			if w.args[i] != nil {
-				c.Arg = column(w.args[i])
+		for _, b := range w.bound {
+			parts := make([]OverCall, len(b.parts))
+			for i, c := range b.parts {
+				if b.args[i] != nil {
+					c.Arg = column(b.args[i])
+				}
+				parts[i] = c
 			}
-			pl.calls = append(pl.calls, c)
+			pl.calls = append(pl.calls, parts)
 		}
 	}
 	var n Node = &Project{Input: in, Exprs: pre, Names: uniqueNames(preNames)}
 	for wi, w := range windows {
 		pl := plans[wi]
 		node := &OverAggregate{Input: n, Keys: pl.keys, OrderBy: pl.order, Rows: w.rows, Preceding: w.preceding,
-			Following: w.following, Interval: w.interval, Window: wi}
+			Following: w.following, Interval: w.interval, Window: wi, Batch: !p.Streaming}
 		width := len(n.Schema())
-		// Equal calls over one window share a column.
+		// Equal functions over one window share a column.
 		seen := map[string]int{}
-		for i, c := range pl.calls {
-			key := fmt.Sprintf("%d|%d|%t|%d", c.Kind, c.Rank, c.Distinct, c.Arg)
-			if j, ok := seen[key]; ok {
-				out.over[w.calls[i]] = &InputRef{Index: width + j, T: node.Calls[j].Type, Name: node.Calls[j].Name}
-				continue
+		for i, parts := range pl.calls {
+			cols := make([]Rex, len(parts))
+			for pi, c := range parts {
+				key := fmt.Sprintf("%d|%d|%t|%t|%d", c.Kind, c.Rank, c.Sum0, c.Distinct, c.Arg)
+				j, ok := seen[key]
+				if !ok {
+					j = len(node.Calls)
+					seen[key] = j
+					c.Name = fmt.Sprintf("w%d$o%d", wi, j)
+					node.Calls = append(node.Calls, c)
+				}
+				cols[pi] = &InputRef{Index: width + j, T: node.Calls[j].Type, Name: node.Calls[j].Name}
 			}
-			seen[key] = len(node.Calls)
-			c.Name = fmt.Sprintf("w%d$o%d", wi, len(node.Calls))
-			out.over[w.calls[i]] = &InputRef{Index: width + len(node.Calls), T: c.Type, Name: c.Name}
-			node.Calls = append(node.Calls, c)
+			x, err := w.bound[i].combine(cols)
+			if err != nil {
+				return nil, nil, err
+			}
+			out.over[w.calls[i]] = x
 		}
 		n = node
 	}
@@ -557,7 +761,11 @@ func (p *Planner) frameBound(b *sql.FrameBound, w *overWindow, start bool) (int6
 		if err != nil {
 			return 0, err
 		}
-		w.interval = true
+		lit := b.Offset.(*sql.IntervalLit)
+		w.interval = lit.Qualifier.From
+		if lit.Qualifier.To != "" {
+			w.interval += " TO " + lit.Qualifier.To
+		}
 		return d.Milliseconds(), nil
 	}
 	if !ot.IsIntegral() {
@@ -618,31 +826,79 @@ func (p *Planner) checkRangeOffset(spec *sql.WindowSpec, w *overWindow) error {
 	return nil
 }
 
-// bindOverCall binds one call over its window: an aggregate as GROUP BY's,
-// or a ranking function.
-func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (OverCall, Rex, error) {
+// bindOverCall binds one call over its window: an aggregate as GROUP BY's
+// (SUM and AVG of numbers as Flink's AggregateReduceFunctionsRule makes
+// them: COUNT and $SUM0), or a ranking function.
+func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (boundOverCall, error) {
+	one := func(c OverCall, arg Rex) boundOverCall {
+		return boundOverCall{parts: []OverCall{c}, args: []Rex{arg}, combine: func(cols []Rex) (Rex, error) { return cols[0], nil }}
+	}
 	name := strings.ToUpper(f.Name.Unqualified())
 	if rk, ok := overRankKinds[name]; ok && p.Catalog.SystemFunction(f.Name.Unqualified()) == nil {
 		if len(f.Args) > 0 {
-			return OverCall{}, nil, p.ErrAt(f.Pos(), "%s() takes no arguments", name)
+			return boundOverCall{}, p.ErrAt(f.Pos(), "%s() takes no arguments", name)
 		}
-		return OverCall{AggCall: AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, Rank: rk}, nil, nil
+		return one(OverCall{AggCall: AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, Rank: rk}, nil), nil
 	}
 	if f.Filter != nil {
-		return OverCall{}, nil, p.ErrAt(f.Pos(), "OVER must be applied to aggregate function")
+		return boundOverCall{}, p.ErrAt(f.Pos(), "OVER must be applied to aggregate function")
 	}
 	g, ok := p.isAggCall(&sql.FuncCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct})
 	if !ok || g == nil {
-		return OverCall{}, nil, p.ErrAt(f.Pos(), "%s is not supported over a window (COUNT, SUM, AVG, MIN, MAX, ROW_NUMBER, RANK and DENSE_RANK are)", f.Name.Unqualified())
+		return boundOverCall{}, p.ErrAt(f.Pos(), "%s is not supported over a window (COUNT, SUM, AVG, MIN, MAX, ROW_NUMBER, RANK and DENSE_RANK are)", f.Name.Unqualified())
 	}
 	if f.Distinct && !p.Streaming {
-		return OverCall{}, nil, p.ErrAt(f.Pos(), "Distinct not supported in Windowing function!")
+		return boundOverCall{}, p.ErrAt(f.Pos(), "Distinct not supported in Windowing function!")
 	}
 	c, arg, err := p.bindAggCall(g, sc)
 	if err != nil {
-		return OverCall{}, nil, err
+		return boundOverCall{}, err
 	}
-	return OverCall{AggCall: c}, arg, nil
+	at := Rex(nil)
+	if arg != nil {
+		at = arg
+	}
+	reduce := !c.Distinct && (c.Kind == engine.Sum || c.Kind == engine.Avg && (at.Type().IsIntegral() || at.Type().Kind == types.Float || at.Type().Kind == types.Double))
+	if !reduce {
+		return one(OverCall{AggCall: c}, arg), nil
+	}
+	sumType := c.Type
+	if c.Kind == engine.Avg {
+		st, err := types.FromArrow(engine.DefaultAggResultType(engine.Sum, at.Type().Arrow()))
+		if err != nil {
+			return boundOverCall{}, p.ErrAt(f.Pos(), "%s: %v", name, err)
+		}
+		sumType = st
+	}
+	count := OverCall{AggCall: AggCall{Kind: engine.Count, Arg: -1, Type: types.BIGINT().NotNullable()}}
+	sum0 := OverCall{AggCall: AggCall{Kind: engine.Sum, Arg: -1, Type: sumType}, Sum0: true}
+	avg, avgType := c.Kind == engine.Avg, c.Type
+	pos := f.Pos()
+	return boundOverCall{parts: []OverCall{count, sum0}, args: []Rex{arg, arg}, combine: func(cols []Rex) (Rex, error) {
+		positive, err := p.call(pos, ">", cols[0], &Literal{Value: int64(0), T: types.BIGINT().NotNullable(), Text: "0"})
+		if err != nil {
+			return nil, err
+		}
+		null := &Literal{T: sumType.Nullable(), Text: "null:" + calciteType(sumType)}
+		sum, err := p.call(pos, "CASE", positive, cols[1], null)
+		if err != nil || !avg {
+			return sum, err
+		}
+		q, err := p.call(pos, "/", sum, cols[0])
+		if err != nil {
+			return nil, err
+		}
+		return &CastRex{Arg: q, T: avgType.Nullable()}, nil
+	}}, nil
+}
+
+// calciteType is a type as Calcite prints it in a typed literal
+// (null:INTEGER).
+func calciteType(t types.DataType) string {
+	if t.Kind == types.Int {
+		return "INTEGER"
+	}
+	return t.Nullable().String()
 }
 
 // isWindowRanking reports ROW_NUMBER/RANK/DENSE_RANK() OVER (PARTITION BY
