@@ -674,6 +674,21 @@ func (a *GroupAggregate) emit(ctx context.Context, in *vectorized.Batch, out Col
 		return nil
 	}
 	keys := make([]arrow.Array, 0, len(a.spec.Keys))
+	// One output row per input row, in order (every row changed its
+	// group and no -U rows): the input's key columns are the output's.
+	// outRows is non-decreasing, so n distinct rows of n are 0..n-1.
+	if len(a.outRows) == int(in.NumRows()) && distinctRows(a.outRows) {
+		for _, k := range a.spec.Keys {
+			col := in.Record.Column(k)
+			col.Retain()
+			keys = append(keys, col)
+		}
+		b, err := a.buildOutput(a.outGroups, a.outKinds, keys)
+		if err != nil {
+			return err
+		}
+		return a.send(ctx, b, out)
+	}
 	for _, k := range a.spec.Keys {
 		col, err := takeArray(ctx, a.rt.Mem, in.Record.Column(k), a.outRows)
 		if err != nil {
@@ -687,6 +702,17 @@ func (a *GroupAggregate) emit(ctx context.Context, in *vectorized.Batch, out Col
 		return err
 	}
 	return a.send(ctx, b, out)
+}
+
+// distinctRows reports whether a non-decreasing list of rows has no row
+// twice.
+func distinctRows(rows []int32) bool {
+	for i := 1; i < len(rows); i++ {
+		if rows[i] == rows[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // buildOutput makes a batch of the given groups' keys and the accumulators'
