@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 )
 
@@ -288,4 +290,51 @@ func TestDecArith64MatchesExact(t *testing.T) {
 		}
 	}
 	require.Greater(t, handled, 10000)
+}
+
+// TestDecimalKernelInt64LoopMatchesExact runs the kernel itself (its inline
+// int64 loop, which hands rows it does not take to the general code) over
+// columns of int64-range values and compares every row with the exact
+// computation; NULL where that overflows.
+func TestDecimalKernelInt64LoopMatchesExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	var xs, ys []int64
+	for b := 1; b < 64; b++ {
+		for range 3 {
+			x, y := r.Int64N(1<<(b-1)+1)<<1, r.Int64N(1<<(b-1)+1)+1
+			if r.IntN(2) == 0 {
+				x = -x
+			}
+			xs, ys = append(xs, x, math.MaxInt64, 0), append(ys, y, -y, math.MinInt64)
+		}
+	}
+	for _, tc := range [][4]int{{22, 1, 19, 0}, {19, 0, 2, 1}, {38, 18, 20, 10}, {10, 2, 10, 2}, {19, 0, 19, 0}} {
+		for _, op := range []byte{'*', '/'} {
+			t1, t2 := dec(tc[0], tc[1]), dec(tc[2], tc[3])
+			xb, yb := array.NewDecimal128Builder(memory.DefaultAllocator, t1.(*arrow.Decimal128Type)), array.NewDecimal128Builder(memory.DefaultAllocator, t2.(*arrow.Decimal128Type))
+			for i := range xs {
+				xb.Append(decimal128.FromI64(xs[i]))
+				yb.Append(decimal128.FromI64(ys[i]))
+			}
+			rec := batch(t, xb.NewArray(), yb.NewArray())
+			xb.Release()
+			yb.Release()
+			c := refs(rec)
+			e := call(t, string(op), c[0], c[1])
+			arr, err := e.Eval(testCtx(), rec)
+			require.NoError(t, err, e.String())
+			p, s := decimalResultType(op, tc[0], tc[1], tc[2], tc[3])
+			got := arr.(*array.Decimal128)
+			for i := range xs {
+				want, ok := refArith(op, decimal128.FromI64(xs[i]), decimal128.FromI64(ys[i]), tc[1], tc[3], p, s)
+				msg := fmt.Sprintf("%d %c %d as %s", xs[i], op, ys[i], e)
+				require.Equal(t, !ok, got.IsNull(i), msg)
+				if ok {
+					require.Equal(t, want, got.Value(i), msg)
+				}
+			}
+			arr.Release()
+			rec.Release()
+		}
+	}
 }

@@ -214,6 +214,13 @@ func decimalArithKernel(op byte, s1, s2, p, s int) kernelFn {
 		var sc decScratch
 		var res big.Int
 		for i := 0; i < n; i++ {
+			if f64.any && vb == nil {
+				// no NULLs so far: the inline loop runs up to a row it
+				// does not handle, which the code below takes
+				if i = f64.run(av, bv, out, i); i == n {
+					break
+				}
+			}
 			if vb != nil && !bitutil.BitIsSet(vb, i) {
 				out[i] = decimal128.Num{}
 				continue
@@ -362,6 +369,56 @@ func (f decArith64) apply(x, y int64) (res decimal128.Num, ok, done bool) {
 		return res, false, true
 	}
 	return signed(u, (x < 0) != (y < 0) && !u.isZero()), true, true
+}
+
+// run computes rows from `from` on into out while both operands fit
+// int64 and the result is not NULL, and returns the first row it did not
+// compute (len(out) when done). The loops are apply's, inline.
+func (f decArith64) run(av, bv decValues, out []decimal128.Num, from int) int {
+	n := len(out)
+	if f.mulExact {
+		for i := from; i < n; i++ {
+			x, y := av.at(i), bv.at(i)
+			if !fitsInt64(x) || !fitsInt64(y) {
+				return i
+			}
+			r := x.Mul(y)
+			if f.p < maxDecimalPrecision {
+				if u, _ := magnitude(r); !u.fitsPrecision(f.p) {
+					return i
+				}
+			}
+			out[i] = r
+		}
+		return n
+	}
+	for i := from; i < n; i++ {
+		x, y := av.at(i), bv.at(i)
+		if !fitsInt64(x) || !fitsInt64(y) {
+			return i
+		}
+		xi, yi := int64(x.LowBits()), int64(y.LowBits())
+		if yi == 0 {
+			return i
+		}
+		ax, ay := uint64(xi), uint64(yi)
+		if xi < 0 {
+			ax = -ax
+		}
+		if yi < 0 {
+			ay = -ay
+		}
+		hi, lo := bits.Mul64(ax, f.divBy)
+		u, r := divmod64(u128{hi, lo}, ay)
+		if r >= ay-r {
+			u, _ = add128(u, u128{lo: 1})
+		}
+		if !u.fitsPrecision(f.p) {
+			return i
+		}
+		out[i] = signed(u, (xi < 0) != (yi < 0) && !u.isZero())
+	}
+	return n
 }
 
 func decimalNegateKernel(kc *kctx, args []arrow.Array) (arrow.Array, error) {
