@@ -45,30 +45,47 @@ type OverAggSpec struct {
 	Batch     bool
 	Following int64
 	OrderBy   []SortKey
-	// Ranks are ranking functions of a batch window, BIGINT columns
-	// numbering the rows of a partition in OrderBy's order (their peers
-	// are rows of an equal order key). Pos is a function's place among the
-	// computed columns; Aggs fill the other places, in order.
-	Ranks []OverRank
+	// Funcs are ranking and value functions of a batch window (see
+	// OverFuncKind). Pos is a function's place among the computed
+	// columns; Aggs fill the other places, in order.
+	Funcs []OverFunc
 	// OutputNames, when set, name every output column.
 	OutputNames []string
 }
 
-// OverRankKind is a ranking function over a batch window.
-type OverRankKind int
+// OverFuncKind is a ranking or value function over a batch window. The
+// ranking functions are BIGINT columns numbering a partition's rows in
+// OrderBy's order (peers are rows of an equal order key); the value
+// functions take column Arg's value of another row (NULL when there is
+// none, or Default for LEAD and LAG).
+type OverFuncKind int
 
 const (
-	NoRank    OverRankKind = iota
-	RowNumber              // 1, 2, 3, ... in order
-	RankFunc               // RANK: peers share the first one's row number
-	DenseRank              // DENSE_RANK: peers share one, without gaps
+	NoRank     OverFuncKind = iota
+	RowNumber               // 1, 2, 3, ... in order
+	RankFunc                // RANK: peers share the first one's row number
+	DenseRank               // DENSE_RANK: peers share one, without gaps
+	Lag                     // the row Offset rows before
+	Lead                    // the row Offset rows after
+	FirstValue              // the frame's first non-NULL value
+	LastValue               // the frame's last non-NULL value
 )
 
-// OverRank is one ranking function of an OverAggSpec.
-type OverRank struct {
-	Kind OverRankKind
-	Pos  int
+// OverFunc is one ranking or value function of an OverAggSpec.
+type OverFunc struct {
+	Kind   OverFuncKind
+	Pos    int
+	Arg    int
+	Offset int64
+	// Default is a one-row array of Arg's type, or nil.
+	Default arrow.Array
 }
+
+func (k OverFuncKind) value() bool { return k >= Lag }
+
+// OverRankKind names the ranking kinds where only they are meant (batch
+// Top-N).
+type OverRankKind = OverFuncKind
 
 // overAgg follows Flink's OVER functions: RowTimeRowsBoundedPreceding-
 // Function, RowTimeRangeBoundedPrecedingFunction, RowTimeRowsUnbounded-
@@ -128,9 +145,11 @@ type overAgg struct {
 	batchLen   int
 	batchParts map[string][]overBatchRow
 	// order lists the computed columns: i >= 0 is Aggs[i], i < 0 is
-	// Ranks[-i-1]; ranks holds the ranking values of the rows not flushed.
+	// Funcs[-i-1]; ranks holds the ranking values of the rows not flushed,
+	// vals the value functions' (see over_batch.go).
 	order     []int
 	ranks     [][]int64
+	vals      []overVals
 	accResult []arrow.DataType
 	// outTs are the times of the rows fired at a watermark, which leave in
 	// time order across partitions as Flink's event-time timers fire.
@@ -295,26 +314,39 @@ func (o *overAgg) init(schema *arrow.Schema) error {
 		acc.grow(1)
 		o.accs = append(o.accs, acc)
 	}
-	if len(o.spec.Ranks) > 0 && !o.spec.Batch {
-		return fmt.Errorf("OVER: ranking functions are computed on bounded input only")
+	if len(o.spec.Funcs) > 0 && !o.spec.Batch {
+		return fmt.Errorf("OVER: ranking and value functions are computed on bounded input only")
 	}
 	o.order = o.order[:0]
-	o.ranks = make([][]int64, len(o.spec.Ranks))
+	o.ranks = make([][]int64, len(o.spec.Funcs))
+	o.vals = make([]overVals, len(o.spec.Funcs))
 	next := 0
-	for p := 0; p < len(o.spec.Aggs)+len(o.spec.Ranks); p++ {
+	for p := 0; p < len(o.spec.Aggs)+len(o.spec.Funcs); p++ {
 		ri := -1
-		for j, r := range o.spec.Ranks {
+		for j, r := range o.spec.Funcs {
 			if r.Pos == p {
 				ri = j
 			}
 		}
 		if ri >= 0 {
 			o.order = append(o.order, -ri-1)
-			fields = append(fields, arrow.Field{Name: fmt.Sprintf("w0$o%d", p), Type: arrow.PrimitiveTypes.Int64})
+			f := o.spec.Funcs[ri]
+			if !f.Kind.value() {
+				fields = append(fields, arrow.Field{Name: fmt.Sprintf("w0$o%d", p), Type: arrow.PrimitiveTypes.Int64})
+				continue
+			}
+			if f.Arg < 0 || f.Arg >= schema.NumFields() {
+				return fmt.Errorf("OVER: column %d does not exist in the input (%d columns)", f.Arg, schema.NumFields())
+			}
+			t := schema.Field(f.Arg).Type
+			if f.Default != nil && !arrow.TypeEqual(f.Default.DataType(), t) {
+				return fmt.Errorf("OVER: default of type %s for a column of type %s", f.Default.DataType(), t)
+			}
+			fields = append(fields, arrow.Field{Name: fmt.Sprintf("w0$o%d", p), Type: t, Nullable: true})
 			continue
 		}
 		if next >= len(o.spec.Aggs) {
-			return fmt.Errorf("OVER: ranking function places %v leave no place %d", o.spec.Ranks, p)
+			return fmt.Errorf("OVER: function places %v leave no place %d", o.spec.Funcs, p)
 		}
 		o.order = append(o.order, next)
 		fields = append(fields, arrow.Field{Name: fmt.Sprintf("w0$o%d", p), Type: o.accResult[next], Nullable: true})
@@ -772,7 +804,12 @@ func (o *overAgg) flush(ctx context.Context, out Collector) error {
 			cols = append(cols, accCols[i])
 			continue
 		}
-		cols = append(cols, o.rankColumn(-i-1))
+		c, err := o.funcColumn(-i - 1)
+		if err != nil {
+			releaseArrays(cols)
+			return err
+		}
+		cols = append(cols, c)
 	}
 	if err := o.timeOrder(ctx, cols); err != nil {
 		releaseArrays(cols)

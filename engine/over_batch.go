@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 )
 
 // OVER on a bounded input (OverAggSpec.Batch), Flink's batch
@@ -102,6 +103,9 @@ func (o *overAgg) batchPartition(ctx context.Context, rows []overBatchRow, out C
 	}
 	cols := o.workDec.finish()
 	defer releaseArrays(cols)
+	if err := o.startValues(cols, n); err != nil {
+		return err
+	}
 	o.groups = make([]uint32, n)
 	o.signs = make([]int8, n)
 	for ai, acc := range o.accs {
@@ -184,23 +188,156 @@ func (o *overAgg) batchPartition(ctx context.Context, rows []overBatchRow, out C
 			if i == 0 || !bytes.Equal(rows[i].sk, rows[i-1].sk) {
 				rank, dense = int64(i+1), dense+1
 			}
-			for j, r := range o.spec.Ranks {
+			for j, r := range o.spec.Funcs {
 				v := int64(i + 1)
 				switch r.Kind {
 				case RankFunc:
 					v = rank
 				case DenseRank:
 					v = dense
+				case Lag, Lead, FirstValue, LastValue:
+					o.vals[j].idx = append(o.vals[j].idx, o.valueRow(j, i, lo, hi, n))
+					continue
 				}
 				o.ranks[j] = append(o.ranks[j], v)
 			}
 		}
 		o.outCount++
 		if o.outCount >= o.batchLen {
+			if err := o.takeValues(); err != nil {
+				return err
+			}
 			if err := o.flush(ctx, out); err != nil {
 				return err
 			}
 		}
+	}
+	if err := o.takeValues(); err != nil {
+		return err
+	}
+	for j := range o.vals {
+		o.vals[j].releaseSource()
+	}
+	return nil
+}
+
+// overVals holds a value function's rows: the values taken for rows not
+// flushed yet, and for the current partition its source column (with the
+// default appended) and the row each output row takes (-1: NULL).
+type overVals struct {
+	ready      []arrow.Array
+	src        arrow.Array
+	idx        []int32
+	nonNullFwd []int32 // first non-NULL row at or after i, n if none
+	nonNullBwd []int32 // last non-NULL row at or before i, -1 if none
+}
+
+func (v *overVals) releaseSource() {
+	if v.src != nil {
+		v.src.Release()
+		v.src = nil
+	}
+}
+
+// startValues prepares the value functions for a partition of n rows
+// decoded into cols.
+func (o *overAgg) startValues(cols []arrow.Array, n int) error {
+	for j, f := range o.spec.Funcs {
+		if !f.Kind.value() {
+			continue
+		}
+		v := &o.vals[j]
+		v.releaseSource()
+		src := cols[f.Arg]
+		if f.Default != nil {
+			var err error
+			if src, err = array.Concatenate([]arrow.Array{src, f.Default}, o.rt.Mem); err != nil {
+				return err
+			}
+		} else {
+			src.Retain()
+		}
+		v.src = src
+		if f.Kind == FirstValue || f.Kind == LastValue {
+			v.nonNullFwd = growTo(v.nonNullFwd[:0], n)
+			v.nonNullBwd = growTo(v.nonNullBwd[:0], n)
+			next := int32(n)
+			for i := n - 1; i >= 0; i-- {
+				if cols[f.Arg].IsValid(i) {
+					next = int32(i)
+				}
+				v.nonNullFwd[i] = next
+			}
+			prev := int32(-1)
+			for i := 0; i < n; i++ {
+				if cols[f.Arg].IsValid(i) {
+					prev = int32(i)
+				}
+				v.nonNullBwd[i] = prev
+			}
+		}
+	}
+	return nil
+}
+
+// valueRow is the row value function j takes for row i of a partition of
+// n rows whose frame is [lo, hi]: n is the default, -1 NULL.
+func (o *overAgg) valueRow(j, i, lo, hi, n int) int32 {
+	f := o.spec.Funcs[j]
+	v := &o.vals[j]
+	none := int32(-1)
+	if f.Default != nil {
+		none = int32(n)
+	}
+	switch f.Kind {
+	case Lag:
+		if int64(i) < f.Offset {
+			return none
+		}
+		return int32(int64(i) - f.Offset)
+	case Lead:
+		if int64(n-1-i) < f.Offset {
+			return none
+		}
+		return int32(int64(i) + f.Offset)
+	case FirstValue:
+		if lo > hi || v.nonNullFwd[lo] > int32(hi) {
+			return -1
+		}
+		return v.nonNullFwd[lo]
+	default: // LastValue
+		if lo > hi || v.nonNullBwd[hi] < int32(lo) {
+			return -1
+		}
+		return v.nonNullBwd[hi]
+	}
+}
+
+// takeValues turns the value functions' chosen rows of the current
+// partition into values, ready for the next flush.
+func (o *overAgg) takeValues() error {
+	for j := range o.vals {
+		v := &o.vals[j]
+		if len(v.idx) == 0 {
+			continue
+		}
+		b := array.NewInt32Builder(o.rt.Mem)
+		for _, i := range v.idx {
+			if i < 0 {
+				b.AppendNull()
+			} else {
+				b.Append(i)
+			}
+		}
+		idx := b.NewArray()
+		b.Release()
+		out, err := compute.TakeArray(compute.WithAllocator(context.Background(), o.rt.Mem), v.src, idx)
+		idx.Release()
+		if err != nil {
+			return fmt.Errorf("OVER: %w", err)
+		}
+		v.ready = append(v.ready, out)
+		v.idx = v.idx[:0]
 	}
 	return nil
 }
@@ -219,11 +356,22 @@ func satAdd(t, d int64) int64 {
 	return t + d
 }
 
-// rankColumn builds ranking function j's column of the rows being flushed.
-func (o *overAgg) rankColumn(j int) arrow.Array {
+// funcColumn builds function j's column of the rows being flushed.
+func (o *overAgg) funcColumn(j int) (arrow.Array, error) {
+	if v := &o.vals[j]; o.spec.Funcs[j].Kind.value() {
+		defer func() {
+			releaseArrays(v.ready)
+			v.ready = v.ready[:0]
+		}()
+		if len(v.ready) == 1 {
+			v.ready[0].Retain()
+			return v.ready[0], nil
+		}
+		return array.Concatenate(v.ready, o.rt.Mem)
+	}
 	b := array.NewInt64Builder(o.rt.Mem)
 	defer b.Release()
 	b.AppendValues(o.ranks[j], nil)
 	o.ranks[j] = o.ranks[j][:0]
-	return b.NewArray()
+	return b.NewArray(), nil
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
 
 	"github.com/sluice-stream/sluice/vectorized"
@@ -103,6 +105,70 @@ func TestOverAggregateBatch(t *testing.T) {
 					assert.Equal(t, want, s)
 				})
 			}
+		}
+	}
+}
+
+// Ranking and value functions between aggregates (batch): ROW_NUMBER,
+// RANK and DENSE_RANK over the order's peers, LAG with a default, LEAD,
+// FIRST_VALUE and LAST_VALUE over the frame skipping NULLs, at batch
+// sizes that flush inside a partition, on a checked allocator.
+func TestOverAggregateBatchFuncs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(63, 64))
+	rows := randomRows(rng, 300, false)
+	def := array.NewFloat64Builder(memory.DefaultAllocator)
+	def.Append(9.5)
+	lagDefault := def.NewArray()
+	def.Release()
+	defer lagDefault.Release()
+	spec := OverAggSpec{PartitionKeys: []int{0}, TimeCol: -1, Batch: true, Rows: true, Preceding: 2, Following: 1, OrderBy: rnOrder,
+		Aggs: []AggCall{{Func: CountStar}},
+		Funcs: []OverFunc{{Kind: RowNumber, Pos: 0}, {Kind: RankFunc, Pos: 2}, {Kind: DenseRank, Pos: 3},
+			{Kind: Lag, Pos: 4, Arg: 3, Offset: 2, Default: lagDefault}, {Kind: Lead, Pos: 5, Arg: 4, Offset: 1},
+			{Kind: FirstValue, Pos: 6, Arg: 2}, {Kind: LastValue, Pos: 7, Arg: 2}}}
+	parts := map[string][][]any{}
+	for _, r := range rows {
+		parts[r.vals[0].(string)] = append(parts[r.vals[0].(string)], r.vals)
+	}
+	var want []string
+	for _, l := range parts {
+		sort.SliceStable(l, func(i, j int) bool { return rnLess(l[i], l[j]) < 0 })
+		rank, dense := 0, 0
+		for i := range l {
+			if i == 0 || rnLess(l[i-1], l[i]) != 0 {
+				rank, dense = i+1, dense+1
+			}
+			lo, hi := max(0, i-2), min(len(l)-1, i+1)
+			var lag, lead, first, last any = 9.5, nil, nil, nil
+			if i >= 2 {
+				lag = l[i-2][3]
+			}
+			if i+1 < len(l) {
+				lead = l[i+1][4]
+			}
+			for j := lo; j <= hi; j++ {
+				if l[j][2] != nil {
+					if first == nil {
+						first = l[j][2]
+					}
+					last = l[j][2]
+				}
+			}
+			vals := slices.Clone(l[i])
+			vals[1] = fmtTS(vals[1].(int64))
+			vals = append(vals, int64(i+1), int64(hi-lo+1), int64(rank), int64(dense), lag, lead, first, last)
+			want = append(want, Row{Kind: vectorized.Insert, Values: vals}.String())
+		}
+	}
+	sort.Strings(want)
+	for _, size := range []int{1, 7, DefaultBatchSize} {
+		for _, par := range []int{1, 3} {
+			t.Run(fmt.Sprintf("b%d/p%d", size, par), func(t *testing.T) {
+				got, _ := runOpJob(t, rows, size, par, func() Operator { return NewOverAggregate(spec) }, Config{ConfigBatchSize: fmt.Sprint(size)})
+				s := strs(got)
+				sort.Strings(s)
+				assert.Equal(t, want, s)
+			})
 		}
 	}
 }

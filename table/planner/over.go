@@ -1,15 +1,18 @@
 package planner
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/connector"
 	"github.com/sluice-stream/sluice/table/sql"
 	"github.com/sluice-stream/sluice/table/types"
+	"github.com/sluice-stream/sluice/vectorized"
 )
 
 // OverAggregate is Flink's OverAggregate: aggregates over one window
@@ -44,10 +47,15 @@ type OverAggregate struct {
 // of the frame's rows).
 type OverCall struct {
 	AggCall
-	Rank engine.OverRankKind
+	Rank engine.OverFuncKind
 	// Sum0 is SUM shown as Flink's $SUM0 (0 for no rows; the CASE over
 	// the count around it gives NULL then, as the engine's SUM does).
 	Sum0 bool
+	// LEAD and LAG: the offset and the default (a one-row array, nil for
+	// NULL) and its SQL text.
+	Offset      int64
+	Default     arrow.Array
+	DefaultText string
 }
 
 func (c OverCall) text(in Schema) string {
@@ -58,6 +66,16 @@ func (c OverCall) text(in Schema) string {
 		return "RANK(*)"
 	case engine.DenseRank:
 		return "DENSE_RANK(*)"
+	case engine.Lag, engine.Lead:
+		args := fmt.Sprintf("%s, %d", in[c.Arg].Name, c.Offset)
+		if c.Default != nil {
+			args += ", " + c.DefaultText
+		}
+		return map[engine.OverFuncKind]string{engine.Lag: "LAG", engine.Lead: "LEAD"}[c.Rank] + "(" + args + ")"
+	case engine.FirstValue:
+		return "FIRST_VALUE(" + in[c.Arg].Name + ")"
+	case engine.LastValue:
+		return "LAST_VALUE(" + in[c.Arg].Name + ")"
 	}
 	if c.Kind == engine.CountStar {
 		return "COUNT(*)"
@@ -248,6 +266,15 @@ func overAST(p *Project) (*xnode, bool) {
 		for _, c := range o.Calls {
 			fn, arg := c.Kind.String(), ""
 			switch {
+			case c.Rank == engine.Lag || c.Rank == engine.Lead || c.Rank == engine.FirstValue || c.Rank == engine.LastValue:
+				fn = strings.SplitN(c.text(overASTSchema(cols)), "(", 2)[0]
+				arg = cols[c.Arg]
+				if c.Rank == engine.Lag || c.Rank == engine.Lead {
+					arg += fmt.Sprintf(", %d", c.Offset)
+					if c.Default != nil {
+						arg += ", " + c.DefaultText
+					}
+				}
 			case c.Rank != engine.NoRank:
 				fn = strings.TrimSuffix(c.text(nil), "(*)")
 			case c.Kind == engine.CountStar:
@@ -321,6 +348,15 @@ func (n *OverAggregate) astWindow(cols []string) string {
 		}
 	}
 	return strings.Join(w, " ")
+}
+
+// overASTSchema names columns by their AST text, for OverCall.text.
+func overASTSchema(cols []string) Schema {
+	s := make(Schema, len(cols))
+	for i, c := range cols {
+		s[i] = Field{Name: c}
+	}
+	return s
 }
 
 // rexWith is rexAST with input column i written as cols[i].
@@ -417,7 +453,7 @@ func (t *translator) over(n *OverAggregate) (*engine.Vertex, error) {
 			continue
 		}
 		if c.Rank != engine.NoRank {
-			spec.Ranks = append(spec.Ranks, engine.OverRank{Kind: c.Rank, Pos: len(spec.Aggs) + len(spec.Ranks)})
+			spec.Funcs = append(spec.Funcs, engine.OverFunc{Kind: c.Rank, Pos: len(spec.Aggs) + len(spec.Funcs), Arg: c.Arg, Offset: c.Offset, Default: c.Default})
 			continue
 		}
 		spec.Aggs = append(spec.Aggs, engine.AggCall{Func: c.Kind, Arg: c.Arg, Distinct: c.Distinct, Result: c.Type.Arrow()})
@@ -473,7 +509,7 @@ func (p *Planner) overCalls(q *sql.Select) []*sql.FuncCall {
 }
 
 // overRankKinds are the ranking functions over windows.
-var overRankKinds = map[string]engine.OverRankKind{"ROW_NUMBER": engine.RowNumber, "RANK": engine.RankFunc, "DENSE_RANK": engine.DenseRank}
+var overRankKinds = map[string]engine.OverFuncKind{"ROW_NUMBER": engine.RowNumber, "RANK": engine.RankFunc, "DENSE_RANK": engine.DenseRank}
 
 // bindOver plans the OVER calls of a select list (Flink's
 // ProjectToWindowRule): a projection of the columns read and of computed
@@ -616,7 +652,7 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 		for i, parts := range pl.calls {
 			cols := make([]Rex, len(parts))
 			for pi, c := range parts {
-				key := fmt.Sprintf("%d|%d|%t|%t|%d", c.Kind, c.Rank, c.Sum0, c.Distinct, c.Arg)
+				key := fmt.Sprintf("%d|%d|%t|%t|%d|%d|%s", c.Kind, c.Rank, c.Sum0, c.Distinct, c.Arg, c.Offset, c.DefaultText)
 				j, ok := seen[key]
 				if !ok {
 					j = len(node.Calls)
@@ -840,6 +876,9 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (bound
 		}
 		return one(OverCall{AggCall: AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, Rank: rk}, nil), nil
 	}
+	if vk, ok := overValueKinds[name]; ok && p.Catalog.SystemFunction(f.Name.Unqualified()) == nil {
+		return p.bindOverValue(f, vk, sc)
+	}
 	if f.Filter != nil {
 		return boundOverCall{}, p.ErrAt(f.Pos(), "OVER must be applied to aggregate function")
 	}
@@ -890,6 +929,65 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (bound
 		}
 		return &CastRex{Arg: q, T: avgType.Nullable()}, nil
 	}}, nil
+}
+
+// overValueKinds are the value functions over windows (batch).
+var overValueKinds = map[string]engine.OverFuncKind{"LAG": engine.Lag, "LEAD": engine.Lead, "FIRST_VALUE": engine.FirstValue, "LAST_VALUE": engine.LastValue}
+
+// bindOverValue binds LAG/LEAD(x [, offset [, default]]) and
+// FIRST_VALUE/LAST_VALUE(x) over a batch window.
+func (p *Planner) bindOverValue(f *sql.FuncCall, kind engine.OverFuncKind, sc *scope) (boundOverCall, error) {
+	name := strings.ToUpper(f.Name.Unqualified())
+	if p.Streaming {
+		return boundOverCall{}, p.ErrAt(f.Pos(), "%s over a window is not supported yet in streaming mode", name)
+	}
+	maxArgs := 1
+	if kind == engine.Lag || kind == engine.Lead {
+		maxArgs = 3
+	}
+	if len(f.Args) < 1 || len(f.Args) > maxArgs || f.Distinct || f.Filter != nil {
+		return boundOverCall{}, p.ErrAt(f.Pos(), "%s takes %s", name, map[bool]string{true: "a value, an optional offset and an optional default", false: "one value"}[maxArgs == 3])
+	}
+	arg, err := p.bindExpr(f.Args[0], sc)
+	if err != nil {
+		return boundOverCall{}, err
+	}
+	t := arg.Type().Nullable().Materialized()
+	c := OverCall{AggCall: AggCall{Kind: engine.CountStar, Arg: -1, Type: t}, Rank: kind, Offset: 1}
+	if len(f.Args) > 1 {
+		if c.Offset, err = p.constInt(f.Args[1], name+" offset"); err != nil {
+			return boundOverCall{}, err
+		}
+	}
+	if len(f.Args) > 2 {
+		d, err := p.bindExpr(f.Args[2], sc)
+		if err != nil {
+			return boundOverCall{}, err
+		}
+		if d.Type().Kind != types.Null {
+			d = foldCall(castTo(d, t))
+			lit, ok := d.(*Literal)
+			if !ok {
+				return boundOverCall{}, p.ErrAt(f.Args[2].Pos(), "%s: the default must be a constant", name)
+			}
+			if c.Default, err = constArray(lit, t); err != nil {
+				return boundOverCall{}, p.ErrAt(f.Args[2].Pos(), "%s: %v", name, err)
+			}
+			c.DefaultText = f.Args[2].String()
+		}
+	}
+	return boundOverCall{parts: []OverCall{c}, args: []Rex{arg}, combine: func(cols []Rex) (Rex, error) { return cols[0], nil }}, nil
+}
+
+// constArray evaluates a constant into a one-row array of type t.
+func constArray(lit *Literal, t types.DataType) (arrow.Array, error) {
+	e, err := Compile(&CastRex{Arg: lit, T: t})
+	if err != nil {
+		return nil, err
+	}
+	empty := array.NewRecordBatch(arrow.NewSchema(nil, nil), nil, 1)
+	defer empty.Release()
+	return e.Eval(vectorized.NewEvalContext(context.Background()), empty)
 }
 
 // calciteType is a type as Calcite prints it in a typed literal
