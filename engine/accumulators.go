@@ -45,7 +45,8 @@ type accumulator interface {
 	// differs from the one before; streamReset then puts the group back
 	// in its initial state). A row with acts[i] == 0 is skipped. It is
 	// the streaming aggregate's per-row changelog in one typed loop per
-	// accumulator instead of one call per row and accumulator.
+	// accumulator instead of one call per row and accumulator. Unlike
+	// update's, signs is never nil.
 	stream(groups []uint32, signs []int8, acts []uint8, changed []bool, from, to int)
 	// dropPrev removes the next-to-last result, keeping the last.
 	dropPrev()
@@ -230,7 +231,7 @@ func (a *countAcc) stream(groups []uint32, signs []int8, acts []uint8, changed [
 			vals, valid = append(vals, prev), append(valid, true)
 		}
 		if bm == nil || bitutil.BitIsSet(bm, off+i) {
-			cnt[g] += sign(signs, i)
+			cnt[g] += int64(signs[i])
 		}
 		if act&streamNew != 0 {
 			vals, valid = append(vals, cnt[g]), append(valid, true)
@@ -496,7 +497,7 @@ func intSumStream[A int32 | int64](a *sumAcc, vals []A, bm []byte, off int) func
 				rv, rok = append(rv, pv), append(rok, pok)
 			}
 			if bm == nil || bitutil.BitIsSet(bm, off+i) {
-				s := sign(signs, i)
+				s := int64(signs[i])
 				sum[g] += s * int64(vals[i])
 				cnt[g] += s
 			}
@@ -531,7 +532,7 @@ func floatSumStream(a *sumAcc, vals []float64, bm []byte, off int) func(groups [
 				a.fres.add(pv, pok)
 			}
 			if bm == nil || bitutil.BitIsSet(bm, off+i) {
-				switch s := sign(signs, i); {
+				switch s := signs[i]; {
 				case s > 0:
 					sum[g] += vals[i]
 					cnt[g]++
