@@ -738,14 +738,6 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 	}
 	var err error
 	outScope := sc
-	if over := p.overCalls(q); len(over) > 0 {
-		if hasAgg {
-			return nil, p.ErrAt(over[0].Pos(), "OVER windows in a SELECT with GROUP BY or aggregates are not supported yet")
-		}
-		if n, outScope, err = p.bindOver(q, over, n, sc); err != nil {
-			return nil, err
-		}
-	}
 	if hasAgg {
 		if n, outScope, err = p.bindAggregate(q, n, sc); err != nil {
 			return nil, err
@@ -757,6 +749,12 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 			return nil, err
 		}
 		n = &Filter{Input: n, Cond: cond}
+	}
+	// OVER windows come after GROUP BY and HAVING, over their rows.
+	if over := p.overCalls(q); len(over) > 0 {
+		if n, outScope, err = p.bindOver(q, over, n, outScope); err != nil {
+			return nil, err
+		}
 	}
 	var exprs []Rex
 	var names []string

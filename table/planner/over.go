@@ -552,6 +552,13 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 	// The columns the query reads, in input order, then computed keys and
 	// arguments: the projection under the windows.
 	used := map[int]bool{}
+	if sc.agg != nil {
+		// Over a GROUP BY: every column stays where the aggregate scope
+		// finds it.
+		for i := range sc.cols {
+			used[i] = true
+		}
+	}
 	for _, it := range q.Items {
 		sql.Inspect(it, func(x sql.Node) bool {
 			switch x := x.(type) {
@@ -591,7 +598,7 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 	var pre []Rex
 	var preNames []string
 	pos := map[int]int{}
-	out := &scope{over: map[*sql.FuncCall]Rex{}}
+	out := &scope{agg: sc.agg, over: map[*sql.FuncCall]Rex{}}
 	for i, f := range inSchema {
 		if used[i] {
 			pos[i] = len(pre)
@@ -889,7 +896,23 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (bound
 	if f.Distinct && !p.Streaming {
 		return boundOverCall{}, p.ErrAt(f.Pos(), "Distinct not supported in Windowing function!")
 	}
-	c, arg, err := p.bindAggCall(g, sc)
+	var c AggCall
+	var arg Rex
+	var err error
+	if _, star := g.Args[0].(*sql.Star); sc.agg != nil && len(g.Args) == 1 && !star {
+		// Over a GROUP BY the argument may be an aggregate (SUM(COUNT(*))
+		// OVER ()): it is bound in the aggregate's scope, the call typed
+		// over a column of its type.
+		if arg, err = p.bindExpr(g.Args[0], sc); err != nil {
+			return boundOverCall{}, err
+		}
+		const col = "$over_arg"
+		typed := *g
+		typed.Args = []sql.Expr{&sql.ColumnRef{Parts: []*sql.Ident{{Start: g.Args[0].Pos(), Name: col}}}}
+		c, _, err = p.bindAggCall(&typed, &scope{cols: []scopeCol{{name: col, typ: arg.Type()}}})
+	} else {
+		c, arg, err = p.bindAggCall(g, sc)
+	}
 	if err != nil {
 		return boundOverCall{}, err
 	}
@@ -897,7 +920,9 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (bound
 	if arg != nil {
 		at = arg
 	}
-	reduce := !c.Distinct && (c.Kind == engine.Sum || c.Kind == engine.Avg && (at.Type().IsIntegral() || at.Type().Kind == types.Float || at.Type().Kind == types.Double))
+	// Calcite reduces SUM (and AVG) of a nullable argument only.
+	reduce := !c.Distinct && at != nil && !at.Type().NotNull &&
+		(c.Kind == engine.Sum || c.Kind == engine.Avg && (at.Type().IsIntegral() || at.Type().Kind == types.Float || at.Type().Kind == types.Double))
 	if !reduce {
 		return one(OverCall{AggCall: c}, arg), nil
 	}
