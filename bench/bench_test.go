@@ -26,6 +26,8 @@ func BenchmarkSQL(b *testing.B) {
 				b.ReportMetric(m.Ratio, "udf-calc/udf-alone")
 			case "CDN query, SQL functions, streaming":
 				b.ReportMetric(m.StreamingOverBatch, "cdn-sql-streaming/batch")
+			case "CDN query, SQL functions, streaming, mini-batch":
+				b.ReportMetric(m.StreamingOverBatch, "cdn-sql-minibatch/batch")
 			case "CDN query, Python ip_to_province, streaming":
 				b.ReportMetric(m.StreamingOverBatch, "cdn-python-streaming/batch")
 			}

@@ -9,13 +9,13 @@ import (
 // mode, for CPU profiles of one mode: go test -run '^$' -bench CDNSQL
 // -cpuprofile cpu.out ./bench/
 func BenchmarkCDNSQL(b *testing.B) {
-	for _, streaming := range []bool{true, false} {
-		name := "batch"
-		if streaming {
-			name = "streaming"
-		}
-		b.Run(name, func(b *testing.B) {
-			c := sqlCase{name: name, shape: "cdn", query: cdnSQL, streaming: streaming}
+	for _, c := range []sqlCase{
+		{name: "streaming", streaming: true},
+		{name: "streaming-minibatch", streaming: true, config: miniBatch},
+		{name: "batch"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.shape, c.query = "cdn", cdnSQL
 			m, err := runSQLCase(context.Background(), c, int64(b.N), nil)
 			if err != nil {
 				b.Fatal(err)
