@@ -560,16 +560,17 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 		}
 	}
 	for _, it := range q.Items {
-		sql.Inspect(it, func(x sql.Node) bool {
-			switch x := x.(type) {
-			case *sql.Star:
-				for i, c := range sc.cols {
-					if len(x.Qualifier) == 0 || c.qual == x.Qualifier[len(x.Qualifier)-1].Name {
-						used[i] = true
-					}
+		if st, ok := it.(*sql.Star); ok { // not COUNT(*)'s
+			for i, c := range sc.cols {
+				if len(st.Qualifier) == 0 || c.qual == st.Qualifier[len(st.Qualifier)-1].Name {
+					used[i] = true
 				}
-			case *sql.ColumnRef:
-				if r, err := p.bindColumn(x, sc); err == nil {
+			}
+			continue
+		}
+		sql.Inspect(it, func(x sql.Node) bool {
+			if c, ok := x.(*sql.ColumnRef); ok {
+				if r, err := p.bindColumn(c, sc); err == nil {
 					refs(r, used)
 				}
 			}
@@ -629,14 +630,8 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 	plans := make([]planned, len(windows))
 	for wi, w := range windows {
 		pl := &plans[wi]
-		for _, k := range w.keys {
-			pl.keys = append(pl.keys, column(k))
-		}
-		for i, o := range w.order {
-			k := w.orderBy[i]
-			k.Col = column(o)
-			pl.order = append(pl.order, k)
-		}
+		// Computed arguments first, then keys, as Calcite's
+		// ProjectToWindowRule numbers them.
 		for _, b := range w.bound {
 			parts := make([]OverCall, len(b.parts))
 			for i, c := range b.parts {
@@ -646,6 +641,14 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 				parts[i] = c
 			}
 			pl.calls = append(pl.calls, parts)
+		}
+		for _, k := range w.keys {
+			pl.keys = append(pl.keys, column(k))
+		}
+		for i, o := range w.order {
+			k := w.orderBy[i]
+			k.Col = column(o)
+			pl.order = append(pl.order, k)
 		}
 	}
 	var n Node = &Project{Input: in, Exprs: pre, Names: uniqueNames(preNames)}

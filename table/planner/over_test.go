@@ -102,8 +102,8 @@ func TestOverWindowsAndCalls(t *testing.T) {
 		require.Len(t, overs, 1)
 		in := overs[0].Input.Schema()
 		require.Equal(t, []string{"ts", "k", "v", "$3", "$4"}, in.Names())
-		require.Equal(t, []int{3}, overs[0].Keys)
-		require.Equal(t, 4, overs[0].Calls[0].Arg)
+		require.Equal(t, []int{4}, overs[0].Keys)
+		require.Equal(t, 3, overs[0].Calls[0].Arg)
 	})
 }
 
