@@ -29,7 +29,10 @@ import (
 // rowtime, and are written at each checkpoint per key group (as the
 // window operators' open windows, window_agg_state.go), so a restore
 // into any key group range emits them when the watermark comes. Like
-// Flink's timers they carry no TTL.
+// Flink's timers they carry no TTL. The watermark is kept too (union
+// operator state, as the window operators'): rows a restored job replays
+// that were late stay late, and the result equals the uninterrupted
+// run's.
 type firstRowtime struct {
 	spec DedupSpec
 	rt   *RuntimeContext
@@ -50,6 +53,7 @@ type firstRowtime struct {
 	seq    uint64
 
 	pending *state.ValueState[[]byte]
+	wmState *state.OperatorListState
 	dirtyKG *kgSet
 
 	hashes []uint64
@@ -89,11 +93,7 @@ func (d *firstRowtime) Open(_ context.Context, rt *RuntimeContext) error {
 	if rt.ckpt == nil {
 		return nil
 	}
-	be, err := rt.KeyedState()
-	if err != nil {
-		return err
-	}
-	if d.pending, err = state.NewValueState(be, state.Descriptor[[]byte]{Name: "deduplicate-waiting", Codec: state.BytesCodec{}}); err != nil {
+	if d.pending, d.wmState, err = openWindowState(rt, "deduplicate-waiting"); err != nil {
 		return err
 	}
 	d.dirtyKG = &kgSet{}
@@ -262,7 +262,11 @@ func (d *firstRowtime) Close() error {
 
 // SnapshotState writes the waiting rows of the key groups that changed.
 func (d *firstRowtime) SnapshotState(context.Context, CheckpointInfo) error {
-	if d.pending == nil || len(d.dirtyKG.list) == 0 {
+	if d.pending == nil {
+		return nil
+	}
+	d.wmState.Update([][]byte{encodeRangeWatermark(d.rt, d.wm)})
+	if len(d.dirtyKG.list) == 0 {
 		return nil
 	}
 	byKG := map[uint16][]*waitingRow{}
@@ -301,6 +305,11 @@ func (d *firstRowtime) SnapshotState(context.Context, CheckpointInfo) error {
 }
 
 func (d *firstRowtime) restore() error {
+	wm, err := restoredWatermark(d.rt, d.wmState.Get())
+	if err != nil {
+		return err
+	}
+	d.wm = wm
 	r := d.rt.KeyGroups()
 	for kg := r.Start; kg <= r.End; kg++ {
 		val, ok, err := d.pending.Value(uint16(kg), windowStateKey)
