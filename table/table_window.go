@@ -348,9 +348,10 @@ func (t *Table) resolveGroupWindow(w *GroupWindow) (*groupWindowSQL, error) {
 	if procTime && !streaming {
 		return nil, fmt.Errorf("Window can not be defined over a proctime attribute column for batch mode")
 	}
-	if w.kind == sessionWindow && !streaming {
-		return nil, fmt.Errorf("Window SessionGroupWindow('%s, %s, %s) is not supported right now.", w.alias, name, intervalMillis(size.expr))
-	}
+	// Flink 2.3's batch Table API refuses session windows ("Window
+	// SessionGroupWindow(...) is not supported right now."); 1.10's ran
+	// them, and so does Sluice: the engine's session aggregate works on a
+	// bounded input.
 	call := &sql.FuncCall{Name: &sql.QualifiedName{Parts: []*sql.Ident{{}}}}
 	var timeExpr sql.Expr = ts
 	if millis {
