@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -152,11 +153,7 @@ func (n *OverAggregate) describe() string {
 		calls[i] = c.text(in) + " AS " + c.Name
 	}
 	if n.Batch {
-		// Batch: the calls in the window, their names in the select.
-		parts = append(parts, "window#0=["+strings.Join(calls, ", ")+" "+n.frame()+"]")
-		for _, c := range n.Calls {
-			sel = append(sel, c.Name)
-		}
+		return batchOverText([]*OverAggregate{n})
 	} else {
 		// Flink's window text starts with a space (its empty window name).
 		parts = append(parts, "window=[ "+n.frame()+"]")
@@ -164,6 +161,47 @@ func (n *OverAggregate) describe() string {
 	}
 	parts = append(parts, "select=["+strings.Join(sel, ", ")+"]")
 	return "OverAggregate(" + strings.Join(parts, ", ") + ")"
+}
+
+// batchOverText is Flink's batch OverAggregate of windows over one
+// partitioning and order (stacked nodes, innermost first): each window's
+// calls and frame, their names in the select.
+func batchOverText(ws []*OverAggregate) string {
+	n := ws[0]
+	in := n.Input.Schema()
+	var parts []string
+	if len(n.Keys) > 0 {
+		keys := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = in[k].Name
+		}
+		parts = append(parts, "partitionBy=["+strings.Join(keys, ", ")+"]")
+	}
+	if len(n.OrderBy) > 0 {
+		order := make([]string, len(n.OrderBy))
+		for i, k := range n.OrderBy {
+			order[i] = in[k.Col].Name + map[bool]string{false: " ASC", true: " DESC"}[k.Desc]
+		}
+		parts = append(parts, "orderBy=["+strings.Join(order, ", ")+"]")
+	}
+	sel := in.Names()
+	for i, w := range ws {
+		win := w.Input.Schema()
+		calls := make([]string, len(w.Calls))
+		for j, c := range w.Calls {
+			calls[j] = c.text(win) + " AS " + c.Name
+			sel = append(sel, c.Name)
+		}
+		parts = append(parts, fmt.Sprintf("window#%d=[%s %s]", i, strings.Join(calls, ", "), w.frame()))
+	}
+	parts = append(parts, "select=["+strings.Join(sel, ", ")+"]")
+	return "OverAggregate(" + strings.Join(parts, ", ") + ")"
+}
+
+// samePartitioning: o's windows and n's are over the same partition keys
+// and order (n stacked on o), one node in Flink's batch plan.
+func (n *OverAggregate) samePartitioning(o *OverAggregate) bool {
+	return slices.Equal(n.Keys, o.Keys) && slices.Equal(n.OrderBy, o.OrderBy)
 }
 
 // sortText is the Sort Flink's batch plan puts under the node: by the
@@ -389,6 +427,15 @@ func rexWith(r Rex, cols []string) string {
 // explain is the node in the physical and execution plans: the exchange
 // on the partition keys (one partition without keys) under it.
 func (e *explainer) over(n *OverAggregate) *xnode {
+	chain := []*OverAggregate{n}
+	for n.Batch {
+		inner, ok := n.Input.(*OverAggregate)
+		if !ok || !chain[0].samePartitioning(inner) {
+			break
+		}
+		chain = append([]*OverAggregate{inner}, chain...)
+		n = inner
+	}
 	in := e.node(n.Input)
 	keys := make([]string, len(n.Keys))
 	for i, k := range n.Keys {
@@ -407,7 +454,14 @@ func (e *explainer) over(n *OverAggregate) *xnode {
 			below = e.exchange(below, "forward", e.mode(n.Input))
 		}
 	}
-	return &xnode{text: n.describe(), mode: e.mode(n), par: par, ins: []*xnode{below}}
+	return &xnode{text: batchOverTextOr(chain), mode: e.mode(chain[len(chain)-1]), par: par, ins: []*xnode{below}}
+}
+
+func batchOverTextOr(chain []*OverAggregate) string {
+	if chain[0].Batch {
+		return batchOverText(chain)
+	}
+	return chain[0].describe()
 }
 
 // over translates the node into the engine's OVER aggregate behind a hash
@@ -423,7 +477,14 @@ func (t *translator) over(n *OverAggregate) (*engine.Vertex, error) {
 		par, part = 1, engine.Partitioning{Kind: engine.Global}
 	}
 	desc := n.describe()
-	v := t.vertex("OverAggregate", par, engine.Edge{From: in.ID, Partition: part})
+	var v *engine.Vertex
+	if inner, ok := n.Input.(*OverAggregate); ok && slices.Equal(inner.Keys, n.Keys) {
+		// Partitioned alike: the window runs after the one below, with no
+		// exchange between.
+		v = in
+	} else {
+		v = t.vertex("OverAggregate", par, engine.Edge{From: in.ID, Partition: part})
+	}
 	spec := engine.OverAggSpec{PartitionKeys: n.Keys, Rows: n.Rows, Preceding: n.Preceding, Following: n.Following,
 		Batch: !t.p.Streaming, TimeCol: -1, OutputNames: n.Schema().Names()}
 	inSchema := n.Input.Schema()
