@@ -3,7 +3,9 @@ package expr
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -32,6 +34,60 @@ type regexCache struct {
 	lastSrc string
 	last    *regexp.Regexp
 	lastErr bool
+	// lit is a substring every match of the fixed pattern contains: a
+	// value without it cannot match, and strings.Contains is far cheaper
+	// than running the matcher over the whole value.
+	lit string
+}
+
+func newRegexCache(fixed *regexp.Regexp) *regexCache {
+	c := &regexCache{fixed: fixed}
+	if fixed != nil {
+		c.lit = requiredLiteral(fixed.String())
+	}
+	return c
+}
+
+// cannotMatch reports that value s of row i has no match of the fixed
+// pattern.
+func (c *regexCache) cannotMatch(s string) bool {
+	return c.lit != "" && !strings.Contains(s, c.lit)
+}
+
+// requiredLiteral is the longest literal that every match of pattern
+// contains, or "": a case-sensitive literal of the pattern that is not
+// inside an alternation, an optional part or a repetition that may be
+// empty.
+func requiredLiteral(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	best := ""
+	var walk func(re *syntax.Regexp)
+	walk = func(re *syntax.Regexp) {
+		switch re.Op {
+		case syntax.OpLiteral:
+			lit := string(re.Rune)
+			// Go's matcher reads invalid UTF-8 as U+FFFD: such a literal
+			// may match bytes that are not its text
+			if re.Flags&syntax.FoldCase == 0 && !strings.ContainsRune(lit, utf8.RuneError) && len(lit) > len(best) {
+				best = lit
+			}
+		case syntax.OpCapture, syntax.OpPlus:
+			walk(re.Sub[0])
+		case syntax.OpRepeat:
+			if re.Min >= 1 {
+				walk(re.Sub[0])
+			}
+		case syntax.OpConcat:
+			for _, sub := range re.Sub {
+				walk(sub)
+			}
+		}
+	}
+	walk(re)
+	return best
 }
 
 func (c *regexCache) get(p sAcc, i int) *regexp.Regexp {
@@ -77,7 +133,7 @@ func bindRegex(kinds string, typ arrow.DataType, kernel regexKernelFn) binder {
 func regexpMatchKernel(fixed *regexp.Regexp) kernelFn {
 	return boolKernel(func(kc *kctx, in []arrow.Array) fixedRowFn[bool] {
 		s, p := sAccOf(in[0], kc.n), sAccOf(in[1], kc.n)
-		cache := &regexCache{fixed: fixed}
+		cache := newRegexCache(fixed)
 		return func(i int) (bool, bool, error) {
 			if p.at(i) == "" {
 				return false, false, nil
@@ -86,7 +142,11 @@ func regexpMatchKernel(fixed *regexp.Regexp) kernelFn {
 			if re == nil {
 				return false, false, nil
 			}
-			return re.MatchString(s.at(i)), false, nil
+			str := s.at(i)
+			if cache.cannotMatch(str) {
+				return false, false, nil
+			}
+			return re.MatchString(str), false, nil
 		}
 	})
 }
@@ -102,7 +162,7 @@ func regexpExtractKernel(fixed *regexp.Regexp) kernelFn {
 		if hasIdx {
 			idx = iAccOf(in[2], kc.n)
 		}
-		cache := &regexCache{fixed: fixed}
+		cache := newRegexCache(fixed)
 		return func(i int, dst []byte) ([]byte, bool, error) {
 			re := cache.get(p, i)
 			if re == nil {
@@ -116,6 +176,9 @@ func regexpExtractKernel(fixed *regexp.Regexp) kernelFn {
 				return dst, true, nil
 			}
 			str := s.at(i)
+			if cache.cannotMatch(str) {
+				return dst, true, nil
+			}
 			m := re.FindStringSubmatchIndex(str)
 			if m == nil || m[2*g] < 0 {
 				return dst, true, nil
@@ -131,13 +194,16 @@ func regexpExtractKernel(fixed *regexp.Regexp) kernelFn {
 func regexpReplaceKernel(fixed *regexp.Regexp) kernelFn {
 	return strKernel(func(kc *kctx, in []arrow.Array) rowFn {
 		s, p, r := sAccOf(in[0], kc.n), sAccOf(in[1], kc.n), sAccOf(in[2], kc.n)
-		cache := &regexCache{fixed: fixed}
+		cache := newRegexCache(fixed)
 		return func(i int, dst []byte) ([]byte, bool, error) {
 			re := cache.get(p, i)
 			if re == nil {
 				return dst, true, nil
 			}
 			str, repl := s.bytesAt(i), r.bytesAt(i)
+			if cache.cannotMatch(s.at(i)) {
+				return append(dst, str...), false, nil
+			}
 			last := 0
 			for _, m := range re.FindAllIndex(str, -1) {
 				dst = append(dst, str[last:m[0]]...)
