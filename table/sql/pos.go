@@ -35,7 +35,8 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", e.Pos, e.Msg)
-	if line, ok := sourceLine(e.Source, e.Pos); ok {
+	// An empty source has no line to quote (a caret under nothing).
+	if line, ok := sourceLine(e.Source, e.Pos); ok && strings.TrimSpace(e.Source) != "" {
 		b.WriteString("\n")
 		b.WriteString(line)
 	}
