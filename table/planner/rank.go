@@ -181,6 +181,14 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 	if rnAt < 0 {
 		return nil, nil, nil, false, nil
 	}
+	fn := strings.ToUpper(call.Name.Unqualified())
+	if !p.Streaming && fn != "RANK" && !windowRanking(call) {
+		// Flink's batch planner has no ROW_NUMBER or DENSE_RANK rank: the
+		// OVER aggregate computes them and a filter keeps the range. (Over
+		// window_start and window_end the OVER aggregate leaves them to
+		// this rank, with the same result.)
+		return nil, nil, nil, false, nil
+	}
 	start, end := int64(1), int64(-1)
 	bounded := false
 	var rest []sql.Expr
@@ -202,28 +210,24 @@ func (p *Planner) bindTopN(q *sql.Select) (n Node, sc *scope, where sql.Expr, ok
 	if !bounded {
 		return nil, nil, nil, false, nil
 	}
+	if end < 0 && !p.Streaming && !windowRanking(call) {
+		return nil, nil, nil, false, nil // an OVER aggregate and a filter
+	}
 	if end < 0 {
-		return nil, nil, nil, false, p.ErrAt(q.Where.Pos(), "Top-N needs an upper bound on %s (%s <= N, %s < N, %s = N or %s BETWEEN a AND b)", rnName, rnName, rnName, rnName, rnName)
+		// Flink's message, with how to bound the row number.
+		return nil, nil, nil, false, p.ErrAt(q.Where.Pos(), "Rank end is not specified. Currently rank only support TopN, which means the rank end must be specified. (Bound %s with %s <= N, %s < N, %s = N or %s BETWEEN a AND b.)", rnName, rnName, rnName, rnName, rnName)
 	}
 	if end < start {
 		return nil, nil, nil, false, p.ErrAt(q.Where.Pos(), "Top-N: the rank range [%d, %d] of %s is empty", start, end, rnName)
 	}
 	if call.Over.Frame != nil {
-		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() takes no window frame")
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "%s() takes no window frame", fn)
 	}
 	if len(call.Args) > 0 {
-		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() takes no arguments")
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "%s() takes no arguments", fn)
 	}
 	if len(call.Over.OrderBy) == 0 {
-		return nil, nil, nil, false, p.ErrAt(call.Pos(), "ROW_NUMBER() OVER (...) needs an ORDER BY for Top-N")
-	}
-	fn := strings.ToUpper(call.Name.Unqualified())
-	if !p.Streaming && fn != "RANK" && !windowRanking(call) {
-		// Flink's batch planner has no ROW_NUMBER or DENSE_RANK rank: the
-		// OVER aggregate computes them and a filter keeps the range. (Over
-		// window_start and window_end the OVER aggregate leaves them to
-		// this rank, with the same result.)
-		return nil, nil, nil, false, nil
+		return nil, nil, nil, false, p.ErrAt(call.Pos(), "%s() OVER (...) needs an ORDER BY for Top-N", fn)
 	}
 	sub := *inner
 	sub.Items = append(append([]sql.Expr(nil), inner.Items[:rnAt]...), inner.Items[rnAt+1:]...)
