@@ -38,20 +38,133 @@ type regexCache struct {
 	// value without it cannot match, and strings.Contains is far cheaper
 	// than running the matcher over the whole value.
 	lit string
+	// With window set, lit is a literal of the pattern's top-level
+	// sequence with at most before bytes ahead of it in any match: no
+	// match starts more than that ahead of lit's first occurrence, and
+	// window searches from there (see find).
+	window *regexp.Regexp
+	before int
 }
 
 func newRegexCache(fixed *regexp.Regexp) *regexCache {
 	c := &regexCache{fixed: fixed}
 	if fixed != nil {
 		c.lit = requiredLiteral(fixed.String())
+		if lit, before, ok := leadingLiteral(fixed.String()); ok {
+			// One rune of the value ahead of the window gives ^, \b and
+			// (?m)^ their context; the pattern then matches at its
+			// leftmost start after that rune, as an unanchored search
+			// does. The pattern is group 1, its groups follow.
+			if w, err := regexp.Compile(`\A(?s:.)(?s:.)*?(` + fixed.String() + `)`); err == nil {
+				c.lit, c.before, c.window = lit, before, w
+			}
+		}
 	}
 	return c
+}
+
+// find is the fixed pattern's FindStringSubmatchIndex on s, searching from
+// a little ahead of the literal every match contains when the pattern has
+// one at a bounded distance from the match start.
+func (c *regexCache) find(s string) []int {
+	if c.window == nil {
+		return c.fixed.FindStringSubmatchIndex(s)
+	}
+	p := strings.Index(s, c.lit)
+	if p < 0 {
+		return nil
+	}
+	start := p - c.before - 1
+	if start < 0 {
+		return c.fixed.FindStringSubmatchIndex(s)
+	}
+	for start > 0 && !utf8.RuneStart(s[start]) {
+		start--
+	}
+	m := c.window.FindStringSubmatchIndex(s[start:])
+	if m == nil {
+		return nil
+	}
+	m = m[2:]
+	for i, x := range m {
+		if x >= 0 {
+			m[i] = x + start
+		}
+	}
+	return m
 }
 
 // cannotMatch reports that value s of row i has no match of the fixed
 // pattern.
 func (c *regexCache) cannotMatch(s string) bool {
 	return c.lit != "" && !strings.Contains(s, c.lit)
+}
+
+// leadingLiteral finds a literal in the top-level sequence of pattern
+// whose preceding elements match at most before bytes: every match
+// contains it, no more than before bytes after the match start.
+func leadingLiteral(pattern string) (lit string, before int, ok bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return "", 0, false
+	}
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	seq := re.Sub
+	if re.Op != syntax.OpConcat {
+		seq = []*syntax.Regexp{re}
+	}
+	for _, sub := range seq {
+		if sub.Op == syntax.OpLiteral && sub.Flags&syntax.FoldCase == 0 && !strings.ContainsRune(string(sub.Rune), utf8.RuneError) {
+			return string(sub.Rune), before, true
+		}
+		w, bounded := maxWidth(sub)
+		if !bounded {
+			return "", 0, false
+		}
+		before += w
+	}
+	return "", 0, false
+}
+
+// maxWidth is the most bytes re can match, when bounded.
+func maxWidth(re *syntax.Regexp) (int, bool) {
+	switch re.Op {
+	case syntax.OpEmptyMatch, syntax.OpNoMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText,
+		syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return 0, true
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return utf8.UTFMax * len(re.Rune), true // case variants may be longer
+		}
+		return len(string(re.Rune)), true
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax, true
+	case syntax.OpCapture, syntax.OpQuest:
+		return maxWidth(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Max < 0 {
+			return 0, false
+		}
+		w, ok := maxWidth(re.Sub[0])
+		return w * re.Max, ok
+	case syntax.OpConcat, syntax.OpAlternate:
+		total := 0
+		for _, sub := range re.Sub {
+			w, ok := maxWidth(sub)
+			if !ok {
+				return 0, false
+			}
+			if re.Op == syntax.OpConcat {
+				total += w
+			} else {
+				total = max(total, w)
+			}
+		}
+		return total, true
+	}
+	return 0, false // star, plus: unbounded
 }
 
 // requiredLiteral is the longest literal that every match of pattern
@@ -146,6 +259,9 @@ func regexpMatchKernel(fixed *regexp.Regexp) kernelFn {
 			if cache.cannotMatch(str) {
 				return false, false, nil
 			}
+			if cache.fixed != nil {
+				return cache.find(str) != nil, false, nil
+			}
 			return re.MatchString(str), false, nil
 		}
 	})
@@ -179,7 +295,12 @@ func regexpExtractKernel(fixed *regexp.Regexp) kernelFn {
 			if cache.cannotMatch(str) {
 				return dst, true, nil
 			}
-			m := re.FindStringSubmatchIndex(str)
+			var m []int
+			if cache.fixed != nil {
+				m = cache.find(str)
+			} else {
+				m = re.FindStringSubmatchIndex(str)
+			}
 			if m == nil || m[2*g] < 0 {
 				return dst, true, nil
 			}

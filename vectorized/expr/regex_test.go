@@ -2,6 +2,7 @@ package expr
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
@@ -59,6 +60,55 @@ func TestRegexFunctionsPrefilter(t *testing.T) {
 			require.Equal(t, want, extract[i], msg)
 			require.Equal(t, strings.ToUpper(fmt.Sprint(re.MatchString(s))), match[i], msg)
 			require.Equal(t, re.ReplaceAllLiteralString(s, "#"), replace[i], msg)
+		}
+	}
+}
+
+func TestLeadingLiteral(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		lit     string
+		before  int
+		ok      bool
+	}{
+		{"(&|^)channel_id=([^&]*)", "channel_id=", 1, true},
+		{"abc", "abc", 0, true},
+		{"(abc)", "abc", 0, true},
+		{"\\bkey=(\\d+)", "key=", 0, true},
+		{"a?b{2}c", "c", 1 + 2, true},
+		{".x", "x", 4, true},
+		{"a*bc", "", 0, false},
+		{"(?i)abc", "", 0, false},
+		{"x|y", "", 0, false},
+	} {
+		lit, before, ok := leadingLiteral(tc.pattern)
+		require.Equal(t, tc.ok, ok, tc.pattern)
+		if ok {
+			require.Equal(t, tc.lit, lit, tc.pattern)
+			require.Equal(t, tc.before, before, tc.pattern)
+		}
+	}
+}
+
+// TestRegexWindowMatchesFullSearch: searching from a little ahead of the
+// leading literal finds the match (and groups) a search of the whole value
+// finds, with ^, \b and (?m)^ context, repeated literals, multibyte text
+// and literals near the start.
+func TestRegexWindowMatchesFullSearch(t *testing.T) {
+	patterns := []string{"(&|^)channel_id=([^&]*)", "\\bid=(\\d+)", "(?m)^k=(\\w*)", "(a|bc)?x=(.)", "é{1,2}=([^;]*)",
+		"(\\w{0,3})=(\\d)", "(?s).{2}=(.)", "^id=(\\d+)", "(^|[?&])q=([^&]*)$"}
+	r := rand.New(rand.NewPCG(17, 18))
+	alphabet := []string{"&", "?", "=", "id", "channel_id", "x", "k", "q", "a", "bc", "é", "\n", "1", "22", ";", " ", "\xff", "_"}
+	for _, p := range patterns {
+		c := newRegexCache(regexp.MustCompile(p))
+		require.NotNil(t, c.window, p)
+		for range 3000 {
+			var b strings.Builder
+			for range r.IntN(12) {
+				b.WriteString(alphabet[r.IntN(len(alphabet))])
+			}
+			s := b.String()
+			require.Equal(t, c.fixed.FindStringSubmatchIndex(s), c.find(s), "%q on %q", p, s)
 		}
 	}
 }
