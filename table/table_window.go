@@ -294,6 +294,10 @@ type groupWindowSQL struct {
 	call     *sql.FuncCall
 	fn       string
 	procTime bool
+	// rows > 0: a batch row-count tumbling window of that many rows,
+	// ordered by the field on (see rowCountSelect).
+	rows int64
+	on   sql.Expr
 }
 
 func (t *Table) resolveGroupWindow(w *GroupWindow) (*groupWindowSQL, error) {
@@ -333,6 +337,15 @@ func (t *Table) resolveGroupWindow(w *GroupWindow) (*groupWindowSQL, error) {
 	}
 	if size.rows {
 		switch {
+		case !streaming && w.kind == tumbleWindow:
+			// PyFlink 1.10's batch planner ran row-count tumbling windows
+			// (Flink 2.3 refuses them): each key's rows in the order of
+			// the time field, in windows of n rows.
+			n, err := strconv.ParseInt(size.expr.String(), 10, 64)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("a row-count window's size is a positive number of rows, not %s", size.expr)
+			}
+			return &groupWindowSQL{rows: n, on: ts}, nil
 		case !streaming:
 			desc := fmt.Sprintf("TumblingGroupWindow('%s, %s, %s)", w.alias, name, size.expr)
 			if w.kind == slideWindow {
@@ -412,6 +425,9 @@ func (g *WindowGroupedTable) Select(fields ...any) *Table {
 	items, err := exprArgs(fields)
 	if err != nil {
 		return &Table{env: t.env, err: err}
+	}
+	if gw.rows > 0 {
+		return g.rowCountSelect(gw, items)
 	}
 	alias := g.w.alias
 	// A windowed select reads the grouping keys only outside aggregates,
@@ -500,6 +516,61 @@ func (g *WindowGroupedTable) Select(fields ...any) *Table {
 		return res
 	}
 	return res.retype(props, rowtimes)
+}
+
+// rowCountSelect is a batch row-count tumbling window: every key's rows,
+// ordered by the window's field, are numbered (ROW_NUMBER) and cut into
+// windows of n rows; a last window with fewer rows is left out, as a count
+// window only fires when it is full. A row-count window has no start, end
+// or time.
+func (g *WindowGroupedTable) rowCountSelect(gw *groupWindowSQL, items []sql.Expr) *Table {
+	t := g.t
+	alias := g.w.alias
+	for _, it := range items {
+		var werr error
+		sql.Inspect(it, func(n sql.Node) bool {
+			if f, ok := n.(*sql.FuncCall); ok && werr == nil {
+				if prop, ok := windowProperty(f, alias); ok {
+					werr = fmt.Errorf("%s.%s: a row-count window has no start, end or time", alias, strings.ToLower(prop))
+				}
+			}
+			if c, ok := n.(*sql.ColumnRef); ok && werr == nil && len(c.Parts) == 1 && c.Parts[0].Name == alias {
+				werr = fmt.Errorf("Cannot resolve field [%s]: a window alias is not a column", alias)
+			}
+			return werr == nil
+		})
+		if werr != nil {
+			return &Table{env: t.env, err: werr}
+		}
+	}
+	keys := make([]string, len(g.keys))
+	for i, k := range g.keys {
+		keys[i] = k.String()
+	}
+	partition := ""
+	if len(keys) > 0 {
+		partition = "PARTITION BY " + strings.Join(keys, ", ") + " "
+	}
+	const idCol = "w$rows"
+	numbered := t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		return sql.ParseQuery(fmt.Sprintf("SELECT *, (ROW_NUMBER() OVER (%sORDER BY %s) - 1) / %d AS `%s` FROM %s",
+			partition, gw.on, gw.rows, idCol, from(t)))
+	})
+	if numbered.err != nil {
+		return numbered
+	}
+	out := make([]sql.Expr, len(items))
+	for i, it := range items {
+		out[i] = copyExpr(it)
+	}
+	having, err := sql.ParseExpression(fmt.Sprintf("COUNT(*) = %d", gw.rows))
+	if err != nil {
+		return &Table{env: t.env, err: err}
+	}
+	groupBy := append(append([]sql.Expr(nil), g.keys...), &sql.ColumnRef{Parts: []*sql.Ident{{Name: idCol}}})
+	return numbered.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+		return &sql.Select{Items: out, From: from(numbered), GroupBy: groupBy, Having: having}, nil
+	})
 }
 
 // retype gives window start, end and rowtime columns Flink's Table API

@@ -166,6 +166,20 @@ func TestTableGroupWindows(t *testing.T) {
 					"+I[b, 2024-01-01 00:03:00.000, 2024-01-01 00:08:00.000, 2024-01-01 00:07:59.999, 2]",
 					"+I[b, 2024-01-01 00:14:00.000, 2024-01-01 00:19:00.000, 2024-01-01 00:18:59.999, 5]",
 				}})
+			if !streaming {
+				// PyFlink 1.10's batch row-count windows (Flink 2.3 refuses
+				// them): each key's rows by ts, in twos; b's are one window,
+				// a's two.
+				cases = append(cases, struct {
+					name   string
+					tb     *table.Table
+					schema string
+					rows   []string
+				}{"row-count tumble",
+					tb.Window(table.TumbleOver("2.rows").On("ts").As("w")).GroupBy("w, k").Select("k, v.sum"),
+					"k STRING, EXPR$0 INT",
+					[]string{"+I[a, 10]", "+I[a, 4]", "+I[b, 7]"}})
+			}
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					require.NoError(t, tc.tb.Err())
@@ -230,8 +244,14 @@ func TestTableGroupWindowErrors(t *testing.T) {
 						name string
 						tb   *table.Table
 						err  string
-					}{"row-count window", tb.Window(table.TumbleOver("2.rows").On("ts").As("w")).GroupBy("w, k").Select("k, v.sum"),
-						"Window TumblingGroupWindow('w, ts, 2) is not supported right now."},
+					}{"sliding row-count window", tb.Window(table.SlideOver("4.rows").Every("2.rows").On("ts").As("w")).GroupBy("w, k").Select("k, v.sum"),
+						"Window SlidingGroupWindow('w, ts, 4, 2) is not supported right now."},
+					struct {
+						name string
+						tb   *table.Table
+						err  string
+					}{"row-count window's start", tb.Window(table.TumbleOver("2.rows").On("ts").As("w")).GroupBy("w, k").Select("k, w.start"),
+						"w.start: a row-count window has no start, end or time"},
 					struct {
 						name string
 						tb   *table.Table
