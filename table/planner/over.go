@@ -127,6 +127,9 @@ func (n *OverAggregate) frame() string {
 }
 
 func (n *OverAggregate) describe() string {
+	if n.Batch {
+		return batchOverText([]*OverAggregate{n})
+	}
 	in := n.Input.Schema()
 	var parts []string
 	if len(n.Keys) > 0 {
@@ -136,28 +139,18 @@ func (n *OverAggregate) describe() string {
 		}
 		parts = append(parts, "partitionBy=["+strings.Join(keys, ", ")+"]")
 	}
-	if len(n.OrderBy) > 0 {
-		order := make([]string, len(n.OrderBy))
-		for i, k := range n.OrderBy {
-			dir := "ASC"
-			if k.Desc {
-				dir = "DESC"
-			}
-			order[i] = in[k.Col].Name + " " + dir
-		}
+	order := make([]string, len(n.OrderBy))
+	for i, k := range n.OrderBy {
+		order[i] = in[k.Col].Name + map[bool]string{false: " ASC", true: " DESC"}[k.Desc]
+	}
+	if len(order) > 0 {
 		parts = append(parts, "orderBy=["+strings.Join(order, ", ")+"]")
 	}
+	// Flink's window text starts with a space (its empty window name).
+	parts = append(parts, "window=[ "+n.frame()+"]")
 	sel := in.Names()
-	calls := make([]string, len(n.Calls))
-	for i, c := range n.Calls {
-		calls[i] = c.text(in) + " AS " + c.Name
-	}
-	if n.Batch {
-		return batchOverText([]*OverAggregate{n})
-	} else {
-		// Flink's window text starts with a space (its empty window name).
-		parts = append(parts, "window=[ "+n.frame()+"]")
-		sel = append(sel, calls...)
+	for _, c := range n.Calls {
+		sel = append(sel, c.text(in)+" AS "+c.Name)
 	}
 	parts = append(parts, "select=["+strings.Join(sel, ", ")+"]")
 	return "OverAggregate(" + strings.Join(parts, ", ") + ")"
@@ -225,54 +218,51 @@ func (n *OverAggregate) sortText() string {
 	return "Sort(orderBy=[" + strings.Join(keys, ", ") + "])"
 }
 
-// ast is the window call as Calcite's AST shows it inside a projection:
-// COUNT($2) OVER (PARTITION BY $1 ORDER BY $0 NULLS FIRST ROWS 1
-// PRECEDING).
+// ast is a bare node (no projection above it) as Calcite's AST shows
+// the calls: a LogicalProject of the input's columns and each call
+// inline.
 func (n *OverAggregate) ast() *xnode {
 	in := n.Input.Schema()
+	cols := make([]string, len(in))
 	parts := make([]string, 0, len(in)+len(n.Calls))
 	for i, f := range in {
+		cols[i] = fmt.Sprintf("$%d", i)
 		parts = append(parts, fmt.Sprintf("%s=[$%d]", f.Name, i))
 	}
-	var over []string
-	if len(n.Keys) > 0 {
-		keys := make([]string, len(n.Keys))
-		for i, k := range n.Keys {
-			keys[i] = fmt.Sprintf("$%d", k)
-		}
-		over = append(over, "PARTITION BY "+strings.Join(keys, ", "))
-	}
-	if len(n.OrderBy) > 0 {
-		order := make([]string, len(n.OrderBy))
-		for i, k := range n.OrderBy {
-			o := fmt.Sprintf("$%d", k.Col)
-			if k.Desc {
-				o += " DESC"
-			}
-			order[i] = o + map[bool]string{true: " NULLS FIRST", false: " NULLS LAST"}[k.NullsFirst]
-		}
-		over = append(over, "ORDER BY "+strings.Join(order, ", "))
-	}
-	over = append(over, n.frame())
+	win := n.astWindow(cols)
 	for _, c := range n.Calls {
-		fn := c.text(in)
-		if c.Rank == engine.NoRank {
-			arg := ""
-			if c.Kind != engine.CountStar {
-				arg = fmt.Sprintf("$%d", c.Arg)
-				if c.Distinct {
-					arg = "DISTINCT " + arg
-				}
-			}
-			name := c.Kind.String()
-			if c.Kind == engine.CountStar {
-				name = "COUNT"
-			}
-			fn = name + "(" + arg + ")"
-		}
-		parts = append(parts, c.Name+"=["+fn+" OVER ("+strings.Join(over, " ")+")]")
+		parts = append(parts, c.Name+"=["+c.astCall(cols)+" OVER ("+win+")]")
 	}
 	return &xnode{text: "LogicalProject(" + strings.Join(parts, ", ") + ")", ins: []*xnode{astNode(n.Input)}}
+}
+
+// astCall is the call as the AST writes it, cols the columns'
+// expressions: COUNT() for COUNT(*), ROW_NUMBER(), LAG($2, 1).
+func (c OverCall) astCall(cols []string) string {
+	fn, arg := c.Kind.String(), ""
+	switch {
+	case c.Rank == engine.Lag || c.Rank == engine.Lead || c.Rank == engine.FirstValue || c.Rank == engine.LastValue:
+		fn = strings.SplitN(c.text(overASTSchema(cols)), "(", 2)[0]
+		arg = cols[c.Arg]
+		if c.Rank == engine.Lag || c.Rank == engine.Lead {
+			arg += fmt.Sprintf(", %d", c.Offset)
+			if c.Default != nil {
+				arg += ", " + c.DefaultText
+			}
+		}
+	case c.Rank != engine.NoRank:
+		fn = strings.TrimSuffix(c.text(nil), "(*)")
+	case c.Kind == engine.CountStar:
+		fn = "COUNT"
+	case c.Sum0:
+		fn, arg = "$SUM0", cols[c.Arg]
+	default:
+		arg = cols[c.Arg]
+		if c.Distinct {
+			arg = "DISTINCT " + arg
+		}
+	}
+	return fn + "(" + arg + ")"
 }
 
 // overAST is a projection over OVER aggregates as Calcite's AST shows the
@@ -302,30 +292,7 @@ func overAST(p *Project) (*xnode, bool) {
 	for _, o := range overs {
 		win := o.astWindow(cols)
 		for _, c := range o.Calls {
-			fn, arg := c.Kind.String(), ""
-			switch {
-			case c.Rank == engine.Lag || c.Rank == engine.Lead || c.Rank == engine.FirstValue || c.Rank == engine.LastValue:
-				fn = strings.SplitN(c.text(overASTSchema(cols)), "(", 2)[0]
-				arg = cols[c.Arg]
-				if c.Rank == engine.Lag || c.Rank == engine.Lead {
-					arg += fmt.Sprintf(", %d", c.Offset)
-					if c.Default != nil {
-						arg += ", " + c.DefaultText
-					}
-				}
-			case c.Rank != engine.NoRank:
-				fn = strings.TrimSuffix(c.text(nil), "(*)")
-			case c.Kind == engine.CountStar:
-				fn = "COUNT"
-			case c.Sum0:
-				fn, arg = "$SUM0", cols[c.Arg]
-			default:
-				arg = cols[c.Arg]
-				if c.Distinct {
-					arg = "DISTINCT " + arg
-				}
-			}
-			cols = append(cols, fn+"("+arg+") OVER ("+win+")")
+			cols = append(cols, c.astCall(cols)+" OVER ("+win+")")
 		}
 	}
 	parts := make([]string, len(p.Exprs))
