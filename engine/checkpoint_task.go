@@ -350,7 +350,9 @@ func (t *task) checkpointAs(ctx context.Context, info CheckpointInfo, align time
 	}
 	syncDur := time.Since(start)
 	coord, attemptRun := t.job.coord, t.job
+	coord.writes.Add(1)
 	go func() {
+		defer coord.writes.Done()
 		a := ackMsg{run: attemptRun, task: t.index, id: info.ID, align: align, sync: syncDur, err: snapErr, metas: metas}
 		if snapErr == nil {
 			for _, w := range writes {

@@ -28,6 +28,10 @@ type coordinator struct {
 	stop     chan struct{}
 	loopDone chan struct{}
 	started  bool
+	// writes counts the tasks' state writes still running on their own
+	// goroutines: the job waits for them before it reports its end, so
+	// nothing writes into a checkpoint directory after that.
+	writes sync.WaitGroup
 
 	mu         sync.Mutex
 	st         CheckpointStats
@@ -125,6 +129,18 @@ func (c *coordinator) stopLoop() {
 	}
 	close(c.stop)
 	<-c.loopDone
+}
+
+// sweepIncomplete removes the checkpoint directories of this job that
+// never got their _metadata (aborted, or written to by a task of a failed
+// attempt after the abort removed them), once every write has ended.
+func (c *coordinator) sweepIncomplete() {
+	dirs, _ := filepath.Glob(filepath.Join(c.s.jobDir(), "chk-*"))
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, metadataName)); os.IsNotExist(err) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 func (c *coordinator) stats(fn func(*CheckpointStats)) {

@@ -151,6 +151,10 @@ func (j *Job) supervise(ctx, jctx context.Context, a *attempt) {
 		a = j.startAttempt(jctx, restore)
 	}
 	j.coord.stopLoop()
+	j.coord.writes.Wait()
+	if j.ck.enabled {
+		j.coord.sweepIncomplete()
+	}
 	j.res = &JobResult{Name: j.name, Duration: time.Since(j.start), Metrics: j.Metrics(), Checkpoints: j.CheckpointStats()}
 	j.err = err
 	if j.err == nil && ctx.Err() != nil {
