@@ -1397,9 +1397,6 @@ func isBuiltinFunction(name string) bool {
 func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 	name := f.Name.Unqualified()
 	if f.Over != nil || f.OverName != nil {
-		if windowRanking(f) {
-			return nil, p.ErrAt(f.Pos(), "window Top-N and window deduplication (%s() OVER (PARTITION BY window_start, window_end ...) over a window table function) are not supported yet", strings.ToUpper(name))
-		}
 		if x, ok := sc.over[f]; ok {
 			return x, nil
 		}

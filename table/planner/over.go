@@ -523,7 +523,7 @@ func (p *Planner) overCalls(q *sql.Select) []*sql.FuncCall {
 	var out []*sql.FuncCall
 	for _, it := range q.Items {
 		sql.Inspect(it, func(x sql.Node) bool {
-			if f, ok := x.(*sql.FuncCall); ok && (f.Over != nil || f.OverName != nil) && !isWindowRanking(f) {
+			if f, ok := x.(*sql.FuncCall); ok && (f.Over != nil || f.OverName != nil) {
 				out = append(out, f)
 				return false
 			}
@@ -1055,20 +1055,6 @@ func calciteType(t types.DataType) string {
 	return t.Nullable().String()
 }
 
-// isWindowRanking reports ROW_NUMBER/RANK/DENSE_RANK() OVER (PARTITION BY
-// window_start, window_end ...): a window Top-N or deduplication.
-func isWindowRanking(f *sql.FuncCall) bool {
-	if _, ok := overRankKinds[strings.ToUpper(f.Name.Unqualified())]; !ok || f.Over == nil {
-		return false
-	}
-	seen := map[string]bool{}
-	for _, e := range f.Over.PartitionBy {
-		if c, ok := e.(*sql.ColumnRef); ok {
-			seen[strings.ToLower(c.Parts[len(c.Parts)-1].Name)] = true
-		}
-	}
-	return seen["window_start"] && seen["window_end"]
-}
 
 // noOverIn rejects an OVER call in a WHERE, GROUP BY or HAVING clause, as
 // Calcite's validator.
