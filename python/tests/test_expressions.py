@@ -164,7 +164,7 @@ def test_remaining_functions_print_and_name_what_is_missing(t):
     from pyflink.table.expressions import descriptor, json_array_agg, json_object_agg, object_of
     assert str(json_object_agg(JsonOnNull.NULL, col("k"), col("v"))) == "JSON_OBJECTAGG(NULL, k, v)"
     assert str(json_array_agg(JsonOnNull.ABSENT, col("v"))) == "JSON_ARRAYAGG(ABSENT, v)"
-    with pytest.raises(NotImplementedError, match="DESCRIPTOR: table-valued functions"):
+    with pytest.raises(NotImplementedError, match="DESCRIPTOR: window table functions are not callable from the Table API"):
         t.select(descriptor("id"))
     with pytest.raises(NotImplementedError, match="OBJECT_OF"):
         t.select(object_of("com.example.User", "name", t.word))

@@ -430,3 +430,16 @@ def test_batch_window_on_epoch_milliseconds(tmp_path):
         .select("k, w.start, w.end, w.rowtime, v.sum")
     assert schema(r) == ["`k` STRING", "`EXPR$0` TIMESTAMP(3)", "`EXPR$1` TIMESTAMP(3)", "`EXPR$2` TIMESTAMP(3)", "`EXPR$3` INT"]
     assert rows(r) == inserts(("a", d(0), d(10), d(9, 59, 999000), 4), ("b", d(0), d(10), d(9, 59, 999000), 2))
+
+
+def test_lag_lead_and_current_watermark_render(st):
+    from pyflink.table.expressions import current_watermark, lag, lead
+    assert str(lag(col("v"))) == "LAG(v, 1, null)"
+    assert str(lead(col("v"), 2, 0)) == "LEAD(v, 2, 0)"
+    # CURRENT_WATERMARK of the rowtime: a nullable TIMESTAMP(3), as Flink's.
+    assert schema(st.select(col("k"), current_watermark(col("ts")))) == ["`k` STRING", "`_c1` TIMESTAMP(3)"]
+    # LAG and LEAD run over batch windows (SQL); over streaming windows they
+    # are not built and say so.
+    w = Over.partition_by(col("k")).order_by(col("ts")).preceding(UNBOUNDED_ROW).alias("w")
+    with pytest.raises(ValueError, match="LAG over a window is not supported yet in streaming mode"):
+        st.over_window(w).select(col("k"), lag(col("v")).over(col("w")))

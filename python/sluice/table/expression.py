@@ -111,7 +111,7 @@ _NO_VALUE = object()
 _AGGREGATES = frozenset(("sum", "sum0", "min", "max", "count", "avg", "first_value", "last_value", "stddevPop",
                          "stddevSamp", "varPop", "varSamp", "collect", "ARRAY_AGG", "listAgg", "PERCENTILE"))
 _AGGREGATE_CALL = re.compile(r"^(SUM0?|MIN|MAX|COUNT|AVG|STDDEV_POP|STDDEV_SAMP|VAR_POP|VAR_SAMP|COLLECT|ARRAY_AGG|LISTAGG|"
-                             r"FIRST_VALUE|LAST_VALUE|PERCENTILE)\(", re.IGNORECASE)
+                             r"FIRST_VALUE|LAST_VALUE|PERCENTILE|LAG|LEAD)\(", re.IGNORECASE)
 
 
 def _builtin(java: str, sql: str) -> str:

@@ -113,7 +113,7 @@ def current_timestamp() -> Expression:
 
 
 def current_watermark(rowtimeAttribute: Any) -> Expression:
-    return _not_here("currentWatermark", "watermarks are not implemented in Sluice yet", rowtimeAttribute)
+    return _fn("currentWatermark", "CURRENT_WATERMARK", rowtimeAttribute)
 
 
 def local_time() -> Expression:
@@ -270,7 +270,8 @@ def log(v: Any, base: Any = None) -> Expression:
 
 
 def source_watermark() -> Expression:
-    return _not_here("sourceWatermark", "watermarks are not implemented in Sluice yet")
+    return _not_here("sourceWatermark", "SOURCE_WATERMARK() (a connector's own watermarks in a schema) is not supported in Sluice yet; "
+                     "declare the watermark as an expression, e.g. Schema.new_builder().watermark('ts', \"ts - INTERVAL '5' SECOND\")")
 
 
 def if_then_else(condition: Any, if_true: Any, if_false: Any) -> Expression:
@@ -355,7 +356,8 @@ def json_array_agg(on_null: JsonOnNull, item_expr: Any) -> Expression:
 
 
 def descriptor(*column_names: str) -> Expression:
-    return _not_here("DESCRIPTOR", "table-valued functions (windows) are not implemented in Sluice yet",
+    return _not_here("DESCRIPTOR", "window table functions are not callable from the Table API in Sluice yet; use "
+                     "Table.window(Tumble...) or SQL's TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL ...))",
                      *[col(n) for n in column_names])
 
 
@@ -364,11 +366,13 @@ def object_of(class_name: str, *args: Any) -> Expression:
 
 
 def lag(expr: Any, offset: int = 1, default: Any = None) -> Expression:
-    return _not_here("LAG", "OVER windows are not implemented in Sluice yet", expr, offset, default)
+    """LAG over an over window: ``lag(col('v')).over(col('w'))``."""
+    return _fn("LAG", "LAG", expr, offset, default)
 
 
 def lead(expr: Any, offset: int = 1, default: Any = None) -> Expression:
-    return _not_here("LEAD", "OVER windows are not implemented in Sluice yet", expr, offset, default)
+    """LEAD over an over window: ``lead(col('v')).over(col('w'))``."""
+    return _fn("LEAD", "LEAD", expr, offset, default)
 
 
 def call(f: Any, *args: Any) -> Expression:
