@@ -1055,7 +1055,6 @@ func calciteType(t types.DataType) string {
 	return t.Nullable().String()
 }
 
-
 // noOverIn rejects an OVER call in a WHERE, GROUP BY or HAVING clause, as
 // Calcite's validator.
 func (p *Planner) noOverIn(e sql.Expr, clause string) error {
