@@ -27,6 +27,9 @@ type castExpr struct {
 	// toName renders the target when the Arrow type does not tell it
 	// (TIME(0) is carried as TIME(3)); empty: SQLTypeName(to).
 	toName string
+	// fused evaluates a DECIMAL arithmetic argument and the conversion
+	// to DOUBLE row by row (decfuse.go); nil: kernel by kernel.
+	fused *decFused
 }
 
 type castFn func(cc *castCtx, in arrow.Array) (arrow.Array, error)
@@ -69,6 +72,9 @@ func (c *castExpr) String() string {
 }
 
 func (c *castExpr) Eval(ec *vectorized.EvalContext, rec arrow.RecordBatch) (arrow.Array, error) {
+	if c.fused != nil {
+		return c.fused.eval(c, ec, rec)
+	}
 	in, err := c.arg.Eval(ec, rec)
 	if err != nil {
 		return nil, err
@@ -102,6 +108,7 @@ func Cast(e vectorized.Expr, to arrow.DataType, try bool) (vectorized.Expr, erro
 	if c.fn == nil {
 		return nil, fmt.Errorf("cannot cast %s to %s", SQLTypeName(from), SQLTypeName(to))
 	}
+	c.fused = fuseDecimalToDouble(e, to)
 	return foldLiteral(c), nil
 }
 

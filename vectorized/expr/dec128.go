@@ -268,7 +268,7 @@ func decimalToFloat64(n decimal128.Num, s int, z *big.Float) float64 {
 			num = shl128(u, uint(k))
 		}
 		q, r := divmod64(num, d)
-		f = u128ToFloat64(q, r != 0) * pow2(-k)
+		f = stickyToFloat64(q, r != 0) * pow2(-k)
 	default:
 		var bi, lo big.Int
 		bi.SetUint64(u.hi).Lsh(&bi, 64).Or(&bi, lo.SetUint64(u.lo))
@@ -315,12 +315,28 @@ func (c decimalToFloat64Scaled) convert(n decimal128.Num) float64 {
 			num = shl128(u, uint(k))
 		}
 		q, r := divmod64(num, c.d)
-		f = u128ToFloat64(q, r != 0) * pow2(-k)
+		f = stickyToFloat64(q, r != 0) * pow2(-k)
 	}
 	if neg {
 		return -f
 	}
 	return f
+}
+
+// stickyToFloat64 is u128ToFloat64 for a quotient of at least 56 bits,
+// as the conversions form it. Below 2^63 the sticky bit can be ORed into
+// bit 0, which lies under the rounding bit (bit nb-54 >= 2): a tie stays a
+// tie only when nothing was dropped, and the hardware conversion then
+// rounds to nearest even in one instruction ("round to odd").
+func stickyToFloat64(q u128, sticky bool) float64 {
+	if q.hi != 0 || q.lo>>63 != 0 {
+		return u128ToFloat64(q, sticky)
+	}
+	m := q.lo
+	if sticky {
+		m |= 1
+	}
+	return float64(int64(m))
 }
 
 // decimalToFloat32 is the float nearest to n / 10^s, ties to even (Java's

@@ -79,6 +79,7 @@ func bindDecimalArith(name string, op byte, a, b vectorized.Expr) (vectorized.Ex
 		}
 	}
 	c.fn = decimalArithKernel(op, s1, s2, p, s)
+	c.state = &decArithSpec{op: op, s1: s1, s2: s2, p: p, s: s}
 	return foldLiteral(c), nil
 }
 
@@ -321,7 +322,10 @@ type decArith64 struct {
 	mulExact bool   // '*' with s1+s2 == s
 	div      bool   // '/' with 0 <= s-s1+s2 <= 19
 	divBy    uint64 // 10^(s-s1+s2)
-	p        int
+	// divFits: every quotient fits precision p, |x| * 10^k / |y| <=
+	// 2^63 * 10^k < 10^(19+k) <= 10^p, so the check is skipped
+	divFits bool
+	p       int
 }
 
 func newDecArith64(op byte, s1, s2, p, s int) decArith64 {
@@ -331,6 +335,7 @@ func newDecArith64(op byte, s1, s2, p, s int) decArith64 {
 		f.mulExact = true
 	case op == '/' && k >= 0 && k <= 19:
 		f.div, f.divBy = true, pow10U128[k].lo
+		f.divFits = 19+k <= p
 	}
 	f.any = f.mulExact || f.div
 	return f
@@ -365,7 +370,7 @@ func (f decArith64) apply(x, y int64) (res decimal128.Num, ok, done bool) {
 	if r >= ay-r { // HALF_UP: 2r >= |y|
 		u, _ = add128(u, u128{lo: 1}) // |x| * 10^k < 2^127: no carry out
 	}
-	if !u.fitsPrecision(f.p) {
+	if !f.divFits && !u.fitsPrecision(f.p) {
 		return res, false, true
 	}
 	return signed(u, (x < 0) != (y < 0) && !u.isZero()), true, true
@@ -413,7 +418,7 @@ func (f decArith64) run(av, bv decValues, out []decimal128.Num, from int) int {
 		if r >= ay-r {
 			u, _ = add128(u, u128{lo: 1})
 		}
-		if !u.fitsPrecision(f.p) {
+		if !f.divFits && !u.fitsPrecision(f.p) {
 			return i
 		}
 		out[i] = signed(u, (xi < 0) != (yi < 0) && !u.isZero())

@@ -116,6 +116,7 @@ func implicit(e vectorized.Expr, dt arrow.DataType) vectorized.Expr {
 	}
 	c := &castExpr{arg: e, to: dt}
 	c.fn = castFunc(e.DataType(), dt)
+	c.fused = fuseDecimalToDouble(e, dt)
 	return foldLiteral(c)
 }
 
