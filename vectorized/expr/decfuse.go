@@ -2,6 +2,7 @@ package expr
 
 import (
 	"math/big"
+	"math/bits"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -49,6 +50,17 @@ type decFuseOp struct {
 	decArithSpec
 	f64  decArith64
 	call *callExpr
+	// pre: a division whose dividend is x * c, given x (premultiplied)
+	pre *decPremul
+}
+
+// decPremul is the multiplication folded into a division.
+type decPremul struct {
+	mul  *decFuseOp     // x * c, for rows the 64-bit loop does not take
+	c    decimal128.Num // the constant
+	cneg bool
+	by   uint64 // |c| * 10^k
+	fits bool   // every quotient fits the precision
 }
 
 // decFuseLeaf is an operand of the tree: an expression evaluated as a
@@ -91,7 +103,6 @@ func fuseDecimalToDouble(arg vectorized.Expr, to arrow.DataType) *decFused {
 	}
 	f := &decFused{}
 	_, f.s = decPS(arg.DataType())
-	depth, maxDepth := 0, 0
 	var build func(e vectorized.Expr, rawInt bool) *decFuseNode
 	build = func(e vectorized.Expr, rawInt bool) *decFuseNode {
 		if rawInt {
@@ -105,8 +116,6 @@ func fuseDecimalToDouble(arg vectorized.Expr, to arrow.DataType) *decFused {
 			}
 			op := &decFuseOp{decArithSpec: *spec, call: c,
 				f64: newDecArith64(spec.op, spec.s1, spec.s2, spec.p, spec.s)}
-			f.steps = append(f.steps, decFuseStep{leaf: -1, op: op})
-			depth--
 			return &decFuseNode{leaf: -1, op: op, l: l, r: r}
 		}
 		leaf := decFuseLeaf{e: e}
@@ -122,16 +131,85 @@ func fuseDecimalToDouble(arg vectorized.Expr, to arrow.DataType) *decFused {
 			return nil
 		}
 		f.leaves = append(f.leaves, leaf)
-		f.steps = append(f.steps, decFuseStep{leaf: len(f.leaves) - 1})
-		depth++
-		maxDepth = max(maxDepth, depth)
 		return &decFuseNode{leaf: len(f.leaves) - 1}
 	}
-	f.tree = build(arg, false)
-	if f.tree == nil || maxDepth > decFuseMaxDepth {
+	if f.tree = build(arg, false); f.tree == nil {
+		return nil
+	}
+	depth, maxDepth := 0, 0
+	var emit func(t *decFuseNode)
+	emit = func(t *decFuseNode) {
+		if t.op == nil {
+			f.steps = append(f.steps, decFuseStep{leaf: t.leaf})
+			depth++
+			maxDepth = max(maxDepth, depth)
+			return
+		}
+		if x, op := f.premultiplied(t); op != nil {
+			emit(x)
+			emit(t.r)
+			f.steps = append(f.steps, decFuseStep{leaf: -1, op: op})
+			depth--
+			return
+		}
+		emit(t.l)
+		emit(t.r)
+		f.steps = append(f.steps, decFuseStep{leaf: -1, op: t.op})
+		depth--
+	}
+	emit(f.tree)
+	if maxDepth > decFuseMaxDepth {
 		return nil
 	}
 	return f
+}
+
+// premultiplied recognises (x * c) / y for a constant c where the product
+// is exact and can never overflow (DECIMAL(p1 + p2 + 1, s1 + s2), not
+// capped at 38 digits): the quotient of the product times 10^k by y is
+// the quotient of x times c * 10^k by y, so when c * 10^k fits 64 bits
+// the division takes x directly and the product column is never formed.
+// It returns x's node and the division operator that multiplies by c.
+func (f *decFused) premultiplied(t *decFuseNode) (*decFuseNode, *decFuseOp) {
+	div := t.op
+	if div.op != '/' || !div.f64.div || t.l.op == nil || t.l.op.op != '*' {
+		return nil, nil
+	}
+	mul := t.l.op
+	p1, s1 := decPS(mul.call.args[0].DataType())
+	p2, s2 := decPS(mul.call.args[1].DataType())
+	if mul.s != s1+s2 || mul.p != p1+p2+1 || mul.p > maxDecimalPrecision {
+		return nil, nil
+	}
+	x, cn := t.l.l, t.l.r
+	if cn.op != nil || !f.leaves[cn.leaf].isConst {
+		x, cn = t.l.r, t.l.l
+		if cn.op != nil || !f.leaves[cn.leaf].isConst {
+			return nil, nil
+		}
+	}
+	c := f.leaves[cn.leaf].c
+	if !fitsInt64(c) {
+		return nil, nil
+	}
+	ci := int64(c.LowBits())
+	ac := uint64(ci)
+	if ci < 0 {
+		ac = -ac
+	}
+	hi, by := bits.Mul64(ac, div.f64.divBy)
+	if hi != 0 {
+		return nil, nil
+	}
+	digits := 1
+	for digits < len(pow10U128) && pow10U128[digits].hi == 0 && pow10U128[digits].lo <= by {
+		digits++
+	}
+	op := *div
+	op.pre = &decPremul{mul: mul, c: c, cneg: ci < 0, by: by,
+		// |x| < 2^63 < 10^19 and c * 10^k < 10^digits
+		fits: 19+digits <= div.p}
+	return x, &op
 }
 
 func decSpecOf(c *callExpr) *decArithSpec {
@@ -320,7 +398,11 @@ func (f *decFused) eval(c *castExpr, ec *vectorized.EvalContext, rec arrow.Recor
 func (o *decFuseOp) run(av, bv decValues, out []decimal128.Num, valid *[]byte, sc *decFuseScratch, n int) bool {
 	vb := *valid // an operand's bitmap, whose column is dead after this
 	for i := 0; i < n; i++ {
-		if o.f64.any && vb == nil {
+		if o.pre != nil {
+			if i = o.pre.run(o, av, bv, out, vb, i); i == n {
+				break
+			}
+		} else if o.f64.any && vb == nil {
 			if i = o.f64.run(av, bv, out, i); i == n {
 				break
 			}
@@ -329,7 +411,15 @@ func (o *decFuseOp) run(av, bv decValues, out []decimal128.Num, valid *[]byte, s
 			out[i] = decimal128.Num{}
 			continue
 		}
-		r, st := o.apply(av.at(i), bv.at(i))
+		x := av.at(i)
+		if o.pre != nil {
+			// the product (exact, never NULL), then the division
+			var st decFuseStatus
+			if x, st = o.pre.mul.apply(x, o.pre.c); st != decFuseOK {
+				return false
+			}
+		}
+		r, st := o.apply(x, bv.at(i))
 		switch st {
 		case decFuseSlow:
 			return false
@@ -344,6 +434,45 @@ func (o *decFuseOp) run(av, bv decValues, out []decimal128.Num, valid *[]byte, s
 		out[i] = r
 	}
 	return true
+}
+
+// run is decArith64.run for a division of x * c by y: from row `from` on
+// while both x and y fit int64, y is not zero and the quotient fits (rows
+// NULL in vb are zero), and returns the first row it did not compute.
+func (pm *decPremul) run(o *decFuseOp, av, bv decValues, out []decimal128.Num, vb []byte, from int) int {
+	n := len(out)
+	for i := from; i < n; i++ {
+		if vb != nil && !bitutil.BitIsSet(vb, i) {
+			out[i] = decimal128.Num{}
+			continue
+		}
+		x, y := av.at(i), bv.at(i)
+		if !fitsInt64(x) || !fitsInt64(y) {
+			return i
+		}
+		xi, yi := int64(x.LowBits()), int64(y.LowBits())
+		if yi == 0 {
+			return i
+		}
+		ax, ay := uint64(xi), uint64(yi)
+		if xi < 0 {
+			ax = -ax
+		}
+		if yi < 0 {
+			ay = -ay
+		}
+		// |x| * |c| * 10^k < 2^63 * 2^64: no overflow
+		hi, lo := bits.Mul64(ax, pm.by)
+		u, r := divmod64(u128{hi, lo}, ay)
+		if r >= ay-r { // HALF_UP
+			u, _ = add128(u, u128{lo: 1})
+		}
+		if !pm.fits && !u.fitsPrecision(o.p) {
+			return i
+		}
+		out[i] = signed(u, (xi < 0) != (yi < 0) != pm.cneg && !u.isZero())
+	}
+	return n
 }
 
 // slow is the batch computed kernel by kernel over the operand columns

@@ -103,6 +103,8 @@ func TestDecimalFusedMatchesKernels(t *testing.T) {
 		c := refs(rec)
 		lit1 := lit(t, "1.0", DecimalType(2, 1))
 		lit2 := lit(t, "-2.5", DecimalType(2, 1))
+		lit3 := lit(t, "12345.678", DecimalType(8, 3))
+		lit0 := lit(t, "0.00", DecimalType(3, 2))
 		shapes := []vectorized.Expr{
 			call(t, "/", call(t, "*", c[2], lit1), c[3]),
 			call(t, "/", c[0], c[1]),
@@ -111,6 +113,11 @@ func TestDecimalFusedMatchesKernels(t *testing.T) {
 			call(t, "/", call(t, "*", c[0], c[2]), call(t, "+", c[1], lit2)),
 			call(t, "/", c[2], call(t, "-", c[3], c[1])),
 			call(t, "*", call(t, "/", c[0], c[3]), call(t, "/", c[1], lit2)),
+			// products by a constant folded into the division
+			call(t, "/", call(t, "*", c[0], lit2), c[1]),
+			call(t, "/", call(t, "*", lit3, c[2]), c[0]),
+			call(t, "/", call(t, "*", c[2], lit0), c[3]),
+			call(t, "+", call(t, "/", call(t, "*", c[3], lit1), c[2]), c[1]),
 		}
 		for _, s := range shapes {
 			e, err := Cast(s, tFloat64, false)
