@@ -441,6 +441,10 @@ func (o *decFuseOp) run(av, bv decValues, out []decimal128.Num, valid *[]byte, s
 // NULL in vb are zero), and returns the first row it did not compute.
 func (pm *decPremul) run(o *decFuseOp, av, bv decValues, out []decimal128.Num, vb []byte, from int) int {
 	n := len(out)
+	if av.ints != nil && bv.ints != nil && vb == nil {
+		// two integer columns: the same loop without the checks
+		return pm.runInts(o, av.ints, bv.ints, out, from)
+	}
 	for i := from; i < n; i++ {
 		if vb != nil && !bitutil.BitIsSet(vb, i) {
 			out[i] = decimal128.Num{}
@@ -465,6 +469,34 @@ func (pm *decPremul) run(o *decFuseOp, av, bv decValues, out []decimal128.Num, v
 		hi, lo := bits.Mul64(ax, pm.by)
 		u, r := divmod64(u128{hi, lo}, ay)
 		if r >= ay-r { // HALF_UP
+			u, _ = add128(u, u128{lo: 1})
+		}
+		if !pm.fits && !u.fitsPrecision(o.p) {
+			return i
+		}
+		out[i] = signed(u, (xi < 0) != (yi < 0) != pm.cneg && !u.isZero())
+	}
+	return n
+}
+
+func (pm *decPremul) runInts(o *decFuseOp, xs, ys []int64, out []decimal128.Num, from int) int {
+	n := len(out)
+	xs, ys = xs[:n], ys[:n]
+	for i := from; i < n; i++ {
+		xi, yi := xs[i], ys[i]
+		if yi == 0 {
+			return i
+		}
+		ax, ay := uint64(xi), uint64(yi)
+		if xi < 0 {
+			ax = -ax
+		}
+		if yi < 0 {
+			ay = -ay
+		}
+		hi, lo := bits.Mul64(ax, pm.by)
+		u, r := divmod64(u128{hi, lo}, ay)
+		if r >= ay-r {
 			u, _ = add128(u, u128{lo: 1})
 		}
 		if !pm.fits && !u.fitsPrecision(o.p) {
