@@ -59,6 +59,22 @@ func TestSQLParallel(t *testing.T) {
 
 var sinkIDs = regexp.MustCompile(`'sink-id'\s*=\s*'([^']+)'`)
 
+// TestSQLBatchSizes runs the goldens of stateful operators again at 1 and
+// 7 rows per batch (TestSQL runs them at the default size): their results
+// must not change. Sections whose watermarks follow each batch (event-time
+// windows, OVER, window Top-N) set 'sluice.exec.batch-size' themselves,
+// since there the cut decides which rows are late; the engine's own tests
+// run those operators at 1, 7 and the default against models.
+func TestSQLBatchSizes(t *testing.T) {
+	for _, size := range []string{"1", "7"} {
+		for _, f := range []string{"testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/aggregates.test"} {
+			t.Run(size+"/"+f, func(t *testing.T) {
+				runSQLGoldens(t, f, map[string]string{"sluice.exec.batch-size": size})
+			})
+		}
+	}
+}
+
 // sameLines is expected when got has the same lines in another order
 // (within each section: a sink's changelog, then its materialized table).
 func sameLines(expected, got string) string {
