@@ -1155,6 +1155,18 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		}
 		return p.callExprs(e.Expr.Pos(), name, sc, append([]sql.Expr{e.Expr}, e.List...)...)
 	case *sql.BetweenExpr:
+		if e.Symmetric {
+			// x BETWEEN SYMMETRIC a AND b holds when x lies between the
+			// two bounds in either order; NOT negates the whole (Flink
+			// expands it the same way, so NULLs follow from OR and NOT).
+			fwd := &sql.BetweenExpr{Expr: e.Expr, Low: e.Low, High: e.High}
+			rev := &sql.BetweenExpr{Expr: e.Expr, Low: e.High, High: e.Low}
+			var either sql.Expr = &sql.BinaryExpr{Op: "OR", OpPos: e.Expr.Pos(), Left: fwd, Right: rev}
+			if e.Not {
+				either = &sql.UnaryExpr{Start: e.Expr.Pos(), Op: "NOT", Expr: either}
+			}
+			return p.bindExpr(either, sc)
+		}
 		name := "BETWEEN"
 		if e.Not {
 			name = "NOT BETWEEN"
@@ -1526,7 +1538,13 @@ func (p *Planner) decimalLit(n *sql.NumberLit) (Rex, error) {
 func negateLiteral(l *Literal) (*Literal, bool) {
 	switch v := l.Value.(type) {
 	case int64:
-		return &Literal{Value: -v, T: l.T, Text: "-" + l.Text}, true
+		t := l.T
+		// Flink's parser reads the sign into the literal: -2147483648 is an
+		// INT (so -2147483648 - 1 wraps like any INT), not a BIGINT.
+		if t.Kind == types.BigInt && v == -math.MinInt32 && l.Text == "2147483648" {
+			t = types.INT().NotNullable()
+		}
+		return &Literal{Value: -v, T: t, Text: "-" + l.Text}, true
 	case float64:
 		return &Literal{Value: -v, T: l.T, Text: "-" + l.Text}, true
 	case decimal128.Num:
