@@ -899,7 +899,8 @@ func stringToInt[T integer](cc *castCtx, in arrow.Array) (arrow.Array, error) {
 			continue
 		}
 		s := src.str(i)
-		v, ok, over := parseJavaLong(s, plo, phi)
+		// Flink trims spaces (only spaces) around the number
+		v, ok, over := parseJavaLong(strings.Trim(s, " "), plo, phi)
 		if ok && !over && (v < lo || v > hi) {
 			over = true
 		}
@@ -1045,7 +1046,7 @@ func stringToDecimal(cc *castCtx, in arrow.Array) (arrow.Array, error) {
 		if !bitutil.BitIsSet(vb, i) {
 			continue
 		}
-		num, ok := parseDecimal(src.str(i), p, s)
+		num, ok := parseDecimal(strings.Trim(src.str(i), " "), p, s)
 		if !ok {
 			if err := cc.invalid(quoteSQL(src.str(i))); err != nil {
 				buf.Release()

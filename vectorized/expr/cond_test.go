@@ -167,7 +167,7 @@ func TestLike(t *testing.T) {
 		{"LIKE", "abc%", "", []string{"TRUE", "TRUE", "FALSE", "FALSE", "FALSE", "FALSE", "NULL", "FALSE", "FALSE", "FALSE"}},
 		{"LIKE", "%abc", "", []string{"TRUE", "FALSE", "TRUE", "FALSE", "FALSE", "FALSE", "NULL", "FALSE", "FALSE", "FALSE"}},
 		{"LIKE", "%bc%", "", []string{"TRUE", "TRUE", "TRUE", "FALSE", "FALSE", "FALSE", "NULL", "FALSE", "FALSE", "FALSE"}},
-		{"LIKE", "a_c", "", []string{"TRUE", "FALSE", "FALSE", "TRUE", "TRUE", "FALSE", "NULL", "FALSE", "TRUE", "FALSE"}},
+		{"LIKE", "a_c", "", []string{"TRUE", "FALSE", "FALSE", "TRUE", "TRUE", "FALSE", "NULL", "FALSE", "FALSE", "FALSE"}}, // _ is no line terminator
 		{"LIKE", "%", "", []string{"TRUE", "TRUE", "TRUE", "TRUE", "TRUE", "TRUE", "NULL", "TRUE", "TRUE", "TRUE"}},
 		{"LIKE", "", "", []string{"FALSE", "FALSE", "FALSE", "FALSE", "FALSE", "TRUE", "NULL", "FALSE", "FALSE", "FALSE"}},
 		{"LIKE", "a%c%", "", []string{"TRUE", "TRUE", "FALSE", "TRUE", "TRUE", "FALSE", "NULL", "FALSE", "TRUE", "FALSE"}},
@@ -178,7 +178,7 @@ func TestLike(t *testing.T) {
 		{"SIMILAR TO", "(abc|xabc)d?", "", []string{"TRUE", "TRUE", "TRUE", "FALSE", "FALSE", "FALSE", "NULL", "FALSE", "FALSE", "FALSE"}},
 		{"SIMILAR TO", "[a-c]%", "", []string{"TRUE", "TRUE", "FALSE", "TRUE", "TRUE", "FALSE", "NULL", "FALSE", "TRUE", "FALSE"}},
 		{"SIMILAR TO", "a.c", "", []string{"FALSE", "FALSE", "FALSE", "FALSE", "FALSE", "FALSE", "NULL", "FALSE", "FALSE", "FALSE"}},
-		{"NOT SIMILAR TO", "a_c", "", []string{"FALSE", "TRUE", "TRUE", "FALSE", "FALSE", "TRUE", "NULL", "TRUE", "FALSE", "TRUE"}},
+		{"NOT SIMILAR TO", "a_c", "", []string{"FALSE", "TRUE", "TRUE", "FALSE", "FALSE", "TRUE", "NULL", "TRUE", "TRUE", "TRUE"}},
 	}
 	for _, tc := range cases {
 		args := []vectorized.Expr{s, lit(t, tc.pattern, tString)}

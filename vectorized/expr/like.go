@@ -136,10 +136,12 @@ func matchTokens(tokens []likeToken, s string) bool {
 				continue
 			case t.one:
 				if si < len(s) {
-					_, w := utf8.DecodeRuneInString(s[si:])
-					si += w
-					ti++
-					continue
+					r, w := utf8.DecodeRuneInString(s[si:])
+					if !isLineTerminator(r) {
+						si += w
+						ti++
+						continue
+					}
 				}
 			default:
 				if strings.HasPrefix(s[si:], t.text) {
@@ -159,6 +161,13 @@ func matchTokens(tokens []likeToken, s string) bool {
 		starS += w
 		ti, si = starT+1, starS
 	}
+}
+
+// isLineTerminator: Flink runs LIKE as a Java regex in which _ is "." without
+// DOTALL, so it matches any character except Java's line terminators (% is
+// compiled with DOTALL and matches them all).
+func isLineTerminator(r rune) bool {
+	return r == '\n' || r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029'
 }
 
 // similarToRegexp translates a SQL SIMILAR TO pattern into an anchored RE2
@@ -201,7 +210,8 @@ func similarToRegexp(pattern string, escape string, hasEscape bool) (*regexp.Reg
 		case c == '%':
 			b.WriteString(".*")
 		case c == '_':
-			b.WriteString(".")
+			// as LIKE's _, any character but a line terminator
+			b.WriteString(`[^\n\r\x{85}\x{2028}\x{2029}]`)
 		case strings.ContainsRune("|*+?{}()", c):
 			b.WriteRune(c)
 		default:

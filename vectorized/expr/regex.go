@@ -316,6 +316,7 @@ func regexpReplaceKernel(fixed *regexp.Regexp) kernelFn {
 	return strKernel(func(kc *kctx, in []arrow.Array) rowFn {
 		s, p, r := sAccOf(in[0], kc.n), sAccOf(in[1], kc.n), sAccOf(in[2], kc.n)
 		cache := newRegexCache(fixed)
+		probes := map[*regexp.Regexp]bool{}
 		return func(i int, dst []byte) ([]byte, bool, error) {
 			re := cache.get(p, i)
 			if re == nil {
@@ -326,12 +327,58 @@ func regexpReplaceKernel(fixed *regexp.Regexp) kernelFn {
 				return append(dst, str...), false, nil
 			}
 			last := 0
-			for _, m := range re.FindAllIndex(str, -1) {
+			ms := re.FindAllIndex(str, -1)
+			for k, m := range ms {
 				dst = append(dst, str[last:m[0]]...)
 				dst = append(dst, repl...)
 				last = m[1]
+				// Java (Flink) also takes an empty match right where a
+				// non-empty one ended, which Go skips: 'aaa' with a* is XX.
+				if e := m[1]; e > m[0] && (k+1 == len(ms) || ms[k+1][0] != e) && emptyMatchAt(re, probes, str, e) {
+					dst = append(dst, repl...)
+				}
 			}
 			return append(dst, str[last:]...), false, nil
 		}
 	})
+}
+
+// emptyMatchAt reports whether re's leftmost match from e is the empty one
+// at e. It runs re on str[e:], which loses the text before e: patterns with
+// ^, \A or word boundaries, which look at it, never count (probes caches
+// which patterns those are).
+func emptyMatchAt(re *regexp.Regexp, probes map[*regexp.Regexp]bool, str []byte, e int) bool {
+	ok, seen := probes[re]
+	if !seen {
+		ok = !looksBehind(re.String())
+		probes[re] = ok
+	}
+	if !ok {
+		return false
+	}
+	loc := re.FindIndex(str[e:])
+	return loc != nil && loc[0] == 0 && loc[1] == 0
+}
+
+// looksBehind: whether a pattern has an assertion on the text before the
+// position (^ \A \b \B).
+func looksBehind(pattern string) bool {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return true
+	}
+	var walk func(*syntax.Regexp) bool
+	walk = func(r *syntax.Regexp) bool {
+		switch r.Op {
+		case syntax.OpBeginLine, syntax.OpBeginText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+			return true
+		}
+		for _, s := range r.Sub {
+			if walk(s) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(re)
 }

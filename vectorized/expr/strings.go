@@ -11,10 +11,11 @@ import (
 	"hash"
 	"math"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 
 	"github.com/sluice-stream/sluice/vectorized"
 )
@@ -37,8 +38,8 @@ func init() {
 	register("CONCAT_WS", []string{"CONCAT_WS(STRING, STRING...)"}, bindConcatWs)
 	register("SUBSTRING", []string{"SUBSTRING(STRING, INT)", "SUBSTRING(STRING, INT, INT)"},
 		fnBinder("SI?I", tString, false, strKernel(substringSetup)), "SUBSTR")
-	register("UPPER", []string{"UPPER(STRING)"}, fnBinder("S", tString, false, strKernel(caseSetup(unicode.ToUpper))))
-	register("LOWER", []string{"LOWER(STRING)"}, fnBinder("S", tString, false, strKernel(caseSetup(unicode.ToLower))))
+	register("UPPER", []string{"UPPER(STRING)"}, fnBinder("S", tString, false, strKernel(caseSetup(true))))
+	register("LOWER", []string{"LOWER(STRING)"}, fnBinder("S", tString, false, strKernel(caseSetup(false))))
 	register("TRIM", []string{"TRIM(STRING)", "TRIM(mode STRING, chars STRING, STRING)"}, bindTrim)
 	register("LTRIM", []string{"LTRIM(STRING)", "LTRIM(STRING, chars STRING)"}, fnBinder("S?S", tString, false, strKernel(trimSetup(true, false, -1))))
 	register("RTRIM", []string{"RTRIM(STRING)", "RTRIM(STRING, chars STRING)"}, fnBinder("S?S", tString, false, strKernel(trimSetup(false, true, -1))))
@@ -286,27 +287,35 @@ func substringSetup(kc *kctx, in []arrow.Array) rowFn {
 // caseSetup maps every character; ASCII takes a fast path. (Java's
 // toUpperCase also expands a few characters such as ß to SS; Go's simple
 // case mapping keeps them.)
-func caseSetup(f func(rune) rune) func(kc *kctx, in []arrow.Array) rowFn {
+// caseSetup maps a string to upper or lower case with the full Unicode
+// mappings Java's String.toUpperCase/toLowerCase use (Flink calls those):
+// ß becomes SS, İ becomes i plus a combining dot, a final Σ becomes ς.
+// ASCII-only strings take a byte loop.
+func caseSetup(upper bool) func(kc *kctx, in []arrow.Array) rowFn {
 	return func(kc *kctx, in []arrow.Array) rowFn {
 		s := sAccOf(in[0], kc.n)
-		upper := f('a') == 'A'
+		// a Caser keeps state between calls: one per kernel run
+		var caser cases.Caser
+		if upper {
+			caser = cases.Upper(language.Und)
+		} else {
+			caser = cases.Lower(language.Und)
+		}
 		return func(i int, dst []byte) ([]byte, bool, error) {
 			b := s.bytesAt(i)
-			for k := 0; k < len(b); {
+			start := len(dst)
+			for k := 0; k < len(b); k++ {
 				c := b[k]
-				if c < utf8.RuneSelf {
-					if upper && 'a' <= c && c <= 'z' {
-						c -= 'a' - 'A'
-					} else if !upper && 'A' <= c && c <= 'Z' {
-						c += 'a' - 'A'
-					}
-					dst = append(dst, c)
-					k++
-					continue
+				if c >= utf8.RuneSelf {
+					caser.Reset()
+					return append(dst[:start], caser.Bytes(b)...), false, nil
 				}
-				r, w := utf8.DecodeRune(b[k:])
-				dst = utf8.AppendRune(dst, f(r))
-				k += w
+				if upper && 'a' <= c && c <= 'z' {
+					c -= 'a' - 'A'
+				} else if !upper && 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				dst = append(dst, c)
 			}
 			return dst, false, nil
 		}
@@ -404,7 +413,13 @@ func replaceSetup(kc *kctx, in []arrow.Array) rowFn {
 	return func(i int, dst []byte) ([]byte, bool, error) {
 		str, old, nw := s.bytesAt(i), search.bytesAt(i), repl.bytesAt(i)
 		if len(old) == 0 {
-			return append(dst, str...), false, nil
+			// Flink (Java's String.replace) matches the empty string before
+			// every character and at the end: REPLACE('ab', '', '#') is #a#b#
+			for _, r := range string(str) {
+				dst = append(dst, nw...)
+				dst = utf8.AppendRune(dst, r)
+			}
+			return append(dst, nw...), false, nil
 		}
 		for {
 			k := bytes.Index(str, old)
@@ -502,8 +517,14 @@ func locateSetup(kc *kctx, in []arrow.Array) fixedRowFn[int32] {
 		if hasFrom {
 			start = from.at(i)
 		}
+		// Flink's position: the empty string is found at 1 wherever the
+		// search starts, and a start before 1 searches from 1.
+		if nd == "" {
+			return 1, false, nil
+		}
+		start = max(start, 1)
 		nc := int64(utf8.RuneCountInString(h))
-		if start < 1 || start-1 > nc {
+		if start-1 > nc {
 			return 0, false, nil
 		}
 		skip := runeSlice(h, 0, int(start-1))
