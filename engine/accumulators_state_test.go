@@ -41,6 +41,11 @@ func TestAccumulatorStateRoundTrip(t *testing.T) {
 		add(tc{AggCall{Func: f, Arg: 0}, dec(10, 2), `["1.25", "-99999999.99", null, "3.00"]`, `["1.25"]`})
 	}
 	add(tc{AggCall{Func: Sum, Arg: 0, Result: dec(38, 4)}, arrow.PrimitiveTypes.Int64, `[9223372036854775807, 5]`, `[5]`})
+	for _, f := range []AggKind{VarPop, VarSamp, StddevPop, StddevSamp} {
+		add(tc{AggCall{Func: f, Arg: 0}, arrow.PrimitiveTypes.Int32, ints, `[3, 9]`})
+		add(tc{AggCall{Func: f, Arg: 0}, arrow.PrimitiveTypes.Float64, `[1.5, null, -0.25, 8]`, `[8]`})
+		add(tc{AggCall{Func: f, Arg: 0}, dec(10, 2), `["1.25", "-99.99", null, "3.00"]`, `["1.25"]`})
+	}
 	minMaxArgs := []struct {
 		dt             arrow.DataType
 		values, remove string

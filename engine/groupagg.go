@@ -22,6 +22,12 @@ const (
 	Avg
 	Min
 	Max
+	// The variance aggregates (accumulators_welford.go); STDDEV and
+	// VARIANCE are the SAMP ones.
+	VarPop
+	VarSamp
+	StddevPop
+	StddevSamp
 )
 
 func (k AggKind) String() string {
@@ -38,6 +44,14 @@ func (k AggKind) String() string {
 		return "MIN"
 	case Max:
 		return "MAX"
+	case VarPop:
+		return "VAR_POP"
+	case VarSamp:
+		return "VAR_SAMP"
+	case StddevPop:
+		return "STDDEV_POP"
+	case StddevSamp:
+		return "STDDEV_SAMP"
 	}
 	return fmt.Sprintf("AggKind(%d)", int(k))
 }
@@ -113,7 +127,7 @@ func DefaultAggResultType(kind AggKind, arg arrow.DataType) arrow.DataType {
 		if d, ok := arg.(*arrow.Decimal128Type); ok {
 			return &arrow.Decimal128Type{Precision: 38, Scale: d.Scale}
 		}
-	case Avg:
+	case Avg, VarPop, VarSamp, StddevPop, StddevSamp:
 		if d, ok := arg.(*arrow.Decimal128Type); ok {
 			return &arrow.Decimal128Type{Precision: 38, Scale: max(6, d.Scale)}
 		}
@@ -250,7 +264,7 @@ func (a *GroupAggregate) Open(_ context.Context, rt *RuntimeContext) error {
 	}
 	a.retract = a.spec.Mode == Streaming && !a.spec.InsertOnlyInput
 	for _, c := range a.spec.Aggs {
-		if c.Func < CountStar || c.Func > Max {
+		if c.Func < CountStar || c.Func > StddevSamp {
 			return fmt.Errorf("unknown aggregate %v", c.Func)
 		}
 	}
@@ -332,6 +346,8 @@ func newAccumulator(c AggCall, argType arrow.DataType, retract bool) (accumulato
 		acc = &countAcc{dt: res}
 	case Sum, Avg:
 		acc, err = newSumAcc(c.Func == Avg, argType, res)
+	case VarPop, VarSamp, StddevPop, StddevSamp:
+		acc, err = newWelfordAcc(c.Func, argType, res)
 	case Min, Max:
 		if !arrow.TypeEqual(res, argType) {
 			return nil, nil, fmt.Errorf("result type %s differs from the argument type %s", res, argType)

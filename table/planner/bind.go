@@ -89,7 +89,9 @@ func (s *scope) names() []string {
 }
 
 // aggregate function names and their engine kinds.
-var aggKinds = map[string]engine.AggKind{"COUNT": engine.Count, "SUM": engine.Sum, "AVG": engine.Avg, "MIN": engine.Min, "MAX": engine.Max}
+var aggKinds = map[string]engine.AggKind{"COUNT": engine.Count, "SUM": engine.Sum, "AVG": engine.Avg, "MIN": engine.Min, "MAX": engine.Max,
+	"VAR_POP": engine.VarPop, "VAR_SAMP": engine.VarSamp, "VARIANCE": engine.VarSamp,
+	"STDDEV_POP": engine.StddevPop, "STDDEV_SAMP": engine.StddevSamp, "STDDEV": engine.StddevSamp}
 
 // isAggCall reports whether e calls a built-in aggregate: a temporary
 // system function of that name shadows it, as Flink resolves names.
@@ -1019,7 +1021,7 @@ func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) 
 	}
 	at := arg.Type()
 	switch kind {
-	case engine.Sum, engine.Avg:
+	case engine.Sum, engine.Avg, engine.VarPop, engine.VarSamp, engine.StddevPop, engine.StddevSamp:
 		if !at.IsNumeric() {
 			return AggCall{}, nil, p.ErrAt(f.Args[0].Pos(), "%s takes a numeric argument, got %s", name, at)
 		}
