@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -329,7 +328,7 @@ func TestOverAggregateCheckpointRestore(t *testing.T) {
 					var out txnRows
 					g := overJob(mem, batches, overSpec(fr.f), 1000, par, nil)
 					g.Vertices[0].Source = func(int) Source {
-						return &failAfterCheckpoint{replaySource: replaySource{batches: batches, failAt: len(batches) / 2, failed: &failed}}
+						return &replaySource{batches: batches, failAt: len(batches) / 2, failed: &failed}
 					}
 					g.Vertices[1].Sink = func(int) Sink { return &txnSink{c: &out} }
 					cfg := ckptConfig(t.TempDir(), state.ConfigBackendType, backend, ConfigStateLocalDir, t.TempDir())
@@ -413,50 +412,4 @@ func TestOverAggregateRescale(t *testing.T) {
 			assert.Equal(t, want, got)
 		})
 	}
-}
-
-// failAfterCheckpoint replays batches as replaySource, but fails only once
-// a checkpoint completed (however loaded the machine: a failure before any
-// checkpoint would restart from nothing and test no restore).
-type failAfterCheckpoint struct {
-	replaySource
-	checkpointed bool
-}
-
-func (s *failAfterCheckpoint) Run(ctx context.Context, out Collector) error {
-	for s.pos < len(s.batches) {
-		b := s.batches[s.pos]
-		s.pos++ // before Collect: a snapshot inside it covers this batch
-		if err := out.Collect(ctx, b); err != nil {
-			return err
-		}
-		for s.pos >= s.failAt && !s.failed.Load() {
-			if s.checkpointed {
-				s.failed.Store(true)
-				return errors.New("injected source failure")
-			}
-			if err := s.pause(ctx, out); err != nil {
-				return err
-			}
-		}
-		if err := s.pause(ctx, out); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// pause waits a millisecond and lets checkpoints in.
-func (s *failAfterCheckpoint) pause(ctx context.Context, out Collector) error {
-	select {
-	case <-time.After(time.Millisecond):
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return Yield(ctx, out)
-}
-
-func (s *failAfterCheckpoint) NotifyCheckpointComplete(context.Context, int64) error {
-	s.checkpointed = true
-	return nil
 }

@@ -579,6 +579,10 @@ type replaySource struct {
 	failed  *atomic.Bool
 	pos     int
 	list    *state.OperatorListState
+	// checkpointed: a checkpoint completed. The source fails only then
+	// (however loaded the machine: a failure before any checkpoint would
+	// restart from nothing and test no restore).
+	checkpointed bool
 }
 
 func (s *replaySource) Open(_ context.Context, rt *RuntimeContext) error {
@@ -602,18 +606,34 @@ func (s *replaySource) Run(ctx context.Context, out Collector) error {
 		if err := out.Collect(ctx, b); err != nil {
 			return err
 		}
-		if s.pos == s.failAt && !s.failed.Swap(true) {
-			return errors.New("injected source failure")
+		for s.pos >= s.failAt && !s.failed.Load() {
+			if s.checkpointed {
+				s.failed.Store(true)
+				return errors.New("injected source failure")
+			}
+			if err := s.pause(ctx, out); err != nil {
+				return err
+			}
 		}
-		select {
-		case <-time.After(time.Millisecond):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if err := Yield(ctx, out); err != nil {
+		if err := s.pause(ctx, out); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// pause waits a millisecond and lets checkpoints in.
+func (s *replaySource) pause(ctx context.Context, out Collector) error {
+	select {
+	case <-time.After(time.Millisecond):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return Yield(ctx, out)
+}
+
+func (s *replaySource) NotifyCheckpointComplete(context.Context, int64) error {
+	s.checkpointed = true
 	return nil
 }
 
