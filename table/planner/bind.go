@@ -1102,6 +1102,9 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 	case *sql.IntervalLit:
 		return p.bindInterval(e)
 	case *sql.UnaryExpr:
+		if err := p.checkTypedOperand(e.Expr); err != nil {
+			return nil, err
+		}
 		x, err := p.bindExpr(e.Expr, sc)
 		if err != nil {
 			return nil, err
@@ -1119,6 +1122,16 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		}
 		return p.call(e.Start, "NOT", x)
 	case *sql.BinaryExpr:
+		switch e.Op {
+		case "AND", "OR", "+", "-", "*", "/", "%", "||":
+			// comparisons take the type of their other side; these
+			// operators cannot type a bare NULL (Flink rejects it too)
+			for _, x := range []sql.Expr{e.Left, e.Right} {
+				if err := p.checkTypedOperand(x); err != nil {
+					return nil, err
+				}
+			}
+		}
 		l, err := p.bindExpr(e.Left, sc)
 		if err != nil {
 			return nil, err
@@ -1129,6 +1142,13 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		}
 		if e.Op == "||" {
 			return p.call(e.OpPos, "CONCAT", l, r)
+		}
+		if e.Op == "/" && isZeroLiteral(r) {
+			if _, constant := l.(*Literal); constant {
+				// Flink evaluates constant expressions while planning and
+				// fails on this one (a DOUBLE too, not Infinity).
+				return nil, p.ErrAt(e.OpPos, "Division by zero")
+			}
 		}
 		return p.call(e.OpPos, e.Op, l, r)
 	case *sql.IsExpr:
@@ -1535,6 +1555,33 @@ func (p *Planner) decimalLit(n *sql.NumberLit) (Rex, error) {
 		return nil, p.ErrAt(n.Start, "%s is not a valid number", s)
 	}
 	return &Literal{Value: decimal128.FromBigInt(u), T: types.DECIMAL(prec, len(frac)).NotNullable(), Text: s}, nil
+}
+
+// checkTypedOperand rejects an untyped NULL literal as the operand of a
+// logical or arithmetic operator, as Flink's validator does: NULL AND FALSE
+// must be written CAST(NULL AS BOOLEAN) AND FALSE.
+func (p *Planner) checkTypedOperand(x sql.Expr) error {
+	if n, ok := x.(*sql.NullLit); ok {
+		return p.ErrAt(n.Pos(), "Illegal use of 'NULL': give it a type, e.g. CAST(NULL AS BOOLEAN)")
+	}
+	return nil
+}
+
+// isZeroLiteral reports whether r is a numeric literal equal to zero.
+func isZeroLiteral(r Rex) bool {
+	l, ok := r.(*Literal)
+	if !ok {
+		return false
+	}
+	switch v := l.Value.(type) {
+	case int64:
+		return v == 0
+	case float64:
+		return v == 0
+	case decimal128.Num:
+		return v == (decimal128.Num{})
+	}
+	return false
 }
 
 func negateLiteral(l *Literal) (*Literal, bool) {

@@ -88,6 +88,13 @@ func bindCompare(op int) binder {
 		if len(args) != 2 {
 			return nil, noMatch()
 		}
+		// Flink compares temporal values only within a family (a
+		// TIMESTAMP with a TIMESTAMP_LTZ, not with a DATE or a TIME): the
+		// other pairs need an explicit CAST.
+		if fa, fb := familyOf(args[0].DataType()), familyOf(args[1].DataType()); fa != fb && isDateTimeFam(fa) && isDateTimeFam(fb) &&
+			!(isTimestampFamily(fa) && isTimestampFamily(fb)) {
+			return nil, noMatchf("a %s compares with a %s only after a CAST", SQLTypeName(args[0].DataType()), SQLTypeName(args[1].DataType()))
+		}
 		a, b, err := comparable2(args[0], args[1])
 		if err != nil {
 			return nil, err
@@ -100,6 +107,12 @@ func bindCompare(op int) binder {
 		return foldLiteral(c), nil
 	}
 }
+
+func isDateTimeFam(f family) bool {
+	return f == famDate || f == famTime || f == famTimestamp || f == famTimestampLTZ
+}
+
+func isTimestampFamily(f family) bool { return f == famTimestamp || f == famTimestampLTZ }
 
 func compareKernel(dt arrow.DataType, op int) kernelFn {
 	switch dt.ID() {
@@ -244,6 +257,13 @@ func bindDistinct(distinct bool) binder {
 	return func(name string, args []vectorized.Expr) (vectorized.Expr, error) {
 		if len(args) != 2 {
 			return nil, noMatch()
+		}
+		// Flink compares temporal values only within a family (a
+		// TIMESTAMP with a TIMESTAMP_LTZ, not with a DATE or a TIME): the
+		// other pairs need an explicit CAST.
+		if fa, fb := familyOf(args[0].DataType()), familyOf(args[1].DataType()); fa != fb && isDateTimeFam(fa) && isDateTimeFam(fb) &&
+			!(isTimestampFamily(fa) && isTimestampFamily(fb)) {
+			return nil, noMatchf("a %s compares with a %s only after a CAST", SQLTypeName(args[0].DataType()), SQLTypeName(args[1].DataType()))
 		}
 		a, b, err := comparable2(args[0], args[1])
 		if err != nil {

@@ -69,15 +69,19 @@ func TestComparisonWidening(t *testing.T) {
 	require.Equal(t, []string{"TRUE", "FALSE"}, evalStrings(t, testCtx(), call(t, "=", r[0], r[1]), rec))
 	require.Equal(t, []string{"TRUE", "FALSE"}, evalStrings(t, testCtx(), call(t, "=", r[0], r[2]), rec))
 	require.Equal(t, []string{"TRUE", "FALSE"}, evalStrings(t, testCtx(), call(t, "<=", r[1], r[2]), rec))
-	// DATE compares as its midnight
-	require.Equal(t, []string{"TRUE", "FALSE"}, evalStrings(t, testCtx(), call(t, "=", r[3], r[4]), rec))
+	// Flink compares a TIMESTAMP with a DATE only after a CAST
+	_, err := Call("=", r[3], r[4])
+	require.ErrorContains(t, err, "only after a CAST")
+	asTS, err := Cast(r[4], TimestampType(3), false)
+	require.NoError(t, err)
+	require.Equal(t, []string{"TRUE", "FALSE"}, evalStrings(t, testCtx(), call(t, "=", r[3], asTS), rec))
 	// Flink casts a string compared with a date to a DATE; unparsable is NULL
 	require.Equal(t, []string{"TRUE", "NULL"}, evalStrings(t, testCtx(), call(t, "=", r[4], r[5]), rec))
 	require.Equal(t, []string{"TRUE", "NULL"}, evalStrings(t, testCtx(), call(t, "=", r[5], r[4]), rec))
 	// a literal NULL compares as NULL
 	require.Equal(t, []string{"NULL", "NULL"}, evalStrings(t, testCtx(), call(t, "=", r[0], lit(t, nil, arrow.Null)), rec))
 	// Flink refuses to compare numbers with strings
-	_, err := Call("=", r[0], r[5])
+	_, err = Call("=", r[0], r[5])
 	var se *SignatureError
 	require.ErrorAs(t, err, &se)
 	require.Contains(t, err.Error(), "implicit type conversion between INT and STRING is not supported")

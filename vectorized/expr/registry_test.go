@@ -35,7 +35,7 @@ func TestTypeInference(t *testing.T) {
 		{"NEGATE", []arrow.DataType{dec(5, 1)}, "DECIMAL(5, 1)"},
 		{"NEGATE", []arrow.DataType{str}, "error: NEGATE cannot take STRING; expected NEGATE(NUMERIC) or NEGATE(INTERVAL)"},
 		{"=", []arrow.DataType{tInt32, tFloat64}, "BOOLEAN"},
-		{"<", []arrow.DataType{TimestampType(3), tDate}, "BOOLEAN"},
+		{"<", []arrow.DataType{TimestampType(3), tDate}, "error: < cannot take TIMESTAMP(3), DATE"},
 		{"=", []arrow.DataType{tBool, tInt32}, "error: = cannot take BOOLEAN, INT"},
 		{"AND", []arrow.DataType{tBool, tNull}, "BOOLEAN"},
 		{"AND", []arrow.DataType{tBool, tInt32}, "error: AND cannot take BOOLEAN, INT; expected BOOLEAN AND BOOLEAN"},

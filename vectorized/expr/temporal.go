@@ -139,6 +139,11 @@ func bindDateFormat(name string, args []vectorized.Expr) (vectorized.Expr, error
 	if !ok {
 		return nil, noMatch()
 	}
+	// Flink takes a TIMESTAMP (or TIMESTAMP_LTZ) or a STRING: a DATE or a
+	// TIME needs a CAST first.
+	if f := familyOf(a[0].DataType()); f == famDate || f == famTime {
+		return nil, noMatch()
+	}
 	if familyOf(a[0].DataType()) == famString {
 		a[0] = implicitTry(a[0], TimestampType(9))
 	}
