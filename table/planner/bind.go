@@ -1365,7 +1365,8 @@ func resultNullability(name string, t types.DataType, args []Rex) types.DataType
 	switch strings.ToUpper(name) {
 	case "IS NULL", "IS NOT NULL", "IS TRUE", "IS FALSE", "IS NOT TRUE", "IS NOT FALSE", "IS DISTINCT FROM", "IS NOT DISTINCT FROM":
 		return t.NotNullable()
-	case "+", "-", "*", "=", "<>", "<", "<=", ">", ">=", "AND", "OR", "NOT", "NEGATE", "CONCAT", "UPPER", "LOWER", "CHAR_LENGTH":
+	case "+", "-", "*", "=", "<>", "<", "<=", ">", ">=", "AND", "OR", "NOT", "NEGATE", "CONCAT", "UPPER", "LOWER", "CHAR_LENGTH",
+		"GREATEST", "LEAST", "BIN", "HEX":
 		for _, a := range args {
 			if !a.Type().NotNull {
 				return t.Nullable()

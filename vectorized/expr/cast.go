@@ -214,7 +214,7 @@ func CanCast(from, to arrow.DataType) bool {
 	case famBinary:
 		return ff == famString || ff == famBinary
 	case famBool:
-		return ff == famString || ff == famInt
+		return ff == famString || ff == famInt || ff == famFloat || ff == famDecimal
 	case famDecimal, famFloat:
 		return isNumeric(from) || ff == famString || ff == famBool
 	case famInt:
@@ -275,6 +275,8 @@ func castFunc(from, to arrow.DataType) castFn {
 		return boolToNumeric
 	case ff == famInt && ft == famBool:
 		return intToBool(from)
+	case (ff == famFloat || ff == famDecimal) && ft == famBool:
+		return fracToBool(from)
 	case ft == famDecimal:
 		return toDecimalCast(from)
 	case ff == famDecimal:

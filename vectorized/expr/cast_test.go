@@ -254,14 +254,14 @@ func TestCastErrorNamesTheValue(t *testing.T) {
 func TestCanCastMatrix(t *testing.T) {
 	allowed := []struct{ from, to arrow.DataType }{
 		{tInt32, tString}, {tString, tInt32}, {tDate, tString}, {tString, tDate}, {tBinary, tString},
-		{tString, tBinary}, {tInt8, tBool}, {tString, tBool}, {tBool, dec(5, 2)}, {tDate, TimestampType(3)},
+		{tString, tBinary}, {tInt8, tBool}, {tString, tBool}, {tFloat64, tBool}, {dec(5, 2), tBool}, {tBool, dec(5, 2)}, {tDate, TimestampType(3)},
 		{TimestampLTZType(3), TimeType(0)}, {tNull, tDate}, {tIntervYM, tInt64}, {tInt32, tIntervDT}, {tFloat32, dec(5, 2)},
 	}
 	for _, c := range allowed {
 		require.True(t, CanCast(c.from, c.to), "%s -> %s", SQLTypeName(c.from), SQLTypeName(c.to))
 	}
 	denied := []struct{ from, to arrow.DataType }{
-		{tBool, tDate}, {tFloat64, tBool}, {dec(5, 2), tBool}, {tBinary, tInt32}, {tDate, TimeType(0)},
+		{tBool, tDate}, {tBinary, tInt32}, {tDate, TimeType(0)},
 		{TimeType(0), tDate}, {tInt32, tBinary}, {tIntervYM, tInt32}, {tIntervDT, tInt64}, {tString, tIntervDT},
 		{tInt32, tNull}, {arrow.ListOf(tInt32), tString},
 	}

@@ -59,8 +59,11 @@ func compileDateFormat(p string) (*dateFormat, error) {
 			for j < len(p) && p[j] == c {
 				j++
 			}
-			if !strings.ContainsRune("yMdDEaHhkKmsSuzZX", rune(c)) {
+			if !strings.ContainsRune("yMdDEaHhkKmsSuzZXw", rune(c)) {
 				return nil, fmt.Errorf("unsupported pattern letter %q in date pattern %q", c, p)
+			}
+			if c == 'w' && j-i > 2 {
+				return nil, fmt.Errorf("too many pattern letters: w in date pattern %q", p)
 			}
 			f.items = append(f.items, fmtItem{letter: c, count: j - i})
 			i = j
@@ -119,6 +122,8 @@ func (f *dateFormat) appendFormat(b []byte, w wallClock) []byte {
 			}
 		case 'u':
 			b = pad(b, floorMod(w.days+3, 7)+1, n)
+		case 'w':
+			b = pad(b, usWeekOfYear(w.days, y), n)
 		case 'a':
 			if hour < 12 {
 				b = append(b, "AM"...)
