@@ -1598,6 +1598,11 @@ func negateLiteral(l *Literal) (*Literal, bool) {
 	case float64:
 		return &Literal{Value: -v, T: l.T, Text: "-" + l.Text}, true
 	case decimal128.Num:
+		// likewise -9223372036854775808 is a BIGINT (its digits alone
+		// are too large for one)
+		if l.Text == "9223372036854775808" {
+			return &Literal{Value: int64(math.MinInt64), T: types.BIGINT().NotNullable(), Text: "-" + l.Text}, true
+		}
 		return &Literal{Value: v.Negate(), T: l.T, Text: "-" + l.Text}, true
 	}
 	return nil, false
