@@ -1446,6 +1446,11 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 	if _, ok := aggKinds[strings.ToUpper(name)]; ok && fn == nil {
 		return nil, p.ErrAt(f.Name.Pos(), "aggregate function %s is not allowed here", strings.ToUpper(name))
 	}
+	// A Flink built-in Sluice lacks: say so before its arguments are
+	// bound (inside GROUP BY they would fail as ungrouped columns).
+	if up := strings.ToUpper(name); fn == nil && expr.NotSupportedYet(up) {
+		return nil, p.ErrAt(f.Name.Pos(), "%s is not supported yet", up)
+	}
 	args := make([]Rex, 0, len(f.Args))
 	for _, a := range f.Args {
 		if _, star := a.(*sql.Star); star {
