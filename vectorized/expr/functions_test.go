@@ -62,6 +62,10 @@ var samples = []sample{
 	{"SUBSTRING", []arg{S(""), I(1), I(2)}, ""},
 	{"UPPER", []arg{S("abcé")}, "ABCÉ"},
 	{"LOWER", []arg{S("ABC Ö")}, "abc ö"},
+	// Java's full case mappings, as Flink's UPPER and LOWER
+	{"UPPER", []arg{S("Straße")}, "STRASSE"},
+	{"LOWER", []arg{S("İstanbul")}, "i\u0307stanbul"},
+	{"LOWER", []arg{S("ΟΔΟΣ ΣΑΣ")}, "οδος σας"},
 	{"TRIM", []arg{S("  ab  ")}, "ab"},
 	{"TRIM", []arg{S("\tab ")}, "\tab"},
 	{"TRIM", []arg{Unit("BOTH"), S("xy"), S("xyaxbyx")}, "axb"},
@@ -130,6 +134,10 @@ var samples = []sample{
 	{"REGEXP_EXTRACT", []arg{S("foo"), S("[0-9]+")}, "NULL"},
 	{"REGEXP_EXTRACT", []arg{S("foo"), S("(")}, "NULL"},
 	{"REGEXP_REPLACE", []arg{S("a1b22c"), S("[0-9]+"), S("#")}, "a#b#c"},
+	// Java also replaces the empty match where a non-empty one ended
+	{"REGEXP_REPLACE", []arg{S("aaa"), S("a*"), S("X")}, "XX"},
+	{"REGEXP_REPLACE", []arg{S("baaac"), S("a*"), S("X")}, "XbXXcX"},
+	{"REGEXP_REPLACE", []arg{S("ab"), S("\\b"), S("|")}, "|ab|"},
 	{"REGEXP_REPLACE", []arg{S("a1b"), S("([0-9])"), S("$1$1")}, "a$1$1b"},
 	// temporal (the test context's now is 2024-02-29 13:14:15.123456789 UTC)
 	{"DATE_FORMAT", []arg{TS("2024-02-29 13:14:15.123", 3), S("yyyy/MM/dd HH:mm:ss.SSS")}, "2024/02/29 13:14:15.123"},
