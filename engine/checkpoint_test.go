@@ -34,6 +34,9 @@ type seqSource struct {
 	mem  memory.Allocator
 	pos  int64
 	list *state.OperatorListState
+	// checkpointed: a checkpoint completed; the injected failure waits for
+	// one, so that a loaded machine still restarts from a checkpoint.
+	checkpointed bool
 }
 
 var seqSchema = arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64}, {Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
@@ -75,8 +78,18 @@ func (s *seqSource) Run(ctx context.Context, out Collector) error {
 		if s.stopAfter != nil {
 			s.stopAfter.Add(end - (end - s.batch))
 		}
-		if s.failAt > 0 && s.pos >= s.failAt && !s.failed.Swap(true) {
-			return errors.New("injected source failure")
+		for s.failAt > 0 && s.pos >= s.failAt && !s.failed.Load() {
+			if s.checkpointed && s.failed.CompareAndSwap(false, true) {
+				return errors.New("injected source failure")
+			}
+			select {
+			case <-time.After(time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if err := Yield(ctx, out); err != nil {
+				return err
+			}
 		}
 		select {
 		case <-time.After(s.pause):
@@ -92,6 +105,11 @@ func (s *seqSource) Run(ctx context.Context, out Collector) error {
 
 func (s *seqSource) SnapshotState(context.Context, CheckpointInfo) error {
 	s.list.Update([][]byte{binary.BigEndian.AppendUint64(nil, uint64(s.pos))})
+	return nil
+}
+
+func (s *seqSource) NotifyCheckpointComplete(context.Context, int64) error {
+	s.checkpointed = true
 	return nil
 }
 

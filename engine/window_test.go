@@ -607,8 +607,7 @@ func (s *replaySource) Run(ctx context.Context, out Collector) error {
 			return err
 		}
 		for s.pos >= s.failAt && !s.failed.Load() {
-			if s.checkpointed {
-				s.failed.Store(true)
+			if s.checkpointed && s.failed.CompareAndSwap(false, true) {
 				return errors.New("injected source failure")
 			}
 			if err := s.pause(ctx, out); err != nil {
