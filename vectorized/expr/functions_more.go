@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math"
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -297,4 +298,145 @@ func usWeekOfYear(days int64, year int) int64 {
 	jan1 := civilDays(year, 1, 1)
 	first := jan1 - floorMod(jan1+4, 7)
 	return (start-first)/7 + 1
+}
+
+func init() {
+	register("STARTSWITH", []string{"STARTSWITH(STRING, STRING)", "STARTSWITH(BYTES, BYTES)"}, bindAffix(true))
+	register("ENDSWITH", []string{"ENDSWITH(STRING, STRING)", "ENDSWITH(BYTES, BYTES)"}, bindAffix(false))
+	register("INSTR", []string{"INSTR(STRING, STRING)"}, fnBinder("SS", tInt32, false, fixedKernel(instrSetup)))
+	register("BTRIM", []string{"BTRIM(STRING)", "BTRIM(STRING, chars STRING)"}, fnBinder("S?S", tString, false, strKernel(trimSetup(true, true, -1))))
+	register("IS_DIGIT", []string{"IS_DIGIT(STRING)"}, fnBinder("S", tBool, false, stringTest(isAllRunes(unicode.IsDigit))))
+	register("IS_ALPHA", []string{"IS_ALPHA(STRING)"}, fnBinder("S", tBool, false, stringTest(isAllRunes(unicode.IsLetter))))
+	register("IS_DECIMAL", []string{"IS_DECIMAL(STRING)"}, fnBinder("S", tBool, false, stringTest(func(s string) bool {
+		_, ok := parseJavaDouble(s, 64)
+		return ok
+	})))
+	register("URL_ENCODE", []string{"URL_ENCODE(STRING)"}, fnBinder("S", tString, false, strKernel(urlEncodeSetup)))
+	register("URL_DECODE", []string{"URL_DECODE(STRING)"}, fnBinder("S", tString, false, strKernel(urlDecodeSetup)))
+}
+
+// bindAffix: STARTSWITH / ENDSWITH of two strings or two byte strings;
+// an empty affix matches.
+func bindAffix(prefix bool) binder {
+	return func(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+		kinds := "SS"
+		if len(args) == 2 && (familyOf(args[0].DataType()) == famBinary || familyOf(args[1].DataType()) == famBinary) {
+			kinds = "BB"
+		}
+		return fnBinder(kinds, tBool, false, boolKernel(func(kc *kctx, in []arrow.Array) fixedRowFn[bool] {
+			s, a := sAccOf(in[0], kc.n), sAccOf(in[1], kc.n)
+			return func(i int) (bool, bool, error) {
+				if prefix {
+					return bytes.HasPrefix(s.bytesAt(i), a.bytesAt(i)), false, nil
+				}
+				return bytes.HasSuffix(s.bytesAt(i), a.bytesAt(i)), false, nil
+			}
+		}))(name, args)
+	}
+}
+
+// instrSetup: INSTR(s, sub) is the 1-based character position of the
+// first sub in s, 0 when there is none.
+func instrSetup(kc *kctx, in []arrow.Array) fixedRowFn[int32] {
+	s, sub := sAccOf(in[0], kc.n), sAccOf(in[1], kc.n)
+	return func(i int) (int32, bool, error) {
+		b := s.bytesAt(i)
+		k := bytes.Index(b, sub.bytesAt(i))
+		if k < 0 {
+			return 0, false, nil
+		}
+		return int32(utf8.RuneCount(b[:k])) + 1, false, nil
+	}
+}
+
+// stringTest is the kernel of IS_DIGIT, IS_ALPHA and IS_DECIMAL: a test
+// of the whole string that is FALSE, never NULL, for a NULL argument
+// (Flink's SqlFunctionUtils.isDigit and friends).
+func stringTest(test func(string) bool) kernelFn {
+	return func(kc *kctx, in []arrow.Array) (arrow.Array, error) {
+		n := kc.n
+		s, valid := sAccOf(in[0], n), validity(in[0])
+		scalar := isScalarArg(in[0], n)
+		buf, out := allocBits(kc.mem, n)
+		for i := 0; i < n; i++ {
+			j := i
+			if scalar {
+				j = 0
+			}
+			if valid.get(j) && test(s.at(i)) {
+				out[i>>3] |= 1 << (i & 7)
+			}
+		}
+		return makeArray(tBool, n, nil, 0, buf), nil
+	}
+}
+
+// isAllRunes: a non-empty string whose characters all pass is (Java's
+// Character.isDigit / isLetter work on Unicode classes, as Go's unicode).
+func isAllRunes(is func(rune) bool) func(string) bool {
+	return func(s string) bool {
+		if s == "" {
+			return false
+		}
+		for _, r := range s {
+			if !is(r) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// urlEncodeSetup is Java's URLEncoder.encode(s, UTF-8): letters, digits
+// and . - * _ stay, a space becomes +, every other byte %XX (upper case).
+func urlEncodeSetup(kc *kctx, in []arrow.Array) rowFn {
+	s := sAccOf(in[0], kc.n)
+	return func(i int, dst []byte) ([]byte, bool, error) {
+		for _, c := range s.bytesAt(i) {
+			switch {
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '*', c == '_':
+				dst = append(dst, c)
+			case c == ' ':
+				dst = append(dst, '+')
+			default:
+				dst = append(dst, '%', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+			}
+		}
+		return dst, false, nil
+	}
+}
+
+// urlDecodeSetup is Java's URLDecoder.decode(s, UTF-8): + is a space, %XX
+// a byte; a malformed escape makes the result NULL (Flink catches the
+// decoder's exception).
+func urlDecodeSetup(kc *kctx, in []arrow.Array) rowFn {
+	s := sAccOf(in[0], kc.n)
+	return func(i int, dst []byte) ([]byte, bool, error) {
+		b := s.bytesAt(i)
+		start := len(dst)
+		for k := 0; k < len(b); k++ {
+			switch c := b[k]; c {
+			case '+':
+				dst = append(dst, ' ')
+			case '%':
+				if k+2 >= len(b) {
+					return dst[:start], true, nil
+				}
+				v, err := hex.DecodeString(string(b[k+1 : k+3]))
+				if err != nil {
+					return dst[:start], true, nil
+				}
+				dst = append(dst, v[0])
+				k += 2
+			default:
+				dst = append(dst, c)
+			}
+		}
+		if !utf8.Valid(dst[start:]) {
+			// Java replaces malformed UTF-8 by U+FFFD
+			fixed := []rune(string(dst[start:]))
+			dst = append(dst[:start], string(fixed)...)
+		}
+		return dst, false, nil
+	}
 }

@@ -82,3 +82,43 @@ func TestNotSupportedYetIsStale(t *testing.T) {
 	}
 	require.False(t, NotSupportedYet("GREATEST"))
 }
+
+func init() {
+	samples = append(samples, []sample{
+		{"STARTSWITH", []arg{S("hello"), S("he")}, "TRUE"},
+		{"STARTSWITH", []arg{S("hello"), S("")}, "TRUE"},
+		{"ENDSWITH", []arg{S("hello"), S("he")}, "FALSE"},
+		{"INSTR", []arg{S("héllo"), S("l")}, "3"},
+		{"INSTR", []arg{S("hello"), S("z")}, "0"},
+		{"BTRIM", []arg{S("  ab  ")}, "ab"},
+		{"BTRIM", []arg{S("abcba"), S("ab")}, "c"},
+		{"URL_ENCODE", []arg{S("a b&c=d/é")}, "a+b%26c%3Dd%2F%C3%A9"},
+		{"URL_ENCODE", []arg{S("*-._~")}, "*-._%7E"},
+		{"URL_DECODE", []arg{S("a+b%26c%3Dd%2F%C3%A9")}, "a b&c=d/é"},
+		{"URL_DECODE", []arg{S("%zz")}, "NULL"},
+		// kept literal: a NULL argument gives FALSE (TestStringTests)
+		{"IS_DIGIT", []arg{K("123", tString)}, "TRUE"},
+		{"IS_ALPHA", []arg{K("ab1", tString)}, "FALSE"},
+		{"IS_DECIMAL", []arg{K("-1.5e3", tString)}, "TRUE"},
+	}...)
+}
+
+// IS_DIGIT, IS_ALPHA and IS_DECIMAL are FALSE, not NULL, for NULL.
+func TestStringTests(t *testing.T) {
+	for _, c := range []struct {
+		fn   string
+		in   any
+		want string
+	}{
+		{"IS_DIGIT", "123", "TRUE"}, {"IS_DIGIT", "12a", "FALSE"}, {"IS_DIGIT", "", "FALSE"},
+		{"IS_DIGIT", "١٢", "TRUE"}, {"IS_DIGIT", nil, "FALSE"},
+		{"IS_ALPHA", "abc", "TRUE"}, {"IS_ALPHA", "ab1", "FALSE"}, {"IS_ALPHA", "é", "TRUE"}, {"IS_ALPHA", nil, "FALSE"},
+		{"IS_DECIMAL", "1.5", "TRUE"}, {"IS_DECIMAL", "1e5", "TRUE"}, {"IS_DECIMAL", " 1", "TRUE"},
+		{"IS_DECIMAL", ".5", "TRUE"}, {"IS_DECIMAL", "NaN", "TRUE"}, {"IS_DECIMAL", "abc", "FALSE"},
+		{"IS_DECIMAL", "", "FALSE"}, {"IS_DECIMAL", nil, "FALSE"},
+	} {
+		e, err := Call(c.fn, lit(t, c.in, tString))
+		require.NoError(t, err)
+		require.Equal(t, c.want, evalOne(t, e), "%s(%v)", c.fn, c.in)
+	}
+}
