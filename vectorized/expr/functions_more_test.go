@@ -122,3 +122,27 @@ func TestStringTests(t *testing.T) {
 		require.Equal(t, c.want, evalOne(t, e), "%s(%v)", c.fn, c.in)
 	}
 }
+
+// ARRAY_CONTAINS over a three-row batch (a: BIGINT with a NULL).
+func TestArrayContains(t *testing.T) {
+	a := col(t, tInt64, int64(1), nil, int64(3))
+	rec := batch(t, a)
+	defer rec.Release()
+	ca := vectorized.Col(0, tInt64, "a")
+	arr := call(t, "ARRAY", ca, lit(t, int64(10), tInt64)) // [a, 10]
+	for _, c := range []struct {
+		e    vectorized.Expr
+		want []string
+	}{
+		{call(t, "ARRAY_CONTAINS", arr, lit(t, int64(10), tInt64)), []string{"TRUE", "TRUE", "TRUE"}},
+		{call(t, "ARRAY_CONTAINS", arr, lit(t, int64(3), tInt64)), []string{"FALSE", "FALSE", "TRUE"}},
+		// a NULL needle finds a NULL element
+		{call(t, "ARRAY_CONTAINS", arr, lit(t, nil, tInt64)), []string{"FALSE", "TRUE", "FALSE"}},
+		{call(t, "ARRAY_CONTAINS", call(t, "ARRAY", lit(t, int64(1), tInt64)), ca), []string{"TRUE", "FALSE", "FALSE"}},
+		{call(t, "ARRAY_CONTAINS", call(t, "ARRAY", lit(t, math.NaN(), tFloat64)), lit(t, math.NaN(), tFloat64)), []string{"FALSE", "FALSE", "FALSE"}},
+	} {
+		require.Equal(t, c.want, evalStrings(t, testCtx(), c.e, rec), "%s", c.e)
+	}
+	_, err := Call("ARRAY_CONTAINS", arr, lit(t, "x", tString))
+	require.ErrorContains(t, err, "does not take STRING")
+}
