@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -436,6 +437,170 @@ func urlDecodeSetup(kc *kctx, in []arrow.Array) rowFn {
 			// Java replaces malformed UTF-8 by U+FFFD
 			fixed := []rune(string(dst[start:]))
 			dst = append(dst[:start], string(fixed)...)
+		}
+		return dst, false, nil
+	}
+}
+
+func init() {
+	register("ELT", []string{"ELT(INT, T, T...)"}, bindElt)
+	register("TRANSLATE", []string{"TRANSLATE(STRING, from STRING, to STRING)"}, bindTranslate)
+	register("INET_ATON", []string{"INET_ATON(STRING)"}, fnBinder("S", tInt64, false, fixedKernel(inetAtonSetup)))
+	register("INET_NTOA", []string{"INET_NTOA(INT)"}, fnBinder("I", tString, false, strKernel(inetNtoaSetup)))
+}
+
+// bindElt: ELT(n, e1, e2, ...) is the n-th of e1, e2, ... (1-based) in
+// their common type; NULL when n is NULL or out of range. Flink rejects
+// a negative literal n while validating (0 gives NULL).
+func bindElt(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+	if len(args) < 2 {
+		return nil, noMatch()
+	}
+	idx := args[0]
+	if !isNullLiteral(idx) && familyOf(idx.DataType()) != famInt {
+		return nil, noMatchf("the index must be an integer")
+	}
+	if n, ok := literalInt(idx); ok && n < 0 {
+		return nil, noMatchf("the index must be an integer starting from 0, but was %d", n)
+	}
+	typ := commonType(argTypes(args[1:]))
+	if typ == nil {
+		return nil, noMatchf("the argument types %s have no common type", typeList(argTypes(args[1:])))
+	}
+	out := make([]vectorized.Expr, len(args))
+	out[0] = implicit(idx, tInt64)
+	for i, a := range args[1:] {
+		out[i+1] = implicit(a, typ)
+	}
+	fn := func(kc *kctx, in []arrow.Array) (arrow.Array, error) {
+		n := kc.n
+		k, kv := values[int64](in[0]), validity(in[0])
+		which := make([]int16, n)
+		pos := make([]int32, n)
+		for i := 0; i < n; i++ {
+			pos[i] = int32(i)
+			if !kv.get(i) || k[i] < 1 || k[i] > int64(len(in)-1) {
+				which[i] = -1
+				continue
+			}
+			which[i] = int16(k[i] - 1)
+		}
+		return gather(kc.mem, typ, n, in[1:], which, pos)
+	}
+	return foldLiteral(&callExpr{name: name, args: out, typ: typ, fn: fn}), nil
+}
+
+// bindTranslate: TRANSLATE(s, from, to) replaces each character of s
+// found in from by the character at the same place in to and drops it
+// when to is shorter (the first occurrence in from decides). A NULL s is
+// NULL; a NULL from leaves s as it is and a NULL to drops every character
+// of from (Flink's null handling).
+func bindTranslate(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+	a, ok := argKinds(args, "SSS")
+	if !ok {
+		return nil, noMatch()
+	}
+	fn := func(kc *kctx, in []arrow.Array) (arrow.Array, error) {
+		n := kc.n
+		s, from, to := sAccOf(in[0], n), sAccOf(in[1], n), sAccOf(in[2], n)
+		sv, fv, tv := validity(in[0]), validity(in[1]), validity(in[2])
+		at := func(v bitsView, i int, a arrow.Array) bool {
+			if isScalarArg(a, n) {
+				i = 0
+			}
+			return v.get(i)
+		}
+		out := newStrOut(kc.mem, tString, n, 0)
+		var buf []byte
+		for i := 0; i < n; i++ {
+			if !at(sv, i, in[0]) {
+				out.AppendNull()
+				continue
+			}
+			var f, t []rune
+			if at(fv, i, in[1]) {
+				f = []rune(from.at(i))
+			}
+			if at(tv, i, in[2]) {
+				t = []rune(to.at(i))
+			}
+			buf = buf[:0]
+			for _, r := range s.at(i) {
+				k := -1
+				for j, c := range f {
+					if c == r {
+						k = j
+						break
+					}
+				}
+				switch {
+				case k < 0:
+					buf = utf8.AppendRune(buf, r)
+				case k < len(t):
+					buf = utf8.AppendRune(buf, t[k])
+				}
+			}
+			out.Append(buf)
+		}
+		return out.finish(), nil
+	}
+	return foldLiteral(&callExpr{name: name, args: a, typ: tString, fn: fn}), nil
+}
+
+// inetAtonSetup: INET_ATON of a dotted IPv4 address of one to four
+// decimal parts of at most 255 each; as in MySQL a short address fills the
+// low bytes with its last part ('1.2.3' is 1.2.0.3). Anything else
+// (spaces, five parts, an empty part) is NULL.
+func inetAtonSetup(kc *kctx, in []arrow.Array) fixedRowFn[int64] {
+	s := sAccOf(in[0], kc.n)
+	return func(i int) (int64, bool, error) {
+		str := s.at(i)
+		if str == "" {
+			return 0, true, nil
+		}
+		var parts []int64
+		for _, p := range strings.Split(str, ".") {
+			if p == "" || len(p) > 3 {
+				return 0, true, nil
+			}
+			v := int64(0)
+			for _, c := range p {
+				if c < '0' || c > '9' {
+					return 0, true, nil
+				}
+				v = v*10 + int64(c-'0')
+			}
+			if v > 255 {
+				return 0, true, nil
+			}
+			parts = append(parts, v)
+		}
+		if len(parts) > 4 {
+			return 0, true, nil
+		}
+		var v int64
+		for _, p := range parts[:len(parts)-1] {
+			v = v<<8 | p
+		}
+		v <<= 8 * (5 - len(parts))
+		return v | parts[len(parts)-1], false, nil
+	}
+}
+
+// inetNtoaSetup: INET_NTOA of 0 .. 2^32-1 as a dotted address, NULL
+// outside that range.
+func inetNtoaSetup(kc *kctx, in []arrow.Array) rowFn {
+	v := iAccOf(in[0], kc.n)
+	return func(i int, dst []byte) ([]byte, bool, error) {
+		x := v.at(i)
+		if x < 0 || x > math.MaxUint32 {
+			return dst, true, nil
+		}
+		for k := 3; k >= 0; k-- {
+			dst = strconv.AppendInt(dst, (x>>(8*k))&255, 10)
+			if k > 0 {
+				dst = append(dst, '.')
+			}
 		}
 		return dst, false, nil
 	}

@@ -146,3 +146,35 @@ func TestArrayContains(t *testing.T) {
 	_, err := Call("ARRAY_CONTAINS", arr, lit(t, "x", tString))
 	require.ErrorContains(t, err, "does not take STRING")
 }
+
+func init() {
+	samples = append(samples, []sample{
+		// kept literals: only the chosen argument's NULL makes ELT NULL
+		{"ELT", []arg{I32(2), K("a", tString), S("b")}, "b"},
+		{"ELT", []arg{I32(3), K("a", tString), K("b", tString)}, "NULL"},
+		// kept literals: a NULL from or to does not make TRANSLATE NULL
+		{"TRANSLATE", []arg{S("hello"), K("el", tString), K("ip", tString)}, "hippo"},
+		{"TRANSLATE", []arg{S("hello"), K("elo", tString), K("i", tString)}, "hi"},
+		{"TRANSLATE", []arg{S("aab"), K("aa", tString), K("xy", tString)}, "xxb"},
+		{"INET_ATON", []arg{S("127.0.0.1")}, "2130706433"},
+		{"INET_ATON", []arg{S("1.2.3")}, "16908291"},
+		{"INET_ATON", []arg{S("256.0.0.1")}, "NULL"},
+		{"INET_NTOA", []arg{I(2130706433)}, "127.0.0.1"},
+		{"INET_NTOA", []arg{I(4294967296)}, "NULL"},
+	}...)
+}
+
+func TestTranslateNulls(t *testing.T) {
+	for _, c := range []struct {
+		s, from, to any
+		want        string
+	}{
+		{nil, "a", "b", "NULL"}, {"abc", nil, "x", "abc"}, {"abc", "a", nil, "bc"}, {"héllo", "é", "e", "hello"},
+	} {
+		e, err := Call("TRANSLATE", lit(t, c.s, tString), lit(t, c.from, tString), lit(t, c.to, tString))
+		require.NoError(t, err)
+		require.Equal(t, c.want, evalOne(t, e))
+	}
+	_, err := Call("ELT", lit(t, int64(-1), tInt64), lit(t, "a", tString))
+	require.ErrorContains(t, err, "starting from 0")
+}
