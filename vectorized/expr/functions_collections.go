@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
@@ -75,5 +77,43 @@ func bindArrayContains(name string, args []vectorized.Expr) (vectorized.Expr, er
 			}
 			valid, nulls := andValidity(mem, n, l)
 			return makeArray(tBool, n, valid, nulls, buf), nil
+		}}, nil
+}
+
+func init() {
+	register("SPLIT", []string{"SPLIT(STRING, delimiter STRING)"}, bindSplit)
+}
+
+// bindSplit: SPLIT(s, d) is the ARRAY<STRING> of the pieces of s between
+// occurrences of d, empty pieces kept; an empty d splits s into its
+// characters and an empty s gives an empty array; NULL if s or d is.
+func bindSplit(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+	a, ok := argKinds(args, "SS")
+	if !ok {
+		return nil, noMatch()
+	}
+	typ := arrow.ListOf(tString)
+	return &compositeExpr{name: "SPLIT", args: a, typ: typ,
+		eval: func(mem memory.Allocator, n int, cols []arrow.Array) (arrow.Array, error) {
+			s, d := sAccOf(cols[0], n), sAccOf(cols[1], n)
+			sv, dv := validity(cols[0]), validity(cols[1])
+			b := array.NewListBuilder(mem, tString)
+			defer b.Release()
+			vb := b.ValueBuilder().(*array.StringBuilder)
+			for i := 0; i < n; i++ {
+				if !sv.get(i) || !dv.get(i) {
+					b.AppendNull()
+					continue
+				}
+				b.Append(true)
+				str := s.at(i)
+				if str == "" {
+					continue
+				}
+				for _, piece := range strings.Split(str, d.at(i)) {
+					vb.Append(piece)
+				}
+			}
+			return b.NewArray(), nil
 		}}, nil
 }

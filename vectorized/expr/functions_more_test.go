@@ -178,3 +178,16 @@ func TestTranslateNulls(t *testing.T) {
 	_, err := Call("ELT", lit(t, int64(-1), tInt64), lit(t, "a", tString))
 	require.ErrorContains(t, err, "starting from 0")
 }
+
+func TestSplit(t *testing.T) {
+	s := col(t, tString, "a,b,,c", "", "a,,", nil)
+	rec := batch(t, s)
+	defer rec.Release()
+	cs := vectorized.Col(0, tString, "s")
+	require.Equal(t, []string{`["a","b","","c"]`, `[]`, `["a","",""]`, "NULL"},
+		compositeValues(t, call(t, "SPLIT", cs, lit(t, ",", tString)), rec))
+	require.Equal(t, []string{`["a",",","b",",",",","c"]`, `[]`, `["a",",",","]`, "NULL"},
+		compositeValues(t, call(t, "SPLIT", cs, lit(t, "", tString)), rec))
+	require.Equal(t, []string{"NULL", "NULL", "NULL", "NULL"},
+		compositeValues(t, call(t, "SPLIT", cs, lit(t, nil, tString)), rec))
+}
