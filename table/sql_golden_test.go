@@ -67,7 +67,7 @@ var sinkIDs = regexp.MustCompile(`'sink-id'\s*=\s*'([^']+)'`)
 // run those operators at 1, 7 and the default against models.
 func TestSQLBatchSizes(t *testing.T) {
 	for _, size := range []string{"1", "7"} {
-		for _, f := range []string{"testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/aggregates.test"} {
+		for _, f := range []string{"testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/aggregates.test", "testdata/sql/functions2.test"} {
 			t.Run(size+"/"+f, func(t *testing.T) {
 				runSQLGoldens(t, f, map[string]string{"sluice.exec.batch-size": size})
 			})
