@@ -36,6 +36,8 @@ type Planner struct {
 	// a, a$f for a field of a; EXPR$<n> for the n-th aggregate of a
 	// grouped select) instead of SQL's EXPR$<position>.
 	TableAPI bool
+	// ctes are the WITH queries in scope, innermost last (cte.go).
+	ctes []*sql.CTE
 }
 
 func (p *Planner) ErrAt(pos sql.Pos, format string, args ...any) error {
@@ -117,6 +119,8 @@ func (p *Planner) BindQuery(q sql.Query) (Node, error) {
 		return p.bindSetOp(q)
 	case *sql.OrderedQuery:
 		return p.bindOrdered(q)
+	case *sql.With:
+		return p.bindWith(q)
 	}
 	return nil, p.ErrAt(q.Pos(), "%s queries are not supported yet", sql.Kind(q))
 }
@@ -453,6 +457,9 @@ func (p *Planner) renameColumns(n Node, cols []*sql.Ident, pos sql.Pos) (Node, e
 
 // bindTable reads a catalog table (through its connector) or expands a view.
 func (p *Planner) bindTable(name *sql.QualifiedName) (Node, error) {
+	if n, ok, err := p.bindCTE(name); ok {
+		return n, err
+	}
 	if n, ok := p.Inline[name.Unqualified()]; ok {
 		return n, nil
 	}
