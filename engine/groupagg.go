@@ -65,17 +65,56 @@ type AggCall struct {
 	// Result is the output type; the planner's is authoritative. Nil means
 	// Flink's rule (see DefaultAggResultType).
 	Result arrow.DataType
+	// Filtered means FILTER (WHERE p): only rows whose BOOLEAN input
+	// column Filter is TRUE are aggregated (a separate flag keeps the zero
+	// AggCall unfiltered).
+	Filtered bool
+	Filter   int
 }
 
 func (c AggCall) String() string {
+	f := ""
+	if c.Filtered {
+		f = fmt.Sprintf(" FILTER $%d", c.Filter)
+	}
 	if c.Func == CountStar {
-		return "COUNT(*)"
+		return "COUNT(*)" + f
 	}
 	d := ""
 	if c.Distinct {
 		d = "DISTINCT "
 	}
-	return fmt.Sprintf("%s(%s$%d)", c.Func, d, c.Arg)
+	return fmt.Sprintf("%s(%s$%d)%s", c.Func, d, c.Arg, f)
+}
+
+// checkFilter checks that a filtered call's filter column is a BOOLEAN
+// column of the input.
+func (c AggCall) checkFilter(schema *arrow.Schema) error {
+	if !c.Filtered {
+		return nil
+	}
+	if c.Filter < 0 || c.Filter >= schema.NumFields() {
+		return fmt.Errorf("%s: filter column %d does not exist in the input (%d columns)", c, c.Filter, schema.NumFields())
+	}
+	if t := schema.Field(c.Filter).Type; t.ID() != arrow.BOOL {
+		return fmt.Errorf("%s: filter column %d is %s, not BOOLEAN", c, c.Filter, t)
+	}
+	return nil
+}
+
+// bindAccs binds each accumulator to its argument column (and filter
+// column) of a batch.
+func bindAccs(accs []accumulator, calls []AggCall, rec arrow.RecordBatch) {
+	for j, c := range calls {
+		var arg arrow.Array
+		if c.Func != CountStar {
+			arg = rec.Column(c.Arg)
+		}
+		accs[j].bind(arg)
+		if c.Filtered {
+			accs[j].(*filterAcc).bindFilter(rec.Column(c.Filter))
+		}
+	}
 }
 
 // AggMode says whether a group aggregate emits a changelog as input
@@ -300,6 +339,9 @@ func (a *GroupAggregate) init(schema *arrow.Schema) error {
 			}
 			argType = schema.Field(c.Arg).Type
 		}
+		if err := c.checkFilter(schema); err != nil {
+			return err
+		}
 		acc, res, err := newAccumulator(c, argType, a.retract)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c, err)
@@ -338,7 +380,7 @@ func newAccumulator(c AggCall, argType arrow.DataType, retract bool) (accumulato
 		if !isIntegerID(res.ID()) {
 			return nil, nil, fmt.Errorf("COUNT cannot produce %s", res)
 		}
-		return &countAcc{dt: res}, res, nil
+		acc = &countAcc{dt: res}
 	case Count:
 		if !isIntegerID(res.ID()) {
 			return nil, nil, fmt.Errorf("COUNT cannot produce %s", res)
@@ -359,10 +401,13 @@ func newAccumulator(c AggCall, argType arrow.DataType, retract bool) (accumulato
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.Distinct {
+	if c.Distinct && c.Func != CountStar {
 		if acc, err = newDistinct(acc, argType); err != nil {
 			return nil, nil, err
 		}
+	}
+	if c.Filtered {
+		acc = &filterAcc{inner: acc}
 	}
 	return acc, res, nil
 }
@@ -392,16 +437,6 @@ func (a *GroupAggregate) keyColumns(rec arrow.RecordBatch) []arrow.Array {
 		cols[i] = rec.Column(k)
 	}
 	return cols
-}
-
-func (a *GroupAggregate) argColumns(rec arrow.RecordBatch) []arrow.Array {
-	args := make([]arrow.Array, len(a.spec.Aggs))
-	for i, c := range a.spec.Aggs {
-		if c.Func != CountStar {
-			args[i] = rec.Column(c.Arg)
-		}
-	}
-	return args
 }
 
 // rowSigns is +1 for +I/+U rows and -1 for -U/-D rows (Flink's
@@ -461,9 +496,8 @@ func (a *GroupAggregate) Process(ctx context.Context, _ int, b *vectorized.Batch
 
 	switch {
 	case a.spec.Mode == Batch:
-		args := a.argColumns(b.Record)
-		for j, acc := range a.accs {
-			acc.bind(args[j])
+		bindAccs(a.accs, a.spec.Aggs, b.Record)
+		for _, acc := range a.accs {
 			acc.update(a.groups, nil, 0, n)
 		}
 		for _, g := range a.created {
@@ -500,9 +534,7 @@ func (a *GroupAggregate) Process(ctx context.Context, _ int, b *vectorized.Batch
 // buffered results that are changes.
 func (a *GroupAggregate) processRows(ctx context.Context, b *vectorized.Batch, out Collector) error {
 	n := int(b.NumRows())
-	for j, arg := range a.argColumns(b.Record) {
-		a.accs[j].bind(arg)
-	}
+	bindAccs(a.accs, a.spec.Aggs, b.Record)
 	signs := a.rowSigns(b)
 	a.acts, a.changed = grow(a.acts, n), grow(a.changed, n)
 	acts, changed := a.acts, a.changed
@@ -841,10 +873,9 @@ func (a *GroupAggregate) applyBundle(ctx context.Context, out Collector) error {
 				a.pending[g], a.firstRow[g] = false, true
 			}
 		}
-		args := a.argColumns(x.b.Record)
 		n := len(x.groups)
-		for j, acc := range a.accs {
-			acc.bind(args[j])
+		bindAccs(a.accs, a.spec.Aggs, x.b.Record)
+		for _, acc := range a.accs {
 			acc.update(x.groups, signs, 0, n)
 		}
 		for i, g := range x.groups {
