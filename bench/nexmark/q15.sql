@@ -2,7 +2,7 @@
 -- auctions per price rank (distinct aggregates with FILTER).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs FILTER (WHERE ...) on aggregates, not supported yet; q15-nofilter runs it with CASE.
+-- sluice: runs.
 
 CREATE TABLE nexmark_q15 (
     `day` VARCHAR,

@@ -2,7 +2,7 @@
 -- price statistics per auction and day (an unbounded GROUP BY).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs FILTER (WHERE ...) on aggregates, not supported yet; q17-nofilter runs it with CASE.
+-- sluice: runs.
 
 CREATE TABLE nexmark_q17 (
     auction BIGINT,

@@ -982,6 +982,18 @@ func (p *Planner) collectAggCalls(q *sql.Select, sc *scope, agg *aggScope, pre *
 				*pre = append(*pre, arg)
 				*preNames = append(*preNames, fmt.Sprintf("$f%d", len(*pre)-1))
 			}
+			if f.Filter != nil {
+				// Flink projects the predicate under the aggregate as a
+				// BOOLEAN column, IS TRUE unless it cannot be NULL.
+				cond, err := p.bindAggFilter(f.Filter, sc)
+				if err != nil {
+					visitErr = err
+					return false
+				}
+				call.Filtered, call.Filter = true, len(*pre)
+				*pre = append(*pre, cond)
+				*preNames = append(*preNames, fmt.Sprintf("$f%d", len(*pre)-1))
+			}
 			call.Name = fmt.Sprintf("EXPR$%d", nameBase+len(calls))
 			agg.aggs[key] = first + len(calls)
 			calls = append(calls, call)
@@ -995,12 +1007,54 @@ func (p *Planner) collectAggCalls(q *sql.Select, sc *scope, agg *aggScope, pre *
 	return calls, visitErr
 }
 
+// bindAggFilter binds the predicate of an aggregate's FILTER (WHERE ...).
+func (p *Planner) bindAggFilter(e sql.Expr, sc *scope) (Rex, error) {
+	var nested error
+	sql.Inspect(e, func(x sql.Node) bool {
+		if ex, ok := x.(sql.Expr); ok {
+			if g, ok := p.isAggCall(ex); ok && nested == nil {
+				nested = p.ErrAt(g.Name.Pos(), "FILTER must not contain aggregate expression")
+			}
+		}
+		return nested == nil
+	})
+	if nested != nil {
+		return nil, nested
+	}
+	cond, err := p.bindExpr(e, sc)
+	if err != nil {
+		return nil, err
+	}
+	if t := cond.Type(); t.Kind != types.Boolean {
+		return nil, p.ErrAt(e.Pos(), "FILTER clause must be a condition, got %s", t)
+	}
+	if !cond.Type().NotNull {
+		cond = &CallRex{Name: "IS TRUE", Args: []Rex{cond}, T: types.BOOLEAN().NotNullable()}
+	}
+	return cond, nil
+}
+
+// rejectAggFilter rejects FILTER (WHERE ...) in the aggregates of q where
+// the operator does not implement it (window aggregates).
+func (p *Planner) rejectAggFilter(q *sql.Select, what string) error {
+	var err error
+	for _, root := range append(append([]sql.Expr(nil), q.Items...), q.Having) {
+		if root == nil || err != nil {
+			continue
+		}
+		sql.Inspect(root, func(x sql.Node) bool {
+			if f, ok := x.(*sql.FuncCall); ok && f.Filter != nil && err == nil {
+				err = p.ErrAt(f.Filter.Pos(), "FILTER (WHERE ...) on %s is not supported yet", what)
+			}
+			return err == nil
+		})
+	}
+	return err
+}
+
 func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) {
 	name := strings.ToUpper(f.Name.Unqualified())
 	kind := aggKinds[name]
-	if f.Filter != nil {
-		return AggCall{}, nil, p.ErrAt(f.Filter.Pos(), "FILTER (WHERE ...) on aggregates is not supported yet")
-	}
 	if name == "COUNT" && len(f.Args) == 1 {
 		if _, star := f.Args[0].(*sql.Star); star {
 			return AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, nil, nil

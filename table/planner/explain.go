@@ -241,7 +241,11 @@ func astNode(n Node) *xnode {
 					arg = "DISTINCT " + arg
 				}
 			}
-			parts = append(parts, a.Name+"=["+fn+"("+arg+")]")
+			filter := ""
+			if a.Filtered {
+				filter = fmt.Sprintf(" FILTER $%d", a.Filter)
+			}
+			parts = append(parts, a.Name+"=["+fn+"("+arg+")"+filter+"]")
 		}
 		x.text = "LogicalAggregate(" + strings.Join(parts, ", ") + ")"
 	case *Union:

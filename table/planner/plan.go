@@ -106,6 +106,10 @@ type AggCall struct {
 	Distinct bool
 	Type     types.DataType
 	Name     string
+	// Filtered: FILTER (WHERE ...), a BOOLEAN input column (Filter) that
+	// is TRUE for the rows the aggregate takes.
+	Filtered bool
+	Filter   int
 }
 
 // Aggregate groups by Keys (input columns) and computes Aggs. Output:
@@ -280,7 +284,13 @@ func (n *Aggregate) describe() string {
 		if a.Kind == engine.CountStar {
 			fn = "COUNT"
 		}
-		aggs[i] = fmt.Sprintf("%s(%s) AS %s", fn, arg, a.Name)
+		if a.Filtered {
+			fn += "(" + arg + ") FILTER " + in[a.Filter].Name
+			arg = ""
+		} else {
+			fn += "(" + arg + ")"
+		}
+		aggs[i] = fmt.Sprintf("%s AS %s", fn, a.Name)
 	}
 	if len(n.Aggs) == 0 && len(n.Keys) == len(in) {
 		return "Distinct(select=[" + strings.Join(keys, ", ") + "])"

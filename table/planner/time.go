@@ -786,6 +786,9 @@ func (p *Planner) bindWindowAggregate(q *sql.Select, in Node, sc *scope) (Node, 
 	for i := range keys {
 		keys[i] = i
 	}
+	if err := p.rejectAggFilter(q, "window aggregates"); err != nil {
+		return nil, nil, true, err
+	}
 	calls, err := p.collectAggCalls(q, sc, agg, &pre, &preNames, nkeys, len(q.GroupBy))
 	if err != nil {
 		return nil, nil, true, err
@@ -960,6 +963,9 @@ func (p *Planner) bindGroupWindowAggregate(q *sql.Select, in Node, sc *scope, ca
 	keys := make([]int, nkeys)
 	for i := range keys {
 		keys[i] = i
+	}
+	if err := p.rejectAggFilter(q, "window aggregates"); err != nil {
+		return nil, nil, true, err
 	}
 	calls, err := p.collectAggCalls(q, sc, agg, &pre, &preNames, nkeys, len(q.GroupBy))
 	if err != nil {
