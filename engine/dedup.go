@@ -157,10 +157,7 @@ func (d *dedup) Process(ctx context.Context, _ int, b *vectorized.Batch, out Col
 		}
 	}
 	cols := rec.Columns()
-	keyCols := make([]arrow.Array, len(d.spec.Keys))
-	for i, k := range d.spec.Keys {
-		keyCols[i] = cols[k]
-	}
+	keyCols := pickColumns(cols, d.spec.Keys)
 	d.hashes = growUint64(d.hashes, n)
 	vectorized.HashColumns(keyCols, d.hashes)
 	var times arrow.Array

@@ -141,10 +141,7 @@ func (d *firstRowtime) Process(_ context.Context, _ int, b *vectorized.Batch, _ 
 		return nil
 	}
 	cols := rec.Columns()
-	keyCols := make([]arrow.Array, len(d.spec.Keys))
-	for i, k := range d.spec.Keys {
-		keyCols[i] = cols[k]
-	}
+	keyCols := pickColumns(cols, d.spec.Keys)
 	d.hashes = growUint64(d.hashes, n)
 	vectorized.HashColumns(keyCols, d.hashes)
 	times := cols[d.spec.TimeCol]

@@ -460,10 +460,7 @@ func (o *overAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out C
 		return nil
 	}
 	cols := rec.Columns()
-	keyCols := make([]arrow.Array, len(o.spec.PartitionKeys))
-	for i, k := range o.spec.PartitionKeys {
-		keyCols[i] = cols[k]
-	}
+	keyCols := pickColumns(cols, o.spec.PartitionKeys)
 	o.hashes = growUint64(o.hashes, n)
 	vectorized.HashColumns(keyCols, o.hashes)
 	var times arrow.Array

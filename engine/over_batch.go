@@ -46,10 +46,7 @@ func (o *overAgg) openBatch(rt *RuntimeContext) error {
 func (o *overAgg) processBatch(rec arrow.RecordBatch) error {
 	n := int(rec.NumRows())
 	cols := rec.Columns()
-	keyCols := make([]arrow.Array, len(o.spec.PartitionKeys))
-	for i, k := range o.spec.PartitionKeys {
-		keyCols[i] = cols[k]
-	}
+	keyCols := pickColumns(cols, o.spec.PartitionKeys)
 	order := o.spec.OrderBy
 	if len(order) == 0 && o.spec.TimeCol >= 0 {
 		order = []SortKey{{Col: o.spec.TimeCol, NullsFirst: true}}

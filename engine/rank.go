@@ -217,10 +217,7 @@ func (r *rank) Process(ctx context.Context, _ int, b *vectorized.Batch, out Coll
 		}
 	}
 	cols := rec.Columns()
-	keyCols := make([]arrow.Array, len(r.spec.Keys))
-	for i, k := range r.spec.Keys {
-		keyCols[i] = cols[k]
-	}
+	keyCols := pickColumns(cols, r.spec.Keys)
 	r.hashes = growUint64(r.hashes, n)
 	vectorized.HashColumns(keyCols, r.hashes)
 	r.outK, r.outRN = r.outK[:0], r.outRN[:0]

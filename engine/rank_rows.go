@@ -312,3 +312,12 @@ func appendOrderedFloat(dst []byte, v float64) []byte {
 	}
 	return binary.BigEndian.AppendUint64(dst, b)
 }
+
+// pickColumns is the columns at idx (an operator's key columns), in order.
+func pickColumns(cols []arrow.Array, idx []int) []arrow.Array {
+	out := make([]arrow.Array, len(idx))
+	for i, k := range idx {
+		out[i] = cols[k]
+	}
+	return out
+}

@@ -219,10 +219,7 @@ func (r *windowRank) Process(ctx context.Context, _ int, b *vectorized.Batch, ou
 		return nil
 	}
 	cols := rec.Columns()
-	keyCols := make([]arrow.Array, len(r.spec.Keys))
-	for i, k := range r.spec.Keys {
-		keyCols[i] = cols[k]
-	}
+	keyCols := pickColumns(cols, r.spec.Keys)
 	if r.ks != nil {
 		r.hashes = growUint64(r.hashes, n)
 		vectorized.HashColumns(keyCols, r.hashes)
