@@ -329,6 +329,9 @@ func (e *explainer) exchange(in *xnode, distribution string, mode string) *xnode
 }
 
 func (e *explainer) node(n Node) *xnode {
+	if x, ok := n.(extNode); ok {
+		return x.explain(e)
+	}
 	par := e.p.parallelism()
 	switch n := n.(type) {
 	case *Scan:

@@ -108,6 +108,9 @@ func chain(v *engine.Vertex, op func() engine.Operator) {
 }
 
 func (t *translator) node(n Node) (*engine.Vertex, error) {
+	if x, ok := n.(extNode); ok {
+		return x.translate(t)
+	}
 	switch n := n.(type) {
 	case *Scan:
 		par := n.Source.Parallelism

@@ -507,6 +507,9 @@ func ModeOf(n Node, streaming bool) connector.ChangelogMode {
 	if m, ok := modeOfTime(n); ok {
 		return m
 	}
+	if x, ok := n.(extNode); ok {
+		return x.changelogMode()
+	}
 	switch n := n.(type) {
 	case *Scan:
 		return n.Source.Mode

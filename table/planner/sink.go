@@ -115,6 +115,9 @@ func keyHint(q Node) string {
 // UniqueKey finds columns that identify a row of n's output: the grouping
 // keys of an aggregate, followed through projections. Nil when unknown.
 func UniqueKey(n Node) []int {
+	if u, ok := n.(uniqueKeyer); ok {
+		return u.uniqueKey()
+	}
 	switch x := n.(type) {
 	case *Aggregate:
 		if len(x.Keys) == 0 {
