@@ -139,7 +139,7 @@ func NewJoin(spec JoinSpec) (Operator, error) {
 	}
 	// The two runtimes land in join_stream.go and join_batch.go.
 	if spec.Mode == Batch {
-		return nil, fmt.Errorf("join: the batch runtime is not built yet")
+		return newBatchJoin(spec), nil
 	}
 	return nil, fmt.Errorf("join: the streaming runtime is not built yet")
 }
