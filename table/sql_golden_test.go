@@ -29,6 +29,10 @@ import (
 //	exec                         run a script; prints "ok" or the error
 //	query [mode=…] [sort]        run a query; prints the columns, then the
 //	                             rows (batch) or the changelog (streaming)
+//	query … final                prints the table the changelog leaves
+//	                             (sorted, as +I rows): for results whose
+//	                             changelog depends on how two inputs
+//	                             interleave (joins) while the end does not
 //	stream rows=N [within=D] [mode=…] [sort]
 //	                             run a query over unbounded sources: print
 //	                             its first N rows (op and values), then
@@ -141,6 +145,9 @@ func runSQLGoldens(t *testing.T, dir string, config map[string]string) {
 				res, err := env.ExecuteSQL(ctx, d.Input)
 				if err != nil {
 					return "error: " + err.Error() + "\n"
+				}
+				if d.HasArg("final") {
+					return formatFinal(res)
 				}
 				return formatResult(res, d.HasArg("sort"))
 			case "stream":
@@ -263,6 +270,42 @@ func formatResult(r *table.Result, sorted bool) string {
 		sort.Strings(lines)
 	}
 	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// formatFinal applies a changelog to an empty multiset (+I and +U add a
+// row, -U and -D remove one; removing a row that is absent is an error
+// line) and prints what is left, sorted.
+func formatFinal(r *table.Result) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(r.Columns, ", "))
+	b.WriteString("\n")
+	count := map[string]int{}
+	var bad []string
+	for i, row := range r.Text() {
+		line := "[" + strings.Join(row, ", ") + "]"
+		switch r.Rows[i].Kind {
+		case "+I", "+U":
+			count[line]++
+		default:
+			if count[line] == 0 {
+				bad = append(bad, fmt.Sprintf("retracts a missing row: %s%s", r.Rows[i].Kind, line))
+				continue
+			}
+			count[line]--
+		}
+	}
+	var lines []string
+	for l, n := range count {
+		for ; n > 0; n-- {
+			lines = append(lines, "+I"+l)
+		}
+	}
+	sort.Strings(lines)
+	for _, l := range append(lines, bad...) {
 		b.WriteString(l)
 		b.WriteString("\n")
 	}

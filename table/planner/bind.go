@@ -49,6 +49,9 @@ type scopeCol struct {
 	qual string // table alias or name
 	name string
 	typ  types.DataType
+	// hidden is a join side's copy of a USING / NATURAL column: only a
+	// qualified name reaches it, and * skips it.
+	hidden bool
 }
 
 type scope struct {
@@ -126,9 +129,6 @@ func (p *Planner) BindQuery(q sql.Query) (Node, error) {
 }
 
 func (p *Planner) bindSetOp(q *sql.SetOp) (Node, error) {
-	if q.Op != sql.Union {
-		return nil, p.ErrAt(q.Pos(), "%s is not supported yet; UNION and UNION ALL are", q.Op)
-	}
 	l, err := p.BindQuery(q.Left)
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ func (p *Planner) bindSetOp(q *sql.SetOp) (Node, error) {
 	}
 	ls, rs := l.Schema(), r.Schema()
 	if len(ls) != len(rs) {
-		return nil, p.ErrAt(q.Pos(), "UNION inputs have %d and %d columns; they must have the same number", len(ls), len(rs))
+		return nil, p.ErrAt(q.Pos(), "%s inputs have %d and %d columns; they must have the same number", setOpName(q), len(ls), len(rs))
 	}
 	// Both sides are cast to the common type of each column.
 	var lc, rc []Rex
@@ -147,7 +147,7 @@ func (p *Planner) bindSetOp(q *sql.SetOp) (Node, error) {
 	for i := range ls {
 		t, err := commonType(ls[i].Type, rs[i].Type)
 		if err != nil {
-			return nil, p.ErrAt(q.Pos(), "UNION column %d (%s): %v", i+1, ls[i].Name, err)
+			return nil, p.ErrAt(q.Pos(), "%s column %d (%s): %v", setOpName(q), i+1, ls[i].Name, err)
 		}
 		lc = append(lc, castTo(&InputRef{Index: i, T: ls[i].Type, Name: ls[i].Name}, t))
 		rc = append(rc, castTo(&InputRef{Index: i, T: rs[i].Type, Name: rs[i].Name}, t))
@@ -160,6 +160,9 @@ func (p *Planner) bindSetOp(q *sql.SetOp) (Node, error) {
 	}
 	if castR || !equalNames(rs.Names(), names) {
 		r = &Project{Input: r, Exprs: rc, Names: names}
+	}
+	if q.Op != sql.Union {
+		return p.bindIntersectExcept(q, l, r)
 	}
 	var out Node = &Union{Ins: []Node{l, r}}
 	if !q.All {
@@ -433,7 +436,7 @@ func (p *Planner) bindFrom(ref sql.TableRef) (Node, *scope, error) {
 		}
 		return n, scopeOf(n, qual), nil
 	case *sql.Join:
-		return nil, nil, p.ErrAt(r.Pos(), "joins are not supported yet")
+		return p.bindJoin(r)
 	}
 	return nil, nil, p.ErrAt(ref.Pos(), "%s in FROM is not supported yet", sql.Kind(ref))
 }
@@ -780,7 +783,7 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 			}
 			found := false
 			for ci, c := range outScope.cols {
-				if len(st.Qualifier) > 0 && c.qual != st.Qualifier[len(st.Qualifier)-1].Name {
+				if len(st.Qualifier) > 0 && c.qual != st.Qualifier[len(st.Qualifier)-1].Name || len(st.Qualifier) == 0 && c.hidden {
 					continue
 				}
 				found = true
@@ -1567,7 +1570,7 @@ func (p *Planner) bindColumn(c *sql.ColumnRef, sc *scope) (Rex, error) {
 	}
 	found := -1
 	for i, col := range sc.cols {
-		if col.name == name && (qual == "" || col.qual == qual) {
+		if col.name == name && (qual == "" && !col.hidden || qual != "" && col.qual == qual) {
 			if found >= 0 {
 				return nil, p.ErrAt(c.Pos(), "column %s is ambiguous", c)
 			}
