@@ -124,7 +124,7 @@ type lookupJoin struct {
 	dec   *rowDecoder
 
 	hits, misses, loads, failures, cached, latest interface{ Add(int64) int64 }
-	setCached, setLatest                         func(int64)
+	setCached, setLatest                          func(int64)
 }
 
 func (j *lookupJoin) String() string {

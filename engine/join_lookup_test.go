@@ -31,7 +31,7 @@ type memTable struct {
 }
 
 func (m *memTable) Open(_ context.Context, rt *RuntimeContext) error { m.mem = rt.Mem; return nil }
-func (m *memTable) Close() error                                   { return nil }
+func (m *memTable) Close() error                                     { return nil }
 
 func (m *memTable) Lookup(_ context.Context, keys []arrow.Array) (LookupResult, error) {
 	var call []string
