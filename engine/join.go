@@ -141,5 +141,5 @@ func NewJoin(spec JoinSpec) (Operator, error) {
 	if spec.Mode == Batch {
 		return newBatchJoin(spec), nil
 	}
-	return nil, fmt.Errorf("join: the streaming runtime is not built yet")
+	return newStreamJoin(spec), nil
 }
