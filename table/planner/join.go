@@ -559,7 +559,7 @@ func (p *Planner) bindSystemTimeJoin(j *sql.Join, tn *sql.TableName) (Node, *sco
 		err = p.ErrAt(tn.SystemTime.Pos(), "lookup joins are not supported yet")
 	case types.Rowtime:
 		// hook: event-time temporal joins (helper G)
-		err = p.ErrAt(tn.SystemTime.Pos(), "event-time temporal joins are not supported yet")
+		n, err = p.temporalJoin(&Join{Left: l, Right: r, Type: typ, Cond: cond}, period, table, tn.SystemTime.Pos())
 	default:
 		err = p.ErrAt(tn.SystemTime.Pos(), "Temporal table join currently only supports 'FOR SYSTEM_TIME AS OF' left table's time attribute field")
 	}
