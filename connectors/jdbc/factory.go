@@ -55,7 +55,7 @@ func (Factory) Identifier() string { return Identifier }
 
 // Options implements connector.Factory.
 func (Factory) Options() []connector.Option {
-	return []connector.Option{
+	return append(lookupOptions(), []connector.Option{
 		{Key: OptionURL, Required: true, Description: "JDBC URL: jdbc:mysql://host:port/database, jdbc:mariadb://…, or jdbc:sqlite:<file>."},
 		{Key: OptionTableName, Required: true, Description: "The table in the database (optionally database.table)."},
 		{Key: OptionDriver, Description: "JDBC driver class; checked against the URL (com.mysql.cj.jdbc.Driver, org.mariadb.jdbc.Driver, org.sqlite.JDBC, …)."},
@@ -72,7 +72,7 @@ func (Factory) Options() []connector.Option {
 		{Key: OptionFlushInterval, Default: "1s", Description: "Interval of background flushes; 0 disables."},
 		{Key: OptionMaxRetries, Default: "3", Description: "Retries of a flush that lost its connection or met a lock conflict."},
 		{Key: OptionSinkParallelism, Description: "Parallelism of the sink; by default the job's."},
-	}
+	}...)
 }
 
 // LegacyKeys implements connector.LegacyFactory: Flink 1.10's
@@ -92,6 +92,9 @@ func (Factory) LegacyKeys() map[string]string {
 		"write.flush.max-rows":       OptionFlushMaxRows,
 		"write.flush.interval":       OptionFlushInterval,
 		"write.max-retries":          OptionMaxRetries,
+		"lookup.cache.max-rows":      OptionLookupCacheMaxRows,
+		"lookup.cache.ttl":           OptionLookupCacheTTL,
+		"lookup.max-retries":         connector.OptionLookupMaxRetries,
 	}
 }
 
