@@ -50,7 +50,7 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	rest := args[2:]
 	var fields []any
 	switch name {
-	case "union", "union_all", "limit", "drop_columns", "alias":
+	case "union", "union_all", "minus", "minus_all", "intersect", "intersect_all", "limit", "drop_columns", "alias":
 	default:
 		if fields, err = anyStrs(py, rest); err != nil {
 			return nil, err
@@ -69,15 +69,18 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 		return py.Int(keep(t.GroupBy(fields...))), nil
 	case "distinct":
 		out = t.Distinct()
-	case "union", "union_all":
+	case "union", "union_all", "minus", "minus_all", "intersect", "intersect_all":
 		o, err := lookup[*table.Table](py, rest[0])
 		if err != nil {
 			return nil, err
 		}
-		if name == "union" {
-			out = t.Union(o)
-		} else {
-			out = t.UnionAll(o)
+		out = map[string]func(*table.Table) *table.Table{
+			"union": t.Union, "union_all": t.UnionAll, "minus": t.Minus, "minus_all": t.MinusAll,
+			"intersect": t.Intersect, "intersect_all": t.IntersectAll,
+		}[name](o)
+		if err := out.Err(); err != nil && name != "union" && name != "union_all" {
+			// Flink's ValidationException (SetOperationFactory).
+			return nil, &cpython.Raise{Builtin: "ValueError", Msg: err.Error()}
 		}
 	case "add_columns":
 		out = t.AddColumns(fields...)

@@ -210,20 +210,36 @@ func (t *Table) Distinct() *Table {
 	})
 }
 
-func (t *Table) setOp(o *Table, all bool) *Table {
+func (t *Table) setOp(o *Table, op sql.SetOpKind, all bool) *Table {
 	if o.err != nil {
 		return o
 	}
+	if t.err == nil && op != sql.Union {
+		if err := t.checkMinusIntersect(o, op); err != nil {
+			return &Table{env: t.env, err: err}
+		}
+	}
 	return t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
-		return &sql.SetOp{Op: sql.Union, All: all,
+		return &sql.SetOp{Op: op, All: all,
 			Left:  &sql.Select{Items: star(), From: from(t)},
 			Right: &sql.Select{Items: star(), From: from(o)}}, nil
 	})
 }
 
 // Union is UNION (duplicates removed); UnionAll keeps them.
-func (t *Table) Union(o *Table) *Table    { return t.setOp(o, false) }
-func (t *Table) UnionAll(o *Table) *Table { return t.setOp(o, true) }
+func (t *Table) Union(o *Table) *Table    { return t.setOp(o, sql.Union, false) }
+func (t *Table) UnionAll(o *Table) *Table { return t.setOp(o, sql.Union, true) }
+
+// Minus is EXCEPT: the left's rows not in o, each once. MinusAll is
+// EXCEPT ALL: a row m times in t and n times in o is kept m - n times.
+func (t *Table) Minus(o *Table) *Table    { return t.setOp(o, sql.Except, false) }
+func (t *Table) MinusAll(o *Table) *Table { return t.setOp(o, sql.Except, true) }
+
+// Intersect is INTERSECT: the rows in both, each once. IntersectAll is
+// INTERSECT ALL: a row m times in t and n times in o is kept min(m, n)
+// times.
+func (t *Table) Intersect(o *Table) *Table    { return t.setOp(o, sql.Intersect, false) }
+func (t *Table) IntersectAll(o *Table) *Table { return t.setOp(o, sql.Intersect, true) }
 
 // AddColumns appends computed columns; a name already in use is an error.
 func (t *Table) AddColumns(fields ...any) *Table { return t.addColumns(false, fields) }

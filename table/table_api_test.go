@@ -68,6 +68,13 @@ func TestTableAPI(t *testing.T) {
 			[]string{"+I[a]", "+I[a]", "+I[b]"}},
 		{"union", logs.Select("uuid").Union(logs.Select("uuid")).OrderBy(table.Col("uuid").Desc()),
 			[]string{"+I[c]", "+I[b]", "+I[a]"}},
+		{"minus", logs.Select("uuid").Minus(logs.Select("uuid").Filter("uuid <> 'b'")), []string{"+I[b]"}},
+		{"minus all", logs.Select("uuid").UnionAll(logs.Select("uuid")).MinusAll(logs.Select("uuid").Filter("uuid <> 'b'")).OrderBy("uuid"),
+			[]string{"+I[a]", "+I[b]", "+I[b]", "+I[c]"}},
+		{"intersect", logs.Select("uuid").UnionAll(logs.Select("uuid")).Intersect(logs.Select("uuid").Filter("uuid <> 'b'")).OrderBy("uuid"),
+			[]string{"+I[a]", "+I[c]"}},
+		{"intersect all", logs.Select("uuid").UnionAll(logs.Select("uuid")).IntersectAll(logs.Select("uuid").UnionAll(logs.Select("uuid").Filter("uuid = 'c'"))).OrderBy("uuid"),
+			[]string{"+I[a]", "+I[b]", "+I[c]", "+I[c]"}},
 		{"limit offset", logs.Select("uuid").OrderBy("uuid").Limit(1, 1), []string{"+I[b]"}},
 		{"alias", logs.Alias("w, x, y, z").Select("w").Filter("w = 'b'"), []string{"+I[b]"}},
 	}
@@ -92,6 +99,9 @@ func TestTableAPIErrors(t *testing.T) {
 		{logs.DropColumns("nope"), "cannot drop column nope: no such column"},
 		{logs.Select("nofunc(uuid)"), "no function named nofunc"},
 		{logs.Select("uuid,"), "line 1, column 6"},
+		// Flink's SetOperationFactory messages.
+		{logs.Minus(logs.Select("uuid")), "The minus operation on two tables of different column sizes: 4 and 1 is not supported"},
+		{logs.Select("uuid").IntersectAll(logs.Select("response_size")), "Incompatible types for intersect operation. Could not find a common type at position 0 for 'CHAR(1)' and 'INT'."},
 	} {
 		require.Error(t, tc.tb.Err())
 		assert.Contains(t, tc.tb.Err().Error(), tc.want)

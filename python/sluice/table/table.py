@@ -215,6 +215,24 @@ class Table:
     def union_all(self, right: "Table") -> "Table":
         return self._op("union_all", right._h.id)
 
+    def minus(self, right: "Table") -> "Table":
+        """The rows of this table not in ``right``, each once (SQL EXCEPT)."""
+        return self._op("minus", right._h.id)
+
+    def minus_all(self, right: "Table") -> "Table":
+        """SQL EXCEPT ALL: a row present m times here and n times in
+        ``right`` is returned max(m - n, 0) times."""
+        return self._op("minus_all", right._h.id)
+
+    def intersect(self, right: "Table") -> "Table":
+        """The rows in both tables, each once (SQL INTERSECT)."""
+        return self._op("intersect", right._h.id)
+
+    def intersect_all(self, right: "Table") -> "Table":
+        """SQL INTERSECT ALL: a row present m times here and n times in
+        ``right`` is returned min(m, n) times."""
+        return self._op("intersect_all", right._h.id)
+
     def add_columns(self, *fields: Any) -> "Table":
         return self._op("add_columns", *_args(self, fields))
 
@@ -263,10 +281,6 @@ class Table:
     full_outer_join = _unsupported("full_outer_join", "joins are not implemented in the engine yet")
     join_lateral = _unsupported("join_lateral", "table functions are not implemented in the engine yet")
     left_outer_join_lateral = _unsupported("left_outer_join_lateral", "table functions are not implemented in the engine yet")
-    minus = _unsupported("minus", "EXCEPT is not implemented in the engine yet")
-    minus_all = _unsupported("minus_all", "EXCEPT ALL is not implemented in the engine yet")
-    intersect = _unsupported("intersect", "INTERSECT is not implemented in the engine yet")
-    intersect_all = _unsupported("intersect_all", "INTERSECT ALL is not implemented in the engine yet")
     def window(self, window: Any) -> Any:
         """Groups rows into a group window (Tumble, Slide, Session);
         group_by must name the window's alias. An over window (PyFlink
