@@ -78,9 +78,12 @@ type streamJoin struct {
 	rowBuf  []byte
 	rowEnd  []int
 	lists   [2][]*sjList // per row: its key's list on each side (nil for a NULL key)
-	pairEnd []int        // row i's candidate pairs are [pairEnd[i-1], pairEnd[i])
-	pairEnt []int32      // entry index of each pair in the other side's list
-	matched []bool       // Cond was TRUE for the pair
+	// Candidate pairs of the rows [chunk, chunk+len(pairEnd)) of the batch:
+	// row i's are [pairEnd[i-chunk-1], pairEnd[i-chunk]).
+	chunk   int
+	pairEnd []int
+	pairEnt []int32 // entry index of each pair in the other side's list
+	matched []bool  // Cond was TRUE for the pair
 	scratch []byte
 }
 
@@ -364,21 +367,34 @@ func (j *streamJoin) Process(ctx context.Context, input int, b *vectorized.Batch
 	if err := j.prepare(in, other, cols, n); err != nil {
 		return err
 	}
-	if err := j.evalCond(ctx, input, n); err != nil {
-		return err
-	}
 	j.outK = j.outK[:0]
-	for i := 0; i < n; i++ {
-		if j.semi {
-			j.processSemiRow(input, i, b.Kind(i))
-		} else {
-			j.processRow(input, i, b.Kind(i))
+	// Rows are taken in chunks of at most batchSize candidate pairs (or
+	// one row), so that the pairs Cond is evaluated over stay bounded;
+	// the other side's rows do not change within the batch, so listing a
+	// chunk's pairs before processing it is the same as listing them all.
+	for a := 0; a < n; {
+		end, pairs := a, 0
+		for end < n && (end == a || pairs+j.candidates(end) <= j.batchSize) {
+			pairs += j.candidates(end)
+			end++
 		}
-		if len(j.outK) >= j.batchSize {
-			if err := j.flush(ctx, out); err != nil {
-				return err
+		j.listPairs(a, end)
+		if err := j.evalCond(ctx, input, a, end); err != nil {
+			return err
+		}
+		for i := a; i < end; i++ {
+			if j.semi {
+				j.processSemiRow(input, i, b.Kind(i))
+			} else {
+				j.processRow(input, i, b.Kind(i))
+			}
+			if len(j.outK) >= j.batchSize {
+				if err := j.flush(ctx, out); err != nil {
+					return err
+				}
 			}
 		}
+		a = end
 	}
 	if err := j.writeBack(); err != nil {
 		return err
@@ -487,9 +503,23 @@ func (j *streamJoin) prepare(in, other *sjSide, cols []arrow.Array, n int) error
 			}
 		}
 	}
-	// The other side's rows a row can meet: every live entry of its key.
+	return nil
+}
+
+// candidates is the number of rows of the other side row i can meet.
+func (j *streamJoin) candidates(i int) int {
+	if l := j.lists[1][i]; l != nil {
+		return len(l.entries)
+	}
+	return 0
+}
+
+// listPairs lists the candidate pairs of rows [a, b): every live entry of
+// the other side's list of the row's key.
+func (j *streamJoin) listPairs(a, b int) {
+	j.chunk = a
 	j.pairEnd, j.pairEnt = j.pairEnd[:0], j.pairEnt[:0]
-	for i := 0; i < n; i++ {
+	for i := a; i < b; i++ {
 		if l := j.lists[1][i]; l != nil {
 			for e := range l.entries {
 				if l.entries[e].count > 0 {
@@ -499,7 +529,6 @@ func (j *streamJoin) prepare(in, other *sjSide, cols []arrow.Array, n int) error
 		}
 		j.pairEnd = append(j.pairEnd, len(j.pairEnt))
 	}
-	return nil
 }
 
 func (j *streamJoin) key(i int) []byte {
@@ -519,6 +548,7 @@ func (j *streamJoin) row(i int) []byte {
 }
 
 func (j *streamJoin) pairs(i int) (int, int) {
+	i -= j.chunk
 	start := 0
 	if i > 0 {
 		start = j.pairEnd[i-1]
@@ -528,7 +558,7 @@ func (j *streamJoin) pairs(i int) (int, int) {
 
 // evalCond evaluates Cond over every candidate pair, as one batch of the
 // joined rows (left columns, then right columns).
-func (j *streamJoin) evalCond(ctx context.Context, input, n int) error {
+func (j *streamJoin) evalCond(ctx context.Context, input, a, b int) error {
 	total := len(j.pairEnt)
 	j.matched = j.matched[:0]
 	if j.spec.Cond == nil || total == 0 {
@@ -537,10 +567,10 @@ func (j *streamJoin) evalCond(ctx context.Context, input, n int) error {
 		}
 		return nil
 	}
-	for i := 0; i < n; i++ {
-		a, b := j.pairs(i)
+	for i := a; i < b; i++ {
+		pa, pb := j.pairs(i)
 		l := j.lists[1][i]
-		for p := a; p < b; p++ {
+		for p := pa; p < pb; p++ {
 			j.scratch = j.pair(input, j.row(i), l.entries[j.pairEnt[p]].row)
 			if err := j.condDec.add(j.scratch); err != nil {
 				return err

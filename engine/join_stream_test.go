@@ -305,7 +305,8 @@ var sjModelSchema = schemaOf(field("k", arrow.PrimitiveTypes.Int64), field("k2",
 // TestStreamJoinMatchesModel: every join type on random insert-only and
 // retracting changelogs (NULL keys, duplicates, two-column keys with one
 // IS NOT DISTINCT FROM pair, with and without a non-equi condition), at
-// batch sizes 1, 7 and 1000, without and with each backend: the changelog
+// input batch sizes 1, 7 and 1000 and output batch sizes 3 and the
+// default, without and with each backend: the changelog
 // is valid (every retraction retracts a row emitted before), materializes
 // to the nested-loop join of the final inputs, and is the same at every
 // batch size (the operator works row by row).
@@ -336,14 +337,18 @@ func TestStreamJoinMatchesModel(t *testing.T) {
 							}
 						}
 						for _, size := range []int{1, 7, 1000} {
-							mem := checkedMem(t)
-							op := newJoinForTest(t, spec)
-							newHarness(t, mem, op, Config{})
-							rows := driveJoin(t, mem, op, spec, events, size)
-							table, err := Materialize(rows)
-							require.NoError(t, err)
-							assert.Equal(t, want, nilIfEmpty(sortedStrs(table)), "batch size %d", size)
-							check(strs(rows), fmt.Sprint("batch size ", size))
+							// An output batch size of 3 also bounds the candidate
+							// pairs a chunk of rows evaluates Cond over.
+							for _, cfg := range []Config{{}, {ConfigBatchSize: "3"}} {
+								mem := checkedMem(t)
+								op := newJoinForTest(t, spec)
+								newHarness(t, mem, op, cfg)
+								rows := driveJoin(t, mem, op, spec, events, size)
+								table, err := Materialize(rows)
+								require.NoError(t, err)
+								assert.Equal(t, want, nilIfEmpty(sortedStrs(table)), "batch size %d, %v", size, cfg)
+								check(strs(rows), fmt.Sprint("batch size ", size, cfg))
+							}
 						}
 						for _, backend := range keyedBackends {
 							check(runJoinKeyed(t, spec, events, 5, backend), backend)
