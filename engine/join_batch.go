@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -24,6 +26,10 @@ const (
 	ConfigHashJoinMemory = "table.exec.resource.hash-join.memory"
 	// DefaultHashJoinMemory is Flink's default of that key.
 	DefaultHashJoinMemory = 128 << 20
+	// ConfigHashJoinProbeThreads is how many goroutines of one batch join
+	// instance probe its hash table; by default GOMAXPROCS divided by the
+	// operator's parallelism (the cores its share leaves it).
+	ConfigHashJoinProbeThreads = "sluice.exec.hash-join.probe-threads"
 )
 
 // batchJoin is the batch runtime of a regular join (Flink's batch
@@ -52,6 +58,8 @@ type batchJoin struct {
 	// columns as the inputs declare them.
 	joined *arrow.Schema
 	out    *arrow.Schema
+
+	probeThreads int // 0: by GOMAXPROCS
 
 	sides [2][]arrow.RecordBatch
 	bytes [2]int64
@@ -86,6 +94,12 @@ func (j *batchJoin) Open(_ context.Context, rt *RuntimeContext) error {
 			}
 			j.budget = b
 		}
+	}
+	if j.probeThreads, err = rt.Config.Int(ConfigHashJoinProbeThreads, 0); err != nil {
+		return err
+	}
+	if j.probeThreads < 0 {
+		return fmt.Errorf("config %s = %d: must be at least 1 (or 0 for one per core)", ConfigHashJoinProbeThreads, j.probeThreads)
 	}
 	fs := append(append([]arrow.Field{}, j.spec.Left.Fields()...), j.spec.Right.Fields()...)
 	j.joined = arrow.NewSchema(fs, nil)
@@ -250,16 +264,16 @@ func (j *batchJoin) joinRun(ctx context.Context, left, right hjRun, lbytes, rbyt
 		build, probe = left, right
 	}
 	var recs []arrow.RecordBatch
+	defer func() { hjReleaseRecs(recs) }()
 	err := build.each(func(r arrow.RecordBatch) error {
 		r.Retain()
 		recs = append(recs, r)
 		return nil
 	})
-	defer hjReleaseRecs(recs)
 	if err != nil {
 		return err
 	}
-	jr, err := j.newJoinRunner(ctx, recs, buildLeft, out)
+	jr, err := j.newJoinRunner(ctx, recs, buildLeft)
 	if err != nil {
 		return err
 	}
@@ -267,17 +281,148 @@ func (j *batchJoin) joinRun(ctx context.Context, left, right hjRun, lbytes, rbyt
 	// The build batches are concatenated: release them early.
 	hjReleaseRecs(recs)
 	recs = nil
-	if err := probe.each(jr.probe); err != nil {
+	emit := func(rec arrow.RecordBatch) error {
+		b := vectorized.NewBatch(rec)
+		defer b.Release()
+		return out.Collect(ctx, b)
+	}
+	if workers := j.probeWorkers(); workers > 1 {
+		err = jr.probeParallel(probe, workers, emit)
+	} else {
+		pr := jr.newProber(jr.buildMatched)
+		err = probe.each(func(rec arrow.RecordBatch) error { return pr.probe(rec, j.evalContext(ctx), emit) })
+	}
+	if err != nil {
 		return err
 	}
-	return jr.finish()
+	return jr.finish(emit)
 }
 
-// hjJoinRunner joins probe batches against one build side.
+// probeWorkers is how many goroutines probe: the configured number, by
+// default the cores this subtask's share of GOMAXPROCS leaves it.
+func (j *batchJoin) probeWorkers() int {
+	if j.probeThreads > 0 {
+		return j.probeThreads
+	}
+	par := 1
+	if j.rt != nil && j.rt.Parallelism > 1 {
+		par = j.rt.Parallelism
+	}
+	return max(1, runtime.GOMAXPROCS(0)/par)
+}
+
+// hjOut is an output batch of a probe worker, or its error.
+type hjOut struct {
+	rec arrow.RecordBatch
+	err error
+}
+
+// probeParallel probes with several goroutines, a probe batch each at a
+// time. Outputs are emitted from the calling goroutine (collectors are
+// not safe for concurrent use) in the order of the probe batches, each
+// job's batches through a small channel: a worker whose output waits
+// blocks, so memory stays bounded however many rows a batch produces.
+func (jr *hjJoinRunner) probeParallel(probe hjRun, workers int, emit func(arrow.RecordBatch) error) error {
+	type job struct {
+		rec arrow.RecordBatch
+		ec  *vectorized.EvalContext
+		out chan hjOut
+	}
+	jobs := make(chan job, workers)
+	var wg sync.WaitGroup
+	probers := make([]*hjProber, workers)
+	for w := range probers {
+		var matched []bool
+		if jr.trackBuild {
+			matched = make([]bool, jr.buildN)
+		}
+		pr := jr.newProber(matched)
+		probers[w] = pr
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for jb := range jobs {
+				err := func() (err error) {
+					defer func() {
+						if r := recover(); r != nil {
+							err = fmt.Errorf("join: probe worker panicked: %v", r)
+						}
+					}()
+					return pr.probe(jb.rec, jb.ec, func(rec arrow.RecordBatch) error {
+						jb.out <- hjOut{rec: rec}
+						return nil
+					})
+				}()
+				jb.rec.Release()
+				if err != nil {
+					jb.out <- hjOut{err: err}
+				}
+				close(jb.out)
+			}
+		}()
+	}
+	var pending []chan hjOut
+	var firstErr error
+	// drain emits (or, after an error, releases) the head job's output.
+	drain := func() {
+		ch := pending[0]
+		pending = pending[1:]
+		for o := range ch {
+			switch {
+			case o.err != nil:
+				if firstErr == nil {
+					firstErr = o.err
+				}
+			case firstErr != nil:
+				o.rec.Release()
+			default:
+				if err := emit(o.rec); err != nil {
+					firstErr = err
+				}
+			}
+		}
+	}
+	err := probe.each(func(rec arrow.RecordBatch) error {
+		for len(pending) >= 2*workers {
+			drain()
+		}
+		if firstErr != nil {
+			return firstErr
+		}
+		rec.Retain()
+		ch := make(chan hjOut, 4)
+		pending = append(pending, ch)
+		jobs <- job{rec: rec, ec: jr.j.evalContext(jr.ctx), out: ch}
+		return nil
+	})
+	close(jobs)
+	for len(pending) > 0 {
+		drain()
+	}
+	wg.Wait()
+	if err == nil {
+		err = firstErr
+	}
+	if err != nil {
+		return err
+	}
+	if jr.trackBuild {
+		for _, pr := range probers {
+			for i, m := range pr.buildMatched {
+				if m {
+					jr.buildMatched[i] = true
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// hjJoinRunner is the build side of a join run, shared read-only by the
+// probers once built.
 type hjJoinRunner struct {
 	j   *batchJoin
 	ctx context.Context
-	out Collector
 
 	buildLeft bool
 	// build holds the build side's columns, concatenated.
@@ -286,6 +431,10 @@ type hjJoinRunner struct {
 	buildKeys []arrow.Array
 	probeKeys []int // key columns of the probe side
 	nullEq    []bool
+	// fromProbe[c] is the key whose probe column holds build column c's
+	// value in every matched pair (-1: none): output gathers it from the
+	// probe batch, sequentially, not from the build side at random.
+	fromProbe []int
 	tab       hjJoinTable
 
 	// What the join type asks of each side.
@@ -298,16 +447,27 @@ type hjJoinRunner struct {
 	antiBuild    bool // unmatched build rows are output (anti, left builds)
 	trackBuild   bool
 	buildMatched []bool
+	pairLimit    int
+}
+
+// hjProber probes batches against a runner's build side; each probing
+// goroutine has its own.
+type hjProber struct {
+	jr           *hjJoinRunner
+	buildMatched []bool
 	probeMatched []bool
 	ph           []uint64
 	skip         []bool
 	pi, bi       []int32
 	ok           []bool
-	pairLimit    int
 }
 
-func (j *batchJoin) newJoinRunner(ctx context.Context, recs []arrow.RecordBatch, buildLeft bool, out Collector) (*hjJoinRunner, error) {
-	jr := &hjJoinRunner{j: j, ctx: ctx, out: out, buildLeft: buildLeft}
+func (jr *hjJoinRunner) newProber(buildMatched []bool) *hjProber {
+	return &hjProber{jr: jr, buildMatched: buildMatched}
+}
+
+func (j *batchJoin) newJoinRunner(ctx context.Context, recs []arrow.RecordBatch, buildLeft bool) (*hjJoinRunner, error) {
+	jr := &hjJoinRunner{j: j, ctx: ctx, buildLeft: buildLeft}
 	schema, bkeys, pkeys := j.spec.Right, j.spec.RightKeys, j.spec.LeftKeys
 	if buildLeft {
 		schema, bkeys, pkeys = j.spec.Left, j.spec.LeftKeys, j.spec.RightKeys
@@ -333,8 +493,17 @@ func (j *batchJoin) newJoinRunner(ctx context.Context, recs []arrow.RecordBatch,
 		}
 		jr.build[c] = a
 	}
-	for _, k := range bkeys {
-		jr.buildKeys = append(jr.buildKeys, jr.build[k])
+	jr.fromProbe = make([]int, len(jr.build))
+	for c := range jr.fromProbe {
+		jr.fromProbe[c] = -1
+	}
+	for k, c := range bkeys {
+		jr.buildKeys = append(jr.buildKeys, jr.build[c])
+		// Matched keys are equal by their bits (or both NULL), so either
+		// side's value is the output's.
+		if jr.fromProbe[c] < 0 {
+			jr.fromProbe[c] = k
+		}
 	}
 
 	t := j.spec.Type
@@ -359,9 +528,12 @@ func (j *batchJoin) newJoinRunner(ctx context.Context, recs []arrow.RecordBatch,
 	// (or a nested loop) never holds its whole product.
 	jr.pairLimit = max(j.batchLen, 4096)
 
+	skip := hjNullKeyRows(jr.buildKeys, jr.nullEq, n, nil)
+	if len(bkeys) == 1 && !jr.nullEq[0] && jr.tab.buildDirect(jr.buildKeys[0], skip) {
+		return jr, nil
+	}
 	hashes := make([]uint64, n)
 	vectorized.HashColumns(jr.buildKeys, hashes)
-	skip := hjNullKeyRows(jr.buildKeys, jr.nullEq, n, nil)
 	jr.tab.build(hashes, skip)
 	return jr, nil
 }
@@ -418,8 +590,10 @@ func (jr *hjJoinRunner) release() {
 	jr.build = nil
 }
 
-// probe joins one batch of the probe side.
-func (jr *hjJoinRunner) probe(rec arrow.RecordBatch) error {
+// probe joins one batch of the probe side, handing each output batch to
+// emit (which takes it over).
+func (pr *hjProber) probe(rec arrow.RecordBatch, ec *vectorized.EvalContext, emit func(arrow.RecordBatch) error) error {
+	jr := pr.jr
 	n := int(rec.NumRows())
 	if n == 0 {
 		return nil
@@ -428,38 +602,44 @@ func (jr *hjJoinRunner) probe(rec arrow.RecordBatch) error {
 	for i, k := range jr.probeKeys {
 		keys[i] = rec.Column(k)
 	}
-	jr.ph = grow(jr.ph, n)
-	vectorized.HashColumns(keys, jr.ph)
-	skip := hjNullKeyRows(keys, jr.nullEq, n, jr.skip)
+	if !jr.tab.direct {
+		pr.ph = grow(pr.ph, n)
+		vectorized.HashColumns(keys, pr.ph)
+	}
+	skip := hjNullKeyRows(keys, jr.nullEq, n, pr.skip)
 	if skip != nil {
-		jr.skip = skip
+		pr.skip = skip
 	}
 	needProbe := jr.padProbe || jr.semiProbe || jr.antiProbe
 	if needProbe {
-		jr.probeMatched = grow(jr.probeMatched, n)
-		clear(jr.probeMatched)
+		pr.probeMatched = grow(pr.probeMatched, n)
+		clear(pr.probeMatched)
 	}
 	var st hjProbeState
 	for st.row < n {
-		jr.pi, jr.bi = jr.tab.probe(jr.ph, skip, &st, jr.pi[:0], jr.bi[:0], jr.pairLimit)
-		if len(jr.pi) == 0 {
+		if jr.tab.direct {
+			pr.pi, pr.bi = jr.tab.probeDirect(keys[0], skip, &st, pr.pi[:0], pr.bi[:0], jr.pairLimit)
+		} else {
+			pr.pi, pr.bi = jr.tab.probe(pr.ph, skip, &st, pr.pi[:0], pr.bi[:0], jr.pairLimit)
+		}
+		if len(pr.pi) == 0 {
 			continue
 		}
-		if err := jr.matchPairs(rec, keys); err != nil {
+		if err := pr.matchPairs(rec, keys, ec); err != nil {
 			return err
 		}
-		for _, p := range jr.pi {
-			if needProbe {
-				jr.probeMatched[p] = true
+		if needProbe {
+			for _, p := range pr.pi {
+				pr.probeMatched[p] = true
 			}
 		}
 		if jr.trackBuild {
-			for _, b := range jr.bi {
-				jr.buildMatched[b] = true
+			for _, b := range pr.bi {
+				pr.buildMatched[b] = true
 			}
 		}
 		if jr.emitPairs {
-			if err := jr.emitPairRows(rec); err != nil {
+			if err := pr.emitPairRows(rec, keys, emit); err != nil {
 				return err
 			}
 		}
@@ -467,39 +647,42 @@ func (jr *hjJoinRunner) probe(rec arrow.RecordBatch) error {
 	if needProbe {
 		// Rows to output: the matched ones for semi, the rest otherwise.
 		want := jr.semiProbe
-		idx := jr.pi[:0]
-		for i, m := range jr.probeMatched[:n] {
+		idx := pr.pi[:0]
+		for i, m := range pr.probeMatched[:n] {
 			if m == want {
 				idx = append(idx, int32(i))
 			}
 		}
-		jr.pi = idx
-		return jr.emitOneSide(rec.Columns(), !jr.buildLeft, idx)
+		pr.pi = idx
+		return jr.emitOneSide(rec.Columns(), !jr.buildLeft, idx, emit)
 	}
 	return nil
 }
 
-// matchPairs keeps the candidate pairs (jr.pi, jr.bi) whose keys are
+// matchPairs keeps the candidate pairs (pr.pi, pr.bi) whose keys are
 // equal and whose Cond is TRUE.
-func (jr *hjJoinRunner) matchPairs(rec arrow.RecordBatch, keys []arrow.Array) error {
-	m := len(jr.pi)
-	if len(keys) > 0 {
-		jr.ok = grow(jr.ok, m)
-		for i := range jr.ok {
-			jr.ok[i] = true
+func (pr *hjProber) matchPairs(rec arrow.RecordBatch, keys []arrow.Array, ec *vectorized.EvalContext) error {
+	jr := pr.jr
+	m := len(pr.pi)
+	// A direct table's candidates have equal keys by construction.
+	if len(keys) > 0 && !jr.tab.direct {
+		pr.ok = grow(pr.ok, m)
+		for i := range pr.ok {
+			pr.ok[i] = true
 		}
 		for k := range keys {
-			hjKeysEqual(keys[k], jr.buildKeys[k], jr.pi, jr.bi, jr.ok, jr.nullEq[k])
+			hjKeysEqual(keys[k], jr.buildKeys[k], pr.pi, pr.bi, pr.ok, jr.nullEq[k])
 		}
-		jr.compact()
+		pr.compact()
 	}
-	if jr.j.spec.Cond == nil || len(jr.pi) == 0 {
+	cond := jr.j.spec.Cond
+	if cond == nil || len(pr.pi) == 0 {
 		return nil
 	}
-	li, ri := jr.pi, jr.bi
+	li, ri := pr.pi, pr.bi
 	lcols, rcols := rec.Columns(), jr.build
 	if jr.buildLeft {
-		li, ri = jr.bi, jr.pi
+		li, ri = pr.bi, pr.pi
 		lcols, rcols = jr.build, rec.Columns()
 	}
 	cand, err := jr.gatherJoined(lcols, rcols, li, ri, jr.j.joined)
@@ -507,21 +690,20 @@ func (jr *hjJoinRunner) matchPairs(rec arrow.RecordBatch, keys []arrow.Array) er
 		return err
 	}
 	defer cand.Release()
-	ec := jr.j.evalContext(jr.ctx)
-	res, err := jr.j.spec.Cond.Eval(ec, cand)
+	res, err := cond.Eval(ec, cand)
 	if err != nil {
-		return fmt.Errorf("join condition %s: %w", jr.j.spec.Cond, err)
+		return fmt.Errorf("join condition %s: %w", cond, err)
 	}
 	defer res.Release()
 	b, isBool := res.(*array.Boolean)
 	if !isBool {
-		return fmt.Errorf("join condition %s is %s, not BOOLEAN", jr.j.spec.Cond, res.DataType())
+		return fmt.Errorf("join condition %s is %s, not BOOLEAN", cond, res.DataType())
 	}
-	jr.ok = grow(jr.ok, len(jr.pi))
-	for i := range jr.ok {
-		jr.ok[i] = b.IsValid(i) && b.Value(i)
+	pr.ok = grow(pr.ok, len(pr.pi))
+	for i := range pr.ok {
+		pr.ok[i] = b.IsValid(i) && b.Value(i)
 	}
-	jr.compact()
+	pr.compact()
 	return nil
 }
 
@@ -534,16 +716,16 @@ func (j *batchJoin) evalContext(ctx context.Context) *vectorized.EvalContext {
 	return ec
 }
 
-// compact keeps the pairs whose jr.ok is set.
-func (jr *hjJoinRunner) compact() {
+// compact keeps the pairs whose pr.ok is set.
+func (pr *hjProber) compact() {
 	w := 0
-	for k, keep := range jr.ok[:len(jr.pi)] {
+	for k, keep := range pr.ok[:len(pr.pi)] {
 		if keep {
-			jr.pi[w], jr.bi[w] = jr.pi[k], jr.bi[k]
+			pr.pi[w], pr.bi[w] = pr.pi[k], pr.bi[k]
 			w++
 		}
 	}
-	jr.pi, jr.bi = jr.pi[:w], jr.bi[:w]
+	pr.pi, pr.bi = pr.pi[:w], pr.bi[:w]
 }
 
 // gatherJoined builds a record of schema from the rows li of lcols and ri
@@ -577,21 +759,61 @@ func (jr *hjJoinRunner) gatherJoined(lcols, rcols []arrow.Array, li, ri []int32,
 }
 
 // emitPairRows outputs the matched pairs, at most batchLen rows a batch.
-func (jr *hjJoinRunner) emitPairRows(rec arrow.RecordBatch) error {
-	for lo := 0; lo < len(jr.pi); lo += jr.j.batchLen {
-		hi := min(lo+jr.j.batchLen, len(jr.pi))
-		li, ri := jr.pi[lo:hi], jr.bi[lo:hi]
-		lcols, rcols := rec.Columns(), jr.build
-		if jr.buildLeft {
-			li, ri = ri, li
-			lcols, rcols = rcols, lcols
+func (pr *hjProber) emitPairRows(rec arrow.RecordBatch, keys []arrow.Array, emit func(arrow.RecordBatch) error) error {
+	jr := pr.jr
+	probeCols := rec.Columns()
+	for lo := 0; lo < len(pr.pi); lo += jr.j.batchLen {
+		hi := min(lo+jr.j.batchLen, len(pr.pi))
+		pi, bi := pr.pi[lo:hi], pr.bi[lo:hi]
+		cols := make([]arrow.Array, 0, jr.j.out.NumFields())
+		add := func(src arrow.Array, idx []int32) error {
+			a, err := takeArray(jr.ctx, jr.j.mem, src, idx)
+			if err != nil {
+				for _, x := range cols {
+					x.Release()
+				}
+				return err
+			}
+			cols = append(cols, a)
+			return nil
 		}
-		outRec, err := jr.gatherJoined(lcols, rcols, li, ri, jr.j.out)
-		if err != nil {
+		addBuild := func() error {
+			for c, src := range jr.build {
+				var err error
+				if k := jr.fromProbe[c]; k >= 0 {
+					err = add(keys[k], pi)
+				} else {
+					err = add(src, bi)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		addProbe := func() error {
+			for _, src := range probeCols {
+				if err := add(src, pi); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		first, second := addProbe, addBuild
+		if jr.buildLeft {
+			first, second = addBuild, addProbe
+		}
+		if err := first(); err != nil {
 			return err
 		}
-		err = jr.emit(outRec)
-		if err != nil {
+		if err := second(); err != nil {
+			return err
+		}
+		out := array.NewRecordBatch(jr.j.out, cols, int64(len(pi)))
+		for _, x := range cols {
+			x.Release()
+		}
+		if err := emit(out); err != nil {
 			return err
 		}
 	}
@@ -601,7 +823,7 @@ func (jr *hjJoinRunner) emitPairRows(rec arrow.RecordBatch) error {
 // emitOneSide outputs rows idx of cols, which are the left side's columns
 // when left is set: padded with NULLs for the other side, unless the join
 // outputs only the left columns.
-func (jr *hjJoinRunner) emitOneSide(cols []arrow.Array, left bool, idx []int32) error {
+func (jr *hjJoinRunner) emitOneSide(cols []arrow.Array, left bool, idx []int32, emit func(arrow.RecordBatch) error) error {
 	spec := jr.j.spec
 	for lo := 0; lo < len(idx); lo += jr.j.batchLen {
 		hi := min(lo+jr.j.batchLen, len(idx))
@@ -632,22 +854,16 @@ func (jr *hjJoinRunner) emitOneSide(cols []arrow.Array, left bool, idx []int32) 
 		for _, x := range out {
 			x.Release()
 		}
-		if err := jr.emit(rec); err != nil {
+		if err := emit(rec); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (jr *hjJoinRunner) emit(rec arrow.RecordBatch) error {
-	b := vectorized.NewBatch(rec)
-	defer b.Release()
-	return jr.out.Collect(jr.ctx, b)
-}
-
 // finish outputs the build rows the join type asks for once every probe
 // row went by.
-func (jr *hjJoinRunner) finish() error {
+func (jr *hjJoinRunner) finish(emit func(arrow.RecordBatch) error) error {
 	if !jr.trackBuild {
 		return nil
 	}
@@ -657,25 +873,37 @@ func (jr *hjJoinRunner) finish() error {
 			idx = append(idx, int32(i))
 		}
 	}
-	return jr.emitOneSide(jr.build, jr.buildLeft, idx)
+	return jr.emitOneSide(jr.build, jr.buildLeft, idx, emit)
 }
 
 // hjJoinTable is an open-addressing hash table over build row indexes. A
-// slot holds a full 64-bit hash and the first build row with it; rows
-// sharing a hash are chained through next, in build order, and a slot
-// without a chain is never followed into next (one memory access for a
-// unique key).
+// slot is 8 bytes — the hash's high 32 bits as a tag and the first build
+// row with it — so a probe usually costs one cache miss; slots are
+// indexed by the hash's low bits. Rows with the same tag in one probe
+// sequence are chained through next, in build order, and a slot without
+// a chain is never followed into next. Tags may collide: the probe's key
+// comparison sorts candidates out.
 type hjJoinTable struct {
 	slots []hjJoinSlot
 	mask  uint64
-	next  []int32 // next row with the same hash, +1; 0 ends the chain
+	next  []int32 // next row of the chain, +1; 0 ends the chain
+
+	// direct: a single integer key whose build values span a range not
+	// much wider than the build side (DuckDB's perfect hash join) indexes
+	// heads by value - lo; no hashing, no key comparison.
+	direct bool
+	lo     int64
+	heads  []uint32 // as hjJoinSlot.head
 }
 
 type hjJoinSlot struct {
-	h     uint64
-	head  int32 // first build row + 1; 0 is an empty slot
-	multi bool  // the chain has more than one row
+	tag uint32
+	// head is the first build row + 1 (0: an empty slot), with hjMulti
+	// set when the chain has more than one row.
+	head uint32
 }
+
+const hjMulti = 1 << 31
 
 // build inserts every row not marked in skip.
 func (t *hjJoinTable) build(hashes []uint64, skip []bool) {
@@ -693,19 +921,135 @@ func (t *hjJoinTable) build(hashes []uint64, skip []bool) {
 			continue
 		}
 		h := hashes[r]
+		tag := uint32(h >> 32)
 		for s := h & t.mask; ; s = (s + 1) & t.mask {
 			sl := &t.slots[s]
 			if sl.head == 0 {
-				sl.h, sl.head = h, int32(r+1)
+				sl.tag, sl.head = tag, uint32(r+1)
 				break
 			}
-			if sl.h == h {
-				t.next[r] = sl.head
-				sl.head, sl.multi = int32(r+1), true
+			if sl.tag == tag {
+				t.next[r] = int32(sl.head &^ hjMulti)
+				sl.head = uint32(r+1) | hjMulti
 				break
 			}
 		}
 	}
+}
+
+// hjDirectSpan bounds a direct table: at most this many heads per build
+// row (and a few to spare for tiny inputs).
+const hjDirectSpan = 4
+
+// buildDirect builds a direct table over the integer key column col when
+// its values (those not marked in skip) span a narrow enough range; it
+// reports whether it did.
+func (t *hjJoinTable) buildDirect(col arrow.Array, skip []bool) bool {
+	switch col.DataType().ID() {
+	case arrow.INT8:
+		return hjBuildDirect[int8](t, col, skip)
+	case arrow.INT16:
+		return hjBuildDirect[int16](t, col, skip)
+	case arrow.INT32, arrow.DATE32, arrow.TIME32:
+		return hjBuildDirect[int32](t, col, skip)
+	case arrow.INT64, arrow.DATE64, arrow.TIME64, arrow.TIMESTAMP, arrow.DURATION:
+		return hjBuildDirect[int64](t, col, skip)
+	}
+	return false
+}
+
+func hjBuildDirect[T int8 | int16 | int32 | int64](t *hjJoinTable, col arrow.Array, skip []bool) bool {
+	vals := arrow.GetValues[T](col.Data(), 1)
+	n := len(vals)
+	lo, hi, seen := int64(math.MaxInt64), int64(math.MinInt64), false
+	for r, v := range vals {
+		if skip != nil && skip[r] {
+			continue
+		}
+		lo, hi, seen = min(lo, int64(v)), max(hi, int64(v)), true
+	}
+	// hi - lo may overflow int64 but not uint64.
+	var span uint64
+	if seen {
+		if uint64(hi-lo) >= uint64(hjDirectSpan*n+1024) {
+			return false
+		}
+		span = uint64(hi-lo) + 1
+	} else {
+		lo = 0
+	}
+	t.direct, t.lo = true, lo
+	t.heads = make([]uint32, span)
+	t.next = make([]int32, n)
+	for r := n - 1; r >= 0; r-- {
+		if skip != nil && skip[r] {
+			continue
+		}
+		h := &t.heads[int64(vals[r])-lo]
+		if *h != 0 {
+			t.next[r] = int32(*h &^ hjMulti)
+			*h = uint32(r+1) | hjMulti
+		} else {
+			*h = uint32(r + 1)
+		}
+	}
+	return true
+}
+
+// probeDirect is probe for a direct table, over the probe key column.
+func (t *hjJoinTable) probeDirect(col arrow.Array, skip []bool, st *hjProbeState, pi, bi []int32, limit int) ([]int32, []int32) {
+	switch col.DataType().ID() {
+	case arrow.INT8:
+		return hjProbeDirect[int8](t, col, skip, st, pi, bi, limit)
+	case arrow.INT16:
+		return hjProbeDirect[int16](t, col, skip, st, pi, bi, limit)
+	case arrow.INT32, arrow.DATE32, arrow.TIME32:
+		return hjProbeDirect[int32](t, col, skip, st, pi, bi, limit)
+	}
+	return hjProbeDirect[int64](t, col, skip, st, pi, bi, limit)
+}
+
+func hjProbeDirect[T int8 | int16 | int32 | int64](t *hjJoinTable, col arrow.Array, skip []bool, st *hjProbeState, pi, bi []int32, limit int) ([]int32, []int32) {
+	vals := arrow.GetValues[T](col.Data(), 1)
+	heads, next, lo, span := t.heads, t.next, t.lo, uint64(len(t.heads))
+	n := len(vals)
+	for st.row < n && len(pi) < limit {
+		i := st.row
+		b := st.cur
+		if b == 0 {
+			if skip != nil && skip[i] {
+				st.row++
+				continue
+			}
+			off := uint64(int64(vals[i]) - lo)
+			if off >= span {
+				st.row++
+				continue
+			}
+			head := heads[off]
+			if head == 0 {
+				st.row++
+				continue
+			}
+			b = int32(head &^ hjMulti)
+			if head&hjMulti == 0 {
+				pi = append(pi, int32(i))
+				bi = append(bi, b-1)
+				st.row++
+				continue
+			}
+		}
+		for b != 0 && len(pi) < limit {
+			pi = append(pi, int32(i))
+			bi = append(bi, b-1)
+			b = next[b-1]
+		}
+		st.cur = b
+		if b == 0 {
+			st.row++
+		}
+	}
+	return pi, bi
 }
 
 // hjProbeState is where a probe of one batch stopped: at row `row`, and
@@ -730,22 +1074,24 @@ func (t *hjJoinTable) probe(ph []uint64, skip []bool, st *hjProbeState, pi, bi [
 				continue
 			}
 			h := ph[i]
-			multi := false
+			tag := uint32(h >> 32)
+			var head uint32
 			for s := h & mask; ; s = (s + 1) & mask {
-				sl := &slots[s]
+				sl := slots[s]
 				if sl.head == 0 {
 					break
 				}
-				if sl.h == h {
-					b, multi = sl.head, sl.multi
+				if sl.tag == tag {
+					head = sl.head
 					break
 				}
 			}
-			if b == 0 {
+			if head == 0 {
 				st.row++
 				continue
 			}
-			if !multi {
+			b = int32(head &^ hjMulti)
+			if head&hjMulti == 0 {
 				pi = append(pi, int32(i))
 				bi = append(bi, b-1)
 				st.row++

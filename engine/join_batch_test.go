@@ -161,6 +161,9 @@ type hjKeyCase struct {
 	filterNulls []bool
 	cond        func(t testing.TB) vectorized.Expr
 	ref         hjCond
+	// wide spreads the int keys over a range too wide for a direct table,
+	// so the hash table path runs.
+	wide bool
 }
 
 func hjKeyCases() []hjKeyCase {
@@ -177,9 +180,12 @@ func hjKeyCases() []hjKeyCase {
 	}
 	return []hjKeyCase{
 		{name: "int-key", lk: []int{0}, rk: []int{0}},
+		{name: "int-key-wide", lk: []int{0}, rk: []int{0}, wide: true},
+		{name: "int-key-wide-null-safe", lk: []int{0}, rk: []int{0}, filterNulls: []bool{false}, wide: true},
 		{name: "int-string-keys-null-safe-string", lk: []int{0, 1}, rk: []int{0, 1}, filterNulls: []bool{true, false}},
 		{name: "string-int-keys-null-safe-both", lk: []int{1, 0}, rk: []int{1, 0}, filterNulls: []bool{false, false}},
 		{name: "int-key-cond", lk: []int{0}, rk: []int{0}, cond: vLessW, ref: refVLessW},
+		{name: "int-key-wide-cond", lk: []int{0}, rk: []int{0}, cond: vLessW, ref: refVLessW, wide: true},
 		{name: "nested-loop-cond", cond: vLessW, ref: refVLessW},
 		{name: "cross", lk: nil, rk: nil},
 		{
@@ -211,18 +217,29 @@ func TestBatchJoinMatchesReference(t *testing.T) {
 	for _, kc := range hjKeyCases() {
 		for _, sz := range sizes {
 			left, right := hjRows(rng, sz.l, 6), hjRows(rng, sz.r, 6)
+			if kc.wide {
+				for _, rows := range [][][]any{left, right} {
+					for _, r := range rows {
+						if r[0] != nil {
+							r[0] = r[0].(int64)*1_000_000_007 - 3_000_000_000
+						}
+					}
+				}
+			}
 			for _, jt := range hjTypes {
 				spec := JoinSpec{Type: jt, Mode: Batch, LeftKeys: kc.lk, RightKeys: kc.rk, FilterNulls: kc.filterNulls, Left: hjLeft, Right: hjRight}
 				if kc.cond != nil {
 					spec.Cond = kc.cond(t)
 				}
 				want := hjReference(spec, kc.ref, left, right)
-				for _, batch := range []int{1, 7, 0} {
-					for _, budget := range []int64{0, 1, 600} {
-						name := fmt.Sprintf("%s/%dx%d/%s/batch=%d/budget=%d", kc.name, sz.l, sz.r, jt, batch, budget)
+				for bi, batch := range []int{1, 7, 0} {
+					for gi, budget := range []int64{0, 1, 600} {
+						// One to three probe goroutines, across the other dimensions.
+						threads := 1 + (bi+gi)%3
+						name := fmt.Sprintf("%s/%dx%d/%s/batch=%d/budget=%d/threads=%d", kc.name, sz.l, sz.r, jt, batch, budget, threads)
 						t.Run(name, func(t *testing.T) {
 							mem := checkedMem(t)
-							cfg := Config{}
+							cfg := Config{ConfigHashJoinProbeThreads: strconv.Itoa(threads)}
 							if batch > 0 {
 								cfg[ConfigBatchSize] = strconv.Itoa(batch)
 							}
@@ -299,6 +316,35 @@ func TestBatchJoinKeyTypes(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, nullSafe := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/nullsafe=%t/single", c.dt, nullSafe), func(t *testing.T) {
+				// One key: integer types take the direct table.
+				l := schemaOf(field("a", c.dt), field("i", arrow.PrimitiveTypes.Int64))
+				r := schemaOf(field("b", c.dt), field("j", arrow.PrimitiveTypes.Int64))
+				spec := JoinSpec{Type: FullOuterJoin, Mode: Batch, LeftKeys: []int{0}, RightKeys: []int{0}, FilterNulls: []bool{!nullSafe}, Left: l, Right: r}
+				left := [][]any{{c.a, 1}, {c.b, 2}, {nil, 3}, {c.a, 4}}
+				right := [][]any{{c.a, 5}, {nil, 6}, {c.a, 7}}
+				got, _ := hjRunJoin(t, checkedMem(t), spec, Config{}, left, right, 4)
+				v := func(x any) string {
+					if x == nil {
+						return "null"
+					}
+					s := Row{Values: []any{mustValue(t, c.dt, x)}}.String()
+					return s[len("+I[") : len(s)-1]
+				}
+				a, b := v(c.a), v(c.b)
+				want := []string{
+					fmt.Sprintf("+I[%s, 1, %s, 5]", a, a), fmt.Sprintf("+I[%s, 1, %s, 7]", a, a),
+					fmt.Sprintf("+I[%s, 4, %s, 5]", a, a), fmt.Sprintf("+I[%s, 4, %s, 7]", a, a),
+					fmt.Sprintf("+I[%s, 2, null, null]", b),
+				}
+				if nullSafe {
+					want = append(want, "+I[null, 3, null, 6]")
+				} else {
+					want = append(want, "+I[null, 3, null, null]", "+I[null, null, null, 6]")
+				}
+				sort.Strings(want)
+				require.Equal(t, want, got)
+			})
 			t.Run(fmt.Sprintf("%s/nullsafe=%t", c.dt, nullSafe), func(t *testing.T) {
 				l := schemaOf(field("a", c.dt), field("i", arrow.PrimitiveTypes.Int64))
 				r := schemaOf(field("b", c.dt), field("j", arrow.PrimitiveTypes.Int64))
