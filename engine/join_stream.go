@@ -85,6 +85,7 @@ type streamJoin struct {
 	pairEnt []int32 // entry index of each pair in the other side's list
 	matched []bool  // Cond was TRUE for the pair
 	scratch []byte
+	arena   []byte
 }
 
 // sjSide is one input of the join.
@@ -799,7 +800,9 @@ func (j *streamJoin) writeBack() error {
 	for _, sd := range j.sides {
 		var pkgs, dkgs []uint16
 		var pkeys, pvals, dkeys [][]byte
-		var arena []byte
+		// The backends copy what they store, so the encoding arena is
+		// reused from batch to batch.
+		arena := j.arena[:0]
 		var ends []int
 		for _, l := range sd.cache {
 			if !l.dirty {
@@ -821,6 +824,7 @@ func (j *streamJoin) writeBack() error {
 			pvals = append(pvals, arena[start:e:e])
 			start = e
 		}
+		j.arena = arena
 		clear(sd.cache)
 		clear(sd.pool) // drop the references to rows and stored values
 		if len(dkeys) > 0 {
