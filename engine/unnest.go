@@ -36,6 +36,9 @@ type UnnestSpec struct {
 	Cond vectorized.Expr
 	// Input is the input schema.
 	Input *arrow.Schema
+	// Names name the element columns and the ordinality in the output
+	// schema; nil keeps f0, f1, ... and ordinality.
+	Names []string
 }
 
 // elementFields are the columns an element of collection type dt becomes.
@@ -72,6 +75,15 @@ func (s UnnestSpec) OutputSchema() (*arrow.Schema, error) {
 	fs := append(append([]arrow.Field(nil), s.Input.Fields()...), els...)
 	if s.Ordinality {
 		fs = append(fs, arrow.Field{Name: "ordinality", Type: arrow.PrimitiveTypes.Int32, Nullable: s.LeftOuter})
+	}
+	if s.Names != nil {
+		n := s.Input.NumFields()
+		if len(s.Names) != len(fs)-n {
+			return nil, fmt.Errorf("unnest: %d names for %d columns", len(s.Names), len(fs)-n)
+		}
+		for i, name := range s.Names {
+			fs[n+i].Name = name
+		}
 	}
 	return arrow.NewSchema(fs, nil), nil
 }

@@ -437,6 +437,8 @@ func (p *Planner) bindFrom(ref sql.TableRef) (Node, *scope, error) {
 		return n, scopeOf(n, qual), nil
 	case *sql.Join:
 		return p.bindJoin(r)
+	case *sql.UnnestRef:
+		return p.bindUnnest(r)
 	}
 	return nil, nil, p.ErrAt(ref.Pos(), "%s in FROM is not supported yet", sql.Kind(ref))
 }

@@ -392,6 +392,9 @@ func (p *Planner) bindJoin(j *sql.Join) (Node, *scope, error) {
 		return p.bindSystemTimeJoin(j, tn)
 	}
 	// hook: CROSS JOIN UNNEST (helper G)
+	if u, ok := j.Right.(*sql.UnnestRef); ok {
+		return p.bindUnnestJoin(j, u)
+	}
 	l, lsc, err := p.bindFrom(j.Left)
 	if err != nil {
 		return nil, nil, err
