@@ -38,6 +38,11 @@ type Planner struct {
 	TableAPI bool
 	// ctes are the WITH queries in scope, innermost last (cte.go).
 	ctes []*sql.CTE
+	// corr is the enclosing query's scope while a subquery's WHERE is
+	// bound (subquery.go).
+	corr *corrScope
+	// scalars are the scope columns of joined scalar subqueries.
+	scalars map[*sql.SubqueryExpr]int
 }
 
 func (p *Planner) ErrAt(pos sql.Pos, format string, args ...any) error {
@@ -729,6 +734,19 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 		}
 	}
 	if where != nil {
+		// [NOT] IN / [NOT] EXISTS conjuncts become semi and anti joins.
+		var err error
+		if n, where, err = p.bindWhereSubqueries(where, n, sc); err != nil {
+			return nil, err
+		}
+	}
+	if q.From != nil {
+		var err error
+		if n, err = p.scalarSubqueries(q, where, n, sc); err != nil {
+			return nil, err
+		}
+	}
+	if where != nil {
 		cond, err := p.bindCondition(where, sc, "WHERE")
 		if err != nil {
 			return nil, err
@@ -736,17 +754,7 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 		n = &Filter{Input: n, Cond: cond}
 	}
 
-	hasAgg := len(q.GroupBy) > 0
-	for _, it := range q.Items {
-		sql.Inspect(it, func(x sql.Node) bool {
-			if e, ok := x.(sql.Expr); ok {
-				if _, ok := p.isAggCall(e); ok {
-					hasAgg = true
-				}
-			}
-			return true
-		})
-	}
+	hasAgg := len(q.GroupBy) > 0 || p.selectHasAggregates(q)
 	if q.Having != nil {
 		hasAgg = true
 	}
@@ -897,6 +905,11 @@ func (p *Planner) bindCondition(e sql.Expr, sc *scope, clause string) (Rex, erro
 	if err := p.noOverIn(e, clause); err != nil {
 		return nil, err
 	}
+	if clause != "HAVING" {
+		if err := p.rejectGroupingFuncs(e); err != nil {
+			return nil, err
+		}
+	}
 	x, err := p.bindExpr(e, sc)
 	if err != nil {
 		return nil, err
@@ -914,13 +927,13 @@ func (p *Planner) bindAggregate(q *sql.Select, in Node, sc *scope) (Node, *scope
 	if n, out, ok, err := p.bindWindowAggregate(q, in, sc); ok || err != nil {
 		return n, out, err
 	}
+	if n, out, ok, err := p.bindGroupingSets(q, in, sc); ok || err != nil {
+		return n, out, err
+	}
 	var pre []Rex
 	var preNames []string
 	agg := &aggScope{input: sc, aggs: map[string]int{}}
 	for _, g := range q.GroupBy {
-		if _, ok := g.(*sql.GroupingSets); ok {
-			return nil, nil, p.ErrAt(g.Pos(), "GROUPING SETS are not supported yet")
-		}
 		x, err := p.bindExpr(g, sc)
 		if err != nil {
 			return nil, nil, err
@@ -1115,6 +1128,9 @@ func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) 
 
 // bindExpr resolves an expression in a scope.
 func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
+	if x, ok, err := p.bindGroupingFunc(e, sc); ok {
+		return x, err
+	}
 	if sc.agg != nil {
 		if f, ok := p.isAggCall(e); ok {
 			i, found := sc.agg.aggs[f.String()]
@@ -1235,7 +1251,7 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		return p.callExprs(e.Left.Pos(), map[bool]string{false: "IS DISTINCT FROM", true: "IS NOT DISTINCT FROM"}[e.Not], sc, e.Left, e.Right)
 	case *sql.InExpr:
 		if e.Query != nil {
-			return nil, p.ErrAt(e.Query.Pos(), "IN (subquery) is not supported yet")
+			return nil, p.ErrAt(e.Query.Pos(), "IN (subquery) is supported as a conjunct of WHERE (a semi or anti join), not inside other expressions yet")
 		}
 		name := "IN"
 		if e.Not {
@@ -1371,8 +1387,13 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		return stringLit(e.Unit), nil
 	case *sql.AliasExpr:
 		return nil, p.ErrAt(e.Pos(), "an alias is not allowed here")
-	case *sql.SubqueryExpr, *sql.ExistsExpr:
-		return nil, p.ErrAt(e.Pos(), "subqueries in expressions are not supported yet")
+	case *sql.SubqueryExpr:
+		if i, ok := p.scalars[e]; ok && i < len(sc.cols) {
+			return &InputRef{Index: i, T: sc.cols[i].typ, Name: sc.cols[i].name}, nil
+		}
+		return nil, p.ErrAt(e.Pos(), "scalar subqueries are supported in the select list and WHERE clause of a query with FROM, not here")
+	case *sql.ExistsExpr:
+		return nil, p.ErrAt(e.Pos(), "EXISTS is supported as a conjunct of WHERE (a semi join), not inside other expressions yet")
 	}
 	return nil, p.ErrAt(e.Pos(), "%s expressions are not supported yet", sql.Kind(e))
 }
@@ -1577,6 +1598,15 @@ func (p *Planner) bindColumn(c *sql.ColumnRef, sc *scope) (Rex, error) {
 				return nil, p.ErrAt(c.Pos(), "column %s is ambiguous", c)
 			}
 			found = i
+		}
+	}
+	if found < 0 && p.corr != nil {
+		// A correlated subquery reads the enclosing query's column.
+		for i, col := range p.corr.outer.cols {
+			if col.name == name && (qual == "" && !col.hidden || qual != "" && col.qual == qual) {
+				p.corr.used = true
+				return &corrRef{Index: i, T: col.typ, Name: col.name}, nil
+			}
 		}
 	}
 	if found < 0 {

@@ -288,9 +288,14 @@ func shiftRefs(r Rex, from, d int) Rex {
 // as Flink's JoinPushExpressionsRule and the key alignment of its join
 // planning do, and a projection above drops the extra columns again.
 func (p *Planner) newJoin(l, r Node, typ engine.JoinType, cond Rex) (Node, error) {
+	return makeJoin(l, r, typ, cond), nil
+}
+
+// makeJoin is newJoin for the optimizer's rules.
+func makeJoin(l, r Node, typ engine.JoinType, cond Rex) Node {
 	nL, nR := len(l.Schema()), len(r.Schema())
 	if cond == nil {
-		return &Join{Left: l, Right: r, Type: typ}, nil
+		return &Join{Left: l, Right: r, Type: typ}
 	}
 	type pushed struct {
 		l, r Rex // r over the right input alone
@@ -327,7 +332,7 @@ func (p *Planner) newJoin(l, r Node, typ engine.JoinType, cond Rex) (Node, error
 		keys = append(keys, pushed{l: castTo(a, t), r: shiftRefs(castTo(b, t), 0, -nL), op: call.Name, t: t})
 	}
 	if len(keys) == 0 {
-		return &Join{Left: l, Right: r, Type: typ, Cond: cond}, nil
+		return &Join{Left: l, Right: r, Type: typ, Cond: cond}
 	}
 	nk := len(keys)
 	withExtra := func(in Node, side int) Node {
@@ -373,7 +378,7 @@ func (p *Planner) newJoin(l, r Node, typ engine.JoinType, cond Rex) (Node, error
 			exprs = append(exprs, &InputRef{Index: k, T: js[k].Type, Name: js[k].Name})
 		}
 	}
-	return &Project{Input: j, Exprs: exprs, Names: names}, nil
+	return &Project{Input: j, Exprs: exprs, Names: names}
 }
 
 // joinTypes maps SQL join kinds to the engine's.
@@ -459,10 +464,21 @@ func (p *Planner) bindJoin(j *sql.Join) (Node, *scope, error) {
 		}
 	}
 	// hook: interval joins (helper E)
+	if n, ok, err := p.intervalJoin(l, r, typ, cond, j.Pos()); ok || err != nil {
+		return n, sc, err
+	}
 	// hook: window joins (helper E)
+	if n, ok, err := p.windowJoin(l, r, typ, cond, j.Pos()); ok || err != nil {
+		return n, sc, err
+	}
 	n, err := p.newJoin(l, r, typ, cond)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Columns read above the join have its output's types: nullable on
+	// a padded side, time attributes materialized.
+	for i, f := range n.Schema() {
+		sc.cols[i].typ = f.Type
 	}
 	if len(common) == 0 {
 		return n, sc, nil
@@ -559,7 +575,7 @@ func (p *Planner) bindSystemTimeJoin(j *sql.Join, tn *sql.TableName) (Node, *sco
 	switch period.Type().TimeAttr {
 	case types.Proctime:
 		// hook: lookup joins (helper F)
-		err = p.ErrAt(tn.SystemTime.Pos(), "lookup joins are not supported yet")
+		n, err = p.lookupJoin(&Join{Left: l, Right: r, Type: typ, Cond: cond}, period, table, tn.SystemTime.Pos())
 	case types.Rowtime:
 		// hook: event-time temporal joins (helper G)
 		n, err = p.temporalJoin(&Join{Left: l, Right: r, Type: typ, Cond: cond}, period, table, tn.SystemTime.Pos())
@@ -571,4 +587,119 @@ func (p *Planner) bindSystemTimeJoin(j *sql.Join, tn *sql.TableName) (Node, *sco
 		return nil, nil, err
 	}
 	return n, sc, nil
+}
+
+// pushFilterIntoJoin is Calcite's FilterJoinRule for a filter over a
+// join: over an inner join, conjuncts reading both sides join the
+// condition (a comma join with a WHERE equality becomes an equi-join) and
+// one-side conjuncts filter that input; over an outer join only the
+// preserved side's conjuncts move down (the padded side's would turn
+// NULL-padded rows into dropped ones). Non-deterministic conjuncts and
+// those calling user functions stay.
+func pushFilterIntoJoin(n Node) Node {
+	f, ok := n.(*Filter)
+	if !ok {
+		return n
+	}
+	j, ok := f.Input.(*Join)
+	if !ok {
+		return n
+	}
+	nL := len(j.Left.Schema())
+	var keep, toCond, toLeft, toRight []Rex
+	for _, c := range conjuncts(f.Cond) {
+		if hasUDF(c) || !deterministic(c) {
+			keep = append(keep, c)
+			continue
+		}
+		switch side := sideOf(c, nL); {
+		case side == 1 && j.Type != engine.RightOuterJoin && j.Type != engine.FullOuterJoin:
+			toLeft = append(toLeft, c)
+		case side == 2 && (j.Type == engine.InnerJoin || j.Type == engine.RightOuterJoin):
+			toRight = append(toRight, c)
+		case side == 3 && j.Type == engine.InnerJoin:
+			toCond = append(toCond, c)
+		default:
+			keep = append(keep, c)
+		}
+	}
+	if len(toLeft)+len(toRight)+len(toCond) == 0 {
+		return n
+	}
+	out := rebuildJoin(j, toLeft, toRight, toCond, nil)
+	if len(keep) > 0 {
+		out = &Filter{Input: out, Cond: conjoin(keep)}
+	}
+	return out
+}
+
+// pushJoinConditionDown moves conjuncts of a join condition that read one
+// side only into a filter of that side, where that keeps the join's
+// meaning: both sides of an inner join, the right of a left outer, semi or
+// anti join, the left of a right outer join.
+func pushJoinConditionDown(n Node) Node {
+	j, ok := n.(*Join)
+	if !ok || j.Cond == nil {
+		return n
+	}
+	nL := len(j.Left.Schema())
+	var keep, toLeft, toRight []Rex
+	for _, c := range conjuncts(j.Cond) {
+		if hasUDF(c) || !deterministic(c) {
+			keep = append(keep, c)
+			continue
+		}
+		switch side := sideOf(c, nL); {
+		case side == 1 && (j.Type == engine.InnerJoin || j.Type == engine.RightOuterJoin || j.Type == engine.LeftSemiJoin):
+			toLeft = append(toLeft, c)
+		case side == 2 && j.Type != engine.RightOuterJoin && j.Type != engine.FullOuterJoin:
+			toRight = append(toRight, c)
+		default:
+			keep = append(keep, c)
+		}
+	}
+	if len(toLeft)+len(toRight) == 0 {
+		return n
+	}
+	return rebuildJoin(&Join{Left: j.Left, Right: j.Right, Type: j.Type}, toLeft, toRight, keep, nil)
+}
+
+// rebuildJoin is j with filters over its inputs and more conjuncts in its
+// condition (all over the join row), re-normalized by makeJoin.
+func rebuildJoin(j *Join, toLeft, toRight, toCond []Rex, _ []Rex) Node {
+	nL := len(j.Left.Schema())
+	l, r := j.Left, j.Right
+	if len(toLeft) > 0 {
+		l = &Filter{Input: l, Cond: retypeRefs(conjoin(toLeft), l.Schema(), 0)}
+	}
+	if len(toRight) > 0 {
+		r = &Filter{Input: r, Cond: retypeRefs(shiftRefs(conjoin(toRight), nL, -nL), r.Schema(), 0)}
+	}
+	var conds []Rex
+	if j.Cond != nil {
+		conds = conjuncts(j.Cond)
+	}
+	conds = append(conds, toCond...)
+	var cond Rex
+	if len(conds) > 0 {
+		cond = conjoin(conds)
+	}
+	out := makeJoin(l, r, j.Type, cond)
+	// The join's output is typed as before (the filters do not change
+	// what is padded).
+	return out
+}
+
+// retypeRefs gives r's column references (offset by base) the types of
+// schema s: a condition moved below a join reads the input's own types
+// (time attributes not yet materialized, NOT NULL where the input is).
+func retypeRefs(r Rex, s Schema, base int) Rex {
+	return rewriteRex(r, func(x Rex) Rex {
+		if ref, ok := x.(*InputRef); ok && ref.Index-base >= 0 && ref.Index-base < len(s) {
+			c := *ref
+			c.T = s[ref.Index-base].Type
+			return &c
+		}
+		return x
+	})
 }

@@ -25,10 +25,13 @@ type Rule struct {
 // the list repeated until nothing changes (go-mysql-server's analyzer
 // shape).
 var Rules = []Rule{
+	{"decompose_grouping_sets", decomposeGroupingSets},
 	{"constant_folding", foldConstants},
 	{"filter_through_project", pushFilterThroughProject},
 	{"filter_into_aggregate", pushFilterIntoAggregate},
 	{"filter_through_union", pushFilterThroughUnion},
+	{"filter_into_join", pushFilterIntoJoin},
+	{"join_condition_push_down", pushJoinConditionDown},
 	{"prune_through_watermark", pruneThroughWatermark},
 	{"merge_projects", mergeProjects},
 	{"remove_trivial_project", removeTrivialProject},

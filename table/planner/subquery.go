@@ -1,0 +1,385 @@
+package planner
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/sql"
+	"github.com/sluice-stream/sluice/table/types"
+)
+
+// Subqueries in conditions become joins, as Calcite's SubQueryRemoveRule
+// and decorrelation plan them for Flink:
+//
+//   - x IN (SELECT y ...) is a semi join on x = y; EXISTS (...) a semi
+//     join on the subquery's correlated conditions (none: any row).
+//   - NOT EXISTS is the anti join. x NOT IN (SELECT y ...) is the
+//     null-aware anti join on `x = y OR (x = y) IS NULL`: one NULL y, or
+//     a NULL x against a non-empty subquery, makes NOT IN unknown, which
+//     drops the row. When neither side can be NULL it is the plain anti
+//     join on x = y (Flink does the same).
+//   - An uncorrelated scalar subquery that is a global aggregate (one row,
+//     always) is a nested-loop join of its single row.
+//
+// Correlation: a subquery's WHERE may read the enclosing query's FROM
+// columns; each conjunct doing so becomes part of the join condition.
+
+// corrRef is a column of the enclosing query read by a subquery; it lives
+// only while a subquery's WHERE is bound and split.
+type corrRef struct {
+	Index int
+	T     types.DataType
+	Name  string
+}
+
+func (r *corrRef) Type() types.DataType { return r.T }
+func (r *corrRef) String() string       { return "$cor." + r.Name }
+
+// corrScope is the enclosing scope a subquery's WHERE may read.
+type corrScope struct {
+	outer *scope
+	used  bool
+}
+
+// subqueryConjunct reports whether e is a predicate the WHERE clause
+// turns into a join.
+func subqueryConjunct(e sql.Expr) bool {
+	switch e := e.(type) {
+	case *sql.ExistsExpr:
+		return true
+	case *sql.InExpr:
+		return e.Query != nil
+	case *sql.UnaryExpr:
+		if e.Op == "NOT" {
+			_, ok := e.Expr.(*sql.ExistsExpr)
+			return ok
+		}
+	}
+	return false
+}
+
+// astConjuncts splits e at its top-level ANDs.
+func astConjuncts(e sql.Expr) []sql.Expr {
+	if b, ok := e.(*sql.BinaryExpr); ok && b.Op == "AND" {
+		return append(astConjuncts(b.Left), astConjuncts(b.Right)...)
+	}
+	return []sql.Expr{e}
+}
+
+// bindWhereSubqueries applies the subquery conjuncts of where to n (whose
+// scope is sc) as semi and anti joins and returns the rest of the
+// condition (nil when none).
+func (p *Planner) bindWhereSubqueries(where sql.Expr, n Node, sc *scope) (Node, sql.Expr, error) {
+	var rest sql.Expr
+	for _, c := range astConjuncts(where) {
+		if !subqueryConjunct(c) {
+			if rest == nil {
+				rest = c
+			} else {
+				rest = &sql.BinaryExpr{Op: "AND", OpPos: c.Pos(), Left: rest, Right: c}
+			}
+			continue
+		}
+		var err error
+		if n, err = p.bindSubqueryPredicate(c, n, sc); err != nil {
+			return nil, nil, err
+		}
+	}
+	return n, rest, nil
+}
+
+func (p *Planner) bindSubqueryPredicate(e sql.Expr, n Node, sc *scope) (Node, error) {
+	switch e := e.(type) {
+	case *sql.ExistsExpr:
+		return p.existsJoin(e.Query, n, sc, engine.LeftSemiJoin)
+	case *sql.UnaryExpr:
+		return p.existsJoin(e.Expr.(*sql.ExistsExpr).Query, n, sc, engine.LeftAntiJoin)
+	case *sql.InExpr:
+		return p.inJoin(e, n, sc)
+	}
+	return nil, p.ErrAt(e.Pos(), "unexpected subquery predicate")
+}
+
+// boundSubquery is a subquery's rows and the conditions over the
+// enclosing row (its columns first) that correlate them.
+type boundSubquery struct {
+	node  Node
+	scope *scope
+	// corr are correlated conjuncts over enclosing ++ subquery columns.
+	corr []Rex
+}
+
+// bindCorrelated binds the FROM and WHERE of a simple subquery (no
+// grouping, DISTINCT, ORDER BY or set operation) letting WHERE read the
+// enclosing scope; other subqueries must be uncorrelated and bind whole.
+func (p *Planner) bindCorrelated(q sql.Query, outer *scope) (*boundSubquery, *sql.Select, error) {
+	sel, ok := q.(*sql.Select)
+	if !ok || sel.From == nil || len(sel.GroupBy) > 0 || sel.Having != nil || sel.Distinct || len(sel.Windows) > 0 || p.selectHasAggregates(sel) {
+		n, err := p.BindQuery(q)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &boundSubquery{node: n, scope: scopeOf(n, "")}, nil, nil
+	}
+	n, rsc, err := p.bindFrom(sel.From)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := &boundSubquery{node: n, scope: rsc}
+	if sel.Where == nil {
+		return out, sel, nil
+	}
+	// A subquery in the subquery's own WHERE nests as joins of its rows.
+	where := sel.Where
+	if n, where, err = p.bindWhereSubqueries(where, n, rsc); err != nil {
+		return nil, nil, err
+	}
+	out.node = n
+	if where == nil {
+		return out, sel, nil
+	}
+	saved := p.corr
+	p.corr = &corrScope{outer: outer}
+	cond, err := p.bindCondition(where, rsc, "WHERE")
+	p.corr = saved
+	if err != nil {
+		return nil, nil, err
+	}
+	nOuter := len(outer.cols)
+	var local []Rex
+	for _, c := range conjuncts(cond) {
+		correlated := false
+		walkRex(c, func(x Rex) {
+			if _, ok := x.(*corrRef); ok {
+				correlated = true
+			}
+		})
+		if !correlated {
+			local = append(local, c)
+			continue
+		}
+		// Over the join row: enclosing columns first, then the subquery's.
+		out.corr = append(out.corr, rewriteRex(c, func(x Rex) Rex {
+			switch r := x.(type) {
+			case *corrRef:
+				return &InputRef{Index: r.Index, T: r.T, Name: r.Name}
+			case *InputRef:
+				c := *r
+				c.Index += nOuter
+				return &c
+			}
+			return x
+		}))
+	}
+	if len(local) > 0 {
+		out.node = &Filter{Input: out.node, Cond: conjoin(local)}
+	}
+	return out, sel, nil
+}
+
+// selectHasAggregates reports whether q's select list calls an aggregate.
+func (p *Planner) selectHasAggregates(q *sql.Select) bool {
+	for _, it := range q.Items {
+		if p.containsAgg(it) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsAgg reports whether e calls an aggregate outside its subqueries
+// (whose aggregates are their own).
+func (p *Planner) containsAgg(e sql.Expr) bool {
+	found := false
+	sql.Inspect(e, func(x sql.Node) bool {
+		switch x := x.(type) {
+		case *sql.SubqueryExpr, *sql.ExistsExpr:
+			return false
+		case *sql.InExpr:
+			if x.Query != nil {
+				found = found || p.containsAgg(x.Expr)
+				return false
+			}
+		}
+		if e, ok := x.(sql.Expr); ok {
+			if _, ok := p.isAggCall(e); ok {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// existsJoin is [NOT] EXISTS (q): a semi (anti) join on q's correlated
+// conditions.
+func (p *Planner) existsJoin(q sql.Query, n Node, sc *scope, typ engine.JoinType) (Node, error) {
+	sub, _, err := p.bindCorrelated(q, sc)
+	if err != nil {
+		return nil, err
+	}
+	var cond Rex
+	if len(sub.corr) > 0 {
+		cond = conjoin(sub.corr)
+	}
+	return p.newJoin(n, sub.node, typ, cond)
+}
+
+// inJoin is x [NOT] IN (q).
+func (p *Planner) inJoin(e *sql.InExpr, n Node, sc *scope) (Node, error) {
+	sub, sel, err := p.bindCorrelated(e.Query, sc)
+	if err != nil {
+		return nil, err
+	}
+	// The compared values: the subquery's select list, appended to its
+	// rows (a whole uncorrelated query's columns are the values).
+	right := sub.node
+	var vals []Rex
+	if sel != nil {
+		base := len(right.Schema())
+		exprs := make([]Rex, 0, base+len(sel.Items))
+		names := make([]string, 0, base+len(sel.Items))
+		for i, f := range right.Schema() {
+			exprs = append(exprs, &InputRef{Index: i, T: f.Type, Name: f.Name})
+			names = append(names, f.Name)
+		}
+		for i, it := range sel.Items {
+			if a, ok := it.(*sql.AliasExpr); ok {
+				it = a.Expr
+			}
+			if _, ok := it.(*sql.Star); ok {
+				return nil, p.ErrAt(it.Pos(), "* in an IN subquery is not supported; name the column")
+			}
+			x, err := p.bindExpr(it, sub.scope)
+			if err != nil {
+				return nil, err
+			}
+			exprs = append(exprs, x)
+			names = append(names, "$f"+strconv.Itoa(base+i))
+			vals = append(vals, &InputRef{Index: len(sc.cols) + base + i, T: x.Type()})
+		}
+		right = &Project{Input: right, Exprs: exprs, Names: uniqueNames(names)}
+	} else {
+		for i, f := range right.Schema() {
+			vals = append(vals, &InputRef{Index: len(sc.cols) + i, T: f.Type, Name: f.Name})
+		}
+	}
+	var lhs []sql.Expr
+	if row, ok := e.Expr.(*sql.RowExpr); ok {
+		lhs = row.Items
+	} else {
+		lhs = []sql.Expr{e.Expr}
+	}
+	if len(lhs) != len(vals) {
+		return nil, p.ErrAt(e.Query.Pos(), "Values passed to IN operator must have compatible types: the left side has %d values, the subquery %d columns", len(lhs), len(vals))
+	}
+	var eqs []Rex
+	nullable := false
+	for i, l := range lhs {
+		x, err := p.bindExpr(l, sc)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := commonType(x.Type(), vals[i].Type()); err != nil {
+			return nil, p.ErrAt(l.Pos(), "Values passed to IN operator must have compatible types: %v", err)
+		}
+		eq, err := p.call(l.Pos(), "=", x, vals[i])
+		if err != nil {
+			return nil, err
+		}
+		eqs = append(eqs, eq)
+		nullable = nullable || !x.Type().NotNull || !vals[i].Type().NotNull
+	}
+	match := conjoin(eqs)
+	typ := engine.LeftSemiJoin
+	if e.Not {
+		typ = engine.LeftAntiJoin
+		if nullable {
+			// NOT IN is unknown, so false, where any comparison is unknown.
+			isNull, err := p.call(e.Expr.Pos(), "IS NULL", match)
+			if err != nil {
+				return nil, err
+			}
+			if match, err = p.call(e.Expr.Pos(), "OR", match, isNull); err != nil {
+				return nil, err
+			}
+		}
+	}
+	cond := slices.Concat([]Rex{match}, sub.corr)
+	return p.newJoin(n, right, typ, conjoin(cond))
+}
+
+// scalarSubqueries joins the uncorrelated scalar subqueries of q's select
+// list and WHERE rest to n (scope sc, which gains one hidden column per
+// subquery): a LEFT join of the subquery's single row, so that an empty
+// subquery reads as NULL. Only a global aggregate (exactly one row) is
+// accepted: Flink checks other subqueries for a second row at run time,
+// which Sluice does not do yet.
+func (p *Planner) scalarSubqueries(q *sql.Select, where sql.Expr, n Node, sc *scope) (Node, error) {
+	var subs []*sql.SubqueryExpr
+	visit := func(e sql.Expr) {
+		sql.Inspect(e, func(x sql.Node) bool {
+			if s, ok := x.(*sql.SubqueryExpr); ok {
+				subs = append(subs, s)
+				return false
+			}
+			if _, ok := x.(*sql.ExistsExpr); ok {
+				return false
+			}
+			if in, ok := x.(*sql.InExpr); ok && in.Query != nil {
+				return false
+			}
+			return true
+		})
+	}
+	for _, it := range q.Items {
+		visit(it)
+	}
+	if where != nil {
+		visit(where)
+	}
+	for _, s := range subs {
+		if len(q.GroupBy) > 0 || q.Having != nil || p.selectHasAggregates(q) {
+			return nil, p.ErrAt(s.Pos(), "scalar subqueries in a grouped query are not supported yet")
+		}
+		r, err := p.BindQuery(s.Query)
+		if err != nil {
+			return nil, err
+		}
+		rs := r.Schema()
+		if len(rs) != 1 {
+			return nil, p.ErrAt(s.Pos(), "a scalar subquery must return one column, this one returns %d", len(rs))
+		}
+		if !singleRow(r) {
+			return nil, p.ErrAt(s.Pos(), "scalar subqueries that are not a global aggregate (which always return one row) are not supported yet")
+		}
+		if n, err = p.newJoin(n, r, engine.LeftOuterJoin, nil); err != nil {
+			return nil, err
+		}
+		if p.scalars == nil {
+			p.scalars = map[*sql.SubqueryExpr]int{}
+		}
+		p.scalars[s] = len(sc.cols)
+		sc.cols = append(sc.cols, scopeCol{name: "$scalar" + strconv.Itoa(len(sc.cols)), typ: rs[0].Type.Nullable(), hidden: true})
+	}
+	// Columns read above the join have its output's types.
+	for i, f := range n.Schema() {
+		sc.cols[i].typ = f.Type
+	}
+	return n, nil
+}
+
+// singleRow reports whether n always produces exactly one row: a global
+// aggregate, under projections.
+func singleRow(n Node) bool {
+	switch n := n.(type) {
+	case *Aggregate:
+		return len(n.Keys) == 0
+	case *Project:
+		return singleRow(n.Input)
+	case *Calc:
+		return n.Cond == nil && singleRow(n.Input)
+	}
+	return false
+}
