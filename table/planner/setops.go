@@ -10,31 +10,32 @@ import (
 	"github.com/sluice-stream/sluice/table/types"
 )
 
-// INTERSECT and EXCEPT, distinct and ALL, are planned as one aggregate
-// over both sides: each side's rows are tagged with a marker column, the
-// two are unioned and grouped by every column, and the aggregate counts
-// how many copies of the row each side holds. NULLs fall into one group,
-// so they compare equal, as the standard wants of set operations. A
-// filter on the counts then keeps the rows of the result:
+// INTERSECT and EXCEPT are planned as Flink 2.3 rewrites them. NULLs
+// compare equal throughout, as the standard wants of set operations.
 //
-//	INTERSECT      left >= 1 AND right >= 1, once
-//	EXCEPT         left >= 1 AND right = 0, once
+// The distinct forms (semiAntiSetOp) are a semi (INTERSECT) or anti
+// (EXCEPT) join of the left with the right on every column, IS NOT
+// DISTINCT FROM, under a distinct aggregate: in streaming a row of the
+// result is inserted when it enters and deleted when it leaves, as
+// Flink's.
+//
+// The ALL forms are Flink's RewriteIntersectAllRule and
+// RewriteMinusAllRule, with their marker and count names: each side's
+// rows tagged with marker columns, the two unioned and grouped by every
+// column, the aggregate counting how many copies of the row each side
+// holds; a filter on the counts, then Replicate (Flink's ReplicateRows
+// table function) emits the row as many times as the result keeps:
+//
 //	INTERSECT ALL  left >= 1 AND right >= 1, min(left, right) copies
 //	EXCEPT ALL     left - right > 0, that many copies
 //
-// and the ALL forms end in Replicate (Flink's ReplicateRows table
-// function), which emits each row as many times as its count says. The
-// ALL forms are Flink's own rewrites (RewriteIntersectAllRule,
-// RewriteMinusAllRule, with their marker and count names). Flink plans
-// the distinct forms as semi and anti joins instead; the aggregate gives
-// the same rows, in batch and in streaming, where it retracts a row
-// whose counts no longer pass (an update of the group's counts reaches
-// the filter as -U/+U).
+// In streaming the aggregate's -U/+U of a row reach Replicate, which
+// retracts and inserts that many copies.
 
-// setOpMarkers are the marker columns of the two sides: INTERSECT counts
-// the non-NULL markers of each side, EXCEPT ALL sums +1 and -1.
-func setOpMarkers(op sql.SetOpKind, all, left bool) ([]Rex, []string) {
-	if op == sql.Except && all {
+// setOpMarkers are the marker columns of the two sides: INTERSECT ALL
+// counts the non-NULL markers of each side, EXCEPT ALL sums +1 and -1.
+func setOpMarkers(op sql.SetOpKind, left bool) ([]Rex, []string) {
+	if op == sql.Except {
 		v := int64(1)
 		if !left {
 			v = -1
@@ -52,6 +53,9 @@ func setOpMarkers(op sql.SetOpKind, all, left bool) ([]Rex, []string) {
 // bindIntersectExcept plans l INTERSECT/EXCEPT [ALL] r; both sides have
 // the common column types already, and the left's names.
 func (p *Planner) bindIntersectExcept(q *sql.SetOp, l, r Node) (Node, error) {
+	if !q.All {
+		return p.semiAntiSetOp(q, l, r)
+	}
 	schema := l.Schema()
 	n := len(schema)
 	refs := func(s Schema) []Rex {
@@ -62,7 +66,7 @@ func (p *Planner) bindIntersectExcept(q *sql.SetOp, l, r Node) (Node, error) {
 		return out
 	}
 	tag := func(side Node, left bool) Node {
-		markers, names := setOpMarkers(q.Op, q.All, left)
+		markers, names := setOpMarkers(q.Op, left)
 		return &Project{Input: side, Exprs: append(refs(schema), markers...), Names: append(schema.Names(), names...)}
 	}
 	u := &Union{Ins: []Node{tag(l, true), tag(r, false)}}
@@ -71,7 +75,7 @@ func (p *Planner) bindIntersectExcept(q *sql.SetOp, l, r Node) (Node, error) {
 		keys[i] = i
 	}
 	agg := &Aggregate{Input: u, Keys: keys}
-	if q.Op == sql.Except && q.All {
+	if q.Op == sql.Except {
 		t := types.BIGINT()
 		agg.Aggs = []AggCall{{Kind: engine.Sum, Arg: n, Type: t, Name: "sum_vcol_marker"}}
 	} else {
@@ -93,26 +97,18 @@ func (p *Planner) bindIntersectExcept(q *sql.SetOp, l, r Node) (Node, error) {
 		return x
 	}
 	var cond, copies Rex
-	switch {
-	case q.Op == sql.Except && q.All:
+	if q.Op == sql.Except {
 		cond = call(">", counts[0], lit(0))
 		copies = counts[0]
-	case q.Op == sql.Except:
-		cond = call("AND", call(">=", counts[0], lit(1)), call("=", counts[1], lit(0)))
-	default:
+	} else {
 		cond = call("AND", call(">=", counts[0], lit(1)), call(">=", counts[1], lit(1)))
-		if q.All {
-			copies = call("IF", call(">", counts[0], counts[1]), counts[1], counts[0])
-		}
+		copies = call("IF", call(">", counts[0], counts[1]), counts[1], counts[0])
 	}
 	if err != nil {
 		return nil, err
 	}
 	kept := &Filter{Input: agg, Cond: cond}
 	data := refs(out)[:n]
-	if !q.All {
-		return &Project{Input: kept, Exprs: data, Names: schema.Names()}, nil
-	}
 	counted := &Project{Input: kept, Exprs: append([]Rex{copies}, data...), Names: append([]string{"$f0"}, schema.Names()...)}
 	return &Replicate{Input: counted, Count: 0}, nil
 }
@@ -173,3 +169,30 @@ func setOpName(q *sql.SetOp) string {
 // SetOpCommonType is the type a column of type a on one side of a set
 // operation and b on the other widen to (the Table API's check).
 func SetOpCommonType(a, b types.DataType) (types.DataType, error) { return commonType(a, b) }
+
+// semiAntiSetOp plans INTERSECT and EXCEPT (distinct) as Flink does: the
+// left's rows that have (semi) or have not (anti) a right row equal in
+// every column, NULLs equal (IS NOT DISTINCT FROM), then distinct. In
+// streaming the result then changes only when a row enters or leaves it
+// (+I, -D), as Flink's.
+func (p *Planner) semiAntiSetOp(q *sql.SetOp, l, r Node) (Node, error) {
+	ls, rs := l.Schema(), r.Schema()
+	var cond Rex
+	for i := range ls {
+		eq, err := p.call(q.Pos(), "IS NOT DISTINCT FROM", &InputRef{Index: i, T: ls[i].Type, Name: ls[i].Name},
+			&InputRef{Index: len(ls) + i, T: rs[i].Type, Name: rs[i].Name})
+		if err != nil {
+			return nil, err
+		}
+		if cond == nil {
+			cond = eq
+		} else if cond, err = p.call(q.Pos(), "AND", cond, eq); err != nil {
+			return nil, err
+		}
+	}
+	typ := engine.LeftSemiJoin
+	if q.Op == sql.Except {
+		typ = engine.LeftAntiJoin
+	}
+	return distinctOf(&Join{Left: l, Right: r, Type: typ, Cond: cond}), nil
+}
