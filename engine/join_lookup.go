@@ -205,7 +205,12 @@ rows:
 			enc = appendKeyValue(enc, k, i)
 		}
 		if s, ok := index[string(enc)]; ok {
+			// Served without a load, as a cache hit would be in Flink,
+			// which looks up row by row.
 			kr.slot[i] = s
+			if j.cache != nil {
+				j.hits.Add(1)
+			}
 			continue
 		}
 		s := int32(len(kr.first))
