@@ -394,4 +394,3 @@ func expandBetween(cond Rex) Rex {
 	}
 	return conjoin(out)
 }
-
