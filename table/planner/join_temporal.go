@@ -67,13 +67,14 @@ func (n *TemporalJoin) keys() (lk, rk []int, rest Rex) {
 }
 
 // where is Flink's condition of the join: the ON conjuncts, then its
-// __TEMPORAL_JOIN_CONDITION marker (times, primary key, keys).
-func (n *TemporalJoin) where() string {
+// __TEMPORAL_JOIN_CONDITION marker (times, primary key, keys); one AND,
+// prefix in the physical plan, infix in the execution plan (rex).
+func (n *TemporalJoin) where(rex func(Rex) string, physical bool) string {
 	names := uniqueNames(append(n.Left.Schema().Names(), n.Right.Schema().Names()...))
 	nL := len(n.Left.Schema())
 	var parts []string
 	for _, c := range conjuncts(n.Cond) {
-		parts = append(parts, rexPrefix(renameRefs(c, names), true))
+		parts = append(parts, rex(renameRefs(c, names)))
 	}
 	lk, rk, _ := n.keys()
 	list := func(cols []int, off int) string {
@@ -85,14 +86,17 @@ func (n *TemporalJoin) where() string {
 	}
 	parts = append(parts, fmt.Sprintf("__TEMPORAL_JOIN_CONDITION(%s, %s, __TEMPORAL_JOIN_CONDITION_PRIMARY_KEY(%s), __TEMPORAL_JOIN_LEFT_KEY(%s), __TEMPORAL_JOIN_RIGHT_KEY(%s))",
 		names[n.LeftTime], names[nL+n.RightTime], list(n.PK, nL), list(lk, 0), list(rk, nL)))
-	if len(parts) == 1 {
+	switch {
+	case len(parts) == 1:
 		return parts[0]
+	case physical:
+		return "AND(" + strings.Join(parts, ", ") + ")"
 	}
-	return "AND(" + strings.Join(parts, ", ") + ")"
+	return "(" + strings.Join(parts, " AND ") + ")"
 }
 
-func (n *TemporalJoin) text() string {
-	return fmt.Sprintf("TemporalJoin(joinType=[%s], where=[%s], select=[%s])", n.joinType(), n.where(), strings.Join(n.Schema().Names(), ", "))
+func (n *TemporalJoin) text(rex func(Rex) string, physical bool) string {
+	return fmt.Sprintf("TemporalJoin(joinType=[%s], where=[%s], select=[%s])", n.joinType(), n.where(rex, physical), strings.Join(n.Schema().Names(), ", "))
 }
 
 func (n *TemporalJoin) describe() string {
@@ -121,7 +125,7 @@ func (n *TemporalJoin) explain(e *explainer) *xnode {
 	for i := range lk {
 		ln[i], rn[i] = ls[lk[i]].Name, rs[rk[i]].Name
 	}
-	return &xnode{text: n.text(), mode: e.mode(n), par: e.p.parallelism(), ins: []*xnode{
+	return &xnode{text: n.text(e.rex, e.physical), mode: e.mode(n), par: e.p.parallelism(), ins: []*xnode{
 		e.exchange(l, "hash["+strings.Join(ln, ", ")+"]", e.mode(n.Left)),
 		e.exchange(r, "hash["+strings.Join(rn, ", ")+"]", e.mode(n.Right))}}
 }
@@ -156,7 +160,7 @@ func (n *TemporalJoin) translate(t *translator) (*engine.Vertex, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := n.text()
+	name := n.text(func(r Rex) string { return rexPrefix(r, true) }, true)
 	v := t.vertex("TemporalJoin", t.p.parallelism(),
 		engine.Edge{From: lv.ID, Partition: engine.Partitioning{Kind: engine.Hash, Keys: spec.LeftKeys}},
 		engine.Edge{From: rv.ID, Partition: engine.Partitioning{Kind: engine.Hash, Keys: spec.RightKeys}})
