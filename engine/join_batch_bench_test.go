@@ -24,12 +24,15 @@ import (
 // (k BIGINT, v BIGINT) joined on k with a 1M-row build side (k BIGINT,
 // w BIGINT) whose keys are a permutation of 0..1M-1; probe keys are
 // uniform over the same range, so every probe row matches exactly once.
+// -hashjoin.keys sparse multiplies every key by 1000003, beyond what a
+// direct table indexes: the hash table's path.
 // -hashjoin.data DIR also writes both inputs there as Arrow IPC files
 // (probe.arrow, build.arrow) for bench/join/duckdb.py to load.
 var (
 	hashJoinData  = flag.String("hashjoin.data", "", "write the hash join benchmark's inputs to this directory as Arrow IPC files")
 	hashJoinProbe = flag.Int("hashjoin.probe", 10_000_000, "probe rows of the hash join benchmark")
 	hashJoinBuild = flag.Int("hashjoin.build", 1_000_000, "build rows of the hash join benchmark")
+	hashJoinKeys  = flag.String("hashjoin.keys", "dense", "keys of the hash join benchmark: dense (0..build-1, a direct table) or sparse (spread out: the hash table)")
 )
 
 var (
@@ -39,11 +42,15 @@ var (
 
 // hjBenchInputs generates the benchmark's inputs deterministically, in
 // batches of 10000 rows (the engine's default batch size).
-func hjBenchInputs(probeRows, buildRows int) (probe, build []arrow.RecordBatch) {
+func hjBenchInputs(probeRows, buildRows int, sparse bool) (probe, build []arrow.RecordBatch) {
 	rng := rand.New(rand.NewPCG(2026, 12))
+	scale := int64(1)
+	if sparse {
+		scale = 1_000_003
+	}
 	keys := make([]int64, buildRows)
 	for i := range keys {
-		keys[i] = int64(i)
+		keys[i] = int64(i) * scale
 	}
 	rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
 	mk := func(schema *arrow.Schema, n int, fill func(i int) (int64, int64)) []arrow.RecordBatch {
@@ -67,7 +74,7 @@ func hjBenchInputs(probeRows, buildRows int) (probe, build []arrow.RecordBatch) 
 		return out
 	}
 	build = mk(hjBenchBuildSchema, buildRows, func(i int) (int64, int64) { return keys[i], int64(i) })
-	probe = mk(hjBenchProbeSchema, probeRows, func(i int) (int64, int64) { return rng.Int64N(int64(buildRows)), int64(i) })
+	probe = mk(hjBenchProbeSchema, probeRows, func(i int) (int64, int64) { return rng.Int64N(int64(buildRows)) * scale, int64(i) })
 	return probe, build
 }
 
@@ -117,7 +124,10 @@ func (s *hjSums) Collect(_ context.Context, b *vectorized.Batch) error {
 // into the operator and its EndInput. "spill" runs it with Flink's
 // default 128 MiB budget, which the 176 MB of input exceeds.
 func BenchmarkBatchHashJoin(b *testing.B) {
-	probe, build := hjBenchInputs(*hashJoinProbe, *hashJoinBuild)
+	if *hashJoinKeys != "dense" && *hashJoinKeys != "sparse" {
+		b.Fatalf("-hashjoin.keys %q: dense or sparse", *hashJoinKeys)
+	}
+	probe, build := hjBenchInputs(*hashJoinProbe, *hashJoinBuild, *hashJoinKeys == "sparse")
 	defer hjReleaseRecs(probe)
 	defer hjReleaseRecs(build)
 	if dir := *hashJoinData; dir != "" {

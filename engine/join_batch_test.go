@@ -213,7 +213,7 @@ var hjTypes = []JoinType{InnerJoin, LeftOuterJoin, RightOuterJoin, FullOuterJoin
 // partitioning level, against the nested-loop reference.
 func TestBatchJoinMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 12))
-	sizes := []struct{ l, r int }{{60, 15}, {15, 60}, {0, 20}, {20, 0}, {0, 0}, {1, 1}}
+	sizes := []struct{ l, r int }{{60, 15}, {15, 60}, {0, 20}, {20, 0}, {0, 0}}
 	for _, kc := range hjKeyCases() {
 		for _, sz := range sizes {
 			left, right := hjRows(rng, sz.l, 6), hjRows(rng, sz.r, 6)
@@ -232,30 +232,33 @@ func TestBatchJoinMatchesReference(t *testing.T) {
 					spec.Cond = kc.cond(t)
 				}
 				want := hjReference(spec, kc.ref, left, right)
-				for bi, batch := range []int{1, 7, 0} {
-					for gi, budget := range []int64{0, 1, 600} {
-						// One to three probe goroutines, across the other dimensions.
-						threads := 1 + (bi+gi)%3
-						name := fmt.Sprintf("%s/%dx%d/%s/batch=%d/budget=%d/threads=%d", kc.name, sz.l, sz.r, jt, batch, budget, threads)
-						t.Run(name, func(t *testing.T) {
-							mem := checkedMem(t)
-							cfg := Config{ConfigHashJoinProbeThreads: strconv.Itoa(threads)}
-							if batch > 0 {
-								cfg[ConfigBatchSize] = strconv.Itoa(batch)
-							}
-							s := spec
-							s.MemoryBudget = budget
-							s.SpillDir = t.TempDir()
-							got, spilled := hjRunJoin(t, mem, s, cfg, left, right, 1+rng.IntN(9))
-							require.Equal(t, want, got)
-							if budget == 1 && sz.l+sz.r > 1 {
-								require.True(t, spilled, "a 1-byte budget spills")
-							}
-							if budget == 0 {
-								require.False(t, spilled)
-							}
-						})
-					}
+				// Batch sizes 1, 7 and the default, each in memory and
+				// spilling (a 1-byte budget: through every level; 600
+				// bytes: a few partitions), one to three probe goroutines.
+				for _, c := range []struct {
+					batch, threads int
+					budget         int64
+				}{{1, 1, 0}, {7, 2, 0}, {0, 3, 0}, {1, 3, 1}, {7, 1, 1}, {0, 2, 600}} {
+					batch, threads, budget := c.batch, c.threads, c.budget
+					name := fmt.Sprintf("%s/%dx%d/%s/batch=%d/budget=%d/threads=%d", kc.name, sz.l, sz.r, jt, batch, budget, threads)
+					t.Run(name, func(t *testing.T) {
+						mem := checkedMem(t)
+						cfg := Config{ConfigHashJoinProbeThreads: strconv.Itoa(threads)}
+						if batch > 0 {
+							cfg[ConfigBatchSize] = strconv.Itoa(batch)
+						}
+						s := spec
+						s.MemoryBudget = budget
+						s.SpillDir = t.TempDir()
+						got, spilled := hjRunJoin(t, mem, s, cfg, left, right, 1+rng.IntN(9))
+						require.Equal(t, want, got)
+						if budget == 1 && sz.l+sz.r > 1 {
+							require.True(t, spilled, "a 1-byte budget spills")
+						}
+						if budget == 0 {
+							require.False(t, spilled)
+						}
+					})
 				}
 			}
 		}
@@ -459,4 +462,39 @@ func TestBatchJoinRejects(t *testing.T) {
 	require.ErrorContains(t, h.processErr(b), "insert-only")
 	b = makeBatch(t, mem, schemaOf(field("k", arrow.PrimitiveTypes.Int32)), nil, []any{1})
 	require.ErrorContains(t, h.processErr(b), "1 columns, the plan expects 3")
+}
+
+// TestBatchJoinDirectTableEdges joins int64 keys at the ends of the range:
+// a span that overflows int64 falls back to hashing, a narrow one near
+// MaxInt64 indexes directly and rejects far probe keys without wrapping.
+func TestBatchJoinDirectTableEdges(t *testing.T) {
+	s := schemaOf(field("k", arrow.PrimitiveTypes.Int64))
+	for _, c := range []struct {
+		name        string
+		left, right [][]any
+		direct      bool
+		want        []string
+	}{
+		{
+			name: "full-range", left: [][]any{{int64(math.MinInt64)}, {int64(math.MaxInt64)}, {0}},
+			right: [][]any{{int64(math.MaxInt64)}, {int64(math.MinInt64)}, {1}},
+			want:  []string{"+I[-9223372036854775808, -9223372036854775808]", "+I[9223372036854775807, 9223372036854775807]"},
+		},
+		{
+			name: "near-max", left: [][]any{{int64(math.MinInt64)}, {int64(math.MaxInt64)}, {-1}, {int64(math.MaxInt64 - 1)}},
+			right:  [][]any{{int64(math.MaxInt64)}, {int64(math.MaxInt64 - 2)}, {int64(math.MaxInt64 - 1)}, {int64(math.MaxInt64 - 1)}},
+			direct: true,
+			want:   []string{"+I[9223372036854775806, 9223372036854775806]", "+I[9223372036854775806, 9223372036854775806]", "+I[9223372036854775807, 9223372036854775807]"},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			spec := JoinSpec{Type: InnerJoin, Mode: Batch, LeftKeys: []int{0}, RightKeys: []int{0}, Left: s, Right: s}
+			got, _ := hjRunJoin(t, checkedMem(t), spec, Config{}, c.left, c.right, 10)
+			require.Equal(t, c.want, got)
+			var tab hjJoinTable
+			b := makeBatch(t, memory.DefaultAllocator, s, nil, c.right...)
+			defer b.Release()
+			require.Equal(t, c.direct, tab.buildDirect(b.Record.Column(0), nil))
+		})
+	}
 }
