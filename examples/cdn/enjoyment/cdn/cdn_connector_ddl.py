@@ -130,3 +130,63 @@ CREATE TABLE cdn_access_statistic_minute (
 )
 """ % (os.environ.get("MYSQL_URL", "jdbc:mysql://localhost:3306/sluice"), os.environ.get("MYSQL_WINDOW_TABLE", "access_statistic_minute"),
        os.environ.get("MYSQL_USER", "sluice"), os.environ.get("MYSQL_PASSWORD", "sluice"))
+
+# The per-region variant (cdn_region_job.py): the logs with a processing
+# time attribute, the province → region dimension table in MySQL/MariaDB
+# (province_region.sql), read by key through a lookup join with a partial
+# cache, and a table keyed by region.
+kafka_region_source_ddl = """
+CREATE TABLE cdn_access_log_proc (
+  uuid VARCHAR,
+  client_ip VARCHAR,
+  request_time BIGINT,
+  response_size BIGINT,
+  uri VARCHAR,
+  proc_time AS PROCTIME()
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '%s',
+  'properties.bootstrap.servers' = '%s',
+  'properties.group.id' = '%s',
+  'scan.startup.mode' = 'earliest-offset',
+  'format' = 'csv',
+  'csv.ignore-parse-errors' = 'true'
+)
+""" % (os.environ.get("KAFKA_TOPIC", "access_log"), os.environ.get("KAFKA_BOOTSTRAP", "localhost:9092"),
+       os.environ.get("KAFKA_GROUP_ID", "cdn_region_job"))
+
+mysql_province_region_ddl = """
+CREATE TABLE province_region (
+  province VARCHAR,
+  region VARCHAR,
+  PRIMARY KEY (province) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc',
+  'url' = '%s',
+  'table-name' = '%s',
+  'username' = '%s',
+  'password' = '%s',
+  'lookup.cache' = 'PARTIAL',
+  'lookup.partial-cache.max-rows' = '1000',
+  'lookup.partial-cache.expire-after-write' = '10 min'
+)
+""" % (os.environ.get("MYSQL_URL", "jdbc:mysql://localhost:3306/sluice"), os.environ.get("MYSQL_REGION_DIM_TABLE", "province_region"),
+       os.environ.get("MYSQL_USER", "sluice"), os.environ.get("MYSQL_PASSWORD", "sluice"))
+
+mysql_region_sink_ddl = """
+CREATE TABLE cdn_access_statistic_region (
+  region VARCHAR,
+  access_count BIGINT,
+  total_download BIGINT,
+  download_speed DOUBLE,
+  PRIMARY KEY (region) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc',
+  'url' = '%s',
+  'table-name' = '%s',
+  'username' = '%s',
+  'password' = '%s',
+  'sink.buffer-flush.interval' = '1s'
+)
+""" % (os.environ.get("MYSQL_URL", "jdbc:mysql://localhost:3306/sluice"), os.environ.get("MYSQL_REGION_TABLE", "access_statistic_region"),
+       os.environ.get("MYSQL_USER", "sluice"), os.environ.get("MYSQL_PASSWORD", "sluice"))
