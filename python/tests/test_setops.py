@@ -68,3 +68,14 @@ def test_nesting_and_order(batch_env: TableEnvironment) -> None:
     got = left.union_all(right).minus_all(left).intersect_all(left).order_by("k").execute().collect()
     # Flink sorts NULLs first in ascending order.
     assert [tuple(r) for r in got] == [(None, "c"), (1, "a")]
+
+
+def test_sql_in_streaming_mode(stream_env: TableEnvironment) -> None:
+    # SQL's INTERSECT and EXCEPT run in streaming mode (the Table API's
+    # methods do not, as in Flink): the changelog ends in Flink's table.
+    stream_env.create_temporary_view("l", stream_env.from_elements(LEFT, ["k", "s"]))
+    stream_env.create_temporary_view("r", stream_env.from_elements(RIGHT, ["k", "s"]))
+    for sql_op, op in (("EXCEPT", "minus"), ("EXCEPT ALL", "minus_all"), ("INTERSECT", "intersect"),
+                       ("INTERSECT ALL", "intersect_all")):
+        t = stream_env.sql_query("SELECT * FROM l %s SELECT * FROM r" % sql_op)
+        assert final_rows(t) == Counter(EXPECTED[op]), sql_op
