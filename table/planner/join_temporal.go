@@ -187,6 +187,14 @@ func (p *Planner) temporalJoin(j *Join, period Rex, table *catalog.Table, pos sq
 	if !ok || period.Type().TimeAttr != types.Rowtime {
 		return nil, p.ErrAt(pos, "Temporal table join currently only supports 'FOR SYSTEM_TIME AS OF' left table's time attribute field")
 	}
+	// Expression keys (UPPER(o.currency) = r.currency) become columns of
+	// each side, as for a regular join; a projection above drops them.
+	var above *Project
+	if mj, ok := makeJoin(j.Left, j.Right, j.Type, j.Cond).(*Project); ok {
+		if inner, ok := mj.Input.(*Join); ok {
+			above, j = mj, inner
+		}
+	}
 	rs := j.Right.Schema()
 	rightTime := -1
 	for i, f := range rs {
@@ -219,8 +227,17 @@ func (p *Planner) temporalJoin(j *Join, period Rex, table *catalog.Table, pos sq
 	if len(pk) == 0 {
 		return nil, p.ErrAt(pos, "Temporal Table Join requires primary key in versioned table, but no primary key can be found.")
 	}
+	// A key column the projection below copies is that column.
+	keyCols := slices.Clone(rk)
+	if pr, ok := j.Right.(*Project); ok && above != nil {
+		for i, k := range keyCols {
+			if ref, ok := pr.Exprs[k].(*InputRef); ok {
+				keyCols[i] = ref.Index
+			}
+		}
+	}
 	for _, c := range pk {
-		if !slices.Contains(rk, c) {
+		if !slices.Contains(keyCols, c) {
 			names := uniqueNames(append(j.Left.Schema().Names(), rs.Names()...))
 			pkNames := make([]string, len(pk))
 			for i, c := range pk {
@@ -239,5 +256,16 @@ func (p *Planner) temporalJoin(j *Join, period Rex, table *catalog.Table, pos sq
 	if _, err := n.spec(); err != nil {
 		return nil, p.ErrAt(pos, "%v", err)
 	}
-	return n, nil
+	if above == nil {
+		return n, nil
+	}
+	// The projection reads the temporal join's types (the left's time
+	// attributes kept).
+	ts := n.Schema()
+	exprs := make([]Rex, len(above.Exprs))
+	for i, e := range above.Exprs {
+		ref := e.(*InputRef)
+		exprs[i] = &InputRef{Index: ref.Index, T: ts[ref.Index].Type, Name: ref.Name}
+	}
+	return &Project{Input: n, Exprs: exprs, Names: above.Names}, nil
 }
