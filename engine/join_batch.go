@@ -52,8 +52,9 @@ type batchJoin struct {
 	rt   *RuntimeContext
 	mem  memory.Allocator
 
-	batchLen int
-	budget   int64
+	batchLen   int
+	batchBytes int // sluice.exec.batch-bytes
+	budget     int64
 	// joined is the schema Cond is evaluated over: left then right
 	// columns as the inputs declare them.
 	joined *arrow.Schema
@@ -78,6 +79,9 @@ func (j *batchJoin) Open(_ context.Context, rt *RuntimeContext) error {
 		return err
 	}
 	j.rt, j.mem, j.batchLen = rt, rt.Mem, max(n, 1)
+	if j.batchBytes, err = BatchBytes(rt.Config); err != nil {
+		return err
+	}
 	if j.mem == nil {
 		j.mem = memory.DefaultAllocator
 	}
@@ -426,11 +430,13 @@ type hjJoinRunner struct {
 
 	buildLeft bool
 	// build holds the build side's columns, concatenated.
-	build     []arrow.Array
-	buildN    int
-	buildKeys []arrow.Array
-	probeKeys []int // key columns of the probe side
-	nullEq    []bool
+	build  []arrow.Array
+	buildN int
+	// buildRowBytes is the build side's mean row size, for batch-bytes.
+	buildRowBytes int
+	buildKeys     []arrow.Array
+	probeKeys     []int // key columns of the probe side
+	nullEq        []bool
 	// fromProbe[c] is the key whose probe column holds build column c's
 	// value in every matched pair (-1: none): output gathers it from the
 	// probe batch, sequentially, not from the build side at random.
@@ -484,6 +490,13 @@ func (j *batchJoin) newJoinRunner(ctx context.Context, recs []arrow.RecordBatch,
 		return nil, fmt.Errorf("join: %d build rows; a build side holds at most %d", n, math.MaxInt32)
 	}
 	jr.buildN = n
+	if n > 0 {
+		size := 0
+		for _, r := range recs {
+			size += vectorized.RecordBytes(r)
+		}
+		jr.buildRowBytes = size / n
+	}
 	jr.build = make([]arrow.Array, schema.NumFields())
 	for c := range jr.build {
 		a, err := hjConcatColumn(j.mem, schema.Field(c).Type, recs, c)
@@ -654,7 +667,7 @@ func (pr *hjProber) probe(rec arrow.RecordBatch, ec *vectorized.EvalContext, emi
 			}
 		}
 		pr.pi = idx
-		return jr.emitOneSide(rec.Columns(), !jr.buildLeft, idx, emit)
+		return jr.emitOneSide(rec.Columns(), !jr.buildLeft, idx, vectorized.RecordBytes(rec)/n, emit)
 	}
 	return nil
 }
@@ -758,12 +771,14 @@ func (jr *hjJoinRunner) gatherJoined(lcols, rcols []arrow.Array, li, ri []int32,
 	return rec, nil
 }
 
-// emitPairRows outputs the matched pairs, at most batchLen rows a batch.
+// emitPairRows outputs the matched pairs, at most batchLen rows and about
+// batchBytes bytes a batch.
 func (pr *hjProber) emitPairRows(rec arrow.RecordBatch, keys []arrow.Array, emit func(arrow.RecordBatch) error) error {
 	jr := pr.jr
 	probeCols := rec.Columns()
-	for lo := 0; lo < len(pr.pi); lo += jr.j.batchLen {
-		hi := min(lo+jr.j.batchLen, len(pr.pi))
+	step := vectorized.RowsUnder(jr.j.batchLen, jr.j.batchBytes, vectorized.RecordBytes(rec)/int(rec.NumRows())+jr.buildRowBytes)
+	for lo := 0; lo < len(pr.pi); lo += step {
+		hi := min(lo+step, len(pr.pi))
 		pi, bi := pr.pi[lo:hi], pr.bi[lo:hi]
 		cols := make([]arrow.Array, 0, jr.j.out.NumFields())
 		add := func(src arrow.Array, idx []int32) error {
@@ -823,10 +838,13 @@ func (pr *hjProber) emitPairRows(rec arrow.RecordBatch, keys []arrow.Array, emit
 // emitOneSide outputs rows idx of cols, which are the left side's columns
 // when left is set: padded with NULLs for the other side, unless the join
 // outputs only the left columns.
-func (jr *hjJoinRunner) emitOneSide(cols []arrow.Array, left bool, idx []int32, emit func(arrow.RecordBatch) error) error {
+// Batches hold at most batchLen rows and about batchBytes bytes, a row
+// taking rowBytes.
+func (jr *hjJoinRunner) emitOneSide(cols []arrow.Array, left bool, idx []int32, rowBytes int, emit func(arrow.RecordBatch) error) error {
 	spec := jr.j.spec
-	for lo := 0; lo < len(idx); lo += jr.j.batchLen {
-		hi := min(lo+jr.j.batchLen, len(idx))
+	step := vectorized.RowsUnder(jr.j.batchLen, jr.j.batchBytes, rowBytes)
+	for lo := 0; lo < len(idx); lo += step {
+		hi := min(lo+step, len(idx))
 		part := idx[lo:hi]
 		out := make([]arrow.Array, 0, jr.j.out.NumFields())
 		nulls := func(s *arrow.Schema) {
@@ -873,7 +891,7 @@ func (jr *hjJoinRunner) finish(emit func(arrow.RecordBatch) error) error {
 			idx = append(idx, int32(i))
 		}
 	}
-	return jr.emitOneSide(jr.build, jr.buildLeft, idx, emit)
+	return jr.emitOneSide(jr.build, jr.buildLeft, idx, jr.buildRowBytes, emit)
 }
 
 // hjJoinTable is an open-addressing hash table over build row indexes. A

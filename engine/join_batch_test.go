@@ -498,3 +498,30 @@ func TestBatchJoinDirectTableEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchJoinBatchBytes caps output batches by sluice.exec.batch-bytes
+// too: rows wider than the cap come one a batch.
+func TestBatchJoinBatchBytes(t *testing.T) {
+	mem := checkedMem(t)
+	left := [][]any{{1, "a", 10}, {2, "b", 20}, {3, "c", 30}}
+	right := [][]any{{1, "x", 5}, {2, "y", 6}, {4, "z", 7}}
+	for _, jt := range hjTypes {
+		spec := JoinSpec{Type: jt, Mode: Batch, LeftKeys: []int{0}, RightKeys: []int{0}, Left: hjLeft, Right: hjRight}
+		op, err := NewJoin(spec)
+		require.NoError(t, err)
+		h := newHarness(t, mem, op, Config{ConfigBatchBytes: "1"})
+		for in, rows := range [][][]any{left, right} {
+			b := makeBatch(t, mem, []*arrow.Schema{hjLeft, hjRight}[in], nil, rows...)
+			require.NoError(t, op.Process(context.Background(), in, b, h))
+			b.Release()
+		}
+		var got []string
+		require.NoError(t, op.EndInput(context.Background(), CollectorFunc(func(_ context.Context, b *vectorized.Batch) error {
+			require.EqualValues(t, 1, b.NumRows())
+			got = append(got, strs(BatchRows(b))...)
+			return nil
+		})))
+		sort.Strings(got)
+		require.Equal(t, hjReference(spec, nil, left, right), got, jt.String())
+	}
+}
