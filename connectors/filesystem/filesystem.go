@@ -58,6 +58,7 @@ func (Factory) Options() []connector.Option {
 		{Key: OptionRollingFileSize, Default: "128mb", Description: "A part file is closed and a new one started once it is larger than this."},
 		{Key: OptionRolloverInterval, Default: "30 min", Description: "A part file is closed and a new one started once it has been open this long (checked at every batch)."},
 		{Key: OptionRollCheckInterval, Default: "1 min", Description: "Accepted for Flink DDL; a bounded sink checks its rolling policy at every batch instead."},
+		{Key: OptionLookupCacheTTL, Default: "60 min", Description: "A lookup join reads the whole table again on its first lookup after this long."},
 	}
 }
 
