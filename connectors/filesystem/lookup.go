@@ -353,4 +353,3 @@ func appendBytes(dst, p []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(p)))
 	return append(dst, p...)
 }
-
