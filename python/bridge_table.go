@@ -51,6 +51,14 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	var fields []any
 	switch name {
 	case "union", "union_all", "minus", "minus_all", "intersect", "intersect_all", "limit", "drop_columns", "alias":
+	case "join", "left_outer_join", "right_outer_join", "full_outer_join":
+		// The right table's handle, then the condition's fields.
+		if len(rest) < 1 {
+			return nil, &cpython.Raise{Builtin: "TypeError", Msg: name + " needs the right table"}
+		}
+		if fields, err = anyStrs(py, rest[1:]); err != nil {
+			return nil, err
+		}
 	default:
 		if fields, err = anyStrs(py, rest); err != nil {
 			return nil, err
@@ -80,6 +88,33 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 		}[name](o)
 		if err := out.Err(); err != nil && name != "union" && name != "union_all" {
 			// Flink's ValidationException (SetOperationFactory).
+			return nil, &cpython.Raise{Builtin: "ValueError", Msg: err.Error()}
+		}
+	case "join", "left_outer_join", "right_outer_join", "full_outer_join":
+		o, err := lookup[*table.Table](py, rest[0])
+		if err != nil {
+			return nil, err
+		}
+		if len(fields) > 1 {
+			return nil, &cpython.Raise{Builtin: "TypeError", Msg: name + " takes one join predicate"}
+		}
+		switch name {
+		case "join":
+			out = t.Join(o, fields...)
+		case "left_outer_join":
+			out = t.LeftOuterJoin(o, fields...)
+		default:
+			if len(fields) != 1 {
+				return nil, &cpython.Raise{Builtin: "TypeError", Msg: name + " needs a join predicate"}
+			}
+			if name == "right_outer_join" {
+				out = t.RightOuterJoin(o, fields[0])
+			} else {
+				out = t.FullOuterJoin(o, fields[0])
+			}
+		}
+		if err := out.Err(); err != nil {
+			// Flink's ValidationException (JoinOperationFactory).
 			return nil, &cpython.Raise{Builtin: "ValueError", Msg: err.Error()}
 		}
 	case "add_columns":

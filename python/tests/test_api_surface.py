@@ -106,7 +106,6 @@ def test_execute_insert(batch_env, t):
 
 
 @pytest.mark.parametrize("method, args, feature", [
-    ("join", (None,), "joins"), ("left_outer_join", (None,), "joins"),
     ("flat_map", (None,), "table functions"), ("aggregate", (None,), "aggregate functions"),
     ("join_lateral", (None,), "table functions"),
 ])

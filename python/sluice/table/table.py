@@ -275,10 +275,29 @@ class Table:
         """Keeps the first rows (after an offset, the rows after it)."""
         return self._then_sort(int(fetch), 0)
 
-    join = _unsupported("join", "joins are not implemented in the engine yet")
-    left_outer_join = _unsupported("left_outer_join", "joins are not implemented in the engine yet")
-    right_outer_join = _unsupported("right_outer_join", "joins are not implemented in the engine yet")
-    full_outer_join = _unsupported("full_outer_join", "joins are not implemented in the engine yet")
+    def _join(self, op: str, right: "Table", predicate: Any) -> "Table":
+        if not isinstance(right, Table):
+            raise TypeError("%s takes a Table, got %s" % (op, type(right).__name__))
+        args: List[Any] = [] if predicate is None else _args(self, [predicate])
+        return self._op(op, right._h.id, *args)
+
+    def join(self, right: "Table", join_predicate: Any = None) -> "Table":
+        """Inner join with ``right``, whose column names must differ from
+        this table's. Without ``join_predicate`` a later ``where`` gives
+        the condition: ``left.join(right).where(left.a == right.d)``."""
+        return self._join("join", right, join_predicate)
+
+    def left_outer_join(self, right: "Table", join_predicate: Any = None) -> "Table":
+        """Every row of this table, with ``right``'s matching rows or NULLs."""
+        return self._join("left_outer_join", right, join_predicate)
+
+    def right_outer_join(self, right: "Table", join_predicate: Any) -> "Table":
+        """Every row of ``right``, with this table's matching rows or NULLs."""
+        return self._join("right_outer_join", right, join_predicate)
+
+    def full_outer_join(self, right: "Table", join_predicate: Any) -> "Table":
+        """Every row of both tables, matched where ``join_predicate`` holds."""
+        return self._join("full_outer_join", right, join_predicate)
     join_lateral = _unsupported("join_lateral", "table functions are not implemented in the engine yet")
     left_outer_join_lateral = _unsupported("left_outer_join_lateral", "table functions are not implemented in the engine yet")
     def window(self, window: Any) -> Any:
