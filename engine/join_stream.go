@@ -43,10 +43,17 @@ import (
 // inserted, and one that loses its last association emits it again (+I).
 // A row of the other side with multiplicity m is joined m times.
 //
-// The remaining condition (Cond) is evaluated once per input batch over
-// every candidate pair (input row, other side's row of the same key): an
-// input batch changes its own side's lists only, so the other side's rows
-// a batch can meet are known before its first row is processed.
+// The remaining condition (Cond) is evaluated vectorized over the
+// candidate pairs (input row, other side's row of the same key) of a chunk
+// of the batch's rows, at most sluice.exec.batch-size pairs (or one row)
+// at a time: an input batch changes its own side's lists only, so the
+// other side's rows a batch can meet are known before its first row is
+// processed.
+//
+// One departure from Flink, where Flink is not deterministic: an input row
+// meets several rows of the other side in the order they arrived; Flink
+// meets them in the order of its state map (hash order on the heap
+// backend, byte order on RocksDB).
 //
 // FilterNulls: a NULL in a filtered key column never matches (Flink's
 // JoinConditionWithNullFilters), so such a row is never stored (it could
