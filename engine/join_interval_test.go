@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -430,4 +431,36 @@ func runWithRestore(t *testing.T, mem memory.Allocator, backend string, mk func(
 	got := append(kept, d2.out...)
 	sort.Strings(got)
 	return got
+}
+
+// On processing time a row's time is the clock at its arrival, the cache
+// expires by the clock (NextTimer/OnTimer), and the watermark passes
+// through unchanged.
+func TestIntervalJoinProcTime(t *testing.T) {
+	mem := checkedMem(t)
+	spec := intervalSpec(LeftOuterJoin, -1000, 1000)
+	spec.ProcTime = true
+	op, err := NewIntervalJoin(spec)
+	require.NoError(t, err)
+	now := time.UnixMilli(1_000_000)
+	op.(*intervalJoin).clock = func() time.Time { return now }
+	d := newJoinDriver(t, mem, op, nil)
+	pt := op.(ProcessingTimer)
+	assert.True(t, pt.NextTimer().IsZero(), "nothing cached yet")
+	// The time columns' values are ignored: the clock decides.
+	d.run(rowsOn(0, []any{1, 0, 10}, []any{2, 0, 20}))
+	// A left row waits until the right side's clock passes its time + 1000.
+	assert.Equal(t, time.UnixMilli(1_000_000+1000+1), pt.NextTimer())
+	now = now.Add(500 * time.Millisecond)
+	d.run(rowsOn(1, []any{1, 0, 5}))
+	assert.Equal(t, []string{jr(1, 0, 10, 1, 0, 5)}, d.out)
+	d.run(wmEv(12345))
+	assert.Equal(t, []int64{12345}, d.fwd, "no watermark delay on processing time")
+	d.out = nil
+	now = time.UnixMilli(1_000_000 + 1001)
+	require.NoError(t, pt.OnTimer(context.Background(), now, d))
+	assert.Equal(t, []string{jr(2, 0, 20, nil, nil, nil)}, d.out, "the unmatched left row expires")
+	d.out = nil
+	d.end()
+	assert.Empty(t, d.out, "the matched row is not padded")
 }
