@@ -33,7 +33,9 @@ type TemporalJoinSpec struct {
 	// with NULLs on the right (LEFT JOIN); otherwise it emits nothing.
 	LeftOuter bool
 	// LeftKeys[i] = RightKeys[i] are the equi-join conditions (they
-	// include the right side's primary key). A NULL key never matches.
+	// include the right side's primary key). Keys compare as values, as
+	// Flink's keyed state does: a NULL key matches a NULL key (a versioned
+	// view's key may be NULL), for = as for IS NOT DISTINCT FROM.
 	LeftKeys, RightKeys []int
 	// LeftTime and RightTime are the rowtime columns (TIMESTAMP or
 	// TIMESTAMP_LTZ) of each side.
@@ -244,7 +246,6 @@ func (j *temporalJoin) Process(_ context.Context, input int, b *vectorized.Batch
 		return err
 	}
 	var nullTimes int64
-rows:
 	for i := 0; i < n; i++ {
 		kind := b.Kind(i)
 		if input == 1 && kind == vectorized.UpdateBefore {
@@ -253,16 +254,6 @@ rows:
 		if times.IsNull(i) {
 			nullTimes++
 			continue
-		}
-		for _, kc := range keyCols {
-			if kc.IsNull(i) {
-				// A NULL key matches no version: a left row emits (padded)
-				// as its time comes, under a key of its own kind; a right
-				// row is unreachable.
-				if input == 1 {
-					continue rows
-				}
-			}
 		}
 		ts := toMillis(int64Value(times, i), tf)
 		j.key = appendRow(j.key[:0], keyCols, i)

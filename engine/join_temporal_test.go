@@ -316,3 +316,20 @@ func TestTemporalJoinSpecErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTemporalJoinNullKey: keys compare as values, a NULL key matches a
+// NULL key (Flink's keyed state; a versioned view's key may be NULL).
+func TestTemporalJoinNullKey(t *testing.T) {
+	mem := checkedMem(t)
+	spec := TemporalJoinSpec{LeftOuter: true, LeftKeys: []int{1}, RightKeys: []int{0}, LeftTime: 3, RightTime: 2, Left: tjOrders, Right: tjRates}
+	got := runTemporalJoin(t, mem, spec, []tjStep{
+		{side: 1, rows: [][]any{{nil, 7, tjMin(9, 0)}, {"EUR", 114, tjMin(9, 0)}}},
+		{side: 0, rows: [][]any{{1, "EUR", 2, tjMin(10, 0)}, {2, nil, 1, tjMin(10, 30)}, {3, "USD", 1, tjMin(10, 30)}}},
+		{wm: MaxWatermark},
+	})
+	assert.Equal(t, [][]string{{}, {}, {
+		"+I[1, EUR, 2, 2024-01-01 10:00:00.000, EUR, 114, 2024-01-01 09:00:00.000]",
+		"+I[2, null, 1, 2024-01-01 10:30:00.000, null, 7, 2024-01-01 09:00:00.000]",
+		"+I[3, USD, 1, 2024-01-01 10:30:00.000, null, null, null]",
+	}}, normalize(got))
+}
