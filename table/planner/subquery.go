@@ -244,17 +244,27 @@ func (p *Planner) inJoin(e *sql.InExpr, n Node, sc *scope) (Node, error) {
 			exprs = append(exprs, &InputRef{Index: i, T: f.Type, Name: f.Name})
 			names = append(names, f.Name)
 		}
-		for i, it := range sel.Items {
+		var items []Rex
+		for _, it := range sel.Items {
 			if a, ok := it.(*sql.AliasExpr); ok {
 				it = a.Expr
 			}
-			if _, ok := it.(*sql.Star); ok {
-				return nil, p.ErrAt(it.Pos(), "* in an IN subquery is not supported; name the column")
+			if st, ok := it.(*sql.Star); ok {
+				for ci, c := range sub.scope.cols {
+					if len(st.Qualifier) > 0 && c.qual != st.Qualifier[len(st.Qualifier)-1].Name || len(st.Qualifier) == 0 && c.hidden {
+						continue
+					}
+					items = append(items, &InputRef{Index: ci, T: c.typ, Name: c.name})
+				}
+				continue
 			}
 			x, err := p.bindExpr(it, sub.scope)
 			if err != nil {
 				return nil, err
 			}
+			items = append(items, x)
+		}
+		for i, x := range items {
 			exprs = append(exprs, x)
 			names = append(names, "$f"+strconv.Itoa(base+i))
 			vals = append(vals, &InputRef{Index: len(sc.cols) + base + i, T: x.Type()})
