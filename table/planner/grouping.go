@@ -709,6 +709,29 @@ func (p *Planner) bindGroupingSets(q *sql.Select, in Node, sc *scope) (Node, *sc
 	}
 	sort.SliceStable(sets, func(i, j int) bool { return lessGroupSet(sets[i], sets[j]) })
 
+	// A grouping function inside an aggregate's arguments or FILTER is
+	// outside SELECT, HAVING and ORDER BY for Calcite.
+	for _, root := range append(append([]sql.Expr(nil), q.Items...), q.Having) {
+		var err error
+		if root != nil {
+			sql.Inspect(root, func(x sql.Node) bool {
+				if e, ok := x.(sql.Expr); ok && err == nil {
+					if f, ok := p.isAggCall(e); ok {
+						for _, a := range append(append([]sql.Expr(nil), f.Args...), f.Filter) {
+							if a != nil && err == nil {
+								err = p.rejectGroupingFuncs(a)
+							}
+						}
+						return false
+					}
+				}
+				return err == nil
+			})
+		}
+		if err != nil {
+			return nil, nil, true, err
+		}
+	}
 	nk := len(k.exprs)
 	agg := &aggScope{input: sc, aggs: map[string]int{}}
 	for _, x := range k.exprs {

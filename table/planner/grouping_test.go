@@ -219,7 +219,9 @@ func TestGroupingErrors(t *testing.T) {
 		{"SELECT GROUPING_ID() AS n" + groupingFrom + "GROUP BY ROLLUP(a)", "Invalid number of arguments to function 'GROUPING_ID'. Was expecting 1 arguments"},
 		{"SELECT GROUPING_ID(a, c) AS n" + groupingFrom + "GROUP BY ROLLUP(a)", "line 1, column 23: Argument to GROUPING_ID operator must be a grouped expression"},
 		{"SELECT COUNT(*) AS n, GROUPING(a)" + groupingFrom, "Argument to GROUPING operator must be a grouped expression"},
-		{"SELECT SUM(GROUPING(a)) AS n" + groupingFrom + "GROUP BY ROLLUP(a)", "GROUPING operator may only occur in an aggregate query"},
+		{"SELECT SUM(GROUPING(a)) AS n" + groupingFrom + "GROUP BY ROLLUP(a)", "line 1, column 12: GROUPING operator may only occur in SELECT, HAVING or ORDER BY clause"},
+		{"SELECT COUNT(*) FILTER (WHERE GROUP_ID() = 0) AS n" + groupingFrom + "GROUP BY ROLLUP(a)", "GROUP_ID operator may only occur in SELECT, HAVING or ORDER BY clause"},
+		{"SELECT GROUPING(a) AS n" + groupingFrom, "line 1, column 8: GROUPING operator may only occur in an aggregate query"},
 		{"SELECT a" + groupingFrom + "WHERE GROUP_ID() = 0 GROUP BY a", "GROUP_ID operator may only occur in SELECT, HAVING or ORDER BY clause"},
 		{"SELECT COUNT(*) AS n" + groupingFrom + "GROUP BY CUBE(a, b, c, a + 1, a + 2, a + 3, a + 4, a + 5, a + 6, a + 7, a + 8, a + 9, a + 10)", "CUBE of 13 elements has too many grouping sets"},
 	} {
