@@ -360,6 +360,39 @@ func TestStreamJoinMatchesModel(t *testing.T) {
 	}
 }
 
+// TestStreamJoinHotKey: every row under one key, so that a list holds
+// more distinct rows (21) than sjIndexMin, each many times, and
+// retractions find theirs through the list's index:
+// the changelog materializes to the model and is the same without and
+// with a backend.
+func TestStreamJoinHotKey(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	events, left, right := randomJoinEvents(rng, 1200, true)
+	hot := func(rows [][]any) {
+		for _, r := range rows {
+			r[0] = int64(1)
+		}
+	}
+	for _, e := range events {
+		hot([][]any{e.vals})
+	}
+	hot(left)
+	hot(right)
+	for _, typ := range []JoinType{FullOuterJoin, LeftSemiJoin, LeftAntiJoin} {
+		t.Run(typ.String(), func(t *testing.T) {
+			spec := JoinSpec{Type: typ, LeftKeys: []int{0}, RightKeys: []int{0}, Left: sjModelSchema, Right: sjModelSchema, Cond: strLess{2, 5}}
+			mem := checkedMem(t)
+			op := newJoinForTest(t, spec)
+			newHarness(t, mem, op, Config{})
+			rows := driveJoin(t, mem, op, spec, events, 16)
+			table, err := Materialize(rows)
+			require.NoError(t, err)
+			assert.Equal(t, sjModel(spec, left, right), sortedStrs(table))
+			assert.Equal(t, strs(rows), runJoinKeyed(t, spec, events, 16, state.BackendHashMap))
+		})
+	}
+}
+
 func sortedStrs(rows []Row) []string {
 	s := strs(rows)
 	sort.Strings(s)
