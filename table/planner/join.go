@@ -703,3 +703,86 @@ func retypeRefs(r Rex, s Schema, base int) Rex {
 		return x
 	})
 }
+
+// pruneJoinColumns is Calcite's ProjectJoinTransposeRule as Flink uses it:
+// a projection over a join keeps, of each input, only the columns it or
+// the join condition reads, so that the join's state and exchanges carry
+// no dead columns (a Nexmark auction has ten columns; q3 reads two).
+func pruneJoinColumns(n Node) Node {
+	p, ok := n.(*Project)
+	if !ok {
+		return n
+	}
+	j, ok := p.Input.(*Join)
+	if !ok {
+		return n
+	}
+	ls, rs := j.Left.Schema(), j.Right.Schema()
+	nL := len(ls)
+	used := map[int]bool{}
+	for _, e := range p.Exprs {
+		refs(e, used)
+	}
+	if j.Cond != nil {
+		refs(j.Cond, used)
+	}
+	var lcols, rcols []int
+	for i := range ls {
+		if used[i] {
+			lcols = append(lcols, i)
+		}
+	}
+	for i := range rs {
+		if used[nL+i] {
+			rcols = append(rcols, i)
+		}
+	}
+	// A side must keep a column: rows without columns are not batches.
+	if len(lcols) == 0 {
+		lcols = []int{0}
+	}
+	if len(rcols) == 0 {
+		rcols = []int{0}
+	}
+	if len(lcols) == nL && len(rcols) == len(rs) {
+		return n
+	}
+	pick := func(in Node, s Schema, cols []int) Node {
+		if len(cols) == len(s) {
+			return in
+		}
+		exprs := make([]Rex, len(cols))
+		names := make([]string, len(cols))
+		for i, c := range cols {
+			exprs[i] = &InputRef{Index: c, T: s[c].Type, Name: s[c].Name}
+			names[i] = s[c].Name
+		}
+		return &Project{Input: in, Exprs: exprs, Names: names}
+	}
+	remap := map[int]int{}
+	for i, c := range lcols {
+		remap[c] = i
+	}
+	for i, c := range rcols {
+		remap[nL+c] = len(lcols) + i
+	}
+	move := func(r Rex) Rex {
+		return rewriteRex(r, func(x Rex) Rex {
+			if ref, ok := x.(*InputRef); ok {
+				c := *ref
+				c.Index = remap[ref.Index]
+				return &c
+			}
+			return x
+		})
+	}
+	nj := &Join{Left: pick(j.Left, ls, lcols), Right: pick(j.Right, rs, rcols), Type: j.Type}
+	if j.Cond != nil {
+		nj.Cond = move(j.Cond)
+	}
+	exprs := make([]Rex, len(p.Exprs))
+	for i, e := range p.Exprs {
+		exprs[i] = move(e)
+	}
+	return &Project{Input: nj, Exprs: exprs, Names: p.Names, TableAPI: p.TableAPI}
+}

@@ -32,6 +32,7 @@ var Rules = []Rule{
 	{"filter_through_union", pushFilterThroughUnion},
 	{"filter_into_join", pushFilterIntoJoin},
 	{"join_condition_push_down", pushJoinConditionDown},
+	{"prune_join_columns", pruneJoinColumns},
 	{"prune_through_watermark", pruneThroughWatermark},
 	{"merge_projects", mergeProjects},
 	{"remove_trivial_project", removeTrivialProject},
