@@ -2,7 +2,7 @@
 -- in the same 10 s tumbling window (a window join of two window aggregates).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs a window join (joins are not supported yet); q8-nojoin runs its two window aggregates.
+-- sluice: runs (a window join of the two window aggregates, as Flink plans it).
 
 CREATE TABLE nexmark_q8 (
     id BIGINT,
