@@ -3,7 +3,7 @@
 -- (keys 0…9999, as Nexmark's side_input_gen.sh) in place of the path below.
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs PROCTIME() and a lookup join (FOR SYSTEM_TIME AS OF); joins are not supported yet.
+-- sluice: runs (a processing-time lookup join; the filesystem connector reads the whole file per subtask, as Flink's FileSystemLookupFunction).
 
 CREATE TABLE side_input (
     key BIGINT,

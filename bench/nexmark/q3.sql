@@ -2,7 +2,7 @@
 -- category 10 (a regular streaming join of auctions and persons).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs a regular streaming join (joins are not supported yet).
+-- sluice: runs (a regular streaming join of the two append-only views).
 
 CREATE TABLE nexmark_q3 (
     name VARCHAR,

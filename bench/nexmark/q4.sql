@@ -2,7 +2,7 @@
 -- auctions of each category (join, then two aggregations).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs a regular streaming join (joins are not supported yet).
+-- sluice: runs (a regular streaming join with the BETWEEN as a non-equi condition, then two aggregates, the second over updates).
 
 CREATE TABLE nexmark_q4 (
     id BIGINT,

@@ -2,7 +2,7 @@
 -- (join, then Top-1 per auction).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs a regular streaming join (joins are not supported yet) and Top-1 (ROW_NUMBER() OVER).
+-- sluice: runs (a regular streaming join with the BETWEEN as a non-equi condition, then a Top-1 per auction).
 
 CREATE TABLE nexmark_q9 (
     id BIGINT,
