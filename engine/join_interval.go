@@ -483,11 +483,12 @@ func (j *intervalJoin) OnTimer(ctx context.Context, now time.Time, out Collector
 	return j.fire(ctx, out)
 }
 
-// EndInput expires everything, as the final watermark does: an outer
-// side's unmatched rows are padded (on processing time too: a bounded
-// input's rows can get no more matches).
+// EndInput expires everything on event time, as the final watermark
+// does (an outer side's unmatched rows are padded). On processing time it
+// does nothing: Flink does not fire processing-time timers at the end of a
+// bounded input, so rows still waiting are never padded.
 func (j *intervalJoin) EndInput(ctx context.Context, out Collector) error {
-	if j.negative {
+	if j.negative || j.spec.ProcTime {
 		return nil
 	}
 	j.opTime = math.MaxInt64
