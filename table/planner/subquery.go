@@ -264,12 +264,20 @@ func (p *Planner) inJoin(e *sql.InExpr, n Node, sc *scope) (Node, error) {
 			}
 			items = append(items, x)
 		}
-		for i, x := range items {
+		// A compared column is read where it is; an expression becomes
+		// an appended column.
+		for _, x := range items {
+			if ref, ok := x.(*InputRef); ok {
+				vals = append(vals, &InputRef{Index: len(sc.cols) + ref.Index, T: ref.T, Name: ref.Name})
+				continue
+			}
+			vals = append(vals, &InputRef{Index: len(sc.cols) + len(exprs), T: x.Type()})
+			names = append(names, "$f"+strconv.Itoa(len(exprs)))
 			exprs = append(exprs, x)
-			names = append(names, "$f"+strconv.Itoa(base+i))
-			vals = append(vals, &InputRef{Index: len(sc.cols) + base + i, T: x.Type()})
 		}
-		right = &Project{Input: right, Exprs: exprs, Names: uniqueNames(names)}
+		if len(exprs) > base {
+			right = &Project{Input: right, Exprs: exprs, Names: uniqueNames(names)}
+		}
 	} else {
 		for i, f := range right.Schema() {
 			vals = append(vals, &InputRef{Index: len(sc.cols) + i, T: f.Type, Name: f.Name})
