@@ -357,14 +357,10 @@ func (p *Planner) intervalJoin(l, r Node, typ engine.JoinType, cond Rex, pos sql
 	if pr, ok := n.(*Project); ok {
 		proj, n = pr, pr.Input
 	}
-	j := n.(*Join)
-	jrow := append(append(Schema(nil), j.Left.Schema()...), j.Right.Schema()...)
-	lower, upper, lt, rt, proc, rest, ok := intervalBounds(j.Cond, jrow, len(j.Left.Schema()))
+	ij, ok := IntervalJoinOf(n.(*Join))
 	if !ok {
 		return nil, false, nil
 	}
-	ij := &IntervalJoin{Left: j.Left, Right: j.Right, Type: typ, Cond: j.Cond, Rest: rest, ProcTime: proc,
-		LeftLower: lower, LeftUpper: upper, LeftTime: lt, RightTime: rt}
 	if proj == nil {
 		return ij, true, nil
 	}
@@ -378,6 +374,25 @@ func (p *Planner) intervalJoin(l, r Node, typ engine.JoinType, cond Rex, pos sql
 		exprs[i] = &ref
 	}
 	return &Project{Input: ij, Exprs: exprs, Names: proj.Names}, true, nil
+}
+
+// IntervalJoinOf is j as an interval join when its condition bounds the
+// two inputs' time attributes (keys already plain column pairs, as
+// makeJoin leaves them). bindJoin's hook covers JOIN ... ON; a streaming
+// rule may offer it the joins a WHERE condition was pushed into
+// (FROM a, b WHERE ...), which Flink plans as interval joins too.
+func IntervalJoinOf(j *Join) (*IntervalJoin, bool) {
+	if j.Type.Projects() || j.Cond == nil {
+		return nil, false
+	}
+	cond := expandBetween(j.Cond)
+	row := append(append(Schema(nil), j.Left.Schema()...), j.Right.Schema()...)
+	lower, upper, lt, rt, proc, rest, ok := intervalBounds(cond, row, len(j.Left.Schema()))
+	if !ok {
+		return nil, false
+	}
+	return &IntervalJoin{Left: j.Left, Right: j.Right, Type: j.Type, Cond: cond, Rest: rest, ProcTime: proc,
+		LeftLower: lower, LeftUpper: upper, LeftTime: lt, RightTime: rt}, true
 }
 
 // expandBetween rewrites the BETWEEN conjuncts of cond into the two
