@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -283,6 +284,23 @@ func TestNexmarkJoinQueriesResults(t *testing.T) {
 				// The whole rows: the auction's columns and the bid's.
 				full := finalTable(t, env, nexmarkSelect(t, "q9"))
 				assert.Len(t, full, len(want))
+			})
+
+			t.Run("q13", func(t *testing.T) {
+				// Every bid with its side-input row, key auction % 10000.
+				dir := t.TempDir()
+				require.NoError(t, writeSideInput(filepath.Join(dir, "side_input.txt")))
+				script, err := NexmarkScript("q13", joinTestEvents, dir)
+				require.NoError(t, err)
+				i := strings.Index(script, "CREATE TABLE side_input")
+				j := strings.Index(script[i:], ";")
+				_, err = env.ExecuteScript(context.Background(), script[i:i+j+1])
+				require.NoError(t, err)
+				var want []string
+				for _, b := range bs {
+					want = append(want, line(b.auction, b.bidder, b.price, b.row[5], b.auction%10000))
+				}
+				assert.Equal(t, sorted(want), finalTable(t, env, nexmarkSelect(t, "q13")))
 			})
 
 			t.Run("q8", func(t *testing.T) {
