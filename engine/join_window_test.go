@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -8,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -233,4 +237,92 @@ func TestWindowJoinRejects(t *testing.T) {
 	b := makeBatch(t, d.mem, joinLeft, []vectorized.RowKind{vectorized.Delete}, []any{1, 10, 1})
 	defer b.Release()
 	assert.ErrorContains(t, op.Process(t.Context(), 0, b, d), "a window join needs an insert-only input")
+}
+
+// keyGroupOfInt is the key group of a BIGINT join key.
+func keyGroupOfInt(rt *RuntimeContext, k int64) uint16 {
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	b.Append(k)
+	col := b.NewArray()
+	defer col.Release()
+	h := make([]uint64, 1)
+	vectorized.HashColumns([]arrow.Array{col}, h)
+	return rt.KeyGroupOf(h[0])
+}
+
+// State written by three subtasks, each fed the rows of its key groups,
+// restores into one subtask that runs the rest: both joins give the rows
+// of the definition (whole key groups move with their windows, caches
+// and timers).
+func TestJoinsRescale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	evs := genJoinEvents(rng, 300, 40)
+	wevs := slices.Clone(evs)
+	for i := range wevs {
+		wevs[i].t = (wevs[i].t/50 + 1) * 50
+	}
+	ispec := intervalSpec(FullOuterJoin, -30, 45)
+	ispec.Join.Cond = wGreater{}
+	wspec := windowJoinSpec(FullOuterJoin)
+	wspec.Join.Cond = wGreater{}
+	refW := slices.Clone(wevs)
+	for i := range refW {
+		refW[i].t--
+	}
+	for _, c := range []struct {
+		name string
+		mk   func() (Operator, error)
+		evs  []ijEvent
+		want []string
+	}{
+		{"interval", func() (Operator, error) { return NewIntervalJoin(ispec) }, evs, refIntervalJoin(ispec, true, evs)},
+		{"window", func() (Operator, error) { return NewWindowJoin(wspec) }, wevs, refWindowJoin(FullOuterJoin, refW)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mem := checkedMem(t)
+			ctx := context.Background()
+			half := len(c.evs) / 2
+			var dirs, got []string
+			for sub := 0; sub < 3; sub++ {
+				inst := NewInstanceForTest(InstanceOptions{Subtask: sub, Parallelism: 3, Mem: mem, Checkpointing: true})
+				op, err := c.mk()
+				require.NoError(t, err)
+				require.NoError(t, op.Open(ctx, inst.RT))
+				r := inst.RT.KeyGroups()
+				var mine []ijEvent
+				for _, e := range c.evs[:half] {
+					if kg := keyGroupOfInt(inst.RT, e.k); int(kg) >= r.Start && int(kg) <= r.End {
+						mine = append(mine, e)
+					}
+				}
+				d := &joinDriver{t: t, mem: mem, op: op, schemas: [2]*arrow.Schema{joinLeft, joinRight}}
+				// The watermark stays behind every row of the run.
+				for _, s := range feedEvents(mine, 4, 100) {
+					if !s.isWM {
+						d.run(s)
+					}
+				}
+				d.run(wmEv(c.evs[half].t - 1000))
+				got = append(got, d.out...)
+				require.NoError(t, op.(Checkpointed).SnapshotState(ctx, CheckpointInfo{ID: 1}))
+				dir := t.TempDir()
+				require.NoError(t, inst.Snapshot(dir))
+				dirs = append(dirs, dir)
+				require.NoError(t, op.Close())
+				require.NoError(t, inst.Close())
+			}
+			inst := NewInstanceForTest(InstanceOptions{Mem: mem, Checkpointing: true, RestoreFrom: dirs, RestoreID: 1})
+			op, err := c.mk()
+			require.NoError(t, err)
+			require.NoError(t, op.Open(ctx, inst.RT))
+			d := &joinDriver{t: t, mem: mem, op: op, schemas: [2]*arrow.Schema{joinLeft, joinRight}}
+			d.run(feedEvents(c.evs[half:], 4, 100)...)
+			d.run(wmEv(MaxWatermark))
+			require.NoError(t, op.Close())
+			require.NoError(t, inst.Close())
+			got = append(got, d.out...)
+			sort.Strings(got)
+			assert.Equal(t, c.want, got)
+		})
+	}
 }
