@@ -4,7 +4,7 @@
 -- completeness.
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs a join, Top-1 and an OVER aggregate consuming retractions; Flink does not run it either (FLINK-19059).
+-- sluice: does not run, as in Flink 2.3 (both refuse it with the same messages): as written, rownum is read by the WHERE of the SELECT that defines it ("column rownum not found"; Flink: Column 'rownum' not found in any table); with the Top-1 in a SELECT of its own, dateTime is no time attribute after the regular join ("Non-time attribute sort is not supported for bounded OVER window"). An OVER over the Top-1's updates (FLINK-19059) is not built.
 
 CREATE TABLE nexmark_q6 (
     seller VARCHAR,
