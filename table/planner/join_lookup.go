@@ -205,9 +205,19 @@ func (p *Planner) lookupJoin(j *Join, period Rex, table *catalog.Table, pos sql.
 		kt, ct := k.Type(), rs[col].Type
 		if !arrow.TypeEqual(kt.Arrow(), ct.Arrow()) {
 			lit, isLit := k.(*Literal)
+			// A key that widens to the column's type is cast to it, as
+			// Flink's JoinConditionTypeCoerceRule casts the sides of an
+			// equi-condition to their least restrictive type (Nexmark q13:
+			// MOD(auction, 10000), an INT, against a BIGINT key).
+			if wide, err := commonType(kt, ct); !isLit && err == nil && arrow.TypeEqual(wide.Arrow(), ct.Arrow()) {
+				keys = append(keys, castTo(k, ct.Materialized()))
+				keyCols = append(keyCols, col)
+				continue
+			}
 			if !isLit {
-				// Flink casts one side to the other's type, and a cast
-				// column is no lookup key: the equality stays a condition.
+				// Otherwise Flink casts the column to the key's type, and a
+				// cast column is no lookup key: the equality stays a
+				// condition (BIGINT key = INT column).
 				rest = append(rest, c)
 				continue
 			}
