@@ -334,3 +334,23 @@ func TestNexmarkJoinQueriesResults(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkNexmarkJoins runs the join queries as `sluice bench nexmark`
+// does (for -cpuprofile): go test -run XXX -bench NexmarkJoins ./bench/
+func BenchmarkNexmarkJoins(b *testing.B) {
+	for _, q := range []string{"q3", "q4", "q8", "q9", "q13", "q20"} {
+		b.Run(q, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				rep, err := RunNexmark(context.Background(), NexmarkConfig{Events: 1_000_000, Queries: []string{q}, Parallelism: 1}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m := rep.Measurements[0]
+				if m.Error != "" {
+					b.Fatal(m.Error)
+				}
+				b.ReportMetric(m.EventsPerCore, "events/cpu-s")
+			}
+		})
+	}
+}
