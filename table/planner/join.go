@@ -464,14 +464,14 @@ func (p *Planner) bindJoin(j *sql.Join) (Node, *scope, error) {
 		}
 	}
 	// hook: interval joins (helper E)
-	if n, ok, err := p.intervalJoin(l, r, typ, cond, j.Pos()); ok || err != nil {
-		return n, sc, err
-	}
+	n, special, err := p.intervalJoin(l, r, typ, cond, j.Pos())
 	// hook: window joins (helper E)
-	if n, ok, err := p.windowJoin(l, r, typ, cond, j.Pos()); ok || err != nil {
-		return n, sc, err
+	if err == nil && !special {
+		n, special, err = p.windowJoin(l, r, typ, cond, j.Pos())
 	}
-	n, err := p.newJoin(l, r, typ, cond)
+	if err == nil && !special {
+		n, err = p.newJoin(l, r, typ, cond)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
