@@ -303,6 +303,57 @@ func TestNexmarkJoinQueriesResults(t *testing.T) {
 				assert.Equal(t, sorted(want), finalTable(t, env, nexmarkSelect(t, "q13")))
 			})
 
+			t.Run("q5", func(t *testing.T) {
+				// Per 10 s window sliding by 2 s, the auctions with the
+				// most bids (all of them when they tie).
+				counts := map[time.Time]map[int64]int64{}
+				for _, b := range bs {
+					last := b.at.Truncate(2 * time.Second)
+					for start := last; start.After(last.Add(-10 * time.Second)); start = start.Add(-2 * time.Second) {
+						if counts[start] == nil {
+							counts[start] = map[int64]int64{}
+						}
+						counts[start][b.auction]++
+					}
+				}
+				var want []string
+				for _, byAuction := range counts {
+					top := int64(0)
+					for _, n := range byAuction {
+						top = max(top, n)
+					}
+					for a, n := range byAuction {
+						if n == top {
+							want = append(want, line(a, n))
+						}
+					}
+				}
+				require.Greater(t, len(counts), 10)
+				assert.Equal(t, sorted(want), finalTable(t, env, nexmarkSelect(t, "q5")))
+			})
+
+			t.Run("q7", func(t *testing.T) {
+				// The bids at the highest price of a 10 s tumbling window,
+				// from the window's end back 10 s, both ends included (a
+				// bid on a window's end meets the next window's maximum
+				// too).
+				top := map[time.Time]int64{}
+				for _, b := range bs {
+					end := b.at.Truncate(10 * time.Second).Add(10 * time.Second)
+					top[end] = max(top[end], b.price)
+				}
+				var want []string
+				for end, p := range top {
+					for _, b := range bs {
+						if b.price == p && !b.at.Before(end.Add(-10*time.Second)) && !b.at.After(end) {
+							want = append(want, line(b.auction, b.price, b.bidder, b.row[5], b.row[6]))
+						}
+					}
+				}
+				require.Greater(t, len(top), 2)
+				assert.Equal(t, sorted(want), finalTable(t, env, nexmarkSelect(t, "q7")))
+			})
+
 			t.Run("q8", func(t *testing.T) {
 				// Persons who opened an auction in the 10 s tumbling
 				// window they joined in.

@@ -2,7 +2,7 @@
 -- window sliding by 2 s (HOP window aggregates, joined to their maximum).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs a join of two HOP window aggregates (joins are not supported yet); the window aggregates alone run.
+-- sluice: runs, with Flink's rows, but not Flink's plan: the maximum per window is a GroupAggregate over the window aggregate and the join a regular one (the >= its non-equi condition), where Flink 2.3 cascades the window aggregate (GROUP BY window_start, window_end of a window aggregate) and plans a WindowJoin.
 
 CREATE TABLE nexmark_q5 (
     auction BIGINT,

@@ -2,7 +2,7 @@
 -- tumbling window (a TUMBLE aggregate joined back to the bids).
 -- The query as in nexmark-flink's queries folder, after the source and views
 -- of ddl.sql (sluice bench nexmark runs that first).
--- sluice: needs a join of the bids with a TUMBLE window aggregate (joins are not supported yet); the aggregate alone runs.
+-- sluice: runs (a regular streaming join of the bids with the TUMBLE aggregate, the BETWEEN as a non-equi condition).
 
 CREATE TABLE nexmark_q7 (
     auction BIGINT,
