@@ -63,6 +63,11 @@ func inferUpdateBefore(n Node, need bool, out map[Node]bool) {
 		}
 	case *Sink:
 		inferUpdateBefore(n.Input, sinkNeedsUpdateBefore(n), out)
+	case *TemporalJoin:
+		// Left kinds pass through; the versions need no -U (Flink asks
+		// the versioned side for ONLY_UPDATE_AFTER).
+		inferUpdateBefore(n.Left, need, out)
+		inferUpdateBefore(n.Right, false, out)
 	default:
 		for _, in := range n.Inputs() {
 			inferUpdateBefore(in, true, out)
