@@ -41,7 +41,7 @@ func TestBadOptions(t *testing.T) {
 		want string
 	}{
 		{name: "no path", opts: map[string]string{"format": "fstest"},
-			want: `connector "filesystem" requires option 'path'; supported options: path, format, source.path.regex-pattern, sink.parallelism, sink.rolling-policy.file-size, sink.rolling-policy.rollover-interval, sink.rolling-policy.check-interval, fstest.ignore-parse-errors`},
+			want: `connector "filesystem" requires option 'path'; supported options: path, format, source.path.regex-pattern, sink.parallelism, sink.rolling-policy.file-size, sink.rolling-policy.rollover-interval, sink.rolling-policy.check-interval, lookup.join.cache.ttl, fstest.ignore-parse-errors`},
 		{name: "no format", opts: map[string]string{"path": dir},
 			want: `connector "filesystem" requires option 'format'`},
 		{name: "unknown format", opts: map[string]string{"path": dir, "format": "avro"},
