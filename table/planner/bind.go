@@ -728,7 +728,11 @@ func (p *Planner) bindSelect(q *sql.Select) (Node, error) {
 		}
 		if !topN {
 			where = q.Where
-			if n, sc, err = p.bindFrom(q.From); err != nil {
+			from := q.From
+			if p.Streaming {
+				from, where = whereIntoJoin(from, where)
+			}
+			if n, sc, err = p.bindFrom(from); err != nil {
 				return nil, err
 			}
 		}

@@ -582,7 +582,6 @@ func (p *Planner) bindSystemTimeJoin(j *sql.Join, tn *sql.TableName) (Node, *sco
 	default:
 		err = p.ErrAt(tn.SystemTime.Pos(), "Temporal table join currently only supports 'FOR SYSTEM_TIME AS OF' left table's time attribute field")
 	}
-	_, _, _, _ = l, r, typ, cond // read by the hooks above
 	if err != nil {
 		return nil, nil, err
 	}
@@ -785,4 +784,75 @@ func pruneJoinColumns(n Node) Node {
 		exprs[i] = move(e)
 	}
 	return &Project{Input: nj, Exprs: exprs, Names: p.Names, TableAPI: p.TableAPI}
+}
+
+// whereIntoJoin moves the WHERE conjuncts of a query over an inner (or
+// comma, or CROSS) join into its ON condition, where they mean the same:
+// in streaming mode the join's condition decides what kind of join it is
+// (an interval join bounds the two time attributes, and Flink recognizes
+// `FROM a, b WHERE a.ts BETWEEN b.ts - ... AND ...` as one after pushing
+// the filter into the join). Subquery predicates stay in WHERE (they
+// become joins of their own).
+func whereIntoJoin(from sql.TableRef, where sql.Expr) (sql.TableRef, sql.Expr) {
+	j, ok := from.(*sql.Join)
+	if !ok || where == nil || j.Natural || len(j.Using) > 0 {
+		return from, where
+	}
+	if j.Kind != sql.InnerJoin && j.Kind != sql.CommaJoin && j.Kind != sql.CrossJoin {
+		return from, where
+	}
+	if _, ok := j.Right.(*sql.UnnestRef); ok {
+		return from, where
+	}
+	if tn, ok := j.Right.(*sql.TableName); ok && tn.SystemTime != nil {
+		return from, where
+	}
+	var moved, kept []sql.Expr
+	for _, c := range astConjuncts(where) {
+		if subqueryConjunct(c) || hasSubquery(c) {
+			kept = append(kept, c)
+		} else {
+			moved = append(moved, c)
+		}
+	}
+	if len(moved) == 0 {
+		return from, where
+	}
+	nj := *j
+	nj.Kind = sql.InnerJoin
+	on := j.On
+	for _, c := range moved {
+		if on == nil {
+			on = c
+		} else {
+			on = &sql.BinaryExpr{Op: "AND", OpPos: c.Pos(), Left: on, Right: c}
+		}
+	}
+	nj.On = on
+	var rest sql.Expr
+	for _, c := range kept {
+		if rest == nil {
+			rest = c
+		} else {
+			rest = &sql.BinaryExpr{Op: "AND", OpPos: c.Pos(), Left: rest, Right: c}
+		}
+	}
+	return &nj, rest
+}
+
+// hasSubquery reports whether e contains a subquery anywhere.
+func hasSubquery(e sql.Expr) bool {
+	found := false
+	sql.Inspect(e, func(x sql.Node) bool {
+		switch x := x.(type) {
+		case *sql.SubqueryExpr, *sql.ExistsExpr:
+			found = true
+		case *sql.InExpr:
+			if x.Query != nil {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }

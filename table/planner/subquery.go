@@ -223,7 +223,7 @@ func (p *Planner) existsJoin(q sql.Query, n Node, sc *scope, typ engine.JoinType
 	if len(sub.corr) > 0 {
 		cond = conjoin(sub.corr)
 	}
-	return p.newJoin(n, sub.node, typ, cond)
+	return p.subqueryJoin(n, sub.node, typ, cond, q.Pos())
 }
 
 // inJoin is x [NOT] IN (q).
@@ -325,7 +325,17 @@ func (p *Planner) inJoin(e *sql.InExpr, n Node, sc *scope) (Node, error) {
 		}
 	}
 	cond := slices.Concat([]Rex{match}, sub.corr)
-	return p.newJoin(n, right, typ, conjoin(cond))
+	return p.subqueryJoin(n, right, typ, conjoin(cond), e.Query.Pos())
+}
+
+// subqueryJoin is the semi or anti join of a subquery: a window join when
+// both sides are windowed alike and the condition equates their windows
+// (Flink plans IN / EXISTS over window TVFs so), a regular join otherwise.
+func (p *Planner) subqueryJoin(l, r Node, typ engine.JoinType, cond Rex, pos sql.Pos) (Node, error) {
+	if w, ok, err := p.windowJoin(l, r, typ, cond, pos); ok || err != nil {
+		return w, err
+	}
+	return p.newJoin(l, r, typ, cond)
 }
 
 // scalarSubqueries joins the uncorrelated scalar subqueries of q's select
