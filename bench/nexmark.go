@@ -29,8 +29,8 @@ import (
 var nexmarkQueries embed.FS
 
 // NexmarkQueryNames are the queries `sluice bench nexmark` knows, in order:
-// Nexmark's q0 … q22 and Sluice's variants of queries that need what Sluice
-// lacks, each after its query: q5-topn and q7-topn (q5 and q7 as window
+// Nexmark's q0 … q22 and Sluice's variants, written before joins and FILTER
+// existed and kept for comparison, each after its query: q5-topn and q7-topn (q5 and q7 as window
 // Top-N instead of joins), q8-nojoin (q8's window aggregates without the
 // join) and q15/q16/q17-nofilter (FILTER written as CASE).
 var NexmarkQueryNames = func() []string {
