@@ -57,7 +57,8 @@ func TestSQL(t *testing.T) {
 // golden, in any order.
 func TestSQLParallel(t *testing.T) {
 	for _, f := range []string{"testdata/sql/windows.test", "testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/over.test", "testdata/sql/windowtopn.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/subqueries.test",
-		"testdata/sql/setops2.test", "testdata/sql/grouping.test", "testdata/sql/intervaljoin.test", "testdata/sql/windowjoin.test", "testdata/sql/lookupjoin.test"} {
+		"testdata/sql/setops2.test", "testdata/sql/grouping.test", "testdata/sql/intervaljoin.test", "testdata/sql/windowjoin.test", "testdata/sql/lookupjoin.test",
+		"testdata/sql/temporaljoin.test", "testdata/sql/unnest.test"} {
 		runSQLGoldens(t, f, map[string]string{"parallelism.default": "3"})
 	}
 }
@@ -73,7 +74,8 @@ var sinkIDs = regexp.MustCompile(`'sink-id'\s*=\s*'([^']+)'`)
 func TestSQLBatchSizes(t *testing.T) {
 	for _, size := range []string{"1", "7"} {
 		for _, f := range []string{"testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/aggregates.test", "testdata/sql/functions2.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/subqueries.test",
-			"testdata/sql/setops2.test", "testdata/sql/grouping.test", "testdata/sql/intervaljoin.test", "testdata/sql/windowjoin.test", "testdata/sql/lookupjoin.test"} {
+			"testdata/sql/setops2.test", "testdata/sql/grouping.test", "testdata/sql/intervaljoin.test", "testdata/sql/windowjoin.test", "testdata/sql/lookupjoin.test",
+			"testdata/sql/temporaljoin.test", "testdata/sql/unnest.test"} {
 			t.Run(size+"/"+f, func(t *testing.T) {
 				runSQLGoldens(t, f, map[string]string{"sluice.exec.batch-size": size})
 			})
