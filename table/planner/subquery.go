@@ -3,6 +3,7 @@ package planner
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/sql"
@@ -371,6 +372,15 @@ func (p *Planner) scalarSubqueries(q *sql.Select, where sql.Expr, n Node, sc *sc
 		if len(q.GroupBy) > 0 || q.Having != nil || p.selectHasAggregates(q) {
 			return nil, p.ErrAt(s.Pos(), "scalar subqueries in a grouped query are not supported yet")
 		}
+		if sel, ok := s.Query.(*sql.Select); ok {
+			var done bool
+			var err error
+			if n, done, err = p.correlatedScalar(s, sel, n, sc); err != nil {
+				return nil, err
+			} else if done {
+				continue
+			}
+		}
 		r, err := p.BindQuery(s.Query)
 		if err != nil {
 			return nil, err
@@ -410,4 +420,155 @@ func singleRow(n Node) bool {
 		return n.Cond == nil && singleRow(n.Input)
 	}
 	return false
+}
+
+// correlatedScalar plans a scalar subquery whose WHERE equates columns of
+// its own FROM with expressions of the enclosing query, computing one
+// aggregate: `(SELECT AVG(x) FROM t2 WHERE t2.k = t.k)`. As Calcite
+// decorrelates it for Flink, the subquery becomes an aggregate grouped by
+// its correlated columns, LEFT joined on them; a group that does not exist
+// reads as NULL, except COUNT, whose empty count is 0. done is false when
+// s is not correlated (the caller plans it whole).
+func (p *Planner) correlatedScalar(s *sql.SubqueryExpr, sel *sql.Select, n Node, sc *scope) (Node, bool, error) {
+	if sel.From == nil || sel.Where == nil || len(sel.GroupBy) > 0 || sel.Having != nil || sel.Distinct || len(sel.Items) != 1 || !p.selectHasAggregates(sel) {
+		return n, false, nil
+	}
+	in, rsc, err := p.bindFrom(sel.From)
+	if err != nil {
+		return nil, false, err
+	}
+	saved := p.corr
+	p.corr = &corrScope{outer: sc}
+	cond, err := p.bindCondition(sel.Where, rsc, "WHERE")
+	used := p.corr.used
+	p.corr = saved
+	if err != nil {
+		return nil, false, err
+	}
+	if !used {
+		return n, false, nil
+	}
+	var local []Rex
+	var keys []*InputRef // the subquery's correlated columns
+	var outer []Rex      // what each equals, over the enclosing row
+	for _, c := range conjuncts(cond) {
+		hasCorr := false
+		walkRex(c, func(x Rex) {
+			if _, ok := x.(*corrRef); ok {
+				hasCorr = true
+			}
+		})
+		if !hasCorr {
+			local = append(local, c)
+			continue
+		}
+		call, ok := c.(*CallRex)
+		if ok && call.Name == "=" && len(call.Args) == 2 {
+			a, b := call.Args[0], call.Args[1]
+			if _, isRef := b.(*InputRef); isRef {
+				a, b = b, a
+			}
+			if ref, isRef := a.(*InputRef); isRef && onlyCorr(b) {
+				keys = append(keys, ref)
+				outer = append(outer, rewriteRex(b, func(x Rex) Rex {
+					if r, ok := x.(*corrRef); ok {
+						return &InputRef{Index: r.Index, T: r.T, Name: r.Name}
+					}
+					return x
+				}))
+				continue
+			}
+		}
+		return nil, false, p.ErrAt(s.Pos(), "a correlated scalar subquery is supported when its WHERE equates its columns with the enclosing query's (col = outer expression); this condition is not supported yet: %s", c)
+	}
+	if len(local) > 0 {
+		in = &Filter{Input: in, Cond: conjoin(local)}
+	}
+	// The aggregate grouped by the correlated columns: keys, then the item.
+	q := &sql.Select{Items: sel.Items}
+	for _, k := range keys {
+		col := rsc.cols[k.Index]
+		parts := []*sql.Ident{{Name: col.name}}
+		if col.qual != "" {
+			parts = []*sql.Ident{{Name: col.qual}, {Name: col.name}}
+		}
+		q.GroupBy = append(q.GroupBy, &sql.ColumnRef{Parts: parts})
+	}
+	agg, asc, err := p.bindAggregate(q, in, rsc)
+	if err != nil {
+		return nil, false, err
+	}
+	item := sel.Items[0]
+	if a, ok := item.(*sql.AliasExpr); ok {
+		item = a.Expr
+	}
+	val, err := p.bindExpr(item, asc)
+	if err != nil {
+		return nil, false, err
+	}
+	exprs := make([]Rex, 0, len(keys)+1)
+	names := make([]string, 0, len(keys)+1)
+	for i := range keys {
+		kr, err := p.bindExpr(q.GroupBy[i], asc)
+		if err != nil {
+			return nil, false, err
+		}
+		exprs = append(exprs, kr)
+		names = append(names, "$k"+strconv.Itoa(i))
+	}
+	exprs = append(exprs, val)
+	names = append(names, "$v")
+	right := &Project{Input: agg, Exprs: exprs, Names: names}
+	nOuter := len(sc.cols)
+	var eqs []Rex
+	for i, o := range outer {
+		eq, err := p.call(s.Pos(), "=", o, &InputRef{Index: nOuter + i, T: exprs[i].Type()})
+		if err != nil {
+			return nil, false, err
+		}
+		eqs = append(eqs, eq)
+	}
+	j, err := p.newJoin(n, right, engine.LeftOuterJoin, conjoin(eqs))
+	if err != nil {
+		return nil, false, err
+	}
+	js := j.Schema()
+	vi := nOuter + len(keys)
+	var v Rex = &InputRef{Index: vi, T: js[vi].Type, Name: "$v"}
+	if f, ok := item.(*sql.FuncCall); ok && strings.EqualFold(f.Name.Unqualified(), "COUNT") {
+		// An absent group counted nothing.
+		zero := &Literal{Value: int64(0), T: types.BIGINT().NotNullable(), Text: "0"}
+		if v, err = p.call(s.Pos(), "COALESCE", v, castTo(zero, v.Type().Nullable())); err != nil {
+			return nil, false, err
+		}
+	}
+	outExprs := make([]Rex, 0, len(js)+1)
+	outNames := make([]string, 0, len(js)+1)
+	for i, f := range js {
+		outExprs = append(outExprs, &InputRef{Index: i, T: f.Type, Name: f.Name})
+		outNames = append(outNames, f.Name)
+	}
+	outExprs = append(outExprs, v)
+	outNames = append(outNames, "$scalar")
+	n = &Project{Input: j, Exprs: outExprs, Names: uniqueNames(outNames)}
+	for i := nOuter; i < len(js); i++ {
+		sc.cols = append(sc.cols, scopeCol{name: "$corr" + strconv.Itoa(i), typ: js[i].Type, hidden: true})
+	}
+	if p.scalars == nil {
+		p.scalars = map[*sql.SubqueryExpr]int{}
+	}
+	p.scalars[s] = len(sc.cols)
+	sc.cols = append(sc.cols, scopeCol{name: "$scalar" + strconv.Itoa(len(sc.cols)), typ: v.Type(), hidden: true})
+	return n, true, nil
+}
+
+// onlyCorr reports whether r reads only the enclosing query's columns.
+func onlyCorr(r Rex) bool {
+	ok := true
+	walkRex(r, func(x Rex) {
+		if _, isRef := x.(*InputRef); isRef {
+			ok = false
+		}
+	})
+	return ok
 }
