@@ -56,7 +56,7 @@ func TestSQL(t *testing.T) {
 // order is free: a result matches when it has the same lines as the
 // golden, in any order.
 func TestSQLParallel(t *testing.T) {
-	for _, f := range []string{"testdata/sql/windows.test", "testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/over.test", "testdata/sql/windowtopn.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/subqueries.test",
+	for _, f := range []string{"testdata/sql/windows.test", "testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/over.test", "testdata/sql/windowtopn.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/joins2.test", "testdata/sql/subqueries.test",
 		"testdata/sql/setops2.test", "testdata/sql/grouping.test", "testdata/sql/intervaljoin.test", "testdata/sql/windowjoin.test", "testdata/sql/lookupjoin.test",
 		"testdata/sql/temporaljoin.test", "testdata/sql/unnest.test"} {
 		runSQLGoldens(t, f, map[string]string{"parallelism.default": "3"})
@@ -73,7 +73,7 @@ var sinkIDs = regexp.MustCompile(`'sink-id'\s*=\s*'([^']+)'`)
 // run those operators at 1, 7 and the default against models.
 func TestSQLBatchSizes(t *testing.T) {
 	for _, size := range []string{"1", "7"} {
-		for _, f := range []string{"testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/aggregates.test", "testdata/sql/functions2.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/subqueries.test",
+		for _, f := range []string{"testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/aggregates.test", "testdata/sql/functions2.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/joins2.test", "testdata/sql/subqueries.test",
 			"testdata/sql/setops2.test", "testdata/sql/grouping.test", "testdata/sql/intervaljoin.test", "testdata/sql/windowjoin.test", "testdata/sql/lookupjoin.test",
 			"testdata/sql/temporaljoin.test", "testdata/sql/unnest.test"} {
 			t.Run(size+"/"+f, func(t *testing.T) {

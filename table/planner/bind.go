@@ -41,8 +41,10 @@ type Planner struct {
 	// corr is the enclosing query's scope while a subquery's WHERE is
 	// bound (subquery.go).
 	corr *corrScope
-	// scalars are the scope columns of joined scalar subqueries.
+	// scalars are the scope columns of joined scalar subqueries, marks
+	// those of IN and EXISTS outside WHERE's conjuncts (subquery.go).
 	scalars map[*sql.SubqueryExpr]int
+	marks   map[sql.Expr]int
 }
 
 func (p *Planner) ErrAt(pos sql.Pos, format string, args ...any) error {
@@ -1255,7 +1257,10 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		return p.callExprs(e.Left.Pos(), map[bool]string{false: "IS DISTINCT FROM", true: "IS NOT DISTINCT FROM"}[e.Not], sc, e.Left, e.Right)
 	case *sql.InExpr:
 		if e.Query != nil {
-			return nil, p.ErrAt(e.Query.Pos(), "IN (subquery) is supported as a conjunct of WHERE (a semi or anti join), not inside other expressions yet")
+			if i, ok := p.marks[e]; ok && i < len(sc.cols) {
+				return &InputRef{Index: i, T: sc.cols[i].typ, Name: sc.cols[i].name}, nil
+			}
+			return nil, p.ErrAt(e.Query.Pos(), "IN (subquery) is supported in the select list and WHERE clause of a query with FROM, not here")
 		}
 		name := "IN"
 		if e.Not {
@@ -1397,7 +1402,10 @@ func (p *Planner) bindExpr(e sql.Expr, sc *scope) (Rex, error) {
 		}
 		return nil, p.ErrAt(e.Pos(), "scalar subqueries are supported in the select list and WHERE clause of a query with FROM, not here")
 	case *sql.ExistsExpr:
-		return nil, p.ErrAt(e.Pos(), "EXISTS is supported as a conjunct of WHERE (a semi join), not inside other expressions yet")
+		if i, ok := p.marks[e]; ok && i < len(sc.cols) {
+			return &InputRef{Index: i, T: sc.cols[i].typ, Name: sc.cols[i].name}, nil
+		}
+		return nil, p.ErrAt(e.Pos(), "EXISTS is supported in the select list and WHERE clause of a query with FROM, not here")
 	}
 	return nil, p.ErrAt(e.Pos(), "%s expressions are not supported yet", sql.Kind(e))
 }

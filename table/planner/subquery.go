@@ -347,16 +347,19 @@ func (p *Planner) subqueryJoin(l, r Node, typ engine.JoinType, cond Rex, pos sql
 // which Sluice does not do yet.
 func (p *Planner) scalarSubqueries(q *sql.Select, where sql.Expr, n Node, sc *scope) (Node, error) {
 	var subs []*sql.SubqueryExpr
+	var marks []sql.Expr // IN and EXISTS outside WHERE's conjuncts
 	visit := func(e sql.Expr) {
 		sql.Inspect(e, func(x sql.Node) bool {
 			if s, ok := x.(*sql.SubqueryExpr); ok {
 				subs = append(subs, s)
 				return false
 			}
-			if _, ok := x.(*sql.ExistsExpr); ok {
+			if ex, ok := x.(*sql.ExistsExpr); ok {
+				marks = append(marks, ex)
 				return false
 			}
 			if in, ok := x.(*sql.InExpr); ok && in.Query != nil {
+				marks = append(marks, in)
 				return false
 			}
 			return true
@@ -401,11 +404,146 @@ func (p *Planner) scalarSubqueries(q *sql.Select, where sql.Expr, n Node, sc *sc
 		p.scalars[s] = len(sc.cols)
 		sc.cols = append(sc.cols, scopeCol{name: "$scalar" + strconv.Itoa(len(sc.cols)), typ: rs[0].Type.Nullable(), hidden: true})
 	}
+	for _, m := range marks {
+		if len(q.GroupBy) > 0 || q.Having != nil || p.selectHasAggregates(q) {
+			return nil, p.ErrAt(m.Pos(), "IN and EXISTS subqueries in a grouped query's select list are not supported yet")
+		}
+		var err error
+		if n, err = p.markJoin(m, n, sc); err != nil {
+			return nil, err
+		}
+	}
 	// Columns read above the join have its output's types.
 	for i, f := range n.Schema() {
 		sc.cols[i].typ = f.Type
 	}
 	return n, nil
+}
+
+// markJoin plans an uncorrelated `x IN (q)` or `EXISTS (q)` that is not a
+// conjunct of WHERE (inside OR, in the select list) as Calcite does for
+// Flink: q's row count (and count of non-NULL values) joined as one row,
+// q's distinct values LEFT joined on x = v, and the three-valued answer
+// computed from them —
+//
+//	CASE WHEN c = 0 THEN FALSE WHEN v found THEN TRUE WHEN x IS NULL THEN
+//	NULL WHEN ck < c THEN NULL ELSE FALSE END
+//
+// (EXISTS is c > 0). The answer is a hidden scope column the expression
+// reads (p.marks).
+func (p *Planner) markJoin(m sql.Expr, n Node, sc *scope) (Node, error) {
+	var q sql.Query
+	var lhs sql.Expr
+	switch m := m.(type) {
+	case *sql.ExistsExpr:
+		q = m.Query
+	case *sql.InExpr:
+		q, lhs = m.Query, m.Expr
+		if _, ok := lhs.(*sql.RowExpr); ok {
+			return nil, p.ErrAt(m.Pos(), "a multi-column IN outside a WHERE conjunct is not supported yet")
+		}
+	}
+	sub, err := p.BindQuery(q)
+	if err != nil {
+		return nil, p.ErrAt(m.Pos(), "%v (IN and EXISTS outside a WHERE conjunct must be uncorrelated)", err)
+	}
+	ss := sub.Schema()
+	if lhs != nil && len(ss) != 1 {
+		return nil, p.ErrAt(m.Pos(), "the IN subquery returns %d columns; it must return one", len(ss))
+	}
+	// One row: c = COUNT(*), ck = COUNT(v).
+	aggs := []AggCall{{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable(), Name: "c"}}
+	if lhs != nil {
+		aggs = append(aggs, AggCall{Kind: engine.Count, Arg: 0, Type: types.BIGINT().NotNullable(), Name: "ck"})
+	}
+	ct := &Aggregate{Input: sub, Aggs: aggs, Names: []string{"c", "ck"}[:len(aggs)]}
+	base := len(sc.cols)
+	j, err := p.newJoin(n, ct, engine.LeftOuterJoin, nil)
+	if err != nil {
+		return nil, err
+	}
+	cRef := &InputRef{Index: base, T: types.BIGINT().Nullable(), Name: "c"}
+	zero := &Literal{Value: int64(0), T: types.BIGINT().NotNullable(), Text: "0"}
+	var mark Rex
+	if lhs == nil {
+		if mark, err = p.call(m.Pos(), ">", cRef, zero); err != nil {
+			return nil, err
+		}
+		return p.appendMark(m, j, sc, mark)
+	}
+	// The distinct values, each with a TRUE marker.
+	vals := &Aggregate{Input: sub, Keys: []int{0}, Names: []string{"v"}}
+	x, err := p.bindExpr(lhs, sc)
+	if err != nil {
+		return nil, err
+	}
+	vt := ss[0].Type
+	if _, err := commonType(x.Type(), vt); err != nil {
+		return nil, p.ErrAt(lhs.Pos(), "Values passed to IN operator must have compatible types: %v", err)
+	}
+	withTrue := &Project{Input: vals, Exprs: []Rex{&InputRef{Index: 0, T: vt, Name: "v"},
+		&Literal{Value: true, T: types.BOOLEAN().NotNullable(), Text: "true"}}, Names: []string{"v", "i"}}
+	eq, err := p.call(lhs.Pos(), "=", x, &InputRef{Index: base + 2, T: vt, Name: "v"})
+	if err != nil {
+		return nil, err
+	}
+	j2, err := p.newJoin(j, withTrue, engine.LeftOuterJoin, eq)
+	if err != nil {
+		return nil, err
+	}
+	ckRef := &InputRef{Index: base + 1, T: types.BIGINT().Nullable(), Name: "ck"}
+	iRef := &InputRef{Index: base + 3, T: types.BOOLEAN().Nullable(), Name: "i"}
+	null := &Literal{Value: nil, T: types.BOOLEAN().Nullable(), Text: "null"}
+	f := &Literal{Value: false, T: types.BOOLEAN().NotNullable(), Text: "false"}
+	t := &Literal{Value: true, T: types.BOOLEAN().NotNullable(), Text: "true"}
+	cZero, err := p.call(m.Pos(), "=", cRef, zero)
+	if err != nil {
+		return nil, err
+	}
+	found, err := p.call(m.Pos(), "IS NOT NULL", iRef)
+	if err != nil {
+		return nil, err
+	}
+	xNull, err := p.call(m.Pos(), "IS NULL", x)
+	if err != nil {
+		return nil, err
+	}
+	someNull, err := p.call(m.Pos(), "<", ckRef, cRef)
+	if err != nil {
+		return nil, err
+	}
+	if mark, err = p.call(m.Pos(), "CASE", cZero, f, found, t, xNull, null, someNull, null, f); err != nil {
+		return nil, err
+	}
+	if m.(*sql.InExpr).Not {
+		if mark, err = p.call(m.Pos(), "NOT", mark); err != nil {
+			return nil, err
+		}
+	}
+	return p.appendMark(m, j2, sc, mark)
+}
+
+// appendMark projects the join's columns and the mark, hiding all but the
+// enclosing query's columns from names and *.
+func (p *Planner) appendMark(m sql.Expr, j Node, sc *scope, mark Rex) (Node, error) {
+	js := j.Schema()
+	exprs := make([]Rex, 0, len(js)+1)
+	names := make([]string, 0, len(js)+1)
+	for i, f := range js {
+		exprs = append(exprs, &InputRef{Index: i, T: f.Type, Name: f.Name})
+		names = append(names, f.Name)
+	}
+	exprs = append(exprs, mark)
+	names = append(names, "$mark")
+	for i := len(sc.cols); i < len(js); i++ {
+		sc.cols = append(sc.cols, scopeCol{name: "$m" + strconv.Itoa(i), typ: js[i].Type, hidden: true})
+	}
+	if p.marks == nil {
+		p.marks = map[sql.Expr]int{}
+	}
+	p.marks[m] = len(sc.cols)
+	sc.cols = append(sc.cols, scopeCol{name: "$mark" + strconv.Itoa(len(sc.cols)), typ: mark.Type(), hidden: true})
+	return &Project{Input: j, Exprs: exprs, Names: uniqueNames(names)}, nil
 }
 
 // singleRow reports whether n always produces exactly one row: a global
