@@ -510,26 +510,9 @@ func (j *intervalJoin) Close() error {
 
 // SnapshotState writes the key groups whose keys changed.
 func (j *intervalJoin) SnapshotState(context.Context, CheckpointInfo) error {
-	if j.ks == nil || len(j.dirtyKG.list) == 0 {
-		return nil
-	}
-	byKG := map[uint16][]*ijKey{}
-	for _, k := range j.keys {
-		if j.dirtyKG.has(k.kg) {
-			byKG[k.kg] = append(byKG[k.kg], k)
-		}
-	}
-	for _, kg := range j.dirtyKG.list {
-		ks := byKG[kg]
-		if len(ks) == 0 {
-			if err := j.ks.Clear(kg, windowStateKey); err != nil {
-				return err
-			}
-			continue
-		}
-		sort.Slice(ks, func(a, b int) bool { return ks[a].id < ks[b].id })
-		val := binary.AppendUvarint(nil, uint64(len(ks)))
-		for _, k := range ks {
+	return writeDirtyKeyGroups(j.ks, j.dirtyKG, j.keys, func(k *ijKey) uint16 { return k.kg },
+		func(a, b *ijKey) bool { return a.id < b.id },
+		func(val []byte, k *ijKey) []byte {
 			val = appendBytes(val, []byte(k.id))
 			val = append(val, b2byte(k.nullKey))
 			for s := 0; s < 2; s++ {
@@ -546,13 +529,8 @@ func (j *intervalJoin) SnapshotState(context.Context, CheckpointInfo) error {
 					}
 				}
 			}
-		}
-		if err := j.ks.Update(kg, windowStateKey, val); err != nil {
-			return err
-		}
-	}
-	j.dirtyKG.reset()
-	return nil
+			return val
+		})
 }
 
 func b2byte(b bool) byte {

@@ -485,26 +485,9 @@ func (j *temporalJoin) Close() error {
 
 // SnapshotState writes the keys of the key groups that changed.
 func (j *temporalJoin) SnapshotState(context.Context, CheckpointInfo) error {
-	if j.ks == nil || len(j.dirtyKG.list) == 0 {
-		return nil
-	}
-	byKG := map[uint16][]*tjKey{}
-	for _, k := range j.keys {
-		if j.dirtyKG.has(k.kg) {
-			byKG[k.kg] = append(byKG[k.kg], k)
-		}
-	}
-	for _, kg := range j.dirtyKG.list {
-		ks := byKG[kg]
-		if len(ks) == 0 {
-			if err := j.ks.Clear(kg, windowStateKey); err != nil {
-				return err
-			}
-			continue
-		}
-		sort.Slice(ks, func(a, b int) bool { return ks[a].key < ks[b].key })
-		val := binary.AppendUvarint(nil, uint64(len(ks)))
-		for _, k := range ks {
+	return writeDirtyKeyGroups(j.ks, j.dirtyKG, j.keys, func(k *tjKey) uint16 { return k.kg },
+		func(a, b *tjKey) bool { return a.key < b.key },
+		func(val []byte, k *tjKey) []byte {
 			val = binary.AppendUvarint(val, uint64(len(k.key)))
 			val = append(val, k.key...)
 			val = binary.AppendVarint(val, k.timer)
@@ -518,13 +501,8 @@ func (j *temporalJoin) SnapshotState(context.Context, CheckpointInfo) error {
 					val = append(val, r.row...)
 				}
 			}
-		}
-		if err := j.ks.Update(kg, windowStateKey, val); err != nil {
-			return err
-		}
-	}
-	j.dirtyKG.reset()
-	return nil
+			return val
+		})
 }
 
 func (j *temporalJoin) restore() error {
