@@ -856,3 +856,23 @@ func hasSubquery(e sql.Expr) bool {
 	})
 	return found
 }
+
+// leftKeepingSchema is the output of a join that keeps its left side's
+// time attributes (lookup and temporal joins): the left's columns as they
+// are, then the right's materialized (nullable when padded), under unique
+// names.
+func leftKeepingSchema(left, right Schema, padRight bool) Schema {
+	out := append(Schema(nil), left...)
+	for _, f := range right {
+		t := f.Type.Materialized()
+		if padRight {
+			t = t.Nullable()
+		}
+		out = append(out, Field{Name: f.Name, Type: t})
+	}
+	names := uniqueNames(out.Names())
+	for i := range out {
+		out[i].Name = names[i]
+	}
+	return out
+}

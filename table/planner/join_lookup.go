@@ -36,19 +36,7 @@ type LookupJoin struct {
 }
 
 func (n *LookupJoin) Schema() Schema {
-	out := append(Schema(nil), n.Left.Schema()...)
-	for _, f := range n.Right {
-		t := f.Type.Materialized()
-		if n.Type == engine.LeftOuterJoin {
-			t = t.Nullable()
-		}
-		out = append(out, Field{Name: f.Name, Type: t})
-	}
-	names := uniqueNames(out.Names())
-	for i := range out {
-		out[i].Name = names[i]
-	}
-	return out
+	return leftKeepingSchema(n.Left.Schema(), n.Right, n.Type == engine.LeftOuterJoin)
 }
 
 func (n *LookupJoin) Inputs() []Node { return []Node{n.Left} }

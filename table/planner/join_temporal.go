@@ -30,20 +30,7 @@ type TemporalJoin struct {
 }
 
 func (n *TemporalJoin) Schema() Schema {
-	var out Schema
-	out = append(out, n.Left.Schema()...)
-	for _, f := range n.Right.Schema() {
-		t := f.Type.Materialized()
-		if n.LeftOuter {
-			t = t.Nullable()
-		}
-		out = append(out, Field{Name: f.Name, Type: t})
-	}
-	names := uniqueNames(out.Names())
-	for i := range out {
-		out[i].Name = names[i]
-	}
-	return out
+	return leftKeepingSchema(n.Left.Schema(), n.Right.Schema(), n.LeftOuter)
 }
 
 func (n *TemporalJoin) Inputs() []Node { return []Node{n.Left, n.Right} }
