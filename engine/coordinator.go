@@ -99,7 +99,12 @@ type endedMsg struct {
 }
 
 type attachMsg struct{ a *attempt }
-type detachMsg struct{ a *attempt }
+
+// detachMsg ends an attempt; done is closed once the loop handled it.
+type detachMsg struct {
+	a    *attempt
+	done chan struct{}
+}
 
 func newCoordinator(j *Job, s checkpointSettings) *coordinator {
 	c := &coordinator{job: j, s: s, events: make(chan any, 1024), stop: make(chan struct{}), loopDone: make(chan struct{}), nextID: 1}
@@ -116,7 +121,21 @@ func (c *coordinator) send(ev any) {
 }
 
 func (c *coordinator) attach(a *attempt) { c.send(attachMsg{a}) }
-func (c *coordinator) detach(a *attempt) { c.send(detachMsg{a}) }
+
+// detach ends attempt a and returns once the loop has handled everything
+// sent before it: a checkpoint whose acknowledgements were already queued
+// completes (or the pending one is aborted) before the restart reads
+// latestRestore. Otherwise that checkpoint could complete after the
+// restart chose the previous one, and retaining it would delete the very
+// directory the new attempt restores from.
+func (c *coordinator) detach(a *attempt) {
+	done := make(chan struct{})
+	c.send(detachMsg{a: a, done: done})
+	select {
+	case <-done:
+	case <-c.loopDone:
+	}
+}
 
 func (c *coordinator) startLoop(ctx context.Context) {
 	c.started = true
@@ -274,6 +293,7 @@ func (c *coordinator) handle(ev any) {
 			}
 			c.cur = nil
 		}
+		close(e.done)
 	case ackMsg:
 		p := c.pending
 		if p == nil || p.run != e.run || p.info.ID != e.id {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,13 @@ const (
 	OptionSinkID            = "sink-id"
 	OptionSinkChangelogMode = "sink-changelog-mode"
 	OptionFailAfter         = "source.fail-after"
+	// OptionSinkGuarantee 'exactly-once' makes the sink transactional, as
+	// Kafka's exactly-once sink: rows become visible when the checkpoint
+	// after them completes (or at the end of input), and a restore drops
+	// what came after the restored checkpoint. Recovery goldens of jobs
+	// with two sources need it: the other source goes on emitting between
+	// the checkpoint and the injected failure.
+	OptionSinkGuarantee = "sink.delivery-guarantee"
 )
 
 // Factory is the values connector, source and sink.
@@ -49,6 +57,7 @@ func (Factory) Options() []connector.Option {
 		{Key: OptionBounded, Default: "true", Description: "Whether the source ends after its rows; when false it idles until cancelled."},
 		{Key: OptionSinkID, Description: "Name under which the sink collects rows (Collected); by default the table's name."},
 		{Key: OptionSinkChangelogMode, Default: "I,UB,UA,D", Description: "Row kinds the sink accepts."},
+		{Key: OptionSinkGuarantee, Default: "at-least-once", Description: "exactly-once: rows become visible when the checkpoint after them completes (a restore drops the rest)."},
 		{Key: OptionFailAfter, Description: "Fail the job once, after the source emitted this many rows and a checkpoint taken after them completed (needs checkpointing and a restart strategy): the job restores and the source continues from the checkpointed row, to test recovery."},
 	}
 }
@@ -450,10 +459,18 @@ func (Factory) NewSink(ctx *connector.Context) (*connector.Sink, error) {
 	if id == "" {
 		return nil, fmt.Errorf("%s: the sink needs a %s (or a table name)", Identifier, OptionSinkID)
 	}
+	var eos bool
+	switch g := r.String(OptionSinkGuarantee, "at-least-once"); g {
+	case "at-least-once", "none":
+	case "exactly-once":
+		eos = true
+	default:
+		return nil, fmt.Errorf("%s: %s is %q; it is at-least-once or exactly-once", Identifier, OptionSinkGuarantee, g)
+	}
 	return &connector.Sink{
 		Accepts: accepts,
 		Instance: func(subtask, _ int) engine.Sink {
-			return &sink{id: id, accepts: accepts, Sink: engine.NewCollectSink(Collected(id))(subtask)}
+			return &sink{id: id, accepts: accepts, Sink: engine.NewCollectSink(Collected(id))(subtask), eos: eos, subtask: subtask}
 		},
 		Describe: fmt.Sprintf("sink-id=%s", id),
 	}, nil
@@ -465,6 +482,142 @@ type sink struct {
 	engine.Sink
 	id      string
 	accepts connector.ChangelogMode
+	// eos: exactly-once (OptionSinkGuarantee); pending are the batches
+	// since the last checkpoint.
+	eos     bool
+	subtask int
+	pending []*vectorized.Batch
+}
+
+// staged holds, per exactly-once sink instance (id/subtask), the batches
+// of each checkpoint not yet known to be complete. It outlives the
+// instance, as a transaction outlives a crashed Kafka producer: the
+// restored instance commits those of the checkpoint it restores from.
+var (
+	stagedMu sync.Mutex
+	staged   = map[string]map[int64][]*vectorized.Batch{}
+)
+
+func (s *sink) stageKey() string { return fmt.Sprintf("%s/%d", s.id, s.subtask) }
+
+func (s *sink) Open(ctx context.Context, rt *engine.RuntimeContext) error {
+	if err := s.Sink.Open(ctx, rt); err != nil {
+		return err
+	}
+	if !s.eos {
+		return nil
+	}
+	stagedMu.Lock()
+	epochs := staged[s.stageKey()]
+	delete(staged, s.stageKey())
+	stagedMu.Unlock()
+	restored, ok := rt.Restored()
+	var ids []int64
+	for id := range epochs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		// Rows of checkpoints up to the restored one are committed; later
+		// ones belong to the failed attempt and are dropped.
+		for _, b := range epochs[id] {
+			var err error
+			if ok && id <= restored.CheckpointID {
+				err = s.Sink.Write(ctx, b)
+			}
+			b.Record.Release()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SnapshotState stages the batches since the last checkpoint under it.
+func (s *sink) SnapshotState(_ context.Context, cp engine.CheckpointInfo) error {
+	if !s.eos {
+		return nil
+	}
+	stagedMu.Lock()
+	defer stagedMu.Unlock()
+	m := staged[s.stageKey()]
+	if m == nil {
+		m = map[int64][]*vectorized.Batch{}
+		staged[s.stageKey()] = m
+	}
+	m[cp.ID] = append(m[cp.ID], s.pending...)
+	s.pending = nil
+	return nil
+}
+
+// NotifyCheckpointComplete commits the staged batches of checkpoints up to
+// id.
+func (s *sink) NotifyCheckpointComplete(ctx context.Context, id int64) error {
+	if !s.eos {
+		return nil
+	}
+	stagedMu.Lock()
+	m := staged[s.stageKey()]
+	var ids []int64
+	for k := range m {
+		if k <= id {
+			ids = append(ids, k)
+		}
+	}
+	slices.Sort(ids)
+	var commit []*vectorized.Batch
+	for _, k := range ids {
+		commit = append(commit, m[k]...)
+		delete(m, k)
+	}
+	stagedMu.Unlock()
+	return s.writeAll(ctx, commit)
+}
+
+// Finish commits what is left at the end of input (Flink's sinks commit
+// their last transaction there).
+func (s *sink) Finish(ctx context.Context) error {
+	if s.eos {
+		stagedMu.Lock()
+		m := staged[s.stageKey()]
+		var ids []int64
+		for k := range m {
+			ids = append(ids, k)
+		}
+		slices.Sort(ids)
+		var commit []*vectorized.Batch
+		for _, k := range ids {
+			commit = append(commit, m[k]...)
+		}
+		delete(staged, s.stageKey())
+		stagedMu.Unlock()
+		commit = append(commit, s.pending...)
+		s.pending = nil
+		if err := s.writeAll(ctx, commit); err != nil {
+			return err
+		}
+	}
+	return s.Sink.Finish(ctx)
+}
+
+func (s *sink) writeAll(ctx context.Context, bs []*vectorized.Batch) error {
+	var first error
+	for _, b := range bs {
+		if first == nil {
+			first = s.Sink.Write(ctx, b)
+		}
+		b.Record.Release()
+	}
+	return first
+}
+
+func (s *sink) Close() error {
+	for _, b := range s.pending {
+		b.Record.Release()
+	}
+	s.pending = nil
+	return s.Sink.Close()
 }
 
 func (s *sink) String() string { return "Values(" + s.id + ")" }
@@ -479,6 +632,10 @@ func (s *sink) Write(ctx context.Context, b *vectorized.Batch) error {
 	}
 	if b.Kinds == nil && !s.accepts.Contains(connector.KindInsert) {
 		return fmt.Errorf("%s: sink %s accepts %s but received inserts", Identifier, s.id, s.accepts)
+	}
+	if s.eos {
+		s.pending = append(s.pending, engine.RetainBatch(b))
+		return nil
 	}
 	return s.Sink.Write(ctx, b)
 }
