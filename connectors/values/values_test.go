@@ -292,7 +292,7 @@ func TestOptionErrors(t *testing.T) {
 		{"bad zone", nil, engine.Config{engine.ConfigLocalTimeZone: "Mars/Olympus"}, false, "values: config table.local-time-zone = 'Mars/Olympus'"},
 		{"bad batch size", nil, engine.Config{engine.ConfigBatchSize: "x"}, false, "values: config sluice.exec.batch-size = \"x\": not an integer"},
 		{"unknown option", map[string]string{"rows": "1"}, nil, false,
-			`connector "values" does not support option 'rows'; supported options: data, changelog-mode, bounded, sink-id, sink-changelog-mode, source.fail-after`},
+			`connector "values" does not support option 'rows'; supported options: data, changelog-mode, bounded, sink-id, sink-changelog-mode, sink.delivery-guarantee, source.fail-after`},
 		{"fail-after past the rows", map[string]string{"data": "[1]; [2]", "source.fail-after": "3"}, nil, false,
 			"values: table t: source.fail-after is 3, not between 1 and the table's 2 rows"},
 		{"bad fail-after", map[string]string{"source.fail-after": "x"}, nil, false, "source.fail-after"},
