@@ -70,3 +70,21 @@ def test_streaming_join_of_an_aggregate(env: TableEnvironment) -> None:
         key = tuple(r)
         final[key] = final.get(key, 0) + (1 if r.get_row_kind().name in ("INSERT", "UPDATE_AFTER") else -1)
     assert sorted(k for k, n in final.items() for _ in range(n)) == [("A", 3), ("B", 5)]
+
+
+def test_python_function_in_an_inner_join_condition(env: TableEnvironment) -> None:
+    from pyflink.table import DataTypes
+    from pyflink.table.udf import udf
+
+    @udf(result_type=DataTypes.BOOLEAN())
+    def close_enough(a: int, d: int) -> bool:
+        return abs(a - d) <= 1
+
+    env.create_temporary_system_function("close_enough", close_enough)
+    left, right = sides(env)
+    env.create_temporary_view("l", left)
+    env.create_temporary_view("r", right)
+    got = rows(env.sql_query("SELECT a, e FROM l JOIN r ON a = d AND close_enough(c, d * 10)"))
+    assert got == [(1, "x"), (1, "y")]
+    got = rows(env.sql_query("SELECT a, d FROM l, r WHERE close_enough(a, d)"))
+    assert got == [(1, 1), (1, 1), (2, 1), (2, 1), (3, 4)]

@@ -470,7 +470,28 @@ func (p *Planner) bindJoin(j *sql.Join) (Node, *scope, error) {
 		n, special, err = p.windowJoin(l, r, typ, cond, j.Pos())
 	}
 	if err == nil && !special {
+		// Conjuncts calling Python functions are not evaluated inside an
+		// inner join: they filter its output (Flink's PythonCalc after
+		// the join); an outer join cannot move them out.
+		var udfConds []Rex
+		if typ == engine.InnerJoin && cond != nil {
+			var rest []Rex
+			for _, c := range conjuncts(cond) {
+				if hasUDF(c) {
+					udfConds = append(udfConds, c)
+				} else {
+					rest = append(rest, c)
+				}
+			}
+			cond = nil
+			if len(rest) > 0 {
+				cond = conjoin(rest)
+			}
+		}
 		n, err = p.newJoin(l, r, typ, cond)
+		if err == nil && len(udfConds) > 0 {
+			n = &Filter{Input: n, Cond: conjoin(udfConds)}
+		}
 	}
 	if err != nil {
 		return nil, nil, err
