@@ -41,6 +41,10 @@ type OverAggregate struct {
 	// Batch: Flink's batch form, over input sorted by the partition and
 	// order keys, in EXPLAIN.
 	Batch bool
+	// Retract: a streaming ROWS frame over an updating input or ordered
+	// by columns that are not a time attribute (engine.NewOverRetract;
+	// Flink refuses both, FLINK-19059): it emits updates.
+	Retract bool
 }
 
 // OverCall is one function over the window: an aggregate (Kind, Arg,
@@ -153,6 +157,9 @@ func (n *OverAggregate) describe() string {
 		sel = append(sel, c.text(in)+" AS "+c.Name)
 	}
 	parts = append(parts, "select=["+strings.Join(sel, ", ")+"]")
+	if n.Retract {
+		parts = append(parts, "retract=[true]")
+	}
 	return "OverAggregate(" + strings.Join(parts, ", ") + ")"
 }
 
@@ -456,6 +463,10 @@ func (t *translator) over(n *OverAggregate) (*engine.Vertex, error) {
 		Batch: !t.p.Streaming, TimeCol: -1, OutputNames: n.Schema().Names()}
 	inSchema := n.Input.Schema()
 	switch {
+	case n.Retract:
+		for _, k := range n.OrderBy {
+			spec.OrderBy = append(spec.OrderBy, engine.SortKey{Col: k.Col, Desc: k.Desc, NullsFirst: k.NullsFirst})
+		}
 	case t.p.Streaming:
 		col := n.OrderBy[0].Col
 		if inSchema[col].Type.TimeAttr == types.Proctime {
@@ -486,6 +497,10 @@ func (t *translator) over(n *OverAggregate) (*engine.Vertex, error) {
 		}
 		spec.Aggs = append(spec.Aggs, engine.AggCall{Func: c.Kind, Arg: c.Arg, Distinct: c.Distinct, Result: c.Type.Arrow()})
 	}
+	if n.Retract {
+		chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewOverRetract(spec)) })
+		return v, nil
+	}
 	chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewOverAggregate(spec)) })
 	return v, nil
 }
@@ -501,6 +516,7 @@ type overWindow struct {
 	rows                 bool
 	preceding, following int64
 	interval             string
+	retract              bool // see OverAggregate.Retract
 	calls                []*sql.FuncCall
 	bound                []boundOverCall
 }
@@ -545,8 +561,9 @@ var overRankKinds = map[string]engine.OverFuncKind{"ROW_NUMBER": engine.RowNumbe
 // and a scope in which the select list reads the calls' columns.
 func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *scope) (Node, *scope, error) {
 	var windows []*overWindow
+	updating := p.Streaming && !ModeOf(in, true).IsInsertOnly()
 	for _, f := range calls {
-		w, err := p.bindOverWindow(q, f, sc)
+		w, err := p.bindOverWindow(q, f, sc, updating)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -566,7 +583,7 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 		same.calls = append(same.calls, f)
 	}
 	inSchema := in.Schema()
-	if p.Streaming && !ModeOf(in, true).IsInsertOnly() {
+	if updating && !windows[0].retract {
 		node, m := updatingProducer(in)
 		var kinds []string
 		if m.Contains(connector.KindUpdateAfter) || m.Contains(connector.KindUpdateBefore) {
@@ -683,7 +700,7 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 	for wi, w := range windows {
 		pl := plans[wi]
 		node := &OverAggregate{Input: n, Keys: pl.keys, OrderBy: pl.order, Rows: w.rows, Preceding: w.preceding,
-			Following: w.following, Interval: w.interval, Window: wi, Batch: !p.Streaming}
+			Following: w.following, Interval: w.interval, Window: wi, Batch: !p.Streaming, Retract: w.retract}
 		width := len(n.Schema())
 		// Equal functions over one window share a column.
 		seen := map[string]int{}
@@ -713,7 +730,7 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 
 // bindOverWindow binds the window of call f (inline or named in the
 // WINDOW clause) over the input scope, checking it as Flink does.
-func (p *Planner) bindOverWindow(q *sql.Select, f *sql.FuncCall, sc *scope) (*overWindow, error) {
+func (p *Planner) bindOverWindow(q *sql.Select, f *sql.FuncCall, sc *scope, updating bool) (*overWindow, error) {
 	spec := f.Over
 	if spec == nil {
 		for _, w := range q.Windows {
@@ -787,7 +804,12 @@ func (p *Planner) bindOverWindow(q *sql.Select, f *sql.FuncCall, sc *scope) (*ov
 	}
 	fmt.Fprintf(&key, "F%t %d %d", w.rows, w.preceding, w.following)
 	w.key = key.String()
-	if p.Streaming {
+	if p.Streaming && !ranking && w.rows && w.following == 0 && len(w.order) > 0 && (updating || !orderedByRowtime(w)) && !orderedByProctime(w) {
+		// A ROWS frame Flink's OVER cannot compute: the retracting one
+		// can (any order keys, ties in arrival order).
+		w.retract = true
+		w.key += " retract"
+	} else if p.Streaming {
 		if err := p.checkStreamingWindow(f, spec, w); err != nil {
 			return nil, err
 		}
@@ -849,6 +871,27 @@ func (p *Planner) frameBound(b *sql.FrameBound, w *overWindow, start bool) (int6
 		return 0, p.ErrAt(b.Offset.Pos(), "Data Type mismatch between ORDER BY and RANGE clause")
 	}
 	return p.constInt(b.Offset, "RANGE "+map[bool]string{true: "PRECEDING", false: "FOLLOWING"}[start])
+}
+
+// orderedByRowtime: the window is ordered by one ascending time
+// attribute, as Flink's streaming OVER.
+func orderedByRowtime(w *overWindow) bool {
+	if len(w.order) != 1 || w.orderBy[0].Desc || !w.order[0].Type().IsTimeAttr() {
+		return false
+	}
+	_, ok := w.order[0].(*InputRef)
+	return ok
+}
+
+// orderedByProctime: an order key is a processing time attribute, whose
+// value is no order for rows kept and retracted.
+func orderedByProctime(w *overWindow) bool {
+	for _, o := range w.order {
+		if o.Type().TimeAttr == types.Proctime {
+			return true
+		}
+	}
+	return false
 }
 
 // checkStreamingWindow applies Flink's StreamExecOverAggregate rules: one

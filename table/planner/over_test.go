@@ -107,13 +107,32 @@ func TestOverWindowsAndCalls(t *testing.T) {
 	})
 }
 
+// A streaming ROWS frame ordered by other columns than one ascending time
+// attribute, which Flink refuses, is the retracting OVER.
+func TestOverStreamingRetract(t *testing.T) {
+	for _, query := range []string{
+		"SELECT SUM(v) OVER (PARTITION BY k ORDER BY v ROWS 2 PRECEDING) FROM t",
+		"SELECT SUM(v) OVER (ORDER BY ts DESC, v ROWS UNBOUNDED PRECEDING) FROM t",
+	} {
+		t.Run(query, func(t *testing.T) {
+			overs := overNodes(t, overPlanner(t, true), query)
+			require.Len(t, overs, 1)
+			require.True(t, overs[0].Retract)
+			require.Contains(t, overs[0].describe(), "retract=[true]")
+		})
+	}
+	overs := overNodes(t, overPlanner(t, true), "SELECT SUM(v) OVER (ORDER BY ts ROWS 2 PRECEDING) FROM t")
+	require.False(t, overs[0].Retract, "Flink's OVER on an insert-only input ordered by its time attribute")
+}
+
 // Streaming rules, as Flink's: one ascending time attribute orders the
 // window, which ends at the current row; one window per SELECT.
 func TestOverStreamingErrors(t *testing.T) {
 	for _, c := range []struct{ query, err string }{
 		{"SELECT SUM(v) OVER (PARTITION BY k) FROM t", "ordered by a single time column"},
 		{"SELECT SUM(v) OVER (ORDER BY ts DESC) FROM t", "ASCENDING"},
-		{"SELECT SUM(v) OVER (ORDER BY v ROWS 2 PRECEDING) FROM t", "Non-time attribute sort"},
+		{"SELECT SUM(v) OVER (ORDER BY v RANGE 2 PRECEDING) FROM t", "Non-time attribute sort"},
+		{"SELECT SUM(v) OVER (ORDER BY v) FROM t", "not a time attribute"},
 		{"SELECT SUM(v) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM t", "FOLLOWING windows are not supported"},
 		{"SELECT SUM(v) OVER (ORDER BY ts), COUNT(v) OVER (ORDER BY ts ROWS 1 PRECEDING) FROM t", "same window"},
 		{"SELECT LAG(v) OVER (ORDER BY ts) FROM t", "not supported yet in streaming"},

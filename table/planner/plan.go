@@ -538,6 +538,10 @@ func ModeOf(n Node, streaming bool) connector.ChangelogMode {
 		return ModeOf(n.Input, true)
 	case *Rank:
 		return n.mode()
+	case *OverAggregate:
+		if n.Retract {
+			return connector.All
+		}
 	}
 	ins := n.Inputs()
 	return ModeOf(ins[0], true)
