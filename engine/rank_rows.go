@@ -128,13 +128,15 @@ func (d *rowDecoder) add(row []byte) error {
 			}
 			v := p[k : k+int(n)]
 			p = p[k+int(n):]
+			// The string builders take the bytes through their binary
+			// builders: no string is allocated per value.
 			switch b := b.(type) {
 			case *array.StringBuilder:
-				b.Append(string(v))
+				b.BinaryBuilder.Append(v)
 			case *array.LargeStringBuilder:
-				b.Append(string(v))
+				b.BinaryBuilder.Append(v)
 			case *array.StringViewBuilder:
-				b.Append(string(v))
+				b.BinaryViewBuilder.Append(v)
 			case *array.BinaryBuilder:
 				b.Append(v)
 			case *array.BinaryViewBuilder:
