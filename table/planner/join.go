@@ -396,7 +396,7 @@ func (p *Planner) bindJoin(j *sql.Join) (Node, *scope, error) {
 	if tn, ok := j.Right.(*sql.TableName); ok && tn.SystemTime != nil {
 		return p.bindSystemTimeJoin(j, tn)
 	}
-	// hook: CROSS JOIN UNNEST (helper G)
+	// CROSS JOIN UNNEST (unnest.go).
 	if u, ok := j.Right.(*sql.UnnestRef); ok {
 		return p.bindUnnestJoin(j, u)
 	}
@@ -463,9 +463,8 @@ func (p *Planner) bindJoin(j *sql.Join) (Node, *scope, error) {
 			cond = conjoin(conds)
 		}
 	}
-	// hook: interval joins (helper E)
+	// Interval joins (join_interval.go), then window joins (join_window.go).
 	n, special, err := p.intervalJoin(l, r, typ, cond, j.Pos())
-	// hook: window joins (helper E)
 	if err == nil && !special {
 		n, special, err = p.windowJoin(l, r, typ, cond, j.Pos())
 	}
@@ -595,10 +594,10 @@ func (p *Planner) bindSystemTimeJoin(j *sql.Join, tn *sql.TableName) (Node, *sco
 	var n Node
 	switch period.Type().TimeAttr {
 	case types.Proctime:
-		// hook: lookup joins (helper F)
+		// A lookup join (join_lookup.go).
 		n, err = p.lookupJoin(&Join{Left: l, Right: r, Type: typ, Cond: cond}, period, table, tn.SystemTime.Pos())
 	case types.Rowtime:
-		// hook: event-time temporal joins (helper G)
+		// An event-time temporal join (join_temporal.go).
 		n, err = p.temporalJoin(&Join{Left: l, Right: r, Type: typ, Cond: cond}, period, table, tn.SystemTime.Pos())
 	default:
 		err = p.ErrAt(tn.SystemTime.Pos(), "Temporal table join currently only supports 'FOR SYSTEM_TIME AS OF' left table's time attribute field")
