@@ -578,7 +578,7 @@ func (p *Planner) bindSystemTimeJoin(j *sql.Join, tn *sql.TableName) (Node, *sco
 		return nil, nil, err
 	}
 	table, _, err := p.Catalog.Lookup(tn.Name.Unqualified())
-	if err != nil || table == nil && period.Type().TimeAttr != types.Rowtime { // a versioned view serves event time (helper G)
+	if err != nil || table == nil && period.Type().TimeAttr != types.Rowtime { // a versioned view serves event time (join_temporal.go)
 		return nil, nil, p.ErrAt(tn.Pos(), "FOR SYSTEM_TIME AS OF needs a table, not a view or a query: %s", tn.Name)
 	}
 	sc := &scope{cols: append(slices.Clone(lsc.cols), rsc.cols...)}
