@@ -24,7 +24,6 @@ func init() {
 	register("CONVERT_TZ", []string{"CONVERT_TZ(STRING, from STRING, to STRING)"}, fnBinder("SSS", tString, false, strKernel(convertTZSetup)))
 }
 
-
 // regexpCountKernel: the number of matches, counted as Java's
 // Matcher.find does (an empty match right after a non-empty one counts:
 // 'aaa' with a* is 2).
