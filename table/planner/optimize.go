@@ -624,6 +624,9 @@ func Compile(r Rex) (vectorized.Expr, error) {
 		if e, ok, err := compileTimeCall(x, args); ok {
 			return e, err
 		}
+		if x.Name == singleValueName && len(args) == 2 {
+			return &singleValueExpr{count: args[0], value: args[1]}, nil
+		}
 		return expr.Call(x.Name, args...)
 	case *CastRex:
 		e, err := Compile(x.Arg)

@@ -1,13 +1,18 @@
 package planner
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/sql"
 	"github.com/sluice-stream/sluice/table/types"
+	"github.com/sluice-stream/sluice/vectorized"
 )
 
 // Subqueries in conditions become joins, as Calcite's SubQueryRemoveRule
@@ -393,7 +398,20 @@ func (p *Planner) scalarSubqueries(q *sql.Select, where sql.Expr, n Node, sc *sc
 			return nil, p.ErrAt(s.Pos(), "a scalar subquery must return one column, this one returns %d", len(rs))
 		}
 		if !singleRow(r) {
-			return nil, p.ErrAt(s.Pos(), "scalar subqueries that are not a global aggregate (which always return one row) are not supported yet")
+			// Flink's SINGLE_VALUE: the subquery's row, NULL without one,
+			// an error with two.
+			if rs[0].Type.Kind >= types.Array {
+				return nil, p.ErrAt(s.Pos(), "a scalar subquery of type %s that is not a global aggregate is not supported yet", rs[0].Type)
+			}
+			vt := rs[0].Type.Nullable().Materialized()
+			agg := &Aggregate{Input: r, Aggs: []AggCall{
+				{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable(), Name: "c"},
+				{Kind: engine.Max, Arg: 0, Type: vt, Name: "v"},
+			}, Names: []string{"c", "v"}}
+			r = &Project{Input: agg, Exprs: []Rex{&CallRex{Name: singleValueName, Args: []Rex{
+				&InputRef{Index: 0, T: types.BIGINT().NotNullable(), Name: "c"}, &InputRef{Index: 1, T: vt, Name: "v"}}, T: vt}},
+				Names: []string{rs[0].Name}}
+			rs = r.Schema()
 		}
 		if n, err = p.newJoin(n, r, engine.LeftOuterJoin, nil); err != nil {
 			return nil, err
@@ -709,4 +727,34 @@ func onlyCorr(r Rex) bool {
 		}
 	})
 	return ok
+}
+
+// singleValueName is the call the planner puts over a scalar subquery's
+// row count and value (Flink's SINGLE_VALUE aggregate): Compile makes it a
+// singleValueExpr. The $ keeps it out of SQL's reach.
+const singleValueName = "$SINGLE_VALUE"
+
+// singleValueExpr returns its value argument, failing where the count
+// says the subquery returned more than one row.
+type singleValueExpr struct{ count, value vectorized.Expr }
+
+func (e *singleValueExpr) DataType() arrow.DataType { return e.value.DataType() }
+func (e *singleValueExpr) String() string {
+	return "SINGLE_VALUE(" + e.count.String() + ", " + e.value.String() + ")"
+}
+
+func (e *singleValueExpr) Eval(ec *vectorized.EvalContext, rec arrow.RecordBatch) (arrow.Array, error) {
+	c, err := e.count.Eval(ec, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Release()
+	if counts, ok := c.(*array.Int64); ok {
+		for i := 0; i < counts.Len(); i++ {
+			if counts.IsValid(i) && counts.Value(i) > 1 {
+				return nil, fmt.Errorf("a scalar subquery returned more than one row (%d)", counts.Value(i))
+			}
+		}
+	}
+	return e.value.Eval(ec, rec)
 }
