@@ -1,0 +1,206 @@
+package expr
+
+import (
+	"math"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluice-stream/sluice/vectorized"
+)
+
+// arrayFunctionsTested are exercised here (their arguments are ARRAY and
+// MAP values, which the samples cannot build).
+var arrayFunctionsTested = []string{"ARRAY_APPEND", "ARRAY_PREPEND", "ARRAY_CONCAT", "ARRAY_REVERSE", "ARRAY_SLICE",
+	"ARRAY_DISTINCT", "ARRAY_REMOVE", "ARRAY_POSITION", "ARRAY_EXCEPT", "ARRAY_INTERSECT", "ARRAY_UNION", "ARRAY_SORT",
+	"ARRAY_MAX", "ARRAY_MIN", "ARRAY_JOIN", "MAP_KEYS", "MAP_VALUES", "MAP_ENTRIES", "REGEXP_EXTRACT_ALL"}
+
+// Expected values are Flink 2.3's for the same calls (rendered here as
+// Arrow's JSON).
+func TestArrayFunctions(t *testing.T) {
+	i32 := func(v any) vectorized.Expr { return lit(t, v, tInt32) }
+	str := func(v any) vectorized.Expr { return lit(t, v, tString) }
+	dbl := func(v any) vectorized.Expr { return lit(t, v, tFloat64) }
+	arr := func(xs ...vectorized.Expr) vectorized.Expr { return call(t, "ARRAY", xs...) }
+	ints := func(vs ...any) vectorized.Expr {
+		xs := make([]vectorized.Expr, len(vs))
+		for k, v := range vs {
+			xs[k] = i32(v)
+		}
+		return arr(xs...)
+	}
+	nullInts := lit(t, nil, arrow.ListOf(tInt32))
+	b := func(v any) vectorized.Expr { return lit(t, v, tBool) }
+	m := call(t, "MAP", str("a"), i32(1), str("b"), i32(nil))
+	nan := dbl(0.0)
+	nan = call(t, "/", nan, dbl(0.0))
+	cases := []struct {
+		fn   string
+		args []vectorized.Expr
+		want string
+	}{
+		{"ARRAY_APPEND", []vectorized.Expr{ints(1, 2), i32(3)}, "[1,2,3]"},
+		{"ARRAY_APPEND", []vectorized.Expr{ints(1, 2), i32(nil)}, "[1,2,null]"},
+		{"ARRAY_APPEND", []vectorized.Expr{nullInts, i32(1)}, "NULL"},
+		{"ARRAY_PREPEND", []vectorized.Expr{ints(1, 2), i32(0)}, "[0,1,2]"},
+		{"ARRAY_PREPEND", []vectorized.Expr{ints(1, 2), i32(nil)}, "[null,1,2]"},
+		{"ARRAY_CONCAT", []vectorized.Expr{ints(1, 2), ints(3)}, "[1,2,3]"},
+		{"ARRAY_CONCAT", []vectorized.Expr{ints(1)}, "[1]"},
+		{"ARRAY_CONCAT", []vectorized.Expr{ints(1), ints(nil), ints(2, 3)}, "[1,null,2,3]"},
+		{"ARRAY_CONCAT", []vectorized.Expr{ints(1), nullInts}, "NULL"},
+		{"ARRAY_CONCAT", []vectorized.Expr{ints(1), arr(lit(t, int64(2), tInt64))}, "[1,2]"},
+		{"ARRAY_REVERSE", []vectorized.Expr{ints(1, 2, nil)}, "[null,2,1]"},
+		{"ARRAY_REVERSE", []vectorized.Expr{nullInts}, "NULL"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(2), i32(4)}, "[2,3,4]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(2)}, "[2,3,4,5]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(-2)}, "[4,5]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(-3), i32(-2)}, "[3,4]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(0), i32(2)}, "[1,2]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(4), i32(2)}, "[]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(3), i32(10)}, "[3,4,5]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(-10), i32(2)}, "[1,2]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(6)}, "[]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(0), i32(0)}, "[1]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2, 3, 4, 5), i32(-1), i32(0)}, "[]"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints(1, 2), i32(nil)}, "NULL"},
+		{"ARRAY_DISTINCT", []vectorized.Expr{ints(1, 2, 1, nil, 3, nil, 2)}, "[1,2,null,3]"},
+		{"ARRAY_DISTINCT", []vectorized.Expr{arr(nan, nan, dbl(math.Copysign(0, -1)), dbl(0.0))}, `["NaN","NaN",-0]`},
+		{"ARRAY_DISTINCT", []vectorized.Expr{nullInts}, "NULL"},
+		{"ARRAY_REMOVE", []vectorized.Expr{ints(1, 2, 1, nil), i32(1)}, "[2,null]"},
+		{"ARRAY_REMOVE", []vectorized.Expr{ints(1, nil, 2, nil), i32(nil)}, "[1,2]"},
+		{"ARRAY_REMOVE", []vectorized.Expr{ints(1), i32(1)}, "[]"},
+		{"ARRAY_REMOVE", []vectorized.Expr{nullInts, i32(1)}, "NULL"},
+		{"ARRAY_POSITION", []vectorized.Expr{ints(1, 2, 3, 2), i32(2)}, "2"},
+		{"ARRAY_POSITION", []vectorized.Expr{ints(1, 2), i32(5)}, "0"},
+		{"ARRAY_POSITION", []vectorized.Expr{ints(1, nil), i32(nil)}, "NULL"},
+		{"ARRAY_POSITION", []vectorized.Expr{nullInts, i32(1)}, "NULL"},
+		{"ARRAY_EXCEPT", []vectorized.Expr{ints(1, 2, 2, 3, nil, nil), ints(2, 4)}, "[1,3,null]"},
+		{"ARRAY_EXCEPT", []vectorized.Expr{ints(1, 2, nil), ints(nil)}, "[1,2]"},
+		{"ARRAY_EXCEPT", []vectorized.Expr{ints(1, 1, 2), ints(1)}, "[2]"},
+		{"ARRAY_EXCEPT", []vectorized.Expr{ints(1), nullInts}, "NULL"},
+		{"ARRAY_INTERSECT", []vectorized.Expr{ints(1, 2, 2, 3, nil, nil), ints(2, 2, 3, 4, nil)}, "[2,3,null]"},
+		{"ARRAY_INTERSECT", []vectorized.Expr{ints(3, 1, 2), ints(2, 3)}, "[3,2]"},
+		{"ARRAY_INTERSECT", []vectorized.Expr{nullInts, ints(1)}, "NULL"},
+		{"ARRAY_UNION", []vectorized.Expr{ints(1, 2, 2, nil), ints(3, 1, nil, 4)}, "[1,2,null,3,4]"},
+		{"ARRAY_UNION", []vectorized.Expr{ints(1), nullInts}, "NULL"},
+		{"ARRAY_SORT", []vectorized.Expr{ints(3, 1, nil, 2)}, "[null,1,2,3]"},
+		{"ARRAY_SORT", []vectorized.Expr{ints(3, 1, nil, 2), b(false)}, "[3,2,1,null]"},
+		{"ARRAY_SORT", []vectorized.Expr{ints(3, 1, nil, 2), b(true), b(false)}, "[1,2,3,null]"},
+		{"ARRAY_SORT", []vectorized.Expr{ints(3, 1, nil, 2), b(false), b(true)}, "[null,3,2,1]"},
+		{"ARRAY_SORT", []vectorized.Expr{ints(3, 1), b(nil)}, "NULL"},
+		{"ARRAY_SORT", []vectorized.Expr{arr(str("b"), str("a"), str("B"))}, `["B","a","b"]`},
+		{"ARRAY_SORT", []vectorized.Expr{arr(nan, dbl(1.0), dbl(0.0), dbl(-1.0))}, `[-1,0,1,"NaN"]`},
+		{"ARRAY_MAX", []vectorized.Expr{ints(1, 5, nil, 3)}, "5"},
+		{"ARRAY_MIN", []vectorized.Expr{ints(1, 5, nil, 3)}, "1"},
+		{"ARRAY_MAX", []vectorized.Expr{ints(nil)}, "NULL"},
+		{"ARRAY_MAX", []vectorized.Expr{nullInts}, "NULL"},
+		{"ARRAY_MAX", []vectorized.Expr{arr(str("b"), str("a"))}, "b"},
+		{"ARRAY_MIN", []vectorized.Expr{arr(nan, dbl(1.0))}, "NaN"},
+		{"ARRAY_MAX", []vectorized.Expr{arr(nan, dbl(1.0))}, "NaN"},
+		{"ARRAY_JOIN", []vectorized.Expr{arr(str("a"), str("b"), str(nil)), str(",")}, "a,b"},
+		{"ARRAY_JOIN", []vectorized.Expr{arr(str("a"), str("b"), str(nil)), str(","), str("N")}, "a,b,N"},
+		{"ARRAY_JOIN", []vectorized.Expr{arr(str("a"), str(nil)), str(","), str(nil)}, "NULL"},
+		{"ARRAY_JOIN", []vectorized.Expr{arr(str(nil)), str(",")}, ""},
+		{"ARRAY_JOIN", []vectorized.Expr{arr(str("a")), str(nil)}, "NULL"},
+		{"MAP_KEYS", []vectorized.Expr{m}, `["a","b"]`},
+		{"MAP_VALUES", []vectorized.Expr{m}, "[1,null]"},
+		{"MAP_ENTRIES", []vectorized.Expr{m}, `[{"key":"a","value":1},{"key":"b","value":null}]`},
+		{"MAP_KEYS", []vectorized.Expr{lit(t, nil, arrow.MapOf(tString, tInt32))}, "NULL"},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("a1b22c333"), str("[0-9]+")}, "NULL"},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("a1b22c333"), str("([a-z])([0-9]+)"), i32(2)}, `["1","22","333"]`},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("a1b22c333"), str("([a-z])([0-9]+)")}, `["a","b","c"]`},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("a1b22"), str("([a-z])([0-9]+)"), i32(3)}, "NULL"},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("abc"), str("a"), i32(-1)}, "NULL"},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("ab"), str("(x)?b"), i32(1)}, "[null]"},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("abc"), str(""), i32(0)}, `["","","",""]`},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("aaa"), str("a*"), i32(0)}, `["aaa",""]`},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str(nil), str("a")}, "NULL"},
+	}
+	rec := row1()
+	defer rec.Release()
+	for _, c := range cases {
+		e := call(t, c.fn, c.args...)
+		require.Equal(t, []string{c.want}, compositeValues(t, e, rec), "%s", e)
+	}
+}
+
+// Over a sliced multi-row batch: every row takes its own elements, and
+// a NULL row leaves no elements behind for the next.
+func TestArrayFunctionsOverColumns(t *testing.T) {
+	a := sliceArr(col(t, tInt64, int64(9), int64(1), nil, int64(3), int64(1)), 1, 5)
+	s := sliceArr(col(t, tString, "z", "x,y", nil, "", "p"), 1, 5)
+	rec := batch(t, a, s)
+	defer rec.Release()
+	ca := vectorized.Col(0, tInt64, "a")
+	cs := vectorized.Col(1, tString, "s")
+	ten := lit(t, int64(10), tInt64)
+	arr := call(t, "ARRAY", ca, ten, ca)
+	split := call(t, "SPLIT", cs, lit(t, ",", tString))
+	cases := []struct {
+		e    vectorized.Expr
+		want []string
+	}{
+		{call(t, "ARRAY_DISTINCT", arr), []string{"[1,10]", "[null,10]", "[3,10]", "[1,10]"}},
+		{call(t, "ARRAY_APPEND", split, cs), []string{`["x","y","x,y"]`, "NULL", `[""]`, `["p","p"]`}},
+		{call(t, "ARRAY_REVERSE", split), []string{`["y","x"]`, "NULL", "[]", `["p"]`}},
+		{call(t, "ARRAY_POSITION", arr, ten), []string{"2", "2", "2", "2"}},
+		{call(t, "ARRAY_SORT", arr, lit(t, false, tBool)), []string{"[10,1,1]", "[10,null,null]", "[10,3,3]", "[10,1,1]"}},
+		{call(t, "ARRAY_MAX", call(t, "ARRAY", ca)), []string{"1", "NULL", "3", "1"}},
+		{call(t, "ARRAY_SLICE", arr, lit(t, int32(2), tInt32)), []string{"[10,1]", "[10,null]", "[10,3]", "[10,1]"}},
+		{call(t, "ARRAY_EXCEPT", arr, call(t, "ARRAY", ca)), []string{"[10]", "[10]", "[10]", "[10]"}},
+		{call(t, "ARRAY_JOIN", split, lit(t, "+", tString)), []string{"x+y", "NULL", "", "p"}},
+		{call(t, "MAP_VALUES", call(t, "MAP", ten, ca)), []string{"[1]", "[null]", "[3]", "[1]"}},
+		{call(t, "REGEXP_EXTRACT_ALL", cs, lit(t, "([a-z])", tString)), []string{`["x","y"]`, "NULL", "[]", `["p"]`}},
+	}
+	for _, c := range cases {
+		require.Equal(t, c.want, compositeValues(t, c.e, rec), "%s", c.e)
+	}
+}
+
+func TestArrayFunctionSignatureErrors(t *testing.T) {
+	ints := call(t, "ARRAY", lit(t, int32(1), tInt32))
+	nested := call(t, "ARRAY", ints)
+	s := lit(t, "a", tString)
+	for _, c := range []struct {
+		name string
+		args []vectorized.Expr
+		msg  string
+	}{
+		{"ARRAY_APPEND", []vectorized.Expr{ints, s}, "the element type INT does not take STRING"},
+		{"ARRAY_APPEND", []vectorized.Expr{s, s}, "STRING is not an ARRAY"},
+		{"ARRAY_CONCAT", []vectorized.Expr{ints, call(t, "ARRAY", s)}, "no common type"},
+		{"ARRAY_SLICE", []vectorized.Expr{ints, lit(t, int64(1), tInt64)}, "the bounds are INT, not BIGINT"},
+		{"ARRAY_MAX", []vectorized.Expr{nested}, "cannot be compared"},
+		{"ARRAY_DISTINCT", []vectorized.Expr{nested}, "cannot be compared"},
+		{"ARRAY_SORT", []vectorized.Expr{ints, s}, "the sort order is BOOLEAN"},
+		{"ARRAY_JOIN", []vectorized.Expr{ints, s}, "the elements are INT, not STRING"},
+		{"MAP_KEYS", []vectorized.Expr{ints}, "not a MAP"},
+		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{s, lit(t, "a++", tString)}, "is not supported"},
+	} {
+		_, err := Call(c.name, c.args...)
+		require.ErrorContains(t, err, c.msg, c.name)
+	}
+}
+
+// MAP_KEYS, MAP_VALUES and MAP_ENTRIES share the map's buffers; a sliced
+// map column must keep its offset.
+func TestMapPartsOfSlicedMap(t *testing.T) {
+	k := col(t, tString, "a", "b", "c")
+	v := col(t, tInt32, int32(1), nil, int32(3))
+	rec := batch(t, k, v)
+	defer rec.Release()
+	m := call(t, "MAP", vectorized.Col(0, tString, "k"), vectorized.Col(1, tInt32, "v"))
+	full, err := m.Eval(testCtx(), rec)
+	require.NoError(t, err)
+	defer full.Release()
+	sl := array.NewSlice(full, 1, 3)
+	defer sl.Release()
+	rec2 := batch(t, sl)
+	defer rec2.Release()
+	cm := vectorized.Col(0, sl.DataType(), "m")
+	require.Equal(t, []string{`["b"]`, `["c"]`}, compositeValues(t, call(t, "MAP_KEYS", cm), rec2))
+	require.Equal(t, []string{"[null]", "[3]"}, compositeValues(t, call(t, "MAP_VALUES", cm), rec2))
+	require.Equal(t, []string{`[{"key":"b","value":null}]`, `[{"key":"c","value":3}]`}, compositeValues(t, call(t, "MAP_ENTRIES", cm), rec2))
+}
