@@ -7,6 +7,7 @@ package expr
 // copies the values in one typed pass, so no element is boxed.
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 
@@ -104,15 +105,42 @@ func listArg(e vectorized.Expr) (*arrow.ListType, error) {
 	return lt, nil
 }
 
-// elementArg casts x to the element type elem, which must take it (a
-// NULL literal always fits).
+// elementArg casts x to the element type elem, which must take it: a
+// type it widens to, or (Flink's implicit numeric casts, which look at the
+// type family only) a number of a family no wider than elem's, so an INT
+// goes into an ARRAY<DECIMAL(2, 1)> but a BIGINT not into an ARRAY<INT>.
+// A NULL literal always fits.
 func elementArg(elem arrow.DataType, x vectorized.Expr) (vectorized.Expr, error) {
 	if !isNullLiteral(x) {
-		if ct := commonType([]arrow.DataType{elem, x.DataType()}); ct == nil || !arrow.TypeEqual(ct, elem) {
+		ct := commonType([]arrow.DataType{elem, x.DataType()})
+		widens := ct != nil && arrow.TypeEqual(ct, elem)
+		if r := numericRank(x.DataType()); !widens && (r == 0 || r > numericRank(elem)) {
 			return nil, noMatchf("the element type %s does not take %s", SQLTypeName(elem), SQLTypeName(x.DataType()))
 		}
 	}
 	return implicit(x, elem), nil
+}
+
+// numericRank orders the numeric type families as Flink's implicit casts
+// do; 0 for the rest.
+func numericRank(dt arrow.DataType) int {
+	switch dt.ID() {
+	case arrow.INT8:
+		return 1
+	case arrow.INT16:
+		return 2
+	case arrow.INT32:
+		return 3
+	case arrow.INT64:
+		return 4
+	case arrow.DECIMAL128:
+		return 5
+	case arrow.FLOAT32:
+		return 6
+	case arrow.FLOAT64:
+		return 7
+	}
+	return 0
 }
 
 // eqFunc is element equality as Flink's generated code has it: floating
@@ -847,7 +875,7 @@ func bindRegexpExtractAll(name string, args []vectorized.Expr) (vectorized.Expr,
 	if p, ok := literalString(a[1]); ok {
 		re, err := regexp.Compile(p)
 		if err != nil {
-			return nil, &mismatch{reason: "pattern " + quoteSQL(p) + " is not supported (Go RE2 syntax, a subset of Java's): " + err.Error()}
+			return nil, fmt.Errorf("%s: pattern %s is not supported (Go RE2 syntax, a subset of Java's): %w", name, quoteSQL(p), err)
 		}
 		fixed = re
 	}
