@@ -258,10 +258,19 @@ class Inputs:
 
     __slots__ = ("slots", "results")
 
-    def __init__(self, types: Sequence[pa.DataType], struct_size: int) -> None:
-        self.slots = [(k * struct_size, t, _arg_converter(t), _view_dtype(t)) for k, t in enumerate(types)]
+    def __init__(self, types: Sequence[pa.DataType], struct_size: int, arrow: bool = False) -> None:
+        if arrow:
+            # Arrow UDFs take the imported pyarrow Array itself; Go sends
+            # every column through the C Data Interface (no views).
+            self.slots = [(k * struct_size, t, _as_arrow, None) for k, t in enumerate(types)]
+        else:
+            self.slots = [(k * struct_size, t, _arg_converter(t), _view_dtype(t)) for k, t in enumerate(types)]
         # The result structs follow the argument structs in the same block.
         self.results = len(types) * struct_size
+
+
+def _as_arrow(arr: pa.Array, ix: _Index) -> pa.Array:
+    return arr
 
 
 def _view_dtype(t: pa.DataType) -> np.dtype | None:
@@ -487,6 +496,42 @@ def _result_converter(target: pa.DataType) -> Result:
     return convert
 
 
+_EXPECTED_ARROW = "expected a pyarrow Array or a sequence pyarrow.array() accepts"
+
+
+def _arrow_result_converter(target: pa.DataType) -> Result:
+    """The conversion of an Arrow UDF's return value: a pyarrow Array whose
+    type converts safely to target (see _castable: numbers into numbers,
+    strings into strings, ...; an int64 array is no STRING), or anything
+    else pyarrow.array() accepts, converted straight to target."""
+    sql = _sql_name(target)
+
+    def convert(res: Any, n: int, what: str = "returned") -> pa.Array:
+        if isinstance(res, pa.ChunkedArray):
+            res = res.combine_chunks()
+        if isinstance(res, pa.Array):
+            _check_length(len(res), n)
+            if res.type != target and not (res.type == pa.null() or _castable(res.type, target, True)):
+                raise _ResultError(f"{what} a pyarrow Array of type {res.type}; the declared result type is {sql}")
+            try:
+                arr = res.cast(target) if res.type == pa.null() else _cast(res, target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
+                raise _ResultError(f"{what} {res.type} values that do not convert to {sql}", e) from None
+            # The function's array may hold Python memory (a numpy array it
+            # wrapped): copied so that releasing the result never needs the GIL.
+            return _detach(arr)
+        if isinstance(res, (str, bytes, dict)) or not hasattr(res, "__len__"):
+            raise _ResultError(f"{what} {_describe_type(res)}; {_EXPECTED_ARROW}")
+        _check_length(len(res), n)
+        try:
+            arr = _chunks(pa.array(res, type=target, from_pandas=True))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError, ValueError, TypeError) as e:
+            raise _ResultError(f"{what} {_describe_type(res)} whose values do not convert to {sql}", e) from None
+        return _detach(arr)
+
+    return convert
+
+
 def _check_length(got: int, n: int) -> None:
     if got != n:
         raise _ResultError(f"returned {got} rows for a batch of {n} rows")
@@ -605,15 +650,18 @@ class Evaluator:
         args: Sequence[Sequence[int]],
         result_schema_ptr: int,
         struct_size: int,
+        arrow: bool = False,
     ) -> None:
         schema = pa.Schema._import_from_c(result_schema_ptr)
         self.args = [tuple(a) for a in args]
+        self.arrow = arrow
+        convert = _arrow_result_converter if arrow else _result_converter
         # Per UDF: its index, the function, how to pick its arguments, the
         # general conversion of its result, the numpy dtype of the buffers
         # Go allocates for a numeric result (else None) and the offset of
         # its result struct.
         self.calls = [
-            (i, fn, _picker(a), _result_converter(f.type), _view_dtype(f.type), i * struct_size)
+            (i, fn, _picker(a), convert(f.type), None if arrow else _view_dtype(f.type), i * struct_size)
             for i, (fn, a, f) in enumerate(zip(funcs, args, schema))
         ]
         self.size = struct_size
@@ -621,7 +669,7 @@ class Evaluator:
 
     def prepare(self, schema_ptr: int) -> Inputs:
         """The argument columns' types, from a schema Go exported."""
-        return Inputs([f.type for f in pa.Schema._import_from_c(schema_ptr)], self.size)
+        return Inputs([f.type for f in pa.Schema._import_from_c(schema_ptr)], self.size, self.arrow)
 
     def evaluate(self, n: int, base: int, inputs: Inputs, *views: Any) -> Failure | None:
         """Runs every UDF over one batch of n rows.

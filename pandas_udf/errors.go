@@ -11,6 +11,9 @@ import (
 // the batch the failed call covered rather than a row: the function sees
 // them all at once.
 type UDFError struct {
+	// Kind is "pandas" or "arrow" (func_type), as the message names it;
+	// empty means pandas.
+	Kind     string
 	UDF      string
 	Phase    cpython.Phase
 	FirstRow int64 // first row of the batch the call received
@@ -28,17 +31,21 @@ type UDFError struct {
 
 func (e *UDFError) Error() string {
 	rows := fmt.Sprintf("rows %d to %d of its batch", e.FirstRow, e.EndRow-1)
+	kind := e.Kind
+	if kind == "" {
+		kind = "pandas"
+	}
 	switch e.Phase {
 	case cpython.PhaseCall:
-		return fmt.Sprintf("pandas UDF %s raised an exception on %s: %v", e.UDF, rows, e.Cause)
+		return fmt.Sprintf("%s UDF %s raised an exception on %s: %v", kind, e.UDF, rows, e.Cause)
 	case cpython.PhaseArgument:
-		return fmt.Sprintf("pandas UDF %s could not receive column %d (%s) on %s: %s",
+		return fmt.Sprintf("%s UDF %s could not receive column %d (%s) on %s: %s", kind,
 			e.UDF, e.Column, e.Detail, rows, causeText(e.Cause))
 	}
 	if e.Cause == nil {
-		return fmt.Sprintf("pandas UDF %s %s", e.UDF, e.Detail)
+		return fmt.Sprintf("%s UDF %s %s", kind, e.UDF, e.Detail)
 	}
-	return fmt.Sprintf("pandas UDF %s %s: %s", e.UDF, e.Detail, causeText(e.Cause))
+	return fmt.Sprintf("%s UDF %s %s: %s", kind, e.UDF, e.Detail, causeText(e.Cause))
 }
 
 func (e *UDFError) Unwrap() error { return e.Cause }

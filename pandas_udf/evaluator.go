@@ -47,6 +47,10 @@ type Evaluator struct {
 	bitmap   []int
 	nbitmaps int
 	labels   *cpython.Labels // what a crash report or os._exit names, per job
+	// arrow: the functions take and return pyarrow Arrays (func_type
+	// "arrow"): every column crosses through the C Data Interface and no
+	// pandas conversion happens either way.
+	arrow bool
 
 	mu     sync.Mutex // guards the fields below; never held while Python runs
 	closed bool
@@ -89,16 +93,26 @@ func loadDriver(py *cpython.GIL) (*cpython.Object, error) {
 
 // NewEvaluator prepares the calls. It takes a reference to each function;
 // Close drops them. The interpreter must be started (cpython.Initialize).
-func NewEvaluator(udfs []UDF) (*Evaluator, error) {
+func NewEvaluator(udfs []UDF) (*Evaluator, error) { return buildEvaluator(udfs, false) }
+
+// NewArrowEvaluator is NewEvaluator for Arrow UDFs (func_type "arrow"):
+// each function is called once per batch with one pyarrow.Array per
+// argument, imported without a copy, and returns a pyarrow.Array (or what
+// pyarrow.array() accepts) of the declared type.
+func NewArrowEvaluator(udfs []UDF) (*Evaluator, error) { return buildEvaluator(udfs, true) }
+
+func buildEvaluator(udfs []UDF, arrowUDFs bool) (*Evaluator, error) {
 	if len(udfs) == 0 {
 		return nil, errors.New("pandas UDF: an evaluator needs at least one UDF")
 	}
-	e := &Evaluator{udfs: make([]UDF, len(udfs)), maxCol: -1, width: make([]int, len(udfs)), bitmap: make([]int, len(udfs))}
+	e := &Evaluator{udfs: make([]UDF, len(udfs)), maxCol: -1, width: make([]int, len(udfs)), bitmap: make([]int, len(udfs)), arrow: arrowUDFs}
 	for i, u := range udfs {
 		e.udfs[i] = UDF{Name: u.Name, Args: append([]int(nil), u.Args...), Result: u.Result}
 		e.bitmap[i] = -1
-		if u.Result == nil {
-			continue // reported below
+		if u.Result == nil || arrowUDFs {
+			// An Arrow UDF's result is a pyarrow Array: it comes back
+			// through the C Data Interface, never through a buffer view.
+			continue // (a missing type is reported below)
 		}
 		e.width[i] = viewWidth(u.Result)
 		if id := u.Result.ID(); id == arrow.FLOAT32 || id == arrow.FLOAT64 {
@@ -144,7 +158,7 @@ func NewEvaluator(udfs []UDF) (*Evaluator, error) {
 		for i, u := range udfs {
 			fields[i] = arrow.Field{Name: u.Name, Type: u.Result, Nullable: true}
 		}
-		driver, err := newDriver(py, mod, udfs, slots, arrow.NewSchema(fields, nil))
+		driver, err := newDriver(py, mod, udfs, slots, arrow.NewSchema(fields, nil), arrowUDFs)
 		if err != nil {
 			return err
 		}
@@ -170,7 +184,7 @@ func NewEvaluator(udfs []UDF) (*Evaluator, error) {
 // newDriver builds the Python evaluator: the functions, each one's argument
 // slots, and the result types, which cross as one exported schema so that
 // pyarrow builds them once here rather than per batch.
-func newDriver(py *cpython.GIL, mod *cpython.Object, udfs []UDF, slots [][]int, results *arrow.Schema) (*cpython.Object, error) {
+func newDriver(py *cpython.GIL, mod *cpython.Object, udfs []UDF, slots [][]int, results *arrow.Schema, arrowUDFs bool) (*cpython.Object, error) {
 	cls, err := py.GetAttr(mod, "Evaluator")
 	if err != nil {
 		return nil, err
@@ -199,7 +213,7 @@ func newDriver(py *cpython.GIL, mod *cpython.Object, udfs []UDF, slots [][]int, 
 	// pyarrow moves the schema out of the struct; on failure it may not have.
 	defer cdata.ReleaseCArrowSchema(schema)
 	d, err := py.Call(cls, keep(py.List(funcs...)), keep(py.List(args...)),
-		keep(py.Int(int64(uintptr(unsafe.Pointer(schema))))), keep(py.Int(int64(arrayStructSize))))
+		keep(py.Int(int64(uintptr(unsafe.Pointer(schema))))), keep(py.Int(int64(arrayStructSize))), keep(py.Bool(arrowUDFs)))
 	if err != nil {
 		return nil, fmt.Errorf("pandas UDF: preparing the result types %s: %w", results, err)
 	}
@@ -272,7 +286,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.
 	// args[argInputs], the prepared argument types, is set under the GIL.
 	for s, c := range e.cols {
 		col := rec.Column(c)
-		if p, size, ok := dataView(col); ok {
+		if p, size, ok := dataView(col); ok && !e.arrow {
 			args[argViews+s] = cpython.ViewArg(p, size, false)
 			continue
 		}
@@ -575,7 +589,7 @@ func (e *Evaluator) failure(py *cpython.GIL, f *cpython.Object, n int64) error {
 		}
 		ints[name] = v
 	}
-	ue := &UDFError{UDF: e.udfs[ints["udf"]].Name, FirstRow: 0, EndRow: n, Column: -1, Detail: attrs["detail"]}
+	ue := &UDFError{Kind: e.kind(), UDF: e.udfs[ints["udf"]].Name, FirstRow: 0, EndRow: n, Column: -1, Detail: attrs["detail"]}
 	if attrs["type"] != "" {
 		ue.Cause = &cpython.Error{Type: attrs["type"], Message: attrs["message"], Traceback: attrs["traceback"]}
 	}
@@ -591,6 +605,14 @@ func (e *Evaluator) failure(py *cpython.GIL, f *cpython.Object, n int64) error {
 		return fmt.Errorf("pandas UDF: the driver reported an unknown phase %q", attrs["phase"])
 	}
 	return ue
+}
+
+// kind is how errors name the evaluator's functions.
+func (e *Evaluator) kind() string {
+	if e.arrow {
+		return "arrow"
+	}
+	return "pandas"
 }
 
 func (e *Evaluator) emptyResults() []arrow.Array {

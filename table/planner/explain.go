@@ -602,7 +602,7 @@ func (e *explainer) calc(c *Calc) *xnode {
 		switch ev.runtime {
 		case "python":
 			runtime = "row"
-		case "pandas":
+		case "pandas", "arrow":
 		default:
 			node = "Calc"
 		}

@@ -27,6 +27,8 @@ const (
 	Row Kind = iota
 	// Pandas functions are called once per batch with pandas Series.
 	Pandas
+	// Arrow functions are called once per batch with pyarrow Arrays.
+	Arrow
 )
 
 // Function is a Python scalar function with a declared signature.
@@ -97,8 +99,11 @@ func (f *Function) Deterministic() bool { return !f.NonDeterministic }
 
 // Runtime implements catalog.ScalarFunction.
 func (f *Function) Runtime() catalog.Runtime {
-	if f.Kind == Pandas {
+	switch f.Kind {
+	case Pandas:
 		return pandasRuntime{}
+	case Arrow:
+		return arrowRuntime{}
 	}
 	return rowRuntime{}
 }
@@ -137,10 +142,27 @@ func (pandasRuntime) NewEvaluator(calls []catalog.Call) (vectorized.FunctionEval
 	return withOpen(ev, calls), nil
 }
 
+type arrowRuntime struct{}
+
+func (arrowRuntime) Name() string { return "arrow" }
+
+func (arrowRuntime) NewEvaluator(calls []catalog.Call) (vectorized.FunctionEvaluator, error) {
+	udfs := make([]pandas_udf.UDF, len(calls))
+	for i, c := range calls {
+		f := c.Function.(*Function)
+		udfs[i] = pandas_udf.UDF{Name: c.Name, Func: f.fn, Args: c.Args, Result: c.Result.Arrow()}
+	}
+	ev, err := pandas_udf.NewArrowEvaluator(udfs)
+	if err != nil {
+		return nil, err
+	}
+	return withOpen(ev, calls), nil
+}
+
 // Load resolves 'package.module.function' for CREATE FUNCTION ... LANGUAGE
 // PYTHON. The object must declare its result type, as PyFlink's udf()
 // wrappers do: Sluice reads `_sluice_result_type` (a SQL type string) and
-// `_sluice_func_type` ("general" or "pandas"), which the Python API's
+// `_sluice_func_type` ("general", "pandas" or "arrow"), which the Python API's
 // udf() sets.
 func Load(identifier string) (catalog.ScalarFunction, error) {
 	mod, attr, ok := cutLast(identifier, ".")
@@ -173,7 +195,7 @@ func Load(identifier string) (catalog.ScalarFunction, error) {
 
 // FromObject makes a function of a Python object that declares its types
 // as the Python API's udf() wrappers do: `_sluice_result_type` (SQL type
-// text, required), `_sluice_func_type` ("general" or "pandas"),
+// text, required), `_sluice_func_type` ("general", "pandas" or "arrow"),
 // `_sluice_input_types` (a list of SQL type texts, or None),
 // `_sluice_deterministic`, and `_sluice_callable`, the function the engine
 // calls (the object itself when absent).
@@ -201,9 +223,11 @@ func FromObject(py *cpython.GIL, name string, obj *cpython.Object) (*Function, e
 		switch s {
 		case "pandas":
 			f.Kind = Pandas
+		case "arrow":
+			f.Kind = Arrow
 		case "general", "":
 		default:
-			return nil, fmt.Errorf("function type %q is not general or pandas", s)
+			return nil, fmt.Errorf("function type %q is not general, pandas or arrow", s)
 		}
 	}
 	if it, err := py.GetAttr(obj, "_sluice_input_types"); err == nil {

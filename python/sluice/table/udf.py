@@ -4,8 +4,9 @@
 callable object, a ``functools.partial`` — with its declared types. The
 wrapper carries what the engine reads (``_sluice_*`` attributes): the
 result type as SQL text, the kind ("general" for row-at-a-time, "pandas"
-for vectorized), the input types and the callable the engine calls per
-row or per batch, with ``open`` already run.
+for vectorized over pandas Series, "arrow" — Sluice's own, not PyFlink's —
+for vectorized over pyarrow Arrays), the input types and the callable the
+engine calls per row or per batch, with ``open`` already run.
 """
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ class AggregateFunction(UserDefinedFunction):
         raise RuntimeError("Method get_accumulator_type is not implemented")
 
 
-_FUNC_TYPES = ("general", "pandas")
+_FUNC_TYPES = ("general", "pandas", "arrow")
 
 
 def _function_name(f: Any) -> str:
@@ -172,6 +173,7 @@ class UserDefinedScalarFunctionWrapper:
         if not isinstance(result_type, (DataType, str)):
             raise TypeError("Invalid returnType: returnType should be DataType or str but is {}".format(result_type))
         if func_type not in _FUNC_TYPES:
+            # PyFlink's message, though Sluice also takes "arrow".
             raise ValueError("The func_type must be one of 'general, pandas', got %s." % func_type)
         self._func = func
         self._input_types = list(input_types) if input_types is not None else None
