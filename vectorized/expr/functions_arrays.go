@@ -935,3 +935,198 @@ func bindRegexpExtractAll(name string, args []vectorized.Expr) (vectorized.Expr,
 			return b.NewArray(), nil
 		}}, nil
 }
+
+func init() {
+	register("MAP_FROM_ARRAYS", []string{"MAP_FROM_ARRAYS(ARRAY<K>, ARRAY<V>)"}, bindMapFromArrays)
+	register("MAP_UNION", []string{"MAP_UNION(MAP<K, V>, MAP<K, V>...)"}, bindMapUnion)
+}
+
+// mapPlan is a result MAP column under construction, as listPlan: entry
+// r of the result is the key and value at which[r]/pos[r] of the sources.
+type mapPlan struct{ listPlan }
+
+// finish gathers the keys from keySrcs and the values from valSrcs.
+func (p *mapPlan) finish(mem memory.Allocator, typ *arrow.MapType, n int, keySrcs, valSrcs []arrow.Array) (arrow.Array, error) {
+	keys, err := gather(mem, typ.KeyType(), len(p.which), keySrcs, p.which, p.pos)
+	if err != nil {
+		return nil, err
+	}
+	defer keys.Release()
+	vals, err := gather(mem, typ.ItemType(), len(p.which), valSrcs, p.which, p.pos)
+	if err != nil {
+		return nil, err
+	}
+	defer vals.Release()
+	entries := array.NewData(typ.Elem(), len(p.which), []*memory.Buffer{nil}, []arrow.ArrayData{keys.Data(), vals.Data()}, 0, 0)
+	defer entries.Release()
+	offBuf, offs := allocFixed[int32](mem, n+1)
+	copy(offs, p.offs)
+	defer offBuf.Release()
+	var validBuf *memory.Buffer
+	nulls := 0
+	if p.nulls {
+		validBuf = memory.NewBufferBytes(p.valid)
+		nulls = countNulls(p.valid, n)
+	}
+	data := array.NewData(typ, n, []*memory.Buffer{validBuf, offBuf}, []arrow.ArrayData{entries}, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data), nil
+}
+
+// bindMapFromArrays: MAP_FROM_ARRAYS(keys, values) pairs the arrays
+// element by element, as Flink's ArrayBasedMapData: repeated keys stay,
+// in order. NULL when either array is; arrays of different lengths fail,
+// and so does a NULL key, which Flink keeps but an Arrow map cannot hold.
+func bindMapFromArrays(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+	if len(args) != 2 {
+		return nil, noMatch()
+	}
+	kt, err := listArg(args[0])
+	if err != nil {
+		return nil, err
+	}
+	vt, err := listArg(args[1])
+	if err != nil {
+		return nil, err
+	}
+	typ := arrow.MapOf(kt.Elem(), vt.Elem())
+	return &compositeExpr{name: name, args: args, typ: typ, fail: true,
+		eval: func(mem memory.Allocator, n int, cols []arrow.Array) (arrow.Array, error) {
+			k, v := cols[0].(*array.List), cols[1].(*array.List)
+			p := &mapPlan{*newListPlan(n)}
+			// keys and values come from two sources at the same entry:
+			// the values' positions are kept apart.
+			var vpos []int32
+			for i := 0; i < n; i++ {
+				if k.IsNull(i) || v.IsNull(i) {
+					p.end(i, true)
+					continue
+				}
+				ks, ke := k.ValueOffsets(i)
+				vs, ve := v.ValueOffsets(i)
+				if ke-ks != ve-vs {
+					return nil, fmt.Errorf("MAP_FROM_ARRAYS: the keys array has %d elements and the values array %d; they must have the same number", ke-ks, ve-vs)
+				}
+				for j := int64(0); j < ke-ks; j++ {
+					p.add(0, int(ks+j))
+					vpos = append(vpos, int32(vs+j))
+				}
+				p.end(i, false)
+			}
+			keys, err := gather(mem, typ.KeyType(), len(p.which), []arrow.Array{k.ListValues()}, p.which, p.pos)
+			if err != nil {
+				return nil, err
+			}
+			defer keys.Release()
+			if keys.NullN() > 0 {
+				// Arrow's maps have no NULL keys (Flink's do): as the MAP
+				// constructor, this fails.
+				return nil, fmt.Errorf("MAP_FROM_ARRAYS: a key is NULL")
+			}
+			vals, err := gather(mem, typ.ItemType(), len(p.which), []arrow.Array{v.ListValues()}, p.which, vpos)
+			if err != nil {
+				return nil, err
+			}
+			defer vals.Release()
+			// The two gathers give the keys and values; reassemble through
+			// the plan with them as the only sources, in order.
+			for r := range p.pos {
+				p.pos[r] = int32(r)
+			}
+			return p.finish(mem, typ, n, []arrow.Array{keys}, []arrow.Array{vals})
+		}}, nil
+}
+
+// bindMapUnion: MAP_UNION(m1, m2, ...) folds the maps left to right as
+// Flink's MapUnionFunction: the union of a result r with the next map m
+// is m's entries in m's order, then r's entries whose key m does not hold.
+// An empty m leaves r as it is; NULL when any map is NULL.
+func bindMapUnion(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+	if len(args) == 0 {
+		return nil, noMatch()
+	}
+	var kts, vts []arrow.DataType
+	for _, a := range args {
+		mt, ok := a.DataType().(*arrow.MapType)
+		if !ok {
+			return nil, noMatchf("%s is not a MAP", SQLTypeName(a.DataType()))
+		}
+		kts = append(kts, mt.KeyType())
+		vts = append(vts, mt.ItemType())
+	}
+	kt, vt := commonType(kts), commonType(vts)
+	if kt == nil || vt == nil {
+		return nil, noMatchf("the keys %s or values %s have no common type", typeList(kts), typeList(vts))
+	}
+	eq := eqFunc(kt)
+	if eq == nil {
+		return nil, comparableElems(kt)
+	}
+	typ := arrow.MapOf(kt, vt)
+	a := make([]vectorized.Expr, len(args))
+	for i, x := range args {
+		a[i] = implicit(x, typ)
+	}
+	return &compositeExpr{name: name, args: a, typ: typ,
+		eval: func(mem memory.Allocator, n int, cols []arrow.Array) (arrow.Array, error) {
+			ms := make([]*array.Map, len(cols))
+			keys := make([]arrow.Array, len(cols))
+			items := make([]arrow.Array, len(cols))
+			for j, c := range cols {
+				ms[j] = c.(*array.Map)
+				// Keys() and Items() are the whole entry columns: the
+				// offsets index them directly.
+				keys[j], items[j] = ms[j].Keys(), ms[j].Items()
+			}
+			c := newElemCmp(eq, keys...)
+			p := &mapPlan{*newListPlan(n)}
+			var cur, next []int64 // (source << 32 | position) of the entries
+			for i := 0; i < n; i++ {
+				null := false
+				for _, m := range ms {
+					null = null || m.IsNull(i)
+				}
+				if null {
+					p.end(i, true)
+					continue
+				}
+				cur = cur[:0]
+				s, e := ms[0].ValueOffsets(i)
+				for k := s; k < e; k++ {
+					cur = append(cur, k)
+				}
+				for j := 1; j < len(ms); j++ {
+					s, e := ms[j].ValueOffsets(i)
+					if s == e {
+						continue
+					}
+					next = next[:0]
+					nullKey := false
+					for k := s; k < e; k++ {
+						next = append(next, int64(j)<<32|k)
+						nullKey = nullKey || !c.valid[j].get(int(k))
+					}
+					for _, x := range cur {
+						src, at := int(x>>32), int(x&(1<<32-1))
+						held := false
+						if c.valid[src].get(at) {
+							for k := s; k < e && !held; k++ {
+								held = c.valid[j].get(int(k)) && c.eq(src, at, j, int(k))
+							}
+						} else {
+							held = nullKey
+						}
+						if !held {
+							next = append(next, x)
+						}
+					}
+					cur, next = next, cur
+				}
+				for _, x := range cur {
+					p.add(int16(x>>32), int(x&(1<<32-1)))
+				}
+				p.end(i, false)
+			}
+			return p.finish(mem, typ, n, keys, items)
+		}}, nil
+}

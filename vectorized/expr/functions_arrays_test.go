@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-stream/sluice/vectorized"
@@ -15,7 +16,8 @@ import (
 // MAP values, which the samples cannot build).
 var arrayFunctionsTested = []string{"ARRAY_APPEND", "ARRAY_PREPEND", "ARRAY_CONCAT", "ARRAY_REVERSE", "ARRAY_SLICE",
 	"ARRAY_DISTINCT", "ARRAY_REMOVE", "ARRAY_POSITION", "ARRAY_EXCEPT", "ARRAY_INTERSECT", "ARRAY_UNION", "ARRAY_SORT",
-	"ARRAY_MAX", "ARRAY_MIN", "ARRAY_JOIN", "MAP_KEYS", "MAP_VALUES", "MAP_ENTRIES", "REGEXP_EXTRACT_ALL"}
+	"ARRAY_MAX", "ARRAY_MIN", "ARRAY_JOIN", "MAP_KEYS", "MAP_VALUES", "MAP_ENTRIES", "REGEXP_EXTRACT_ALL",
+	"MAP_FROM_ARRAYS", "MAP_UNION"}
 
 // Expected values are Flink 2.3's for the same calls (rendered here as
 // Arrow's JSON).
@@ -34,6 +36,13 @@ func TestArrayFunctions(t *testing.T) {
 	nullInts := lit(t, nil, arrow.ListOf(tInt32))
 	b := func(v any) vectorized.Expr { return lit(t, v, tBool) }
 	m := call(t, "MAP", str("a"), i32(1), str("b"), i32(nil))
+	smap := func(kv ...any) vectorized.Expr {
+		xs := make([]vectorized.Expr, len(kv))
+		for k := 0; k < len(kv); k += 2 {
+			xs[k], xs[k+1] = str(kv[k]), i32(kv[k+1])
+		}
+		return call(t, "MAP", xs...)
+	}
 	nan := dbl(0.0)
 	nan = call(t, "/", nan, dbl(0.0))
 	cases := []struct {
@@ -117,12 +126,28 @@ func TestArrayFunctions(t *testing.T) {
 		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("abc"), str(""), i32(0)}, `["","","",""]`},
 		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("aaa"), str("a*"), i32(0)}, `["aaa",""]`},
 		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str(nil), str("a")}, "NULL"},
+		{"MAP_FROM_ARRAYS", []vectorized.Expr{arr(str("a"), str("b")), ints(1, 2)}, `[{"key":"a","value":1},{"key":"b","value":2}]`},
+		{"MAP_FROM_ARRAYS", []vectorized.Expr{arr(str("a"), str("a")), ints(1, nil)}, `[{"key":"a","value":1},{"key":"a","value":null}]`},
+		{"MAP_FROM_ARRAYS", []vectorized.Expr{nullInts, ints(1)}, "NULL"},
+		{"MAP_UNION", []vectorized.Expr{smap("a", 1, "b", 2), smap("b", 3, "c", 4)}, `[{"key":"b","value":3},{"key":"c","value":4},{"key":"a","value":1}]`},
+		{"MAP_UNION", []vectorized.Expr{smap("a", 1), smap("b", 2), smap("a", 5)}, `[{"key":"a","value":5},{"key":"b","value":2}]`},
+		{"MAP_UNION", []vectorized.Expr{smap("z", 1, "y", 2), smap("x", 3, "a", 4)}, `[{"key":"x","value":3},{"key":"a","value":4},{"key":"z","value":1},{"key":"y","value":2}]`},
+		{"MAP_UNION", []vectorized.Expr{smap("a", 1)}, `[{"key":"a","value":1}]`},
+		{"MAP_UNION", []vectorized.Expr{smap("a", 1), lit(t, nil, arrow.MapOf(tString, tInt32))}, "NULL"},
 	}
 	rec := row1()
 	defer rec.Release()
 	for _, c := range cases {
 		e := call(t, c.fn, c.args...)
 		require.Equal(t, []string{c.want}, compositeValues(t, e, rec), "%s", e)
+		// every buffer a result is built from goes with it
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		ec := testCtx()
+		ec.Mem = mem
+		a, err := e.Eval(ec, rec)
+		require.NoError(t, err)
+		a.Release()
+		require.Zero(t, mem.CurrentAlloc(), "%s", e)
 	}
 }
 
@@ -153,8 +178,15 @@ func TestArrayFunctionsOverColumns(t *testing.T) {
 		{call(t, "ARRAY_JOIN", split, lit(t, "+", tString)), []string{"x+y", "NULL", "", "p"}},
 		{call(t, "MAP_VALUES", call(t, "MAP", ten, ca)), []string{"[1]", "[null]", "[3]", "[1]"}},
 		{call(t, "REGEXP_EXTRACT_ALL", cs, lit(t, "([a-z])", tString)), []string{`["x","y"]`, "NULL", "[]", `["p"]`}},
+		{call(t, "MAP_FROM_ARRAYS", split, call(t, "ARRAY", ca)), []string{"MAP_FROM_ARRAYS: the keys array has 2 elements and the values array 1; they must have the same number"}},
+		{call(t, "MAP_UNION", call(t, "MAP", ten, ca, lit(t, int64(1), tInt64), ten), call(t, "MAP", lit(t, int64(1), tInt64), ca)), []string{`[{"key":1,"value":1},{"key":10,"value":1}]`, `[{"key":1,"value":null},{"key":10,"value":null}]`, `[{"key":1,"value":3},{"key":10,"value":3}]`, `[{"key":1,"value":1},{"key":10,"value":1}]`}},
 	}
 	for _, c := range cases {
+		if len(c.want) == 1 { // an error
+			_, err := c.e.Eval(testCtx(), rec)
+			require.EqualError(t, err, c.want[0])
+			continue
+		}
 		require.Equal(t, c.want, compositeValues(t, c.e, rec), "%s", c.e)
 	}
 }
@@ -178,6 +210,8 @@ func TestArrayFunctionSignatureErrors(t *testing.T) {
 		{"ARRAY_JOIN", []vectorized.Expr{ints, s}, "the elements are INT, not STRING"},
 		{"MAP_KEYS", []vectorized.Expr{ints}, "not a MAP"},
 		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{s, lit(t, "a++", tString)}, "is not supported"},
+		{"MAP_UNION", []vectorized.Expr{call(t, "MAP", s, ints), call(t, "MAP", ints, ints)}, "no common type"},
+		{"MAP_FROM_ARRAYS", []vectorized.Expr{ints, s}, "STRING is not an ARRAY"},
 	} {
 		_, err := Call(c.name, c.args...)
 		require.ErrorContains(t, err, c.msg, c.name)

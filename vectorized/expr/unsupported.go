@@ -20,7 +20,6 @@ func init() {
 		// temporal
 		"CURRENT_ROW_TIMESTAMP", "SOURCE_WATERMARK",
 		// collections
-		"MAP_FROM_ARRAYS", "MAP_UNION",
 		// JSON, VARIANT and structured values
 		"JSON", "JSON_STRING", "JSON_OBJECT", "JSON_ARRAY", "PARSE_JSON", "TRY_PARSE_JSON",
 		"OBJECT_OF", "OBJECT_UPDATE",
