@@ -40,7 +40,7 @@ func DefaultUDFConfig() UDFConfig {
 // the same process and run.
 type Measurement struct {
 	Case       string  `json:"case"`
-	Path       string  `json:"path"` // native, row or pandas
+	Path       string  `json:"path"` // native, row, pandas or arrow
 	BatchSize  int     `json:"batch_size"`
 	Rows       int     `json:"rows"`
 	Seconds    float64 `json:"seconds"`
@@ -370,6 +370,10 @@ func RunUDF(ctx context.Context, cfg UDFConfig, progress io.Writer) (*UDFReport,
 		}
 
 		if err := runPandasCases(ctx, fns[2:], bs, cfg, size, emit); err != nil {
+			releaseBatches(bs)
+			return nil, err
+		}
+		if err := runArrowCases(ctx, bs, cfg, size, emit); err != nil {
 			releaseBatches(bs)
 			return nil, err
 		}
