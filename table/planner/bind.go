@@ -45,6 +45,9 @@ type Planner struct {
 	// those of IN and EXISTS outside WHERE's conjuncts (subquery.go).
 	scalars map[*sql.SubqueryExpr]int
 	marks   map[sql.Expr]int
+	// lateral is the table function call being bound in LATERAL TABLE
+	// (lateral.go), the one place a table function may be called.
+	lateral *sql.FuncCall
 }
 
 func (p *Planner) ErrAt(pos sql.Pos, format string, args ...any) error {
@@ -426,6 +429,9 @@ func (p *Planner) bindFrom(ref sql.TableRef) (Node, *scope, error) {
 		}
 		return n, scopeOf(n, qual), nil
 	case *sql.TableFunctionRef:
+		if p.lateralTableFunction(r) != nil {
+			return p.bindTableFunction(r)
+		}
 		if !isWindowTVF(r.Call) || r.Lateral {
 			return nil, nil, p.ErrAt(r.Pos(), "table functions are not supported yet; the windowing functions TUMBLE, HOP, CUMULATE and SESSION are")
 		}
@@ -1562,6 +1568,10 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		args = append(args, x)
 	}
 	if fn != nil {
+		if isTableFunction(fn) && f != p.lateral {
+			// Calcite's message.
+			return nil, p.ErrAt(f.Name.Pos(), "Cannot call table function here: '%s'", name)
+		}
 		if fn.Kind != catalog.ScalarKind || fn.Scalar == nil {
 			return nil, p.ErrAt(f.Name.Pos(), "function %s is not a scalar function; only scalar user-defined functions are supported yet", name)
 		}

@@ -400,6 +400,10 @@ func (p *Planner) bindJoin(j *sql.Join) (Node, *scope, error) {
 	if u, ok := j.Right.(*sql.UnnestRef); ok {
 		return p.bindUnnestJoin(j, u)
 	}
+	// LATERAL TABLE(table function) (lateral.go).
+	if r, ok := j.Right.(*sql.TableFunctionRef); ok && p.lateralTableFunction(r) != nil {
+		return p.bindLateralJoin(j, r)
+	}
 	l, lsc, err := p.bindFrom(j.Left)
 	if err != nil {
 		return nil, nil, err
@@ -822,6 +826,9 @@ func whereIntoJoin(from sql.TableRef, where sql.Expr) (sql.TableRef, sql.Expr) {
 		return from, where
 	}
 	if _, ok := j.Right.(*sql.UnnestRef); ok {
+		return from, where
+	}
+	if r, ok := j.Right.(*sql.TableFunctionRef); ok && !isWindowTVF(r.Call) {
 		return from, where
 	}
 	if tn, ok := j.Right.(*sql.TableName); ok && tn.SystemTime != nil {

@@ -26,6 +26,9 @@ type Unnest struct {
 	LeftOuter  bool
 	Cond       Rex
 	Fields     Schema
+	// Call, when set, is the table function call whose rows are unnested
+	// (LATERAL TABLE, lateral.go): plans show it instead of UNNEST_ROWS.
+	Call string
 }
 
 func (n *Unnest) Schema() Schema {
@@ -41,6 +44,9 @@ func (n *Unnest) WithInputs(in ...Node) Node {
 }
 
 func (n *Unnest) function() string {
+	if n.Call != "" {
+		return n.Call
+	}
 	f := "$UNNEST_ROWS$1"
 	if n.Ordinality {
 		f = "$UNNEST_ROWS_WITH_ORDINALITY$1"

@@ -40,7 +40,10 @@ type Function struct {
 	// input_types); arguments are then checked against them.
 	Inputs           []types.DataType
 	NonDeterministic bool
-	fn               *cpython.Object
+	// Table is a table function (udtf): Result is ARRAY of the rows (or
+	// values) one call yields, which LATERAL TABLE expands.
+	Table bool
+	fn    *cpython.Object
 	// opener, when set, is the udf wrapper's _sluice_open: called when a
 	// calc that calls the function opens, with the subtask's runtime
 	// information; fn is then the function not yet opened.
@@ -93,6 +96,10 @@ func typeList(ts []types.DataType) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// TableFunction says whether f is a table function (udtf): the planner
+// calls it only in LATERAL TABLE and expands its ARRAY result.
+func (f *Function) TableFunction() bool { return f.Table }
 
 // Deterministic implements catalog.ScalarFunction.
 func (f *Function) Deterministic() bool { return !f.NonDeterministic }
@@ -225,9 +232,15 @@ func FromObject(py *cpython.GIL, name string, obj *cpython.Object) (*Function, e
 			f.Kind = Pandas
 		case "arrow":
 			f.Kind = Arrow
+		case "table":
+			// udtf: a row function returning the list of its rows.
+			f.Table = true
+			if f.Result.Kind != types.Array {
+				return nil, fmt.Errorf("a table function returns ARRAY<row type>, not %s", f.Result)
+			}
 		case "general", "":
 		default:
-			return nil, fmt.Errorf("function type %q is not general, pandas or arrow", s)
+			return nil, fmt.Errorf("function type %q is not general, pandas, arrow or table", s)
 		}
 	}
 	if it, err := py.GetAttr(obj, "_sluice_input_types"); err == nil {

@@ -264,9 +264,75 @@ def udf(f: Any = None, input_types: Union[List[Any], Any, None] = None, result_t
     return UserDefinedScalarFunctionWrapper(f, input_types, result_type, func_type, deterministic, name)
 
 
+class UserDefinedTableFunctionWrapper(UserDefinedScalarFunctionWrapper):
+    """What ``udtf`` returns: a function yielding rows of ``result_types``.
+    The engine calls it as a row function whose result is the list of rows
+    an input row gives (ARRAY<ROW<f0, f1, ...>>, ARRAY<T> for one column),
+    which LATERAL TABLE, join_lateral and flat_map expand into rows, as an
+    UNNEST does, each next to the input row it came from."""
+
+    def __init__(self, func: Any, input_types: Optional[Sequence[Any]], result_types: Any,
+                 deterministic: Optional[bool], name: Optional[str]) -> None:
+        if result_types is None:
+            raise TypeError("Invalid result_types: result_types should be a DataType or a list of DataTypes")
+        if isinstance(result_types, (DataType, str)):
+            result_types = [result_types]
+        result_types = list(result_types)
+        for t in result_types:
+            if not isinstance(t, (DataType, str)):
+                raise TypeError("Invalid result_type: result_type should be DataType or str but contains {}"
+                                .format(t))
+        if len(result_types) == 1:
+            row_type = _type_sql(result_types[0])
+        else:
+            row_type = "ROW<%s>" % ", ".join("`f%d` %s" % (i, _type_sql(t)) for i, t in enumerate(result_types))
+        super().__init__(func, input_types, "ARRAY<%s>" % row_type, "general", deterministic, name)
+        self._result_types = result_types
+        self._sluice_func_type = "table"
+        self._sluice_width = len(result_types)
+
+    @property
+    def _sluice_callable(self) -> Callable[..., Any]:
+        return _rows_of(super()._sluice_callable, self._sluice_width)
+
+    @property
+    def _sluice_eval(self) -> Callable[..., Any]:
+        return _rows_of(super()._sluice_eval, self._sluice_width)
+
+    def __repr__(self) -> str:
+        return "<udtf %s -> %s>" % (self._name, self._sluice_result_type)
+
+
+def _rows_of(f: Callable[..., Any], width: int) -> Callable[..., List[Any]]:
+    """The rows of one call of table function f as a list: a generator's
+    or an iterable's items, else the one value it returned (None: no
+    rows), as PyFlink's table function operation takes them."""
+    def rows(*args: Any) -> List[Any]:
+        r = f(*args)
+        if r is None:
+            return []
+        if width > 1 and isinstance(r, tuple) or isinstance(r, (str, bytes)) or not hasattr(r, "__iter__"):
+            return [r]
+        if width > 1 and _is_row(r):
+            return [r]
+        return list(r)
+    rows.__name__ = getattr(f, "__name__", "eval")
+    return rows
+
+
+def _is_row(o: Any) -> bool:
+    return hasattr(o, "get_fields_by_names")
+
+
 def udtf(f: Any = None, input_types: Any = None, result_types: Any = None, deterministic: Optional[bool] = None,
          name: Optional[str] = None) -> Any:
-    raise NotImplementedError("udtf: Sluice's engine has no table function operator (LATERAL TABLE) yet")
+    """Wrap a generator function, a callable or a TableFunction as a table
+    function, as PyFlink's ``udtf``: ``@udtf(result_types=[...])``, or
+    ``udtf(MyTableFunction(), result_types=...)``."""
+    if f is None:
+        return functools.partial(udtf, input_types=input_types, result_types=result_types,
+                                 deterministic=deterministic, name=name)
+    return UserDefinedTableFunctionWrapper(f, input_types, result_types, deterministic, name)
 
 
 def udaf(f: Any = None, input_types: Any = None, result_type: Any = None, accumulator_type: Any = None,
