@@ -50,6 +50,8 @@ func BenchmarkUDF(b *testing.B) {
 				b.ReportMetric(m.Ratio, "pandas-cdf/preloaded")
 			case "pandas identity (DOUBLE)":
 				b.ReportMetric(m.OverheadMicros, "identity-µs/batch")
+			case "arrow pc.add(x, 1) (BIGINT)":
+				b.ReportMetric(m.Ratio, "arrow-add/preloaded")
 			}
 		}
 	}
