@@ -123,6 +123,16 @@ def test_results_pyarrow_array_accepts(batch_env: TableEnvironment) -> None:
     assert got == [(20, 0, 10), (None, 1, None), (60, 2, 30)]
 
 
+def test_row_and_array_results(batch_env: TableEnvironment) -> None:
+    row_type = DataTypes.ROW([DataTypes.FIELD("n", DataTypes.BIGINT()), DataTypes.FIELD("u", DataTypes.STRING())])
+    pair = udf(lambda x, s: pa.StructArray.from_arrays([x, pc.utf8_upper(s)], names=["n", "u"]),
+               result_type=row_type, func_type="arrow")
+    split = udf(lambda s: pc.split_pattern(s, "b"), result_type=DataTypes.ARRAY(DataTypes.STRING()), func_type="arrow")
+    got = [(tuple(r[0]), r[1]) for r in nums(batch_env).select(pair(col("a"), col("s")), split(col("s")))
+           .execute().collect()]
+    assert got == [((1, "AB"), ["a", ""]), ((2, "CD"), ["cd"]), ((3, None), None)]
+
+
 @pytest.mark.parametrize("func,result_type,match", [
     (lambda x: x[:2], DataTypes.BIGINT(), r"arrow UDF wrong_len returned 2 rows for a batch of 3 rows"),
     (lambda x: x, DataTypes.STRING(),
