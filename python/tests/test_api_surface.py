@@ -106,8 +106,7 @@ def test_execute_insert(batch_env, t):
 
 
 @pytest.mark.parametrize("method, args, feature", [
-    ("flat_map", (None,), "table functions"), ("aggregate", (None,), "aggregate functions"),
-    ("join_lateral", (None,), "table functions"),
+    ("aggregate", (None,), "aggregate functions"), ("flat_aggregate", (None,), "table aggregate functions"),
 ])
 def test_missing_operations_name_the_engine_feature(t, method, args, feature):
     with pytest.raises(NotImplementedError, match="Table.%s is not supported by Sluice: %s" % (method, feature)):

@@ -65,7 +65,7 @@ def test_schema_explain_and_print(logs, capsys):
 
 
 def test_unsupported_operations_say_so(logs):
-    for op in ("join_lateral", "flat_map"):
+    for op in ("aggregate", "flat_aggregate"):
         with pytest.raises(NotImplementedError, match="Table.%s is not supported by Sluice" % op):
             getattr(logs, op)(logs)
 

@@ -130,3 +130,47 @@ def test_exception_names_function_row_and_traceback() -> None:
 def test_udtf_validates_result_types() -> None:
     with pytest.raises(TypeError, match="result_type"):
         udtf(lambda x: [x], result_types=[1])
+
+
+@udtf(result_types=[DataTypes.BIGINT(), DataTypes.STRING()])
+def split_row(r: Any) -> Iterator[Tuple[int, str]]:
+    if r.n is None:
+        return
+    for i in range(r.n):
+        yield i, r.s + str(i)
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_table_api_join_lateral(streaming: bool) -> None:
+    env = env_with_t(streaming)
+    t = env.from_path("t")
+    r = t.join_lateral(split(col('n'), col('s')).alias('a', 'b')).select(col('s'), col('a'), col('b'))
+    assert [tuple(x) for x in r.execute().collect()] == [('a', 0, 'a0'), ('c', 0, 'c0'), ('c', 1, 'c1'), ('c', 2, 'c2')]
+    r = t.left_outer_join_lateral(split(col('n'), col('s')).alias('a', 'b')).select(col('s'), col('a'), col('b'))
+    assert [tuple(x) for x in r.execute().collect()] == [('a', 0, 'a0'), ('b', None, None), ('c', 0, 'c0'),
+                                                         ('c', 1, 'c1'), ('c', 2, 'c2'), ('d', None, None)]
+    r = t.join_lateral(split(col('n'), col('s')))
+    assert r.get_schema().get_field_names() == ['n', 's', 'w', 'f0', 'f1']
+    r = t.join_lateral(split(col('n'), col('s')).alias('a', 'b'), col('a') > 0).select(col('s'), col('a'))
+    assert [tuple(x) for x in r.execute().collect()] == [('c', 1), ('c', 2)]
+
+
+def test_flat_map() -> None:
+    env = env_with_t()
+    t = env.from_path("t")
+    want = [(0, 'a0'), (0, 'c0'), (1, 'c1'), (2, 'c2')]
+    r = t.flat_map(split(col('n'), col('s')))
+    assert r.get_schema().get_field_names() == ['f0', 'f1']
+    assert [tuple(x) for x in r.execute().collect()] == want
+    r = t.flat_map(split(col('n'), col('s'))).alias('a', 'b')
+    assert r.get_schema().get_field_names() == ['a', 'b']
+    assert [tuple(x) for x in r.execute().collect()] == want
+    # A bare udtf receives the whole row.
+    assert [tuple(x) for x in t.flat_map(split_row).execute().collect()] == want
+
+
+def test_join_lateral_takes_a_table_function_call() -> None:
+    env = env_with_t()
+    t = env.from_path("t")
+    with pytest.raises(TypeError, match="table function call expression"):
+        t.join_lateral("split(n, s)")

@@ -45,6 +45,31 @@ def _resolve_columns(names: List[str], selectors: List[Any]) -> List[str]:
     return out
 
 
+def _table_function_call(table: Any, call: Any) -> Tuple[str, List[str]]:
+    """The SQL of a table function call expression and its alias names."""
+    if not isinstance(call, Expression):
+        raise TypeError("a table function call expression is expected (split(col('a')).alias('x', 'y')), got %s"
+                        % type(call).__name__)
+    from sluice.table.udf import UserDefinedTableFunctionWrapper
+    if not call._udfs or not isinstance(call._udfs[0], UserDefinedTableFunctionWrapper):
+        raise ValueError("Only table function calls may join laterally: %s" % call)
+    unsupported = call._unsupported
+    if unsupported and not unsupported.startswith("alias with several names"):
+        raise NotImplementedError(unsupported)
+    table._env._ensure_functions(call._udfs)
+    names = [call._alias] + list(getattr(call, "_extra_names", [])) if call._alias else []
+    if not names and call._udfs[0]._alias_names:
+        names = list(call._udfs[0]._alias_names)
+    return call._sql, names
+
+
+def _predicate_sql(table: Any, predicate: Any) -> str:
+    if isinstance(predicate, Expression):
+        table._env._ensure_functions(predicate._udfs)
+        return predicate._sql
+    raise TypeError("a join predicate is an Expression, got %s" % type(predicate).__name__)
+
+
 def _args(table: Any, fields: Any, context: str = "") -> List[Any]:
     """The engine's arguments for Table API fields: string expressions as
     they are, DSL expressions as (sql, alias, order), with_columns and
@@ -298,8 +323,30 @@ class Table:
     def full_outer_join(self, right: "Table", join_predicate: Any) -> "Table":
         """Every row of both tables, matched where ``join_predicate`` holds."""
         return self._join("full_outer_join", right, join_predicate)
-    join_lateral = _unsupported("join_lateral", "table functions are not implemented in the engine yet")
-    left_outer_join_lateral = _unsupported("left_outer_join_lateral", "table functions are not implemented in the engine yet")
+    def join_lateral(self, table_function_call: Any, join_predicate: Any = None) -> "Table":
+        """Joins each row with the rows a table function yields for it:
+        ``t.join_lateral(split(t.a).alias('x', 'y'))``."""
+        return self._lateral("", table_function_call, join_predicate)
+
+    def left_outer_join_lateral(self, table_function_call: Any, join_predicate: Any = None) -> "Table":
+        """As join_lateral, keeping a row without output rows once, with
+        NULLs in the function's columns."""
+        return self._lateral("LEFT", table_function_call, join_predicate)
+
+    def _lateral(self, kind: str, call: Any, predicate: Any) -> "Table":
+        # The correlate is LATERAL TABLE over this table's view: the same
+        # plan SQL gets (planner/lateral.go).
+        fn_sql, names = _table_function_call(self, call)
+        columns = "(%s)" % ", ".join(_quote_ident(n) for n in names) if names else ""
+        q = "SELECT * FROM %s" % _quote_ident(str(self))
+        if kind == "LEFT":
+            cond = "TRUE" if predicate is None else _predicate_sql(self, predicate)
+            q += " LEFT JOIN LATERAL TABLE(%s) AS `$T`%s ON %s" % (fn_sql, columns, cond)
+        else:
+            q += " CROSS JOIN LATERAL TABLE(%s) AS `$T`%s" % (fn_sql, columns)
+            if predicate is not None:
+                q += " WHERE %s" % _predicate_sql(self, predicate)
+        return self._env.sql_query(q)
     def window(self, window: Any) -> Any:
         """Groups rows into a group window (Tumble, Slide, Session);
         group_by must name the window's alias. An over window (PyFlink
@@ -314,7 +361,14 @@ class Table:
         (col('v').sum.over(col('w')), "v.sum over w")."""
         from sluice.table.window import _over_window
         return OverWindowedTable(self, [_over_window(w) for w in over_windows])
-    flat_map = _unsupported("flat_map", "table functions are not implemented in the engine yet")
+    def flat_map(self, func: Any) -> "Table":
+        """A row-based flat map with a table function: its rows, without
+        this table's columns (f0, f1, ... or the call's alias names)."""
+        if not isinstance(func, Expression):
+            func = _row_input_udtf(func, self._columns())(*[_col(n) for n in self._columns()])
+        joined = self._lateral("", func, None)
+        n = len(self._columns())
+        return joined.select(*[_col(c) for c in joined._columns()[n:]])
     aggregate = _unsupported("aggregate", "aggregate functions in Python are not implemented yet")
     flat_aggregate = _unsupported("flat_aggregate", "table aggregate functions are not implemented yet")
     to_changelog = _unsupported("to_changelog", "changelog conversion (Flink's TO_CHANGELOG process table function) is not implemented in the engine yet")
@@ -405,6 +459,22 @@ def _row_input_udf(func: Any, names: List[str]) -> Any:
     def whole_row(*values: Any) -> Any:
         return func._sluice_callable(Row(**dict(zip(names, values))))
     return udf(whole_row, result_type=func._result_type, name=func._sluice_name, deterministic=func._sluice_deterministic)
+
+
+def _row_input_udtf(func: Any, names: List[str]) -> Any:
+    """A table function of the columns one by one that hands them to func
+    as one Row, as PyFlink's flat_map does with a bare udtf."""
+    from sluice.common import Row
+    from sluice.table.udf import UserDefinedTableFunctionWrapper, udtf
+    if not isinstance(func, UserDefinedTableFunctionWrapper):
+        raise TypeError("flat_map takes a udtf or a table function call expression, not %r" % (func,))
+
+    def whole_row(*values: Any) -> Any:
+        return func._sluice_callable(Row(**dict(zip(names, values))))
+    f = udtf(whole_row, result_types=func._result_types, name=func._sluice_name,
+             deterministic=func._sluice_deterministic)
+    f._alias_names = func._alias_names
+    return f
 
 
 class GroupedTable:
