@@ -1130,3 +1130,206 @@ func bindMapUnion(name string, args []vectorized.Expr) (vectorized.Expr, error) 
 			return p.finish(mem, typ, n, keys, items)
 		}}, nil
 }
+
+func init() {
+	register("STR_TO_MAP", []string{"STR_TO_MAP(STRING)", "STR_TO_MAP(STRING, listDelimiter STRING, keyValueDelimiter STRING)"}, bindStrToMap)
+}
+
+// bindStrToMap: STR_TO_MAP(text[, listDelimiter, keyValueDelimiter]) as
+// Flink's SqlFunctionUtils.strToMap: text is split by the first
+// delimiter, each pair at the first match of the second (defaults ','
+// and '='), both Java regular expressions with String.split's rules
+// (trailing empty pairs dropped); a pair without the second delimiter is
+// a key with a NULL value, a later pair overwrites the value of an earlier
+// key. Empty text is an empty map; NULL when an argument is. The entries
+// come in the order Java's HashMap, sized for the pairs, iterates them,
+// which is the order Flink shows.
+func bindStrToMap(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+	if len(args) != 1 && len(args) != 3 {
+		return nil, noMatch()
+	}
+	a, ok := argKinds(args, "S?SS")
+	if !ok {
+		return nil, noMatch()
+	}
+	fixed := make([]*regexp.Regexp, 2)
+	for j := range fixed {
+		if len(a) == 1 {
+			fixed[j] = regexp.MustCompile([]string{",", "="}[j])
+			continue
+		}
+		if p, ok := literalString(a[j+1]); ok {
+			re, err := regexp.Compile(p)
+			if err != nil {
+				return nil, fmt.Errorf("%s: delimiter %s is not supported (Go RE2 syntax, a subset of Java's): %w", name, quoteSQL(p), err)
+			}
+			fixed[j] = re
+		}
+	}
+	typ := arrow.MapOf(tString, tString)
+	return &compositeExpr{name: name, args: a, typ: typ, fail: len(a) == 3 && (fixed[0] == nil || fixed[1] == nil),
+		eval: func(mem memory.Allocator, n int, cols []arrow.Array) (arrow.Array, error) {
+			text := newStrIn(cols[0])
+			caches := make([]*regexCache, 2)
+			var delims []sAcc
+			for j := range caches {
+				caches[j] = newRegexCache(fixed[j])
+				if len(cols) == 3 {
+					delims = append(delims, sAccOf(cols[j+1], n))
+				}
+			}
+			probes := map[*regexp.Regexp]bool{}
+			b := array.NewMapBuilder(mem, tString, tString, false)
+			defer b.Release()
+			kb, vb := b.KeyBuilder().(*array.StringBuilder), b.ItemBuilder().(*array.StringBuilder)
+			var m javaStringMap
+			for i := 0; i < n; i++ {
+				null := false
+				for _, c := range cols {
+					null = null || c.IsNull(i)
+				}
+				if null {
+					b.AppendNull()
+					continue
+				}
+				res := make([]*regexp.Regexp, 2)
+				for j := range res {
+					if fixed[j] != nil {
+						res[j] = fixed[j]
+						continue
+					}
+					if res[j] = caches[j].get(delims[j], i); res[j] == nil {
+						return nil, fmt.Errorf("%s: delimiter %s is not a valid pattern", name, quoteSQL(delims[j].at(i)))
+					}
+				}
+				b.Append(true)
+				s := text.str(i)
+				if s == "" {
+					continue
+				}
+				pairs := javaSplit(res[0], probes, s, 0)
+				m.reset(len(pairs))
+				for _, pair := range pairs {
+					kv := javaSplit(res[1], probes, pair, 2)
+					if len(kv) < 2 {
+						m.put(pair, "", false)
+					} else {
+						m.put(kv[0], kv[1], true)
+					}
+				}
+				for _, e := range m.ordered() {
+					kb.Append(e.key)
+					if e.valid {
+						vb.Append(e.value)
+					} else {
+						vb.AppendNull()
+					}
+				}
+			}
+			return b.NewArray(), nil
+		}}, nil
+}
+
+// javaSplit is Java's String.split(regex, limit) for limit 0 (all pieces,
+// trailing empty ones dropped) and limit 2 (at the first match only): a
+// zero-width match at the start makes no leading empty piece. Matches are
+// found as Matcher.find does (see emptyMatchAt).
+func javaSplit(re *regexp.Regexp, probes map[*regexp.Regexp]bool, s string, limit int) []string {
+	ms := re.FindAllStringIndex(s, -1)
+	var out []string
+	index := 0
+	take := func(m []int) bool {
+		if limit > 0 && len(out) >= limit-1 {
+			return false
+		}
+		if index == 0 && m[0] == 0 && m[1] == 0 {
+			return true
+		}
+		out = append(out, s[index:m[0]])
+		index = m[1]
+		return true
+	}
+	for k, m := range ms {
+		if !take(m) {
+			break
+		}
+		if e := m[1]; e > m[0] && (k+1 == len(ms) || ms[k+1][0] != e) && emptyMatchAt(re, probes, []byte(s), e) {
+			if !take([]int{e, e}) {
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return []string{s}
+	}
+	out = append(out, s[index:])
+	if limit == 0 {
+		for len(out) > 0 && out[len(out)-1] == "" {
+			out = out[:len(out)-1]
+		}
+	}
+	return out
+}
+
+// javaStringMap orders entries as a java.util.HashMap<String, String>
+// created with an initial capacity iterates them: by bucket (the spread
+// String.hashCode masked by the table size, which doubles past 3/4 full),
+// then in insertion order within a bucket.
+type javaStringMap struct {
+	entries []javaEntry
+	index   map[string]int
+	cap     int
+}
+
+type javaEntry struct {
+	key, value string
+	valid      bool
+	hash       uint32
+}
+
+func (m *javaStringMap) reset(initial int) {
+	m.entries = m.entries[:0]
+	if m.index == nil {
+		m.index = map[string]int{}
+	}
+	clear(m.index)
+	// HashMap's tableSizeFor: the next power of two, at least 1
+	m.cap = 1
+	for m.cap < initial {
+		m.cap <<= 1
+	}
+}
+
+func (m *javaStringMap) put(k, v string, valid bool) {
+	if at, ok := m.index[k]; ok {
+		m.entries[at].value, m.entries[at].valid = v, valid
+		return
+	}
+	m.index[k] = len(m.entries)
+	m.entries = append(m.entries, javaEntry{key: k, value: v, valid: valid, hash: javaSpreadHash(k)})
+	if len(m.entries) > m.cap*3/4 {
+		m.cap <<= 1
+	}
+}
+
+func (m *javaStringMap) ordered() []javaEntry {
+	mask := uint32(m.cap - 1)
+	sort.SliceStable(m.entries, func(a, b int) bool { return m.entries[a].hash&mask < m.entries[b].hash&mask })
+	return m.entries
+}
+
+// javaSpreadHash is HashMap.hash of a String: its hashCode over UTF-16
+// code units, high half folded into the low.
+func javaSpreadHash(s string) uint32 {
+	var h uint32
+	for _, r := range s {
+		if r > 0xFFFF {
+			r -= 0x10000
+			h = 31*h + uint32(0xD800+(r>>10))
+			h = 31*h + uint32(0xDC00+(r&0x3FF))
+			continue
+		}
+		h = 31*h + uint32(r)
+	}
+	return h ^ h>>16
+}

@@ -17,7 +17,7 @@ import (
 var arrayFunctionsTested = []string{"ARRAY_APPEND", "ARRAY_PREPEND", "ARRAY_CONCAT", "ARRAY_REVERSE", "ARRAY_SLICE",
 	"ARRAY_DISTINCT", "ARRAY_REMOVE", "ARRAY_POSITION", "ARRAY_EXCEPT", "ARRAY_INTERSECT", "ARRAY_UNION", "ARRAY_SORT",
 	"ARRAY_MAX", "ARRAY_MIN", "ARRAY_JOIN", "MAP_KEYS", "MAP_VALUES", "MAP_ENTRIES", "REGEXP_EXTRACT_ALL",
-	"MAP_FROM_ARRAYS", "MAP_UNION"}
+	"MAP_FROM_ARRAYS", "MAP_UNION", "STR_TO_MAP"}
 
 // Expected values are Flink 2.3's for the same calls (rendered here as
 // Arrow's JSON).
@@ -126,6 +126,13 @@ func TestArrayFunctions(t *testing.T) {
 		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("abc"), str(""), i32(0)}, `["","","",""]`},
 		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str("aaa"), str("a*"), i32(0)}, `["aaa",""]`},
 		{"REGEXP_EXTRACT_ALL", []vectorized.Expr{str(nil), str("a")}, "NULL"},
+		{"STR_TO_MAP", []vectorized.Expr{str("z=1,y=2,x=3,b=4,a=5")}, `[{"key":"x","value":"3"},{"key":"y","value":"2"},{"key":"a","value":"5"},{"key":"z","value":"1"},{"key":"b","value":"4"}]`},
+		{"STR_TO_MAP", []vectorized.Expr{str("a=1,,b=2,a")}, `[{"key":"","value":null},{"key":"a","value":null},{"key":"b","value":"2"}]`},
+		{"STR_TO_MAP", []vectorized.Expr{str("a.1|b.2"), str("|"), str(".")}, `[{"key":"","value":""}]`},
+		{"STR_TO_MAP", []vectorized.Expr{str(",,")}, "[]"},
+		{"STR_TO_MAP", []vectorized.Expr{str("")}, "[]"},
+		{"STR_TO_MAP", []vectorized.Expr{str("k€=v")}, `[{"key":"k€","value":"v"}]`},
+		{"STR_TO_MAP", []vectorized.Expr{str("a=1"), str(nil), str("=")}, "NULL"},
 		{"MAP_FROM_ARRAYS", []vectorized.Expr{arr(str("a"), str("b")), ints(1, 2)}, `[{"key":"a","value":1},{"key":"b","value":2}]`},
 		{"MAP_FROM_ARRAYS", []vectorized.Expr{arr(str("a"), str("a")), ints(1, nil)}, `[{"key":"a","value":1},{"key":"a","value":null}]`},
 		{"MAP_FROM_ARRAYS", []vectorized.Expr{nullInts, ints(1)}, "NULL"},
@@ -178,6 +185,8 @@ func TestArrayFunctionsOverColumns(t *testing.T) {
 		{call(t, "ARRAY_JOIN", split, lit(t, "+", tString)), []string{"x+y", "NULL", "", "p"}},
 		{call(t, "MAP_VALUES", call(t, "MAP", ten, ca)), []string{"[1]", "[null]", "[3]", "[1]"}},
 		{call(t, "REGEXP_EXTRACT_ALL", cs, lit(t, "([a-z])", tString)), []string{`["x","y"]`, "NULL", "[]", `["p"]`}},
+		{call(t, "STR_TO_MAP", cs, lit(t, ",", tString), cs), []string{`[{"key":"x","value":null},{"key":"y","value":null}]`, "NULL", "[]", `[{"key":"","value":""}]`}},
+		{call(t, "STR_TO_MAP", cs, call(t, "CONCAT", cs, lit(t, "(", tString)), lit(t, "=", tString)), []string{"STR_TO_MAP: delimiter 'x,y(' is not a valid pattern"}},
 		{call(t, "MAP_FROM_ARRAYS", split, call(t, "ARRAY", ca)), []string{"MAP_FROM_ARRAYS: the keys array has 2 elements and the values array 1; they must have the same number"}},
 		{call(t, "MAP_UNION", call(t, "MAP", ten, ca, lit(t, int64(1), tInt64), ten), call(t, "MAP", lit(t, int64(1), tInt64), ca)), []string{`[{"key":1,"value":1},{"key":10,"value":1}]`, `[{"key":1,"value":null},{"key":10,"value":null}]`, `[{"key":1,"value":3},{"key":10,"value":3}]`, `[{"key":1,"value":1},{"key":10,"value":1}]`}},
 	}
