@@ -67,7 +67,11 @@ func (n *Unnest) describe() string {
 
 // text is Flink's Correlate line (without its rowType).
 func (n *Unnest) text() string {
-	s := fmt.Sprintf("Correlate(invocation=[%s], correlate=[table(%s)], select=[%s]", n.function(), n.function(), strings.Join(n.Schema().Names(), ","))
+	op := "Correlate"
+	if n.Call != "" {
+		op = "PythonCorrelate" // Flink's node for a Python table function
+	}
+	s := fmt.Sprintf("%s(invocation=[%s], correlate=[table(%s)], select=[%s]", op, n.function(), n.function(), strings.Join(n.Schema().Names(), ","))
 	if n.Cond != nil {
 		s += ", condition=[" + rexPrefix(renameRefs(n.Cond, n.Schema().Names()), true) + "]"
 	}

@@ -168,5 +168,5 @@ func TestLateralTableExplain(t *testing.T) {
 	res, err := env.ExecuteSQL(context.Background(), "EXPLAIN SELECT s, a FROM "+udtfInput+", LATERAL TABLE(split(n, s)) AS T(a, b)")
 	require.NoError(t, err)
 	plan := strings.Join(res.Text()[0], "")
-	assert.Contains(t, plan, "Correlate(invocation=[split(n, s)], correlate=[table(split(n, s))]")
+	assert.Contains(t, plan, "PythonCorrelate(invocation=[split(n, s)], correlate=[table(split(n, s))]")
 }
