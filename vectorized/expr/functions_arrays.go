@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -1235,8 +1236,26 @@ func bindStrToMap(name string, args []vectorized.Expr) (vectorized.Expr, error) 
 // zero-width match at the start makes no leading empty piece. Matches are
 // found as Matcher.find does (see emptyMatchAt).
 func javaSplit(re *regexp.Regexp, probes map[*regexp.Regexp]bool, s string, limit int) []string {
-	ms := re.FindAllStringIndex(s, -1)
 	var out []string
+	if lit, complete := re.LiteralPrefix(); complete && lit != "" {
+		// a plain delimiter (',' '='): no regex run, no empty matches
+		for limit == 0 || len(out) < limit-1 {
+			k := strings.Index(s, lit)
+			if k < 0 {
+				break
+			}
+			out = append(out, s[:k])
+			s = s[k+len(lit):]
+		}
+		out = append(out, s)
+		if limit == 0 {
+			for len(out) > 0 && out[len(out)-1] == "" {
+				out = out[:len(out)-1]
+			}
+		}
+		return out
+	}
+	ms := re.FindAllStringIndex(s, -1)
 	index := 0
 	take := func(m []int) bool {
 		if limit > 0 && len(out) >= limit-1 {
