@@ -174,3 +174,14 @@ def test_join_lateral_takes_a_table_function_call() -> None:
     t = env.from_path("t")
     with pytest.raises(TypeError, match="table function call expression"):
         t.join_lateral("split(n, s)")
+
+
+def test_path_segments_example(capsys: Any) -> None:
+    import pathlib
+    import runpy
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "udtf" / "path_segments.py"
+    main = runpy.run_path(str(path))["main"]
+    assert main() == [(1, 'img', 1), (1, 'video', 3), (2, '2024', 2), (2, 'live', 1), (2, 'logo.png', 1),
+                      (3, 'cats.mp4', 1), (3, 'dogs.mp4', 1)]
+    out = capsys.readouterr().out
+    assert "<NULL>" in out and "5 rows in set" in out
