@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -116,4 +117,40 @@ func BenchmarkArrowEvaluate(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/batch")
 		})
 	}
+}
+
+// A result over a numpy array is imported without a copy; its release,
+// which drops the numpy array and so needs the GIL, waits in the queue
+// until a goroutine holding the GIL runs it, rather than taking the GIL on
+// the goroutine that released the result.
+func TestArrowResultReleaseIsDeferred(t *testing.T) {
+	mem := memory.DefaultAllocator
+	src := arrowSrc + "import numpy as np\ndef f(x):\n    return pa.array(np.arange(len(x), dtype=np.int64) * 2)\n"
+	e := newArrowEvaluator(t, UDF{Name: "f", Func: pyFunc(t, src, "f"), Args: []int{0}, Result: arrow.PrimitiveTypes.Int64})
+	rec := record(fromJSON(t, mem, arrow.PrimitiveTypes.Int64, "[5, 6, 7]"))
+	defer rec.Release()
+	out, err := e.Evaluate(context.Background(), vectorized.NewBatch(rec))
+	require.NoError(t, err)
+	assertSameValues(t, fromJSON(t, mem, arrow.PrimitiveTypes.Int64, "[0, 2, 4]"), out[0])
+	// Released while another goroutine holds the GIL: a release that took
+	// the GIL would wait here until the timeout.
+	held, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = cpython.Do(func(*cpython.GIL) error {
+			close(held)
+			<-done
+			return nil
+		})
+	}()
+	<-held
+	released := make(chan struct{})
+	go func() { out[0].Release(); close(released) }()
+	select {
+	case <-released:
+	case <-time.After(2 * time.Second):
+		t.Fatal("releasing the result waited for the GIL")
+	}
+	require.Positive(t, deferredPending())
+	close(done)
+	require.Eventually(t, func() bool { return deferredPending() == 0 }, 2*time.Second, drainInterval)
 }

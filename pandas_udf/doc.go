@@ -47,6 +47,15 @@
 // is watched, and the column released by the first batch after Python let
 // go of it.
 //
+// Arrow UDFs (func_type "arrow", NewArrowEvaluator) take the same path
+// minus pandas: every argument column arrives as the pyarrow Array imported
+// through the C Data Interface (no views), and the result — a pyarrow Array
+// whose type converts safely to the declared one (numbers into numbers,
+// strings into strings, ...), or anything pyarrow.array() accepts — comes
+// back without a copy. Such a result may hold Python memory, so its release
+// is deferred (arrow_release.go): queued in C, and run under the GIL by the
+// next batch or a background goroutine.
+//
 // It must not parse SQL or know about plans and operators: the planner hands
 // it functions, argument columns and result types, and gets back a
 // vectorized.FunctionEvaluator. All libpython access goes through package

@@ -517,9 +517,9 @@ def _arrow_result_converter(target: pa.DataType) -> Result:
                 arr = res.cast(target) if res.type == pa.null() else _cast(res, target)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
                 raise _ResultError(f"{what} {res.type} values that do not convert to {sql}", e) from None
-            # The function's array may hold Python memory (a numpy array it
-            # wrapped): copied so that releasing the result never needs the GIL.
-            return _detach(arr)
+            # Not copied, though it may hold Python memory (an array over
+            # numpy's): Go defers its release to a goroutine holding the GIL.
+            return arr
         if isinstance(res, (str, bytes, dict)) or not hasattr(res, "__len__"):
             raise _ResultError(f"{what} {_describe_type(res)}; {_EXPECTED_ARROW}")
         _check_length(len(res), n)
@@ -527,7 +527,7 @@ def _arrow_result_converter(target: pa.DataType) -> Result:
             arr = _chunks(pa.array(res, type=target, from_pandas=True))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError, ValueError, TypeError) as e:
             raise _ResultError(f"{what} {_describe_type(res)} whose values do not convert to {sql}", e) from None
-        return _detach(arr)
+        return arr
 
     return convert
 

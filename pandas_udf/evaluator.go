@@ -327,6 +327,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.
 	// DoBatch: a cancelled job interrupts its running pandas UDFs.
 	err := cpython.DoBatch(ctx, e.labels.For(vectorized.JobName(ctx)), func(py *cpython.GIL) error {
 		dropUnusedViews(py)
+		releaseDeferred(py)
 		eval, inputs, err := e.acquire(py, rec)
 		if err != nil {
 			return err
@@ -361,6 +362,15 @@ func (e *Evaluator) Evaluate(ctx context.Context, b *vectorized.Batch) ([]arrow.
 			results[i] = fromBuffers(u.Result, n, data[i], bitmap, nulls)
 			data[i] = nil
 			continue
+		}
+		if e.arrow && !deferRelease(cArray(out, i)) {
+			for j := i; j < nudf; j++ {
+				cdata.ReleaseCArrowArray(cArray(out, j))
+			}
+			for _, a := range results[:i] {
+				a.Release()
+			}
+			return nil, fmt.Errorf("arrow UDF %s: out of memory importing the result", u.Name)
 		}
 		arr, ierr := cdata.ImportCArrayWithType(cArray(out, i), u.Result)
 		if ierr != nil {
@@ -662,6 +672,7 @@ func (e *Evaluator) release() error {
 			py.DecRef(in.obj)
 		}
 		dropUnusedViews(py)
+		releaseDeferred(py)
 		py.DecRef(e.eval)
 		py.DecRef(e.prep)
 		py.DecRef(e.driver)
