@@ -172,3 +172,15 @@ def test_func_type_is_checked() -> None:
     # PyFlink's message, which lists its own kinds.
     with pytest.raises(ValueError, match=r"^The func_type must be one of 'general, pandas', got arrows\.$"):
         udf(lambda x: x, result_type=DataTypes.INT(), func_type="arrows")
+
+
+def test_map_hands_an_arrow_udf_a_record_batch(batch_env: TableEnvironment) -> None:
+    row_type = DataTypes.ROW([DataTypes.FIELD("total", DataTypes.BIGINT()), DataTypes.FIELD("s", DataTypes.STRING())])
+
+    def total(batch: pa.RecordBatch) -> pa.Array:
+        assert isinstance(batch, pa.RecordBatch) and batch.schema.names == ["a", "b", "s"]
+        return pa.StructArray.from_arrays([pc.add(batch["a"], batch["b"]), batch["s"]], names=["total", "s"])
+
+    got = [tuple(r) for r in nums(batch_env).map(udf(total, result_type=row_type, func_type="arrow"))
+           .execute().collect()]
+    assert got == [(11, "ab"), (None, "cd"), (33, None)]

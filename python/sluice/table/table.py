@@ -377,7 +377,7 @@ class Table:
     def map(self, func: Any) -> "Table":
         """A row-based map with a scalar function, as PyFlink's: a call
         expression, or a udf that receives each row whole (a Row of every
-        column; a pandas udf a DataFrame). A ROW result becomes the columns
+        column; a pandas udf a DataFrame, an arrow udf a RecordBatch). A ROW result becomes the columns
         of the new table, another result the column _c0."""
         if isinstance(func, Expression):
             call = func
@@ -444,7 +444,8 @@ def _col(name: str) -> Expression:
 
 def _row_input_udf(func: Any, names: List[str]) -> Any:
     """func as a udf of the columns one by one that hands them to func as
-    one Row (a DataFrame for a pandas udf), as PyFlink's map does."""
+    one Row (a DataFrame for a pandas udf, a pyarrow RecordBatch for an
+    arrow udf), as PyFlink's map does."""
     from sluice.common import Row
     from sluice.table.udf import udf
     if not hasattr(func, "_sluice_callable"):
@@ -454,6 +455,13 @@ def _row_input_udf(func: Any, names: List[str]) -> Any:
             import pandas as pd
             return func._sluice_callable(pd.concat(list(series), axis=1, keys=names))
         return udf(frame, result_type=func._result_type, func_type="pandas", name=func._sluice_name,
+                   deterministic=func._sluice_deterministic)
+    if getattr(func, "_sluice_func_type", "general") == "arrow":
+        # The Arrow analog of the DataFrame: one RecordBatch of the columns.
+        def batch(*arrays: Any) -> Any:
+            import pyarrow as pa
+            return func._sluice_callable(pa.RecordBatch.from_arrays(list(arrays), names=names))
+        return udf(batch, result_type=func._result_type, func_type="arrow", name=func._sluice_name,
                    deterministic=func._sluice_deterministic)
 
     def whole_row(*values: Any) -> Any:
