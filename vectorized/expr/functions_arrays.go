@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/sluice-stream/sluice/vectorized"
 )
@@ -166,6 +167,24 @@ func eqFunc(dt arrow.DataType) func(cols []arrow.Array) func(a, i, b, j int) boo
 			return func(a, i, b, j int) bool { return vs[a][i] == vs[b][j] }
 		}
 	}
+	switch dt.(type) {
+	case *arrow.ListType, *arrow.StructType, *arrow.MapType:
+		// ARRAY, ROW and MAP elements compare by value, as Flink's
+		// equality of nested data; rare enough to go value by value.
+		return func(cols []arrow.Array) func(a, i, b, j int) bool {
+			return func(a, i, b, j int) bool {
+				x, err1 := scalar.GetScalar(cols[a], i)
+				y, err2 := scalar.GetScalar(cols[b], j)
+				eq := err1 == nil && err2 == nil && scalar.Equals(x, y)
+				for _, v := range []scalar.Scalar{x, y} {
+					if r, ok := v.(scalar.Releasable); ok {
+						r.Release()
+					}
+				}
+				return eq
+			}
+		}
+	}
 	less := lessFunc(dt)
 	if less == nil {
 		return nil
@@ -176,11 +195,10 @@ func eqFunc(dt arrow.DataType) func(cols []arrow.Array) func(a, i, b, j int) boo
 	}
 }
 
+// comparableElems is the error for elements without the needed
+// comparison.
 func comparableElems(elem arrow.DataType) error {
-	if lessFunc(elem) == nil {
-		return noMatchf("elements of type %s cannot be compared", SQLTypeName(elem))
-	}
-	return nil
+	return noMatchf("elements of type %s cannot be compared", SQLTypeName(elem))
 }
 
 // bindArrayAdd: ARRAY_APPEND / ARRAY_PREPEND(a, x) is a with x added at
@@ -631,7 +649,8 @@ func bindArraySort(name string, args []vectorized.Expr) (vectorized.Expr, error)
 		return nil, err
 	}
 	less := lessFunc(lt.Elem())
-	if less == nil {
+	if less == nil || lt.Elem().ID() == arrow.BOOL {
+		// Flink's ARRAY_SORT takes no BOOLEAN elements
 		return nil, comparableElems(lt.Elem())
 	}
 	a := []vectorized.Expr{args[0]}
@@ -709,7 +728,8 @@ func bindArrayExtreme(greatest bool) binder {
 		}
 		elem := lt.Elem()
 		less := lessFunc(elem)
-		if less == nil {
+		if less == nil || elem.ID() == arrow.BOOL {
+			// Flink's ARRAY_MAX and ARRAY_MIN take no BOOLEAN elements
 			return nil, comparableElems(elem)
 		}
 		return &compositeExpr{name: name, args: args, typ: elem,
