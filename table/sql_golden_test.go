@@ -73,7 +73,7 @@ var sinkIDs = regexp.MustCompile(`'sink-id'\s*=\s*'([^']+)'`)
 // run those operators at 1, 7 and the default against models.
 func TestSQLBatchSizes(t *testing.T) {
 	for _, size := range []string{"1", "7"} {
-		for _, f := range []string{"testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/aggregates.test", "testdata/sql/functions2.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/joins2.test", "testdata/sql/subqueries.test",
+		for _, f := range []string{"testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/aggregates.test", "testdata/sql/functions2.test", "testdata/sql/functions3.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/joins2.test", "testdata/sql/subqueries.test",
 			"testdata/sql/setops2.test", "testdata/sql/grouping.test", "testdata/sql/intervaljoin.test", "testdata/sql/windowjoin.test", "testdata/sql/lookupjoin.test",
 			"testdata/sql/temporaljoin.test", "testdata/sql/unnest.test", "testdata/sql/over_retract.test"} {
 			t.Run(size+"/"+f, func(t *testing.T) {
