@@ -496,6 +496,7 @@ def _result_converter(target: pa.DataType) -> Result:
     return convert
 
 
+_NULL = pa.null()
 _EXPECTED_ARROW = "expected a pyarrow Array or a sequence pyarrow.array() accepts"
 
 
@@ -511,14 +512,18 @@ def _arrow_result_converter(target: pa.DataType) -> Result:
             res = res.combine_chunks()
         if isinstance(res, pa.Array):
             _check_length(len(res), n)
-            if res.type != target and not (res.type == pa.null() or _castable(res.type, target, True)):
-                raise _ResultError(f"{what} a pyarrow Array of type {res.type}; the declared result type is {sql}")
+            rt = res.type
+            if rt == target:
+                # Not copied, though it may hold Python memory (an array
+                # over numpy's): Go defers its release to a goroutine
+                # holding the GIL.
+                return res
+            if not (rt == _NULL or _castable(rt, target, True)):
+                raise _ResultError(f"{what} a pyarrow Array of type {rt}; the declared result type is {sql}")
             try:
-                arr = res.cast(target) if res.type == pa.null() else _cast(res, target)
+                arr = res.cast(target) if rt == _NULL else _cast(res, target)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
-                raise _ResultError(f"{what} {res.type} values that do not convert to {sql}", e) from None
-            # Not copied, though it may hold Python memory (an array over
-            # numpy's): Go defers its release to a goroutine holding the GIL.
+                raise _ResultError(f"{what} {rt} values that do not convert to {sql}", e) from None
             return arr
         if isinstance(res, (str, bytes, dict)) or not hasattr(res, "__len__"):
             raise _ResultError(f"{what} {_describe_type(res)}; {_EXPECTED_ARROW}")
