@@ -170,3 +170,19 @@ func TestLateralTableExplain(t *testing.T) {
 	plan := strings.Join(res.Text()[0], "")
 	assert.Contains(t, plan, "PythonCorrelate(invocation=[split(n, s)], correlate=[table(split(n, s))]")
 }
+
+// The correlate keeps its input's rowtime: a TUMBLE window over the
+// function's rows closes by the input's watermark.
+func TestLateralTableKeepsRowtime(t *testing.T) {
+	env := udtfEnv(t, true, "1")
+	ctx := context.Background()
+	_, err := env.ExecuteSQL(ctx, "CREATE TABLE timed (n BIGINT, s STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'values', "+
+		"'data' = '+I[2, a, 2024-01-01 00:00:01];+I[1, b, 2024-01-01 00:00:30];+I[3, c, 2024-01-01 00:01:10];+I[1, d, 2024-01-01 00:02:05]')")
+	require.NoError(t, err)
+	_, err = env.ExecuteSQL(ctx, "CREATE TEMPORARY VIEW parts AS SELECT ts, a FROM timed, LATERAL TABLE(split(n, s)) AS T(a, b)")
+	require.NoError(t, err)
+	res, err := env.ExecuteSQL(ctx, "SELECT window_start, COUNT(*) AS c, SUM(a) AS total FROM TABLE(TUMBLE(TABLE parts, "+
+		"DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"+I 2024-01-01 00:00:00.000, 3, 1", "+I 2024-01-01 00:01:00.000, 3, 3", "+I 2024-01-01 00:02:00.000, 1, 0"}, rowsOf(res))
+}
