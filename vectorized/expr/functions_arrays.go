@@ -484,23 +484,34 @@ func (p *listPlan) holds(c elemCmp, from int, w int16, k int) bool {
 	return false
 }
 
-// bindArrayRemove: the elements not equal to x (a NULL x removes the NULL
-// elements); NULL when a is NULL.
-func bindArrayRemove(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+// listAndElement binds the (array, element) arguments of ARRAY_REMOVE and
+// ARRAY_POSITION: the array's type, the element cast to its element type,
+// and the element equality.
+func listAndElement(args []vectorized.Expr) (*arrow.ListType, vectorized.Expr, func(cols []arrow.Array) func(a, i, b, j int) bool, error) {
 	if len(args) != 2 {
-		return nil, noMatch()
+		return nil, nil, nil, noMatch()
 	}
 	lt, err := listArg(args[0])
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	x, err := elementArg(lt.Elem(), args[1])
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	eq := eqFunc(lt.Elem())
 	if eq == nil {
-		return nil, comparableElems(lt.Elem())
+		return nil, nil, nil, comparableElems(lt.Elem())
+	}
+	return lt, x, eq, nil
+}
+
+// bindArrayRemove: the elements not equal to x (a NULL x removes the NULL
+// elements); NULL when a is NULL.
+func bindArrayRemove(name string, args []vectorized.Expr) (vectorized.Expr, error) {
+	lt, x, eq, err := listAndElement(args)
+	if err != nil {
+		return nil, err
 	}
 	typ := arrow.ListOf(lt.Elem())
 	return &compositeExpr{name: name, args: []vectorized.Expr{args[0], x}, typ: typ,
@@ -527,20 +538,9 @@ func bindArrayRemove(name string, args []vectorized.Expr) (vectorized.Expr, erro
 // bindArrayPosition: the 1-based position of the first element equal to
 // x, 0 when there is none; NULL when a or x is NULL.
 func bindArrayPosition(name string, args []vectorized.Expr) (vectorized.Expr, error) {
-	if len(args) != 2 {
-		return nil, noMatch()
-	}
-	lt, err := listArg(args[0])
+	_, x, eq, err := listAndElement(args)
 	if err != nil {
 		return nil, err
-	}
-	x, err := elementArg(lt.Elem(), args[1])
-	if err != nil {
-		return nil, err
-	}
-	eq := eqFunc(lt.Elem())
-	if eq == nil {
-		return nil, comparableElems(lt.Elem())
 	}
 	return &compositeExpr{name: name, args: []vectorized.Expr{args[0], x}, typ: tInt32,
 		eval: func(mem memory.Allocator, n int, cols []arrow.Array) (arrow.Array, error) {
