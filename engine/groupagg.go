@@ -28,6 +28,9 @@ const (
 	VarSamp
 	StddevPop
 	StddevSamp
+	// UserDefined is a user-defined aggregate (AggCall.User) over the
+	// columns AggCall.Args.
+	UserDefined
 )
 
 func (k AggKind) String() string {
@@ -52,6 +55,8 @@ func (k AggKind) String() string {
 		return "STDDEV_POP"
 	case StddevSamp:
 		return "STDDEV_SAMP"
+	case UserDefined:
+		return "USER_DEFINED"
 	}
 	return fmt.Sprintf("AggKind(%d)", int(k))
 }
@@ -70,12 +75,27 @@ type AggCall struct {
 	// AggCall unfiltered).
 	Filtered bool
 	Filter   int
+	// User and Args are a user-defined aggregate (Func UserDefined) and
+	// its argument columns.
+	User UserAggregate
+	Args []int
 }
 
 func (c AggCall) String() string {
 	f := ""
 	if c.Filtered {
 		f = fmt.Sprintf(" FILTER $%d", c.Filter)
+	}
+	if c.Func == UserDefined {
+		args := make([]string, len(c.Args))
+		for i, a := range c.Args {
+			args[i] = fmt.Sprintf("$%d", a)
+		}
+		name := "?"
+		if c.User != nil {
+			name = c.User.Name()
+		}
+		return fmt.Sprintf("%s(%s)%s", name, strings.Join(args, ", "), f)
 	}
 	if c.Func == CountStar {
 		return "COUNT(*)" + f
@@ -106,14 +126,20 @@ func (c AggCall) checkFilter(schema *arrow.Schema) error {
 // column) of a batch.
 func bindAccs(accs []accumulator, calls []AggCall, rec arrow.RecordBatch) {
 	for j, c := range calls {
+		acc := accs[j]
+		if c.Filtered {
+			acc.(*filterAcc).bindFilter(rec.Column(c.Filter))
+			acc = acc.(*filterAcc).inner
+		}
+		if c.Func == UserDefined {
+			acc.(*userAcc).bindArgs(rec, c.Args)
+			continue
+		}
 		var arg arrow.Array
 		if c.Func != CountStar {
 			arg = rec.Column(c.Arg)
 		}
-		accs[j].bind(arg)
-		if c.Filtered {
-			accs[j].(*filterAcc).bindFilter(rec.Column(c.Filter))
-		}
+		acc.bind(arg)
 	}
 }
 
@@ -303,7 +329,7 @@ func (a *GroupAggregate) Open(_ context.Context, rt *RuntimeContext) error {
 	}
 	a.retract = a.spec.Mode == Streaming && !a.spec.InsertOnlyInput
 	for _, c := range a.spec.Aggs {
-		if c.Func < CountStar || c.Func > StddevSamp {
+		if c.Func < CountStar || c.Func > UserDefined {
 			return fmt.Errorf("unknown aggregate %v", c.Func)
 		}
 	}
@@ -332,19 +358,12 @@ func (a *GroupAggregate) init(schema *arrow.Schema) error {
 	a.accs = a.accs[:0]
 	a.resTypes = a.resTypes[:0]
 	for i, c := range a.spec.Aggs {
-		var argType arrow.DataType
-		if c.Func != CountStar {
-			if c.Arg < 0 || c.Arg >= schema.NumFields() {
-				return fmt.Errorf("%s: column %d does not exist in the input (%d columns)", c, c.Arg, schema.NumFields())
-			}
-			argType = schema.Field(c.Arg).Type
-		}
 		if err := c.checkFilter(schema); err != nil {
 			return err
 		}
-		acc, res, err := newAccumulator(c, argType, a.retract)
+		acc, res, err := newAccumulatorFor(c, schema, a.retract)
 		if err != nil {
-			return fmt.Errorf("%s: %w", c, err)
+			return err
 		}
 		a.accs = append(a.accs, acc)
 		a.resTypes = append(a.resTypes, res)
@@ -363,7 +382,42 @@ func (a *GroupAggregate) init(schema *arrow.Schema) error {
 	return nil
 }
 
-// newAccumulator picks the accumulator of one call and its result type.
+// newAccumulatorFor checks the argument columns of call c against the
+// input schema and picks its accumulator; errors name the call.
+func newAccumulatorFor(c AggCall, schema *arrow.Schema, retract bool) (accumulator, arrow.DataType, error) {
+	if c.Func == UserDefined {
+		types := make([]arrow.DataType, len(c.Args))
+		for i, a := range c.Args {
+			if a < 0 || a >= schema.NumFields() {
+				return nil, nil, fmt.Errorf("%s: column %d does not exist in the input (%d columns)", c, a, schema.NumFields())
+			}
+			types[i] = schema.Field(a).Type
+		}
+		acc, res, err := newUserAcc(c, types, retract)
+		if err != nil {
+			return nil, nil, err
+		}
+		if c.Filtered {
+			acc = &filterAcc{inner: acc}
+		}
+		return acc, res, nil
+	}
+	var argType arrow.DataType
+	if c.Func != CountStar {
+		if c.Arg < 0 || c.Arg >= schema.NumFields() {
+			return nil, nil, fmt.Errorf("%s: column %d does not exist in the input (%d columns)", c, c.Arg, schema.NumFields())
+		}
+		argType = schema.Field(c.Arg).Type
+	}
+	acc, res, err := newAccumulator(c, argType, retract)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", c, err)
+	}
+	return acc, res, nil
+}
+
+// newAccumulator picks the accumulator of one built-in call and its
+// result type.
 func newAccumulator(c AggCall, argType arrow.DataType, retract bool) (accumulator, arrow.DataType, error) {
 	res := c.Result
 	if res == nil {
@@ -1057,7 +1111,7 @@ func (a *GroupAggregate) Close() error {
 	if a.table != nil {
 		a.table.release()
 	}
-	return nil
+	return closeAccs(a.accs)
 }
 
 // sameTypes compares column types only: the inputs of a union may name

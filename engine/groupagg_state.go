@@ -341,6 +341,9 @@ func (a *GroupAggregate) writeGroups(groups []uint32) error {
 		k.vbuf = a.encodeGroup(k.vbuf, g)
 		ends[i] = len(k.vbuf)
 	}
+	if err := accsErr(a.accs); err != nil {
+		return err
+	}
 	start := 0
 	for i := range groups {
 		k.vals[i] = k.vbuf[start:ends[i]:ends[i]]

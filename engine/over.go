@@ -299,16 +299,9 @@ func (o *overAgg) init(schema *arrow.Schema) error {
 	}
 	fields := slicesClone(schema.Fields())
 	for _, c := range o.spec.Aggs {
-		var argType arrow.DataType
-		if c.Func != CountStar {
-			if c.Arg < 0 || c.Arg >= schema.NumFields() {
-				return fmt.Errorf("%s: column %d does not exist in the input (%d columns)", c, c.Arg, schema.NumFields())
-			}
-			argType = schema.Field(c.Arg).Type
-		}
-		acc, res, err := newAccumulator(c, argType, o.bounded())
+		acc, res, err := newAccumulatorFor(c, schema, o.bounded())
 		if err != nil {
-			return fmt.Errorf("%s: %w", c, err)
+			return err
 		}
 		o.accResult = append(o.accResult, res)
 		acc.grow(1)
@@ -674,11 +667,12 @@ func (o *overAgg) fire(ks []*overKey, upTo int64) error {
 	o.signs = growTo(o.signs[:0], n)
 	for ai, acc := range o.accs {
 		acc.grow(len(spans))
-		var arg arrow.Array
-		if c := o.spec.Aggs[ai]; c.Func != CountStar {
-			arg = cols[c.Arg]
+		c := o.spec.Aggs[ai]
+		var args []arrow.Array
+		for _, col := range aggArgCols(c) {
+			args = append(args, cols[col])
 		}
-		acc.bind(arg)
+		bindAcc(acc, c, args)
 	}
 	for g, sp := range spans {
 		for i := sp.start; i < sp.start+len(sp.all); i++ {
@@ -764,6 +758,9 @@ func (o *overAgg) firePartition(g uint32, k *overKey, all []overRow, base, h, nR
 		var acc []byte
 		for _, a := range o.accs {
 			acc = a.save(acc, g)
+		}
+		if err := accsErr(o.accs); err != nil {
+			return err
 		}
 		k.acc = acc
 	}
@@ -873,7 +870,7 @@ func (o *overAgg) Close() error {
 			d.release()
 		}
 	}
-	return nil
+	return closeAccs(o.accs)
 }
 
 // timeOrder reorders the fired rows' columns by time (stably: a

@@ -183,16 +183,9 @@ func aggFields(schema *arrow.Schema, keys []int, aggs []AggCall) ([]arrow.Field,
 		fields = append(fields, arrow.Field{Name: f.Name, Type: f.Type, Nullable: true})
 	}
 	for i, c := range aggs {
-		var argType arrow.DataType
-		if c.Func != CountStar {
-			if c.Arg < 0 || c.Arg >= schema.NumFields() {
-				return nil, nil, nil, nil, fmt.Errorf("%s: column %d does not exist in the input (%d columns)", c, c.Arg, schema.NumFields())
-			}
-			argType = schema.Field(c.Arg).Type
-		}
-		acc, res, err := newAccumulator(c, argType, false)
+		acc, res, err := newAccumulatorFor(c, schema, false)
 		if err != nil {
-			return nil, nil, nil, nil, fmt.Errorf("%s: %w", c, err)
+			return nil, nil, nil, nil, err
 		}
 		accs = append(accs, acc)
 		resTypes = append(resTypes, res)
@@ -317,9 +310,9 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 		}
 		for ci, acc := range a.accs {
 			c := a.spec.Aggs[ci]
-			var arg arrow.Array
-			if c.Func != CountStar {
-				arg = rec.Column(c.Arg)
+			var args []arrow.Array
+			for _, col := range aggArgCols(c) {
+				arg := rec.Column(col)
 				if !all {
 					g, err := takeArray(ctx, a.rt.Mem, arg, a.rowIdx)
 					if err != nil {
@@ -329,8 +322,9 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 					gathered = append(gathered, g)
 					arg = g
 				}
+				args = append(args, arg)
 			}
-			acc.bind(arg)
+			bindAcc(acc, c, args)
 			acc.update(a.groups, nil, 0, m)
 		}
 		releaseArrays(gathered)
@@ -478,7 +472,7 @@ func (a *windowAgg) Close() error {
 	if a.table != nil {
 		a.table.release()
 	}
-	return nil
+	return closeAccs(a.accs)
 }
 
 // openWindowState opens what a window operator keeps: one keyed bytes

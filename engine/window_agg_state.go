@@ -148,6 +148,9 @@ func (a *windowAgg) SnapshotState(_ context.Context, _ CheckpointInfo) error {
 				}
 				return dst
 			})
+		if err == nil {
+			err = accsErr(a.accs)
+		}
 		if err != nil {
 			return err
 		}

@@ -426,18 +426,16 @@ func (a *sessionAgg) emit(ctx context.Context, sessions []*session, out Collecto
 		return a.emitRows(ctx, sessions, out)
 	}
 	mem := a.rt.Mem
-	accs := make([]accumulator, len(a.aggs))
-	for i, c := range a.aggs {
-		var argType arrow.DataType
-		if c.Func != CountStar {
-			argType = a.inSchema.Field(c.Arg).Type
-		}
-		acc, _, err := newAccumulator(c, argType, false)
+	accs := make([]accumulator, 0, len(a.aggs))
+	// A Python aggregate's accumulators hold interpreter objects.
+	defer func() { _ = closeAccs(accs) }()
+	for _, c := range a.aggs {
+		acc, _, err := newAccumulatorFor(c, a.inSchema, false)
 		if err != nil {
 			return err
 		}
 		acc.grow(len(sessions))
-		accs[i] = acc
+		accs = append(accs, acc)
 	}
 	// Rows by chunk: one update per chunk, the other rows skipped.
 	byChunk := map[int32][]int{} // chunk → indexes into flat
@@ -465,11 +463,11 @@ func (a *sessionAgg) emit(ctx context.Context, sessions []*session, out Collecto
 			signs[flat[k].row] = 1
 		}
 		for k, acc := range accs {
-			var arg arrow.Array
-			if a.aggs[k].Func != CountStar {
-				arg = rec.Column(a.aggs[k].Arg)
+			var args []arrow.Array
+			for _, col := range aggArgCols(a.aggs[k]) {
+				args = append(args, rec.Column(col))
 			}
-			acc.bind(arg)
+			bindAcc(acc, a.aggs[k], args)
 			acc.update(groups, signs, 0, n)
 		}
 	}

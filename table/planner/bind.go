@@ -112,13 +112,17 @@ var aggKinds = map[string]engine.AggKind{"COUNT": engine.Count, "SUM": engine.Su
 // system function of that name shadows it, as Flink resolves names.
 func (p *Planner) isAggCall(e sql.Expr) (*sql.FuncCall, bool) {
 	f, ok := e.(*sql.FuncCall)
-	if !ok || f.Over != nil || f.OverName != nil || len(f.Name.Parts) != 1 {
+	if !ok || f.Over != nil || f.OverName != nil {
 		return nil, false
+	}
+	if len(f.Name.Parts) != 1 {
+		return f, userAggregate(p.resolveFunction(f)) != nil
 	}
 	if _, ok = aggKinds[strings.ToUpper(f.Name.Unqualified())]; !ok {
-		return nil, false
+		return f, userAggregate(p.resolveFunction(f)) != nil
 	}
-	return f, p.Catalog.SystemFunction(f.Name.Unqualified()) == nil
+	sys := p.Catalog.SystemFunction(f.Name.Unqualified())
+	return f, sys == nil || userAggregate(sys) != nil
 }
 
 // BindQuery binds a query into a logical plan.
@@ -1002,13 +1006,17 @@ func (p *Planner) collectAggCalls(q *sql.Select, sc *scope, agg *aggScope, pre *
 			if _, seen := agg.aggs[key]; seen {
 				return false
 			}
-			call, arg, err := p.bindAggCall(f, sc)
+			call, args, err := p.bindAggCall(f, sc)
 			if err != nil {
 				visitErr = err
 				return false
 			}
-			if arg != nil {
-				call.Arg = len(*pre)
+			for _, arg := range args {
+				if call.Kind == engine.UserDefined {
+					call.Args = append(call.Args, len(*pre))
+				} else {
+					call.Arg = len(*pre)
+				}
 				*pre = append(*pre, arg)
 				*preNames = append(*preNames, fmt.Sprintf("$f%d", len(*pre)-1))
 			}
@@ -1082,7 +1090,18 @@ func (p *Planner) rejectAggFilter(q *sql.Select, what string) error {
 	return err
 }
 
-func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) {
+func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, []Rex, error) {
+	if fn := p.resolveFunction(f); userAggregate(fn) != nil {
+		return p.bindUserAggCall(f, fn, sc)
+	}
+	c, arg, err := p.bindBuiltinAggCall(f, sc)
+	if arg == nil {
+		return c, nil, err
+	}
+	return c, []Rex{arg}, err
+}
+
+func (p *Planner) bindBuiltinAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) {
 	name := strings.ToUpper(f.Name.Unqualified())
 	kind := aggKinds[name]
 	if name == "COUNT" && len(f.Args) == 1 {
@@ -1575,36 +1594,50 @@ func (p *Planner) bindFuncCall(f *sql.FuncCall, sc *scope) (Rex, error) {
 		if fn.Kind != catalog.ScalarKind || fn.Scalar == nil {
 			return nil, p.ErrAt(f.Name.Pos(), "function %s is not a scalar function; only scalar user-defined functions are supported yet", name)
 		}
-		if it, ok := fn.Scalar.(interface{ InputTypes() []types.DataType }); ok {
-			// Declared input types (PyFlink's input_types) take their
-			// arguments by Flink's implicit casts: an INT into BIGINT.
-			if want := it.InputTypes(); len(want) == len(args) {
-				for i, a := range args {
-					at := a.Type()
-					if at.Arrow().ID() != want[i].Arrow().ID() && implicitCast(at, want[i]) {
-						t := want[i].Nullable()
-						if at.NotNull {
-							t = t.NotNullable()
-						}
-						args[i] = &CastRex{Arg: a, T: t}
-					}
-				}
-			}
+		if userAggregate(fn) != nil {
+			return nil, p.ErrAt(f.Name.Pos(), "aggregate function %s is not allowed here", name)
 		}
-		ats := make([]types.DataType, len(args))
-		for i, a := range args {
-			args[i] = constantUDFArg(a)
-			ats[i] = args[i].Type()
-		}
-		rt, err := fn.Scalar.ResultType(ats)
+		rt, err := p.typeUDFCall(f, fn, args)
 		if err != nil {
-			return nil, p.ErrAt(f.Name.Pos(), "%s: %v", name, err)
+			return nil, err
 		}
 		// The declared result type, NOT NULL included: Flink types the call
 		// so, and the sink's not-null enforcer catches a None that breaks it.
 		return &UDFRex{Fn: fn, Name: fn.Name, Args: args, T: rt}, nil
 	}
 	return p.call(f.Name.Pos(), name, args...)
+}
+
+// typeUDFCall casts the arguments of a call of user-defined function fn
+// to its declared input types where Flink casts implicitly and returns the
+// call's result type.
+func (p *Planner) typeUDFCall(f *sql.FuncCall, fn *catalog.Function, args []Rex) (types.DataType, error) {
+	if it, ok := fn.Scalar.(interface{ InputTypes() []types.DataType }); ok {
+		// Declared input types (PyFlink's input_types) take their
+		// arguments by Flink's implicit casts: an INT into BIGINT.
+		if want := it.InputTypes(); len(want) == len(args) {
+			for i, a := range args {
+				at := a.Type()
+				if at.Arrow().ID() != want[i].Arrow().ID() && implicitCast(at, want[i]) {
+					t := want[i].Nullable()
+					if at.NotNull {
+						t = t.NotNullable()
+					}
+					args[i] = &CastRex{Arg: a, T: t}
+				}
+			}
+		}
+	}
+	ats := make([]types.DataType, len(args))
+	for i, a := range args {
+		args[i] = constantUDFArg(a)
+		ats[i] = args[i].Type()
+	}
+	rt, err := fn.Scalar.ResultType(ats)
+	if err != nil {
+		return types.DataType{}, p.ErrAt(f.Name.Pos(), "%s: %v", f.Name.Unqualified(), err)
+	}
+	return rt, nil
 }
 
 func (p *Planner) bindColumn(c *sql.ColumnRef, sc *scope) (Rex, error) {

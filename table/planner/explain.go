@@ -232,20 +232,7 @@ func astNode(n Node) *xnode {
 		}
 		parts := []string{"group=[{" + strings.Join(keys, ", ") + "}]"}
 		for _, a := range n.Aggs {
-			fn, arg := a.Kind.String(), ""
-			if a.Kind == engine.CountStar {
-				fn = "COUNT"
-			} else {
-				arg = fmt.Sprintf("$%d", a.Arg)
-				if a.Distinct {
-					arg = "DISTINCT " + arg
-				}
-			}
-			filter := ""
-			if a.Filtered {
-				filter = fmt.Sprintf(" FILTER $%d", a.Filter)
-			}
-			parts = append(parts, a.Name+"=["+fn+"("+arg+")"+filter+"]")
+			parts = append(parts, a.Name+"=["+a.astText()+"]")
 		}
 		x.text = "LogicalAggregate(" + strings.Join(parts, ", ") + ")"
 	case *Union:

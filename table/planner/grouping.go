@@ -392,21 +392,7 @@ func (n *GroupingAggregate) describe() string {
 			parts = append(parts, c.Name+"=["+c.Func+"("+strings.Join(args, ", ")+")]")
 			continue
 		}
-		a := c.Agg
-		fn, arg := a.Kind.String(), ""
-		if a.Kind == engine.CountStar {
-			fn = "COUNT"
-		} else {
-			arg = fmt.Sprintf("$%d", a.Arg)
-			if a.Distinct {
-				arg = "DISTINCT " + arg
-			}
-		}
-		filter := ""
-		if a.Filtered {
-			filter = fmt.Sprintf(" FILTER $%d", a.Filter)
-		}
-		parts = append(parts, c.Name+"=["+fn+"("+arg+")"+filter+"]")
+		parts = append(parts, c.Name+"=["+c.Agg.astText()+"]")
 	}
 	return "LogicalAggregate(" + strings.Join(parts, ", ") + ")"
 }

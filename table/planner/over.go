@@ -85,6 +85,9 @@ func (c OverCall) text(in Schema) string {
 	if c.Kind == engine.CountStar {
 		return "COUNT(*)"
 	}
+	if c.Kind == engine.UserDefined {
+		return c.callText(in)
+	}
 	arg := in[c.Arg].Name
 	if c.Sum0 {
 		return "$SUM0(" + arg + ")"
@@ -261,6 +264,13 @@ func (c OverCall) astCall(cols []string) string {
 		fn = strings.TrimSuffix(c.text(nil), "(*)")
 	case c.Kind == engine.CountStar:
 		fn = "COUNT"
+	case c.Kind == engine.UserDefined:
+		fn = c.UserName
+		args := make([]string, len(c.Args))
+		for i, a := range c.Args {
+			args[i] = cols[a]
+		}
+		arg = strings.Join(args, ", ")
 	case c.Sum0:
 		fn, arg = "$SUM0", cols[c.Arg]
 	default:
@@ -495,7 +505,7 @@ func (t *translator) over(n *OverAggregate) (*engine.Vertex, error) {
 			spec.Funcs = append(spec.Funcs, engine.OverFunc{Kind: c.Rank, Pos: len(spec.Aggs) + len(spec.Funcs), Arg: c.Arg, Offset: c.Offset, Default: c.Default})
 			continue
 		}
-		spec.Aggs = append(spec.Aggs, engine.AggCall{Func: c.Kind, Arg: c.Arg, Distinct: c.Distinct, Result: c.Type.Arrow()})
+		spec.Aggs = append(spec.Aggs, c.engineCall())
 	}
 	if n.Retract {
 		chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewOverRetract(spec)) })
@@ -526,9 +536,11 @@ type overWindow struct {
 // combine, the call's value over their columns: SUM is Flink's
 // CASE(COUNT(x) > 0, $SUM0(x), NULL), AVG that divided by the count.
 type boundOverCall struct {
-	parts   []OverCall
-	args    []Rex
-	combine func(cols []Rex) (Rex, error)
+	parts []OverCall
+	args  []Rex
+	// userArgs are the arguments of a user-defined aggregate part.
+	userArgs [][]Rex
+	combine  func(cols []Rex) (Rex, error)
 }
 
 // overCalls lists the OVER calls of a select list, in order (a Top-N's
@@ -683,6 +695,12 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 				if b.args[i] != nil {
 					c.Arg = column(b.args[i])
 				}
+				if c.Kind == engine.UserDefined {
+					c.Args = nil
+					for _, a := range b.userArgs[i] {
+						c.Args = append(c.Args, column(a))
+					}
+				}
 				parts[i] = c
 			}
 			pl.calls = append(pl.calls, parts)
@@ -707,7 +725,7 @@ func (p *Planner) bindOver(q *sql.Select, calls []*sql.FuncCall, in Node, sc *sc
 		for i, parts := range pl.calls {
 			cols := make([]Rex, len(parts))
 			for pi, c := range parts {
-				key := fmt.Sprintf("%d|%d|%t|%t|%d|%d|%s", c.Kind, c.Rank, c.Sum0, c.Distinct, c.Arg, c.Offset, c.DefaultText)
+				key := fmt.Sprintf("%d|%d|%t|%t|%d|%d|%s|%p|%v", c.Kind, c.Rank, c.Sum0, c.Distinct, c.Arg, c.Offset, c.DefaultText, c.User, c.Args)
 				j, ok := seen[key]
 				if !ok {
 					j = len(node.Calls)
@@ -963,6 +981,14 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (bound
 	if f.Filter != nil {
 		return boundOverCall{}, p.ErrAt(f.Pos(), "OVER must be applied to aggregate function")
 	}
+	if fn := p.resolveFunction(f); userAggregate(fn) != nil {
+		c, args, err := p.bindUserAggCall(f, fn, sc)
+		if err != nil {
+			return boundOverCall{}, err
+		}
+		return boundOverCall{parts: []OverCall{{AggCall: c}}, args: []Rex{nil}, userArgs: [][]Rex{args},
+			combine: func(cols []Rex) (Rex, error) { return cols[0], nil }}, nil
+	}
 	g, ok := p.isAggCall(&sql.FuncCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct})
 	if !ok || g == nil {
 		return boundOverCall{}, p.ErrAt(f.Pos(), "%s is not supported over a window (COUNT, SUM, AVG, MIN, MAX, ROW_NUMBER, RANK and DENSE_RANK are)", f.Name.Unqualified())
@@ -983,9 +1009,9 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (bound
 		const col = "$over_arg"
 		typed := *g
 		typed.Args = []sql.Expr{&sql.ColumnRef{Parts: []*sql.Ident{{Start: g.Args[0].Pos(), Name: col}}}}
-		c, _, err = p.bindAggCall(&typed, &scope{cols: []scopeCol{{name: col, typ: arg.Type()}}})
+		c, _, err = p.bindBuiltinAggCall(&typed, &scope{cols: []scopeCol{{name: col, typ: arg.Type()}}})
 	} else {
-		c, arg, err = p.bindAggCall(g, sc)
+		c, arg, err = p.bindBuiltinAggCall(g, sc)
 	}
 	if err != nil {
 		return boundOverCall{}, err

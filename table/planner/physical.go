@@ -453,7 +453,7 @@ func (t *translator) aggregate(a *Aggregate) (*engine.Vertex, error) {
 	spec := engine.GroupAggSpec{Keys: a.Keys, Mode: mode, MiniBatch: mb, InsertOnlyInput: insertOnly, OutputNames: a.Schema().Names(),
 		NoUpdateBefore: t.noUB[a]}
 	for _, c := range a.Aggs {
-		spec.Aggs = append(spec.Aggs, engine.AggCall{Func: c.Kind, Arg: c.Arg, Distinct: c.Distinct, Result: c.Type.Arrow(), Filtered: c.Filtered, Filter: c.Filter})
+		spec.Aggs = append(spec.Aggs, c.engineCall())
 	}
 	chain(v, func() engine.Operator { return engine.WithName(desc, engine.NewGroupAggregate(spec)) })
 	return v, nil

@@ -110,6 +110,11 @@ type AggCall struct {
 	// is TRUE for the rows the aggregate takes.
 	Filtered bool
 	Filter   int
+	// User is a user-defined aggregate (Kind engine.UserDefined) called
+	// UserName, over the input columns Args.
+	User     engine.UserAggregate
+	UserName string
+	Args     []int
 }
 
 // Aggregate groups by Keys (input columns) and computes Aggs. Output:
@@ -273,22 +278,9 @@ func (n *Aggregate) describe() string {
 	}
 	aggs := make([]string, len(n.Aggs))
 	for i, a := range n.Aggs {
-		arg := "*"
-		if a.Arg >= 0 {
-			arg = in[a.Arg].Name
-			if a.Distinct {
-				arg = "DISTINCT " + arg
-			}
-		}
-		fn := a.Kind.String()
-		if a.Kind == engine.CountStar {
-			fn = "COUNT"
-		}
+		fn := a.callText(in)
 		if a.Filtered {
-			fn += "(" + arg + ") FILTER " + in[a.Filter].Name
-			arg = ""
-		} else {
-			fn += "(" + arg + ")"
+			fn += " FILTER " + in[a.Filter].Name
 		}
 		aggs[i] = fmt.Sprintf("%s AS %s", fn, a.Name)
 	}

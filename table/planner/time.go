@@ -239,18 +239,7 @@ func (n *WindowAggregate) describe() string {
 	}
 	sel := append([]string(nil), keys...)
 	for _, a := range n.Aggs {
-		arg := "*"
-		if a.Arg >= 0 {
-			arg = in[a.Arg].Name
-			if a.Distinct {
-				arg = "DISTINCT " + arg
-			}
-		}
-		fn := a.Kind.String()
-		if a.Kind == engine.CountStar {
-			fn = "COUNT"
-		}
-		sel = append(sel, fmt.Sprintf("%s(%s) AS %s", fn, arg, a.Name))
+		sel = append(sel, fmt.Sprintf("%s AS %s", a.callText(in), a.Name))
 	}
 	props := n.Names[len(n.Keys)+len(n.Aggs):]
 	timeFn := "rowtime"
@@ -277,7 +266,7 @@ func (n *WindowAggregate) describe() string {
 func (n *WindowAggregate) windowAggSpec() engine.WindowAggSpec {
 	spec := engine.WindowAggSpec{Keys: n.Keys, Window: n.Window.spec(), OutputNames: n.Schema().Names()}
 	for _, c := range n.Aggs {
-		spec.Aggs = append(spec.Aggs, engine.AggCall{Func: c.Kind, Arg: c.Arg, Distinct: c.Distinct, Result: c.Type.Arrow()})
+		spec.Aggs = append(spec.Aggs, c.engineCall())
 	}
 	return spec
 }

@@ -29,6 +29,9 @@ const (
 	Pandas
 	// Arrow functions are called once per batch with pyarrow Arrays.
 	Arrow
+	// Async functions are async def row functions, awaited concurrently
+	// per batch (async.go).
+	Async
 )
 
 // Function is a Python scalar function with a declared signature.
@@ -43,7 +46,11 @@ type Function struct {
 	// Table is a table function (udtf): Result is ARRAY of the rows (or
 	// values) one call yields, which LATERAL TABLE expands.
 	Table bool
-	fn    *cpython.Object
+	// Agg is how the function aggregates (udaf), NotAggregate for scalar
+	// and table functions.
+	Agg AggKind
+	aggOnce
+	fn *cpython.Object
 	// opener, when set, is the udf wrapper's _sluice_open: called when a
 	// calc that calls the function opens, with the subtask's runtime
 	// information; fn is then the function not yet opened.
@@ -111,6 +118,8 @@ func (f *Function) Runtime() catalog.Runtime {
 		return pandasRuntime{}
 	case Arrow:
 		return arrowRuntime{}
+	case Async:
+		return asyncRuntime{}
 	}
 	return rowRuntime{}
 }
@@ -232,15 +241,21 @@ func FromObject(py *cpython.GIL, name string, obj *cpython.Object) (*Function, e
 			f.Kind = Pandas
 		case "arrow":
 			f.Kind = Arrow
+		case "async":
+			f.Kind = Async
 		case "table":
 			// udtf: a row function returning the list of its rows.
 			f.Table = true
 			if f.Result.Kind != types.Array {
 				return nil, fmt.Errorf("a table function returns ARRAY<row type>, not %s", f.Result)
 			}
+		case "aggregate":
+			f.Agg = GeneralAggregate
+		case "pandas_aggregate":
+			f.Agg = PandasAggregate
 		case "general", "":
 		default:
-			return nil, fmt.Errorf("function type %q is not general, pandas, arrow or table", s)
+			return nil, fmt.Errorf("function type %q is not general, pandas, arrow, table or aggregate", s)
 		}
 	}
 	if it, err := py.GetAttr(obj, "_sluice_input_types"); err == nil {
@@ -280,7 +295,7 @@ func FromObject(py *cpython.GIL, name string, obj *cpython.Object) (*Function, e
 			py.DecRef(op)
 			return nil, err
 		}
-		if !py.Callable(ev) {
+		if !py.Callable(ev) && f.Agg == NotAggregate {
 			py.DecRef(op)
 			py.DecRef(ev)
 			return nil, fmt.Errorf("a %s object is not callable", py.TypeName(ev))

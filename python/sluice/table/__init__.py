@@ -8,6 +8,7 @@ from sluice.table.table import Table, GroupedTable, GroupWindowedTable, WindowGr
 from sluice.table.table_result import TableResult, JobExecutionResult, StatementSet, TableSchema, ResultKind
 from sluice.table.sinks import CsvTableSink, CsvTableSource, WriteMode
 from sluice.table.udf import ScalarFunction, TableFunction, AggregateFunction, FunctionContext
+from sluice.table.data_view import ListView, MapView
 from sluice.table.table_config import SqlDialect
 from sluice.table.schema import Schema
 from sluice.table.table_descriptor import TableDescriptor, FormatDescriptor
@@ -18,7 +19,7 @@ __all__ = [
     "Row", "DataTypes", "DataType", "RowType", "EnvironmentSettings", "TableConfig", "TableEnvironment",
     "StreamTableEnvironment", "BatchTableEnvironment", "Table", "GroupedTable", "TableResult",
     "JobExecutionResult", "StatementSet", "TableSchema", "ResultKind", "CsvTableSink", "CsvTableSource",
-    "WriteMode", "ScalarFunction", "TableFunction", "AggregateFunction", "FunctionContext",
+    "WriteMode", "ScalarFunction", "TableFunction", "AggregateFunction", "FunctionContext", "ListView", "MapView",
     "SqlDialect", "Schema", "TableDescriptor", "FormatDescriptor", "Module", "ModuleEntry", "HiveModule",
     "ExplainDetail", "GroupWindowedTable", "WindowGroupedTable", "OverWindowedTable",
 ]

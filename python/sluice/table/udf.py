@@ -249,18 +249,25 @@ class UserDefinedScalarFunctionWrapper:
 
 def udf(f: Any = None, input_types: Union[List[Any], Any, None] = None, result_type: Any = None,
         deterministic: Optional[bool] = None, name: Optional[str] = None,
-        func_type: str = "general", udf_type: Optional[str] = None) -> Any:
+        func_type: str = "general", udf_type: Optional[str] = None, concurrency: Optional[int] = None) -> Any:
     """Wrap a callable as a scalar function, as PyFlink's ``udf``: called
     directly (Flink 1.10 ``udf(f, input_types, result_type)``) or as a
     decorator (``@udf(result_type=...)``). ``udf_type`` is Flink 1.11's name
-    for ``func_type``."""
+    for ``func_type``. An ``async def`` function (or a ScalarFunction whose
+    eval is one) runs with at most ``concurrency`` calls in flight
+    (Sluice's own; see _async_udf)."""
     if udf_type is not None:
         func_type = udf_type
     if func_type not in _FUNC_TYPES:
         raise ValueError("The func_type must be one of 'general, pandas', got %s." % func_type)
     if f is None:
         return functools.partial(udf, input_types=input_types, result_type=result_type,
-                                 deterministic=deterministic, name=name, func_type=func_type)
+                                 deterministic=deterministic, name=name, func_type=func_type,
+                                 concurrency=concurrency)
+    from sluice.table._async_udf import async_udf
+    wrapper = async_udf(f, input_types, result_type, func_type, deterministic, name, concurrency)
+    if wrapper is not None:
+        return wrapper
     return UserDefinedScalarFunctionWrapper(f, input_types, result_type, func_type, deterministic, name)
 
 
@@ -335,6 +342,62 @@ def udtf(f: Any = None, input_types: Any = None, result_types: Any = None, deter
     return UserDefinedTableFunctionWrapper(f, input_types, result_types, deterministic, name)
 
 
+class UserDefinedAggregateFunctionWrapper(UserDefinedScalarFunctionWrapper):
+    """What ``udaf`` returns: called with column expressions it is an
+    aggregate call (``t.group_by(t.k).select(t.k, my_sum(t.v))``), usable
+    in SQL once registered. The engine reads ``_sluice_eval`` — the
+    AggregateFunction itself (general) or the function of Series (pandas)
+    — and keeps each group's accumulator pickled in keyed state."""
+
+    def __init__(self, func: Any, input_types: Any, result_type: Any, accumulator_type: Any, func_type: str,
+                 deterministic: Optional[bool], name: Optional[str]) -> None:
+        if func_type not in ("general", "pandas"):
+            raise ValueError("The func_type must be one of 'general, pandas', got %s." % func_type)
+        if func_type == "general" and not isinstance(func, AggregateFunction):
+            raise TypeError("Invalid function: udaf(func_type='general') takes an AggregateFunction instance, "
+                            "got {0}".format(type(func)))
+        if accumulator_type is None and func_type == "general":
+            accumulator_type = func.get_accumulator_type()
+        if result_type is None:
+            result_type = func.get_result_type()
+        if not isinstance(result_type, (DataType, str)):
+            raise TypeError("Invalid returnType: returnType should be DataType or str but is {}".format(result_type))
+        from sluice.table.types import MapType
+        if func_type == "pandas" and isinstance(result_type, MapType):
+            raise TypeError("Invalid returnType: Pandas UDAF doesn't support DataType type {} currently"
+                            .format(result_type))
+        if accumulator_type is not None and not isinstance(accumulator_type, (DataType, str)):
+            raise TypeError("Invalid accumulator_type: accumulator_type should be DataType or str but is {}"
+                            .format(accumulator_type))
+        if func_type == "general" and isinstance(result_type, DataType) != isinstance(accumulator_type, DataType):
+            raise TypeError("result_type and accumulator_type should be DataType or str at the same time.")
+        super().__init__(func, input_types, result_type, "general", deterministic, name)
+        self._func_type = func_type
+        self._accumulator_type = accumulator_type
+        self._sluice_func_type = "aggregate" if func_type == "general" else "pandas_aggregate"
+
+    @property
+    def _sluice_eval(self) -> Any:
+        return self._func
+
+    @property
+    def _sluice_callable(self) -> Any:
+        return self._func
+
+    def __repr__(self) -> str:
+        return "<udaf %s -> %s (%s)>" % (self._name, self._sluice_result_type, self._func_type)
+
+
 def udaf(f: Any = None, input_types: Any = None, result_type: Any = None, accumulator_type: Any = None,
          deterministic: Optional[bool] = None, name: Optional[str] = None, func_type: str = "general") -> Any:
-    raise NotImplementedError("udaf: Sluice's group aggregate runs built-in aggregates only; Python aggregate functions are not supported yet")
+    """Wrap an AggregateFunction (or, with ``func_type="pandas"``, a
+    function of pandas Series returning one value) as an aggregate
+    function, as PyFlink's ``udaf``."""
+    if func_type not in ("general", "pandas"):
+        raise ValueError("The func_type must be one of 'general, pandas', got %s." % func_type)
+    if f is None:
+        return functools.partial(udaf, input_types=input_types, result_type=result_type,
+                                 accumulator_type=accumulator_type, deterministic=deterministic, name=name,
+                                 func_type=func_type)
+    return UserDefinedAggregateFunctionWrapper(f, input_types, result_type, accumulator_type, func_type,
+                                               deterministic, name)
