@@ -463,6 +463,12 @@ def _row_input_udf(func: Any, names: List[str]) -> Any:
             return func._sluice_callable(pa.RecordBatch.from_arrays(list(arrays), names=names))
         return udf(batch, result_type=func._result_type, func_type="arrow", name=func._sluice_name,
                    deterministic=func._sluice_deterministic)
+    if getattr(func, "_sluice_func_type", "general") == "async":
+        # Awaits the async function on the row, with its concurrency.
+        async def async_whole_row(*values: Any) -> Any:
+            return await func._sluice_callable(Row(**dict(zip(names, values))))
+        return udf(async_whole_row, result_type=func._result_type, name=func._sluice_name,
+                   deterministic=func._sluice_deterministic, concurrency=func._sluice_concurrency)
 
     def whole_row(*values: Any) -> Any:
         return func._sluice_callable(Row(**dict(zip(names, values))))
