@@ -160,10 +160,12 @@ def test_output_tag():
         OutputTag("")
 
 
-def test_datastream_execution_is_refused_where_it_happens():
+def test_datastream_programs_run():
+    # (test_datastream_basic.py has the operators)
     env = StreamExecutionEnvironment.get_execution_environment()
-    with pytest.raises(NotImplementedError, match="DataStream API"):
-        env.from_collection([(1, "a")], type_info=Types.ROW([Types.INT(), Types.STRING()]))
+    ds = env.from_collection([(1, "a")], type_info=Types.ROW([Types.INT(), Types.STRING()]))
+    assert ds.get_type() == Types.ROW([Types.INT(), Types.STRING()])
+    assert [tuple(r) for r in ds.execute_and_collect()] == [(1, "a")]
 
 
 def test_object_path_and_catalog(stream_env):
@@ -211,5 +213,4 @@ def test_more_datastream_side_names():
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_state_backend(HashMapStateBackend())
     assert env.get_config().to_dict()["state.backend.type"] == "hashmap"
-    with pytest.raises(NotImplementedError, match="DataStream API"):
-        DataStream(None)
+    assert isinstance(env.from_collection([1]), DataStream)

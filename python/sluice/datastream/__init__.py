@@ -1,7 +1,7 @@
-"""``pyflink.datastream``: the execution environment that table programs
-are created from, and the DataStream API's values and interfaces (windows,
-triggers, function interfaces, output tags). Running DataStream programs
-is not supported yet: the environment says so when one is built."""
+"""``pyflink.datastream``: the execution environment, DataStream programs
+(sources, map/flat_map/filter/union, key_by, sinks; see data_stream.py for
+how they run on the table engine) and the DataStream API's values and
+interfaces (windows, triggers, function interfaces, output tags)."""
 from sluice.datastream.checkpointing_mode import CheckpointingMode, RuntimeExecutionMode, TimeCharacteristic
 from sluice.datastream.checkpoint_config import (
     CheckpointConfig, ExternalizedCheckpointCleanup, ExternalizedCheckpointRetention,

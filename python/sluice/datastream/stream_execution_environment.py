@@ -1,6 +1,6 @@
 """``StreamExecutionEnvironment``: the job settings a StreamTableEnvironment
-is created from, as PyFlink's. DataStream programs themselves (sources,
-transformations, ``execute``) are not supported yet.
+is created from, as PyFlink's, and the sources and ``execute`` of DataStream
+programs (data_stream.py).
 
 Every setting is an option of one Configuration (``parallelism.default``,
 ``pipeline.max-parallelism``, ``execution.runtime-mode``,
@@ -44,9 +44,14 @@ class _EnvConfiguration(Configuration):
         if other is not None:
             self._values.update(other._values)
         self._tables: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        # The table environment DataStream programs run in: the first one
+        # created from this environment (see StreamExecutionEnvironment).
+        self._default_t_env: Any = None
 
     def _bind(self, t_env: Any) -> None:
         self._tables.add(t_env)
+        if self._default_t_env is None:
+            self._default_t_env = t_env
 
     def set_string(self, key: str, value: str) -> "Configuration":
         super().set_string(key, value)
@@ -72,6 +77,7 @@ class StreamExecutionEnvironment:
         self._time = TimeCharacteristic.ProcessingTime
         self._chaining = True
         self._state_backend: Any = None
+        self._sinks: List[Any] = []
 
     @staticmethod
     def get_execution_environment(configuration: Optional[Configuration] = None) -> "StreamExecutionEnvironment":
@@ -257,24 +263,102 @@ class StreamExecutionEnvironment:
         self._config.set_string(key, ";".join([p for p in [old] if p] + list(paths)))
         _warn("%s: Sluice runs no Java (connectors and formats are built in); ignored" % what)
 
-    # -- DataStream programs (not supported yet) -------------------------
+    # -- DataStream programs -------------------------------------------------
+    # A program's streams are tables of one column f0 (see data_stream.py)
+    # of this environment's table environment: the first
+    # StreamTableEnvironment created from it, else one of its own. Sinks
+    # wait here until execute() submits them, each as an INSERT job.
+    def _table_env(self) -> Any:
+        t_env = self._config._default_t_env
+        if t_env is None:
+            from sluice.table.table_environment import StreamTableEnvironment
+            t_env = StreamTableEnvironment.create(self)
+        return t_env
+
+    def _add_sink(self, stream: Any, name: str, target: Any) -> Any:
+        from sluice.datastream.data_stream import DataStreamSink
+        self._sinks.append((stream, target))
+        return DataStreamSink(stream, name)
+
+    def _submit_pending(self, t_env: Any, job_name: Optional[str]) -> List[Any]:
+        """Submits every sink declared so far (one job each) and forgets
+        them, as Flink's execute clears the transformations it ran."""
+        from sluice import _native
+        sinks, self._sinks = self._sinks, []
+        if job_name:
+            t_env.get_config().set("pipeline.name", job_name)
+        jobs = []
+        try:
+            for stream, target in sinks:
+                table = stream._table(t_env)
+                jobs.append(_native.Handle(_native.call("table.submit_insert", table._h.id, target(t_env))))
+        except BaseException:
+            for j in jobs:
+                _native.call("job.cancel", j.id)
+            raise
+        return jobs
+
     def execute(self, job_name: Optional[str] = None) -> Any:
-        raise NotImplementedError("StreamExecutionEnvironment.execute: DataStream programs are not supported yet; run table programs with TableEnvironment.execute_sql / Table.execute_insert")
+        """Runs the program's sinks and waits for them to end (an unbounded
+        source runs until the job is cancelled)."""
+        client = self.execute_async(job_name)
+        return client.get_job_execution_result().result()
 
     def execute_async(self, job_name: Optional[str] = None) -> Any:
-        raise NotImplementedError("StreamExecutionEnvironment.execute_async: DataStream programs are not supported yet; TableResult.get_job_client() gives an INSERT's job")
+        """Submits the program's sinks; their JobClient."""
+        from sluice.common.job_client import JobClient
+        from sluice.table.table_result import _MultiJobResult
+        if not self._sinks:
+            raise RuntimeError("No operators defined in streaming topology. Cannot execute.")
+        jobs = self._submit_pending(self._table_env(), job_name)
+        result = _MultiJobResult(jobs)
+        return JobClient(jobs, result._wait_metrics)
 
     def get_execution_plan(self) -> str:
-        raise NotImplementedError("StreamExecutionEnvironment.get_execution_plan: DataStream programs are not supported yet; use Table.explain()")
+        """The plans of the sinks declared so far (Table.explain of each
+        sink's table), in place of Flink's JSON stream graph."""
+        t_env = self._table_env()
+        return "\n".join(stream._table(t_env).explain() for stream, _ in self._sinks)
 
-    def from_collection(self, collection: Any, type_info: Any = None) -> Any:
-        raise NotImplementedError("StreamExecutionEnvironment.from_collection: the DataStream API is not supported yet; use TableEnvironment.from_elements")
+    def from_collection(self, collection: Any, type_info: Optional[Any] = None) -> Any:
+        """A bounded stream of the collection's elements, of type_info
+        (pickled Python objects when None)."""
+        from sluice.datastream.data_stream import DataStream
+        from sluice.datastream import _convert
+        elements = list(collection)
+        conv = _convert.to_sql(type_info)
+        dt = _convert.data_type_of(type_info)
 
-    def add_source(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("StreamExecutionEnvironment.add_source: the DataStream API is not supported yet; declare a source table with CREATE TABLE")
+        def build(t_env: Any) -> Any:
+            from sluice.table.types import DataTypes
+            rows = [((conv(e) if conv is not None else e),) for e in elements]
+            return t_env.from_elements(rows, DataTypes.ROW([DataTypes.FIELD("f0", dt)]), verify_schema=False)
+        return DataStream(self, type_info, build, "Collection Source")
 
-    def from_source(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("StreamExecutionEnvironment.from_source: the DataStream API is not supported yet; declare a source table with CREATE TABLE")
+    def from_source(self, source: Any, watermark_strategy: Any, source_name: str, type_info: Optional[Any] = None) -> Any:
+        """A stream of a Source of pyflink.datastream.connectors
+        (KafkaSource, FileSource, NumberSequenceSource)."""
+        from sluice.datastream.connectors import _source_stream
+        ds = _source_stream(self, source, source_name, type_info)
+        from sluice.common.watermark_strategy import WatermarkStrategy
+        if watermark_strategy is not None and watermark_strategy._kind != "no_watermarks":
+            ds = ds.assign_timestamps_and_watermarks(watermark_strategy)
+        return ds
+
+    def add_source(self, source_func: Any, source_name: str = "Custom Source", type_info: Optional[Any] = None) -> Any:
+        """A legacy SourceFunction (FlinkKafkaConsumer) as a stream."""
+        from sluice.datastream.connectors import _source_stream
+        return _source_stream(self, source_func, source_name, type_info)
+
+    def from_sequence(self, start: int, end: int) -> Any:
+        """The numbers start..end (inclusive), as LONG."""
+        from sluice.common.typeinfo import Types
+        return self.from_collection(range(start, end + 1), Types.LONG())
+
+    def read_text_file(self, file_path: str, charset_name: str = "UTF-8") -> Any:
+        """The lines of a file (or of the files of a directory)."""
+        from sluice.datastream.connectors import _text_file_stream
+        return _text_file_stream(self, file_path, "Read Text File")
 
     def close(self) -> None:
         pass
