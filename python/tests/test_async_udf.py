@@ -324,3 +324,20 @@ def test_definition_errors() -> None:
     w = udf(f, result_type=DataTypes.INT(), concurrency=3)
     assert repr(w) == "<udf f -> INT (async, concurrency 3)>"
     assert w._func_type == "general"
+
+
+def test_ip_lookup_example(capsys: Any) -> None:
+    import collections
+    import pathlib
+    import runpy
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "async" / "ip_lookup.py"
+    ns = runpy.run_path(str(path))
+    got = ns["main"]()
+    # The same aggregation in plain Python over the example's own rows.
+    requests: Any = collections.Counter()
+    traffic: Any = collections.Counter()
+    for _, ip, size in ns["access_log"]():
+        requests[ns["province_of"](ip)] += 1
+        traffic[ns["province_of"](ip)] += size
+    assert got == sorted(((p, n, traffic[p]) for p, n in requests.items()), key=lambda r: (-r[1], r[0]))
+    assert "2000 lookups of 5 ms each" in capsys.readouterr().out
