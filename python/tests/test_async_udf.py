@@ -341,3 +341,54 @@ def test_ip_lookup_example(capsys: Any) -> None:
         traffic[ns["province_of"](ip)] += size
     assert got == sorted(((p, n, traffic[p]) for p, n in requests.items()), key=lambda r: (-r[1], r[0]))
     assert "2000 lookups of 5 ms each" in capsys.readouterr().out
+
+
+def test_cancelling_the_job_cancels_the_calls_in_flight(stream_env: TableEnvironment) -> None:
+    import time
+    from pyflink.common import JobStatus
+    started: List[int] = []
+    cancelled: List[int] = []
+
+    @udf(result_type=DataTypes.BIGINT(), concurrency=4)
+    async def hang(x: int) -> int:
+        started.append(x)
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.append(x)
+            raise
+        return x
+
+    stream_env.create_temporary_system_function("hang", hang)
+    stream_env.execute_sql("CREATE TABLE endless_ids (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50')")
+    stream_env.execute_sql("CREATE TABLE drop_ids (id BIGINT) WITH ('connector' = 'blackhole')")
+    client = stream_env.execute_sql("INSERT INTO drop_ids SELECT hang(id) FROM endless_ids").get_job_client()
+    deadline = time.monotonic() + 20
+    while len(started) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(started) == 4  # the limit: the fifth call waits
+    t0 = time.monotonic()
+    client.cancel().result()
+    assert client.get_job_status().result() is JobStatus.CANCELED
+    assert time.monotonic() - t0 < 5  # not the calls' 60 s
+    deadline = time.monotonic() + 5
+    while len(cancelled) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(cancelled) == sorted(started)
+
+
+def test_the_limit_holds_across_subtasks(stream_env: TableEnvironment) -> None:
+    fl = InFlight()
+
+    @udf(result_type=DataTypes.BIGINT(), concurrency=5)
+    async def shared(x: int) -> int:
+        await fl.run(0.002)
+        return -x
+
+    stream_env.get_config().set("parallelism.default", "3")
+    stream_env.create_temporary_system_function("shared", shared)
+    stream_env.execute_sql("CREATE TABLE seq300 (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '300', "
+                           "'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '300')")
+    got = values(stream_env.execute_sql("SELECT shared(id) FROM seq300"))
+    assert sorted(got) == sorted(-i for i in range(1, 301))
+    assert fl.most == 5
