@@ -392,3 +392,19 @@ def test_the_limit_holds_across_subtasks(stream_env: TableEnvironment) -> None:
     got = values(stream_env.execute_sql("SELECT shared(id) FROM seq300"))
     assert sorted(got) == sorted(-i for i in range(1, 301))
     assert fl.most == 5
+
+
+def test_a_function_without_arguments_is_called_once_per_row(batch_env: TableEnvironment) -> None:
+    import itertools
+    counter = itertools.count()
+
+    @udf(result_type=DataTypes.BIGINT(), deterministic=False)
+    async def tick() -> int:
+        await asyncio.sleep(0)
+        return next(counter)
+
+    batch_env.create_temporary_function("tick", tick)
+    got = [tuple(r) for r in batch_env.execute_sql("SELECT tick(), s FROM (VALUES ('x'), ('y'), ('z')) AS v(s)").collect()]
+    assert got == [(0, "x"), (1, "y"), (2, "z")]
+    t = batch_env.from_elements([(1,), (2,)], ["a"])
+    assert values(t.select(tick()).execute()) == [3, 4]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -28,9 +29,37 @@ func (asyncRuntime) Name() string { return "async" }
 
 func (asyncRuntime) NewEvaluator(calls []catalog.Call) (vectorized.FunctionEvaluator, error) {
 	udfs := make([]pandas_udf.UDF, len(calls))
+	var nullary []*cpython.Object
+	defer func() {
+		if len(nullary) > 0 {
+			_ = cpython.Do(func(py *cpython.GIL) error {
+				for _, o := range nullary {
+					py.DecRef(o)
+				}
+				return nil
+			})
+		}
+	}()
 	for i, c := range calls {
 		f := c.Function.(*Function)
 		udfs[i] = pandas_udf.UDF{Name: c.Name, Func: f.fn, Args: c.Args, Result: c.Result.Arrow()}
+		if len(c.Args) > 0 {
+			continue
+		}
+		// A call without arguments: the wrapper's nullary form takes the
+		// batch's first column, for its length only.
+		err := cpython.Do(func(py *cpython.GIL) error {
+			o, err := py.GetAttr(f.fn, "_sluice_nullary")
+			if err != nil {
+				return fmt.Errorf("async UDF %s: %w", c.Name, err)
+			}
+			nullary = append(nullary, o)
+			udfs[i].Func, udfs[i].Args = o, []int{0}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	ev, err := pandas_udf.NewArrowEvaluator(udfs)
 	if err != nil {

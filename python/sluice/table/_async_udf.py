@@ -314,11 +314,25 @@ class _BatchRunner:
 
     def __call__(self, *arrays: Any) -> Any:
         if not arrays:
-            raise TypeError("async UDF %s: an async function takes at least one argument column" % self.__name__)
+            raise TypeError("async UDF %s: a call without arguments goes through _sluice_nullary" % self.__name__)
         n = len(arrays[0])
         cols = [self._arguments(a) for a in arrays]
         rows: List[Tuple[Any, ...]] = list(zip(*cols))
         del cols
+        return self._evaluate(rows, n)
+
+    @property
+    def _sluice_nullary(self) -> Callable[[Any], Any]:
+        """The function called without arguments: no argument column would
+        tell the batch's length, so Go hands this one a column of the batch
+        and it calls the function once per row of it."""
+        def nullary(arr: Any) -> Any:
+            n = len(arr)
+            return self._evaluate([()] * n, n)
+        nullary.__name__ = self.__name__
+        return nullary
+
+    def _evaluate(self, rows: List[Tuple[Any, ...]], n: int) -> Any:
         values, failure = _run_on_loop(self._run(rows))
         if failure is not None:
             raise AsyncUDFRowError(failure)
