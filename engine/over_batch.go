@@ -107,11 +107,12 @@ func (o *overAgg) batchPartition(ctx context.Context, rows []overBatchRow, out C
 	o.signs = make([]int8, n)
 	for ai, acc := range o.accs {
 		acc.reset(0)
-		var arg arrow.Array
-		if c := o.spec.Aggs[ai]; c.Func != CountStar {
-			arg = cols[c.Arg]
+		c := o.spec.Aggs[ai]
+		var args []arrow.Array
+		for _, x := range aggArgCols(c) {
+			args = append(args, cols[x])
 		}
-		acc.bind(arg)
+		bindAcc(acc, c, args)
 	}
 	apply := func(i int, s int8) {
 		o.signs[i] = s

@@ -118,7 +118,7 @@ func (a *windowAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	a.byEnd = map[int64][]uint32{}
 	a.late = rt.Metrics.Counter("numLateRecordsDropped")
 	for _, c := range a.spec.Aggs {
-		if c.Func < CountStar || c.Func > StddevSamp {
+		if c.Func < CountStar || c.Func > UserDefined {
 			return fmt.Errorf("unknown aggregate %v", c.Func)
 		}
 	}

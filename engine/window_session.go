@@ -205,7 +205,14 @@ func (a *sessionAgg) init(schema *arrow.Schema) error {
 	a.aggs = make([]AggCall, len(a.spec.Aggs))
 	for i, c := range a.spec.Aggs {
 		a.aggs[i] = c
-		if c.Func != CountStar {
+		switch c.Func {
+		case UserDefined:
+			a.aggs[i].Args = make([]int, len(c.Args))
+			for j, x := range c.Args {
+				a.aggs[i].Args[j] = use(x)
+			}
+		case CountStar:
+		default:
 			a.aggs[i].Arg = use(c.Arg)
 		}
 	}
@@ -718,8 +725,8 @@ func (a *sessionAgg) initFromProjected(in *arrow.Schema) error {
 		maxCol = max(maxCol, w.TimeCol)
 	}
 	for _, c := range a.spec.Aggs {
-		if c.Func != CountStar {
-			maxCol = max(maxCol, c.Arg)
+		for _, x := range aggArgCols(c) {
+			maxCol = max(maxCol, x)
 		}
 	}
 	if a.tvf {
@@ -748,8 +755,8 @@ func (a *sessionAgg) initFromProjected(in *arrow.Schema) error {
 		note(w.TimeCol)
 	}
 	for _, c := range a.spec.Aggs {
-		if c.Func != CountStar {
-			note(c.Arg)
+		for _, x := range aggArgCols(c) {
+			note(x)
 		}
 	}
 	if a.tvf {

@@ -438,6 +438,11 @@ func (t *translator) aggregate(a *Aggregate) (*engine.Vertex, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.p.Streaming && !mb.Enabled && hasUserAgg(a.Aggs) {
+		if mb, err = t.pythonBundle(); err != nil {
+			return nil, err
+		}
+	}
 	par := t.p.parallelism()
 	part := engine.Partitioning{Kind: engine.Hash, Keys: a.Keys}
 	if len(a.Keys) == 0 {

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/catalog"
@@ -130,4 +131,31 @@ func (c AggCall) astText() string {
 		fmt.Fprintf(&b, " FILTER $%d", c.Filter)
 	}
 	return b.String()
+}
+
+func hasUserAgg(calls []AggCall) bool {
+	for _, c := range calls {
+		if c.Kind == engine.UserDefined {
+			return true
+		}
+	}
+	return false
+}
+
+// pythonBundle is the mini-batch of a streaming group aggregate with a
+// Python aggregate function: PyFlink's Python group aggregate applies a
+// bundle of rows (python.fn-execution.bundle.size rows, or
+// python.fn-execution.bundle.time) and then emits each touched key's
+// change once, so its changelog is that of a mini-batch aggregate.
+func (t *translator) pythonBundle() (engine.MiniBatch, error) {
+	cfg := t.p.Config
+	size, err := cfg.Int("python.fn-execution.bundle.size", 100000)
+	if err != nil {
+		return engine.MiniBatch{}, err
+	}
+	lat, err := cfg.Duration("python.fn-execution.bundle.time", time.Second)
+	if err != nil {
+		return engine.MiniBatch{}, err
+	}
+	return engine.MiniBatch{Enabled: true, Size: size, Latency: lat}, nil
 }

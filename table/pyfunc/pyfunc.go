@@ -310,7 +310,7 @@ func FromObject(py *cpython.GIL, name string, obj *cpython.Object) (*Function, e
 		// open() of a ScalarFunction failed: the user's traceback.
 		return nil, err
 	}
-	if !py.Callable(fn) {
+	if !py.Callable(fn) && f.Agg == NotAggregate {
 		return nil, fmt.Errorf("a %s object is not callable", py.TypeName(fn))
 	}
 	f.fn = py.NewRef(fn)
