@@ -408,3 +408,84 @@ def test_a_function_without_arguments_is_called_once_per_row(batch_env: TableEnv
     assert got == [(0, "x"), (1, "y"), (2, "z")]
     t = batch_env.from_elements([(1,), (2,)], ["a"])
     assert values(t.select(tick()).execute()) == [3, 4]
+
+
+def test_every_type_arrives_and_returns_as_for_a_row_function(batch_env: TableEnvironment) -> None:
+    utc = datetime.timezone.utc
+    columns = [
+        ("b", DataTypes.BOOLEAN(), [True, None, False]),
+        ("i8", DataTypes.TINYINT(), [-128, None, 127]),
+        ("i64", DataTypes.BIGINT(), [-(1 << 63), None, (1 << 63) - 1]),
+        ("f", DataTypes.FLOAT(), [1.25, None, -3.5]),
+        ("d", DataTypes.DOUBLE(), [0.1, None, 1e300]),
+        ("dec", DataTypes.DECIMAL(38, 10), [decimal.Decimal("12345678901234567890.0123456789"), None, decimal.Decimal("-1.5")]),
+        ("s", DataTypes.STRING(), ["héllo", None, ""]),
+        ("by", DataTypes.BYTES(), [b"\x00\xff", None, b""]),
+        ("dt", DataTypes.DATE(), [datetime.date(1, 1, 1), None, datetime.date(2024, 2, 29)]),
+        ("tm", DataTypes.TIME(3), [datetime.time(23, 59, 59, 999000), None, datetime.time(0, 0)]),
+        ("ts", DataTypes.TIMESTAMP(6), [datetime.datetime(1969, 12, 31, 23, 59, 59, 999999), None,
+                                        datetime.datetime(2024, 5, 1, 12, 0, 0, 1)]),
+        ("ltz", DataTypes.TIMESTAMP_LTZ(3), [datetime.datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=utc), None,
+                                             datetime.datetime(1970, 1, 1, tzinfo=utc)]),
+        ("arr", DataTypes.ARRAY(DataTypes.INT()), [[1, None, 3], None, []]),
+        ("mp", DataTypes.MAP(DataTypes.STRING(), DataTypes.ARRAY(DataTypes.STRING())), [{"k": ["v", None]}, None, {}]),
+        ("rw", DataTypes.ROW([DataTypes.FIELD("x", DataTypes.INT()), DataTypes.FIELD("y", DataTypes.ARRAY(DataTypes.DATE()))]),
+         [Row(1, [datetime.date(2020, 1, 2)]), None, Row(None, None)]),
+    ]
+    schema = DataTypes.ROW([DataTypes.FIELD(n, t) for n, t, _ in columns])
+    t = batch_env.from_elements([tuple(c[2][i] for c in columns) for i in range(3)], schema)
+    for name, typ, _ in columns:
+        seen_row: List[Any] = []
+        seen_async: List[Any] = []
+
+        def ident(v: Any) -> Any:
+            seen_row.append(v)
+            return v
+
+        async def aident(v: Any) -> Any:
+            seen_async.append(v)
+            await asyncio.sleep(0)
+            return v
+
+        by_row = values(t.select(udf(ident, result_type=typ)(col(name))).execute())
+        by_async = values(t.select(udf(aident, result_type=typ)(col(name))).execute())
+        assert by_async == by_row, name
+        assert seen_async == seen_row, name
+        assert [type(v) for v in seen_async] == [type(v) for v in seen_row], name
+        assert [getattr(v, "tzinfo", None) for v in seen_async] == [getattr(v, "tzinfo", None) for v in seen_row], name
+
+
+@pytest.mark.parametrize("typ,bad", [
+    (DataTypes.INT(), 1.5),
+    (DataTypes.TINYINT(), 300),
+    (DataTypes.BOOLEAN(), 1),
+    (DataTypes.FLOAT(), 1e300),
+    (DataTypes.STRING(), 5),
+    (DataTypes.BYTES(), "text"),
+    (DataTypes.DATE(), datetime.datetime(2024, 1, 1)),
+    (DataTypes.DECIMAL(5, 2), 1.5),
+    (DataTypes.DECIMAL(5, 2), decimal.Decimal("12345.6")),
+    (DataTypes.ARRAY(DataTypes.INT()), "abc"),
+    (DataTypes.ARRAY(DataTypes.INT()), [1, "x"]),
+    (DataTypes.MAP(DataTypes.STRING(), DataTypes.INT()), [1]),
+    (DataTypes.MAP(DataTypes.STRING(), DataTypes.INT()), {None: 1}),
+    (DataTypes.ROW([DataTypes.FIELD("a", DataTypes.INT())]), 5),
+    (DataTypes.ROW([DataTypes.FIELD("a", DataTypes.INT()), DataTypes.FIELD("b", DataTypes.INT())]), (1,)),
+    (DataTypes.ROW([DataTypes.FIELD("a", DataTypes.INT())]), {"b": 1}),
+])
+def test_a_wrong_result_is_refused_as_a_row_function_refuses_it(batch_env: TableEnvironment, typ: Any, bad: Any) -> None:
+    t = batch_env.from_elements([(0,), (1,)], ["a"])
+
+    def bad_value(x: int) -> Any:
+        return bad if x == 1 else None
+
+    async def bad_async(x: int) -> Any:
+        return bad if x == 1 else None
+
+    messages = []
+    for f in (bad_value, bad_async):
+        with pytest.raises(Exception) as info:
+            values(t.select(udf(f, result_type=typ, name="bad")(col("a"))).execute())
+        messages.append(str(info.value).split(": ", 1)[1])  # past "job collect"
+    assert "python UDF bad returned a wrong result at row 1 with arguments (1): " in messages[0]
+    assert messages[1] == messages[0]

@@ -393,7 +393,9 @@ class _BatchRunner:
             try:
                 out[i] = norm(v)
             except Exception as e:
-                raise AsyncUDFRowError(_failure(i, rows[i], "result", e, format_exception(type(e), e, None))) from None
+                # The traceback keeps frames outside this module only (the
+                # runtime's decimal_unscaled), as the row kernel's does.
+                raise AsyncUDFRowError(_failure(i, rows[i], "result", e)) from None
         try:
             return pa.array(out, type=target)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
