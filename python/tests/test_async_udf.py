@@ -489,3 +489,22 @@ def test_a_wrong_result_is_refused_as_a_row_function_refuses_it(batch_env: Table
         messages.append(str(info.value).split(": ", 1)[1])  # past "job collect"
     assert "python UDF bad returned a wrong result at row 1 with arguments (1): " in messages[0]
     assert messages[1] == messages[0]
+
+
+def test_an_argument_python_cannot_hold_is_refused_as_for_a_row_function(batch_env: TableEnvironment) -> None:
+    messages = []
+    for f in (lambda ts: ts, udf_async_identity):
+        batch_env.create_temporary_function("ident_ts", udf(f, result_type=DataTypes.TIMESTAMP(6)))
+        with pytest.raises(Exception) as info:
+            values(batch_env.execute_sql(
+                "SELECT ident_ts(ts) FROM (VALUES (CAST('2024-01-01 00:00:00.123456' AS TIMESTAMP(9))), "
+                "(CAST('2024-01-01 00:00:00.123456789' AS TIMESTAMP(9)))) AS v(ts)"))
+        batch_env.drop_temporary_function("ident_ts")
+        messages.append(str(info.value).split(": ", 1)[1])
+    assert "python UDF ident_ts could not receive its argument at row 1: ValueError: TIMESTAMP(9) value " \
+           "1704067200123456789 ns has nanoseconds, which datetime.datetime cannot hold" in messages[0]
+    assert messages[1] == messages[0]
+
+
+async def udf_async_identity(v: Any) -> Any:
+    return v

@@ -423,10 +423,9 @@ def _arg_converter(t: Any) -> Callable[[Any], List[Any]]:
             # nanoseconds is an argument error, as for row functions.
             try:
                 a = arr.cast(us, safe=True)
-            except pa.ArrowInvalid as e:
+            except pa.ArrowInvalid:
                 row = _first_failing_row(arr, lambda x: x.cast(us, safe=True))
-                raise AsyncUDFRowError(_failure(row, None, "argument", ValueError(
-                    "%s value has nanoseconds, which Python's datetime cannot hold (%s)" % (_sql_name(t), e)), "")) from None
+                raise AsyncUDFRowError(_failure(row, None, "argument", _nanoseconds(arr, row, t), "")) from None
         try:
             vals = a.to_pylist()
         except (pa.ArrowException, ValueError, OverflowError):
@@ -441,6 +440,17 @@ def _arg_converter(t: Any) -> Callable[[Any], List[Any]]:
         return vals
 
     return convert
+
+
+def _nanoseconds(arr: Any, row: int, t: Any) -> ValueError:
+    """The row kernel's error for a value datetime cannot hold."""
+    import pyarrow as pa
+    if pa.types.is_timestamp(t) or pa.types.is_time(t):
+        v = arr.slice(row, 1).cast(pa.int64())[0].as_py()
+        return ValueError("%s value %d ns has nanoseconds, which datetime.%s cannot hold"
+                          % ("TIME(9)" if pa.types.is_time(t) else "TIMESTAMP(9)", v,
+                             "time" if pa.types.is_time(t) else "datetime"))
+    return ValueError("a %s value has nanoseconds, which Python's datetime cannot hold" % _sql_name(t))
 
 
 def _first_failing_row(arr: Any, f: Callable[[Any], Any]) -> int:
