@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sluice-stream/sluice/table/catalog"
 	"github.com/sluice-stream/sluice/table/planner"
 	"github.com/sluice-stream/sluice/table/sql"
 	"github.com/sluice-stream/sluice/table/types"
@@ -484,7 +485,7 @@ func (g *WindowGroupedTable) Select(fields ...any) *Table {
 					werr = fmt.Errorf("Reference to a rowtime or proctime window required: %s() applies to the window alias %s", strings.ToLower(x.Name.Unqualified()), alias)
 					return false
 				}
-				if isAggregateCall(x) {
+				if isAggregateCall(x) || t.env.isUserAggregate(x) {
 					// Its arguments read the rows, any column.
 					numberOf(numbers, x)
 					return false
@@ -651,6 +652,23 @@ var aggregateNames = map[string]bool{"COUNT": true, "SUM": true, "AVG": true, "M
 
 func isAggregateCall(f *sql.FuncCall) bool {
 	return len(f.Name.Parts) == 1 && aggregateNames[strings.ToUpper(f.Name.Unqualified())] && f.Over == nil && f.OverName == nil
+}
+
+// isUserAggregate says whether f calls a user-defined aggregate function
+// (a Python udaf), found as the planner resolves names.
+func (e *Environment) isUserAggregate(f *sql.FuncCall) bool {
+	if f.Over != nil || f.OverName != nil {
+		return false
+	}
+	name := f.Name.Unqualified()
+	for _, fn := range []*catalog.Function{e.catalog.InlineFunction(name), e.catalog.SystemFunction(name), e.catalog.CatalogFunction(name)} {
+		if fn == nil || fn.Scalar == nil {
+			continue
+		}
+		u, ok := fn.Scalar.(planner.UserAggFunction)
+		return ok && u.AggregateFunction() != nil
+	}
+	return false
 }
 
 // numberOf gives f the next EXPR$ number unless an equal call has one.
