@@ -43,7 +43,7 @@ import threading
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from _sluice_runtime import decimal_unscaled, format_exception, make_row
-from sluice.table.udf import FunctionContext, ScalarFunction, UserDefinedFunction, UserDefinedScalarFunctionWrapper
+from sluice.table.udf import FunctionContext, UserDefinedFunction, UserDefinedScalarFunctionWrapper
 
 __all__ = ["DEFAULT_CONCURRENCY", "AsyncScalarFunctionWrapper", "AsyncUDFRowError", "async_udf", "is_async"]
 
