@@ -436,6 +436,13 @@ func (p *Planner) bindFrom(ref sql.TableRef) (Node, *scope, error) {
 		if p.lateralTableFunction(r) != nil {
 			return p.bindTableFunction(r)
 		}
+		if isDataStreamTVF(r.Call) && !r.Lateral {
+			n, err := p.bindDataStreamTVF(r.Call)
+			if err != nil {
+				return nil, nil, err
+			}
+			return n, scopeOf(n, ""), nil
+		}
 		if !isWindowTVF(r.Call) || r.Lateral {
 			return nil, nil, p.ErrAt(r.Pos(), "table functions are not supported yet; the windowing functions TUMBLE, HOP, CUMULATE and SESSION are")
 		}

@@ -14,7 +14,7 @@ import pickle
 from typing import Any, Callable, List, Optional
 
 from sluice.common.typeinfo import (
-    BasicArrayTypeInfo, BasicType, BasicTypeInfo, DateTypeInfo, ListTypeInfo, LocalTimeTypeInfo, MapTypeInfo,
+    ExternalTypeInfo, BasicArrayTypeInfo, BasicType, BasicTypeInfo, DateTypeInfo, ListTypeInfo, LocalTimeTypeInfo, MapTypeInfo,
     ObjectArrayTypeInfo, PickledBytesTypeInfo, PrimitiveArrayTypeInfo, RowTypeInfo, TimestampTypeInfo,
     TimeTypeInfo, TupleTypeInfo, TypeInformation, Types,
 )
@@ -44,8 +44,17 @@ def is_pickled(ti: Optional[TypeInformation]) -> bool:
     return ti is None or isinstance(ti, PickledBytesTypeInfo)
 
 
+def _unwrap(ti: Any) -> Any:
+    """The type information an ExternalTypeInfo (to_data_stream's type)
+    stands for."""
+    while isinstance(ti, ExternalTypeInfo):
+        ti = ti._type_info
+    return ti
+
+
 def data_type_of(ti: Optional[TypeInformation]) -> DataType:
     """The SQL type of column f0 for elements of type ti."""
+    ti = _unwrap(ti)
     if is_pickled(ti):
         return DataTypes.BYTES()
     if isinstance(ti, BasicTypeInfo):
@@ -109,6 +118,7 @@ def _type_info_of_data_type(t: DataType) -> TypeInformation:
 def from_sql(ti: Optional[TypeInformation]) -> Conv:
     """The conversion from the value a row UDF receives for column f0 to
     the element, or None when they are the same."""
+    ti = _unwrap(ti)
     if is_pickled(ti):
         return _unpickle
     if isinstance(ti, BasicTypeInfo) and ti._basic_type == BasicType.BIG_INT:
@@ -153,6 +163,7 @@ def to_sql(ti: Optional[TypeInformation]) -> Conv:
     """The conversion from an element to what the engine stores in column
     f0 (a row UDF's result, a value of from_collection), or None when the
     element is stored as it is."""
+    ti = _unwrap(ti)
     if is_pickled(ti):
         return _pickle
     if isinstance(ti, BasicTypeInfo) and ti._basic_type == BasicType.BIG_INT:
@@ -227,6 +238,7 @@ def print_text(ti: Optional[TypeInformation]) -> Callable[[Any], Optional[str]]:
     Python object; "+I[a,b]" (RowKind, then str() of each field) for a Row;
     otherwise Java's toString of the element (a Tuple "(a,b)", a Double
     "1.0E10", a List "[1, 2]", a Map "{k=v}")."""
+    ti = _unwrap(ti)
     if is_pickled(ti):
         return lambda v: v if isinstance(v, str) else v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
     if isinstance(ti, RowTypeInfo):
@@ -240,6 +252,7 @@ def print_text(ti: Optional[TypeInformation]) -> Callable[[Any], Optional[str]]:
 
 
 def _java_text(ti: Any) -> Callable[[Any], Optional[str]]:
+    ti = _unwrap(ti)
     if isinstance(ti, BasicTypeInfo):
         t = ti._basic_type
         if t == BasicType.DOUBLE:
@@ -257,7 +270,8 @@ def _java_text(ti: Any) -> Callable[[Any], Optional[str]]:
     if isinstance(ti, RowTypeInfo):
         # A Row inside a Java container: Row.toString, "+I[a, b]".
         convs = [_java_text(t) for t in ti.get_field_types()]
-        return lambda v: None if v is None else "+I[%s]" % ", ".join(_null(c(x)) for c, x in zip(convs, v))
+        return lambda v: None if v is None else "%s[%s]" % (
+            v.get_row_kind() if hasattr(v, "get_row_kind") else "+I", ", ".join(_null(c(x)) for c, x in zip(convs, v)))
     if isinstance(ti, ListTypeInfo):
         c = _java_text(ti.elem_type)
         return lambda v: None if v is None else "[%s]" % ", ".join(_null(c(x)) for x in v)
@@ -315,6 +329,7 @@ def from_pylist(ti: Optional[TypeInformation]) -> Callable[[Any], Any]:
     dict for a ROW, (key, value) pairs for a MAP), as PyFlink's
     execute_and_collect gives it: a Row with its field names, a tuple, a
     dict, an unpickled object."""
+    ti = _unwrap(ti)
     if is_pickled(ti):
         return lambda v: None if v is None else pickle.loads(v)
     if isinstance(ti, BasicTypeInfo) and ti._basic_type == BasicType.BIG_INT:

@@ -110,8 +110,19 @@ class DataStream(object):
     """A stream of elements of one type (``get_type()``)."""
 
     def __init__(self, env: Any, type_info: Optional[TypeInformation], build: Callable[[Any], Any],
-                 name: str = "", parents: Optional[List["DataStream"]] = None) -> None:
+                 name: str = "", parents: Optional[List["DataStream"]] = None, rowtime: bool = False,
+                 kind: bool = False) -> None:
         self._env = env
+        # Columns the table has after f0: `rowtime`, the elements'
+        # timestamps (a rowtime attribute: watermarks flow), and `kind`,
+        # the RowKind of a changelog stream's Rows (TINYINT).
+        self._rowtime = rowtime
+        self._kind = kind
+        # A stream whose elements are made of f0 and the kind in its own way
+        # (to_retract_stream's (flag, Row)): (f0, kind) -> element, for
+        # functions and for execute_and_collect's values.
+        self._custom_element: Optional[Callable[[Any, int], Any]] = None
+        self._custom_collect: Optional[Callable[[Any, int], Any]] = None
         self._type_info = type_info if type_info is not None else PickledBytesTypeInfo()
         self._build_fn = build
         self._built: Dict[int, Any] = {}
@@ -134,8 +145,36 @@ class DataStream(object):
             self._built[id(t_env)] = t
         return t
 
-    def _derive(self, type_info: Optional[TypeInformation], build: Callable[[Any], Any], name: str) -> "DataStream":
-        return DataStream(self._env, type_info, build, name, [self])
+    def _derive(self, type_info: Optional[TypeInformation], build: Callable[[Any], Any], name: str,
+                kind: bool = False) -> "DataStream":
+        return DataStream(self._env, type_info, build, name, [self], rowtime=self._rowtime, kind=kind)
+
+    def _element_args(self) -> List[Any]:
+        """The columns a function of the elements receives: f0, and the
+        row kind of a changelog stream's Rows."""
+        from sluice.table.expressions import col
+        return [col("f0"), col("kind")] if self._kind else [col("f0")]
+
+    def _element_conv(self) -> Optional[Callable[..., Any]]:
+        """From the columns of _element_args to the element (None: f0 is
+        the element as it is)."""
+        if self._custom_element is not None:
+            return self._custom_element
+        conv = _convert.from_sql(self._type_info)
+        if not self._kind:
+            return conv
+        from sluice.common import RowKind
+
+        def with_kind(v: Any, k: int) -> Any:
+            v = conv(v) if conv is not None else v
+            v.set_row_kind(RowKind(k))
+            return v
+        return with_kind
+
+    def _carried(self) -> List[Any]:
+        """The columns kept next to a new f0: the rowtime."""
+        from sluice.table.expressions import col
+        return [col("rowtime")] if self._rowtime else []
 
     # -- names and settings (recorded) ------------------------------------
     def get_name(self) -> str:
@@ -229,16 +268,20 @@ class DataStream(object):
 
     def _map(self, call: Callable[[Any], Any], fn: Any, output_type: Optional[TypeInformation], what: str,
              name: str) -> "DataStream":
-        in_conv = _convert.from_sql(self._type_info)
+        in_conv = self._element_conv()
         out_conv = _convert.to_sql(output_type)
-        f = _convert.compose(in_conv, call, out_conv) or call
+        if self._kind:
+            def f(v: Any, k: int) -> Any:
+                r = call(in_conv(v, k))
+                return out_conv(r) if out_conv is not None else r
+        else:
+            f = _convert.compose(in_conv, call, out_conv) or call
         result = _convert.data_type_of(output_type)
 
         def build(t_env: Any) -> Any:
             from sluice.table.udf import udf
-            from sluice.table.expressions import col
             u = udf(_adapter(fn, f) if fn is not None else f, result_type=result, name=name)
-            return self._table(t_env).select(u(col("f0")).alias("f0"))
+            return self._table(t_env).select(u(*self._element_args()).alias("f0"), *self._carried())
         return self._derive(output_type, build, what)
 
     def flat_map(self, func: Any, output_type: Optional[TypeInformation] = None) -> "DataStream":
@@ -249,11 +292,11 @@ class DataStream(object):
 
     def _flat_map(self, call: Callable[[Any], Any], fn: Any, output_type: Optional[TypeInformation], what: str,
                   name: str) -> "DataStream":
-        in_conv = _convert.from_sql(self._type_info)
+        in_conv = self._element_conv()
         out_conv = _convert.to_sql(output_type)
 
-        def elements(v: Any) -> Any:
-            r = call(in_conv(v) if in_conv is not None else v)
+        def elements(*args: Any) -> Any:
+            r = call(in_conv(*args) if in_conv is not None else args[0])
             if r is None:
                 return []
             if out_conv is None:
@@ -261,7 +304,7 @@ class DataStream(object):
             return [out_conv(x) for x in r]
         return self._expand(elements, fn, output_type, what, name)
 
-    def _expand(self, elements: Callable[[Any], List[Any]], fn: Any, output_type: Optional[TypeInformation],
+    def _expand(self, elements: Callable[..., List[Any]], fn: Any, output_type: Optional[TypeInformation],
                 what: str, name: str) -> "DataStream":
         """A stream of the lists elements(f0) gives, one element per item:
         a row UDF returning ARRAY<T> and an UNNEST, the udtf's machinery
@@ -271,33 +314,31 @@ class DataStream(object):
 
         def build(t_env: Any) -> Any:
             from sluice.table.udf import udf
-            from sluice.table.expressions import col
             u = udf(_adapter(fn, elements) if fn is not None else elements, result_type=DataTypes.ARRAY(result),
                     name=name)
-            arrays = self._table(t_env).select(u(col("f0")).alias("a"))
-            return _unnest(t_env, arrays, result)
+            arrays = self._table(t_env).select(u(*self._element_args()).alias("a"), *self._carried())
+            return _unnest(t_env, arrays, result, self._rowtime)
         return self._derive(output_type, build, what)
 
     def filter(self, func: Any) -> "DataStream":
         """The elements for which func (a FilterFunction or a callable)
         is true."""
         call, fn = _user_call(func, FilterFunction, "filter", "filter")
-        in_conv = _convert.from_sql(self._type_info)
+        in_conv = self._element_conv()
         if in_conv is None:
             def keep(v: Any) -> bool:
                 return bool(call(v))
         else:
-            def keep(v: Any) -> bool:
-                return bool(call(in_conv(v)))
+            def keep(*args: Any) -> bool:
+                return bool(call(in_conv(*args)))
         name = _name_of(call)
 
         def build(t_env: Any) -> Any:
             from sluice.table.udf import udf
-            from sluice.table.expressions import col
             from sluice.table.types import DataTypes
             u = udf(_adapter(fn, keep) if fn is not None else keep, result_type=DataTypes.BOOLEAN(), name=name)
-            return self._table(t_env).filter(u(col("f0")))
-        return self._derive(self._type_info, build, "Filter")
+            return self._table(t_env).filter(u(*self._element_args()))
+        return self._derive(self._type_info, build, "Filter", kind=self._kind)
 
     def process(self, func: Any, output_type: Optional[TypeInformation] = None) -> "DataStream":
         """A ProcessFunction on a stream that is not keyed: its elements
@@ -318,13 +359,21 @@ class DataStream(object):
             if s._type_info != self._type_info:
                 raise ValueError("Cannot union streams of different types: %s and %s" % (self._type_info, s._type_info))
         parts = [self] + list(streams)
+        # The timestamps and row kinds go on when every part has them.
+        rowtime = all(p._rowtime for p in parts)
+        kind = all(p._kind for p in parts)
 
         def build(t_env: Any) -> Any:
-            t = parts[0]._table(t_env)
-            for s in parts[1:]:
-                t = t.union_all(s._table(t_env))
+            from sluice.table.expressions import col
+            cols = [col("f0")] + ([col("rowtime")] if rowtime else []) + ([col("kind")] if kind else [])
+            tables = [p._table(t_env) for p in parts]
+            tables = [t if p._rowtime == rowtime and p._kind == kind else t.select(*cols)
+                      for p, t in zip(parts, tables)]
+            t = tables[0]
+            for x in tables[1:]:
+                t = t.union_all(x)
             return t
-        return DataStream(self._env, self._type_info, build, "Union", parts)
+        return DataStream(self._env, self._type_info, build, "Union", parts, rowtime=rowtime, kind=kind)
 
     def connect(self, ds: "DataStream") -> "ConnectedStreams":
         return ConnectedStreams(self, ds)
@@ -364,9 +413,20 @@ class DataStream(object):
 
     def _as_text(self) -> "DataStream":
         fmt = _convert.print_text(self._type_info)
-        if self._type_info == Types.STRING():
+        if self._type_info == Types.STRING() and not self._kind:
             return self
         return self._map(fmt, None, Types.STRING(), "Map", "python_obj_to_str")
+
+    def _values_only(self) -> Any:
+        """A builder of this stream's table with column f0 alone (what a
+        sink writes)."""
+        def build(t_env: Any) -> Any:
+            t = self._table(t_env)
+            if not self._rowtime and not self._kind:
+                return t
+            from sluice.table.expressions import col
+            return t.select(col("f0"))
+        return build
 
     def sink_to(self, sink: Any) -> "DataStreamSink":
         """A Sink of pyflink.datastream.connectors (KafkaSink, FileSink)."""
@@ -411,20 +471,22 @@ class DataStream(object):
         return "<DataStream %s: %s>" % (self._name or "?", self._type_info)
 
 
-def _unnest(t_env: Any, arrays: Any, element: Any) -> Any:
+def _unnest(t_env: Any, arrays: Any, element: Any, rowtime: bool = False) -> Any:
     """One row per element of column a of arrays, in column f0 (a ROW
-    element stays one column, re-assembled from UNNEST's columns)."""
+    element stays one column, re-assembled from UNNEST's columns), with
+    the rowtime of the row it came from."""
     from sluice.table.types import RowType
     from sluice.table.expression import _quote_ident
-    view = str(arrays)
+    view = _quote_ident(str(arrays))
+    keep = ", %s.`rowtime`" % view if rowtime else ""
     if isinstance(element, RowType):
         names = element.field_names()
         cols = ", ".join("u.%s" % _quote_ident("x%d" % i) for i in range(len(names)))
         alias = ", ".join(_quote_ident("x%d" % i) for i in range(len(names)))
-        sql = "SELECT CAST(ROW(%s) AS %s) AS f0 FROM %s CROSS JOIN UNNEST(%s.a) AS u(%s)" % (
-            cols, element.to_sql().replace(" NOT NULL", ""), _quote_ident(view), _quote_ident(view), alias)
+        sql = "SELECT CAST(ROW(%s) AS %s) AS f0%s FROM %s CROSS JOIN UNNEST(%s.a) AS u(%s)" % (
+            cols, element.to_sql().replace(" NOT NULL", ""), keep, view, view, alias)
     else:
-        sql = "SELECT u.x AS f0 FROM %s CROSS JOIN UNNEST(%s.a) AS u(x)" % (_quote_ident(view), _quote_ident(view))
+        sql = "SELECT u.x AS f0%s FROM %s CROSS JOIN UNNEST(%s.a) AS u(x)" % (keep, view, view)
     return t_env.sql_query(sql)
 
 
@@ -611,6 +673,8 @@ class CloseableIterator(object):
         table = stream._table(t_env)
         self._h = _native.Handle(_native.call("table.stream", table._h.id))
         self._conv = _convert.from_pylist(stream._type_info)
+        self._kind = stream._kind
+        self._custom = stream._custom_collect
         self._items: List[Any] = []
         self._pos = 0
         self._done = False
@@ -629,7 +693,16 @@ class CloseableIterator(object):
                 raise StopIteration
             batch, _ = item
             conv = self._conv
-            self._items = [conv(v) for v in batch.column(0).to_pylist()]
+            if self._custom is not None:
+                kinds = batch.column(batch.num_columns - 1).to_pylist()
+                self._items = [self._custom(v, k) for v, k in zip(batch.column(0).to_pylist(), kinds)]
+            else:
+                self._items = [conv(v) for v in batch.column(0).to_pylist()]
+            if self._kind and self._custom is None:
+                from sluice.common import RowKind
+                kinds = batch.column(batch.num_columns - 1).to_pylist()
+                for v, k in zip(self._items, kinds):
+                    v.set_row_kind(RowKind(k))
             self._pos = 0
         v = self._items[self._pos]
         self._pos += 1

@@ -290,7 +290,7 @@ class StreamExecutionEnvironment:
         jobs = []
         try:
             for stream, target in sinks:
-                table = stream._table(t_env)
+                table = stream._values_only()(t_env)
                 jobs.append(_native.Handle(_native.call("table.submit_insert", table._h.id, target(t_env))))
         except BaseException:
             for j in jobs:

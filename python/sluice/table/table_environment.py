@@ -700,21 +700,39 @@ def _create_args(env: Any, settings: Any, table_config: Any) -> Any:
     return env, settings, table_config
 
 
-def _no_datastream(name: str) -> Any:
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("StreamTableEnvironment.%s: the DataStream API is not supported yet; "
-                                  "read and write tables with connectors (CREATE TABLE, TableDescriptor)" % name)
-    method.__name__ = name
-    return method
-
-
 class StreamTableEnvironment(TableEnvironment):
-    from_data_stream = _no_datastream("from_data_stream")
-    from_changelog_stream = _no_datastream("from_changelog_stream")
-    to_data_stream = _no_datastream("to_data_stream")
-    to_changelog_stream = _no_datastream("to_changelog_stream")
-    to_append_stream = _no_datastream("to_append_stream")
-    to_retract_stream = _no_datastream("to_retract_stream")
+    # DataStream conversions: table/_datastream.py.
+    def from_data_stream(self, data_stream: Any, *fields_or_schema: Any) -> "Table":
+        from sluice.table import _datastream
+        return _datastream.from_data_stream(self, data_stream, *fields_or_schema)
+
+    def from_changelog_stream(self, data_stream: Any, *args: Any) -> "Table":
+        from sluice.table import _datastream
+        return _datastream.from_changelog_stream(self, data_stream, *args)
+
+    def to_data_stream(self, table: "Table", *args: Any) -> Any:
+        from sluice.table import _datastream
+        return _datastream.to_data_stream(self, table, *args)
+
+    def to_changelog_stream(self, table: "Table", *args: Any) -> Any:
+        from sluice.table import _datastream
+        return _datastream.to_changelog_stream(self, table, *args)
+
+    def to_append_stream(self, table: "Table", type_info: Any) -> Any:
+        from sluice.table import _datastream
+        return _datastream.to_append_stream(self, table, type_info)
+
+    def to_retract_stream(self, table: "Table", type_info: Any) -> Any:
+        from sluice.table import _datastream
+        return _datastream.to_retract_stream(self, table, type_info)
+
+    def create_temporary_view(self, view_path: str, table: Any, *fields: Any) -> None:
+        """A view of a Table, or of a DataStream (from_data_stream's table)."""
+        from sluice.datastream.data_stream import DataStream
+        if isinstance(table, DataStream):
+            table = self.from_data_stream(table, *fields)
+            fields = ()
+        super().create_temporary_view(view_path, table, *fields)
 
     @staticmethod
     def create(stream_execution_environment: Any = None, environment_settings: Any = None,
@@ -736,6 +754,7 @@ class StreamTableEnvironment(TableEnvironment):
         t_env = StreamTableEnvironment(EnvironmentSettings(streaming and settings.is_streaming_mode(), settings._config), cfg)
         _copy_fields(t_env, table_config)
         bind = getattr(getattr(stream_execution_environment, "_config", None), "_bind", None)
+        t_env._stream_execution_environment = stream_execution_environment
         if bind is not None:
             # Later changes to the execution environment (checkpointing,
             # state backend, restart strategy) reach this environment.
