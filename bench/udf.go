@@ -377,6 +377,10 @@ func RunUDF(ctx context.Context, cfg UDFConfig, progress io.Writer) (*UDFReport,
 			releaseBatches(bs)
 			return nil, err
 		}
+		if err := runUDAFCases(ctx, plusOne, bs, cfg, size, emit); err != nil {
+			releaseBatches(bs)
+			return nil, err
+		}
 		if err := runAsyncCases(ctx, bs, cfg, size, emit); err != nil {
 			releaseBatches(bs)
 			return nil, err
