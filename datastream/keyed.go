@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -312,7 +314,8 @@ func (k *keyedProcess) applyDescriptors(rec arrow.RecordBatch) error {
 		if int(sids.Value(i)) != len(k.states) {
 			return fmt.Errorf("%s: state %q declared with id %d, expected %d", k, names.Value(i), sids.Value(i), len(k.states))
 		}
-		if err := k.register(descriptor{name: names.Value(i), kind: kinds.Value(i), ttl: ttls.Value(i)}); err != nil {
+		// A copy: the name's bytes are Python's, released after the call.
+		if err := k.register(descriptor{name: strings.Clone(names.Value(i)), kind: kinds.Value(i), ttl: ttls.Value(i)}); err != nil {
 			return err
 		}
 	}
@@ -772,7 +775,14 @@ func (k *keyedProcess) fire(ctx context.Context, domain int8, until int64, out e
 		if len(due) == 0 {
 			return nil
 		}
+		// Key ids in key order: Python breaks timestamp ties by key id,
+		// which then agrees with the heap's (timestamp, key bytes) order.
 		bk := &batchKeys{ids: map[string]int32{}}
+		sorted := append([]timer(nil), due...)
+		sort.Slice(sorted, func(i, j int) bool { return sorted[i].key < sorted[j].key })
+		for _, t := range sorted {
+			bk.id(t.key, t.kg)
+		}
 		kidB := array.NewInt32Builder(k.mem)
 		tsB := array.NewInt64Builder(k.mem)
 		domB := array.NewInt8Builder(k.mem)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"testing"
 	"time"
 
@@ -216,6 +217,301 @@ func TestKeyedValueStateCounts(t *testing.T) {
 			require.Equal(t, []string{"b:5:2@5000", "c:6:1@6000", "a:7:4@7000"},
 				r.process(rec{"b", 5, 5000}, rec{"c", 6, 6000}, rec{"a", 7, 7000}))
 			r.close()
+		})
+	}
+}
+
+const collectionsFn = `
+class Sum(AggregateFunction):
+    def create_accumulator(self):
+        return [0, 0]
+    def add(self, value, acc):
+        return [acc[0] + value, acc[1] + 1]
+    def get_result(self, acc):
+        return "%d/%d" % (acc[0], acc[1])
+    def merge(self, a, b):
+        return [a[0] + b[0], a[1] + b[1]]
+
+class Collections(KeyedProcessFunction):
+    def open(self, ctx):
+        self.seen = ctx.get_list_state(ListStateDescriptor("seen", Types.LONG()))
+        self.parity = ctx.get_map_state(MapStateDescriptor("parity", Types.STRING(), Types.LONG()))
+        self.maxv = ctx.get_reducing_state(ReducingStateDescriptor("max", max, Types.LONG()))
+        self.avg = ctx.get_aggregating_state(AggregatingStateDescriptor("avg", Sum(), Types.PICKLED_BYTE_ARRAY()))
+
+    def process_element(self, value, ctx):
+        if value < 0:
+            # negative: clear everything of the key
+            self.seen.clear(); self.parity.clear(); self.maxv.clear(); self.avg.clear()
+            yield "%s cleared" % ctx.get_current_key()
+            return
+        if value == 0:
+            self.seen.update([100])
+            self.parity.remove("even")
+        else:
+            self.seen.add(value)
+            p = "even" if value % 2 == 0 else "odd"
+            self.parity.put(p, (self.parity.get(p) or 0) + 1)
+        self.maxv.add(value)
+        self.avg.add(value)
+        yield "%s seen=%s parity=%s max=%s avg=%s" % (ctx.get_current_key(), list(self.seen.get()),
+            sorted(self.parity.items()), self.maxv.get(), self.avg.get())
+
+runner = make_runner(Collections(), "process", output_type=Types.STRING(), key_type=Types.STRING(), value_type=Types.LONG())
+`
+
+func TestKeyedListMapReducingAggregatingState(t *testing.T) {
+	for _, backend := range []string{"hashmap", "pebble"} {
+		t.Run(backend, func(t *testing.T) {
+			runner := pyRunner(t, collectionsFn)
+			r := newRun(t, runner, runOpts{backend: backend, noRowtime: true})
+			require.Equal(t, []string{
+				"a seen=[3] parity=[('odd', 1)] max=3 avg=3/1",
+				"a seen=[3, 4] parity=[('even', 1), ('odd', 1)] max=4 avg=7/2",
+				"b seen=[2] parity=[('even', 1)] max=2 avg=2/1",
+			}, r.process(rec{"a", 3, 0}, rec{"a", 4, 0}, rec{"b", 2, 0}))
+			// The next batch reads what the first wrote back; a checkpoint
+			// and a restore in between keep it all.
+			dir := r.checkpoint()
+			r.close()
+			r = newRun(t, runner, runOpts{backend: backend, noRowtime: true, restore: []string{dir}})
+			require.Equal(t, []string{
+				"a seen=[3, 4, 5] parity=[('even', 1), ('odd', 2)] max=5 avg=12/3",
+				"a seen=[100] parity=[('odd', 2)] max=5 avg=12/4",
+				"b cleared",
+				"b seen=[1] parity=[('odd', 1)] max=1 avg=1/1",
+				"a seen=[100, 6] parity=[('even', 1), ('odd', 2)] max=6 avg=18/5",
+			}, r.process(rec{"a", 5, 0}, rec{"a", 0, 0}, rec{"b", -1, 0}, rec{"b", 1, 0}, rec{"a", 6, 0}))
+			require.Equal(t, []string{
+				"b seen=[1, 8] parity=[('even', 1), ('odd', 1)] max=8 avg=9/2",
+				"c seen=[7] parity=[('odd', 1)] max=7 avg=7/1",
+			}, r.process(rec{"b", 8, 0}, rec{"c", 7, 0}))
+			r.close()
+		})
+	}
+}
+
+const eventTimersFn = `
+class Timers(KeyedProcessFunction):
+    def open(self, ctx):
+        self.sum = ctx.get_state(ValueStateDescriptor("sum", Types.LONG()))
+
+    def process_element(self, value, ctx):
+        self.sum.update((self.sum.value() or 0) + value)
+        ts = ctx.timestamp()
+        ctx.timer_service().register_event_time_timer(ts + 10)
+        if value == 99:
+            # deleting a pending timer: the one registered for ts + 10
+            ctx.timer_service().delete_event_time_timer(ts + 10)
+        yield "in %s %d wm=%d" % (ctx.get_current_key(), value, ctx.timer_service().current_watermark())
+
+    def on_timer(self, ts, ctx):
+        yield "timer %s %d %s sum=%d" % (ctx.get_current_key(), ts, ctx.time_domain(), self.sum.value())
+        if ts % 100 == 10:
+            # a chained timer at or before the watermark fires in the same advance
+            ctx.timer_service().register_event_time_timer(ts + 5)
+        # a timer clearing its key's state, seen by the next timer of the key
+        self.sum.update(0)
+
+runner = make_runner(Timers(), "process", output_type=Types.STRING(), key_type=Types.STRING(), value_type=Types.LONG())
+`
+
+func TestKeyedEventTimeTimers(t *testing.T) {
+	for _, batchSize := range []int{1, 1000} {
+		t.Run(fmt.Sprint("batch", batchSize), func(t *testing.T) {
+			r := newRun(t, pyRunner(t, eventTimersFn), runOpts{backend: "hashmap", batchSize: batchSize})
+			require.Equal(t, []string{"in a 1 wm=-9223372036854775808@100", "in b 2 wm=-9223372036854775808@105",
+				"in a 3 wm=-9223372036854775808@100", "in c 99 wm=-9223372036854775808@107"},
+				r.process(rec{"a", 1, 100}, rec{"b", 2, 105}, rec{"a", 3, 100}, rec{"c", 99, 107}))
+			require.Empty(t, r.watermark(109))
+			// a's timer at 110 (registered twice: one timer) fires first and
+			// chains one at 115 which fires before b's at 115 (same time: by
+			// key); c's was deleted.
+			require.Equal(t, []string{
+				"timer a 110 TimeDomain.EVENT_TIME sum=4@110",
+				"timer a 115 TimeDomain.EVENT_TIME sum=0@115",
+				"timer b 115 TimeDomain.EVENT_TIME sum=2@115",
+			}, r.watermark(120))
+			require.Equal(t, []string{"in a 5 wm=120@200"}, r.process(rec{"a", 5, 200}))
+			require.Equal(t, []string{"timer a 210 TimeDomain.EVENT_TIME sum=5@210", "timer a 215 TimeDomain.EVENT_TIME sum=0@215"},
+				r.watermark(engine.MaxWatermark))
+			r.close()
+		})
+	}
+}
+
+const procTimersFn = `
+class Proc(KeyedProcessFunction):
+    def process_element(self, value, ctx):
+        now = ctx.timer_service().current_processing_time()
+        ctx.timer_service().register_processing_time_timer(now + value)
+        yield "in %s at %d" % (ctx.get_current_key(), now)
+
+    def on_timer(self, ts, ctx):
+        yield "timer %s %d %s now=%d" % (ctx.get_current_key(), ts, ctx.time_domain(), ctx.timer_service().current_processing_time())
+
+runner = make_runner(Proc(), "process", output_type=Types.STRING(), key_type=Types.STRING(), value_type=Types.LONG())
+`
+
+func TestKeyedProcessingTimeTimers(t *testing.T) {
+	now := time.UnixMilli(1000)
+	r := newRun(t, pyRunner(t, procTimersFn), runOpts{backend: "hashmap", now: func() time.Time { return now }})
+	require.True(t, r.op.(engine.ProcessingTimer).NextTimer().IsZero())
+	require.Equal(t, []string{"in a at 1000@1", "in b at 1000@2"}, r.process(rec{"a", 50, 1}, rec{"b", 20, 2}))
+	require.Equal(t, time.UnixMilli(1020), r.op.(engine.ProcessingTimer).NextTimer())
+	now = time.UnixMilli(1030)
+	// Processing-time timers' outputs carry no timestamp.
+	require.Equal(t, []string{"timer b 1020 TimeDomain.PROCESSING_TIME now=1030@-"}, r.clock(now))
+	require.Equal(t, time.UnixMilli(1050), r.op.(engine.ProcessingTimer).NextTimer())
+	// A watermark does not fire processing-time timers.
+	require.Empty(t, r.watermark(5000))
+	// They survive a checkpoint.
+	dir := r.checkpoint()
+	r.close()
+	r = newRun(t, pyRunner(t, procTimersFn), runOpts{backend: "pebble", restore: []string{dir}, now: func() time.Time { return now }})
+	require.Equal(t, time.UnixMilli(1050), r.op.(engine.ProcessingTimer).NextTimer())
+	now = time.UnixMilli(1100)
+	require.Equal(t, []string{"timer a 1050 TimeDomain.PROCESSING_TIME now=1100@-"}, r.clock(now))
+	require.True(t, r.op.(engine.ProcessingTimer).NextTimer().IsZero())
+	r.close()
+}
+
+const failingFn = `
+class Failing(KeyedProcessFunction):
+    def process_element(self, value, ctx):
+        if value == 3:
+            return 1 // 0
+        yield str(value)
+
+runner = make_runner(Failing(), "process", output_type=Types.STRING(), key_type=Types.STRING(), value_type=Types.LONG())
+`
+
+func TestKeyedProcessElementError(t *testing.T) {
+	r := newRun(t, pyRunner(t, failingFn), runOpts{backend: "hashmap"})
+	b := batchOf(r.mem, rec{"a", 1, 1}, rec{"k7", 3, 2})
+	err := r.op.Process(context.Background(), 0, b, r)
+	b.Release()
+	require.Error(t, err)
+	var fe *datastream.FunctionError
+	require.ErrorAs(t, err, &fe)
+	msg := err.Error()
+	require.Contains(t, msg, "Fn: process_element on key 'k7', record 3: ")
+	require.Contains(t, msg, "Traceback (most recent call last)")
+	require.Contains(t, msg, "ZeroDivisionError: integer division or modulo by zero")
+	require.Contains(t, msg, `File "<test TestKeyedProcessElementError>", line 11, in process_element`)
+	r.close()
+}
+
+const restoreFn = `
+class Sessionish(KeyedProcessFunction):
+    def open(self, ctx):
+        self.count = ctx.get_state(ValueStateDescriptor("count", Types.LONG()))
+        self.vals = ctx.get_list_state(ListStateDescriptor("vals", Types.LONG()))
+        self.last = ctx.get_map_state(MapStateDescriptor("last", Types.STRING(), Types.LONG()))
+
+    def process_element(self, value, ctx):
+        self.count.update((self.count.value() or 0) + 1)
+        self.vals.add(value)
+        self.last.put("ts", ctx.timestamp())
+        ctx.timer_service().register_event_time_timer(ctx.timestamp() + 25)
+        if False:
+            yield
+
+    def on_timer(self, ts, ctx):
+        vals = list(self.vals.get())
+        yield "%s@%d count=%d sum=%d n=%d last=%d" % (ctx.get_current_key(), ts, self.count.value(), sum(vals),
+                                                     len(vals), self.last.get("ts"))
+        if len(vals) > 3:
+            self.vals.update(vals[-2:])
+
+runner = make_runner(Sessionish(), "process", output_type=Types.STRING(), key_type=Types.STRING(), value_type=Types.LONG())
+`
+
+// restoreInput is 20 batches of 10 records over 7 keys, a watermark after
+// each (ts - 5 of its last record).
+func restoreInput() [][]rec {
+	var out [][]rec
+	n := 0
+	for b := 0; b < 20; b++ {
+		var batch []rec
+		for i := 0; i < 10; i++ {
+			batch = append(batch, rec{key: fmt.Sprintf("k%d", (n*3)%7), val: int64(n), ts: int64(n * 4)})
+			n++
+		}
+		out = append(out, batch)
+	}
+	return out
+}
+
+// subtaskOf routes a key to the subtask owning its key group, as the hash
+// exchange does.
+func subtaskOf(t testing.TB, runs []*run, key string) *run {
+	b := batchOf(memory.DefaultAllocator, rec{key: key})
+	defer b.Release()
+	h := make([]uint64, 1)
+	vectorized.HashColumns([]arrow.Array{b.Record.Column(0)}, h)
+	for _, r := range runs {
+		if r.inst.RT.KeyGroups().Contains(int(r.inst.RT.KeyGroupOf(h[0]))) {
+			return r
+		}
+	}
+	t.Fatalf("no subtask owns key %s", key)
+	return nil
+}
+
+func feed(t testing.TB, runs []*run, batches [][]rec) []string {
+	var out []string
+	for _, batch := range batches {
+		per := map[*run][]rec{}
+		for _, rc := range batch {
+			r := subtaskOf(t, runs, rc.key)
+			per[r] = append(per[r], rc)
+		}
+		for _, r := range runs {
+			if len(per[r]) > 0 {
+				out = append(out, r.process(per[r]...)...)
+			}
+		}
+		wm := batch[len(batch)-1].ts - 5
+		for _, r := range runs {
+			out = append(out, r.watermark(wm)...)
+		}
+	}
+	return out
+}
+
+func TestKeyedCheckpointRestore(t *testing.T) {
+	input := restoreInput()
+	ref := newRun(t, pyRunner(t, restoreFn), runOpts{backend: "hashmap"})
+	want := feed(t, []*run{ref}, input)
+	want = append(want, ref.watermark(engine.MaxWatermark)...)
+	ref.close()
+	require.Len(t, want, 200, "one timer per record (timestamps are distinct)")
+	sort.Strings(want)
+
+	for _, tc := range []struct {
+		backend string
+		restore int // parallelism after the restore
+	}{{"hashmap", 1}, {"pebble", 1}, {"hashmap", 2}, {"pebble", 3}} {
+		t.Run(fmt.Sprintf("%s/p%d", tc.backend, tc.restore), func(t *testing.T) {
+			runner := pyRunner(t, restoreFn)
+			first := newRun(t, runner, runOpts{backend: tc.backend})
+			got := feed(t, []*run{first}, input[:9])
+			dir := first.checkpoint()
+			// Work after the checkpoint is lost with the process.
+			_ = feed(t, []*run{first}, input[9:13])
+			first.close()
+			var runs []*run
+			for s := 0; s < tc.restore; s++ {
+				runs = append(runs, newRun(t, runner, runOpts{backend: tc.backend, restore: []string{dir}, subtask: s, par: tc.restore}))
+			}
+			got = append(got, feed(t, runs, input[9:])...)
+			for _, r := range runs {
+				got = append(got, r.watermark(engine.MaxWatermark)...)
+				r.close()
+			}
+			sort.Strings(got)
+			require.Equal(t, want, got)
 		})
 	}
 }

@@ -613,9 +613,8 @@ class _Runner(object):
         self._out_schema: Optional[pa.Schema] = None
         # timer bookkeeping of one call
         self._timer_ops: Dict[Tuple[int, int, int], bool] = {}
-        self._firing: Optional[List[Tuple[int, int, int, int]]] = None  # heap of (ts, seq, kid, domain)
+        self._firing: Optional[List[Tuple[int, int, int]]] = None  # heap of (ts, kid, domain)
         self._pending: Optional[Dict[Tuple[int, int, int], bool]] = None
-        self._seq = 0
         self._until = (MIN_WATERMARK, MIN_WATERMARK)
 
     # -- called from Go
@@ -692,21 +691,23 @@ class _Runner(object):
         state_rb = pa.RecordBatch._import_from_c(state_ptr, state_ptr + _SCHEMA_OFFSET)
         self._begin(state_rb, watermark, now)
         keys = self._keys(keys_rb)
-        heap: List[Tuple[int, int, int, int]] = []
+        # Ordered by time, then key id: the operator numbers the keys in
+        # the order of their bytes, as its own timer heap breaks ties.
+        heap: List[Tuple[int, int, int]] = []
         for kid, ts, dom in zip(tm_rb.column(0).to_pylist(), tm_rb.column(1).to_pylist(),
                                 tm_rb.column(2).to_pylist()):
-            heap.append((ts, self._next_seq(), kid, dom))
+            heap.append((ts, kid, dom))
         del keys_rb, tm_rb, state_rb
         heapq.heapify(heap)
         self._firing = heap
-        self._pending = {(kid, dom, ts): True for ts, _, kid, dom in heap}
+        self._pending = {(kid, dom, ts): True for ts, kid, dom in heap}
         self._until = (watermark, now)
         out: List[Any] = []
         out_ts: List[Optional[int]] = []
         ctx = self.ctx
         try:
             while heap:
-                ts, _, kid, dom = heapq.heappop(heap)
+                ts, kid, dom = heapq.heappop(heap)
                 if not self._pending.pop((kid, dom, ts), False):
                     continue  # deleted by an earlier callback of this call
                 self.store.kid = self.kid = kid
@@ -739,10 +740,6 @@ class _Runner(object):
 
     # -- helpers
 
-    def _next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
-
     def _keys(self, keys_rb: pa.RecordBatch) -> Dict[int, Any]:
         return dict(zip(keys_rb.column(0).to_pylist(), self._decode_key(keys_rb.column(1))))
 
@@ -764,7 +761,7 @@ class _Runner(object):
             if add and due:
                 if not self._pending.get(k):
                     self._pending[k] = True
-                    heapq.heappush(self._firing, (ts, self._next_seq(), kid, domain))
+                    heapq.heappush(self._firing, (ts, kid, domain))
                 return
             if not add and self._pending.get(k):
                 self._pending[k] = False
