@@ -183,8 +183,10 @@ def test_unknown_function_in_expression(batch_env):
         nums(batch_env).select(call("nope", col("a")))
 
 
-def test_udaf_says_what_is_missing():
-    with pytest.raises(NotImplementedError, match="aggregate"):
+def test_a_general_udaf_takes_an_aggregate_function():
+    # A plain function aggregates only as a pandas udaf (test_udaf.py runs
+    # AggregateFunctions).
+    with pytest.raises(TypeError, match="AggregateFunction instance"):
         udaf(lambda x: x, result_type=DataTypes.INT())
 
 
