@@ -1,0 +1,2 @@
+"""``pyflink.datastream.formats``: record formats of DataStream sources and
+sinks (json)."""
