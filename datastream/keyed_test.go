@@ -515,3 +515,96 @@ func TestKeyedCheckpointRestore(t *testing.T) {
 		})
 	}
 }
+
+const windowsFn = `
+from sluice.datastream.window import (TumblingEventTimeWindows, SlidingEventTimeWindows, EventTimeSessionWindows,
+    TumblingProcessingTimeWindows)
+from sluice.datastream.functions import ProcessWindowFunction, WindowFunction
+
+class Avg(AggregateFunction):
+    def create_accumulator(self):
+        return (0, 0)
+    def add(self, v, acc):
+        return (acc[0] + v, acc[1] + 1)
+    def get_result(self, acc):
+        return acc[0] / acc[1]
+    def merge(self, a, b):
+        return (a[0] + b[0], a[1] + b[1])
+
+class Describe(ProcessWindowFunction):
+    def process(self, key, context, elements):
+        w = context.window()
+        yield "%s [%d,%d) %s wm=%d" % (key, w.start, w.end, list(elements), context.current_watermark())
+
+class Apply(WindowFunction):
+    def apply(self, key, window, inputs):
+        yield "%s [%d,%d) avg=%s" % (key, window.start, window.end, list(inputs))
+
+S = Types.STRING()
+tumbling_reduce = make_runner(lambda a, b: a + b, "window-reduce", output_type=Types.LONG(), key_type=S,
+    value_type=Types.LONG(), assigner=TumblingEventTimeWindows.of(Time.milliseconds(10)))
+sliding_aggregate = make_runner(Avg(), "window-aggregate", output_type=S, key_type=S, value_type=Types.LONG(),
+    assigner=SlidingEventTimeWindows.of(Time.milliseconds(10), Time.milliseconds(5)), window_function=Apply())
+session_process = make_runner(Describe(), "window-process", output_type=S, key_type=S, value_type=Types.LONG(),
+    assigner=EventTimeSessionWindows.with_gap(Time.milliseconds(10)))
+proc_reduce = make_runner(lambda a, b: a + b, "window-reduce", output_type=S, key_type=S,
+    value_type=Types.LONG(), assigner=TumblingProcessingTimeWindows.of(Time.milliseconds(100)), window_function=Describe())
+`
+
+// windowRunner returns the runner called name that windowsFn defines.
+func windowRunner(t *testing.T, name string) *cpython.Object {
+	return pyRunner(t, windowsFn+"runner = "+name+"\n")
+}
+
+func TestKeyedWindows(t *testing.T) {
+	for _, backend := range []string{"hashmap", "pebble"} {
+		t.Run(backend+"/tumbling-reduce", func(t *testing.T) {
+			r := newRun(t, windowRunner(t, "tumbling_reduce"), runOpts{backend: backend, outType: arrow.PrimitiveTypes.Int64})
+			require.Empty(t, r.process(rec{"a", 1, 1}, rec{"b", 2, 3}, rec{"a", 3, 9}, rec{"a", 4, 12}))
+			require.Equal(t, []string{"4@9", "2@9"}, r.watermark(10))
+			// Late for [0,10): dropped. [10,20) still open.
+			require.Empty(t, r.process(rec{"a", 100, 5}, rec{"b", 5, 15}))
+			dir := r.checkpoint()
+			r.close()
+			r = newRun(t, windowRunner(t, "tumbling_reduce"), runOpts{backend: backend, outType: arrow.PrimitiveTypes.Int64, restore: []string{dir}})
+			require.Equal(t, []string{"4@19", "5@19"}, r.watermark(engine.MaxWatermark))
+			r.close()
+		})
+		t.Run(backend+"/sliding-aggregate", func(t *testing.T) {
+			r := newRun(t, windowRunner(t, "sliding_aggregate"), runOpts{backend: backend})
+			require.Empty(t, r.process(rec{"a", 2, 1}, rec{"a", 4, 6}, rec{"a", 9, 12}))
+			require.Equal(t, []string{"a [-5,5) avg=[2.0]@4", "a [0,10) avg=[3.0]@9", "a [5,15) avg=[6.5]@14",
+				"a [10,20) avg=[9.0]@19"}, r.watermark(engine.MaxWatermark))
+			r.close()
+		})
+		t.Run(backend+"/session-process", func(t *testing.T) {
+			r := newRun(t, windowRunner(t, "session_process"), runOpts{backend: backend})
+			require.Empty(t, r.process(rec{"a", 1, 1}, rec{"a", 2, 30}, rec{"b", 3, 5}, rec{"a", 4, 15}))
+			// a's sessions [1,11), [15,25), [30,40); b's [5,15).
+			require.Equal(t, []string{"a [1,11) [1] wm=12@10"}, r.watermark(12))
+			// A late element for a fired session opens no new one that is
+			// late already; a@22 bridges [15,25) and [30,40).
+			require.Empty(t, r.process(rec{"a", 7, 0}, rec{"a", 5, 22}))
+			dir := r.checkpoint()
+			r.close()
+			r = newRun(t, windowRunner(t, "session_process"), runOpts{backend: backend, restore: []string{dir}})
+			require.Equal(t, []string{"b [5,15) [3] wm=9223372036854775807@14", "a [15,40) [4, 2, 5] wm=9223372036854775807@39"},
+				r.watermark(engine.MaxWatermark))
+			r.close()
+		})
+	}
+}
+
+func TestKeyedProcessingTimeWindow(t *testing.T) {
+	now := time.UnixMilli(1050)
+	clock := func() time.Time { return now }
+	r := newRun(t, windowRunner(t, "proc_reduce"), runOpts{backend: "hashmap", now: clock, noRowtime: true})
+	require.Empty(t, r.process(rec{"a", 1, 0}, rec{"b", 2, 0}, rec{"a", 3, 0}))
+	require.Equal(t, time.UnixMilli(1099), r.op.(engine.ProcessingTimer).NextTimer())
+	now = time.UnixMilli(1120)
+	require.Empty(t, r.process(rec{"a", 10, 0}))
+	require.Equal(t, []string{"a [1000,1100) [4] wm=-9223372036854775808", "b [1000,1100) [2] wm=-9223372036854775808"}, r.clock(now))
+	now = time.UnixMilli(1250)
+	require.Equal(t, []string{"a [1100,1200) [10] wm=-9223372036854775808"}, r.clock(now))
+	r.close()
+}

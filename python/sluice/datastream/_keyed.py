@@ -594,6 +594,10 @@ def _function_name(function: Any) -> str:
 class _Runner(object):
     """What the Go operator calls: open, process, on_timer, close."""
 
+    # _timed: _element and _timer yield (output, timestamp) pairs (windows
+    # emit at the window's max timestamp) rather than outputs.
+    _timed = False
+
     def __init__(self, function: Any, output_type: Any, key_type: Any, value_type: Any, **options: Any) -> None:
         self.function = function
         self.options = options
@@ -623,8 +627,8 @@ class _Runner(object):
         """A runner over a copy of the function, for one subtask: PyFlink
         gives each subtask its own deserialized function."""
         import copy
-        return type(self)(copy.deepcopy(self.function), self.output_type, self.key_type, self.value_type,
-                          **self.options)
+        function, options = copy.deepcopy((self.function, self.options))
+        return type(self)(function, self.output_type, self.key_type, self.value_type, **options)
 
     def open(self, out_schema_ptr: int, known: List[Tuple[str, int, int]], task_name: str, subtask: int,
              parallelism: int, max_parallelism: int) -> None:
@@ -676,9 +680,14 @@ class _Runner(object):
             try:
                 res = self._element(value, ctx)
                 if res is not None:
-                    for o in res:
-                        out.append(o)
-                        out_ts.append(ts)
+                    if self._timed:
+                        for o, t in res:
+                            out.append(o)
+                            out_ts.append(t)
+                    else:
+                        for o in res:
+                            out.append(o)
+                            out_ts.append(ts)
             except BaseException:
                 self.failure = "process_element on key %s, record %s" % (_short(ctx.key), _short(value))
                 raise
@@ -719,9 +728,14 @@ class _Runner(object):
                 try:
                     res = self._timer(ts, ctx)
                     if res is not None:
-                        for o in res:
-                            out.append(o)
-                            out_ts.append(ctx.ts)
+                        if self._timed:
+                            for o, t in res:
+                                out.append(o)
+                                out_ts.append(t)
+                        else:
+                            for o in res:
+                                out.append(o)
+                                out_ts.append(ctx.ts)
                 except BaseException:
                     self.failure = "on_timer(%d) on key %s" % (ts, _short(ctx.key))
                     raise
@@ -830,6 +844,408 @@ class _ReduceRunner(_Runner):
         return None
 
 
+# ---------------------------------------------------------------- windows
+
+_MAX_TS = (1 << 63) - 1
+
+
+class _WindowProcessContext(object):
+    """ProcessWindowFunction.Context."""
+
+    def __init__(self, runner: "_WindowRunner") -> None:
+        self._r = runner
+        self.current_window: Any = None
+
+    def window(self) -> Any:
+        return self.current_window
+
+    def current_processing_time(self) -> int:
+        return self._r.now
+
+    def current_watermark(self) -> int:
+        return self._r.watermark
+
+    def window_state(self) -> Any:
+        raise NotImplementedError("per-window state of a ProcessWindowFunction is not supported by Sluice yet")
+
+    def global_state(self) -> Any:
+        return self._r.runtime_context
+
+    def output(self, output_tag: Any, value: Any) -> None:
+        raise NotImplementedError("side outputs of a ProcessWindowFunction are not supported by Sluice yet")
+
+
+class _Namespaced(object):
+    """A trigger's partitioned state: one value per window of the current
+    key, kept in a map state from the window to the value."""
+
+    def __init__(self, runner: "_WindowRunner", descriptor: StateDescriptor) -> None:
+        self._r = runner
+        self._d = descriptor
+        self._map = runner.runtime_context.get_map_state(
+            MapStateDescriptor("_window_ns_" + descriptor.get_name(), None, None))
+
+    def _get(self) -> Any:
+        return self._map.get(self._r.trigger_window)
+
+    def _put(self, v: Any) -> None:
+        if v is None:
+            self._map.remove(self._r.trigger_window)
+        else:
+            self._map.put(self._r.trigger_window, v)
+
+    def clear(self) -> None:
+        self._map.remove(self._r.trigger_window)
+
+    # ValueState
+    def value(self) -> Any:
+        return self._get()
+
+    def update(self, v: Any) -> None:
+        self._put(v)
+
+    # ReducingState / ListState
+    def get(self) -> Any:
+        v = self._get()
+        if isinstance(self._d, ListStateDescriptor):
+            return list(v or [])
+        return v
+
+    def add(self, v: Any) -> None:
+        cur = self._get()
+        if isinstance(self._d, ListStateDescriptor):
+            self._put((cur or []) + [v])
+        elif isinstance(self._d, ReducingStateDescriptor):
+            self._put(v if cur is None else self._d._reduce(cur, v))
+        else:
+            raise TypeError("add() on a %s" % type(self._d).__name__)
+
+    def merge(self, sources: Iterable[Any], target: Any) -> None:
+        vals = [self._map.get(w) for w in sources]
+        vals = [v for v in vals if v is not None]
+        for w in sources:
+            self._map.remove(w)
+        if not vals:
+            return
+        if isinstance(self._d, ListStateDescriptor):
+            merged: Any = [e for v in vals for e in v]
+        elif isinstance(self._d, ReducingStateDescriptor):
+            merged = vals[0]
+            for v in vals[1:]:
+                merged = self._d._reduce(merged, v)
+        else:
+            raise TypeError("a %s cannot be merged" % type(self._d).__name__)
+        cur = self._map.get(target)
+        if cur is not None:
+            merged = (cur + merged) if isinstance(self._d, ListStateDescriptor) else self._d._reduce(cur, merged)
+        self._map.put(target, merged)
+
+
+class _TriggerContext(object):
+    """Trigger.TriggerContext / OnMergeContext of the current key and
+    window; timers go through the window timer index."""
+
+    def __init__(self, runner: "_WindowRunner") -> None:
+        self._r = runner
+        self.merged: List[Any] = []
+
+    def get_current_processing_time(self) -> int:
+        return self._r.now
+
+    def get_metric_group(self) -> Any:
+        raise NotImplementedError("metric groups are not supported by Sluice")
+
+    def get_current_watermark(self) -> int:
+        return self._r.watermark
+
+    def register_processing_time_timer(self, time: int) -> None:
+        self._r.window_timer(PROCESSING_TIME, int(time), self._r.trigger_window, True)
+
+    def register_event_time_timer(self, time: int) -> None:
+        self._r.window_timer(EVENT_TIME, int(time), self._r.trigger_window, True)
+
+    def delete_processing_time_timer(self, time: int) -> None:
+        self._r.window_timer(PROCESSING_TIME, int(time), self._r.trigger_window, False)
+
+    def delete_event_time_timer(self, time: int) -> None:
+        self._r.window_timer(EVENT_TIME, int(time), self._r.trigger_window, False)
+
+    def get_partitioned_state(self, state_descriptor: StateDescriptor) -> Any:
+        ns = self._r.namespaced.get(state_descriptor.get_name())
+        if ns is None:
+            ns = self._r.namespaced[state_descriptor.get_name()] = _Namespaced(self._r, state_descriptor)
+        return ns
+
+    def merge_partitioned_state(self, state_descriptor: StateDescriptor) -> None:
+        self.get_partitioned_state(state_descriptor).merge(self.merged, self._r.trigger_window)
+
+
+class _AssignerContext(object):
+    def __init__(self, runner: "_WindowRunner") -> None:
+        self._r = runner
+
+    def get_current_processing_time(self) -> int:
+        return self._r.now
+
+    def get_runtime_context(self) -> Any:
+        return self._r.runtime_context
+
+
+class _WindowRunner(_Runner):
+    """A keyed window (Flink's WindowOperator, allowed lateness 0 unless
+    given): the assigner's windows per element, the trigger deciding when a
+    window fires, its contents in keyed state: the reduced value
+    (window-reduce), the accumulator (window-aggregate) or the elements
+    (window-process), in a map state from window to contents. Timers of
+    windows are the key's timers, with an index from (domain, time) to the
+    windows waiting for it. Outputs carry the window's max timestamp.
+    Merging assigners (sessions) keep the key's windows in a value state and
+    merge contents, trigger state and timers as windows merge."""
+
+    _timed = True
+
+    def __init__(self, function: Any, output_type: Any, key_type: Any, value_type: Any, **options: Any) -> None:
+        super().__init__(function, output_type, key_type, value_type, **options)
+        self.kind = options["kind"]
+        self.assigner = options["assigner"]
+        self.window_function = options.get("window_function")
+        self.trigger = options.get("trigger") or self.assigner.get_default_trigger(None)
+        self.lateness = int(options.get("allowed_lateness") or 0)
+        self.event_time = bool(self.assigner.is_event_time())
+        from sluice.datastream.window import MergingWindowAssigner
+        self.merging = isinstance(self.assigner, MergingWindowAssigner)
+        self.trigger_window: Any = None
+        self.namespaced: Dict[str, _Namespaced] = {}
+        self._tctx = _TriggerContext(self)
+        self._actx = _AssignerContext(self)
+        self._pctx = _WindowProcessContext(self)
+
+    def _open_function(self) -> None:
+        super()._open_function()
+        wf = self.window_function
+        if wf is not None and wf is not self.function and hasattr(wf, "open"):
+            wf.open(self.runtime_context)
+        rc = self.runtime_context
+        self.contents = rc.get_map_state(MapStateDescriptor("_window_contents", None, None))
+        self.wtimers = rc.get_map_state(MapStateDescriptor("_window_timers", None, None))
+        if self.merging:
+            self.windows_state = rc.get_state(ValueStateDescriptor("_window_merging", None))
+        if self.kind == "window-reduce":
+            self._reduce = self.function.reduce if hasattr(self.function, "reduce") else self.function
+
+    def close(self) -> None:
+        super().close()
+        wf = self.window_function
+        if wf is not None and wf is not self.function and hasattr(wf, "close"):
+            wf.close()
+
+    # -- contents
+
+    def _add(self, window: Any, value: Any) -> None:
+        cur = self.contents.get(window)
+        if self.kind == "window-reduce":
+            new = value if cur is None else self._reduce(cur, value)
+        elif self.kind == "window-aggregate":
+            acc = self.function.create_accumulator() if cur is None else cur
+            new = self.function.add(value, acc)
+        else:
+            new = (cur or []) + [value]
+        self.contents.put(window, new)
+
+    def _merge_contents(self, sources: List[Any], target: Any) -> None:
+        vals = []
+        for w in sorted(sources, key=_window_order):
+            v = self.contents.get(w)
+            if v is not None:
+                vals.append(v)
+            self.contents.remove(w)
+        cur = self.contents.get(target)
+        if cur is not None:
+            vals.insert(0, cur)
+        if not vals:
+            return
+        merged = vals[0]
+        for v in vals[1:]:
+            if self.kind == "window-reduce":
+                merged = self._reduce(merged, v)
+            elif self.kind == "window-aggregate":
+                merged = self.function.merge(merged, v)
+            else:
+                merged = merged + v
+        self.contents.put(target, merged)
+
+    def _emit(self, window: Any, contents: Any, out: List[Tuple[Any, Optional[int]]]) -> None:
+        key = self.ctx.key
+        if self.kind == "window-reduce":
+            inputs: Any = [contents]
+            fn = self.window_function
+        elif self.kind == "window-aggregate":
+            inputs = [self.function.get_result(contents)]
+            fn = self.window_function
+        else:
+            inputs = contents
+            fn = self.function
+        ts = window.max_timestamp()
+        if fn is None:
+            res: Any = inputs
+        elif hasattr(fn, "process"):
+            self._pctx.current_window = window
+            res = fn.process(key, self._pctx, inputs)
+        else:
+            res = fn.apply(key, window, inputs)
+        if res is not None:
+            for o in res:
+                out.append((o, ts))
+
+    # -- timers
+
+    def cleanup_time(self, window: Any) -> int:
+        mt = window.max_timestamp()
+        if self.event_time:
+            t = mt + self.lateness
+            return t if t >= mt and t <= _MAX_TS else _MAX_TS
+        return mt
+
+    def window_timer(self, domain: int, ts: int, window: Any, add: bool) -> None:
+        key = (domain, ts)
+        ws = self.wtimers.get(key) or []
+        if add:
+            if window in ws:
+                return
+            self.wtimers.put(key, ws + [window])
+            self.timer_op(domain, ts, True)
+            return
+        if window not in ws:
+            return
+        ws = [w for w in ws if w != window]
+        if ws:
+            self.wtimers.put(key, ws)
+        else:
+            self.wtimers.remove(key)
+            self.timer_op(domain, ts, False)
+
+    def _register_cleanup(self, window: Any) -> None:
+        t = self.cleanup_time(window)
+        if t == _MAX_TS:
+            return
+        self.window_timer(EVENT_TIME if self.event_time else PROCESSING_TIME, t, window, True)
+
+    def _delete_cleanup(self, window: Any) -> None:
+        t = self.cleanup_time(window)
+        if t == _MAX_TS:
+            return
+        self.window_timer(EVENT_TIME if self.event_time else PROCESSING_TIME, t, window, False)
+
+    def _late(self, window: Any) -> bool:
+        return self.event_time and self.cleanup_time(window) <= self.watermark
+
+    # -- elements
+
+    def _element(self, value: Any, ctx: _Context) -> Iterable[Tuple[Any, Optional[int]]]:
+        ts = ctx.ts
+        if self.event_time and ts is None:
+            raise RuntimeError("Record has Long.MIN_VALUE timestamp (= no timestamp marker). Is the time "
+                               "characteristic set to 'ProcessingTime', or did you forget to call "
+                               "'data_stream.assign_timestamps_and_watermarks(...)'?")
+        windows = self.assigner.assign_windows(value, ts if ts is not None else self.now, self._actx)
+        out: List[Tuple[Any, Optional[int]]] = []
+        if self.merging:
+            known = list(self.windows_state.value() or [])
+            for w in windows:
+                known, actual = self._add_merging(known, w)
+                if self._late(actual):
+                    known = [x for x in known if x != actual]
+                    continue
+                self._add(actual, value)
+                self._on_element(actual, value, ts, out)
+            self.windows_state.update(known or None)
+            return out
+        for w in windows:
+            if self._late(w):
+                continue
+            self._add(w, value)
+            self._on_element(w, value, ts, out)
+        return out
+
+    def _on_element(self, window: Any, value: Any, ts: Optional[int], out: List[Tuple[Any, Optional[int]]]) -> None:
+        self.trigger_window = window
+        r = self.trigger.on_element(value, ts, window, self._tctx)
+        if r.is_fire():
+            contents = self.contents.get(window)
+            if contents is not None:
+                self._emit(window, contents, out)
+        if r.is_purge():
+            self.contents.remove(window)
+        self._register_cleanup(window)
+
+    def _add_merging(self, known: List[Any], new: Any) -> Tuple[List[Any], Any]:
+        merges: List[Tuple[Any, List[Any]]] = []
+
+        class _Cb(object):
+            def merge(self, to_be_merged: Iterable[Any], merge_result: Any) -> None:
+                merges.append((merge_result, list(to_be_merged)))
+
+        self.assigner.merge_windows(known + [new], _Cb())
+        result = new
+        windows = list(known)
+        if new not in windows:
+            windows.append(new)
+        for merge_result, merged in merges:
+            if new in merged:
+                result = merge_result
+            windows = [w for w in windows if w not in merged]
+            windows.append(merge_result)
+            if self.event_time and self.cleanup_time(merge_result) <= self.watermark:
+                raise RuntimeError("The end timestamp of an event-time window cannot become earlier than the "
+                                   "current watermark by merging. Current watermark: %d window: %s"
+                                   % (self.watermark, merge_result))
+            self.trigger_window = merge_result
+            self._tctx.merged = merged
+            self.trigger.on_merge(merge_result, self._tctx)
+            for m in merged:
+                self.trigger_window = m
+                self.trigger.clear(m, self._tctx)
+                self._delete_cleanup(m)
+            self._merge_contents([m for m in merged if m != merge_result and m != new], merge_result)
+        return windows, result
+
+    # -- timers firing
+
+    def _timer(self, ts: int, ctx: _Context) -> Iterable[Tuple[Any, Optional[int]]]:
+        dom = EVENT_TIME if ctx.domain == TimeDomain.EVENT_TIME else PROCESSING_TIME
+        windows = self.wtimers.get((dom, ts)) or []
+        self.wtimers.remove((dom, ts))
+        out: List[Tuple[Any, Optional[int]]] = []
+        known = list(self.windows_state.value() or []) if self.merging else None
+        for w in sorted(windows, key=_window_order):
+            if known is not None and w not in known:
+                continue  # merged into another window since
+            self.trigger_window = w
+            contents = self.contents.get(w)
+            if dom == EVENT_TIME:
+                r = self.trigger.on_event_time(ts, w, self._tctx)
+            else:
+                r = self.trigger.on_processing_time(ts, w, self._tctx)
+            if r.is_fire() and contents is not None:
+                self._emit(w, contents, out)
+            if r.is_purge():
+                self.contents.remove(w)
+            if (dom == EVENT_TIME) == self.event_time and ts == self.cleanup_time(w):
+                self.contents.remove(w)
+                self.trigger.clear(w, self._tctx)
+                for ns in self.namespaced.values():
+                    ns.clear()
+                if known is not None:
+                    known = [x for x in known if x != w]
+        if known is not None:
+            self.windows_state.update(known or None)
+        return out
+
+
+def _window_order(w: Any) -> Any:
+    return (getattr(w, "start", 0), getattr(w, "end", 0), getattr(w, "id", 0))
+
+
 def make_runner(function: Any, kind: str = "process", output_type: Any = None, key_type: Any = None,
                 value_type: Any = None, **options: Any) -> _Runner:
     """The runner the Go operator (datastream.NewKeyedProcess) drives.
@@ -848,4 +1264,18 @@ def make_runner(function: Any, kind: str = "process", output_type: Any = None, k
         if not (hasattr(function, "reduce") or callable(function)):
             raise TypeError("KeyedStream.reduce expects a ReduceFunction or a callable, got %r" % (function,))
         return _ReduceRunner(function, output_type, key_type, value_type)
+    if kind in ("window-reduce", "window-aggregate", "window-process"):
+        from sluice.datastream.window import CountSlidingWindowAssigner, CountTumblingWindowAssigner, WindowAssigner
+        assigner = options.get("assigner")
+        if not isinstance(assigner, WindowAssigner):
+            raise TypeError("a keyed window needs a WindowAssigner, got %r" % (assigner,))
+        if isinstance(assigner, (CountTumblingWindowAssigner, CountSlidingWindowAssigner)):
+            raise ValueError("count windows (%r) are not supported by Sluice's keyed window operator yet" % (assigner,))
+        if kind == "window-aggregate" and not hasattr(function, "create_accumulator"):
+            raise TypeError("WindowedStream.aggregate expects an AggregateFunction, got %r" % (function,))
+        if kind == "window-process" and not (hasattr(function, "process") or hasattr(function, "apply")):
+            raise TypeError("WindowedStream.process expects a ProcessWindowFunction or a WindowFunction, got %r"
+                            % (function,))
+        options["kind"] = kind
+        return _WindowRunner(function, output_type, key_type, value_type, **options)
     raise ValueError("unknown keyed operator kind %r" % (kind,))
