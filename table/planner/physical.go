@@ -438,6 +438,13 @@ func (t *translator) aggregate(a *Aggregate) (*engine.Vertex, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range a.Aggs {
+		// A pandas aggregate needs all of a group's rows: not in a
+		// streaming GROUP BY, as PyFlink.
+		if s, ok := c.User.(interface{ StreamingGroupByError() error }); ok && t.p.Streaming {
+			return nil, s.StreamingGroupByError()
+		}
+	}
 	if t.p.Streaming && !mb.Enabled && hasUserAgg(a.Aggs) {
 		if mb, err = t.pythonBundle(); err != nil {
 			return nil, err

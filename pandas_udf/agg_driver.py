@@ -1,0 +1,130 @@
+"""The Python half of Sluice's pandas aggregate functions
+(``udaf(f, func_type="pandas")``).
+
+Loaded once into the embedded interpreter as ``_sluice_pandas_agg``. Go keeps
+each group's rows and, per flush of an aggregate operator, calls
+``Aggregate.evaluate`` once for every result it buffered: the rows of all
+those groups arrive as one Arrow array per argument (through the C Data
+Interface, no copy) with the groups' offsets, each column becomes pandas
+once, and the function is called per group with Series that are slices of
+it. The results come back as one Arrow array of the declared type.
+
+The conversions are those of pandas UDFs (``_sluice_pandas``): a group sees
+what a pandas UDF sees for the same column. Failures are returned, not
+raised, as ``_sluice_pandas.Failure`` with the group they happened on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["Aggregate"]
+
+_load = pa.Array._import_from_c
+
+
+class Aggregate:
+    """One pandas aggregate function over argument columns of fixed types.
+
+    ``schema_ptr`` is an exported schema whose fields are the argument types
+    followed by the result type; ``pd_driver`` is ``_sluice_pandas``."""
+
+    def __init__(self, fn: Callable[..., Any], pd_driver: Any, schema_ptr: int, struct_size: int) -> None:
+        schema = pa.Schema._import_from_c(schema_ptr)
+        types = [f.type for f in schema]
+        self.fn = fn
+        self.d = pd_driver
+        self.types = types[:-1]
+        self.convs = [pd_driver._arg_converter(t) for t in self.types]
+        self.result = pd_driver._result_converter(types[-1])
+        self.size = struct_size
+        self.ixs: dict[int, Any] = {}
+
+    def _index(self, n: int) -> Any:
+        ix = self.ixs.get(n)
+        if ix is None or ix.index.name is not None:
+            # A function may name its argument's index in place; the next
+            # group of that length gets a fresh one.
+            if len(self.ixs) > 64:
+                self.ixs.clear()
+            ix = self.ixs[n] = self.d._Index(n)
+        return ix
+
+    def evaluate(self, ngroups: int, base: int) -> Any:
+        """Calls the function once per group. base is the address of a block
+        of ArrowArray structs: the groups' offsets (int64, ngroups + 1 of
+        them), one per argument, then the result, which is exported into
+        its struct when every group succeeded."""
+        d = self.d
+        offsets = _load(base, pa.int64()).to_numpy().tolist()
+        n = offsets[-1]
+        whole = d._Index(n)
+        splits = []
+        for k, (t, conv) in enumerate(zip(self.types, self.convs)):
+            try:
+                col = conv(_load(base + (k + 1) * self.size, t), whole)
+            except Exception as e:
+                return d.Failure(0, d.ARGUMENT, d._sql_name(t), exc=e, slot=k)
+            splits.append(_splitter(col, d._series))
+        fn = self.fn
+        index = self._index
+        results: list[Any] = [None] * ngroups
+        for g in range(ngroups):
+            a, b = offsets[g], offsets[g + 1]
+            ix = index(b - a)
+            try:
+                results[g] = fn(*[split(a, b, ix) for split in splits])
+            except BaseException as e:
+                f = d.Failure(0, d.CALL, exc=e)
+                f.slot = g
+                f.detail = str(b - a)
+                return f
+        try:
+            arr = self.result(results, ngroups)
+        except d._ResultError as e:
+            return d.Failure(0, d.RESULT, _result_detail(e.detail, results), exc=e.cause)
+        arr._export_to_c(base + (len(self.types) + 1) * self.size)
+        return None
+
+
+def _result_detail(detail: str, results: Sequence[Any]) -> str:
+    # The pandas UDF wording speaks of a batch's values; here each group
+    # returned one value, so the offending one is named.
+    for v in results:
+        if isinstance(v, (pd.Series, pd.DataFrame, np.ndarray, list, tuple, pa.Array)):
+            return "returned a %s for a group; expected one value per group" % type(v).__name__
+    return detail
+
+
+def _splitter(col: Any, series: Callable[[np.ndarray, Any], pd.Series]) -> Callable[[int, int, Any], Any]:
+    """How to cut rows [a, b) of a converted column into the Series (or
+    DataFrame, for a ROW) one group's call receives, indexed from 0."""
+    if isinstance(col, pd.DataFrame):
+        def frame(a: int, b: int, ix: Any) -> pd.DataFrame:
+            part = col.iloc[a:b]
+            part.index = ix.index
+            return part
+        return frame
+    values = col._values
+    if type(values) is np.ndarray and values.dtype.kind in "iufb":
+        # The numpy block pandas would build anyway, without its checks.
+        return lambda a, b, ix: series(values[a:b], ix)
+    if isinstance(values, pd.arrays.IntegerArray) or isinstance(values, pd.arrays.BooleanArray):
+        # Integers and booleans with NULLs somewhere in the column: a group
+        # without any gets plain numpy values, as it would alone (and as
+        # PyFlink gives it); one with NULLs gets pandas' nullable dtype.
+        data, mask = values._data, values._mask
+
+        def nullable(a: int, b: int, ix: Any) -> pd.Series:
+            if mask[a:b].any():
+                return pd.Series(values[a:b], index=ix.index, copy=False)
+            return series(data[a:b], ix)
+        return nullable
+
+    def general(a: int, b: int, ix: Any) -> pd.Series:
+        return pd.Series(values[a:b], index=ix.index, copy=False)
+    return general
