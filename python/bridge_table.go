@@ -32,6 +32,10 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	if f, ok := windowOps[name]; ok {
 		return f(py, args[0], args[2:])
 	}
+	switch name {
+	case "grouped.aggregate", "grouped.flat_aggregate", "aggregate", "flat_aggregate":
+		return rowAggregateOp(py, name, args[0], args[2:])
+	}
 	if name == "grouped.select" {
 		g, err := lookup[*table.GroupedTable](py, args[0])
 		if err != nil {
@@ -243,4 +247,34 @@ func tableExecute(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, err
 		return nil, err
 	}
 	return py.Int(keep(res)), nil
+}
+
+// rowAggregateOp runs a row-based aggregate: (handle, call item, alias
+// names...), on a GroupedTable for the grouped.* ops, else on a Table.
+func rowAggregateOp(py *cpython.GIL, name string, h *cpython.Object, rest []*cpython.Object) (*cpython.Object, error) {
+	if len(rest) < 1 {
+		return nil, &cpython.Raise{Builtin: "TypeError", Msg: "sluice: " + name + " takes (call, names...)"}
+	}
+	call, err := anyStrs(py, rest[:1])
+	if err != nil {
+		return nil, err
+	}
+	names, err := plainStrs(py, rest[1:])
+	if err != nil {
+		return nil, err
+	}
+	if g, err := lookup[*table.GroupedTable](py, h); err == nil {
+		if name == "grouped.flat_aggregate" {
+			return tableResult(py, g.FlatAggregate(call[0], names...))
+		}
+		return tableResult(py, g.Aggregate(call[0], names...))
+	}
+	t, err := lookup[*table.Table](py, h)
+	if err != nil {
+		return nil, err
+	}
+	if name == "flat_aggregate" {
+		return tableResult(py, t.FlatAggregate(call[0], names...))
+	}
+	return tableResult(py, t.Aggregate(call[0], names...))
 }

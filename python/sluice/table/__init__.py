@@ -7,7 +7,7 @@ from sluice.table.table_environment import (
 from sluice.table.table import Table, GroupedTable, GroupWindowedTable, WindowGroupedTable, OverWindowedTable
 from sluice.table.table_result import TableResult, JobExecutionResult, StatementSet, TableSchema, ResultKind
 from sluice.table.sinks import CsvTableSink, CsvTableSource, WriteMode
-from sluice.table.udf import ScalarFunction, TableFunction, AggregateFunction, FunctionContext
+from sluice.table.udf import ScalarFunction, TableFunction, AggregateFunction, TableAggregateFunction, FunctionContext
 from sluice.table.data_view import ListView, MapView
 from sluice.table.table_config import SqlDialect
 from sluice.table.schema import Schema
@@ -19,7 +19,7 @@ __all__ = [
     "Row", "DataTypes", "DataType", "RowType", "EnvironmentSettings", "TableConfig", "TableEnvironment",
     "StreamTableEnvironment", "BatchTableEnvironment", "Table", "GroupedTable", "TableResult",
     "JobExecutionResult", "StatementSet", "TableSchema", "ResultKind", "CsvTableSink", "CsvTableSource",
-    "WriteMode", "ScalarFunction", "TableFunction", "AggregateFunction", "FunctionContext", "ListView", "MapView",
+    "WriteMode", "ScalarFunction", "TableFunction", "AggregateFunction", "TableAggregateFunction", "FunctionContext", "ListView", "MapView",
     "SqlDialect", "Schema", "TableDescriptor", "FormatDescriptor", "Module", "ModuleEntry", "HiveModule",
     "ExplainDetail", "GroupWindowedTable", "WindowGroupedTable", "OverWindowedTable",
 ]

@@ -369,8 +369,18 @@ class Table:
         joined = self._lateral("", func, None)
         n = len(self._columns())
         return joined.select(*[_col(c) for c in joined._columns()[n:]])
-    aggregate = _unsupported("aggregate", "aggregate functions in Python are not implemented yet")
-    flat_aggregate = _unsupported("flat_aggregate", "table aggregate functions are not implemented yet")
+    def aggregate(self, func: Any) -> Any:
+        """A row-based aggregate over the whole table: the fields of the
+        aggregate's ROW value become columns; then select."""
+        from sluice.table._table_agg import _apply
+        return _apply(self, self._h.id, "aggregate", func, False)
+
+    def flat_aggregate(self, func: Any) -> Any:
+        """A table aggregate (udtaf) over the whole table: its rows; then
+        select."""
+        from sluice.table._table_agg import _apply
+        return _apply(self, self._h.id, "flat_aggregate", func, True)
+
     to_changelog = _unsupported("to_changelog", "changelog conversion (Flink's TO_CHANGELOG process table function) is not implemented in the engine yet")
     from_changelog = _unsupported("from_changelog", "changelog conversion (Flink's FROM_CHANGELOG process table function) is not implemented in the engine yet")
 
@@ -502,10 +512,16 @@ class GroupedTable:
         return Table(_native.Handle(_native.call("table.op", self._h.id, "grouped.select", *args)), self._env)
 
     def aggregate(self, func: Any) -> Any:
-        raise NotImplementedError("GroupedTable.aggregate is not supported by Sluice: Python aggregate functions are not implemented yet")
+        """A row-based aggregate per group: the keys, then the fields of
+        the aggregate's ROW value as columns; then select."""
+        from sluice.table._table_agg import _apply
+        return _apply(self._table, self._h.id, "grouped.aggregate", func, False)
 
     def flat_aggregate(self, func: Any) -> Any:
-        raise NotImplementedError("GroupedTable.flat_aggregate is not supported by Sluice: table aggregate functions are not implemented yet")
+        """A table aggregate (udtaf) per group: the keys next to each row
+        it emits; then select."""
+        from sluice.table._table_agg import _apply
+        return _apply(self._table, self._h.id, "grouped.flat_aggregate", func, True)
 
 
 class _EnvOnly:

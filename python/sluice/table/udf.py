@@ -22,7 +22,7 @@ from sluice.metrics import MetricGroup
 
 __all__ = [
     "FunctionContext", "UserDefinedFunction", "ScalarFunction", "TableFunction",
-    "AggregateFunction", "udf", "udtf", "udaf",
+    "AggregateFunction", "TableAggregateFunction", "udf", "udtf", "udaf", "udtaf",
 ]
 
 
@@ -110,6 +110,35 @@ class AggregateFunction(UserDefinedFunction):
 
     @abc.abstractmethod
     def get_value(self, accumulator: Any) -> Any:
+        pass
+
+    def retract(self, accumulator: Any, *args: Any) -> None:
+        raise RuntimeError("Method retract is not implemented")
+
+    def merge(self, accumulator: Any, accumulators: Any) -> None:
+        raise RuntimeError("Method merge is not implemented")
+
+    def get_result_type(self) -> Any:
+        raise RuntimeError("Method get_result_type is not implemented")
+
+    def get_accumulator_type(self) -> Any:
+        raise RuntimeError("Method get_accumulator_type is not implemented")
+
+
+class TableAggregateFunction(UserDefinedFunction):
+    """A table aggregate function: its accumulator yields any number of
+    rows (``emit_value``) instead of one value; see _table_agg."""
+
+    @abc.abstractmethod
+    def create_accumulator(self) -> Any:
+        pass
+
+    @abc.abstractmethod
+    def accumulate(self, accumulator: Any, *args: Any) -> None:
+        pass
+
+    @abc.abstractmethod
+    def emit_value(self, accumulator: Any) -> Any:
         pass
 
     def retract(self, accumulator: Any, *args: Any) -> None:
@@ -401,3 +430,17 @@ def udaf(f: Any = None, input_types: Any = None, result_type: Any = None, accumu
                                  func_type=func_type)
     return UserDefinedAggregateFunctionWrapper(f, input_types, result_type, accumulator_type, func_type,
                                                deterministic, name)
+
+
+def udtaf(f: Any = None, input_types: Any = None, result_type: Any = None, accumulator_type: Any = None,
+          deterministic: Optional[bool] = None, name: Optional[str] = None, func_type: str = "general") -> Any:
+    """Wrap a TableAggregateFunction as a table aggregate function, as
+    PyFlink's ``udtaf``: for GroupedTable.flat_aggregate and
+    Table.flat_aggregate."""
+    if func_type != "general":
+        raise ValueError("The func_type must be 'general', got %s." % func_type)
+    if f is None:
+        return functools.partial(udtaf, input_types=input_types, result_type=result_type,
+                                 accumulator_type=accumulator_type, deterministic=deterministic, name=name)
+    from sluice.table._table_agg import UserDefinedTableAggregateFunctionWrapper
+    return UserDefinedTableAggregateFunctionWrapper(f, input_types, result_type, accumulator_type, deterministic, name)
