@@ -98,6 +98,10 @@ def _decoder(type_info: Any) -> Callable[[pa.Array], List[Any]]:
                 out.append(make(tuple(vals)) if valid is None or valid[r] else None)
             return out
         return decode_struct
+    from sluice.common.typeinfo import MapTypeInfo
+    if isinstance(type_info, MapTypeInfo):
+        # pyarrow gives a map as a list of (key, value) pairs.
+        return lambda arr: [None if v is None else dict(v) for v in arr.to_pylist()]
     return lambda arr: arr.to_pylist()
 
 
