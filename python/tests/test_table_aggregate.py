@@ -1,0 +1,312 @@
+"""Table aggregate functions (``udtaf`` over a TableAggregateFunction) in
+``flat_aggregate``: the rows and changelogs PyFlink 2.3 gives for the same
+programs, errors with its messages, and accumulators that survive a
+savepoint and restore.
+
+PyFlink runs Python table aggregates only in streaming mode; Sluice also
+runs them in batch mode (the rows of the last emission)."""
+from __future__ import annotations
+
+import glob
+import sqlite3
+import time
+from typing import Any, Iterator, List, Optional
+
+import pytest
+
+from pyflink.common import Row
+from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.table import (DataTypes, EnvironmentSettings, StreamTableEnvironment, TableAggregateFunction,
+                           TableEnvironment)
+from pyflink.table.expressions import col
+from pyflink.table.udf import AggregateFunction, udaf, udtaf
+
+
+class Top2(TableAggregateFunction):
+    """PyFlink's test Top2: the whole row comes as args[0]."""
+
+    def emit_value(self, accumulator: List[Any]) -> Iterator[Row]:
+        yield Row(accumulator[0])
+        yield Row(accumulator[1])
+
+    def create_accumulator(self) -> List[Any]:
+        return [None, None]
+
+    def accumulate(self, accumulator: List[Any], *args: Any) -> None:
+        if args[0][0] is not None:
+            if accumulator[0] is None or args[0][0] > accumulator[0]:
+                accumulator[1] = accumulator[0]
+                accumulator[0] = args[0][0]
+            elif accumulator[1] is None or args[0][0] > accumulator[1]:
+                accumulator[1] = args[0][0]
+
+    def retract(self, accumulator: List[Any], *args: Any) -> None:
+        accumulator[0] = accumulator[0] - 1
+
+    def get_accumulator_type(self) -> Any:
+        return DataTypes.ARRAY(DataTypes.BIGINT())
+
+    def get_result_type(self) -> Any:
+        return DataTypes.ROW([DataTypes.FIELD("a", DataTypes.BIGINT())])
+
+
+class Top2Ranked(TableAggregateFunction):
+    """Top 2 values of its argument with their rank (the Flink docs' form)."""
+
+    def emit_value(self, accumulator: List[Any]) -> Iterator[Row]:
+        if accumulator[0] is not None:
+            yield Row(accumulator[0], 1)
+        if accumulator[1] is not None:
+            yield Row(accumulator[1], 2)
+
+    def create_accumulator(self) -> List[Any]:
+        return [None, None]
+
+    def accumulate(self, accumulator: List[Any], v: Optional[int]) -> None:
+        if v is not None:
+            if accumulator[0] is None or v > accumulator[0]:
+                accumulator[1] = accumulator[0]
+                accumulator[0] = v
+            elif accumulator[1] is None or v > accumulator[1]:
+                accumulator[1] = v
+
+    def get_accumulator_type(self) -> str:
+        return "ARRAY<BIGINT>"
+
+    def get_result_type(self) -> str:
+        return "ROW<v BIGINT, `rank` INT>"
+
+
+class SumAndCount(TableAggregateFunction):
+    """Two rows per group, ('sum', s) and ('count', n), with retract: each
+    depends on every row the group ever got."""
+
+    def emit_value(self, accumulator: List[int]) -> Iterator[tuple]:
+        yield "sum", accumulator[0]
+        yield "count", accumulator[1]
+
+    def create_accumulator(self) -> List[int]:
+        return [0, 0]
+
+    def accumulate(self, accumulator: List[int], v: int) -> None:
+        accumulator[0] += v
+        accumulator[1] += 1
+
+    def retract(self, accumulator: List[int], v: int) -> None:
+        accumulator[0] -= v
+        accumulator[1] -= 1
+
+    def get_accumulator_type(self) -> str:
+        return "ARRAY<BIGINT>"
+
+    def get_result_type(self) -> str:
+        return "ROW<name STRING, v BIGINT>"
+
+
+def rows(table: Any) -> List[str]:
+    with table.execute().collect() as it:
+        return ["%s%s" % (str(r.get_row_kind()), list(r)) for r in it]
+
+
+def env_of(streaming: bool = True) -> TableEnvironment:
+    env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode() if streaming
+                                  else EnvironmentSettings.in_batch_mode())
+    env.get_config().set("parallelism.default", "1")
+    return env
+
+
+def pyflink_table(env: TableEnvironment) -> Any:
+    return env.from_elements([(1, 'Hi', 'Hello'), (3, 'Hi', 'hi'), (5, 'Hi2', 'hi'), (7, 'Hi', 'Hello'),
+                              (2, 'Hi', 'Hello')], ['a', 'b', 'c'])
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+def test_flat_aggregate_as_pyflink(streaming: bool) -> None:
+    env = env_of(streaming)
+    t = pyflink_table(env)
+    mytop = udtaf(Top2())
+    # PyFlink's test_flat_aggregate: a bare udtaf gets the row; the second
+    # flat_aggregate runs over the whole table.
+    res = (t.select(t.a, t.c).group_by(t.c).flat_aggregate(mytop).select(t.a)
+           .flat_aggregate(mytop.alias("b")).select(col("b")))
+    assert res.get_schema().get_field_names() == ["b"]
+    assert rows(res) == ["+I[7]", "+I[5]"]
+    grouped = t.select(t.a, t.c).group_by(t.c).flat_aggregate(udtaf(Top2())).select(col("*"))
+    assert grouped.get_schema().get_field_names() == ["c", "a"]
+    # One bundle (PyFlink's python.fn-execution.bundle.size is 100000):
+    # each key's rows once.
+    assert rows(grouped) == ["+I['Hello', 7]", "+I['Hello', 2]", "+I['hi', 5]", "+I['hi', 3]"]
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+def test_call_alias_and_whole_table_as_pyflink(streaming: bool) -> None:
+    env = env_of(streaming)
+    t = pyflink_table(env)
+    top2 = udtaf(Top2Ranked())
+    aliased = t.group_by(t.c).flat_aggregate(top2(t.a).alias("x", "r")).select(col("c"), col("x"), col("r"))
+    assert aliased.get_schema().get_field_names() == ["c", "x", "r"]
+    assert [str(x) for x in aliased.get_schema().get_field_data_types()] == ["STRING", "BIGINT", "INT"]
+    assert rows(aliased) == ["+I['Hello', 7, 1]", "+I['Hello', 2, 2]", "+I['hi', 5, 1]", "+I['hi', 3, 2]"]
+    named = t.group_by(t.c).flat_aggregate(top2(t.a)).select(col("*"))
+    assert named.get_schema().get_field_names() == ["c", "v", "rank"]
+    whole = t.flat_aggregate(top2(t.a)).select(col("*"))
+    assert whole.get_schema().get_field_names() == ["v", "rank"]
+    assert rows(whole) == ["+I[7, 1]", "+I[5, 2]"]
+
+
+def test_streaming_changelog_retracts_and_reemits_per_bundle_as_pyflink(tmp_path: Any) -> None:
+    """One row per bundle: after each row the key's earlier rows are
+    retracted (-D) and its rows emitted again (+I), even when they did not
+    change (the row 2): PyFlink 2.3's changelog for the same program."""
+    src = tmp_path / "in.csv"
+    src.write_text("1,Hi,Hello\n3,Hi,hi\n5,Hi2,hi\n7,Hi,Hello\n2,Hi,Hello\n7,x,Hello\n")
+    env = env_of()
+    env.get_config().set("python.fn-execution.bundle.size", "1")
+    env.get_config().set("sluice.exec.batch-size", "1")
+    env.execute_sql("CREATE TABLE src (a BIGINT, b STRING, c STRING) WITH ('connector' = 'filesystem', "
+                    "'path' = '%s', 'format' = 'csv')" % src)
+    t = env.from_path("src")
+    top2 = udtaf(Top2Ranked())
+    assert rows(t.group_by(t.c).flat_aggregate(top2(t.a).alias("x", "r")).select(col("c"), col("x"), col("r"))) == [
+        "+I['Hello', 1, 1]",
+        "+I['hi', 3, 1]",
+        "-D['hi', 3, 1]", "+I['hi', 5, 1]", "+I['hi', 3, 2]",
+        "-D['Hello', 1, 1]", "+I['Hello', 7, 1]", "+I['Hello', 1, 2]",
+        "-D['Hello', 7, 1]", "-D['Hello', 1, 2]", "+I['Hello', 7, 1]", "+I['Hello', 2, 2]",
+        "-D['Hello', 7, 1]", "-D['Hello', 2, 2]", "+I['Hello', 7, 1]", "+I['Hello', 7, 2]"]
+    assert rows(t.flat_aggregate(top2(t.a).alias("x", "r")).select(col("*")))[-4:] == [
+        "-D[7, 1]", "-D[5, 2]", "+I[7, 1]", "+I[7, 2]"]
+
+
+def test_over_an_updating_input_and_into_an_aggregate() -> None:
+    """A table aggregate retracts what an updating input retracts; its
+    -D/+I feed a downstream aggregate."""
+    env = env_of()
+    t = env.from_elements([("a", 1), ("b", 2), ("a", 3), ("a", 4), ("b", 5)], ["k", "v"])
+    sums = env.sql_query("SELECT k, SUM(v) AS s FROM %s GROUP BY k" % t)
+    sc = udtaf(SumAndCount())
+    # Over the per-key sums (a: 8, b: 7): their sum and how many there are.
+    assert rows(sums.flat_aggregate(sc(sums.s)).select(col("*"))) == ["+I['sum', 15]", "+I['count', 2]"]
+    per_key = t.group_by(t.k).flat_aggregate(sc(t.v)).select(col("k"), col("name"), col("v"))
+    total = per_key.group_by(col("name")).select(col("name"), col("v").sum.alias("total"))
+    got = {}
+    with total.execute().collect() as it:
+        for r in it:
+            if str(r.get_row_kind()) in ("+I", "+U"):
+                got[r[0]] = r[1]
+            else:
+                got.pop(r[0], None)
+    assert got == {"sum": 15, "count": 5}
+
+
+def test_errors_as_pyflink() -> None:
+    env = env_of()
+    t = pyflink_table(env)
+    top2 = udtaf(Top2Ranked())
+
+    class MaxOf(AggregateFunction):
+        def create_accumulator(self) -> List[Any]:
+            return [None]
+
+        def accumulate(self, acc: List[Any], v: Any) -> None:
+            acc[0] = v if acc[0] is None else max(acc[0], v)
+
+        def get_value(self, acc: List[Any]) -> Any:
+            return acc[0]
+
+    mx = udaf(MaxOf(), result_type="BIGINT", accumulator_type="ARRAY<BIGINT>")
+    not_table_agg = ("A flatAggregate only accepts an expression which defines a table aggregate function "
+                     "that might be followed by some alias.")
+    with pytest.raises(ValueError) as e:
+        t.group_by(t.c).flat_aggregate(mx(t.a))
+    assert str(e.value) == not_table_agg
+    with pytest.raises(ValueError) as e:
+        t.group_by(t.c).flat_aggregate(t.a.sum)
+    assert str(e.value) == not_table_agg
+    with pytest.raises(ValueError) as e:
+        t.group_by(t.c).aggregate(top2(t.a))
+    assert str(e.value) == "Aggregate function expected. Got: Top2Ranked(a)"
+    with pytest.raises(ValueError) as e:
+        t.group_by(t.c).flat_aggregate(top2(t.a).alias("x", "r", "z"))
+    assert str(e.value) == ("List of column aliases must have same degree as table; the returned table of function "
+                            "'Top2Ranked' has 2 columns, whereas alias list has 3 columns")
+
+
+def test_udtaf_checks_as_pyflink() -> None:
+    with pytest.raises(ValueError, match="The func_type must be 'general', got pandas."):
+        udtaf(Top2Ranked(), func_type="pandas")
+    with pytest.raises(TypeError, match="TableAggregateFunction instance"):
+        udtaf(Top2Ranked)
+
+    class NoTypes(TableAggregateFunction):
+        def create_accumulator(self) -> List[int]:
+            return [0]
+
+        def accumulate(self, acc: List[int], v: int) -> None:
+            acc[0] += v
+
+        def emit_value(self, acc: List[int]) -> Iterator[Row]:
+            yield Row(acc[0])
+
+    with pytest.raises(RuntimeError, match="Method get_accumulator_type is not implemented"):
+        udtaf(NoTypes())
+    with pytest.raises(TypeError, match="result_type and accumulator_type should be DataType or str at the same time."):
+        udtaf(NoTypes(), result_type=DataTypes.ROW([DataTypes.FIELD("a", DataTypes.BIGINT())]),
+              accumulator_type="ARRAY<BIGINT>")
+    deco = udtaf(result_type="ROW<a BIGINT>", accumulator_type="ARRAY<BIGINT>", name="total")
+    assert repr(deco(NoTypes())).startswith("<udtaf total -> ROW<")
+    with pytest.raises(TypeError):  # emit_value and the rest are abstract
+        type("Bare", (TableAggregateFunction,), {})()
+
+
+def wait_for(what: str, cond: Any, limit: float = 30.0) -> Any:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def test_accumulators_survive_a_savepoint_and_restore(tmp_path: Any) -> None:
+    """Each key's sum and count of a sequence go into SQLite (an upsert
+    sink keyed by key and name: -D deletes, +I writes); the job stops with
+    a savepoint half way and a second one restores it: the rows are those
+    of the whole sequence, so every table aggregate's accumulator came back
+    (a lost one would miss the first half)."""
+    n = 20000
+    db = tmp_path / "sc.db"
+
+    def job(savepoint: Any = None) -> Any:
+        env = StreamExecutionEnvironment.get_execution_environment()
+        env.enable_checkpointing(100)
+        env.get_checkpoint_config().set_checkpoint_storage_dir(str(tmp_path / "ck"))
+        t_env = StreamTableEnvironment.create(env)
+        t_env.get_config().set("parallelism.default", "2")
+        if savepoint:
+            t_env.get_config().set("execution.savepoint.path", savepoint)
+        t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '4000', "
+                          "'fields.a.kind' = 'sequence', 'fields.a.start' = '1', 'fields.a.end' = '%d')" % n)
+        t_env.execute_sql("CREATE TABLE sc (k BIGINT, name STRING, v BIGINT, PRIMARY KEY (k, name) NOT ENFORCED) "
+                          "WITH ('connector' = 'jdbc', 'url' = 'jdbc:sqlite:%s', 'table-name' = 'sc')" % db)
+        src = t_env.from_path("src").select((col("a") % 5).alias("k"), col("a"))
+        res = src.group_by(col("k")).flat_aggregate(udtaf(SumAndCount())(col("a"))).select(col("*"))
+        return res.execute_insert("sc")
+
+    con = sqlite3.connect(str(db))
+    con.execute("CREATE TABLE sc (k INTEGER, name TEXT, v INTEGER, PRIMARY KEY (k, name))")
+    con.commit()
+    r = job()
+    wait_for("a completed checkpoint", lambda: glob.glob(str(tmp_path / "ck" / "*" / "chk-*" / "_metadata")))
+    path = r.get_job_client().stop_with_savepoint(savepoint_directory=str(tmp_path / "sp")).result()
+    r.wait(30000)
+    half = {(k, name): v for k, name, v in con.execute("SELECT k, name, v FROM sc").fetchall()}
+    assert half and sum(v for (_, name), v in half.items() if name == "count") < n
+    job(path).wait(120000)
+    got = {(k, name): v for k, name, v in con.execute("SELECT k, name, v FROM sc").fetchall()}
+    want = {}
+    for k in range(5):
+        want[(k, "sum")] = sum(a for a in range(1, n + 1) if a % 5 == k)
+        want[(k, "count")] = n // 5
+    assert got == want
