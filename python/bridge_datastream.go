@@ -14,11 +14,16 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluice-stream/sluice/connectors/print"
+	"github.com/sluice-stream/sluice/cpython"
+	"github.com/sluice-stream/sluice/datastream"
 	"github.com/sluice-stream/sluice/engine"
 	"github.com/sluice-stream/sluice/table/connector"
+	"github.com/sluice-stream/sluice/table/planner"
+	"github.com/sluice-stream/sluice/table/sql"
 	"github.com/sluice-stream/sluice/vectorized"
 )
 
@@ -123,4 +128,56 @@ func (s *dataStreamPrintSink) Finish(context.Context) error { return nil }
 func (s *dataStreamPrintSink) Close() error {
 	s.buf = nil
 	return nil
+}
+
+func init() { ops["datastream.keyed_operator"] = dataStreamKeyedOperator }
+
+// dataStreamKeyedOperator is datastream.keyed_operator(runner, name,
+// key_col, value_col, rowtime_col, out_type) -> id: a keyed stateful
+// operator (datastream.NewKeyedProcess driving the Python runner of
+// sluice.datastream._keyed.make_runner) registered for the planner's
+// SLUICE_DS_OPERATOR(TABLE t, id). rowtime_col is "" for a stream without
+// timestamps; out_type is the SQL type of the output column f0.
+func dataStreamKeyedOperator(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
+	if err := need(args, 6, "datastream.keyed_operator(runner, name, key_col, value_col, rowtime_col, out_type)"); err != nil {
+		return nil, err
+	}
+	var s [5]string
+	for i := range s {
+		v, err := py.AsString(args[i+1])
+		if err != nil {
+			return nil, err
+		}
+		s[i] = v
+	}
+	name, keyCol, valueCol, rowtimeCol, outText := s[0], s[1], s[2], s[3], s[4]
+	ast, err := sql.ParseDataType(outText)
+	if err != nil {
+		return nil, &cpython.Raise{Builtin: "ValueError", Msg: err.Error()}
+	}
+	outType, err := planner.TypeFromAST(ast)
+	if err != nil {
+		return nil, &cpython.Raise{Builtin: "ValueError", Msg: err.Error()}
+	}
+	// The operator instances of every job planned from this id share the
+	// runner object (each copies it once): it lives as long as the process.
+	runner := py.NewRef(args[0])
+	op := &planner.DataStreamOperator{
+		Name:     name,
+		KeyCol:   keyCol,
+		ValueCol: valueCol,
+		Rowtime:  rowtimeCol,
+		Out:      planner.Field{Name: "f0", Type: outType},
+		New: func(in planner.Schema, key, value, rowtime int) (engine.Operator, error) {
+			spec := datastream.KeyedProcessSpec{
+				Name: name, Runner: runner, KeyCol: key, ValueCol: value, RowtimeCol: rowtime,
+				KeyType: in[key].Type.Arrow(), OutType: outType.Arrow(), OutName: "f0",
+			}
+			if rowtime >= 0 {
+				spec.Rowtime = arrow.Field{Name: in[rowtime].Name, Type: in[rowtime].Type.Arrow(), Nullable: true}
+			}
+			return datastream.NewKeyedProcess(spec), nil
+		},
+	}
+	return py.Int(planner.RegisterDataStreamOperator(op)), nil
 }

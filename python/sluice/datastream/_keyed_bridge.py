@@ -1,0 +1,99 @@
+"""KeyedStream.process / reduce on the keyed stateful operator
+(datastream.NewKeyedProcess with _keyed.make_runner's runner): the key
+selector is a row UDF into a key column, the operator is registered with
+the bridge and planned through SLUICE_DS_OPERATOR behind a hash exchange
+on that key. Its output is column f0 (and the input's rowtime, which an
+element's outputs keep and an event-time timer's outputs take as their
+timestamp)."""
+from __future__ import annotations
+
+import pickle
+from typing import Any, Optional
+
+from sluice.common.typeinfo import TypeInformation
+
+__all__ = ["keyed_process", "keyed_reduce", "keyed_window", "keyed_count_window"]
+
+
+def _keyed(ks: Any, func: Any, kind: str, output_type: Optional[TypeInformation], name: str) -> Any:
+    from sluice import _native
+    from sluice.datastream import _convert
+    from sluice.datastream._keyed import make_runner
+    from sluice.datastream.data_stream import DataStream
+    stream = ks._stream
+    if stream._kind:
+        raise ValueError("KeyedStream.%s over a changelog stream (to_changelog_stream) is not supported by Sluice "
+                         "yet: key an insert-only stream" % ("process" if kind == "process" else kind))
+    # A ROW element reaches the operator pickled: the hash exchange hands it
+    # sliced batches, and a sliced struct column does not survive the
+    # export to pyarrow (arrow-go exports its children already sliced
+    # while keeping the parent's offset; pyarrow then slices them again).
+    nested = _convert.data_type_of(stream.get_type()).to_sql().startswith("ROW")
+    value_type = None if nested else _none_if_pickled(stream.get_type())
+    runner = make_runner(func, kind, output_type=output_type, key_type=_none_if_pickled(ks._key_type),
+                         value_type=value_type)
+    out_sql = _convert.data_type_of(output_type).to_sql().replace(" NOT NULL", "")
+    op_name = "%s(function=[%s])" % ("KeyedProcess" if kind == "process" else "KeyedReduce", name)
+    op_id = _native.call("datastream.keyed_operator", runner, op_name, "__key", "__value" if nested else "f0",
+                         "rowtime" if stream._rowtime else "", out_sql)
+    conv = stream._element_conv()
+    selector = ks._selector
+    to_key = _convert.to_sql(ks._key_type)
+
+    def key_of(v: Any) -> Any:
+        k = selector(conv(v) if conv is not None else v)
+        return to_key(k) if to_key is not None else k
+    key_sql = _convert.data_type_of(ks._key_type)
+
+    def pickled(v: Any) -> bytes:
+        return pickle.dumps(conv(v) if conv is not None else v)
+
+    def build(t_env: Any) -> Any:
+        from sluice.table.expression import _quote_ident
+        from sluice.table.expressions import col
+        from sluice.table.udf import udf
+        from sluice.table.types import DataTypes
+        u = udf(key_of, result_type=key_sql, name="key_selector")
+        cols = [col("f0"), u(col("f0")).alias("__key")]
+        if nested:
+            # (the struct column itself stays behind: sliced, it upsets the
+            # operator's export of the batch too)
+            p = udf(pickled, result_type=DataTypes.BYTES(), name="pickle")
+            cols = [u(col("f0")).alias("__key"), p(col("f0")).alias("__value")]
+        keyed = stream._table(t_env).select(*(cols + stream._carried()))
+        return t_env.sql_query("SELECT * FROM TABLE(SLUICE_DS_OPERATOR(TABLE %s, %d))"
+                               % (_quote_ident(str(keyed)), op_id))
+    return DataStream(stream._env, output_type, build, op_name.split("(")[0], [stream], rowtime=stream._rowtime)
+
+
+def _none_if_pickled(ti: Any) -> Any:
+    from sluice.datastream import _convert
+    return None if _convert.is_pickled(ti) else _convert._unwrap(ti)
+
+
+def keyed_process(ks: Any, func: Any, output_type: Optional[TypeInformation]) -> Any:
+    from sluice.datastream.functions import KeyedProcessFunction, ProcessFunction
+    if isinstance(func, ProcessFunction) and not isinstance(func, KeyedProcessFunction):
+        # PyFlink runs a ProcessFunction on a keyed stream too (no key in
+        # its context); the keyed operator's context has one.
+        pass
+    elif not isinstance(func, KeyedProcessFunction):
+        raise TypeError("KeyedStream.process takes a KeyedProcessFunction, not %r" % (func,))
+    return _keyed(ks, func, "process", output_type, type(func).__name__)
+
+
+def keyed_reduce(ks: Any, func: Any) -> Any:
+    from sluice.datastream.functions import ReduceFunction
+    if not isinstance(func, ReduceFunction) and not callable(func):
+        raise TypeError("The input must be a ReduceFunction or a callable function!")
+    name = type(func).__name__ if isinstance(func, ReduceFunction) else getattr(func, "__name__", "reduce")
+    return _keyed(ks, func, "reduce", ks._stream.get_type(), name)
+
+
+def keyed_window(ks: Any, window_assigner: Any) -> Any:
+    raise NotImplementedError("KeyedStream.window: DataStream windows are not supported by Sluice yet; use "
+                              "key_by(...).process with event-time timers, or a Table API window")
+
+
+def keyed_count_window(ks: Any, size: int, slide: int = 0) -> Any:
+    raise NotImplementedError("KeyedStream.count_window: DataStream windows are not supported by Sluice yet")
