@@ -40,6 +40,7 @@ static void sl_agg_free(sl_agg* s) {
 	Py_XDECREF(s->get_value);
 	Py_XDECREF(s->dumps);
 	Py_XDECREF(s->loads);
+	Py_XDECREF(s->counts);
 	memset(s, 0, sizeof *s);
 }
 
@@ -72,6 +73,9 @@ type AggFunction struct {
 	Func   *Object          // the AggregateFunction; AggState takes its own references
 	Args   []arrow.DataType // argument column types
 	Result arrow.DataType   // the declared result type
+	// Distinct: the function sees each distinct argument tuple of a group
+	// once (SQL's f(DISTINCT x, y)); retracting its last copy retracts it.
+	Distinct bool
 }
 
 // The acts of Stream, the engine's (engine.AccPrev ...): cpython cannot
@@ -171,8 +175,12 @@ func NewAggState(f AggFunction) (*AggState, error) {
 		s.loads = loads.p
 		s.accs = C.PyList_New(0)
 		s.results = C.PyList_New(0)
+		s.counts = C.PyList_New(0)
+		if f.Distinct {
+			s.distinct = 1
+		}
 		s.unset = C.sl_agg_sentinel()
-		if s.accs == nil || s.results == nil || s.unset == nil {
+		if s.accs == nil || s.results == nil || s.unset == nil || s.counts == nil {
 			return py.fetchError()
 		}
 		types := unsafe.Slice(st.cTypes, n)

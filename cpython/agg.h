@@ -25,6 +25,8 @@ typedef struct {
   PyObject* get_value;   // bound get_value
   PyObject* dumps;       // pickle.dumps
   PyObject* loads;       // pickle.loads
+  int distinct;          // DISTINCT: counts holds each group's argument tuples
+  PyObject* counts;      // list: per group a dict {args: count}, or None
   const char* name;
 } sl_agg;
 

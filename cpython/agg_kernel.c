@@ -39,6 +39,65 @@ static int sl_agg_set(sl_agg* s, int64_t g, PyObject* acc) {
 }
 
 // sl_agg_row applies one row: accumulate (sign > 0) or retract.
+// sl_agg_counts returns group g's distinct counts (borrowed), a dict
+// created on first use.
+static PyObject* sl_agg_counts(sl_agg* s, int64_t g) {
+  Py_ssize_t n = PyList_GET_SIZE(s->counts);
+  while (n <= g) {
+    if (PyList_Append(s->counts, Py_None) < 0) return NULL;
+    n++;
+  }
+  PyObject* c = PyList_GET_ITEM(s->counts, g);
+  if (c != Py_None) return c;
+  c = PyDict_New();
+  if (!c) return NULL;
+  PyList_SET_ITEM(s->counts, g, c);
+  Py_DECREF(Py_None);
+  return c;
+}
+
+// sl_agg_distinct counts the argument tuple vals of group g up (sign > 0)
+// or down and says whether the function is called: 1 when the tuple
+// appears (accumulate) or disappears (retract), 0 otherwise, -1 on error.
+static int sl_agg_distinct(sl_agg* s, int64_t g, PyObject** vals, int n, int sign) {
+  PyObject* counts = sl_agg_counts(s, g);
+  if (!counts) return -1;
+  PyObject* key;
+  if (n == 1) {
+    key = vals[0];
+    Py_INCREF(key);
+  } else {
+    key = PyTuple_New(n);
+    if (!key) return -1;
+    for (int j = 0; j < n; j++) {
+      Py_INCREF(vals[j]);
+      PyTuple_SET_ITEM(key, j, vals[j]);
+    }
+  }
+  PyObject* cur = PyDict_GetItemWithError(counts, key);  // borrowed
+  if (!cur && PyErr_Occurred()) {
+    Py_DECREF(key);
+    return -1;
+  }
+  long long c = cur ? PyLong_AsLongLong(cur) : 0;
+  int call = 0, rc = 0;
+  if (sign > 0) {
+    call = c == 0;
+    PyObject* v = PyLong_FromLongLong(c + 1);
+    rc = v ? PyDict_SetItem(counts, key, v) : -1;
+    Py_XDECREF(v);
+  } else if (c == 1) {
+    call = 1;
+    rc = PyDict_DelItem(counts, key);
+  } else if (c > 1) {
+    PyObject* v = PyLong_FromLongLong(c - 1);
+    rc = v ? PyDict_SetItem(counts, key, v) : -1;
+    Py_XDECREF(v);
+  }  // a retraction of a tuple never counted changes nothing
+  Py_DECREF(key);
+  return rc < 0 ? -1 : call;
+}
+
 static int sl_agg_row(sl_agg* s, int64_t row, int64_t g, int sign, const sl_agg_args* a, sl_agg_error* err) {
   PyObject* fn = sign > 0 ? s->accumulate : s->retract;
   if (!fn) {
@@ -67,6 +126,20 @@ static int sl_agg_row(sl_agg* s, int64_t row, int64_t g, int sign, const sl_agg_
     err->kind = SL_ERR_ARG;
     err->row = row;
     return -1;
+  }
+  if (s->distinct) {
+    // DISTINCT: the function sees each distinct argument tuple of the
+    // group once; a count per tuple decides when it comes and goes.
+    int call = sl_agg_distinct(s, g, args + 1, a->nargs, sign);
+    if (call <= 0) {
+      for (int j = 0; j < a->nargs; j++) Py_DECREF(args[j + 1]);
+      if (call < 0) {
+        err->kind = SL_ERR_OTHER;
+        err->row = row;
+        return -1;
+      }
+      return 0;
+    }
   }
   PyObject* res = PyObject_Vectorcall(fn, args, (size_t)(a->nargs + 1) | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
   for (int j = 0; j < a->nargs; j++) Py_DECREF(args[j + 1]);
@@ -100,7 +173,12 @@ static int sl_agg_value(sl_agg* s, int64_t g, sl_agg_error* err) {
 
 static int sl_agg_reset(sl_agg* s, int64_t g) {
   Py_INCREF(s->unset);
-  return sl_agg_set(s, g, s->unset);
+  if (sl_agg_set(s, g, s->unset) < 0) return -1;
+  if (s->distinct && g < PyList_GET_SIZE(s->counts)) {
+    Py_INCREF(Py_None);
+    return PyList_SetItem(s->counts, g, Py_None);
+  }
+  return 0;
 }
 
 int sl_agg_run(sl_agg* s, const int64_t* ops, int64_t nops, const sl_agg_args* a, const char* blob,
@@ -142,6 +220,24 @@ int sl_agg_run(sl_agg* s, const int64_t* ops, int64_t nops, const sl_agg_args* a
         }
         PyObject* acc = PyObject_CallOneArg(s->loads, b);
         Py_DECREF(b);
+        if (acc && s->distinct) {
+          // (accumulator, distinct counts)
+          PyObject* pair = acc;
+          acc = NULL;
+          if (PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2) {
+            PyObject* counts = PyTuple_GET_ITEM(pair, 1);
+            if (sl_agg_counts(s, op[2])) {
+              Py_INCREF(counts);
+              if (PyList_SetItem(s->counts, op[2], counts) == 0) {
+                acc = PyTuple_GET_ITEM(pair, 0);
+                Py_INCREF(acc);
+              }
+            }
+          } else {
+            PyErr_SetString(PyExc_ValueError, "a saved DISTINCT accumulator is not an (accumulator, counts) pair");
+          }
+          Py_DECREF(pair);
+        }
         if (!acc || sl_agg_set(s, op[2], acc) < 0) {
           err->kind = SL_ERR_LOAD;
           err->group = op[2];
@@ -233,5 +329,12 @@ int sl_agg_flush(sl_agg* s, const sl_type* t, struct ArrowArray* out, int64_t* b
 PyObject* sl_agg_save(sl_agg* s, int64_t g) {
   PyObject* acc = sl_agg_acc(s, g);
   if (!acc) return NULL;
-  return PyObject_CallOneArg(s->dumps, acc);
+  if (!s->distinct) return PyObject_CallOneArg(s->dumps, acc);
+  PyObject* counts = sl_agg_counts(s, g);
+  if (!counts) return NULL;
+  PyObject* pair = PyTuple_Pack(2, acc, counts);
+  if (!pair) return NULL;
+  PyObject* b = PyObject_CallOneArg(s->dumps, pair);
+  Py_DECREF(pair);
+  return b;
 }

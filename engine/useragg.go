@@ -23,6 +23,12 @@ type UserAggregate interface {
 	NewAccumulators(args []arrow.DataType, result arrow.DataType, retract bool) (UserAccumulators, error)
 }
 
+// DistinctAggregate is a UserAggregate that also runs as f(DISTINCT ...):
+// its accumulators see each distinct argument tuple of a group once.
+type DistinctAggregate interface {
+	NewDistinctAccumulators(args []arrow.DataType, result arrow.DataType, retract bool) (UserAccumulators, error)
+}
+
 // The acts of UserAccumulators.Stream: what to do around one row (the
 // values of the built-in accumulators' stream).
 const (
@@ -92,10 +98,17 @@ func newUserAcc(c AggCall, argTypes []arrow.DataType, retract bool) (accumulator
 	if c.Result == nil {
 		return nil, nil, fmt.Errorf("%s: a user-defined aggregate needs its result type", c.User.Name())
 	}
+	var u UserAccumulators
+	var err error
 	if c.Distinct {
-		return nil, nil, fmt.Errorf("%s: DISTINCT on a user-defined aggregate is not supported", c.User.Name())
+		d, ok := c.User.(DistinctAggregate)
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: DISTINCT is not supported for this aggregate function", c.User.Name())
+		}
+		u, err = d.NewDistinctAccumulators(argTypes, c.Result, retract)
+	} else {
+		u, err = c.User.NewAccumulators(argTypes, c.Result, retract)
 	}
-	u, err := c.User.NewAccumulators(argTypes, c.Result, retract)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -19,7 +19,7 @@ from pyflink.common import Row
 from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.table import (DataTypes, EnvironmentSettings, ListView, MapView, StreamTableEnvironment,
                            TableEnvironment)
-from pyflink.table.expressions import col, lit
+from pyflink.table.expressions import call, col, lit
 from pyflink.table.udf import AggregateFunction, FunctionContext, udaf
 from pyflink.table.window import Tumble
 
@@ -312,3 +312,28 @@ def test_accumulators_survive_a_savepoint_and_restore(tmp_path: Any) -> None:
     got = {k: (s, c) for k, s, c in con.execute("SELECT k, s, c FROM sums").fetchall()}
     want = {k: (sum(a for a in range(1, n + 1) if a % 5 == k), "0,1") for k in range(5)}
     assert got == want
+
+
+def test_distinct_filter_and_explain_as_pyflink(tmp_path: Any) -> None:
+    src = tmp_path / "src.csv"
+    src.write_text("a,1\nb,2\na,3\na,3\na,4\nb,5\nb,2\n")
+    env = stream_env()
+    env.execute_sql("CREATE TABLE src (k STRING, v BIGINT) WITH ('connector' = 'filesystem', 'path' = '%s', "
+                    "'format' = 'csv')" % src)
+    # An AggregateFunction registers as is: its get_result_type and
+    # get_accumulator_type declare it.
+    env.create_temporary_function("my_sum", MySum())
+    assert rows(env.execute_sql("SELECT k, my_sum(DISTINCT v), my_sum(v) FILTER (WHERE v > 1), my_sum(v) "
+                                "FROM src GROUP BY k")) == ["+I['a', 8, 10, 11]", "+I['b', 7, 9, 9]"]
+    plan = env.sql_query("SELECT k, my_sum(DISTINCT v) FILTER (WHERE v > 1), COUNT(*) FROM src GROUP BY k").explain()
+    assert "PythonGroupAggregate(groupBy=[k], select=[k, my_sum(DISTINCT $f1) FILTER $f2 AS EXPR$1, " \
+           "COUNT(*) AS EXPR$2])" in plan
+    assert "my_sum(DISTINCT $1) FILTER $2" in plan
+    t = env.from_path("src")
+    r = t.group_by(t.k).select(call("my_sum", t.v).alias("s"), t.k)
+    assert "PythonGroupAggregate(groupBy=[k], " in r.explain()
+    assert str(r.get_schema().get_field_data_types()[0]) == "BIGINT"
+    # Counts go 1, 2, 3, 4 (a) and 1, 2, 3 (b): each retracted value leaves
+    # the DISTINCT sum, the last ones (4 and 3) stay.
+    assert rows(env.execute_sql("SELECT my_sum(DISTINCT c) FROM (SELECT k, COUNT(*) AS c FROM src GROUP BY k)")) \
+        == ["+I[7]"]

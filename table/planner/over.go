@@ -163,7 +163,7 @@ func (n *OverAggregate) describe() string {
 	if n.Retract {
 		parts = append(parts, "retract=[true]")
 	}
-	return "OverAggregate(" + strings.Join(parts, ", ") + ")"
+	return overName(n) + "(" + strings.Join(parts, ", ") + ")"
 }
 
 // batchOverText is Flink's batch OverAggregate of windows over one
@@ -198,7 +198,20 @@ func batchOverText(ws []*OverAggregate) string {
 		parts = append(parts, fmt.Sprintf("window#%d=[%s %s]", i, strings.Join(calls, ", "), w.frame()))
 	}
 	parts = append(parts, "select=["+strings.Join(sel, ", ")+"]")
-	return "OverAggregate(" + strings.Join(parts, ", ") + ")"
+	return overName(ws...) + "(" + strings.Join(parts, ", ") + ")"
+}
+
+// overName is Flink's node name: PythonOverAggregate with a Python
+// aggregate function.
+func overName(ws ...*OverAggregate) string {
+	for _, w := range ws {
+		for _, c := range w.Calls {
+			if c.Kind == engine.UserDefined {
+				return "PythonOverAggregate"
+			}
+		}
+	}
+	return "OverAggregate"
 }
 
 // samePartitioning: o's windows and n's are over the same partition keys

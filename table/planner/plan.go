@@ -287,7 +287,12 @@ func (n *Aggregate) describe() string {
 	if len(n.Aggs) == 0 && len(n.Keys) == len(in) {
 		return "Distinct(select=[" + strings.Join(keys, ", ") + "])"
 	}
-	return fmt.Sprintf("GroupAggregate(groupBy=[%s], select=[%s])", strings.Join(keys, ", "), strings.Join(append(keys, aggs...), ", "))
+	// Flink's node of an aggregate with a Python function.
+	name := "GroupAggregate"
+	if hasUserAgg(n.Aggs) {
+		name = "PythonGroupAggregate"
+	}
+	return fmt.Sprintf("%s(groupBy=[%s], select=[%s])", name, strings.Join(keys, ", "), strings.Join(append(keys, aggs...), ", "))
 }
 
 func (n *Union) describe() string { return "Union(all=[true])" }

@@ -254,6 +254,9 @@ func (n *WindowAggregate) describe() string {
 	name := "WindowAggregate"
 	if n.Group {
 		name = "GroupWindowAggregate"
+		if hasUserAgg(n.Aggs) {
+			name = "PythonGroupWindowAggregate"
+		}
 		parts = append(parts, "window=["+n.Window.groupDescribe()+"]", "properties=["+strings.Join(props, ", ")+"]")
 	} else {
 		parts = append(parts, "window=["+n.Window.describe()+"]")

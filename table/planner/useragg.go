@@ -41,8 +41,9 @@ func userAggregate(fn *catalog.Function) engine.UserAggregate {
 // is nullable (an aggregate of no rows, a group whose value is None).
 func (p *Planner) bindUserAggCall(f *sql.FuncCall, fn *catalog.Function, sc *scope) (AggCall, []Rex, error) {
 	name := f.Name.Unqualified()
-	if f.Distinct {
-		return AggCall{}, nil, p.ErrAt(f.Pos(), "DISTINCT is not supported for the user-defined aggregate function %s", name)
+	u := userAggregate(fn)
+	if _, ok := u.(engine.DistinctAggregate); f.Distinct && !ok {
+		return AggCall{}, nil, p.ErrAt(f.Pos(), "DISTINCT is not supported for the aggregate function %s", name)
 	}
 	var nested error
 	args := make([]Rex, 0, len(f.Args))
@@ -71,7 +72,7 @@ func (p *Planner) bindUserAggCall(f *sql.FuncCall, fn *catalog.Function, sc *sco
 	if err != nil {
 		return AggCall{}, nil, err
 	}
-	return AggCall{Kind: engine.UserDefined, User: userAggregate(fn), UserName: fn.Name, Arg: -1, Type: rt.Nullable()}, args, nil
+	return AggCall{Kind: engine.UserDefined, User: u, UserName: fn.Name, Arg: -1, Distinct: f.Distinct, Type: rt.Nullable()}, args, nil
 }
 
 // engineCall is the engine's spec of the call.
@@ -88,7 +89,11 @@ func (c AggCall) callText(in Schema) string {
 		for i, a := range c.Args {
 			names[i] = in[a].Name
 		}
-		return c.UserName + "(" + strings.Join(names, ", ") + ")"
+		d := ""
+		if c.Distinct {
+			d = "DISTINCT "
+		}
+		return c.UserName + "(" + d + strings.Join(names, ", ") + ")"
 	}
 	arg := "*"
 	if c.Arg >= 0 {
@@ -111,6 +116,9 @@ func (c AggCall) astText() string {
 	switch c.Kind {
 	case engine.UserDefined:
 		b.WriteString(c.UserName + "(")
+		if c.Distinct {
+			b.WriteString("DISTINCT ")
+		}
 		for i, a := range c.Args {
 			if i > 0 {
 				b.WriteString(", ")

@@ -62,6 +62,14 @@ func (a *pyAggregate) NewAccumulators(args []arrow.DataType, result arrow.DataTy
 	return cpython.NewAggState(cpython.AggFunction{Name: a.f.Name, Func: a.f.fn, Args: args, Result: result})
 }
 
+// NewDistinctAccumulators implements engine.DistinctAggregate.
+func (a *pyAggregate) NewDistinctAccumulators(args []arrow.DataType, result arrow.DataType, retract bool) (engine.UserAccumulators, error) {
+	if err := a.f.openAggregate(); err != nil {
+		return nil, err
+	}
+	return cpython.NewAggState(cpython.AggFunction{Name: a.f.Name, Func: a.f.fn, Args: args, Result: result, Distinct: true})
+}
+
 // openAggregate calls the udaf wrapper's _sluice_open once per function
 // object, as a job's first operator using it starts; its close runs when
 // the interpreter ends.

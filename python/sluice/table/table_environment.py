@@ -778,7 +778,11 @@ class BatchTableEnvironment(TableEnvironment):
 def _as_udf(function: Any) -> Any:
     if hasattr(function, "_sluice_result_type"):
         return function
-    from sluice.table.udf import ScalarFunction
+    from sluice.table.udf import AggregateFunction, ScalarFunction, udaf
+    if isinstance(function, AggregateFunction):
+        # PyFlink takes an AggregateFunction as is: its get_result_type and
+        # get_accumulator_type declare the types.
+        return udaf(function)
     if isinstance(function, ScalarFunction):
         raise TypeError("register_function: wrap the ScalarFunction with udf(%s(), result_type=...)" % type(function).__name__)
     if callable(function):
