@@ -145,3 +145,19 @@ def test_errors_as_pyflink() -> None:
         t.group_by(t.c).aggregate(mm(t.a).alias("x", "r", "z"))
     assert str(e.value) == ("List of column aliases must have same degree as table; the returned table of function "
                             "'MaxMin(a)' has 2 columns, whereas alias list has 3 columns")
+
+
+def test_aggregate_with_pandas_udaf_as_pyflink() -> None:
+    """PyFlink's batch test_aggregate_with_pandas_udaf(_without_keys): a
+    bare pandas udaf gets one DataFrame of the columns."""
+    env = env_of(streaming=False)
+    t = env.from_elements([(1, 2, 3), (2, 1, 3), (1, 5, 4), (1, 8, 6), (2, 3, 4)],
+                          DataTypes.ROW([DataTypes.FIELD("a", DataTypes.TINYINT()),
+                                         DataTypes.FIELD("b", DataTypes.SMALLINT()),
+                                         DataTypes.FIELD("c", DataTypes.INT())]))
+    result_type = DataTypes.ROW([DataTypes.FIELD("a", DataTypes.FLOAT()), DataTypes.FIELD("b", DataTypes.INT())])
+    keyed = udaf(lambda pd: (pd.b.mean(), pd.a.max()), result_type=result_type, func_type="pandas")
+    assert rows(t.select(t.a, t.b).group_by(t.a).aggregate(keyed).select(col("*"))) == [
+        "+I[1, 5.0, 1]", "+I[2, 2.0, 2]"]
+    whole = udaf(lambda pd: Row(pd.b.mean(), pd.b.max()), result_type=result_type, func_type="pandas")
+    assert rows(t.select(t.b).aggregate(whole.alias("a", "b")).select(col("a"), col("b"))) == ["+I[3.8, 8]"]

@@ -184,9 +184,18 @@ class UserDefinedTableAggregateFunctionWrapper(UserDefinedAggregateFunctionWrapp
 def _row_input_udaf(w: UserDefinedAggregateFunctionWrapper, names: Sequence[str]) -> UserDefinedAggregateFunctionWrapper:
     """A general udaf taking every column as one Row, as PyFlink's
     aggregate does with a udaf that is not a call."""
-    if w._func_type != "general":
-        raise NotImplementedError("aggregate of a pandas udaf that is not a call is not supported by Sluice: "
-                                  "call it with the columns (f(t.a, t.b))")
+    if w._func_type == "pandas":
+        # The pandas form: one DataFrame of the columns, as PyFlink hands it.
+        f = w._func
+        cols = list(names)
+
+        def frame(*series: Any) -> Any:
+            import pandas as pd
+            return f(pd.concat(list(series), axis=1, keys=cols))
+        out = UserDefinedAggregateFunctionWrapper(frame, None, w._result_type, None, "pandas",
+                                                  w._sluice_deterministic, w._name)
+        out._alias_names = w._alias_names
+        return out
     out = UserDefinedAggregateFunctionWrapper(_RowInput(w._func, _row_maker(names)), None, w._result_type,
                                               w._accumulator_type, "general", w._sluice_deterministic, w._name)
     out._alias_names = w._alias_names
