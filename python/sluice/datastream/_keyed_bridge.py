@@ -56,8 +56,7 @@ def _keyed(ks: Any, func: Any, kind: str, output_type: Optional[TypeInformation]
         u = udf(key_of, result_type=key_sql, name="key_selector")
         cols = [col("f0"), u(col("f0")).alias("__key")]
         if nested:
-            # (the struct column itself stays behind: sliced, it upsets the
-            # operator's export of the batch too)
+            # (the struct column itself is not the operator's business)
             p = udf(pickled, result_type=DataTypes.BYTES(), name="pickle")
             cols = [u(col("f0")).alias("__key"), p(col("f0")).alias("__value")]
         keyed = stream._table(t_env).select(*(cols + stream._carried()))
