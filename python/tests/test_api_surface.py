@@ -105,12 +105,13 @@ def test_execute_insert(batch_env, t):
         t.execute_insert("sink_a", True)
 
 
-@pytest.mark.parametrize("method, args, feature", [
-    ("aggregate", (None,), "aggregate functions"), ("flat_aggregate", (None,), "table aggregate functions"),
+@pytest.mark.parametrize("method, error, message", [
+    ("aggregate", TypeError, "aggregate takes an aggregate function call expression"),
+    ("flat_aggregate", ValueError, "A flatAggregate only accepts an expression which defines a table aggregate"),
 ])
-def test_missing_operations_name_the_engine_feature(t, method, args, feature):
-    with pytest.raises(NotImplementedError, match="Table.%s is not supported by Sluice: %s" % (method, feature)):
-        getattr(t, method)(*args)
+def test_row_based_aggregates_reject_what_is_no_aggregate_call(t, method, error, message):
+    with pytest.raises(error, match=message):
+        getattr(t, method)(None)
 
 
 def test_table_class_exported():

@@ -64,10 +64,11 @@ def test_schema_explain_and_print(logs, capsys):
     assert "|%s uuid |%s response_size |" % (" " * 26, " " * 7) in out and "3 rows in set" in out
 
 
-def test_unsupported_operations_say_so(logs):
-    for op in ("aggregate", "flat_aggregate"):
-        with pytest.raises(NotImplementedError, match="Table.%s is not supported by Sluice" % op):
-            getattr(logs, op)(logs)
+def test_row_based_aggregates_take_only_aggregate_calls(logs):
+    with pytest.raises(TypeError, match="aggregate takes an aggregate function call expression"):
+        logs.aggregate(logs)
+    with pytest.raises(ValueError, match="A flatAggregate only accepts"):
+        logs.flat_aggregate(logs)
 
 
 def test_expression_has_no_truth_value():

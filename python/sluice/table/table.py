@@ -562,10 +562,12 @@ class WindowGroupedTable:
         return Table(_native.Handle(_native.call("table.op", self._h.id, "window_grouped.select", *args)), self._table._env)
 
     def aggregate(self, func: Any) -> Any:
-        raise NotImplementedError("WindowGroupedTable.aggregate is not supported by Sluice: Python aggregate functions are not implemented yet")
+        raise NotImplementedError("WindowGroupedTable.aggregate is not supported by Sluice yet: select the aggregate "
+                                  "call and its fields instead (select(f(t.a).alias('r')) then r.field)")
 
     def flat_aggregate(self, func: Any) -> Any:
-        raise NotImplementedError("WindowGroupedTable.flat_aggregate is not supported by Sluice: table aggregate functions are not implemented yet")
+        raise NotImplementedError("WindowGroupedTable.flat_aggregate is not supported: Flink runs no table "
+                                  "aggregate over a group window (PyFlink 2.3 has no such method)")
 
 
 class OverWindowedTable:
