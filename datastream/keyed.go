@@ -382,11 +382,18 @@ func (k *keyedProcess) Process(ctx context.Context, _ int, b *vectorized.Batch, 
 		return err
 	}
 	defer ts.Release()
+	// A sliced struct column would not survive the export (see
+	// vectorized.ForExport).
+	value, err := vectorized.ForExport(b.Record.Column(k.spec.ValueCol), k.mem)
+	if err != nil {
+		return err
+	}
+	defer value.Release()
 	in := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{
 		{Name: "kid", Type: arrow.PrimitiveTypes.Int32},
-		{Name: "value", Type: b.Record.Column(k.spec.ValueCol).DataType(), Nullable: true},
+		{Name: "value", Type: value.DataType(), Nullable: true},
 		{Name: "ts", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-	}, nil), []arrow.Array{kids, b.Record.Column(k.spec.ValueCol), ts}, int64(n))
+	}, nil), []arrow.Array{kids, value, ts}, int64(n))
 	defer in.Release()
 	return k.run(ctx, "process", bk, in, out)
 }

@@ -566,8 +566,9 @@ class _Context(object):
     def timer_service(self) -> TimerService:
         return self._timers
 
-    def timestamp(self) -> Optional[int]:
-        return self.ts
+    def timestamp(self) -> int:
+        # PyFlink: a record without a timestamp reads Long.MIN_VALUE.
+        return MIN_WATERMARK if self.ts is None else self.ts
 
     def time_domain(self) -> Optional[TimeDomain]:
         return self.domain
@@ -726,9 +727,11 @@ class _Runner(object):
                 self.store.kid = self.kid = kid
                 ctx.key = keys[kid]
                 ctx.domain = TimeDomain.EVENT_TIME if dom == EVENT_TIME else TimeDomain.PROCESSING_TIME
-                # Flink: what a timer emits carries the timer's time on
-                # event time and no timestamp on processing time.
-                ctx.ts = ts if dom == EVENT_TIME else None
+                # Flink: ctx.timestamp() is the timer's time; what the
+                # timer emits carries it on event time and no timestamp on
+                # processing time.
+                ctx.ts = ts
+                emit_ts = ts if dom == EVENT_TIME else None
                 try:
                     res = self._timer(ts, ctx)
                     if res is not None:
@@ -739,7 +742,7 @@ class _Runner(object):
                         else:
                             for o in res:
                                 out.append(o)
-                                out_ts.append(ctx.ts)
+                                out_ts.append(emit_ts)
                 except BaseException:
                     self.failure = "on_timer(%d) on key %s" % (ts, _short(ctx.key))
                     raise
