@@ -2,16 +2,19 @@
 the engine's keyed backend, timers checkpointed with it). Expected values
 are PyFlink 2.3's for the same programs (run with /tmp/pyflink-venv,
 parallelism 2, outputs sorted: the order across keys is not defined)."""
+import glob
+import sqlite3
+import time
 from typing import Any, List
 
 import pytest
 
-from pyflink.common import Types, WatermarkStrategy
+from pyflink.common import Row, Types, WatermarkStrategy
 from pyflink.common.watermark_strategy import TimestampAssigner
 from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.datastream.functions import KeyedProcessFunction, ReduceFunction
-from pyflink.datastream.state import (AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor,
-                                      ReducingStateDescriptor, ValueStateDescriptor)
+from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
+from pyflink.table import StreamTableEnvironment
 
 DATA = [("a", 1, 1000), ("b", 2, 2000), ("a", 3, 3000), ("c", 4, 4000), ("a", 5, 12000), ("b", 6, 13000),
         ("a", 7, 21000), ("c", 8, 25000)]
@@ -121,3 +124,64 @@ def test_an_exception_names_the_function_key_and_record(env: Any) -> None:
     msg = str(e.value)
     assert "KeyedProcess(function=[Failing]): process_element on key 'b', record ('b', 6, 13000)" in msg
     assert "ValueError: no sixes" in msg and "Traceback" in msg
+
+
+class SumCount(KeyedProcessFunction):
+    def open(self, ctx: Any) -> None:
+        self.sum = ctx.get_state(ValueStateDescriptor("sum", Types.LONG()))
+        self.n = ctx.get_map_state(MapStateDescriptor("n", Types.STRING(), Types.LONG()))
+
+    def process_element(self, value: Any, ctx: Any) -> Any:
+        s = (self.sum.value() or 0) + value[0]
+        self.sum.update(s)
+        self.n.put("n", (self.n.get("n") or 0) + 1)
+        yield Row(ctx.get_current_key(), s, self.n.get("n"))
+
+
+def wait_for(what: str, cond: Any, limit: float = 30.0) -> Any:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def test_keyed_state_survives_a_savepoint_and_restore(tmp_path: Any) -> None:
+    """A job keeps a running sum and count per key (key = a % 5) of a
+    sequence and upserts them into SQLite; it stops with a savepoint half
+    way and a second job restores it and reads the rest: the sums and counts
+    are those of the whole sequence, so every key's state came back."""
+    n = 20000
+    db = tmp_path / "sums.db"
+
+    def job(savepoint: Any = None) -> Any:
+        env = StreamExecutionEnvironment.get_execution_environment()
+        env.enable_checkpointing(100)
+        env.get_checkpoint_config().set_checkpoint_storage_dir(str(tmp_path / "ck"))
+        t_env = StreamTableEnvironment.create(env)
+        t_env.get_config().set("parallelism.default", "2")
+        if savepoint:
+            t_env.get_config().set("execution.savepoint.path", savepoint)
+        t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '4000', "
+                          "'fields.a.kind' = 'sequence', 'fields.a.start' = '1', 'fields.a.end' = '%d')" % n)
+        t_env.execute_sql("CREATE TABLE sums (k BIGINT, s BIGINT, c BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ("
+                          "'connector' = 'jdbc', 'url' = 'jdbc:sqlite:%s', 'table-name' = 'sums')" % db)
+        ds = t_env.to_data_stream(t_env.from_path("src"))
+        out = ds.key_by(lambda r: r[0] % 5, key_type=Types.LONG()).process(
+            SumCount(), output_type=Types.ROW_NAMED(["k", "s", "c"], [Types.LONG(), Types.LONG(), Types.LONG()]))
+        return t_env.from_data_stream(out).execute_insert("sums")
+
+    con = sqlite3.connect(str(db))
+    con.execute("CREATE TABLE sums (k INTEGER PRIMARY KEY, s INTEGER, c INTEGER)")
+    con.commit()
+    r = job()
+    wait_for("a completed checkpoint", lambda: glob.glob(str(tmp_path / "ck" / "*" / "chk-*" / "_metadata")))
+    path = r.get_job_client().stop_with_savepoint(savepoint_directory=str(tmp_path / "sp")).result()
+    r.wait(30000)
+    half = dict(con.execute("SELECT k, c FROM sums").fetchall())
+    assert half and sum(half.values()) < n
+    job(path).wait(120000)
+    got = {k: (s, c) for k, s, c in con.execute("SELECT k, s, c FROM sums").fetchall()}
+    assert got == {k: (sum(a for a in range(1, n + 1) if a % 5 == k), n // 5) for k in range(5)}
