@@ -337,3 +337,65 @@ def test_distinct_filter_and_explain_as_pyflink(tmp_path: Any) -> None:
     # the DISTINCT sum, the last ones (4 and 3) stay.
     assert rows(env.execute_sql("SELECT my_sum(DISTINCT c) FROM (SELECT k, COUNT(*) AS c FROM src GROUP BY k)")) \
         == ["+I[7]"]
+
+
+class CountAll(AggregateFunction):
+    def create_accumulator(self) -> List[int]:
+        return [0]
+
+    def accumulate(self, acc: List[int], *args: Any) -> None:
+        acc[0] += 1
+
+    def retract(self, acc: List[int], *args: Any) -> None:
+        acc[0] -= 1
+
+    def get_value(self, acc: List[int]) -> int:
+        return acc[0]
+
+    def get_result_type(self) -> DataTypes:
+        return DataTypes.BIGINT()
+
+    def get_accumulator_type(self) -> DataTypes:
+        return DataTypes.ARRAY(DataTypes.BIGINT())
+
+
+class Joiner(AggregateFunction):
+    """A ListView and the separator, PyFlink's documented two-argument form."""
+
+    def create_accumulator(self) -> Row:
+        return Row(ListView(), "")
+
+    def accumulate(self, acc: Row, s: str, sep: str) -> None:
+        acc[1] = sep
+        acc[0].add(s)
+
+    def get_value(self, acc: Row) -> str:
+        return acc[1].join(acc[0])
+
+    def get_result_type(self) -> DataTypes:
+        return DataTypes.STRING()
+
+    def get_accumulator_type(self) -> DataTypes:
+        return DataTypes.ROW([DataTypes.FIELD("f0", DataTypes.LIST_VIEW(DataTypes.STRING())),
+                              DataTypes.FIELD("f1", DataTypes.STRING())])
+
+
+def test_functions_called_by_name_over_an_aggregate_with_small_bundles() -> None:
+    env = stream_env()
+    env.register_function("my_count", CountAll())
+    env.create_temporary_function("my_sum", MySum())
+    # Bundles of 2 rows and a state cache of one group: the accumulators go
+    # through keyed state between bundles.
+    env.get_config().set("python.fn-execution.bundle.size", "2")
+    env.get_config().set("sluice.exec.state.cache-size", "1")
+    t = env.from_elements([(1, "Hi", "Hello"), (3, "Hi", "hi"), (3, "Hi2", "hi"), (3, "Hi", "hi2"), (2, "Hi", "Hello")],
+                          ["a", "b", "c"])
+    inner = t.group_by(t.c).select(call("my_count", t.a).alias("a"), call("my_sum", t.a).alias("b"), t.c)
+    outer = inner.select(call("my_count", col("a")).alias("a"), call("my_sum", col("b")).alias("b"),
+                         call("sum0", col("b")).alias("c"), call("sum0", col("b").cast(DataTypes.DOUBLE())).alias("d"))
+    assert outer.to_pandas().values.tolist() == [[3, 12, 12, 12.0]]
+    joined = udaf(Joiner())
+    t = env.from_elements([(1, "Hi", "Hello"), (3, "Hi", "hi"), (3, "Hi2", "hi"), (2, "Hi", "Hello"),
+                           (1, "Hi2", "Hello"), (3, "Hi3", "hi")], ["a", "b", "c"])
+    got = t.group_by(t.c).select(joined(t.b, ",").alias("a"), t.c).to_pandas().sort_values("c").values.tolist()
+    assert got == [["Hi,Hi,Hi2", "Hello"], ["Hi,Hi2,Hi3", "hi"]]

@@ -380,7 +380,12 @@ def call(f: Any, *args: Any) -> Expression:
     if isinstance(f, str):
         others = [_expr(a) for a in args]
         sql, text = _join(others)
-        e = Expression("%s(%s)" % (_func_name(f), sql), text="%s(%s)" % (f, text))
+        if f.lower() == "sum0" and len(others) == 1:
+            # Flink's built-in sum0 (0 without values) has no SQL name: it
+            # is SUM under a COALESCE, as Expression.sum0 writes it.
+            e = Expression("COALESCE(SUM(%s), 0)" % sql, text="sum0(%s)" % text)
+        else:
+            e = Expression("%s(%s)" % (_func_name(f), sql), text="%s(%s)" % (f, text))
         for o in others:
             e._udfs.extend(o._udfs)
             e._unsupported = e._unsupported or o._unsupported
