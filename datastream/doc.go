@@ -24,9 +24,29 @@
 //
 // kind is "process", "reduce", "window-reduce", "window-aggregate" or
 // "window-process"; the types are TypeInformation (None: pickled bytes) and
-// decide how the key, value and output columns convert. Each operator
-// instance calls runner.copy() once, so subtasks never share a function
-// object.
+// decide how the key, value and output columns convert. The window kinds
+// take options assigner= (a WindowAssigner of sluice.datastream.window:
+// tumbling, sliding, session, global or count), window_function= (a
+// ProcessWindowFunction or WindowFunction applied to the reduced value or
+// the aggregate's result; for window-process the function itself is one),
+// trigger= (default: the assigner's) and allowed_lateness= (ms, default 0).
+// Each operator instance calls runner.copy() once, so subtasks never share
+// a function object.
+//
+// # Windows
+//
+// Windows run in the same operator, as Flink's WindowOperator over this
+// package's state and timers: per element the assigner's windows, late
+// ones dropped (an event-time window whose end + allowed lateness is at or
+// before the watermark); the window's contents (the reduced value, the
+// aggregate's accumulator, or the elements) in a map state from window to
+// contents; the trigger's timers are the key's timers with an index from
+// (domain, time) to the windows waiting for them; the trigger's partitioned
+// state is a map state per descriptor from window to value. Session
+// (merging) windows keep the key's windows in a value state and merge
+// contents, trigger state and timers as Flink's MergingWindowSet does.
+// Count windows count the key's elements in keyed state (PyFlink's
+// assigners and CountTrigger). Outputs carry the window's max timestamp.
 //
 // # One crossing per batch
 //

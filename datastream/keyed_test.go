@@ -547,6 +547,14 @@ sliding_aggregate = make_runner(Avg(), "window-aggregate", output_type=S, key_ty
     assigner=SlidingEventTimeWindows.of(Time.milliseconds(10), Time.milliseconds(5)), window_function=Apply())
 session_process = make_runner(Describe(), "window-process", output_type=S, key_type=S, value_type=Types.LONG(),
     assigner=EventTimeSessionWindows.with_gap(Time.milliseconds(10)))
+from sluice.datastream.window import CountTumblingWindowAssigner, CountSlidingWindowAssigner
+class Ids(ProcessWindowFunction):
+    def process(self, key, context, elements):
+        yield "%s %s %s" % (key, context.window(), list(elements))
+count_reduce = make_runner(lambda a, b: a + b, "window-reduce", output_type=Types.LONG(), key_type=S,
+    value_type=Types.LONG(), assigner=CountTumblingWindowAssigner.of(2))
+count_sliding = make_runner(Ids(), "window-process", output_type=S, key_type=S, value_type=Types.LONG(),
+    assigner=CountSlidingWindowAssigner.of(3, 2))
 proc_reduce = make_runner(lambda a, b: a + b, "window-reduce", output_type=S, key_type=S,
     value_type=Types.LONG(), assigner=TumblingProcessingTimeWindows.of(Time.milliseconds(100)), window_function=Describe())
 `
@@ -606,5 +614,22 @@ func TestKeyedProcessingTimeWindow(t *testing.T) {
 	require.Equal(t, []string{"a [1000,1100) [4] wm=-9223372036854775808", "b [1000,1100) [2] wm=-9223372036854775808"}, r.clock(now))
 	now = time.UnixMilli(1250)
 	require.Equal(t, []string{"a [1100,1200) [10] wm=-9223372036854775808"}, r.clock(now))
+	r.close()
+}
+
+func TestKeyedCountWindows(t *testing.T) {
+	r := newRun(t, windowRunner(t, "count_reduce"), runOpts{backend: "hashmap", outType: arrow.PrimitiveTypes.Int64, noRowtime: true})
+	// Counted per key, in keyed state: a's pairs (1,3) and (5,7), b's (2,4).
+	require.Equal(t, []string{"4", "6"}, r.process(rec{"a", 1, 0}, rec{"b", 2, 0}, rec{"a", 3, 0}, rec{"b", 4, 0}, rec{"a", 5, 0}))
+	dir := r.checkpoint()
+	r.close()
+	r = newRun(t, windowRunner(t, "count_reduce"), runOpts{backend: "pebble", outType: arrow.PrimitiveTypes.Int64, noRowtime: true, restore: []string{dir}})
+	require.Equal(t, []string{"12"}, r.process(rec{"a", 7, 0}, rec{"b", 6, 0}))
+	r.close()
+
+	r = newRun(t, windowRunner(t, "count_sliding"), runOpts{backend: "hashmap", noRowtime: true})
+	// Windows of 3 starting every 2 elements; each fires once it holds 3.
+	require.Equal(t, []string{"a CountWindow(id=0) [0, 1, 2]", "a CountWindow(id=1) [2, 3, 4]", "a CountWindow(id=2) [4, 5, 6]"},
+		r.process(rec{"a", 0, 0}, rec{"a", 1, 0}, rec{"a", 2, 0}, rec{"a", 3, 0}, rec{"a", 4, 0}, rec{"a", 5, 0}, rec{"a", 6, 0}))
 	r.close()
 }

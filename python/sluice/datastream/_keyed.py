@@ -1014,7 +1014,7 @@ class _WindowRunner(_Runner):
     def __init__(self, function: Any, output_type: Any, key_type: Any, value_type: Any, **options: Any) -> None:
         super().__init__(function, output_type, key_type, value_type, **options)
         self.kind = options["kind"]
-        self.assigner = options["assigner"]
+        self.assigner = _keyed_count_assigner(options["assigner"], self)
         self.window_function = options.get("window_function")
         self.trigger = options.get("trigger") or self.assigner.get_default_trigger(None)
         self.lateness = int(options.get("allowed_lateness") or 0)
@@ -1249,6 +1249,84 @@ class _WindowRunner(_Runner):
         return out
 
 
+class _KeyedCountTrigger(object):
+    """PyFlink's CountTrigger: fires when a window holds size elements since
+    it last fired, counting in the window's partitioned state."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._count = ReducingStateDescriptor("count", lambda a, b: a + b, None)
+
+    def on_element(self, element: Any, timestamp: Any, window: Any, ctx: Any) -> Any:
+        from sluice.datastream.window import TriggerResult
+        st = ctx.get_partitioned_state(self._count)
+        st.add(1)
+        if st.get() >= self._size:
+            st.clear()
+            return TriggerResult.FIRE
+        return TriggerResult.CONTINUE
+
+    def on_processing_time(self, time: int, window: Any, ctx: Any) -> Any:
+        from sluice.datastream.window import TriggerResult
+        return TriggerResult.CONTINUE
+
+    def on_event_time(self, time: int, window: Any, ctx: Any) -> Any:
+        from sluice.datastream.window import TriggerResult
+        return TriggerResult.CONTINUE
+
+    def can_merge(self) -> bool:
+        return True
+
+    def on_merge(self, window: Any, ctx: Any) -> None:
+        ctx.merge_partitioned_state(self._count)
+
+    def clear(self, window: Any, ctx: Any) -> None:
+        ctx.get_partitioned_state(self._count).clear()
+
+
+class _KeyedCountAssigner(object):
+    """PyFlink's count window assigners, counting the key's elements in
+    keyed state (sluice.datastream.window's count assigners count in the
+    object, which is right for one key only)."""
+
+    def __init__(self, runner: "_WindowRunner", size: int, slide: int) -> None:
+        self._r = runner
+        self._size = size
+        self._slide = slide
+        self._count = ValueStateDescriptor("slide-count-assigner" if slide else "tumble-count-assigner", None)
+
+    def assign_windows(self, element: Any, timestamp: Any, context: Any) -> List[Any]:
+        from sluice.datastream.window import CountWindow
+        st = self._r.runtime_context.get_state(self._count)
+        n = st.value() or 0
+        st.update(n + 1)
+        if not self._slide:
+            return [CountWindow(n // self._size)]
+        last_id = n // self._slide
+        start = last_id * self._slide
+        out = []
+        while last_id >= 0 and start <= n <= start + self._size - 1:
+            out.append(CountWindow(last_id))
+            last_id -= 1
+            start -= self._slide
+        return out
+
+    def get_default_trigger(self, env: Any) -> Any:
+        return _KeyedCountTrigger(self._size)
+
+    def is_event_time(self) -> bool:
+        return False
+
+
+def _keyed_count_assigner(assigner: Any, runner: "_WindowRunner") -> Any:
+    from sluice.datastream.window import CountSlidingWindowAssigner, CountTumblingWindowAssigner
+    if isinstance(assigner, CountTumblingWindowAssigner):
+        return _KeyedCountAssigner(runner, assigner._window_size, 0)
+    if isinstance(assigner, CountSlidingWindowAssigner):
+        return _KeyedCountAssigner(runner, assigner._window_size, assigner._window_slide)
+    return assigner
+
+
 def _window_order(w: Any) -> Any:
     return (getattr(w, "start", 0), getattr(w, "end", 0), getattr(w, "id", 0))
 
@@ -1272,12 +1350,10 @@ def make_runner(function: Any, kind: str = "process", output_type: Any = None, k
             raise TypeError("KeyedStream.reduce expects a ReduceFunction or a callable, got %r" % (function,))
         return _ReduceRunner(function, output_type, key_type, value_type)
     if kind in ("window-reduce", "window-aggregate", "window-process"):
-        from sluice.datastream.window import CountSlidingWindowAssigner, CountTumblingWindowAssigner, WindowAssigner
+        from sluice.datastream.window import WindowAssigner
         assigner = options.get("assigner")
         if not isinstance(assigner, WindowAssigner):
             raise TypeError("a keyed window needs a WindowAssigner, got %r" % (assigner,))
-        if isinstance(assigner, (CountTumblingWindowAssigner, CountSlidingWindowAssigner)):
-            raise ValueError("count windows (%r) are not supported by Sluice's keyed window operator yet" % (assigner,))
         if kind == "window-aggregate" and not hasattr(function, "create_accumulator"):
             raise TypeError("WindowedStream.aggregate expects an AggregateFunction, got %r" % (function,))
         if kind == "window-process" and not (hasattr(function, "process") or hasattr(function, "apply")):
