@@ -35,6 +35,8 @@ func tableOp(py *cpython.GIL, args []*cpython.Object) (*cpython.Object, error) {
 	switch name {
 	case "grouped.aggregate", "grouped.flat_aggregate", "aggregate", "flat_aggregate":
 		return rowAggregateOp(py, name, args[0], args[2:])
+	case "window_grouped.aggregate":
+		return windowAggregateOp(py, args[0], args[2:])
 	}
 	if name == "grouped.select" {
 		g, err := lookup[*table.GroupedTable](py, args[0])
@@ -277,4 +279,36 @@ func rowAggregateOp(py *cpython.GIL, name string, h *cpython.Object, rest []*cpy
 		return tableResult(py, t.FlatAggregate(call[0], names...))
 	}
 	return tableResult(py, t.Aggregate(call[0], names...))
+}
+
+// windowAggregateOp is a window aggregate's select: (window grouped
+// handle, call item, number of names, names..., select fields...).
+func windowAggregateOp(py *cpython.GIL, h *cpython.Object, rest []*cpython.Object) (*cpython.Object, error) {
+	if len(rest) < 2 {
+		return nil, &cpython.Raise{Builtin: "TypeError", Msg: "sluice: window_grouped.aggregate takes (call, n, names..., fields...)"}
+	}
+	g, err := lookup[*table.WindowGroupedTable](py, h)
+	if err != nil {
+		return nil, err
+	}
+	call, err := anyStrs(py, rest[:1])
+	if err != nil {
+		return nil, err
+	}
+	n, err := py.AsInt64(rest[1])
+	if err != nil {
+		return nil, err
+	}
+	if n < 0 || int(n) > len(rest)-2 {
+		return nil, &cpython.Raise{Builtin: "TypeError", Msg: "sluice: window_grouped.aggregate: bad number of names"}
+	}
+	names, err := plainStrs(py, rest[2:2+n])
+	if err != nil {
+		return nil, err
+	}
+	fields, err := anyStrs(py, rest[2+n:])
+	if err != nil {
+		return nil, err
+	}
+	return tableResult(py, g.Aggregate(call[0], names...).Select(fields...))
 }

@@ -3,6 +3,7 @@ package table
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/sluice-stream/sluice/table/planner"
@@ -49,21 +50,9 @@ func (t *Table) rowAggregate(keys []any, call any, names []string, flat bool) *T
 		return t
 	}
 	fail := func(err error) *Table { return &Table{env: t.env, err: err} }
-	es, err := exprArgs([]any{call})
+	e, names, err := aggregateCall(call, names)
 	if err != nil {
 		return fail(err)
-	}
-	if len(es) != 1 {
-		return fail(fmt.Errorf("an aggregate operation takes one aggregate call, got %d expressions", len(es)))
-	}
-	e := es[0]
-	if a, ok := e.(*sql.AliasExpr); ok {
-		e = a.Expr
-		if len(names) == 0 {
-			for _, n := range a.Names {
-				names = append(names, n.Name)
-			}
-		}
 	}
 	// The aggregate, then one step over its value.
 	inner := t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
@@ -161,4 +150,196 @@ func ident(name string) string { return "`" + strings.ReplaceAll(name, "`", "``"
 // the columns of an aggregate's result.
 func aliasDegreeError(call string, have, got int) error {
 	return fmt.Errorf("List of column aliases must have same degree as table; the returned table of function '%s' has %d columns, whereas alias list has %d columns", call, have, got)
+}
+
+// WindowAggregatedTable is a row-based aggregate per group window and
+// keys (Flink's AggregatedTable of a WindowGroupedTable), waiting for its
+// Select.
+type WindowAggregatedTable struct {
+	g      *WindowGroupedTable
+	call   sql.Expr
+	fields []string // the ROW value's fields; nil for a value of another type
+	names  []string // the columns they are selected as
+	err    error
+}
+
+// Aggregate computes an aggregate per window and keys whose ROW value
+// becomes columns (named as by GroupedTable.Aggregate); Select reads
+// them and the keys. Window properties (w.start) are refused there, as
+// Flink 2.3 refuses them.
+func (g *WindowGroupedTable) Aggregate(call any, names ...string) *WindowAggregatedTable {
+	a := &WindowAggregatedTable{g: g}
+	e, names, err := aggregateCall(call, names)
+	if err != nil {
+		a.err = err
+		return a
+	}
+	a.call = e
+	// The value's type, from the window aggregate of the call alone.
+	probe := g.Select(&sql.AliasExpr{Expr: copyExpr(e), Names: []*sql.Ident{{Name: aggValueColumn}}})
+	if probe.err != nil {
+		a.err = probe.err
+		return a
+	}
+	sch := probe.node.Schema()
+	vt := sch[len(sch)-1].Type
+	if vt.Kind != types.Row {
+		if len(names) > 1 {
+			a.err = aliasDegreeError(e.String(), 1, len(names))
+			return a
+		}
+		a.names = []string{"TMP_0"}
+		if len(names) == 1 {
+			a.names = names
+		}
+		return a
+	}
+	if len(names) > 0 && len(names) != len(vt.Fields) {
+		a.err = aliasDegreeError(e.String(), len(vt.Fields), len(names))
+		return a
+	}
+	for i, f := range vt.Fields {
+		a.fields = append(a.fields, f.Name)
+		if len(names) > 0 {
+			a.names = append(a.names, names[i])
+		} else {
+			a.names = append(a.names, "TMP_0$"+f.Name)
+		}
+	}
+	return a
+}
+
+// Select reads keys, the aggregate's columns and window properties: each
+// column of the aggregate becomes a field of the call (one call per window
+// and keys, as the window's other aggregates), a bare one keeping its name.
+func (a *WindowAggregatedTable) Select(fields ...any) *Table {
+	t := a.g.t
+	if a.err != nil {
+		return &Table{env: t.env, err: a.err}
+	}
+	items, err := exprArgs(fields)
+	if err != nil {
+		return &Table{env: t.env, err: err}
+	}
+	column := map[string]sql.Expr{}
+	for i, n := range a.names {
+		if a.fields == nil {
+			column[n] = a.call
+		} else {
+			column[n] = &sql.FieldAccess{Expr: a.call, Field: &sql.Ident{Name: a.fields[i]}}
+		}
+	}
+	out := make([]any, len(items))
+	for i, it := range items {
+		if _, star := it.(*sql.Star); star {
+			return &Table{env: t.env, err: errors.New("Can not use * for window aggregate!")}
+		}
+		if err := a.noWindowProperty(it); err != nil {
+			return &Table{env: t.env, err: err}
+		}
+		if c, ok := it.(*sql.ColumnRef); ok && len(c.Parts) == 1 && column[c.Parts[0].Name] != nil {
+			it = &sql.AliasExpr{Expr: it, Names: []*sql.Ident{{Name: c.Parts[0].Name}}}
+		}
+		out[i] = replaceExprs(copyExpr(it), func(x sql.Expr) sql.Expr {
+			if c, ok := x.(*sql.ColumnRef); ok && len(c.Parts) == 1 {
+				if r := column[c.Parts[0].Name]; r != nil {
+					return copyExpr(r)
+				}
+			}
+			return nil
+		})
+	}
+	return a.g.Select(out...)
+}
+
+// noWindowProperty rejects a window property (w.start) in the select of
+// a window aggregate, as Flink 2.3 does: it resolves the window alias
+// there as the input row, which has no window properties.
+func (a *WindowAggregatedTable) noWindowProperty(it sql.Expr) error {
+	var err error
+	sql.Inspect(it, func(n sql.Node) bool {
+		if f, ok := n.(*sql.FuncCall); ok && err == nil {
+			if _, prop := windowProperty(f, a.g.w.alias); prop {
+				var cols []string
+				for _, c := range a.g.t.node.Schema() {
+					cols = append(cols, ident(c.Name)+" "+c.Type.String())
+				}
+				err = fmt.Errorf("Invalid function call:\n%s(ROW<%s> NOT NULL)", strings.ToLower(f.Name.Unqualified()), strings.Join(cols, ", "))
+			}
+		}
+		return err == nil
+	})
+	return err
+}
+
+// aggregateCall splits the argument of a row-based aggregate into the
+// call and its names (given, else the call's AS names).
+func aggregateCall(call any, names []string) (sql.Expr, []string, error) {
+	es, err := exprArgs([]any{call})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(es) != 1 {
+		return nil, nil, fmt.Errorf("an aggregate operation takes one aggregate call, got %d expressions", len(es))
+	}
+	e := es[0]
+	if a, ok := e.(*sql.AliasExpr); ok {
+		e = a.Expr
+		if len(names) == 0 {
+			for _, n := range a.Names {
+				names = append(names, n.Name)
+			}
+		}
+	}
+	return e, names, nil
+}
+
+var exprType = reflect.TypeOf((*sql.Expr)(nil)).Elem()
+
+// replaceExprs replaces, in place, each sub-expression of e for which f
+// returns an expression (not looking into what it returns) and returns
+// the new root.
+func replaceExprs(e sql.Expr, f func(sql.Expr) sql.Expr) sql.Expr {
+	if e == nil {
+		return nil
+	}
+	if r := f(e); r != nil {
+		return r
+	}
+	replaceIn(reflect.ValueOf(e), f)
+	return e
+}
+
+// replaceIn walks a node's exported fields: Expr fields and slices of them
+// are replaced, other pointers to structs (WHEN clauses, window specs) and
+// slices of them walked.
+func replaceIn(v reflect.Value, f func(sql.Expr) sql.Expr) {
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	s := v.Elem()
+	for i := 0; i < s.NumField(); i++ {
+		fv := s.Field(i)
+		if !fv.CanSet() {
+			continue
+		}
+		switch {
+		case fv.Type() == exprType:
+			if !fv.IsNil() {
+				fv.Set(reflect.ValueOf(replaceExprs(fv.Interface().(sql.Expr), f)))
+			}
+		case fv.Kind() == reflect.Slice && fv.Type().Elem() == exprType:
+			for j := 0; j < fv.Len(); j++ {
+				if x := fv.Index(j); !x.IsNil() {
+					x.Set(reflect.ValueOf(replaceExprs(x.Interface().(sql.Expr), f)))
+				}
+			}
+		case fv.Kind() == reflect.Pointer:
+			replaceIn(fv, f)
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.Pointer:
+			for j := 0; j < fv.Len(); j++ {
+				replaceIn(fv.Index(j), f)
+			}
+		}
+	}
 }

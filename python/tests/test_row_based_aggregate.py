@@ -161,3 +161,31 @@ def test_aggregate_with_pandas_udaf_as_pyflink() -> None:
         "+I[1, 5.0, 1]", "+I[2, 2.0, 2]"]
     whole = udaf(lambda pd: Row(pd.b.mean(), pd.b.max()), result_type=result_type, func_type="pandas")
     assert rows(t.select(t.b).aggregate(whole.alias("a", "b")).select(col("a"), col("b"))) == ["+I[3.8, 8]"]
+
+
+def test_window_aggregate_as_pyflink(tmp_path: Any) -> None:
+    """A group window's row-based aggregate: the keys and the fields
+    (PyFlink 2.3's rows); Flink 2.3 refuses window properties there."""
+    from pyflink.table.expressions import lit
+    from pyflink.table.window import Tumble
+    src = tmp_path / "w.csv"
+    src.write_text("1,2,2018-03-11 03:10:00\n3,5,2018-03-11 03:10:00\n2,1,2018-03-11 03:20:00\n"
+                   "1,3,2018-03-11 03:40:00\n1,8,2018-03-11 04:20:00\n2,3,2018-03-11 03:30:00\n")
+    env = env_of()
+    env.execute_sql("CREATE TABLE w (a BIGINT, b BIGINT, rowtime TIMESTAMP(3), WATERMARK FOR rowtime AS rowtime) "
+                    "WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = 'csv')" % src)
+    tw = env.from_path("w")
+    mm = udaf(MaxMin())
+    w = Tumble.over(lit(1).hours).on(col("rowtime")).alias("w")
+    keyed = tw.window(w).group_by(col("w"), col("a")).aggregate(mm(tw.b).alias("p", "q")).select(
+        col("a"), col("p"), col("q"))
+    assert keyed.get_schema().get_field_names() == ["a", "p", "q"]
+    assert rows(keyed) == ["+I[1, 3, 2]", "+I[3, 5, 5]", "+I[2, 3, 1]", "+I[1, 8, 8]"]
+    assert rows(tw.window(w).group_by(col("w")).aggregate(mm(tw.b).alias("p", "q")).select(col("p"), col("q"))) == [
+        "+I[5, 1]", "+I[8, 8]"]
+    plain = tw.window(w).group_by(col("w")).aggregate(mm(tw.b)).select(col("TMP_0$mx"), col("TMP_0$mn") + 1)
+    assert rows(plain) == ["+I[5, 2]", "+I[8, 9]"]
+    with pytest.raises(Exception, match="Invalid function call:\nstart\\(ROW<`a` BIGINT"):
+        tw.window(w).group_by(col("w")).aggregate(mm(tw.b).alias("p", "q")).select(col("w").start, col("p"))
+    with pytest.raises(Exception, match="Can not use \\* for window aggregate!"):
+        tw.window(w).group_by(col("w")).aggregate(mm(tw.b)).select(col("*"))

@@ -24,7 +24,7 @@ from sluice.table.types import DataType, RowType, _parse_type, _type_sql
 from sluice.table.udf import (AggregateFunction, TableAggregateFunction, UserDefinedAggregateFunctionWrapper,
                               UserDefinedScalarFunctionWrapper)
 
-__all__ = ["UserDefinedTableAggregateFunctionWrapper", "AggregatedTable", "FlatAggregateTable"]
+__all__ = ["UserDefinedTableAggregateFunctionWrapper", "AggregatedTable", "FlatAggregateTable", "WindowAggregatedTable"]
 
 
 def _as_fields(x: Any, width: int) -> tuple:
@@ -293,3 +293,26 @@ def _apply(table: Any, handle_id: int, op: str, func: Any, flat: bool) -> Any:
         raise
     t = Table(h, table._env)
     return FlatAggregateTable(t) if flat else AggregatedTable(t)
+
+
+class WindowAggregatedTable:
+    """The result of a window grouped table's aggregate: select reads the
+    keys, the aggregate's columns and the window's properties."""
+
+    def __init__(self, grouped: Any, call_sql: str, alias: List[str]) -> None:
+        self._grouped = grouped
+        self._call_sql = call_sql
+        self._alias = alias
+
+    def select(self, *fields: Any) -> Any:
+        from sluice.table.table import Table, _args
+        g = self._grouped
+        args = _args(g._table, fields, "window")
+        h = _native.Handle(_native.call("table.op", g._h.id, "window_grouped.aggregate", (self._call_sql, "", ""),
+                                        len(self._alias), *self._alias, *args))
+        return Table(h, g._table._env)
+
+
+def _window_aggregate(grouped: Any, func: Any) -> WindowAggregatedTable:
+    sql, alias = _call_and_names(grouped._table, func, False)
+    return WindowAggregatedTable(grouped, sql, alias)

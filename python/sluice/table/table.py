@@ -562,8 +562,10 @@ class WindowGroupedTable:
         return Table(_native.Handle(_native.call("table.op", self._h.id, "window_grouped.select", *args)), self._table._env)
 
     def aggregate(self, func: Any) -> Any:
-        raise NotImplementedError("WindowGroupedTable.aggregate is not supported by Sluice yet: select the aggregate "
-                                  "call and its fields instead (select(f(t.a).alias('r')) then r.field)")
+        """A row-based aggregate per window and keys: select then reads
+        the keys and the fields of the aggregate's ROW value."""
+        from sluice.table._table_agg import _window_aggregate
+        return _window_aggregate(self, func)
 
     def flat_aggregate(self, func: Any) -> Any:
         raise NotImplementedError("WindowGroupedTable.flat_aggregate is not supported: Flink runs no table "
