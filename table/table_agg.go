@@ -74,7 +74,7 @@ func (t *Table) rowAggregate(keys []any, call any, names []string, flat bool) *T
 		sel = append(sel, "A."+ident(f.Name))
 	}
 	value := "A." + ident(aggValueColumn)
-	callText := e.String()
+	callText := t.env.callText(e)
 	if !flat {
 		if vt.Kind != types.Row {
 			if len(names) > 1 {
@@ -144,6 +144,25 @@ func (t *Table) deriveText(query func(name string) string) *Table {
 	})
 }
 
+// callText is a call as plans and errors name it: an inline function
+// (the Table API's Python functions, registered under a key of their
+// own) by its name, Top2(a).
+func (e *Environment) callText(x sql.Expr) string {
+	f, ok := x.(*sql.FuncCall)
+	if !ok {
+		return x.String()
+	}
+	fn := e.catalog.InlineFunction(f.Name.Unqualified())
+	if fn == nil {
+		return x.String()
+	}
+	args := make([]string, len(f.Args))
+	for i, a := range f.Args {
+		args[i] = a.String()
+	}
+	return fn.Name + "(" + strings.Join(args, ", ") + ")"
+}
+
 func ident(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
 // aliasDegreeError is Flink's message for alias names that do not match
@@ -185,7 +204,7 @@ func (g *WindowGroupedTable) Aggregate(call any, names ...string) *WindowAggrega
 	vt := sch[len(sch)-1].Type
 	if vt.Kind != types.Row {
 		if len(names) > 1 {
-			a.err = aliasDegreeError(e.String(), 1, len(names))
+			a.err = aliasDegreeError(g.t.env.callText(e), 1, len(names))
 			return a
 		}
 		a.names = []string{"TMP_0"}
@@ -195,7 +214,7 @@ func (g *WindowGroupedTable) Aggregate(call any, names ...string) *WindowAggrega
 		return a
 	}
 	if len(names) > 0 && len(names) != len(vt.Fields) {
-		a.err = aliasDegreeError(e.String(), len(vt.Fields), len(names))
+		a.err = aliasDegreeError(g.t.env.callText(e), len(vt.Fields), len(names))
 		return a
 	}
 	for i, f := range vt.Fields {

@@ -346,3 +346,13 @@ def test_parallel_changelog_applies_to_the_model(tmp_path: Any) -> None:
         want += [(k, vs[0], 1), (k, vs[1], 2)]
     assert got == sorted(want)
     assert retractions > 0
+
+
+def test_explain_shows_the_aggregate_its_unnest_and_the_emit() -> None:
+    env = env_of()
+    t = pyflink_table(env)
+    plan = t.group_by(t.c).flat_aggregate(udtaf(Top2Ranked())(t.a)).select(col("*")).explain()
+    physical = plan.split("== Optimized Physical Plan ==")[1]
+    lines = [x.strip("+- ").split("(")[0] for x in physical.strip().splitlines()[:5]]
+    assert lines == ["TableAggregateEmit", "Calc", "Correlate", "Calc", "PythonGroupAggregate"]
+    assert "TableAggregateEmit(tableAggregate=[Top2Ranked(a)], select=[c, v, rank])" in physical
