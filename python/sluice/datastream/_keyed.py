@@ -64,6 +64,21 @@ def _dumps(v: Any) -> bytes:
 
 # ---------------------------------------------------------------- conversions
 
+def _pylist(arr: Any) -> List[Any]:
+    """arr's values as Python objects. pyarrow's to_pylist builds a scalar
+    per value (~0.3 us); numbers, booleans, strings and bytes without NULLs
+    go through numpy's tolist instead, which gives the same objects."""
+    n = len(arr)
+    if arr.null_count == n and n:
+        return [None] * n
+    t = arr.type
+    if arr.null_count == 0 and (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
+                                or pa.types.is_string(t) or pa.types.is_large_string(t)
+                                or pa.types.is_binary(t) or pa.types.is_large_binary(t)):
+        return arr.to_numpy(zero_copy_only=False).tolist()
+    return arr.to_pylist()
+
+
 def _is_pickled(type_info: Any) -> bool:
     from sluice.common.typeinfo import PickledBytesTypeInfo
     return type_info is None or isinstance(type_info, PickledBytesTypeInfo)
@@ -75,7 +90,7 @@ def _decoder(type_info: Any) -> Callable[[pa.Array], List[Any]]:
     from sluice.common.typeinfo import RowTypeInfo, TupleTypeInfo
     if _is_pickled(type_info):
         loads = pickle.loads
-        return lambda arr: [None if b is None else loads(b) for b in arr.to_pylist()]
+        return lambda arr: [None if b is None else loads(b) for b in _pylist(arr)]
     if isinstance(type_info, (RowTypeInfo, TupleTypeInfo)):
         fields = [_decoder(t) for t in type_info.get_field_types()]
         if isinstance(type_info, RowTypeInfo):
@@ -102,7 +117,7 @@ def _decoder(type_info: Any) -> Callable[[pa.Array], List[Any]]:
     if isinstance(type_info, MapTypeInfo):
         # pyarrow gives a map as a list of (key, value) pairs.
         return lambda arr: [None if v is None else dict(v) for v in arr.to_pylist()]
-    return lambda arr: arr.to_pylist()
+    return _pylist
 
 
 def _py_for_arrow(v: Any, t: pa.DataType) -> Any:
@@ -181,10 +196,10 @@ class _Store(object):
         self.slots = {}
         if state_rb is None or state_rb.num_rows == 0:
             return
-        kids = state_rb.column(0).to_pylist()
-        sids = state_rb.column(1).to_pylist()
-        ukeys = state_rb.column(2).to_pylist()
-        vals = state_rb.column(3).to_pylist()
+        kids = _pylist(state_rb.column(0))
+        sids = _pylist(state_rb.column(1))
+        ukeys = _pylist(state_rb.column(2))
+        vals = _pylist(state_rb.column(3))
         for kid, sid, uk, val in zip(kids, sids, ukeys, vals):
             slot = self.slots.get((kid, sid))
             if slot is None:
@@ -670,29 +685,32 @@ class _Runner(object):
         self._begin(state_rb, watermark, now)
         keys = self._keys(keys_rb)
         del keys_rb
-        kids = in_rb.column(0).to_pylist()
+        kids = _pylist(in_rb.column(0))
         values = self._decode_value(in_rb.column(1))
-        tss = in_rb.column(2).to_pylist()
+        tss = _pylist(in_rb.column(2))
         del in_rb, state_rb
         out: List[Any] = []
         out_ts: List[Optional[int]] = []
         ctx = self.ctx
         ctx.domain = None
+        # Locals: this loop runs once per record.
+        store, element, timed = self.store, self._element, self._timed
+        add_out, add_ts = out.append, out_ts.append
         for kid, value, ts in zip(kids, values, tss):
-            self.store.kid = self.kid = kid
+            store.kid = self.kid = kid
             ctx.key = keys[kid]
             ctx.ts = ts
             try:
-                res = self._element(value, ctx)
+                res = element(value, ctx)
                 if res is not None:
-                    if self._timed:
+                    if timed:
                         for o, t in res:
-                            out.append(o)
-                            out_ts.append(t)
+                            add_out(o)
+                            add_ts(t)
                     else:
                         for o in res:
-                            out.append(o)
-                            out_ts.append(ts)
+                            add_out(o)
+                            add_ts(ts)
             except BaseException:
                 self.failure = "process_element on key %s, record %s" % (_short(ctx.key), _short(value))
                 raise
@@ -708,8 +726,7 @@ class _Runner(object):
         # Ordered by time, then key id: the operator numbers the keys in
         # the order of their bytes, as its own timer heap breaks ties.
         heap: List[Tuple[int, int, int]] = []
-        for kid, ts, dom in zip(tm_rb.column(0).to_pylist(), tm_rb.column(1).to_pylist(),
-                                tm_rb.column(2).to_pylist()):
+        for kid, ts, dom in zip(_pylist(tm_rb.column(0)), _pylist(tm_rb.column(1)), _pylist(tm_rb.column(2))):
             heap.append((ts, kid, dom))
         del keys_rb, tm_rb, state_rb
         heapq.heapify(heap)
@@ -762,7 +779,7 @@ class _Runner(object):
     # -- helpers
 
     def _keys(self, keys_rb: pa.RecordBatch) -> Dict[int, Any]:
-        return dict(zip(keys_rb.column(0).to_pylist(), self._decode_key(keys_rb.column(1))))
+        return dict(zip(_pylist(keys_rb.column(0)), self._decode_key(keys_rb.column(1))))
 
     def _begin(self, state_rb: pa.RecordBatch, watermark: int, now: int) -> None:
         self.store.begin(state_rb)
