@@ -38,7 +38,7 @@ from sluice.datastream.state import (
 from sluice.datastream.time_domain import TimeDomain
 from sluice.datastream.timerservice import TimerService
 
-__all__ = ["make_runner", "KIND_VALUE", "KIND_LIST", "KIND_MAP", "KIND_REDUCING", "KIND_AGGREGATING"]
+__all__ = ["make_runner", "WindowedStream", "KIND_VALUE", "KIND_LIST", "KIND_MAP", "KIND_REDUCING", "KIND_AGGREGATING"]
 
 # State kinds as the Go operator numbers them (datastream/keyed.go).
 KIND_VALUE, KIND_LIST, KIND_MAP, KIND_REDUCING, KIND_AGGREGATING = 0, 1, 2, 3, 4
@@ -1348,6 +1348,94 @@ def _window_order(w: Any) -> Any:
     return (getattr(w, "start", 0), getattr(w, "end", 0), getattr(w, "id", 0))
 
 
+class _WindowSpec(object):
+    """A keyed window's functions and options, handed to make_runner as one
+    function object by WindowedStream."""
+
+    def __init__(self, function: Any, assigner: Any, window_function: Any, trigger: Any,
+                 allowed_lateness: int) -> None:
+        self.function = function
+        self.assigner = assigner
+        self.window_function = window_function
+        self.trigger = trigger
+        self.allowed_lateness = allowed_lateness
+
+
+class WindowedStream(object):
+    """pyflink.datastream.WindowedStream: a keyed stream's windows, run by
+    the keyed stateful operator (make_runner's window kinds). KeyedStream
+    builds it with ``WindowedStream(keyed_stream, assigner)``; the
+    operator is planned through sluice.datastream._keyed_bridge."""
+
+    def __init__(self, keyed_stream: Any, window_assigner: Any) -> None:
+        self._keyed_stream = keyed_stream
+        self._window_assigner = window_assigner
+        self._allowed_lateness = 0
+        self._window_trigger: Any = None
+
+    def get_execution_environment(self) -> Any:
+        return self._keyed_stream.get_execution_environment()
+
+    def get_input_type(self) -> Any:
+        return self._keyed_stream.get_type()
+
+    def trigger(self, trigger: Any) -> "WindowedStream":
+        self._window_trigger = trigger
+        return self
+
+    def allowed_lateness(self, time_ms: int) -> "WindowedStream":
+        self._allowed_lateness = int(time_ms)
+        return self
+
+    def side_output_late_data(self, output_tag: Any) -> "WindowedStream":
+        raise NotImplementedError("WindowedStream.side_output_late_data: side outputs are not supported by Sluice "
+                                  "yet; late elements are dropped")
+
+    def _result(self, kind: str, function: Any, window_function: Any, output_type: Any, desc: str) -> Any:
+        from sluice.datastream._keyed_bridge import _keyed
+        from sluice.datastream.functions import ProcessWindowFunction, WindowFunction
+        if window_function is not None and not isinstance(window_function, (WindowFunction, ProcessWindowFunction)):
+            raise TypeError("window_function should be a WindowFunction or ProcessWindowFunction")
+        spec = _WindowSpec(function, self._window_assigner, window_function, self._window_trigger,
+                           self._allowed_lateness)
+        return _keyed(self._keyed_stream, spec, kind, output_type, desc)
+
+    def reduce(self, reduce_function: Any, window_function: Any = None, output_type: Any = None) -> Any:
+        from sluice.datastream.functions import ReduceFunction
+        if not isinstance(reduce_function, ReduceFunction) and not callable(reduce_function):
+            raise TypeError("The input must be a ReduceFunction or a callable function!")
+        if window_function is None and output_type is None:
+            output_type = self.get_input_type()
+        desc = _function_name(reduce_function)
+        if window_function is not None:
+            desc += ", " + type(window_function).__name__
+        return self._result("window-reduce", reduce_function, window_function, output_type, desc)
+
+    def aggregate(self, aggregate_function: Any, window_function: Any = None, accumulator_type: Any = None,
+                  output_type: Any = None) -> Any:
+        from sluice.datastream.functions import AggregateFunction
+        if not isinstance(aggregate_function, AggregateFunction):
+            raise TypeError("The input must be a pyflink.datastream.functions.AggregateFunction!")
+        desc = type(aggregate_function).__name__
+        if window_function is not None:
+            desc += ", " + type(window_function).__name__
+        return self._result("window-aggregate", aggregate_function, window_function, output_type, desc)
+
+    def apply(self, window_function: Any, output_type: Any = None) -> Any:
+        from sluice.datastream.functions import WindowFunction
+        if not isinstance(window_function, WindowFunction):
+            raise TypeError("WindowedStream.apply expects a WindowFunction, got %r" % (window_function,))
+        return self._result("window-process", window_function, None, output_type, type(window_function).__name__)
+
+    def process(self, process_window_function: Any, output_type: Any = None) -> Any:
+        from sluice.datastream.functions import ProcessWindowFunction
+        if not isinstance(process_window_function, ProcessWindowFunction):
+            raise TypeError("WindowedStream.process expects a ProcessWindowFunction, got %r"
+                            % (process_window_function,))
+        return self._result("window-process", process_window_function, None, output_type,
+                            type(process_window_function).__name__)
+
+
 def make_runner(function: Any, kind: str = "process", output_type: Any = None, key_type: Any = None,
                 value_type: Any = None, **options: Any) -> _Runner:
     """The runner the Go operator (datastream.NewKeyedProcess) drives.
@@ -1367,6 +1455,12 @@ def make_runner(function: Any, kind: str = "process", output_type: Any = None, k
             raise TypeError("KeyedStream.reduce expects a ReduceFunction or a callable, got %r" % (function,))
         return _ReduceRunner(function, output_type, key_type, value_type)
     if kind in ("window-reduce", "window-aggregate", "window-process"):
+        if isinstance(function, _WindowSpec):
+            options.setdefault("assigner", function.assigner)
+            options.setdefault("window_function", function.window_function)
+            options.setdefault("trigger", function.trigger)
+            options.setdefault("allowed_lateness", function.allowed_lateness)
+            function = function.function
         from sluice.datastream.window import WindowAssigner
         assigner = options.get("assigner")
         if not isinstance(assigner, WindowAssigner):
