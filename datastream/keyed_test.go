@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -631,5 +632,43 @@ func TestKeyedCountWindows(t *testing.T) {
 	// Windows of 3 starting every 2 elements; each fires once it holds 3.
 	require.Equal(t, []string{"a CountWindow(id=0) [0, 1, 2]", "a CountWindow(id=1) [2, 3, 4]", "a CountWindow(id=2) [4, 5, 6]"},
 		r.process(rec{"a", 0, 0}, rec{"a", 1, 0}, rec{"a", 2, 0}, rec{"a", 3, 0}, rec{"a", 4, 0}, rec{"a", 5, 0}, rec{"a", 6, 0}))
+	r.close()
+}
+
+const ttlFn = `
+class Ttl(KeyedProcessFunction):
+    def open(self, ctx):
+        d = ValueStateDescriptor("v", Types.LONG())
+        d.enable_time_to_live(StateTtlConfig.new_builder(Time.seconds(1)).build())
+        self.v = ctx.get_state(d)
+
+    def process_element(self, value, ctx):
+        yield "%s had %s" % (ctx.get_current_key(), self.v.value())
+        self.v.update(value)
+
+    def on_timer(self, ts, ctx):
+        raise KeyError("timer %d" % ts)
+
+runner = make_runner(Ttl(), "process", output_type=Types.STRING(), key_type=Types.STRING(), value_type=Types.LONG())
+`
+
+func TestKeyedStateTTL(t *testing.T) {
+	r := newRun(t, pyRunner(t, ttlFn), runOpts{backend: "hashmap", noRowtime: true})
+	require.Equal(t, []string{"a had None"}, r.process(rec{"a", 1, 0}))
+	require.Equal(t, []string{"a had 1"}, r.process(rec{"a", 2, 0}))
+	// The backend expires the entry one second after its last write.
+	time.Sleep(1100 * time.Millisecond)
+	require.Equal(t, []string{"a had None"}, r.process(rec{"a", 3, 0}))
+	r.close()
+}
+
+func TestKeyedOnTimerError(t *testing.T) {
+	r := newRun(t, pyRunner(t, strings.Replace(ttlFn, "yield \"%s had", "ctx.timer_service().register_event_time_timer(7)\n        yield \"%s had", 1)), runOpts{backend: "hashmap"})
+	r.process(rec{"k", 1, 0})
+	_, err := r.op.(engine.WatermarkHandler).ProcessWatermark(context.Background(), 10, r)
+	var fe *datastream.FunctionError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "on_timer(7) on key 'k'", fe.Where)
+	require.Contains(t, err.Error(), "KeyError: 'timer 7'")
 	r.close()
 }
