@@ -552,6 +552,13 @@ from sluice.datastream.window import CountTumblingWindowAssigner, CountSlidingWi
 class Ids(ProcessWindowFunction):
     def process(self, key, context, elements):
         yield "%s %s %s" % (key, context.window(), list(elements))
+class Firings(ProcessWindowFunction):
+    def process(self, key, context, elements):
+        n = context.window_state().get_state(ValueStateDescriptor("firings", Types.INT()))
+        n.update((n.value() or 0) + 1)
+        yield "%s [%d,%d) %s firing %d" % (key, context.window().start, context.window().end, list(elements), n.value())
+late_process = make_runner(Firings(), "window-process", output_type=S, key_type=S, value_type=Types.LONG(),
+    assigner=TumblingEventTimeWindows.of(Time.milliseconds(10)), allowed_lateness=5)
 count_reduce = make_runner(lambda a, b: a + b, "window-reduce", output_type=Types.LONG(), key_type=S,
     value_type=Types.LONG(), assigner=CountTumblingWindowAssigner.of(2))
 count_sliding = make_runner(Ids(), "window-process", output_type=S, key_type=S, value_type=Types.LONG(),
@@ -670,5 +677,19 @@ func TestKeyedOnTimerError(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "on_timer(7) on key 'k'", fe.Where)
 	require.Contains(t, err.Error(), "KeyError: 'timer 7'")
+	r.close()
+}
+
+func TestKeyedWindowAllowedLateness(t *testing.T) {
+	r := newRun(t, windowRunner(t, "late_process"), runOpts{backend: "hashmap"})
+	require.Empty(t, r.process(rec{"a", 1, 1}, rec{"a", 2, 5}))
+	require.Equal(t, []string{"a [0,10) [1, 2] firing 1@9"}, r.watermark(10))
+	// Late but within the allowed lateness: the window fires again at once,
+	// its window state still there.
+	require.Equal(t, []string{"a [0,10) [1, 2, 3] firing 2@9"}, r.process(rec{"a", 3, 8}))
+	// At end + lateness the window is cleaned up: a later element is dropped.
+	require.Empty(t, r.watermark(14))
+	require.Empty(t, r.process(rec{"a", 4, 9}))
+	require.Equal(t, []string{"a [10,20) [5] firing 1@19"}, append(r.process(rec{"a", 5, 12}), r.watermark(engine.MaxWatermark)...))
 	r.close()
 }

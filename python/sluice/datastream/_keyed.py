@@ -890,7 +890,7 @@ class _WindowProcessContext(object):
         return self._r.watermark
 
     def window_state(self) -> Any:
-        raise NotImplementedError("per-window state of a ProcessWindowFunction is not supported by Sluice yet")
+        return _WindowStateStore(self._r)
 
     def global_state(self) -> Any:
         return self._r.runtime_context
@@ -899,15 +899,46 @@ class _WindowProcessContext(object):
         raise NotImplementedError("side outputs of a ProcessWindowFunction are not supported by Sluice yet")
 
 
-class _Namespaced(object):
-    """A trigger's partitioned state: one value per window of the current
-    key, kept in a map state from the window to the value."""
+class _WindowStateStore(object):
+    """ProcessWindowFunction.Context.window_state(): state per key and
+    window (value, list and reducing), cleared with the window."""
 
-    def __init__(self, runner: "_WindowRunner", descriptor: StateDescriptor) -> None:
+    def __init__(self, runner: "_WindowRunner") -> None:
+        self._r = runner
+
+    def _get(self, descriptor: StateDescriptor) -> "_Namespaced":
+        name = "_window_state_" + descriptor.get_name()
+        ns = self._r.namespaced.get(name)
+        if ns is None:
+            ns = self._r.namespaced[name] = _Namespaced(self._r, descriptor, name)
+        return ns
+
+    def get_state(self, state_descriptor: ValueStateDescriptor) -> Any:
+        return self._get(state_descriptor)
+
+    def get_list_state(self, state_descriptor: ListStateDescriptor) -> Any:
+        return self._get(state_descriptor)
+
+    def get_reducing_state(self, state_descriptor: ReducingStateDescriptor) -> Any:
+        return self._get(state_descriptor)
+
+    def get_map_state(self, state_descriptor: Any) -> Any:
+        raise NotImplementedError("map state per window is not supported by Sluice yet")
+
+    def get_aggregating_state(self, state_descriptor: Any) -> Any:
+        raise NotImplementedError("aggregating state per window is not supported by Sluice yet")
+
+
+class _Namespaced(object):
+    """A trigger's partitioned state (and a window function's window
+    state): one value per window of the current key, kept in a map state
+    from the window to the value."""
+
+    def __init__(self, runner: "_WindowRunner", descriptor: StateDescriptor, name: str = "") -> None:
         self._r = runner
         self._d = descriptor
         self._map = runner.runtime_context.get_map_state(
-            MapStateDescriptor("_window_ns_" + descriptor.get_name(), None, None))
+            MapStateDescriptor(name or "_window_ns_" + descriptor.get_name(), None, None))
 
     def _get(self) -> Any:
         return self._map.get(self._r.trigger_window)
@@ -995,9 +1026,10 @@ class _TriggerContext(object):
         self._r.window_timer(EVENT_TIME, int(time), self._r.trigger_window, False)
 
     def get_partitioned_state(self, state_descriptor: StateDescriptor) -> Any:
-        ns = self._r.namespaced.get(state_descriptor.get_name())
+        name = "_window_ns_" + state_descriptor.get_name()
+        ns = self._r.namespaced.get(name)
         if ns is None:
-            ns = self._r.namespaced[state_descriptor.get_name()] = _Namespaced(self._r, state_descriptor)
+            ns = self._r.namespaced[name] = _Namespaced(self._r, state_descriptor, name)
         return ns
 
     def merge_partitioned_state(self, state_descriptor: StateDescriptor) -> None:
@@ -1257,6 +1289,12 @@ class _WindowRunner(_Runner):
             if (dom == EVENT_TIME) == self.event_time and ts == self.cleanup_time(w):
                 self.contents.remove(w)
                 self.trigger.clear(w, self._tctx)
+                fn = self.function if self.kind == "window-process" else self.window_function
+                if fn is not None and hasattr(fn, "process") and hasattr(fn, "clear"):
+                    # Flink's InternalWindowFunction.clear: the function's
+                    # window state goes with the window.
+                    self._pctx.current_window = w
+                    fn.clear(self._pctx)
                 for ns in self.namespaced.values():
                     ns.clear()
                 if known is not None:
