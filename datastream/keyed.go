@@ -230,7 +230,7 @@ func (k *keyedProcess) Open(ctx context.Context, rt *engine.RuntimeContext) erro
 			py.DecRef(it)
 		}
 		defer py.DecRef(knownList)
-		if _, err := k.call(py, "open", []cpython.Arg{cpython.IntArg(ps.addr(0) + int64(arraySize)), cpython.ObjectArg(knownList)},
+		if err := k.call(py, "open", []cpython.Arg{cpython.IntArg(ps.addr(0) + int64(arraySize)), cpython.ObjectArg(knownList)},
 			py.Str(rt.TaskName), py.Int(int64(rt.Subtask)), py.Int(int64(rt.Parallelism)), py.Int(int64(rt.MaxParallelism))); err != nil {
 			return err
 		}
@@ -238,7 +238,7 @@ func (k *keyedProcess) Open(ctx context.Context, rt *engine.RuntimeContext) erro
 		// first batch.
 		out := newPairs(1)
 		defer out.free()
-		if _, err := k.call(py, "descriptors", []cpython.Arg{cpython.IntArg(out.addr(0))}); err != nil {
+		if err := k.call(py, "descriptors", []cpython.Arg{cpython.IntArg(out.addr(0))}); err != nil {
 			return err
 		}
 		rec, err := out.importBatch(0)
@@ -250,9 +250,11 @@ func (k *keyedProcess) Open(ctx context.Context, rt *engine.RuntimeContext) erro
 	})
 }
 
-// call calls runner.method(args..., extra...) and turns a Python failure
-// into a FunctionError. extra objects are new references it releases.
-func (k *keyedProcess) call(py *cpython.GIL, method string, args []cpython.Arg, extra ...*cpython.Object) (*cpython.Object, error) {
+// call calls runner.method(args..., extra...) (whose results come back
+// through the C structs, so its return value is dropped) and turns a
+// Python failure into a FunctionError. extra objects are new references it
+// releases.
+func (k *keyedProcess) call(py *cpython.GIL, method string, args []cpython.Arg, extra ...*cpython.Object) error {
 	defer func() {
 		for _, o := range extra {
 			py.DecRef(o)
@@ -264,23 +266,24 @@ func (k *keyedProcess) call(py *cpython.GIL, method string, args []cpython.Arg, 
 	defer cpython.ReleaseArgs(args)
 	fn, err := py.GetAttr(k.runner, method)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer py.DecRef(fn)
 	res, err := py.CallArgs(fn, args)
 	if err != nil {
 		var pe *cpython.Error
 		if !errors.As(err, &pe) {
-			return nil, err
+			return err
 		}
 		where := ""
 		if f, ferr := py.GetAttr(k.runner, "failure"); ferr == nil {
 			where, _ = py.AsString(f)
 			py.DecRef(f)
 		}
-		return nil, &FunctionError{Function: k.spec.Name, Where: where, Cause: err}
+		return &FunctionError{Function: k.spec.Name, Where: where, Cause: err}
 	}
-	return res, nil
+	py.DecRef(res)
+	return nil
 }
 
 // register declares a state in the backend.
@@ -559,7 +562,7 @@ func (k *keyedProcess) run(ctx context.Context, method string, bk *batchKeys, se
 		in.export(1, second)
 		in.export(2, st)
 		now := k.spec.Now().UnixMilli()
-		if _, err := k.call(py, method, []cpython.Arg{
+		if err := k.call(py, method, []cpython.Arg{
 			cpython.IntArg(in.addr(0)), cpython.IntArg(in.addr(1)), cpython.IntArg(in.addr(2)), cpython.IntArg(res.addr(0)),
 			cpython.IntArg(k.watermark), cpython.IntArg(now),
 		}); err != nil {
@@ -875,7 +878,7 @@ func (k *keyedProcess) Close() error {
 		return nil
 	}
 	err := cpython.Do(func(py *cpython.GIL) error {
-		_, err := k.call(py, "close", nil)
+		err := k.call(py, "close", nil)
 		py.DecRef(k.runner)
 		k.runner = nil
 		return err

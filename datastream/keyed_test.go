@@ -693,3 +693,47 @@ func TestKeyedWindowAllowedLateness(t *testing.T) {
 	require.Equal(t, []string{"a [10,20) [5] firing 1@19"}, append(r.process(rec{"a", 5, 12}), r.watermark(engine.MaxWatermark)...))
 	r.close()
 }
+
+// pyObjects is the number of objects Python's collector tracks.
+func pyObjects(t testing.TB) int64 {
+	var n int64
+	require.NoError(t, cpython.Do(func(py *cpython.GIL) error {
+		ns, err := py.Exec("<count>", "import gc\ngc.collect()\nn = len(gc.get_objects())\n")
+		if err != nil {
+			return err
+		}
+		defer py.DecRef(ns)
+		o, err := py.GetItem(ns, "n")
+		if err != nil {
+			return err
+		}
+		defer py.DecRef(o)
+		n, err = py.AsInt64(o)
+		return err
+	}))
+	return n
+}
+
+// Nothing of a call stays behind in Python: batches, timers and state
+// over many calls leave the object count where it was.
+func TestKeyedNoPythonLeaks(t *testing.T) {
+	r := newRun(t, pyRunner(t, eventTimersFn), runOpts{backend: "hashmap"})
+	step := func(i int) {
+		recs := make([]rec, 50)
+		for j := range recs {
+			recs[j] = rec{key: fmt.Sprintf("k%d", j%7), val: int64(j), ts: int64(i*100 + j)}
+		}
+		r.process(recs...)
+		r.watermark(int64(i*100 + 60))
+	}
+	for i := 0; i < 50; i++ {
+		step(i)
+	}
+	before := pyObjects(t)
+	for i := 50; i < 550; i++ {
+		step(i)
+	}
+	after := pyObjects(t)
+	require.Less(t, after-before, int64(100), "Python objects grew from %d to %d over 500 batches", before, after)
+	r.close()
+}
