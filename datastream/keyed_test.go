@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -736,4 +737,73 @@ func TestKeyedNoPythonLeaks(t *testing.T) {
 	after := pyObjects(t)
 	require.Less(t, after-before, int64(100), "Python objects grew from %d to %d over 500 batches", before, after)
 	r.close()
+}
+
+// collectSink gathers what a job's sink subtasks receive, rendered as run
+// renders outputs.
+type collectSink struct {
+	mu  *sync.Mutex
+	out *[]string
+	r   *run
+}
+
+func (s collectSink) Open(context.Context, *engine.RuntimeContext) error { return nil }
+func (s collectSink) Write(ctx context.Context, b *vectorized.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.r.out = nil
+	if err := s.r.Collect(ctx, b); err != nil {
+		return err
+	}
+	*s.out = append(*s.out, s.r.out...)
+	return nil
+}
+func (s collectSink) Finish(context.Context) error { return nil }
+func (s collectSink) Close() error                 { return nil }
+
+// The operator in a job: a source, a hash exchange on the key column into
+// three subtasks, the operator chained with a sink. The final watermark of
+// the bounded source fires every timer; the result is the single
+// instance's.
+func TestKeyedProcessInAJob(t *testing.T) {
+	input := restoreInput()
+	runner := pyRunner(t, restoreFn)
+	ref := newRun(t, runner, runOpts{backend: "hashmap"})
+	var want []string
+	for _, batch := range input {
+		want = append(want, ref.process(batch...)...)
+	}
+	want = append(want, ref.watermark(engine.MaxWatermark)...)
+	ref.close()
+	sort.Strings(want)
+	require.Len(t, want, 200)
+
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	var batches []*vectorized.Batch
+	for _, batch := range input {
+		batches = append(batches, batchOf(mem, batch...))
+	}
+	var got []string
+	var mu sync.Mutex
+	spec := datastream.KeyedProcessSpec{
+		Name: "Fn", Runner: runner, KeyCol: 0, ValueCol: 1, RowtimeCol: 2, KeyType: arrow.BinaryTypes.String,
+		Rowtime: inSchema.Field(2), OutType: arrow.BinaryTypes.String,
+	}
+	g := &engine.JobGraph{Name: "keyed", Bounded: true, Mem: mem, Vertices: []*engine.Vertex{
+		{ID: 0, Name: "Values", Parallelism: 1, Source: engine.NewValuesSource(batches)},
+		{ID: 1, Name: "KeyedProcess", Parallelism: 3,
+			Inputs: []engine.Edge{{From: 0, Partition: engine.Partitioning{Kind: engine.Hash, Keys: []int{0}}}},
+			Chain:  []func() engine.Operator{func() engine.Operator { return datastream.NewKeyedProcess(spec) }},
+			Sink: func(int) engine.Sink {
+				return collectSink{mu: &mu, out: &got, r: &run{t: t}}
+			}},
+	}}
+	_, err := engine.Execute(context.Background(), g, engine.Config{"state.checkpoints.dir": t.TempDir()})
+	require.NoError(t, err)
+	for _, b := range batches {
+		b.Release()
+	}
+	mem.AssertSize(t, 0)
+	sort.Strings(got)
+	require.Equal(t, want, got)
 }
