@@ -31,7 +31,15 @@ const (
 	// UserDefined is a user-defined aggregate (AggCall.User) over the
 	// columns AggCall.Args.
 	UserDefined
+	// The value aggregates (accumulators_value.go); LISTAGG's separator
+	// is AggCall.Sep.
+	FirstValueAgg
+	LastValueAgg
+	ListAgg
 )
+
+// lastAggKind is the last AggKind, for range checks.
+const lastAggKind = ListAgg
 
 func (k AggKind) String() string {
 	switch k {
@@ -57,6 +65,12 @@ func (k AggKind) String() string {
 		return "STDDEV_SAMP"
 	case UserDefined:
 		return "USER_DEFINED"
+	case FirstValueAgg:
+		return "FIRST_VALUE"
+	case LastValueAgg:
+		return "LAST_VALUE"
+	case ListAgg:
+		return "LISTAGG"
 	}
 	return fmt.Sprintf("AggKind(%d)", int(k))
 }
@@ -79,6 +93,9 @@ type AggCall struct {
 	// its argument columns.
 	User UserAggregate
 	Args []int
+	// Sep is LISTAGG's separator, a constant (the planner fills in
+	// DefaultListAggSeparator when the call gives none).
+	Sep string
 }
 
 func (c AggCall) String() string {
@@ -103,6 +120,9 @@ func (c AggCall) String() string {
 	d := ""
 	if c.Distinct {
 		d = "DISTINCT "
+	}
+	if c.Func == ListAgg {
+		return fmt.Sprintf("%s(%s$%d, %q)%s", c.Func, d, c.Arg, c.Sep, f)
 	}
 	return fmt.Sprintf("%s(%s$%d)%s", c.Func, d, c.Arg, f)
 }
@@ -182,8 +202,8 @@ type GroupAggSpec struct {
 // DefaultAggResultType is Flink's result type of an aggregate: COUNT is
 // BIGINT; SUM keeps the argument type except DECIMAL(p, s) → DECIMAL(38, s)
 // (LogicalTypeMerging.findSumAggType); AVG keeps the argument type except
-// DECIMAL(p, s) → DECIMAL(38, max(6, s)) (findAvgAggType); MIN and MAX keep
-// the argument type.
+// DECIMAL(p, s) → DECIMAL(38, max(6, s)) (findAvgAggType); MIN, MAX,
+// FIRST_VALUE and LAST_VALUE keep the argument type; LISTAGG is STRING.
 func DefaultAggResultType(kind AggKind, arg arrow.DataType) arrow.DataType {
 	switch kind {
 	case CountStar, Count:
@@ -196,6 +216,8 @@ func DefaultAggResultType(kind AggKind, arg arrow.DataType) arrow.DataType {
 		if d, ok := arg.(*arrow.Decimal128Type); ok {
 			return &arrow.Decimal128Type{Precision: 38, Scale: max(6, d.Scale)}
 		}
+	case ListAgg:
+		return arrow.BinaryTypes.String
 	}
 	return arg
 }
@@ -329,7 +351,7 @@ func (a *GroupAggregate) Open(_ context.Context, rt *RuntimeContext) error {
 	}
 	a.retract = a.spec.Mode == Streaming && !a.spec.InsertOnlyInput
 	for _, c := range a.spec.Aggs {
-		if c.Func < CountStar || c.Func > UserDefined {
+		if c.Func < CountStar || c.Func > lastAggKind {
 			return fmt.Errorf("unknown aggregate %v", c.Func)
 		}
 	}
@@ -451,6 +473,13 @@ func newAccumulator(c AggCall, argType arrow.DataType, retract bool) (accumulato
 		// DISTINCT feeds MIN/MAX each value once: the extreme is the same,
 		// but the per-value counts are needed either way with retraction.
 		acc, err = newMinMax(c.Func == Max, retract, argType)
+	case FirstValueAgg, LastValueAgg:
+		if !arrow.TypeEqual(res, argType) {
+			return nil, nil, fmt.Errorf("result type %s differs from the argument type %s", res, argType)
+		}
+		acc, err = newValueAcc(c.Func == LastValueAgg, retract, argType)
+	case ListAgg:
+		acc, err = newListAggAcc(c.Sep, retract, argType, res)
 	}
 	if err != nil {
 		return nil, nil, err

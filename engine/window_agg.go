@@ -118,7 +118,7 @@ func (a *windowAgg) Open(_ context.Context, rt *RuntimeContext) error {
 	a.byEnd = map[int64][]uint32{}
 	a.late = rt.Metrics.Counter("numLateRecordsDropped")
 	for _, c := range a.spec.Aggs {
-		if c.Func < CountStar || c.Func > UserDefined {
+		if c.Func < CountStar || c.Func > lastAggKind {
 			return fmt.Errorf("unknown aggregate %v", c.Func)
 		}
 	}
@@ -247,7 +247,17 @@ func (a *windowAgg) Process(ctx context.Context, _ int, b *vectorized.Batch, out
 		}
 	}
 	var hashed bool
-	for j := 0; j < a.wa.perRow; j++ {
+	for p := 0; p < a.wa.perRow; p++ {
+		// A window takes its rows slice by slice, as Flink merges its
+		// slices, so that order-sensitive aggregates (LISTAGG,
+		// FIRST_VALUE, user aggregates) see them in time order: the j-th
+		// window of a row is the one ending j-th last for Hop (later rows
+		// come at greater j) but j-th first for Cumulate (later rows come
+		// at smaller j), whose passes therefore go downwards.
+		j := p
+		if a.wa.kind == Cumulate {
+			j = a.wa.perRow - 1 - p
+		}
 		// The rows that have a j-th window not fired yet.
 		a.rowIdx = a.rowIdx[:0]
 		a.endVals = a.endVals[:0]

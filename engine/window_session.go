@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -444,8 +445,12 @@ func (a *sessionAgg) emit(ctx context.Context, sessions []*session, out Collecto
 		acc.grow(len(sessions))
 		accs = append(accs, acc)
 	}
-	// Rows by chunk: one update per chunk, the other rows skipped.
+	// Rows by chunk: one update per chunk, the other rows skipped. The
+	// chunks go in arrival order (a chunk is one input batch, its rows
+	// contiguous in seq), so that order-sensitive aggregates (LISTAGG,
+	// FIRST_VALUE, user aggregates) see a session's rows as they came.
 	byChunk := map[int32][]int{} // chunk → indexes into flat
+	chunkSeq := map[int32]int64{}
 	type ref struct {
 		g   uint32
 		row int32
@@ -454,12 +459,16 @@ func (a *sessionAgg) emit(ctx context.Context, sessions []*session, out Collecto
 	for g, s := range sessions {
 		for _, r := range s.rows {
 			byChunk[r.chunk] = append(byChunk[r.chunk], len(flat))
+			chunkSeq[r.chunk] = r.seq
 			flat = append(flat, ref{uint32(g), r.row})
 		}
 	}
+	order := slices.Collect(maps.Keys(byChunk))
+	slices.SortFunc(order, func(x, y int32) int { return cmpInt64(chunkSeq[x], chunkSeq[y]) })
 	var groups []uint32
 	var signs []int8
-	for ci, idx := range byChunk {
+	for _, ci := range order {
+		idx := byChunk[ci]
 		rec := a.chunks[ci].rec
 		n := int(rec.NumRows())
 		groups = grow(groups, n)
