@@ -106,7 +106,8 @@ func (s *scope) names() []string {
 // aggregate function names and their engine kinds.
 var aggKinds = map[string]engine.AggKind{"COUNT": engine.Count, "SUM": engine.Sum, "AVG": engine.Avg, "MIN": engine.Min, "MAX": engine.Max,
 	"VAR_POP": engine.VarPop, "VAR_SAMP": engine.VarSamp, "VARIANCE": engine.VarSamp,
-	"STDDEV_POP": engine.StddevPop, "STDDEV_SAMP": engine.StddevSamp, "STDDEV": engine.StddevSamp}
+	"STDDEV_POP": engine.StddevPop, "STDDEV_SAMP": engine.StddevSamp, "STDDEV": engine.StddevSamp,
+	"FIRST_VALUE": engine.FirstValueAgg, "LAST_VALUE": engine.LastValueAgg, "LISTAGG": engine.ListAgg}
 
 // isAggCall reports whether e calls a built-in aggregate: a temporary
 // system function of that name shadows it, as Flink resolves names.
@@ -1111,6 +1112,9 @@ func (p *Planner) bindAggCall(f *sql.FuncCall, sc *scope) (AggCall, []Rex, error
 func (p *Planner) bindBuiltinAggCall(f *sql.FuncCall, sc *scope) (AggCall, Rex, error) {
 	name := strings.ToUpper(f.Name.Unqualified())
 	kind := aggKinds[name]
+	if isValueAgg(kind) {
+		return p.bindValueAggCall(f, name, kind, sc)
+	}
 	if name == "COUNT" && len(f.Args) == 1 {
 		if _, star := f.Args[0].(*sql.Star); star {
 			return AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, nil, nil

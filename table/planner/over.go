@@ -1003,7 +1003,7 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (bound
 			combine: func(cols []Rex) (Rex, error) { return cols[0], nil }}, nil
 	}
 	g, ok := p.isAggCall(&sql.FuncCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct})
-	if !ok || g == nil {
+	if !ok || g == nil || name == "LISTAGG" {
 		return boundOverCall{}, p.ErrAt(f.Pos(), "%s is not supported over a window (COUNT, SUM, AVG, MIN, MAX, ROW_NUMBER, RANK and DENSE_RANK are)", f.Name.Unqualified())
 	}
 	if f.Distinct && !p.Streaming {

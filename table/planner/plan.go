@@ -115,6 +115,8 @@ type AggCall struct {
 	User     engine.UserAggregate
 	UserName string
 	Args     []int
+	// Sep is LISTAGG's separator (Kind engine.ListAgg).
+	Sep string
 }
 
 // Aggregate groups by Keys (input columns) and computes Aggs. Output:

@@ -781,6 +781,9 @@ func (p *Planner) bindWindowAggregate(q *sql.Select, in Node, sc *scope) (Node, 
 	if err := p.rejectAggFilter(q, "window aggregates"); err != nil {
 		return nil, nil, true, err
 	}
+	if err := p.rejectValueAggMerge(q, w.Kind); err != nil {
+		return nil, nil, true, err
+	}
 	calls, err := p.collectAggCalls(q, sc, agg, &pre, &preNames, nkeys, len(q.GroupBy))
 	if err != nil {
 		return nil, nil, true, err
@@ -957,6 +960,9 @@ func (p *Planner) bindGroupWindowAggregate(q *sql.Select, in Node, sc *scope, ca
 		keys[i] = i
 	}
 	if err := p.rejectAggFilter(q, "window aggregates"); err != nil {
+		return nil, nil, true, err
+	}
+	if err := p.rejectValueAggMerge(q, w.Kind); err != nil {
 		return nil, nil, true, err
 	}
 	calls, err := p.collectAggCalls(q, sc, agg, &pre, &preNames, nkeys, len(q.GroupBy))

@@ -78,7 +78,7 @@ func (p *Planner) bindUserAggCall(f *sql.FuncCall, fn *catalog.Function, sc *sco
 // engineCall is the engine's spec of the call.
 func (c AggCall) engineCall() engine.AggCall {
 	return engine.AggCall{Func: c.Kind, Arg: c.Arg, Distinct: c.Distinct, Result: c.Type.Arrow(),
-		Filtered: c.Filtered, Filter: c.Filter, User: c.User, Args: c.Args}
+		Filtered: c.Filtered, Filter: c.Filter, User: c.User, Args: c.Args, Sep: c.Sep}
 }
 
 // callText is the call as plans show it, over the input's column names:
@@ -106,6 +106,9 @@ func (c AggCall) callText(in Schema) string {
 	if c.Kind == engine.CountStar {
 		fn = "COUNT"
 	}
+	if c.Kind == engine.ListAgg {
+		return listAggText(fn, arg, c.Sep)
+	}
 	return fn + "(" + arg + ")"
 }
 
@@ -128,6 +131,12 @@ func (c AggCall) astText() string {
 		b.WriteString(")")
 	case engine.CountStar:
 		b.WriteString("COUNT()")
+	case engine.ListAgg:
+		d := ""
+		if c.Distinct {
+			d = "DISTINCT "
+		}
+		b.WriteString(listAggText(c.Kind.String(), fmt.Sprintf("%s$%d", d, c.Arg), c.Sep))
 	default:
 		d := ""
 		if c.Distinct {
