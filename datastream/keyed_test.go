@@ -807,3 +807,49 @@ func TestKeyedProcessInAJob(t *testing.T) {
 	sort.Strings(got)
 	require.Equal(t, want, got)
 }
+
+const rowFn = `
+class Rows(KeyedProcessFunction):
+    def process_element(self, value, ctx):
+        yield "%r %r" % (ctx.get_current_key(), value)
+
+runner = make_runner(Rows(), "process", output_type=Types.STRING(),
+    key_type=Types.ROW_NAMED(["k", "n"], [Types.STRING(), Types.INT()]),
+    value_type=Types.ROW_NAMED(["x", "y"], [Types.STRING(), Types.LONG()]))
+`
+
+// ROW keys and values reach the function as Rows, also from a sliced
+// batch (a hash exchange hands the operator slices).
+func TestKeyedRowKeysAndValues(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	keyType := arrow.StructOf(arrow.Field{Name: "k", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Int32, Nullable: true})
+	valType := arrow.StructOf(arrow.Field{Name: "x", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "y", Type: arrow.PrimitiveTypes.Int64, Nullable: true})
+	keys, _, err := array.FromJSON(mem, keyType, strings.NewReader(`[{"k":"z","n":0},{"k":"a","n":1},{"k":"a","n":2},null]`))
+	require.NoError(t, err)
+	vals, _, err := array.FromJSON(mem, valType, strings.NewReader(`[{"x":"skip","y":0},{"x":"p","y":10},{"x":null,"y":20},{"x":"q","y":null}]`))
+	require.NoError(t, err)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "key", Type: keyType, Nullable: true}, {Name: "f0", Type: valType, Nullable: true}}, nil)
+	full := array.NewRecordBatch(schema, []arrow.Array{keys, vals}, 4)
+	keys.Release()
+	vals.Release()
+	sliced := full.NewSlice(1, 4)
+	full.Release()
+
+	inst := engine.NewInstanceForTest(engine.InstanceOptions{Name: "KeyedProcess", Mem: mem, LocalDir: t.TempDir()})
+	op := datastream.NewKeyedProcess(datastream.KeyedProcessSpec{
+		Name: "Rows", Runner: pyRunner(t, rowFn), KeyCol: 0, ValueCol: 1, RowtimeCol: -1, KeyType: keyType,
+		OutType: arrow.BinaryTypes.String,
+	})
+	require.NoError(t, op.Open(context.Background(), inst.RT))
+	r := &run{t: t}
+	require.NoError(t, op.Process(context.Background(), 0, &vectorized.Batch{Record: sliced}, r))
+	require.Equal(t, []string{
+		"Row(k='a', n=1) Row(x='p', y=10)", "Row(k='a', n=2) Row(x=None, y=20)", "None Row(x='q', y=None)",
+	}, r.out)
+	sliced.Release()
+	require.NoError(t, op.Close())
+	require.NoError(t, inst.Close())
+	mem.AssertSize(t, 0)
+}
