@@ -172,7 +172,7 @@ class _Slot(object):
         self.dirty = False
         self.cleared = False
         self.appended = 0  # list: elements added at the end since the load, with no other change
-        self.puts: Optional[set] = None  # map: pickled user keys put since the load
+        self.puts: Optional[set] = None  # map: user keys put since the load
         self.removes: Optional[set] = None
 
 
@@ -282,13 +282,13 @@ class _Store(object):
             elif kind == KIND_MAP:
                 if s.cleared:
                     emit(kid, sid, OP_CLEAR, None, None)
-                for uk in s.removes or ():
-                    if not s.puts or uk not in s.puts:
-                        emit(kid, sid, OP_REMOVE, uk, None)
+                for k in s.removes or ():
+                    if not s.puts or k not in s.puts:
+                        emit(kid, sid, OP_REMOVE, _dumps(k), None)
                 if s.puts:
                     live = s.value
-                    for uk in s.puts:
-                        emit(kid, sid, OP_PUT, uk, _dumps(live[pickle.loads(uk)]))
+                    for k in s.puts:
+                        emit(kid, sid, OP_PUT, _dumps(k), _dumps(live[k]))
             else:
                 if s.value is _MISSING or s.value is None:
                     emit(kid, sid, OP_CLEAR, None, None)
@@ -424,12 +424,12 @@ class _Map(_StateBase, MapState):
         m = self._map()
         s = self._slot()
         m[key] = value
-        uk = _dumps(key)
+        # The user keys are pickled once, when the writes are collected.
         if s.puts is None:
             s.puts = set()
-        s.puts.add(uk)
+        s.puts.add(key)
         if s.removes:
-            s.removes.discard(uk)
+            s.removes.discard(key)
         s.dirty = True
 
     def put_all(self, dict_value: Dict[Any, Any]) -> None:
@@ -440,13 +440,12 @@ class _Map(_StateBase, MapState):
         m = self._map()
         s = self._slot()
         m.pop(key, None)
-        uk = _dumps(key)
         if s.puts:
-            s.puts.discard(uk)
+            s.puts.discard(key)
         if not s.cleared:
             if s.removes is None:
                 s.removes = set()
-            s.removes.add(uk)
+            s.removes.add(key)
         s.dirty = True
 
     def contains(self, key: Any) -> bool:
