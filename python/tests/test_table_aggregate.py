@@ -356,3 +356,46 @@ def test_explain_shows_the_aggregate_its_unnest_and_the_emit() -> None:
     lines = [x.strip("+- ").split("(")[0] for x in physical.strip().splitlines()[:5]]
     assert lines == ["TableAggregateEmit", "Calc", "Correlate", "Calc", "PythonGroupAggregate"]
     assert "TableAggregateEmit(tableAggregate=[Top2Ranked(a)], select=[c, v, rank])" in physical
+
+
+class ListViewConcat(TableAggregateFunction):
+    """PyFlink's ListViewConcatTableAggregateFunction: a ListView in the
+    accumulator."""
+
+    def emit_value(self, accumulator: Row) -> Iterator[Row]:
+        result = accumulator[1].join(accumulator[0])
+        yield Row(result)
+        yield Row(result)
+
+    def create_accumulator(self) -> Row:
+        from pyflink.table import ListView
+        return Row(ListView(), '')
+
+    def accumulate(self, accumulator: Row, *args: Any) -> None:
+        accumulator[1] = args[1]
+        accumulator[0].add(args[0])
+
+    def retract(self, accumulator: Row, *args: Any) -> None:
+        raise NotImplementedError
+
+    def get_accumulator_type(self) -> Any:
+        return DataTypes.ROW([DataTypes.FIELD("f0", DataTypes.LIST_VIEW(DataTypes.STRING())),
+                              DataTypes.FIELD("f1", DataTypes.BIGINT())])
+
+    def get_result_type(self) -> Any:
+        return DataTypes.ROW([DataTypes.FIELD("a", DataTypes.STRING())])
+
+
+def test_flat_aggregate_list_view_as_pyflink() -> None:
+    env = env_of()
+    env.get_config().get_configuration().set_string("python.fn-execution.bundle.size", "2")
+    env.get_config().get_configuration().set_string("python.state.cache-size", "2")
+    t = env.from_elements([(1, 'Hi', 'Hello'), (3, 'Hi', 'hi'), (3, 'Hi2', 'hi'), (3, 'Hi', 'hi'), (2, 'Hi', 'Hello'),
+                           (1, 'Hi2', 'Hello'), (3, 'Hi3', 'hi'), (3, 'Hi2', 'Hello'), (3, 'Hi3', 'hi'),
+                           (2, 'Hi3', 'Hello')], ['a', 'b', 'c'])
+    my_concat = udtaf(ListViewConcat())
+    result = t.group_by(t.c).flat_aggregate(my_concat(t.b, ',').alias("b")).select(t.b, t.c).alias("a, c")
+    df = result.to_pandas().sort_values('c').reset_index(drop=True)
+    assert df.values.tolist() == [["Hi,Hi,Hi2,Hi2,Hi3", "Hello"], ["Hi,Hi,Hi2,Hi2,Hi3", "Hello"],
+                                  ["Hi,Hi2,Hi,Hi3,Hi3", "hi"], ["Hi,Hi2,Hi,Hi3,Hi3", "hi"]]
+    assert list(df.columns) == ["a", "c"]
