@@ -124,6 +124,9 @@ type keyedProcess struct {
 	// only (the timestamp column is always int64 ms there).
 	pySchema  *arrow.Schema
 	batchSize int
+	// windowed: the runner is a window runner, which counts late elements.
+	windowed bool
+	lateSeen int64
 }
 
 // NewKeyedProcess returns one instance of the keyed stateful operator.
@@ -213,6 +216,10 @@ func (k *keyedProcess) Open(ctx context.Context, rt *engine.RuntimeContext) erro
 		defer py.DecRef(cp)
 		if k.runner, err = py.Call(cp); err != nil {
 			return err
+		}
+		if o, err := py.GetAttr(k.runner, "late_dropped"); err == nil {
+			k.windowed = true
+			py.DecRef(o)
 		}
 		ps := newPairs(1)
 		defer ps.free()
@@ -568,6 +575,11 @@ func (k *keyedProcess) run(ctx context.Context, method string, bk *batchKeys, se
 		}); err != nil {
 			return err
 		}
+		if k.windowed && method == "process" {
+			if err := k.countLate(py); err != nil {
+				return err
+			}
+		}
 		recs := make([]arrow.RecordBatch, 4)
 		defer func() {
 			for _, r := range recs {
@@ -610,6 +622,26 @@ func (k *keyedProcess) run(ctx context.Context, method string, bk *batchKeys, se
 	}
 	defer emit.Release()
 	return out.Collect(ctx, &vectorized.Batch{Record: emit})
+}
+
+// countLate adds the elements a window runner dropped as late since the
+// last batch to the operator's numLateRecordsDropped, as Flink's
+// WindowOperator counts them.
+func (k *keyedProcess) countLate(py *cpython.GIL) error {
+	o, err := py.GetAttr(k.runner, "late_dropped")
+	if err != nil {
+		return err
+	}
+	defer py.DecRef(o)
+	n, err := py.AsInt64(o)
+	if err != nil {
+		return err
+	}
+	if d := n - k.lateSeen; d > 0 {
+		k.rt.Metrics.Counter("numLateRecordsDropped").Add(d)
+	}
+	k.lateSeen = n
+	return nil
 }
 
 func (k *keyedProcess) keyType() arrow.DataType { return k.spec.KeyType }

@@ -579,8 +579,9 @@ func TestKeyedWindows(t *testing.T) {
 			r := newRun(t, windowRunner(t, "tumbling_reduce"), runOpts{backend: backend, outType: arrow.PrimitiveTypes.Int64})
 			require.Empty(t, r.process(rec{"a", 1, 1}, rec{"b", 2, 3}, rec{"a", 3, 9}, rec{"a", 4, 12}))
 			require.Equal(t, []string{"4@9", "2@9"}, r.watermark(10))
-			// Late for [0,10): dropped. [10,20) still open.
+			// Late for [0,10): dropped and counted. [10,20) still open.
 			require.Empty(t, r.process(rec{"a", 100, 5}, rec{"b", 5, 15}))
+			require.Equal(t, int64(1), r.inst.RT.Metrics.Counter("numLateRecordsDropped").Load())
 			dir := r.checkpoint()
 			r.close()
 			r = newRun(t, windowRunner(t, "tumbling_reduce"), runOpts{backend: backend, outType: arrow.PrimitiveTypes.Int64, restore: []string{dir}})

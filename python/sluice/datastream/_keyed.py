@@ -1071,6 +1071,7 @@ class _WindowRunner(_Runner):
         self.merging = isinstance(self.assigner, MergingWindowAssigner)
         self.trigger_window: Any = None
         self.namespaced: Dict[str, _Namespaced] = {}
+        self.late_dropped = 0
         self._tctx = _TriggerContext(self)
         self._actx = _AssignerContext(self)
         self._pctx = _WindowProcessContext(self)
@@ -1204,6 +1205,7 @@ class _WindowRunner(_Runner):
                                "'data_stream.assign_timestamps_and_watermarks(...)'?")
         windows = self.assigner.assign_windows(value, ts if ts is not None else self.now, self._actx)
         out: List[Tuple[Any, Optional[int]]] = []
+        skipped = True
         if self.merging:
             known = list(self.windows_state.value() or [])
             for w in windows:
@@ -1211,15 +1213,20 @@ class _WindowRunner(_Runner):
                 if self._late(actual):
                     known = [x for x in known if x != actual]
                     continue
+                skipped = False
                 self._add(actual, value)
                 self._on_element(actual, value, ts, out)
             self.windows_state.update(known or None)
-            return out
-        for w in windows:
-            if self._late(w):
-                continue
-            self._add(w, value)
-            self._on_element(w, value, ts, out)
+        else:
+            for w in windows:
+                if self._late(w):
+                    continue
+                skipped = False
+                self._add(w, value)
+                self._on_element(w, value, ts, out)
+        if skipped and self.event_time and ts + self.lateness <= self.watermark:
+            # Flink's numLateRecordsDropped: an element no window took.
+            self.late_dropped += 1
         return out
 
     def _on_element(self, window: Any, value: Any, ts: Optional[int], out: List[Tuple[Any, Optional[int]]]) -> None:
