@@ -40,16 +40,17 @@ class Driver:
     """What datastream/keyed.go does around the runner, with the state and
     the timers in dicts."""
 
-    def __init__(self, function: Any, out: pa.DataType = pa.string()) -> None:
+    def __init__(self, function: Any, out: pa.DataType = pa.string(),
+                 known: Optional[List[Tuple[str, int, int]]] = None) -> None:
         self.runner = make_runner(function, "process", output_type=Types.STRING(), key_type=Types.STRING(),
                                   value_type=Types.LONG()).copy()
-        self.states: List[Tuple[str, int]] = []
+        self.states: List[Tuple[str, int]] = [(n, k) for n, k, _ in known or []]
         self.data: Dict[Tuple[str, int], Any] = {}  # (key, sid) -> bytes | [bytes] | {ukey: bytes}
         self.timers: Dict[Tuple[str, int, int], bool] = {}
         self.writes: List[Tuple[str, int, int]] = []
         sch = Pairs(1)
         pa.schema([pa.field("f0", out)])._export_to_c(sch.addr(0) + _keyed._SCHEMA_OFFSET)
-        self.runner.open(sch.addr(0) + _keyed._SCHEMA_OFFSET, [], "t", 0, 1, 128)
+        self.runner.open(sch.addr(0) + _keyed._SCHEMA_OFFSET, list(known or []), "t", 0, 1, 128)
         res = Pairs(1)
         self.runner.descriptors(res.addr(0))
         self._descs(res.get(0))
@@ -247,3 +248,32 @@ def test_state_kind_conflicts_and_ttl_options_are_rejected() -> None:
 
     with pytest.raises(ValueError, match="OnReadAndWrite is not supported"):
         Driver(ReadTtl())
+
+
+def test_a_restored_state_keeps_its_kind_and_ttl() -> None:
+    """States named in the checkpoint keep their ids; declaring one with
+    another kind or TTL is refused."""
+    from pyflink.common.time import Time
+    from pyflink.datastream.state import StateTtlConfig
+
+    class Declares(KeyedProcessFunction):
+        def __init__(self, ttl: int) -> None:
+            self.ttl = ttl
+
+        def open(self, ctx: Any) -> None:
+            d = ValueStateDescriptor("s", Types.LONG())
+            if self.ttl:
+                d.enable_time_to_live(StateTtlConfig.new_builder(Time.milliseconds(self.ttl)).build())
+            self.s = ctx.get_state(d)
+
+        def process_element(self, value: int, ctx: Any) -> Any:
+            yield "%s" % self.s.value()
+
+    d = Driver(Declares(500), known=[("other", _keyed.KIND_LIST, 0), ("s", _keyed.KIND_VALUE, 500)])
+    assert d.states == [("other", _keyed.KIND_LIST), ("s", _keyed.KIND_VALUE)]
+    d.data[("k", 1)] = pickle.dumps(41)
+    assert d.process([("k", 1, None)]) == [("41", None)]
+    with pytest.raises(ValueError, match="state 's' has a TTL of 0 ms in the checkpoint .* cannot be declared with 500 ms"):
+        Driver(Declares(500), known=[("s", _keyed.KIND_VALUE, 0)])
+    with pytest.raises(ValueError, match="state 's' is already registered as ListState, not ValueState"):
+        Driver(Declares(0), known=[("s", _keyed.KIND_LIST, 0)])

@@ -237,6 +237,9 @@ class _Store(object):
             if reg.kind != kind:
                 raise ValueError("state %r is already registered as %s, not %s" % (name, _KIND_NAMES[reg.kind],
                                                                                    _KIND_NAMES[kind]))
+            if reg.ttl != ttl:
+                raise ValueError("state %r has a TTL of %d ms in the checkpoint it was restored from (0: none); "
+                                 "it cannot be declared with %d ms" % (name, reg.ttl, ttl))
             if reg.descriptor is None:
                 reg.descriptor = descriptor
             return reg
