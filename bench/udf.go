@@ -385,6 +385,10 @@ func RunUDF(ctx context.Context, cfg UDFConfig, progress io.Writer) (*UDFReport,
 			releaseBatches(bs)
 			return nil, err
 		}
+		if err := runDataStreamCases(ctx, cfg, size, emit); err != nil {
+			releaseBatches(bs)
+			return nil, err
+		}
 		releaseBatches(bs)
 	}
 	return report, nil

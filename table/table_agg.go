@@ -55,7 +55,7 @@ func (t *Table) rowAggregate(keys []any, call any, names []string, flat bool) *T
 		return fail(err)
 	}
 	// The aggregate, then one step over its value.
-	inner := t.derive(func(from func(*Table) sql.TableRef) (sql.Query, error) {
+	inner := t.deriveAggregate(flat, func(from func(*Table) sql.TableRef) (sql.Query, error) {
 		ks, err := exprArgs(keys)
 		if err != nil {
 			return nil, err
@@ -131,6 +131,29 @@ func (t *Table) rowAggregate(keys []any, call any, names []string, flat bool) *T
 		return out
 	}
 	return &Table{env: t.env, node: planner.NewTableAggregate(out.node, callText)}
+}
+
+// deriveAggregate is derive, allowing table aggregate calls when
+// tableAggs is set (the planner refuses them elsewhere).
+func (t *Table) deriveAggregate(tableAggs bool, build func(from func(*Table) sql.TableRef) (sql.Query, error)) *Table {
+	p := t.env.planner("")
+	p.Inline = map[string]planner.Node{}
+	p.TableAPI = true
+	p.TableAggregates = tableAggs
+	from := func(x *Table) sql.TableRef {
+		name := fmt.Sprintf("__t%d", inlineSeq.Add(1))
+		p.Inline[name] = x.node
+		return &sql.TableName{Name: &sql.QualifiedName{Parts: []*sql.Ident{{Name: name}}}}
+	}
+	q, err := build(from)
+	if err != nil {
+		return &Table{env: t.env, err: err}
+	}
+	n, err := p.BindQuery(q)
+	if err != nil {
+		return &Table{env: t.env, err: err}
+	}
+	return &Table{env: t.env, node: n}
 }
 
 // deriveText plans the query text query(name), name being t inline.

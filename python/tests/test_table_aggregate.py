@@ -399,3 +399,18 @@ def test_flat_aggregate_list_view_as_pyflink() -> None:
     assert df.values.tolist() == [["Hi,Hi,Hi2,Hi2,Hi3", "Hello"], ["Hi,Hi,Hi2,Hi2,Hi3", "Hello"],
                                   ["Hi,Hi2,Hi,Hi3,Hi3", "hi"], ["Hi,Hi2,Hi,Hi3,Hi3", "hi"]]
     assert list(df.columns) == ["a", "c"]
+
+
+def test_a_table_aggregate_outside_flat_aggregate_is_refused() -> None:
+    """Flink 2.3 plans a udtaf in SQL as an aggregate and fails when the
+    job runs (no get_value), and cannot resolve it in a select: Sluice
+    refuses both when planning."""
+    env = env_of()
+    t = pyflink_table(env)
+    top2 = udtaf(Top2Ranked())
+    env.create_temporary_function("top2", top2)
+    env.create_temporary_view("t", t)
+    with pytest.raises(Exception, match="top2 is a table aggregate function: call it in flat_aggregate"):
+        env.sql_query("SELECT c, top2(a) FROM t GROUP BY c")
+    with pytest.raises(Exception, match="Top2Ranked is a table aggregate function"):
+        t.group_by(t.c).select(t.c, top2(t.a))

@@ -36,6 +36,9 @@ type Planner struct {
 	// a, a$f for a field of a; EXPR$<n> for the n-th aggregate of a
 	// grouped select) instead of SQL's EXPR$<position>.
 	TableAPI bool
+	// TableAggregates allows calls of table aggregates (the Table API's
+	// flat_aggregate, table/table_agg.go); elsewhere they are refused.
+	TableAggregates bool
 	// ctes are the WITH queries in scope, innermost last (cte.go).
 	ctes []*sql.CTE
 	// corr is the enclosing query's scope while a subquery's WHERE is

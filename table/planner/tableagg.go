@@ -4,8 +4,28 @@ import (
 	"strings"
 
 	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/table/catalog"
 	"github.com/sluice-stream/sluice/table/connector"
 )
+
+// tableAggregateFunction is a user aggregate that may be a table
+// aggregate (pyfunc.Function).
+type tableAggregateFunction interface {
+	IsTableAggregate() bool
+}
+
+func isTableAggregate(fn *catalog.Function) bool {
+	if fn == nil || fn.Scalar == nil {
+		return false
+	}
+	t, ok := fn.Scalar.(tableAggregateFunction)
+	return ok && t.IsTableAggregate()
+}
+
+// tableAggregateMisuse refuses a table aggregate where it cannot run:
+// Flink 2.3 plans it as an aggregate in SQL and fails when the job calls
+// its get_value, and fails to resolve it in a Table API select.
+const tableAggregateMisuse = "%s is a table aggregate function: call it in flat_aggregate of the Table API (group_by(...).flat_aggregate(f(...))), not in SQL or select"
 
 // TableAggregate is a table aggregate (Flink's flatAggregate with a
 // TableAggregateFunction): Input is the plan that computes it — a group

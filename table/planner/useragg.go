@@ -41,6 +41,9 @@ func userAggregate(fn *catalog.Function) engine.UserAggregate {
 // is nullable (an aggregate of no rows, a group whose value is None).
 func (p *Planner) bindUserAggCall(f *sql.FuncCall, fn *catalog.Function, sc *scope) (AggCall, []Rex, error) {
 	name := f.Name.Unqualified()
+	if isTableAggregate(fn) && !p.TableAggregates {
+		return AggCall{}, nil, p.ErrAt(f.Pos(), tableAggregateMisuse, fn.Name)
+	}
 	u := userAggregate(fn)
 	if _, ok := u.(engine.DistinctAggregate); f.Distinct && !ok {
 		return AggCall{}, nil, p.ErrAt(f.Pos(), "DISTINCT is not supported for the aggregate function %s", name)

@@ -49,6 +49,10 @@ type Function struct {
 	// Agg is how the function aggregates (udaf), NotAggregate for scalar
 	// and table functions.
 	Agg AggKind
+	// TableAggregate is a table aggregate (udtaf): a GeneralAggregate
+	// whose value is the rows it emits, for the Table API's flat_aggregate
+	// only (planner/tableagg.go).
+	TableAggregate bool
 	aggOnce
 	fn *cpython.Object
 	// opener, when set, is the udf wrapper's _sluice_open: called when a
@@ -107,6 +111,9 @@ func typeList(ts []types.DataType) string {
 // TableFunction says whether f is a table function (udtf): the planner
 // calls it only in LATERAL TABLE and expands its ARRAY result.
 func (f *Function) TableFunction() bool { return f.Table }
+
+// IsTableAggregate implements planner's table aggregate check.
+func (f *Function) IsTableAggregate() bool { return f.TableAggregate }
 
 // Deterministic implements catalog.ScalarFunction.
 func (f *Function) Deterministic() bool { return !f.NonDeterministic }
@@ -251,6 +258,8 @@ func FromObject(py *cpython.GIL, name string, obj *cpython.Object) (*Function, e
 			}
 		case "aggregate":
 			f.Agg = GeneralAggregate
+		case "table_aggregate":
+			f.Agg, f.TableAggregate = GeneralAggregate, true
 		case "pandas_aggregate":
 			f.Agg = PandasAggregate
 		case "general", "":

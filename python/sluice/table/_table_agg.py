@@ -163,6 +163,7 @@ class UserDefinedTableAggregateFunctionWrapper(UserDefinedAggregateFunctionWrapp
         adapter = _EmitAsList(func, len(self._emitted), row_of)
         super().__init__(adapter, input_types, "ROW<`version` BIGINT NOT NULL, `rows` ARRAY<%s>>" % row_type,
                          "ROW<`acc` BYTES, `version` BIGINT>", "general", deterministic, name or type(func).__name__)
+        self._sluice_func_type = "table_aggregate"  # only flat_aggregate calls it
         self._table_func = func
         self._table_result_type = result_type
         self._table_accumulator_type = accumulator_type
