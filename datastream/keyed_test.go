@@ -2,11 +2,14 @@ package datastream_test
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/sluice-stream/sluice/cpython"
 	"github.com/sluice-stream/sluice/datastream"
 	"github.com/sluice-stream/sluice/engine"
+	"github.com/sluice-stream/sluice/engine/state"
 	"github.com/sluice-stream/sluice/python"
 	"github.com/sluice-stream/sluice/vectorized"
 )
@@ -853,4 +857,132 @@ func TestKeyedRowKeysAndValues(t *testing.T) {
 	require.NoError(t, op.Close())
 	require.NoError(t, inst.Close())
 	mem.AssertSize(t, 0)
+}
+
+// failingSource emits its batches, keeping its position in operator state,
+// and fails once, half way, after a checkpoint completed.
+type failingSource struct {
+	batches      []*vectorized.Batch
+	failed       *atomic.Bool
+	pos          int
+	list         *state.OperatorListState
+	checkpointed bool
+}
+
+func (s *failingSource) Open(_ context.Context, rt *engine.RuntimeContext) error {
+	ops, err := rt.OperatorState()
+	if err != nil {
+		return err
+	}
+	if s.list, err = ops.ListState("pos", state.SplitDistribute); err != nil {
+		return err
+	}
+	for _, e := range s.list.Get() {
+		s.pos = max(s.pos, int(binary.BigEndian.Uint64(e)))
+	}
+	return nil
+}
+
+func (s *failingSource) Run(ctx context.Context, out engine.Collector) error {
+	for s.pos < len(s.batches) {
+		b := s.batches[s.pos]
+		s.pos++ // before Collect: a checkpoint inside it covers this batch
+		if err := out.Collect(ctx, b); err != nil {
+			return err
+		}
+		for s.pos >= len(s.batches)/2 && !s.failed.Load() {
+			if s.checkpointed && s.failed.CompareAndSwap(false, true) {
+				return errors.New("injected failure")
+			}
+			if err := s.pause(ctx, out); err != nil {
+				return err
+			}
+		}
+		if err := s.pause(ctx, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *failingSource) pause(ctx context.Context, out engine.Collector) error {
+	select {
+	case <-time.After(time.Millisecond):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return engine.Yield(ctx, out)
+}
+
+func (s *failingSource) SnapshotState(context.Context, engine.CheckpointInfo) error {
+	s.list.Update([][]byte{binary.BigEndian.AppendUint64(nil, uint64(s.pos))})
+	return nil
+}
+
+func (s *failingSource) NotifyCheckpointComplete(context.Context, int64) error {
+	s.checkpointed = true
+	return nil
+}
+
+func (s *failingSource) Close() error { return nil }
+
+// A job fails after a checkpoint and restarts from it: the keyed state and
+// the pending event-time timers of the checkpoint come back, the records
+// after it are replayed, and every timer fires once, at the final
+// watermark, with the state of the uninterrupted run.
+func TestKeyedProcessJobRestart(t *testing.T) {
+	input := restoreInput()
+	runner := pyRunner(t, restoreFn)
+	ref := newRun(t, runner, runOpts{backend: "hashmap"})
+	for _, batch := range input {
+		require.Empty(t, ref.process(batch...), "restoreFn emits from timers only")
+	}
+	want := ref.watermark(engine.MaxWatermark)
+	ref.close()
+	sort.Strings(want)
+	require.Len(t, want, 200)
+
+	for _, backend := range []string{"hashmap", "pebble"} {
+		t.Run(backend, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			var batches []*vectorized.Batch
+			for _, batch := range input {
+				batches = append(batches, batchOf(mem, batch...))
+			}
+			var got []string
+			var mu sync.Mutex
+			var failed atomic.Bool
+			spec := datastream.KeyedProcessSpec{
+				Name: "Fn", Runner: runner, KeyCol: 0, ValueCol: 1, RowtimeCol: 2, KeyType: arrow.BinaryTypes.String,
+				Rowtime: inSchema.Field(2), OutType: arrow.BinaryTypes.String,
+			}
+			g := &engine.JobGraph{Name: "keyed-restart", Bounded: true, Mem: mem, Vertices: []*engine.Vertex{
+				{ID: 0, Name: "Source", Parallelism: 1, Source: func(int) engine.Source {
+					return &failingSource{batches: batches, failed: &failed}
+				}},
+				{ID: 1, Name: "KeyedProcess", Parallelism: 2,
+					Inputs: []engine.Edge{{From: 0, Partition: engine.Partitioning{Kind: engine.Hash, Keys: []int{0}}}},
+					Chain:  []func() engine.Operator{func() engine.Operator { return datastream.NewKeyedProcess(spec) }},
+					Sink: func(int) engine.Sink {
+						return collectSink{mu: &mu, out: &got, r: &run{t: t}}
+					}},
+			}}
+			cfg := engine.Config{
+				engine.ConfigCheckpointInterval: "15ms", engine.ConfigCheckpointsDir: t.TempDir(),
+				engine.ConfigRestartStrategy: "fixed-delay", "restart-strategy.fixed-delay.attempts": "3",
+				"restart-strategy.fixed-delay.delay": "10ms", state.ConfigBackendType: backend,
+				engine.ConfigStateLocalDir: t.TempDir(),
+			}
+			res, err := engine.Execute(context.Background(), g, cfg)
+			require.NoError(t, err)
+			require.True(t, failed.Load())
+			require.Positive(t, res.Checkpoints.RestoredID, "restarted from a checkpoint")
+			for _, b := range batches {
+				b.Release()
+			}
+			mem.AssertSize(t, 0)
+			sort.Strings(got)
+			require.Equal(t, want, got)
+		})
+	}
 }
