@@ -47,6 +47,8 @@
 // contents, trigger state and timers as Flink's MergingWindowSet does.
 // Count windows count the key's elements in keyed state (PyFlink's
 // assigners and CountTrigger). Outputs carry the window's max timestamp.
+// Elements no window takes because they are late are counted in the
+// operator's numLateRecordsDropped, as Flink's WindowOperator does.
 //
 // # One crossing per batch
 //
