@@ -986,3 +986,31 @@ func TestKeyedProcessJobRestart(t *testing.T) {
 		})
 	}
 }
+
+const lazyFn = `
+class Lazy(KeyedProcessFunction):
+    def open(self, ctx):
+        self.ctx = ctx
+
+    def process_element(self, value, ctx):
+        # declared on first use, not in open()
+        s = self.ctx.get_state(ValueStateDescriptor("late-declared", Types.LONG()))
+        s.update((s.value() or 0) + value)
+        yield "%s=%d" % (ctx.get_current_key(), s.value())
+
+runner = make_runner(Lazy(), "process", output_type=Types.STRING(), key_type=Types.STRING(), value_type=Types.LONG())
+`
+
+// A state the function declares lazily finds its entries after a restore:
+// the declared states are in the checkpoint, so the operator loads them
+// with the first batch.
+func TestKeyedLazilyDeclaredStateRestores(t *testing.T) {
+	r := newRun(t, pyRunner(t, lazyFn), runOpts{backend: "pebble", noRowtime: true})
+	require.Equal(t, []string{"a=1", "b=2", "a=4"}, r.process(rec{"a", 1, 0}, rec{"b", 2, 0}, rec{"a", 3, 0}))
+	require.Equal(t, []string{"a=14"}, r.process(rec{"a", 10, 0}))
+	dir := r.checkpoint()
+	r.close()
+	r = newRun(t, pyRunner(t, lazyFn), runOpts{backend: "hashmap", noRowtime: true, restore: []string{dir}})
+	require.Equal(t, []string{"b=102", "a=15"}, r.process(rec{"b", 100, 0}, rec{"a", 1, 0}))
+	r.close()
+}
