@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -23,7 +24,8 @@ func checkKeyType(dt arrow.DataType) error {
 	case *arrow.BinaryType, *arrow.LargeBinaryType, *arrow.StringType, *arrow.LargeStringType,
 		*arrow.Int8Type, *arrow.Int16Type, *arrow.Int32Type, *arrow.Int64Type,
 		*arrow.Uint8Type, *arrow.Uint16Type, *arrow.Uint32Type, *arrow.Uint64Type,
-		*arrow.Float32Type, *arrow.Float64Type, *arrow.BooleanType, *arrow.Date32Type, *arrow.TimestampType:
+		*arrow.Float32Type, *arrow.Float64Type, *arrow.BooleanType, *arrow.Date32Type, *arrow.TimestampType,
+		*arrow.Time32Type, *arrow.Time64Type, *arrow.Decimal128Type:
 		return nil
 	case *arrow.StructType:
 		for _, f := range t.Fields() {
@@ -33,7 +35,7 @@ func checkKeyType(dt arrow.DataType) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("a key of type %s is not supported (supported: pickled keys, strings, numbers, booleans, dates, timestamps and rows of them)", dt)
+	return fmt.Errorf("a key of type %s is not supported (supported: pickled keys, strings, numbers, booleans, dates, times, timestamps and rows of them)", dt)
 }
 
 // appendKey appends the encoding of arr's value at i.
@@ -88,6 +90,14 @@ func appendKey(dst []byte, arr arrow.Array, i int) []byte {
 		return binary.BigEndian.AppendUint32(dst, uint32(a.Value(i)))
 	case *array.Timestamp:
 		return binary.BigEndian.AppendUint64(dst, uint64(a.Value(i)))
+	case *array.Time32:
+		return binary.BigEndian.AppendUint32(dst, uint32(a.Value(i)))
+	case *array.Time64:
+		return binary.BigEndian.AppendUint64(dst, uint64(a.Value(i)))
+	case *array.Decimal128:
+		v := a.Value(i)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(v.HighBits()))
+		return binary.BigEndian.AppendUint64(dst, v.LowBits())
 	case *array.Struct:
 		for f := 0; f < a.NumField(); f++ {
 			dst = appendKey(dst, a.Field(f), i)
@@ -180,8 +190,10 @@ func decodeKey(b array.Builder, k []byte) ([]byte, error) {
 		n = 1
 	case arrow.INT16, arrow.UINT16:
 		n = 2
-	case arrow.INT32, arrow.UINT32, arrow.FLOAT32, arrow.DATE32:
+	case arrow.INT32, arrow.UINT32, arrow.FLOAT32, arrow.DATE32, arrow.TIME32:
 		n = 4
+	case arrow.DECIMAL128:
+		n = 16
 	default:
 		n = 8
 	}
@@ -216,6 +228,12 @@ func decodeKey(b array.Builder, k []byte) ([]byte, error) {
 		bb.Append(math.Float64frombits(binary.BigEndian.Uint64(v)))
 	case *array.TimestampBuilder:
 		bb.Append(arrow.Timestamp(int64(binary.BigEndian.Uint64(v))))
+	case *array.Time32Builder:
+		bb.Append(arrow.Time32(int32(binary.BigEndian.Uint32(v))))
+	case *array.Time64Builder:
+		bb.Append(arrow.Time64(int64(binary.BigEndian.Uint64(v))))
+	case *array.Decimal128Builder:
+		bb.Append(decimal128.New(int64(binary.BigEndian.Uint64(v[:8])), binary.BigEndian.Uint64(v[8:])))
 	default:
 		return nil, fmt.Errorf("datastream: no key decoding for %s", b.Type())
 	}

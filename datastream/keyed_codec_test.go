@@ -35,6 +35,9 @@ func TestKeyEncodingRoundTrips(t *testing.T) {
 		{arrow.FixedWidthTypes.Boolean, `[true, false, null]`},
 		{arrow.FixedWidthTypes.Date32, `[0, 19000, null]`},
 		{arrow.FixedWidthTypes.Timestamp_ms, `[0, 1700000000000, null]`},
+		{arrow.FixedWidthTypes.Time32ms, `[0, 86399999, null]`},
+		{arrow.FixedWidthTypes.Time64us, `[0, 86399999999, null]`},
+		{&arrow.Decimal128Type{Precision: 38, Scale: 18}, `["1.5", "-1.5", null, "0", "12345678901234567890.123456789012345678"]`},
 		{rowType, `[{"s": "a", "n": 1}, {"s": "a", "n": null}, {"s": null, "n": 1}, null, {"s": "", "n": 0}]`},
 	} {
 		t.Run(tc.dt.String(), func(t *testing.T) {
