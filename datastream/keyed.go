@@ -142,7 +142,9 @@ func NewKeyedProcess(spec KeyedProcessSpec) engine.Operator {
 	return &keyedProcess{spec: spec, watermark: engine.MinWatermark}
 }
 
-func (k *keyedProcess) String() string { return "KeyedProcess(" + k.spec.Name + ")" }
+// String is the spec's name: the planner's node name
+// ("KeyedProcess(function=[Count])"), which errors and metrics show.
+func (k *keyedProcess) String() string { return k.spec.Name }
 
 // Open restores the timers and the list of declared states, copies the
 // runner and opens the user function.
