@@ -989,7 +989,11 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (bound
 		return one(OverCall{AggCall: AggCall{Kind: engine.CountStar, Arg: -1, Type: types.BIGINT().NotNullable()}, Rank: rk}, nil), nil
 	}
 	if vk, ok := overValueKinds[name]; ok && p.Catalog.SystemFunction(f.Name.Unqualified()) == nil {
-		return p.bindOverValue(f, vk, sc)
+		// Streaming, Flink computes FIRST_VALUE/LAST_VALUE over a window
+		// as the aggregates (FirstValueAggFunction, ...), which Sluice has.
+		if !p.Streaming || (vk != engine.FirstValue && vk != engine.LastValue) {
+			return p.bindOverValue(f, vk, sc)
+		}
 	}
 	if f.Filter != nil {
 		return boundOverCall{}, p.ErrAt(f.Pos(), "OVER must be applied to aggregate function")
@@ -1003,7 +1007,7 @@ func (p *Planner) bindOverCall(f *sql.FuncCall, w *overWindow, sc *scope) (bound
 			combine: func(cols []Rex) (Rex, error) { return cols[0], nil }}, nil
 	}
 	g, ok := p.isAggCall(&sql.FuncCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct})
-	if !ok || g == nil || name == "LISTAGG" {
+	if !ok || g == nil {
 		return boundOverCall{}, p.ErrAt(f.Pos(), "%s is not supported over a window (COUNT, SUM, AVG, MIN, MAX, ROW_NUMBER, RANK and DENSE_RANK are)", f.Name.Unqualified())
 	}
 	if f.Distinct && !p.Streaming {
