@@ -54,6 +54,12 @@ func TestDataStreamWatermark(t *testing.T) {
 	win, err := env.SQLQuery("SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE w, DESCRIPTOR(ts), INTERVAL '5' SECOND)) GROUP BY window_start, window_end")
 	require.NoError(t, err)
 	require.Equal(t, []string{"+I[2024-01-01 00:00:00.000, 2]", "+I[2024-01-01 00:00:05.000, 1]", "+I[2024-01-01 00:00:10.000, 1]"}, sortedRows(t, win))
+	// with_idleness: the idle timeout in milliseconds
+	idle, err := env.SQLQuery("SELECT * FROM TABLE(SLUICE_DS_WATERMARK(TABLE v, DESCRIPTOR(ts), ts, 5000))")
+	require.NoError(t, err)
+	require.Len(t, rowsText(t, idle), 4)
+	_, err = env.SQLQuery("SELECT * FROM TABLE(SLUICE_DS_WATERMARK(TABLE v, DESCRIPTOR(ts), ts, 'x'))")
+	require.ErrorContains(t, err, "the idle timeout is a number of milliseconds")
 	_, err = env.SQLQuery("SELECT * FROM TABLE(SLUICE_DS_WATERMARK(TABLE v, DESCRIPTOR(nope), ts))")
 	require.ErrorContains(t, err, "SLUICE_DS_WATERMARK: no column nope in k, s, ts")
 }

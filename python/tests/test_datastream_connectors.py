@@ -93,6 +93,15 @@ def test_timestamps_and_watermarks_reach_an_event_time_window(env, strategy):
         ("a", 1.0), ("b", 2.0), ("a", 7.0), ("late?", 3.0), ("late", 4.0)]
 
 
+def test_idleness_is_passed_on(env):
+    ds = env.from_collection(DATA, Types.TUPLE([Types.LONG(), Types.STRING()])).assign_timestamps_and_watermarks(
+        WatermarkStrategy.for_monotonous_timestamps().with_idleness(Duration.of_millis(300))
+        .with_timestamp_assigner(FirstField()))
+    # (the strategy's idle timeout reaches the watermark assigner: the
+    # planner reads SLUICE_DS_WATERMARK's fourth argument)
+    assert [v[1] for v in ds.execute_and_collect()] == [v[1] for v in DATA]
+
+
 def test_watermarks_need_timestamps(env):
     with pytest.raises(ValueError, match="TimestampAssigner"):
         env.from_collection([1], Types.INT()).assign_timestamps_and_watermarks(

@@ -6,7 +6,7 @@ package planner
 // writes:
 //
 //	TABLE(SLUICE_DS_OPERATOR(TABLE v, id))           a registered operator (a keyed process function, a reduce, a window)
-//	TABLE(SLUICE_DS_WATERMARK(TABLE v, DESCRIPTOR(ts), expr))  ts becomes v's rowtime, watermarks expr (assign_timestamps_and_watermarks)
+//	TABLE(SLUICE_DS_WATERMARK(TABLE v, DESCRIPTOR(ts), expr[, idle ms]))  ts becomes v's rowtime, watermarks expr (assign_timestamps_and_watermarks)
 //	TABLE(SLUICE_DS_CHANGELOG(TABLE v))             v's rows with their row kind as a column `kind`, insert-only (to_changelog_stream)
 
 import (
@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -96,8 +97,17 @@ func (p *Planner) bindDataStreamTVF(f *sql.FuncCall) (Node, error) {
 	case "SLUICE_DS_CHANGELOG":
 		return &DataStreamChangelog{Input: in}, nil
 	case "SLUICE_DS_WATERMARK":
-		if len(f.Args) != 3 {
-			return nil, p.ErrAt(f.Name.Pos(), "%s(TABLE t, DESCRIPTOR(ts), watermark expression)", fname)
+		if len(f.Args) != 3 && len(f.Args) != 4 {
+			return nil, p.ErrAt(f.Name.Pos(), "%s(TABLE t, DESCRIPTOR(ts), watermark expression[, idle timeout ms])", fname)
+		}
+		var idle time.Duration
+		if len(f.Args) == 4 {
+			lit, ok := f.Args[3].(*sql.NumberLit)
+			ms, err := strconv.ParseInt(litValue(lit, ok), 10, 64)
+			if !ok || err != nil || ms < 0 {
+				return nil, p.ErrAt(f.Args[3].Pos(), "%s: the idle timeout is a number of milliseconds", fname)
+			}
+			idle = time.Duration(ms) * time.Millisecond
 		}
 		d, ok := f.Args[1].(*sql.Descriptor)
 		if !ok || len(d.Columns) != 1 {
@@ -114,18 +124,13 @@ func (p *Planner) bindDataStreamTVF(f *sql.FuncCall) (Node, error) {
 		if !p.Streaming {
 			return in, nil
 		}
-		return &WatermarkAssigner{Input: in, Rowtime: rt, Expr: wm}, nil
+		return &WatermarkAssigner{Input: in, Rowtime: rt, Expr: wm, IdleTimeout: idle}, nil
 	default:
 		if len(f.Args) != 2 {
 			return nil, p.ErrAt(f.Name.Pos(), "%s(TABLE t, operator id)", fname)
 		}
 		lit, ok := f.Args[1].(*sql.NumberLit)
-		id, err := strconv.ParseInt(func() string {
-			if ok {
-				return lit.Value
-			}
-			return ""
-		}(), 10, 64)
+		id, err := strconv.ParseInt(litValue(lit, ok), 10, 64)
 		if !ok || err != nil {
 			return nil, p.ErrAt(f.Args[1].Pos(), "%s: the second argument is an operator id", fname)
 		}
@@ -155,6 +160,13 @@ func (p *Planner) bindDataStreamTVF(f *sql.FuncCall) (Node, error) {
 		}
 		return n, nil
 	}
+}
+
+func litValue(lit *sql.NumberLit, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return lit.Value
 }
 
 // DataStreamOp runs a registered DataStreamOperator behind a hash exchange

@@ -59,8 +59,9 @@ def assign_timestamps(ds: Any, strategy: Any) -> Any:
             t = t.select(*([col("f0")] + ([col("kind")] if kinds else []) +
                            [to_timestamp_ltz(u(*args), 3).alias("rowtime")]))
         delay = "%d.%03d" % divmod(bound_ms + 1, 1000)
+        idle = ", %d" % strategy._idle_timeout.to_milliseconds() if strategy._idle_timeout is not None else ""
         return t_env.sql_query("SELECT * FROM TABLE(SLUICE_DS_WATERMARK(TABLE %s, DESCRIPTOR(`rowtime`), "
-                               "`rowtime` - INTERVAL '%s' SECOND))" % (_quote_ident(str(t)), delay))
+                               "`rowtime` - INTERVAL '%s' SECOND%s))" % (_quote_ident(str(t)), delay, idle))
     out = DataStream(ds._env, ds._type_info, build, "Timestamps/Watermarks", [ds], rowtime=True, kind=kinds)
     out._custom_element = ds._custom_element
     out._custom_collect = ds._custom_collect
