@@ -193,3 +193,23 @@ def test_execute_and_collect_limit_and_async(env, capfd):
 def test_big_values_and_decimals(env):
     assert collect(env.from_collection([2 ** 70], Types.BIG_INT())) == [2 ** 70]
     assert collect(env.from_collection([decimal.Decimal("1.5")], Types.BIG_DEC())) == [decimal.Decimal("1.5")]
+
+
+def test_process_function_sees_the_elements_timestamps(env):
+    from pyflink.common import WatermarkStrategy
+    from pyflink.common.watermark_strategy import TimestampAssigner
+    from pyflink.datastream.functions import ProcessFunction
+
+    class Ts(TimestampAssigner):
+        def extract_timestamp(self, value, record_timestamp):
+            return value * 10
+
+    class P(ProcessFunction):
+        def process_element(self, value, ctx):
+            yield "%d@%s" % (value, ctx.timestamp())
+
+    ds = env.from_collection([1, 2], Types.INT())
+    assert list(ds.process(P(), Types.STRING()).execute_and_collect()) == ["1@-9223372036854775808",
+                                                                                 "2@-9223372036854775808"]
+    ts = ds.assign_timestamps_and_watermarks(WatermarkStrategy.for_monotonous_timestamps().with_timestamp_assigner(Ts()))
+    assert list(ts.process(P(), Types.STRING()).execute_and_collect()) == ["1@10", "2@20"]

@@ -29,6 +29,7 @@ __all__ = ["DataStream", "KeyedStream", "WindowedStream", "AllWindowedStream", "
            "BroadcastStream", "BroadcastConnectedStream", "DataStreamSink", "CloseableIterator"]
 
 _names = itertools.count(1)
+_NO_TIMESTAMP = -9223372036854775808  # Long.MIN_VALUE: an element without a timestamp
 
 
 class _RuntimeContext(RuntimeContext):
@@ -305,7 +306,7 @@ class DataStream(object):
         return self._expand(elements, fn, output_type, what, name)
 
     def _expand(self, elements: Callable[..., List[Any]], fn: Any, output_type: Optional[TypeInformation],
-                what: str, name: str) -> "DataStream":
+                what: str, name: str, with_rowtime: bool = False) -> "DataStream":
         """A stream of the lists elements(f0) gives, one element per item:
         a row UDF returning ARRAY<T> and an UNNEST, the udtf's machinery
         without its expansion of ROW elements into columns."""
@@ -316,7 +317,8 @@ class DataStream(object):
             from sluice.table.udf import udf
             u = udf(_adapter(fn, elements) if fn is not None else elements, result_type=DataTypes.ARRAY(result),
                     name=name)
-            arrays = self._table(t_env).select(u(*self._element_args()).alias("a"), *self._carried())
+            args = self._element_args() + (self._carried() if with_rowtime else [])
+            arrays = self._table(t_env).select(u(*args).alias("a"), *self._carried())
             return _unnest(t_env, arrays, result, self._rowtime)
         return self._derive(output_type, build, what)
 
@@ -342,16 +344,26 @@ class DataStream(object):
 
     def process(self, func: Any, output_type: Optional[TypeInformation] = None) -> "DataStream":
         """A ProcessFunction on a stream that is not keyed: its elements
-        for each element (ctx.timestamp() is None: the stream carries no
-        timestamps here; timers need a KeyedStream)."""
+        for each element; ctx.timestamp() is the element's timestamp
+        (Long.MIN_VALUE without assign_timestamps_and_watermarks, as
+        PyFlink's). Timers need a KeyedStream."""
         if not isinstance(func, ProcessFunction):
             raise TypeError("process takes a ProcessFunction, not %r" % (func,))
         ctx = _ProcessContext()
+        in_conv = self._element_conv()
+        out_conv = _convert.to_sql(output_type)
+        rowtime = self._rowtime
 
-        def elements(v: Any) -> Any:
-            r = func.process_element(v, ctx)
-            return [] if r is None else r
-        return self._flat_map(elements, func, output_type, "Process", type(func).__name__)
+        def elements(*args: Any) -> Any:
+            if rowtime:
+                t = args[-1]
+                args = args[:-1]
+                ctx._ts = _NO_TIMESTAMP if t is None else int(t.timestamp() * 1000)
+            r = func.process_element(in_conv(*args) if in_conv is not None else args[0], ctx)
+            if r is None:
+                return []
+            return list(r) if out_conv is None else [out_conv(x) for x in r]
+        return self._expand(elements, func, output_type, "Process", type(func).__name__, with_rowtime=rowtime)
 
     def union(self, *streams: "DataStream") -> "DataStream":
         """This stream's elements and those of streams (same type)."""
@@ -499,11 +511,14 @@ def _sink_table(t_env: Any, columns: str, options: Dict[str, str]) -> str:
 
 
 class _ProcessContext(ProcessFunction.Context):
+    def __init__(self) -> None:
+        self._ts = _NO_TIMESTAMP
+
     def timer_service(self) -> Any:
         raise NotImplementedError("timers are only available on a KeyedStream (key_by(...).process(...))")
 
     def timestamp(self) -> Any:
-        return None
+        return self._ts
 
 
 class DataStreamSink(object):
