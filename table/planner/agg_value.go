@@ -52,19 +52,18 @@ func (p *Planner) bindValueAggCall(f *sql.FuncCall, name string, kind engine.Agg
 		}
 		return call, arg, nil
 	}
-	call.Sep = engine.DefaultListAggSeparator
-	var sepType types.DataType
 	if len(f.Args) == 2 {
-		var sepOK bool
-		if call.Sep, sepType, sepOK, err = p.listAggSeparator(f.Args[1], sc); err != nil {
+		sep, sepType, sepOK, err := p.listAggSeparator(f.Args[1], sc)
+		if err != nil {
 			return AggCall{}, nil, err
 		}
+		call.Sep = &sep
 		if !sepOK {
-			return AggCall{}, nil, p.ErrAt(f.Pos(), "Cannot apply 'LISTAGG' to arguments of type 'LISTAGG(<%s>, <%s>)'. Supported form(s): 'LISTAGG(<CHARACTER>)'", at, sepType)
+			return AggCall{}, nil, p.ErrAt(f.Pos(), "Cannot apply 'LISTAGG' to arguments of type 'LISTAGG(<%s>, <%s>)'. Supported form(s): 'LISTAGG(<CHARACTER>)'", at.Nullable(), sepType.Nullable())
 		}
 	}
 	if !at.IsString() {
-		return AggCall{}, nil, p.ErrAt(f.Pos(), "Cannot apply 'LISTAGG' to arguments of type 'LISTAGG(<%s>)'. Supported form(s): 'LISTAGG(<CHARACTER>)'", at)
+		return AggCall{}, nil, p.ErrAt(f.Pos(), "Cannot apply 'LISTAGG' to arguments of type 'LISTAGG(<%s>)'. Supported form(s): 'LISTAGG(<CHARACTER>)'", at.Nullable())
 	}
 	// Calcite's LISTAGG returns its argument's type, nullability included.
 	call.Type = at.Materialized()
@@ -112,10 +111,21 @@ func (p *Planner) noNestedAgg(e sql.Expr) error {
 	return nested
 }
 
-// listAggText is LISTAGG's call as plans show it: the separator as a
-// quoted literal after the argument.
-func listAggText(fn, arg, sep string) string {
-	return fmt.Sprintf("%s(%s, '%s')", fn, arg, strings.ReplaceAll(sep, "'", "''"))
+// separator is the LISTAGG separator the engine applies.
+func (c AggCall) separator() string {
+	if c.Sep == nil {
+		return engine.DefaultListAggSeparator
+	}
+	return *c.Sep
+}
+
+// listAggText is LISTAGG's call as plans show it: the separator, when the
+// call gives one, as a quoted literal after the argument.
+func listAggText(fn, arg string, sep *string) string {
+	if sep == nil {
+		return fmt.Sprintf("%s(%s)", fn, arg)
+	}
+	return fmt.Sprintf("%s(%s, '%s')", fn, arg, strings.ReplaceAll(*sep, "'", "''"))
 }
 
 // rejectValueAggMerge rejects FIRST_VALUE and LAST_VALUE in a streaming

@@ -115,8 +115,9 @@ type AggCall struct {
 	User     engine.UserAggregate
 	UserName string
 	Args     []int
-	// Sep is LISTAGG's separator (Kind engine.ListAgg).
-	Sep string
+	// Sep is LISTAGG's separator (Kind engine.ListAgg); nil when the
+	// call gives none (engine.DefaultListAggSeparator).
+	Sep *string
 }
 
 // Aggregate groups by Keys (input columns) and computes Aggs. Output:

@@ -81,7 +81,7 @@ func (p *Planner) bindUserAggCall(f *sql.FuncCall, fn *catalog.Function, sc *sco
 // engineCall is the engine's spec of the call.
 func (c AggCall) engineCall() engine.AggCall {
 	return engine.AggCall{Func: c.Kind, Arg: c.Arg, Distinct: c.Distinct, Result: c.Type.Arrow(),
-		Filtered: c.Filtered, Filter: c.Filter, User: c.User, Args: c.Args, Sep: c.Sep}
+		Filtered: c.Filtered, Filter: c.Filter, User: c.User, Args: c.Args, Sep: c.separator()}
 }
 
 // callText is the call as plans show it, over the input's column names:
