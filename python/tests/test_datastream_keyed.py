@@ -93,8 +93,7 @@ def test_event_time_timers(env):
         "timer b 3500 sum=8", "timer a 4000 sum=9", "timer a 8000 sum=9", "timer b 11000 sum=8"]
 
 
-def test_windows_are_refused_with_a_clear_error(env):
-    from pyflink.datastream.window import TumblingEventTimeWindows
-    from pyflink.common import Time
-    with pytest.raises(NotImplementedError, match="DataStream windows are not supported by Sluice yet"):
-        env.from_collection(DATA, PAIR).key_by(lambda x: x[0]).window(TumblingEventTimeWindows.of(Time.seconds(1)))
+def test_window_arguments_are_checked(env):
+    # (test_datastream_windows.py runs windows)
+    with pytest.raises(TypeError, match="takes a WindowAssigner"):
+        env.from_collection(DATA, PAIR).key_by(lambda x: x[0]).window(5)

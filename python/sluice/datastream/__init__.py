@@ -34,8 +34,7 @@ from sluice.datastream.time_domain import TimeDomain  # noqa: E402
 from sluice.datastream.timerservice import TimerService  # noqa: E402
 from sluice.datastream.slot_sharing_group import MemorySize, SlotSharingGroup  # noqa: E402
 from sluice.datastream.data_stream import (  # noqa: E402
-    DataStream, KeyedStream, WindowedStream, ConnectedStreams, BroadcastStream, BroadcastConnectedStream,
-    DataStreamSink,
+    DataStream, KeyedStream, ConnectedStreams, BroadcastStream, BroadcastConnectedStream, DataStreamSink,
 )
 
 __all__ += ["BroadcastProcessFunction", "KeyedBroadcastProcessFunction", "AsyncFunction", "TimeDomain",
@@ -54,3 +53,10 @@ __all__ += ["StateBackend", "HashMapStateBackend", "EmbeddedRocksDBStateBackend"
             "PredefinedOptions", "MemoryStateBackend", "FsStateBackend", "RocksDBStateBackend", "CheckpointStorage",
             "JobManagerCheckpointStorage", "FileSystemCheckpointStorage",
             "CustomCheckpointStorage"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "WindowedStream":  # loaded with the keyed operator (pyarrow)
+        from sluice.datastream._keyed import WindowedStream
+        return WindowedStream
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

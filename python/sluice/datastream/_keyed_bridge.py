@@ -33,7 +33,7 @@ def _keyed(ks: Any, func: Any, kind: str, output_type: Optional[TypeInformation]
     runner = make_runner(func, kind, output_type=output_type, key_type=_none_if_pickled(ks._key_type),
                          value_type=value_type)
     out_sql = _convert.data_type_of(output_type).to_sql().replace(" NOT NULL", "")
-    op_name = "%s(function=[%s])" % ("KeyedProcess" if kind == "process" else "KeyedReduce", name)
+    op_name = "%s(function=[%s])" % ({"process": "KeyedProcess", "reduce": "KeyedReduce"}.get(kind, "Window"), name)
     op_id = _native.call("datastream.keyed_operator", runner, op_name, "__key", "__value" if nested else "f0",
                          "rowtime" if stream._rowtime else "", out_sql)
     conv = stream._element_conv()
@@ -90,9 +90,19 @@ def keyed_reduce(ks: Any, func: Any) -> Any:
 
 
 def keyed_window(ks: Any, window_assigner: Any) -> Any:
-    raise NotImplementedError("KeyedStream.window: DataStream windows are not supported by Sluice yet; use "
-                              "key_by(...).process with event-time timers, or a Table API window")
+    """key_by(...).window(assigner): the keyed operator's windows
+    (_keyed.WindowedStream plans its reduce/aggregate/apply/process here)."""
+    from sluice.datastream._keyed import WindowedStream
+    from sluice.datastream.window import WindowAssigner
+    if not isinstance(window_assigner, WindowAssigner):
+        raise TypeError("KeyedStream.window takes a WindowAssigner, not %r" % (window_assigner,))
+    return WindowedStream(ks, window_assigner)
 
 
 def keyed_count_window(ks: Any, size: int, slide: int = 0) -> Any:
-    raise NotImplementedError("KeyedStream.count_window: DataStream windows are not supported by Sluice yet")
+    """Windows of size elements per key, every slide elements when slide
+    is given, as PyFlink's count_window."""
+    from sluice.datastream.window import CountSlidingWindowAssigner, CountTumblingWindowAssigner
+    if slide == 0:
+        return keyed_window(ks, CountTumblingWindowAssigner.of(size))
+    return keyed_window(ks, CountSlidingWindowAssigner.of(size, slide))

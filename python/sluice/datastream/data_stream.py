@@ -660,10 +660,6 @@ class _Unsupported(object):
         raise NotImplementedError("%s: not supported by Sluice yet" % type(self).__name__)
 
 
-class WindowedStream(_Unsupported):
-    pass
-
-
 class AllWindowedStream(_Unsupported):
     pass
 
@@ -737,3 +733,12 @@ class CloseableIterator(object):
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def __getattr__(name: str) -> Any:
+    # WindowedStream is the keyed operator's (_keyed.py, which loads
+    # pyarrow): imported when first asked for.
+    if name == "WindowedStream":
+        from sluice.datastream._keyed import WindowedStream
+        return WindowedStream
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
