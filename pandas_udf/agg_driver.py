@@ -25,6 +25,8 @@ import pyarrow as pa
 __all__ = ["Aggregate"]
 
 _load = pa.Array._import_from_c
+_FLOATS = frozenset([float, int, np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8, type(None)])
+_INTS = frozenset([int, np.int64, np.int32, np.int16, np.int8, np.uint8, np.uint16, np.uint32])
 
 
 class Aggregate:
@@ -43,10 +45,30 @@ class Aggregate:
         self.result = pd_driver._result_converter(types[-1])
         self.size = struct_size
         self.ixs: dict[int, Any] = {}
+        # DOUBLE and BIGINT results of plain numbers become one numpy array,
+        # which the result conversion takes without looking at each value.
+        target = types[-1]
+        self.numeric = None
+        if pa.types.is_float64(target):
+            self.numeric = (np.float64, _FLOATS)
+        elif pa.types.is_int64(target):
+            self.numeric = (np.int64, _INTS)
+
+    def _numeric(self, results: list[Any]) -> Any:
+        if self.numeric is None:
+            return results
+        dtype, ok = self.numeric
+        if not all(map(ok.__contains__, map(type, results))):
+            return results
+        try:
+            # None is NaN as a float (NULL on the way out).
+            return np.array(results, dtype=dtype)
+        except (OverflowError, TypeError, ValueError):
+            return results
 
     def _index(self, n: int) -> Any:
         ix = self.ixs.get(n)
-        if ix is None or ix.index.name is not None:
+        if ix is None or ix.index._name is not None:
             # A function may name its argument's index in place; the next
             # group of that length gets a fresh one.
             if len(self.ixs) > 64:
@@ -73,18 +95,30 @@ class Aggregate:
         fn = self.fn
         index = self._index
         results: list[Any] = [None] * ngroups
-        for g in range(ngroups):
-            a, b = offsets[g], offsets[g + 1]
-            ix = index(b - a)
-            try:
-                results[g] = fn(*[split(a, b, ix) for split in splits])
-            except BaseException as e:
-                f = d.Failure(0, d.CALL, exc=e)
-                f.slot = g
-                f.detail = str(b - a)
-                return f
+        ix = index(0)
+        g = 0
+        bounds = zip(offsets, offsets[1:])
         try:
-            arr = self.result(results, ngroups)
+            if len(splits) == 1:
+                # One argument, the common case: no list per group.
+                split = splits[0]
+                for g, (a, b) in enumerate(bounds):
+                    # A function may name its argument's index in place
+                    # (RangeIndex keeps the name in _name).
+                    if ix.n != b - a or ix.index._name is not None:
+                        ix = index(b - a)
+                    results[g] = fn(split(a, b, ix))
+            else:
+                for g, (a, b) in enumerate(bounds):
+                    if ix.n != b - a or ix.index._name is not None:
+                        ix = index(b - a)
+                    results[g] = fn(*[split(a, b, ix) for split in splits])
+        except BaseException as e:
+            f = d.Failure(0, d.CALL, exc=e)
+            f.slot = g
+            return f
+        try:
+            arr = self.result(self._numeric(results), ngroups)
         except d._ResultError as e:
             return d.Failure(0, d.RESULT, _result_detail(e.detail, results), exc=e.cause)
         arr._export_to_c(base + (len(self.types) + 1) * self.size)

@@ -58,18 +58,18 @@ func (a *pandasAggregate) NewAccumulators(args []arrow.DataType, result arrow.Da
 	return &pandasAccs{agg: agg, name: a.f.Name, types: args, result: result, cur: noChunk, pendOff: []int64{0}}, nil
 }
 
-// rowRef is a row of a retained chunk: chunk id << 32 | row.
-type rowRef uint64
-
-func ref(chunk uint32, row int) rowRef { return rowRef(uint64(chunk)<<32 | uint64(uint32(row))) }
-func (r rowRef) chunk() uint32         { return uint32(r >> 32) }
-func (r rowRef) row() int              { return int(uint32(r)) }
+// span is rows [start, start+n) of a retained chunk: a group's rows are
+// the spans of the batches they arrived in, so that a group of consecutive
+// rows costs one span, gathered by one copy (or none).
+type span struct {
+	chunk, start, n uint32
+}
 
 const noChunk = ^uint32(0)
 
 // rowChunk is a set of argument columns rows refer to: a bound batch's, or
-// a restored group's. live counts the references from groups and buffered
-// results; at zero the columns are released.
+// a restored group's. live counts the spans of groups and buffered
+// results over it; at zero the columns are released.
 type rowChunk struct {
 	cols []arrow.Array
 	live int
@@ -125,10 +125,11 @@ type pandasAccs struct {
 	free   []uint32
 	cur    uint32 // the bound columns' chunk, noChunk before Bind
 
-	groups [][]rowRef // each group's rows, in arrival order
+	groups [][]span // each group's rows, in arrival order
 
-	// The buffered results: result k is the rows pend[pendOff[k]:pendOff[k+1]].
-	pend    []rowRef
+	// The buffered results: result k is the rows of spans
+	// pend[pendOff[k]:pendOff[k+1]].
+	pend    []span
 	pendOff []int64
 
 	err    error
@@ -158,8 +159,8 @@ func (p *pandasAccs) addChunk(cols []arrow.Array) uint32 {
 	return uint32(len(p.chunks) - 1)
 }
 
-// unref drops one reference to chunk id, releasing it when none is left
-// and it is not the bound one.
+// unref drops one span's reference to chunk id, releasing it when none is
+// left and it is not the bound one.
 func (p *pandasAccs) unref(id uint32) {
 	c := p.chunks[id]
 	c.live--
@@ -176,22 +177,22 @@ func (p *pandasAccs) dropChunk(id uint32) {
 	p.free = append(p.free, id)
 }
 
-func (p *pandasAccs) unrefAll(refs []rowRef) {
-	for _, r := range refs {
-		p.unref(r.chunk())
+func (p *pandasAccs) unrefAll(spans []span) {
+	for _, s := range spans {
+		p.unref(s.chunk)
 	}
 }
 
-func (p *pandasAccs) refAll(refs []rowRef) {
-	for _, r := range refs {
-		p.chunks[r.chunk()].live++
+func (p *pandasAccs) refAll(spans []span) {
+	for _, s := range spans {
+		p.chunks[s.chunk].live++
 	}
 }
 
 // Grow implements engine.UserAccumulators.
 func (p *pandasAccs) Grow(n int) {
 	if n > len(p.groups) {
-		p.groups = append(p.groups, make([][]rowRef, n-len(p.groups))...)
+		p.groups = append(p.groups, make([][]span, n-len(p.groups))...)
 	}
 }
 
@@ -201,11 +202,11 @@ func (p *pandasAccs) Reset(g uint32) {
 		return
 	}
 	p.unrefAll(p.groups[g])
-	p.groups[g] = nil
+	p.groups[g] = p.groups[g][:0]
 }
 
 // Bind implements engine.UserAccumulators: the columns are retained as a
-// chunk while rows refer to them.
+// chunk while spans refer to them.
 func (p *pandasAccs) Bind(args []arrow.Array) {
 	if len(args) != len(p.types) {
 		p.fail(fmt.Errorf("pandas aggregate function %s: bound %d columns for %d arguments", p.name, len(args), len(p.types)))
@@ -218,7 +219,8 @@ func (p *pandasAccs) Bind(args []arrow.Array) {
 	}
 }
 
-// Update implements engine.UserAccumulators.
+// Update implements engine.UserAccumulators: a row extends its group's
+// last span when it follows it in the bound columns.
 func (p *pandasAccs) Update(groups []uint32, signs []int8, from, to int) {
 	if p.cur == noChunk {
 		if from < to {
@@ -226,20 +228,30 @@ func (p *pandasAccs) Update(groups []uint32, signs []int8, from, to int) {
 		}
 		return
 	}
-	c := p.chunks[p.cur]
+	cur := p.cur
+	c := p.chunks[cur]
+	all := p.groups
 	for i := from; i < to; i++ {
-		s := int8(1)
-		if signs != nil {
-			s = signs[i]
+		if signs != nil && signs[i] <= 0 {
+			if signs[i] < 0 {
+				p.retract(groups[i], i)
+			}
+			continue
 		}
 		g := groups[i]
-		switch {
-		case s > 0:
-			p.groups[g] = append(p.groups[g], ref(p.cur, i))
-			c.live++
-		case s < 0:
-			p.retract(g, i)
+		// The rows from i on that go to g too, in one step.
+		j := i + 1
+		for j < to && groups[j] == g && (signs == nil || signs[j] > 0) {
+			j++
 		}
+		sp := all[g]
+		if k := len(sp) - 1; k >= 0 && sp[k].chunk == cur && sp[k].start+sp[k].n == uint32(i) {
+			sp[k].n += uint32(j - i)
+		} else {
+			all[g] = append(sp, span{chunk: cur, start: uint32(i), n: uint32(j - i)})
+			c.live++
+		}
+		i = j - 1
 	}
 }
 
@@ -247,40 +259,53 @@ func (p *pandasAccs) Update(groups []uint32, signs []int8, from, to int) {
 // when the group holds it (an OVER window retracts the rows that leave its
 // frame, oldest first), else the first row of equal values.
 func (p *pandasAccs) retract(g uint32, i int) {
-	refs := p.groups[g]
-	want := ref(p.cur, i)
-	k := -1
-	for j, r := range refs {
-		if r == want {
-			k = j
-			break
+	spans := p.groups[g]
+	for k, s := range spans {
+		if s.chunk == p.cur && uint32(i) >= s.start && uint32(i) < s.start+s.n {
+			p.removeRow(g, k, uint32(i))
+			return
 		}
 	}
-	if k < 0 {
-		for j, r := range refs {
-			if p.sameValues(r, want) {
-				k = j
-				break
+	for k, s := range spans {
+		for r := s.start; r < s.start+s.n; r++ {
+			if p.sameValues(s.chunk, int(r), p.cur, i) {
+				p.removeRow(g, k, r)
+				return
 			}
 		}
 	}
-	if k < 0 {
-		p.fail(fmt.Errorf("pandas aggregate function %s: retracting a row its group does not hold", p.name))
-		return
-	}
-	gone := refs[k]
-	if k == 0 {
-		p.groups[g] = refs[1:]
-	} else {
-		p.groups[g] = append(refs[:k], refs[k+1:]...)
-	}
-	p.unref(gone.chunk())
+	p.fail(fmt.Errorf("pandas aggregate function %s: retracting a row its group does not hold", p.name))
 }
 
-func (p *pandasAccs) sameValues(a, b rowRef) bool {
-	ca, cb := p.chunks[a.chunk()], p.chunks[b.chunk()]
+// removeRow takes row r out of span k of group g.
+func (p *pandasAccs) removeRow(g uint32, k int, r uint32) {
+	spans := p.groups[g]
+	s := spans[k]
+	switch {
+	case s.n == 1:
+		p.groups[g] = append(spans[:k], spans[k+1:]...)
+		p.unref(s.chunk)
+	case r == s.start:
+		spans[k].start++
+		spans[k].n--
+	case r == s.start+s.n-1:
+		spans[k].n--
+	default:
+		// The middle of a span: split in two.
+		spans[k].n = r - s.start
+		rest := span{chunk: s.chunk, start: r + 1, n: s.start + s.n - r - 1}
+		spans = append(spans, span{})
+		copy(spans[k+2:], spans[k+1:])
+		spans[k+1] = rest
+		p.groups[g] = spans
+		p.chunks[s.chunk].live++
+	}
+}
+
+func (p *pandasAccs) sameValues(ca uint32, ra int, cb uint32, rb int) bool {
+	a, b := p.chunks[ca], p.chunks[cb]
 	for k := range p.types {
-		if !array.SliceEqual(ca.cols[k], int64(a.row()), int64(a.row()+1), cb.cols[k], int64(b.row()), int64(b.row()+1)) {
+		if !array.SliceEqual(a.cols[k], int64(ra), int64(ra+1), b.cols[k], int64(rb), int64(rb+1)) {
 			return false
 		}
 	}
@@ -290,9 +315,9 @@ func (p *pandasAccs) sameValues(a, b rowRef) bool {
 // AppendResult implements engine.UserAccumulators: the result is the
 // group's rows as they are now, evaluated at Flush.
 func (p *pandasAccs) AppendResult(g uint32) {
-	rows := p.groups[g]
-	p.pend = append(p.pend, rows...)
-	p.refAll(rows)
+	spans := p.groups[g]
+	p.pend = append(p.pend, spans...)
+	p.refAll(spans)
 	p.pendOff = append(p.pendOff, int64(len(p.pend)))
 }
 
@@ -337,13 +362,13 @@ func (p *pandasAccs) ResultEqual(i, j int) bool {
 	if p.err != nil {
 		return false
 	}
-	var rows []rowRef
+	var spans []span
 	offs := []int64{0}
 	for _, k := range []int{i, j} {
-		rows = append(rows, p.pend[p.pendOff[k]:p.pendOff[k+1]]...)
-		offs = append(offs, int64(len(rows)))
+		spans = append(spans, p.pend[p.pendOff[k]:p.pendOff[k+1]]...)
+		offs = append(offs, int64(len(spans)))
 	}
-	res, err := p.evaluate(memory.DefaultAllocator, rows, offs)
+	res, err := p.evaluate(memory.DefaultAllocator, spans, offs)
 	if err != nil {
 		p.fail(err)
 		return false
@@ -364,12 +389,11 @@ func (p *pandasAccs) Truncate(n int) {
 
 // Keep implements engine.UserAccumulators.
 func (p *pandasAccs) Keep(sel []int32) {
-	var pend []rowRef
+	var pend []span
 	offs := []int64{0}
 	kept := make([]bool, len(p.pendOff)-1)
 	for _, k := range sel {
-		rows := p.pend[p.pendOff[k]:p.pendOff[k+1]]
-		pend = append(pend, rows...)
+		pend = append(pend, p.pend[p.pendOff[k]:p.pendOff[k+1]]...)
 		offs = append(offs, int64(len(pend)))
 		kept[k] = true
 	}
@@ -400,8 +424,7 @@ func (p *pandasAccs) Flush(mem memory.Allocator) (arrow.Array, error) {
 		p.Truncate(0)
 		return nil, p.err
 	}
-	n := len(p.pendOff) - 1
-	if n == 0 {
+	if len(p.pendOff) == 1 {
 		return array.MakeArrayOfNull(mem, p.result, 0), nil
 	}
 	res, err := p.evaluate(mem, p.pend, p.pendOff)
@@ -413,10 +436,18 @@ func (p *pandasAccs) Flush(mem memory.Allocator) (arrow.Array, error) {
 	return res, nil
 }
 
-// evaluate gathers the rows of the groups offs cuts rows into and calls
+// evaluate gathers the rows of the groups offs cuts spans into and calls
 // the function once for all of them.
-func (p *pandasAccs) evaluate(mem memory.Allocator, rows []rowRef, offs []int64) (arrow.Array, error) {
-	cols, err := p.gather(mem, rows)
+func (p *pandasAccs) evaluate(mem memory.Allocator, spans []span, offs []int64) (arrow.Array, error) {
+	rows := make([]int64, len(offs))
+	for k := 1; k < len(offs); k++ {
+		n := rows[k-1]
+		for _, s := range spans[offs[k-1]:offs[k]] {
+			n += int64(s.n)
+		}
+		rows[k] = n
+	}
+	cols, err := p.gather(mem, spans)
 	if err != nil {
 		return nil, err
 	}
@@ -425,14 +456,30 @@ func (p *pandasAccs) evaluate(mem memory.Allocator, rows []rowRef, offs []int64)
 			c.Release()
 		}
 	}()
-	return p.agg.Call(context.Background(), cols, offs)
+	return p.agg.Call(context.Background(), cols, rows)
 }
 
-// gather builds, per argument, the column of rows in order.
-func (p *pandasAccs) gather(mem memory.Allocator, rows []rowRef) ([]arrow.Array, error) {
+// runs merges spans that continue one another in the same chunk.
+func runs(spans []span) []span {
+	var out []span
+	for _, s := range spans {
+		if k := len(out) - 1; k >= 0 && out[k].chunk == s.chunk && out[k].start+out[k].n == s.start {
+			out[k].n += s.n
+			continue
+		}
+		if s.n > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// gather builds, per argument, the column of the spans' rows in order.
+func (p *pandasAccs) gather(mem memory.Allocator, spans []span) ([]arrow.Array, error) {
+	rs := runs(spans)
 	out := make([]arrow.Array, 0, len(p.types))
 	for k, t := range p.types {
-		a, err := p.gatherColumn(mem, k, t, rows)
+		a, err := p.gatherColumn(mem, k, t, rs)
 		if err != nil {
 			for _, c := range out {
 				c.Release()
@@ -444,31 +491,48 @@ func (p *pandasAccs) gather(mem memory.Allocator, rows []rowRef) ([]arrow.Array,
 	return out, nil
 }
 
-func (p *pandasAccs) gatherColumn(mem memory.Allocator, k int, t arrow.DataType, rows []rowRef) (arrow.Array, error) {
-	n := len(rows)
-	if w := fixedWidth(t); w > 0 && p.allFixed(k, rows) {
-		// Fixed-width values are copied slot by slot: rows of one group
-		// often come from many batches, one or two at a time.
+func (p *pandasAccs) gatherColumn(mem memory.Allocator, k int, t arrow.DataType, rs []span) (arrow.Array, error) {
+	switch len(rs) {
+	case 0:
+		return array.MakeArrayOfNull(mem, t, 0), nil
+	case 1:
+		// One run: the rows as they are, without a copy.
+		r := rs[0]
+		return array.NewSlice(p.chunks[r.chunk].cols[k], int64(r.start), int64(r.start+r.n)), nil
+	}
+	if w := fixedWidth(t); w > 0 && p.allFixed(k, rs) {
+		// Fixed-width values are copied a run at a time.
+		n, withNulls := 0, false
+		for _, r := range rs {
+			n += int(r.n)
+			withNulls = withNulls || p.chunks[r.chunk].valid[k] != nil
+		}
 		vals := memory.NewResizableBuffer(mem)
 		vals.Resize(n * w)
 		dst := vals.Bytes()
 		var valid *memory.Buffer
 		var vb []byte
-		nulls := 0
-		for i, r := range rows {
-			c := p.chunks[r.chunk()]
-			j := r.row()
-			copy(dst[i*w:(i+1)*w], c.vals[k][j*w:(j+1)*w])
-			if c.valid[k] != nil && !bitutil.BitIsSet(c.valid[k], c.voff[k]+j) {
-				if vb == nil {
-					valid = memory.NewResizableBuffer(mem)
-					valid.Resize(int(bitutil.BytesForBits(int64(n))))
-					vb = valid.Bytes()
-					bitutil.SetBitsTo(vb, 0, int64(n), true)
+		if withNulls {
+			valid = memory.NewResizableBuffer(mem)
+			valid.Resize(int(bitutil.BytesForBits(int64(n))))
+			vb = valid.Bytes()
+		}
+		off := 0
+		for _, r := range rs {
+			c := p.chunks[r.chunk]
+			copy(dst[off*w:], c.vals[k][int(r.start)*w:int(r.start+r.n)*w])
+			if withNulls {
+				if c.valid[k] != nil {
+					bitutil.CopyBitmap(c.valid[k], c.voff[k]+int(r.start), int(r.n), vb, off)
+				} else {
+					bitutil.SetBitsTo(vb, int64(off), int64(r.n), true)
 				}
-				bitutil.ClearBit(vb, i)
-				nulls++
 			}
+			off += int(r.n)
+		}
+		nulls := 0
+		if withNulls {
+			nulls = n - bitutil.CountSetBits(vb, 0, n)
 		}
 		d := array.NewData(t, n, []*memory.Buffer{valid, vals}, nil, nulls, 0)
 		vals.Release()
@@ -479,40 +543,23 @@ func (p *pandasAccs) gatherColumn(mem memory.Allocator, k int, t arrow.DataType,
 		d.Release()
 		return a, nil
 	}
-	// Any other type: slices of runs of consecutive rows, concatenated.
-	var parts []arrow.Array
+	// Any other type: the runs' slices, concatenated.
+	parts := make([]arrow.Array, len(rs))
+	for i, r := range rs {
+		parts[i] = array.NewSlice(p.chunks[r.chunk].cols[k], int64(r.start), int64(r.start+r.n))
+	}
 	defer func() {
 		for _, s := range parts {
 			s.Release()
 		}
 	}()
-	for i := 0; i < n; {
-		c, start := rows[i].chunk(), rows[i].row()
-		j := i + 1
-		for j < n && rows[j].chunk() == c && rows[j].row() == start+(j-i) {
-			j++
-		}
-		parts = append(parts, array.NewSlice(p.chunks[c].cols[k], int64(start), int64(start+j-i)))
-		i = j
-	}
-	if len(parts) == 0 {
-		return array.MakeArrayOfNull(mem, t, 0), nil
-	}
-	if len(parts) == 1 {
-		parts[0].Retain()
-		return parts[0], nil
-	}
 	return array.Concatenate(parts, mem)
 }
 
-func (p *pandasAccs) allFixed(k int, rows []rowRef) bool {
-	last := noChunk
-	for _, r := range rows {
-		if c := r.chunk(); c != last {
-			if p.chunks[c].vals[k] == nil {
-				return false
-			}
-			last = c
+func (p *pandasAccs) allFixed(k int, rs []span) bool {
+	for _, r := range rs {
+		if p.chunks[r.chunk].vals[k] == nil {
+			return false
 		}
 	}
 	return true
@@ -521,19 +568,23 @@ func (p *pandasAccs) allFixed(k int, rows []rowRef) bool {
 // Save implements engine.UserAccumulators: the group's rows as an Arrow
 // IPC stream (nothing for an empty group).
 func (p *pandasAccs) Save(dst []byte, g uint32) []byte {
-	var rows []rowRef
+	var spans []span
 	if int(g) < len(p.groups) {
-		rows = p.groups[g]
+		spans = p.groups[g]
 	}
-	if len(rows) == 0 {
+	n := 0
+	for _, s := range spans {
+		n += int(s.n)
+	}
+	if n == 0 {
 		return dst
 	}
-	cols, err := p.gather(memory.DefaultAllocator, rows)
+	cols, err := p.gather(memory.DefaultAllocator, spans)
 	if err != nil {
 		p.fail(err)
 		return dst
 	}
-	rec := array.NewRecordBatch(p.schema(), cols, int64(len(rows)))
+	rec := array.NewRecordBatch(p.schema(), cols, int64(n))
 	for _, c := range cols {
 		c.Release()
 	}
@@ -578,15 +629,12 @@ func (p *pandasAccs) Load(b []byte, g uint32) {
 			p.fail(fmt.Errorf("pandas aggregate function %s: restored rows have %d columns for %d arguments", p.name, rec.NumCols(), len(p.types)))
 			return
 		}
+		if rec.NumRows() == 0 {
+			continue
+		}
 		id := p.addChunk(rec.Columns())
-		c := p.chunks[id]
-		for i := 0; i < int(rec.NumRows()); i++ {
-			p.groups[g] = append(p.groups[g], ref(id, i))
-		}
-		c.live += int(rec.NumRows())
-		if c.live == 0 {
-			p.dropChunk(id)
-		}
+		p.groups[g] = append(p.groups[g], span{chunk: id, start: 0, n: uint32(rec.NumRows())})
+		p.chunks[id].live++
 	}
 	if err := r.Err(); err != nil {
 		p.fail(fmt.Errorf("pandas aggregate function %s: restoring a group's rows: %w", p.name, err))

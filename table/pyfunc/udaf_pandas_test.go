@@ -48,7 +48,11 @@ def _boom(v):
     raise ValueError("no %d" % len(v))
 
 
-p_mean = _PandasAgg(lambda v: v.mean(), "DOUBLE")
+def _mean(v):
+    return v.mean()
+
+
+p_mean = _PandasAgg(_mean, "DOUBLE")
 p_joined = _PandasAgg(_joined, "STRING")
 p_cnt = _PandasAgg(lambda v: len(v), "BIGINT")
 p_boom = _PandasAgg(_boom, "DOUBLE")
