@@ -216,3 +216,28 @@ def test_a_result_that_is_not_one_value(tmp_path: Any) -> None:
     e.create_temporary_function("series", udaf(lambda v: v * 2, result_type=DataTypes.DOUBLE(), func_type="pandas"))
     with pytest.raises(Exception, match="pandas aggregate function series returned a Series for a group"):
         rows(e.execute_sql("SELECT k, series(v) FROM src GROUP BY k"))
+
+
+@pytest.mark.parametrize("sql", [False, True])
+def test_percentiles_example(tmp_path: Any, sql: bool) -> None:
+    """examples/pandas_udaf/percentiles.py: its p50 and p95 per province and
+    minute are pandas' quantiles of the generated logs grouped the same
+    way."""
+    import pathlib
+    import runpy
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "pandas_udaf" / "percentiles.py"
+    ex = runpy.run_path(str(path))
+    logs = str(tmp_path / "logs")
+    ex["generate"](logs, 3000, 1000, 3)
+    got = ex["percentiles"](logs, sql=sql)
+    lookup = ex["ip_to_province"]._func
+    frames = [pd.read_csv(f, header=None, names=["uuid", "client_ip", "request_time", "response_size", "uri",
+                                                 "log_time"]) for f in sorted(pathlib.Path(logs).rglob("*")) if f.is_file()]
+    df = pd.concat(frames)
+    df["province"] = df["client_ip"].map(lookup)
+    df["minute"] = pd.to_datetime(df["log_time"], format="ISO8601").dt.floor("min").astype(str)
+    want = []
+    for (province, minute), g in df.groupby(["province", "minute"]):
+        want.append((province, minute, len(g), g["response_size"].quantile(0.5), g["response_size"].quantile(0.95)))
+    assert len(df) == 3000 and len(got) == len(want) > 30
+    assert sorted(got, key=lambda r: (r[1], r[0])) == sorted(want, key=lambda r: (r[1], r[0]))
