@@ -85,3 +85,30 @@ def test_count_window(env):
     c = env.from_collection(DATA, T3).key_by(lambda x: x[0], Types.STRING()).count_window(2).reduce(
         lambda a, b: (a[0], a[1] + b[1], b[2]))
     assert list(c.execute_and_collect()) == [("a", 4, 2000), ("b", 8, 9000), ("a", 12, 9500)]
+
+
+def test_a_tables_rowtime_times_the_windows_of_its_stream(env, tmp_path):
+    # (PyFlink 2.3 cannot key a stream of rows with a TIMESTAMP field; the
+    # windows here are the tumbling windows of the rows' ts by hand.)
+    from pyflink.table import StreamTableEnvironment
+    p = tmp_path / "ev.csv"
+    p.write_text("a,1,2024-01-01 00:00:01\nb,2,2024-01-01 00:00:03\na,3,2024-01-01 00:00:07\n"
+                 "a,4,2024-01-01 00:00:12\n")
+    t_env = StreamTableEnvironment.create(env)
+    t_env.get_config().set("table.local-time-zone", "UTC")
+    t_env.execute_sql("CREATE TABLE ev (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' "
+                      "SECOND) WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = 'csv')" % p)
+    ds = t_env.to_data_stream(t_env.from_path("ev"))
+    assert repr(ds.get_type()) == ("ExternalTypeInfo<RowTypeInfo(k: String, v: Integer, "
+                                   "ts: LocalTimeTypeInfo<LOCAL_DATE_TIME>)>")
+
+    class Values(ProcessWindowFunction):
+        def process(self, key, context, elements):
+            yield "%s %d %s" % (key, context.window().end, [e.v for e in elements])
+
+    w = ds.key_by(lambda r: r.k, Types.STRING()).window(TumblingEventTimeWindows.of(Time.seconds(5))).process(
+        Values(), Types.STRING())
+    start = 1704067200000  # 2024-01-01 00:00:00 UTC
+    assert list(w.execute_and_collect()) == [
+        "a %d [1]" % (start + 5000), "b %d [2]" % (start + 5000), "a %d [3]" % (start + 10000),
+        "a %d [4]" % (start + 15000)]

@@ -96,11 +96,16 @@ def type_info_of(type_sql: str) -> TypeInformation:
 
 def _type_info_of_data_type(t: DataType) -> TypeInformation:
     from sluice.table import types as T
+    # (Flink's external classes: DATE is a LocalDate, TIME a LocalTime,
+    # TIMESTAMP a LocalDateTime, TIMESTAMP_LTZ an Instant.)
+    local = LocalTimeTypeInfo.TimeType
     simple = [(T.VarCharType, Types.STRING), (T.CharType, Types.STRING), (T.BooleanType, Types.BOOLEAN),
               (T.TinyIntType, Types.BYTE), (T.SmallIntType, Types.SHORT), (T.IntType, Types.INT),
               (T.BigIntType, Types.LONG), (T.FloatType, Types.FLOAT), (T.DoubleType, Types.DOUBLE),
-              (T.DecimalType, Types.BIG_DEC), (T.DateType, Types.SQL_DATE), (T.TimeType, Types.SQL_TIME),
-              (T.LocalZonedTimestampType, Types.INSTANT), (T.TimestampType, Types.SQL_TIMESTAMP)]
+              (T.DecimalType, Types.BIG_DEC), (T.DateType, lambda: LocalTimeTypeInfo(local.LOCAL_DATE)),
+              (T.TimeType, lambda: LocalTimeTypeInfo(local.LOCAL_TIME)),
+              (T.LocalZonedTimestampType, Types.INSTANT),
+              (T.TimestampType, lambda: LocalTimeTypeInfo(local.LOCAL_DATE_TIME))]
     for cls, f in simple:
         if isinstance(t, cls):
             return f()
