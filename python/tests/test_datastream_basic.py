@@ -84,6 +84,9 @@ def test_flat_map_filter_union(env):
         env.from_collection([1], Types.INT()).union(env.from_collection(["a"], Types.STRING()))
 
 
+CLOSED = []
+
+
 class AddK(MapFunction):
     def open(self, runtime_context: RuntimeContext):
         self.k = 10
@@ -91,6 +94,9 @@ class AddK(MapFunction):
 
     def map(self, value):
         return (value + self.k, self.info)
+
+    def close(self):
+        CLOSED.append(self.k)
 
 
 class Repeat(FlatMapFunction):
@@ -107,6 +113,7 @@ class Above1(FilterFunction):
 def test_function_classes_are_opened(env):
     ds = env.from_collection([1, 2], Types.INT())
     assert collect(ds.map(AddK())) == [(11, (1, 0)), (12, (1, 0))]
+    assert CLOSED == [10]  # close() ran when the job ended
     assert collect(ds.flat_map(Repeat(), Types.INT())) == [1, 2, 2]
     assert collect(ds.filter(Above1())) == [2]
     with pytest.raises(TypeError):
