@@ -58,7 +58,7 @@ func TestSQL(t *testing.T) {
 func TestSQLParallel(t *testing.T) {
 	for _, f := range []string{"testdata/sql/windows.test", "testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/over.test", "testdata/sql/windowtopn.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/joins2.test", "testdata/sql/subqueries.test",
 		"testdata/sql/setops2.test", "testdata/sql/grouping.test", "testdata/sql/intervaljoin.test", "testdata/sql/windowjoin.test", "testdata/sql/lookupjoin.test",
-		"testdata/sql/temporaljoin.test", "testdata/sql/unnest.test", "testdata/sql/over_retract.test"} {
+		"testdata/sql/temporaljoin.test", "testdata/sql/unnest.test", "testdata/sql/over_retract.test", "testdata/sql/value_aggs.test"} {
 		runSQLGoldens(t, f, map[string]string{"parallelism.default": "3"})
 	}
 }
@@ -75,7 +75,7 @@ func TestSQLBatchSizes(t *testing.T) {
 	for _, size := range []string{"1", "7"} {
 		for _, f := range []string{"testdata/sql/topn.test", "testdata/sql/changelog.test", "testdata/sql/aggregates.test", "testdata/sql/functions2.test", "testdata/sql/functions3.test", "testdata/sql/cte.test", "testdata/sql/aggfilter.test", "testdata/sql/joins.test", "testdata/sql/joins2.test", "testdata/sql/subqueries.test",
 			"testdata/sql/setops2.test", "testdata/sql/grouping.test", "testdata/sql/intervaljoin.test", "testdata/sql/windowjoin.test", "testdata/sql/lookupjoin.test",
-			"testdata/sql/temporaljoin.test", "testdata/sql/unnest.test", "testdata/sql/over_retract.test"} {
+			"testdata/sql/temporaljoin.test", "testdata/sql/unnest.test", "testdata/sql/over_retract.test", "testdata/sql/value_aggs.test"} {
 			t.Run(size+"/"+f, func(t *testing.T) {
 				runSQLGoldens(t, f, map[string]string{"sluice.exec.batch-size": size})
 			})
