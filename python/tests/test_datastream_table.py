@@ -28,13 +28,16 @@ def test_from_data_stream(envs):
     t = t_env.from_data_stream(ds)
     assert str(t.get_schema()) == "root\n |-- id: INT\n |-- name: STRING\n"
     assert rows(t) == [(1, "a"), (2, "b")]
-    # An atomic element is column f0; a tuple's fields f0, f1, ...
-    # (Flink types a Java primitive's column NOT NULL; Sluice's is nullable.)
+    # An atomic element is column f0; a tuple's fields f0, f1, ... (a Java
+    # primitive's NOT NULL)
     ti = env.from_collection([1, 2], Types.INT())
-    assert t_env.from_data_stream(ti).get_schema().get_field_names() == ["f0"]
+    assert str(t_env.from_data_stream(ti).get_schema()) == "root\n |-- f0: INT NOT NULL\n"
     assert rows(t_env.from_data_stream(ti)) == [(1,), (2,)]
     tu = env.from_collection([(1, "a")], Types.TUPLE([Types.INT(), Types.STRING()]))
-    assert t_env.from_data_stream(tu).get_schema().get_field_names() == ["f0", "f1"]
+    assert str(t_env.from_data_stream(tu).get_schema()) == "root\n |-- f0: INT NOT NULL\n |-- f1: STRING\n"
+    assert rows(t_env.from_data_stream(tu)) == [(1, "a")]
+    assert str(t_env.from_data_stream(env.from_collection(["x"], Types.STRING())).get_schema()) == (
+        "root\n |-- f0: STRING\n")
     assert str(t_env.from_data_stream(ds, col("a"), col("b")).get_schema()) == "root\n |-- a: INT\n |-- b: STRING\n"
     s = Schema.new_builder().column("id", DataTypes.INT()).column("name", DataTypes.STRING()).build()
     assert str(t_env.from_data_stream(ds, s).get_schema()) == "root\n |-- id: INT\n |-- name: STRING\n"

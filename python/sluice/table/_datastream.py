@@ -13,16 +13,29 @@ from sluice.table.expression import Expression, _quote_ident
 __all__ = ["from_data_stream", "to_data_stream", "to_changelog_stream", "to_append_stream", "to_retract_stream"]
 
 
+def _primitive(ti: Any, sql: str, name: str) -> str:
+    """sql AS name, NOT NULL for a Java primitive's type (Integer, Long,
+    ... at the top or in a tuple), as Flink types those columns."""
+    from sluice.common.typeinfo import BasicType, BasicTypeInfo
+    from sluice.datastream import _convert
+    if isinstance(ti, BasicTypeInfo) and ti._basic_type in (
+            BasicType.BOOLEAN, BasicType.BYTE, BasicType.SHORT, BasicType.INT, BasicType.LONG, BasicType.FLOAT,
+            BasicType.DOUBLE):
+        return "CAST(%s AS %s NOT NULL) AS %s" % (sql, _convert.data_type_of(ti).to_sql().replace(" NOT NULL", ""), name)
+    return "%s AS %s" % (sql, name)
+
+
 def _element_columns(ds: Any) -> List[str]:
     """SQL of the columns a stream's elements give: a ROW's (a Row's or
     a tuple's) fields, else f0 itself."""
     from sluice.common.typeinfo import RowTypeInfo, TupleTypeInfo
-    ti = ds.get_type()
+    from sluice.datastream import _convert
+    ti = _convert._unwrap(ds.get_type())
     if isinstance(ti, RowTypeInfo):
         return ["(`f0`).%s AS %s" % (_quote_ident(n), _quote_ident(n)) for n in ti.get_field_names()]
     if isinstance(ti, TupleTypeInfo):
-        return ["(`f0`).`f%d` AS `f%d`" % (i, i) for i in range(len(ti.get_field_types()))]
-    return ["`f0`"]
+        return [_primitive(t, "(`f0`).`f%d`" % i, "`f%d`" % i) for i, t in enumerate(ti.get_field_types())]
+    return [_primitive(ti, "`f0`", "`f0`")]
 
 
 def from_data_stream(t_env: Any, ds: Any, *fields_or_schema: Any) -> Any:
