@@ -111,6 +111,11 @@ func NewAggregate(name string, f *cpython.Object, args []arrow.DataType, result 
 // [offsets[g], offsets[g+1]) of the argument columns args. The result has
 // one value per group; the caller releases it. A group may be empty: the
 // function then receives empty Series.
+//
+// As for pandas UDFs, the offsets and every numeric argument column
+// without NULLs cross as views of their buffers, the others through the C
+// Data Interface; a numeric result of exactly the declared type is written
+// by Python into a buffer allocated here.
 func (a *Aggregate) Call(ctx context.Context, args []arrow.Array, offsets []int64) (arrow.Array, error) {
 	if a.closed.Load() {
 		return nil, fmt.Errorf("pandas aggregate function %s: used after Close", a.name)
@@ -123,39 +128,63 @@ func (a *Aggregate) Call(ctx context.Context, args []arrow.Array, offsets []int6
 		return array.MakeArrayOfNull(memory.DefaultAllocator, a.result, 0), nil
 	}
 	nargs := len(args)
-	block := cBlock(uintptr(nargs+2) * arrayStructSize)
+	// The structs of the arguments that are no views, then the result's.
+	block := cBlock(uintptr(nargs+1) * arrayStructSize)
 	defer cFree(block)
 	// pyarrow moves each imported struct; these release what a failure
 	// left behind (releasing a moved struct does nothing).
 	defer func() {
-		for i := 0; i <= nargs; i++ {
+		for i := 0; i < nargs; i++ {
 			cdata.ReleaseCArrowArray(cArray(block, i))
 		}
 	}()
-	offs := array.NewData(arrow.PrimitiveTypes.Int64, len(offsets),
-		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(offsets))}, nil, 0, 0)
-	offArr := array.MakeFromData(offs)
-	offs.Release()
-	// The offsets stay Go memory the export points at: offsets outlives
-	// the call, and pyarrow converts them to a list before returning.
-	cdata.ExportArrowArray(offArr, cArray(block, 0), nil)
-	offArr.Release()
+	cargs := make([]cpython.Arg, aggArgViews+nargs)
+	defer cpython.ReleaseArgs(cargs)
+	cargs[aggArgGroups] = cpython.IntArg(int64(ngroups))
+	cargs[aggArgBlock] = cpython.IntArg(int64(uintptr(block)))
+	cargs[aggArgOffsets] = cpython.ViewArg(unsafe.Pointer(&offsets[0]), len(offsets)*8, false)
+	cargs[aggArgOut], cargs[aggArgOutValid] = cpython.NoneArg(), cpython.NoneArg()
+	status := new(int64)
+	*status = -1
+	var data, bitmap []byte
+	defer func() {
+		if data != nil {
+			resultMemory.Free(data)
+		}
+		if bitmap != nil {
+			resultMemory.Free(bitmap)
+		}
+	}()
+	if w := viewWidth(a.result); w > 0 {
+		data = resultMemory.Allocate(ngroups * w)
+		cargs[aggArgOut] = cpython.FillViewArg(unsafe.Pointer(&data[0]), len(data), status)
+		if id := a.result.ID(); id == arrow.FLOAT32 || id == arrow.FLOAT64 {
+			bitmap = resultMemory.Allocate((ngroups + 7) / 8)
+			cargs[aggArgOutValid] = cpython.ViewArg(unsafe.Pointer(&bitmap[0]), len(bitmap), true)
+		}
+	}
 	for i, col := range args {
 		if !arrow.TypeEqual(col.DataType(), a.args[i]) {
 			return nil, fmt.Errorf("pandas aggregate function %s: argument %d is %s, prepared for %s", a.name, i+1, col.DataType(), a.args[i])
 		}
+		if p, size, ok := dataView(col); ok {
+			cargs[aggArgViews+i] = cpython.ViewArg(p, size, false)
+			continue
+		}
+		cargs[aggArgViews+i] = cpython.NoneArg()
 		exp, err := vectorized.ForExport(col, memory.DefaultAllocator)
 		if err != nil {
 			return nil, fmt.Errorf("pandas aggregate function %s: argument %d: %w", a.name, i+1, err)
 		}
-		cdata.ExportArrowArray(exp, cArray(block, i+1), nil)
+		cdata.ExportArrowArray(exp, cArray(block, i), nil)
 		exp.Release()
 	}
-	out := cArray(block, nargs+1)
+	out := cArray(block, nargs)
 	err := cpython.DoBatch(ctx, a.labels.For(vectorized.JobName(ctx)), func(py *cpython.GIL) error {
 		dropUnusedViews(py)
 		releaseDeferred(py)
-		res, err := py.CallArgs(a.eval, []cpython.Arg{cpython.IntArg(int64(ngroups)), cpython.IntArg(int64(uintptr(block)))})
+		res, err := py.CallArgs(a.eval, cargs)
+		a.keepViews(cargs, args, offsets, &data, &bitmap)
 		if err != nil {
 			return fmt.Errorf("pandas aggregate function %s: %w", a.name, err)
 		}
@@ -169,12 +198,61 @@ func (a *Aggregate) Call(ctx context.Context, args []arrow.Array, offsets []int6
 		cdata.ReleaseCArrowArray(out)
 		return nil, err
 	}
+	if nulls := *status; nulls >= 0 && data != nil {
+		// Written into data: the array owns it from here on.
+		var valid []byte
+		if nulls > 0 {
+			valid = bitmap
+		}
+		arr := fromBuffers(a.result, int64(ngroups), data, valid, nulls)
+		data = nil
+		return arr, nil
+	}
 	arr, err := cdata.ImportCArrayWithType(out, a.result)
 	if err != nil {
 		cdata.ReleaseCArrowArray(out)
 		return nil, fmt.Errorf("pandas aggregate function %s: importing the results: %w", a.name, err)
 	}
 	return arr, nil
+}
+
+// The arguments of the driver's evaluate; the argument views follow.
+const (
+	aggArgGroups = iota
+	aggArgBlock
+	aggArgOffsets
+	aggArgOut
+	aggArgOutValid
+	aggArgViews
+)
+
+// keepViews hands the views Python still refers to after the call to
+// keepView with what keeps their memory valid: a function that keeps an
+// argument keeps its column. The driver keeps neither the offsets nor the
+// result buffers; should it, their memory is left to the kept view.
+func (a *Aggregate) keepViews(cargs []cpython.Arg, args []arrow.Array, offsets []int64, data, bitmap *[]byte) {
+	for i, col := range args {
+		if v := cargs[aggArgViews+i].Kept(); v != nil {
+			col.Retain()
+			arg := &cargs[aggArgViews+i]
+			keepView(v, func() { arg.Unpin(); col.Release() })
+		}
+	}
+	if v := cargs[aggArgOffsets].Kept(); v != nil {
+		arg := &cargs[aggArgOffsets]
+		keepView(v, func() { arg.Unpin(); _ = offsets })
+	}
+	for _, k := range []struct {
+		i   int
+		buf *[]byte
+	}{{aggArgOut, data}, {aggArgOutValid, bitmap}} {
+		if v := cargs[k.i].Kept(); v != nil {
+			b := *k.buf
+			*k.buf = nil
+			arg := &cargs[k.i]
+			keepView(v, func() { arg.Unpin(); resultMemory.Free(b) })
+		}
+	}
 }
 
 // failure turns the driver's Failure into an AggError.

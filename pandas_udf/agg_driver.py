@@ -42,6 +42,8 @@ class Aggregate:
         self.d = pd_driver
         self.types = types[:-1]
         self.convs = [pd_driver._arg_converter(t) for t in self.types]
+        self.dtypes = [pd_driver._view_dtype(t) for t in self.types]
+        self.out_dtype = pd_driver._view_dtype(types[-1])
         self.result = pd_driver._result_converter(types[-1])
         self.size = struct_size
         self.ixs: dict[int, Any] = {}
@@ -76,19 +78,27 @@ class Aggregate:
             ix = self.ixs[n] = self.d._Index(n)
         return ix
 
-    def evaluate(self, ngroups: int, base: int) -> Any:
-        """Calls the function once per group. base is the address of a block
-        of ArrowArray structs: the groups' offsets (int64, ngroups + 1 of
-        them), one per argument, then the result, which is exported into
-        its struct when every group succeeded."""
+    def evaluate(self, ngroups: int, base: int, offsets: Any, out: Any, out_valid: Any, *views: Any) -> Any:
+        """Calls the function once per group.
+
+        offsets is a read-only view of the groups' row offsets (int64,
+        ngroups + 1 of them). views holds, per argument, a read-only view of
+        its Arrow data buffer (a numeric column without NULLs) or None: the
+        column is then exported at base + k * struct size. out and out_valid
+        are views of the buffers of a numeric result (else None): results
+        that make a numpy array of exactly that type are written there;
+        any other is exported into the struct after the arguments'."""
         d = self.d
-        offsets = _load(base, pa.int64()).to_numpy().tolist()
+        offsets = np.frombuffer(offsets, dtype=np.int64).tolist()
         n = offsets[-1]
         whole = d._Index(n)
         splits = []
-        for k, (t, conv) in enumerate(zip(self.types, self.convs)):
+        for k, (t, conv, dtype, view) in enumerate(zip(self.types, self.convs, self.dtypes, views)):
             try:
-                col = conv(_load(base + (k + 1) * self.size, t), whole)
+                if view is None:
+                    col = conv(_load(base + k * self.size, t), whole)
+                else:
+                    col = d._series(np.frombuffer(view, dtype), whole)
             except Exception as e:
                 return d.Failure(0, d.ARGUMENT, d._sql_name(t), exc=e, slot=k)
             splits.append(_splitter(col, d._series))
@@ -117,11 +127,16 @@ class Aggregate:
             f = d.Failure(0, d.CALL, exc=e)
             f.slot = g
             return f
+        vals = self._numeric(results)
+        if out is not None and type(vals) is np.ndarray and vals.dtype == self.out_dtype:
+            # NaN becomes NULL on the way, as in the general path.
+            out.fill(vals, out_valid)
+            return None
         try:
-            arr = self.result(self._numeric(results), ngroups)
+            arr = self.result(vals, ngroups)
         except d._ResultError as e:
             return d.Failure(0, d.RESULT, _result_detail(e.detail, results), exc=e.cause)
-        arr._export_to_c(base + (len(self.types) + 1) * self.size)
+        arr._export_to_c(base + len(self.types) * self.size)
         return None
 
 

@@ -241,3 +241,21 @@ def test_percentiles_example(tmp_path: Any, sql: bool) -> None:
         want.append((province, minute, len(g), g["response_size"].quantile(0.5), g["response_size"].quantile(0.95)))
     assert len(df) == 3000 and len(got) == len(want) > 30
     assert sorted(got, key=lambda r: (r[1], r[0])) == sorted(want, key=lambda r: (r[1], r[0]))
+
+
+def test_a_function_may_keep_its_series(tmp_path: Any) -> None:
+    # A numeric column without NULLs reaches pandas as a view of Sluice's
+    # buffer: a Series kept beyond its call keeps that memory valid.
+    kept: List[pd.Series] = []
+
+    def keep(v: pd.Series) -> float:
+        kept.append(v)
+        return float(v.sum())
+
+    e = env(tmp_path, stream=False)
+    e.create_temporary_function("keep", udaf(keep, result_type=DataTypes.DOUBLE(), func_type="pandas"))
+    got = rows(e.execute_sql("SELECT k, keep(CAST(a AS DOUBLE)) FROM src WHERE a IS NOT NULL GROUP BY k"))
+    assert sorted(got) == ["+I['a', 13.0]", "+I['b', 4.0]", "+I['c', 4.0]"]
+    # Other work reuses freed memory; the kept Series still hold their rows.
+    rows(e.execute_sql("SELECT k, mean_udaf(v), cnt(a) FROM src GROUP BY k"))
+    assert sorted(sorted(s.tolist()) for s in kept) == [[1.0, 2.0, 2.0, 3.0, 5.0], [1.0, 3.0], [4.0]]
