@@ -47,6 +47,7 @@ class Aggregate:
         self.result = pd_driver._result_converter(types[-1])
         self.size = struct_size
         self.ixs: dict[int, Any] = {}
+        self.last = self._index(0)  # the index of the last group called
         # DOUBLE and BIGINT results of plain numbers become one numpy array,
         # which the result conversion takes without looking at each value.
         target = types[-1]
@@ -90,22 +91,26 @@ class Aggregate:
         any other is exported into the struct after the arguments'."""
         d = self.d
         offsets = np.frombuffer(offsets, dtype=np.int64).tolist()
-        n = offsets[-1]
-        whole = d._Index(n)
+        whole = None
         splits = []
+        series = d._series
         for k, (t, conv, dtype, view) in enumerate(zip(self.types, self.convs, self.dtypes, views)):
+            if view is not None:
+                # Slices of the buffer itself, each wrapped as a Series.
+                values = np.frombuffer(view, dtype)
+                splits.append(lambda a, b, ix, values=values: series(values[a:b], ix))
+                continue
             try:
-                if view is None:
-                    col = conv(_load(base + k * self.size, t), whole)
-                else:
-                    col = d._series(np.frombuffer(view, dtype), whole)
+                if whole is None:
+                    whole = d._Index(offsets[-1])
+                col = conv(_load(base + k * self.size, t), whole)
             except Exception as e:
                 return d.Failure(0, d.ARGUMENT, d._sql_name(t), exc=e, slot=k)
-            splits.append(_splitter(col, d._series))
+            splits.append(_splitter(col, series))
         fn = self.fn
         index = self._index
         results: list[Any] = [None] * ngroups
-        ix = index(0)
+        ix = self.last
         g = 0
         bounds = zip(offsets, offsets[1:])
         try:
@@ -124,9 +129,11 @@ class Aggregate:
                         ix = index(b - a)
                     results[g] = fn(*[split(a, b, ix) for split in splits])
         except BaseException as e:
+            self.last = ix
             f = d.Failure(0, d.CALL, exc=e)
             f.slot = g
             return f
+        self.last = ix
         vals = self._numeric(results)
         if out is not None and type(vals) is np.ndarray and vals.dtype == self.out_dtype:
             # NaN becomes NULL on the way, as in the general path.
