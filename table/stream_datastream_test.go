@@ -42,6 +42,20 @@ func TestDataStreamChangelogColumn(t *testing.T) {
 	require.Equal(t, "k INT, c BIGINT, kind TINYINT", strings.ReplaceAll(schemaText(tb), " NOT NULL", ""))
 	// The changes of the aggregate as insert-only rows: +I 0, -U 1, +U 2.
 	require.Equal(t, []string{"+I[1, 1, 0]", "+I[2, 1, 0]", "+I[1, 1, 1]", "+I[1, 2, 2]", "+I[3, 1, 0]"}, rowsText(t, tb))
+	// and back: the kinds again, an updating table a GROUP BY retracts from
+	_, err = env.ExecuteSQL(context.Background(), "CREATE TEMPORARY VIEW cl AS SELECT * FROM TABLE(SLUICE_DS_CHANGELOG(TABLE g))")
+	require.NoError(t, err)
+	back, err := env.SQLQuery("SELECT * FROM TABLE(SLUICE_DS_FROM_CHANGELOG(TABLE cl))")
+	require.NoError(t, err)
+	require.Equal(t, []string{"+I[1, 1]", "+I[2, 1]", "-U[1, 1]", "+U[1, 2]", "+I[3, 1]"}, rowsText(t, back))
+	_, err = env.ExecuteSQL(context.Background(), "CREATE TEMPORARY VIEW back AS SELECT * FROM TABLE(SLUICE_DS_FROM_CHANGELOG(TABLE cl))")
+	require.NoError(t, err)
+	total, err := env.SQLQuery("SELECT SUM(c) FROM back")
+	require.NoError(t, err)
+	rows := rowsText(t, total)
+	require.Equal(t, "+U[4]", rows[len(rows)-1])
+	_, err = env.SQLQuery("SELECT * FROM TABLE(SLUICE_DS_FROM_CHANGELOG(TABLE v))")
+	require.ErrorContains(t, err, "SLUICE_DS_FROM_CHANGELOG: no column kind")
 }
 
 func TestDataStreamWatermark(t *testing.T) {

@@ -93,3 +93,20 @@ def test_changelog_and_retract_streams(envs, capfd):
     assert list(kinds.execute_and_collect()) == ["+I 1", "-U 1", "+U 2"]
     back = t_env.from_changelog_stream(env.from_collection([("a", 1)], Types.ROW([Types.STRING(), Types.INT()])))
     assert rows(back) == [("a", 1)]
+
+
+def test_changelog_stream_round_trip(envs):
+    env, t_env = envs
+    tab = t_env.from_elements([(1, "a"), (2, "b"), (1, "c")], ["k", "v"])
+    agg = t_env.sql_query("select k, count(*) as c from %s group by k" % tab)
+    back = t_env.from_changelog_stream(t_env.to_changelog_stream(agg))
+    assert back.get_schema().get_field_names() == ["k", "c"]
+
+    def changes(t):
+        return [(str(r.get_row_kind()), tuple(r)) for r in t.execute().collect()]
+    assert changes(back) == [("+I", (1, 1)), ("+I", (2, 1)), ("-U", (1, 1)), ("+U", (1, 2))]
+    s = t_env.sql_query("select sum(c) from %s" % back)
+    assert changes(s) == [("+I", (1,)), ("-U", (1,)), ("+U", (2,)), ("-U", (2,)), ("+U", (1,)), ("-U", (1,)),
+                          ("+U", (3,))]
+    f = t_env.from_changelog_stream(t_env.to_changelog_stream(agg).filter(lambda r: r.k == 1))
+    assert changes(f) == [("+I", (1, 1)), ("-U", (1, 1)), ("+U", (1, 2))]

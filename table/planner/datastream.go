@@ -8,9 +8,11 @@ package planner
 //	TABLE(SLUICE_DS_OPERATOR(TABLE v, id))           a registered operator (a keyed process function, a reduce, a window)
 //	TABLE(SLUICE_DS_WATERMARK(TABLE v, DESCRIPTOR(ts), expr[, idle ms]))  ts becomes v's rowtime, watermarks expr (assign_timestamps_and_watermarks)
 //	TABLE(SLUICE_DS_CHANGELOG(TABLE v))             v's rows with their row kind as a column `kind`, insert-only (to_changelog_stream)
+//	TABLE(SLUICE_DS_FROM_CHANGELOG(TABLE v))        the reverse: v's column `kind` back as the rows' kinds (from_changelog_stream)
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,7 +66,7 @@ func isDataStreamTVF(f *sql.FuncCall) bool {
 		return false
 	}
 	switch strings.ToUpper(f.Name.Unqualified()) {
-	case "SLUICE_DS_OPERATOR", "SLUICE_DS_WATERMARK", "SLUICE_DS_CHANGELOG":
+	case "SLUICE_DS_OPERATOR", "SLUICE_DS_WATERMARK", "SLUICE_DS_CHANGELOG", "SLUICE_DS_FROM_CHANGELOG":
 		return true
 	}
 	return false
@@ -96,6 +98,15 @@ func (p *Planner) bindDataStreamTVF(f *sql.FuncCall) (Node, error) {
 	switch fname {
 	case "SLUICE_DS_CHANGELOG":
 		return &DataStreamChangelog{Input: in}, nil
+	case "SLUICE_DS_FROM_CHANGELOG":
+		k, err := col("kind", f.Args[0].Pos())
+		if err != nil {
+			return nil, err
+		}
+		if schema[k].Type.Kind != types.TinyInt {
+			return nil, p.ErrAt(f.Args[0].Pos(), "%s: column kind is %s, not TINYINT", fname, schema[k].Type)
+		}
+		return &DataStreamFromChangelog{Input: in, Kind: k}, nil
 	case "SLUICE_DS_WATERMARK":
 		if len(f.Args) != 3 && len(f.Args) != 4 {
 			return nil, p.ErrAt(f.Name.Pos(), "%s(TABLE t, DESCRIPTOR(ts), watermark expression[, idle timeout ms])", fname)
@@ -288,3 +299,84 @@ func (c *changelogColumn) Process(ctx context.Context, _ int, b *vectorized.Batc
 func (c *changelogColumn) EndInput(context.Context, engine.Collector) error { return nil }
 
 func (c *changelogColumn) Close() error { return nil }
+
+// DataStreamFromChangelog takes its input's column Kind (as
+// DataStreamChangelog writes it) back as the rows' kinds: an updating
+// table of the other columns.
+type DataStreamFromChangelog struct {
+	Input Node
+	Kind  int
+}
+
+func (n *DataStreamFromChangelog) Schema() Schema {
+	in := n.Input.Schema()
+	return append(append(Schema(nil), in[:n.Kind]...), in[n.Kind+1:]...)
+}
+
+func (n *DataStreamFromChangelog) Inputs() []Node { return []Node{n.Input} }
+
+func (n *DataStreamFromChangelog) WithInputs(in ...Node) Node {
+	c := *n
+	c.Input = in[0]
+	return &c
+}
+
+func (n *DataStreamFromChangelog) describe() string { return "FromChangelog" }
+
+func (n *DataStreamFromChangelog) changelogMode() connector.ChangelogMode { return connector.All }
+
+func (n *DataStreamFromChangelog) explain(e *explainer) *xnode {
+	in := e.node(n.Input)
+	return &xnode{text: "FromChangelog(select=[" + strings.Join(n.Schema().Names(), ", ") + "])", mode: e.mode(n), par: in.par, ins: []*xnode{in}}
+}
+
+func (n *DataStreamFromChangelog) translate(t *translator) (*engine.Vertex, error) {
+	in, err := t.node(n.Input)
+	if err != nil {
+		return nil, err
+	}
+	schema, kind := arrowSchema(n.Schema()), n.Kind
+	chain(in, func() engine.Operator {
+		return engine.WithName("FromChangelog", &changelogKinds{schema: schema, kind: kind})
+	})
+	return in, nil
+}
+
+// changelogKinds sets each row's kind from column kind and drops it.
+type changelogKinds struct {
+	schema *arrow.Schema
+	kind   int
+}
+
+func (c *changelogKinds) Open(context.Context, *engine.RuntimeContext) error { return nil }
+
+func (c *changelogKinds) Process(ctx context.Context, _ int, b *vectorized.Batch, out engine.Collector) error {
+	n := int(b.NumRows())
+	col := b.Record.Column(c.kind).(*array.Int8)
+	kinds := make([]vectorized.RowKind, n)
+	insertOnly := true
+	for i := range n {
+		k := vectorized.RowKind(col.Value(i))
+		if col.IsNull(i) || k < vectorized.Insert || k > vectorized.Delete {
+			return fmt.Errorf("FromChangelog: row %d has no row kind (kind = %v)", i, col.GetOneForMarshal(i))
+		}
+		kinds[i] = k
+		insertOnly = insertOnly && k == vectorized.Insert
+	}
+	cols := make([]arrow.Array, 0, len(b.Record.Columns())-1)
+	for i, a := range b.Record.Columns() {
+		if i != c.kind {
+			cols = append(cols, a)
+		}
+	}
+	ob := vectorized.NewBatch(array.NewRecordBatch(c.schema, cols, int64(n)))
+	if !insertOnly {
+		ob.Kinds = kinds
+	}
+	defer ob.Release()
+	return out.Collect(ctx, ob)
+}
+
+func (c *changelogKinds) EndInput(context.Context, engine.Collector) error { return nil }
+
+func (c *changelogKinds) Close() error { return nil }

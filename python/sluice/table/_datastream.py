@@ -113,7 +113,7 @@ def _row_of_columns(t_env: Any, table: Any, type_sql: Optional[str] = None, kind
     names, types = schema.get_field_names(), [str(t) for t in schema.get_field_data_types()]
     plain = [t.replace(" *ROWTIME*", "").replace(" *PROCTIME*", "") for t in types]
     if type_sql is None:
-        type_sql = "ROW<%s>" % ", ".join("%s %s" % (_quote_ident(n), t.replace(" NOT NULL", "")) for n, t in zip(names, plain))
+        type_sql = "ROW<%s>" % ", ".join("%s %s" % (_quote_ident(n), t) for n, t in zip(names, plain))
     rowtimes = [n for n, t in zip(names, types) if "*ROWTIME*" in t]
     items = ["CAST(ROW(%s) AS %s) AS `f0`" % (", ".join(_quote_ident(n) for n in names), type_sql)]
     if len(rowtimes) == 1 and not kind:
@@ -241,7 +241,16 @@ def to_retract_stream(t_env: Any, table: Any, type_info: Any) -> Any:
 
 
 def from_changelog_stream(t_env: Any, ds: Any, *args: Any) -> Any:
-    """A stream of Rows as a table. Sluice takes insert-only streams here
-    (the Rows' kinds must be +I); a stream from to_changelog_stream gives
-    back its table's changes."""
-    return from_data_stream(t_env, ds)
+    """A stream of Rows with their RowKinds as an updating table, as
+    Flink's fromChangelogStream: a stream from to_changelog_stream (or
+    derived from one by filter) gives back its table's changes. Other
+    streams hold no row kinds in Sluice (from_collection keeps a Row's
+    fields, not its kind): their Rows are inserts."""
+    from sluice.datastream.data_stream import DataStream
+    if not isinstance(ds, DataStream):
+        raise TypeError("from_changelog_stream takes a DataStream, not %r" % (ds,))
+    if not ds._kind:
+        return from_data_stream(t_env, ds)
+    view = _quote_ident(str(ds._table(t_env))) + " AS `s`"
+    with_kind = t_env.sql_query("SELECT %s, `kind` FROM %s" % (", ".join(_element_columns(ds)), view))
+    return t_env.sql_query("SELECT * FROM TABLE(SLUICE_DS_FROM_CHANGELOG(TABLE %s))" % _quote_ident(str(with_kind)))
