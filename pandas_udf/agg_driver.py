@@ -114,8 +114,16 @@ class Aggregate:
         g = 0
         bounds = zip(offsets, offsets[1:])
         try:
-            if len(splits) == 1:
-                # One argument, the common case: no list per group.
+            if len(splits) == 1 and views[0] is not None:
+                # One numeric argument without NULLs, the common case: the
+                # slices wrapped right here.
+                values = np.frombuffer(views[0], self.dtypes[0])
+                for g, (a, b) in enumerate(bounds):
+                    if ix.n != b - a or ix.index._name is not None:
+                        ix = index(b - a)
+                    results[g] = fn(series(values[a:b], ix))
+            elif len(splits) == 1:
+                # One argument: no list per group.
                 split = splits[0]
                 for g, (a, b) in enumerate(bounds):
                     # A function may name its argument's index in place
