@@ -220,3 +220,20 @@ def test_process_function_sees_the_elements_timestamps(env):
                                                                                  "2@-9223372036854775808"]
     ts = ds.assign_timestamps_and_watermarks(WatermarkStrategy.for_monotonous_timestamps().with_timestamp_assigner(Ts()))
     assert list(ts.process(P(), Types.STRING()).execute_and_collect()) == ["1@10", "2@20"]
+
+
+def test_maps_of_pickled_objects_run_as_one_function(env):
+    def inc(x):
+        return x + 1
+
+    def dbl(x):
+        return x * 2
+    m1 = env.from_collection([1, 2, 3]).map(inc)
+    m2 = m1.map(dbl).map(str)
+    plan = m2._table().explain().split("== Optimized Execution Plan ==")[1]
+    # one Python call per element: no unpickle/pickle between the maps
+    assert plan.count("PythonCalc") == 1 and "inc(" not in plan and "dbl(" not in plan
+    assert collect(m2) == ["4", "6", "8"]
+    assert collect(m1) == [2, 3, 4]  # the first map still runs as itself
+    typed = m1.map(dbl, Types.INT()).map(lambda x: x + 1)
+    assert collect(typed) == [5, 7, 9]

@@ -124,6 +124,9 @@ class DataStream(object):
         # functions and for execute_and_collect's values.
         self._custom_element: Optional[Callable[[Any, int], Any]] = None
         self._custom_collect: Optional[Callable[[Any, int], Any]] = None
+        # (stream, f) when this stream is stream.map(f) with pickled results:
+        # a map of it calls f and its own function in one row UDF.
+        self._fusable: Optional[Any] = None
         self._type_info = type_info if type_info is not None else PickledBytesTypeInfo()
         self._build_fn = build
         self._built: Dict[int, Any] = {}
@@ -269,6 +272,18 @@ class DataStream(object):
 
     def _map(self, call: Callable[[Any], Any], fn: Any, output_type: Optional[TypeInformation], what: str,
              name: str) -> "DataStream":
+        fused = self._fusable
+        if fused is not None and fn is None:
+            # A map of a map whose elements are pickled Python objects: one
+            # row UDF of the two functions over the first map's input, with
+            # no pickling in between (PyFlink chains them in one Python
+            # operator). The first map's own stream still runs as itself.
+            source, first = fused
+
+            def both(v: Any) -> Any:
+                return call(first(v))
+            out = source._map(both, None, output_type, what, name)
+            return out
         in_conv = self._element_conv()
         out_conv = _convert.to_sql(output_type)
         if self._kind:
@@ -283,7 +298,10 @@ class DataStream(object):
             from sluice.table.udf import udf
             u = udf(_adapter(fn, f) if fn is not None else f, result_type=result, name=name)
             return self._table(t_env).select(u(*self._element_args()).alias("f0"), *self._carried())
-        return self._derive(output_type, build, what)
+        out = self._derive(output_type, build, what)
+        if fn is None and not self._kind and self._custom_element is None and _convert.is_pickled(output_type):
+            out._fusable = (self, call)
+        return out
 
     def flat_map(self, func: Any, output_type: Optional[TypeInformation] = None) -> "DataStream":
         """The elements func (a FlatMapFunction or a callable returning an
