@@ -259,3 +259,16 @@ def test_a_function_may_keep_its_series(tmp_path: Any) -> None:
     # Other work reuses freed memory; the kept Series still hold their rows.
     rows(e.execute_sql("SELECT k, mean_udaf(v), cnt(a) FROM src GROUP BY k"))
     assert sorted(sorted(s.tolist()) for s in kept) == [[1.0, 2.0, 2.0, 3.0, 5.0], [1.0, 3.0], [4.0]]
+
+
+def test_row_based_aggregate_as_pyflink() -> None:
+    # PyFlink's documented pandas udaf in a row-based aggregate: the group's
+    # rows as one DataFrame, a ROW result as columns.
+    e = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
+    e.get_config().set("parallelism.default", "1")
+    t = e.from_elements([(1, 2, 3.0), (3, 2, 4.0), (1, 5, 5.0)], ["a", "b", "c"])
+    agg = udaf(lambda pd: (pd.b.mean(), pd.b.max()),
+               result_type=DataTypes.ROW([DataTypes.FIELD("a", DataTypes.FLOAT()), DataTypes.FIELD("b", DataTypes.INT())]),
+               func_type="pandas")
+    res = t.select(t.a, t.b).group_by(t.a).aggregate(agg.alias("x", "y")).select(col("a"), col("x"), col("y"))
+    assert sorted(rows(res.execute())) == ["+I[1, 3.5, 5]", "+I[3, 2.0, 2]"]
