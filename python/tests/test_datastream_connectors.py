@@ -141,5 +141,6 @@ def test_kafka_json_rows_round_trip(env):
         .set_starting_offsets(KafkaOffsetsInitializer.earliest()).set_bounded(KafkaOffsetsInitializer.latest()) \
         .set_value_only_deserializer(JsonRowDeserializationSchema.builder().type_info(ti).build()).build()
     rows = list(env.from_source(src, WatermarkStrategy.no_watermarks(), "kafka").execute_and_collect())
-    assert [repr(r) for r in rows] == ["Row(id=1, name='a')", "Row(id=2, name=None)"]
-    assert rows[0] == Row(id=1, name="a")
+    # (the topic's partitions are read in no fixed order)
+    assert sorted(repr(r) for r in rows) == ["Row(id=1, name='a')", "Row(id=2, name=None)"]
+    assert Row(id=1, name="a") in rows
