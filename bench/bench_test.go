@@ -52,6 +52,8 @@ func BenchmarkUDF(b *testing.B) {
 				b.ReportMetric(m.OverheadMicros, "identity-µs/batch")
 			case "arrow pc.add(x, 1) (BIGINT)":
 				b.ReportMetric(m.Ratio, "arrow-add/preloaded")
+			case "datastream map(lambda x: x + 1)":
+				b.ReportMetric(m.Ratio, "datastream-map/row-udf")
 			}
 		}
 	}
