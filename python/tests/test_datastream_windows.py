@@ -112,3 +112,10 @@ def test_a_tables_rowtime_times_the_windows_of_its_stream(env, tmp_path):
     assert list(w.execute_and_collect()) == [
         "a %d [1]" % (start + 5000), "b %d [2]" % (start + 5000), "a %d [3]" % (start + 10000),
         "a %d [4]" % (start + 15000)]
+
+
+def test_a_keyed_streams_map_keeps_the_timestamps(keyed):
+    # the map's results are windowed by the elements' timestamps
+    w = keyed.map(lambda x: (x[0], x[1] * 10, x[2]), T3).key_by(lambda x: x[0], Types.STRING()).window(
+        TumblingEventTimeWindows.of(Time.seconds(5))).reduce(lambda a, b: (a[0], a[1] + b[1], max(a[2], b[2])))
+    assert list(w.execute_and_collect()) == [("a", 40, 2000), ("b", 20, 1500), ("a", 120, 9500), ("b", 60, 9000)]

@@ -574,7 +574,12 @@ class KeyedStream(DataStream):
     as on any stream; reduce, process and windows keep state per key."""
 
     def __init__(self, stream: DataStream, selector: Callable[[Any], Any], key_type: Optional[TypeInformation]) -> None:
-        super().__init__(stream._env, stream._type_info, lambda t_env: stream._table(t_env), "Keyed", [stream])
+        super().__init__(stream._env, stream._type_info, lambda t_env: stream._table(t_env), "Keyed", [stream],
+                         rowtime=stream._rowtime, kind=stream._kind)
+        # (its elements are the stream's: map/filter/print of a KeyedStream
+        # see them as the stream does)
+        self._custom_element = stream._custom_element
+        self._custom_collect = stream._custom_collect
         self._stream = stream
         self._selector = selector
         self._key_type = key_type if key_type is not None else PickledBytesTypeInfo()
