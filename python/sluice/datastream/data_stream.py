@@ -238,7 +238,9 @@ class DataStream(object):
 
     # -- partitioning: the elements stay what they are ---------------------
     def _same(self, what: str) -> "DataStream":
-        return self._derive(self._type_info, lambda t_env: self._table(t_env), what)
+        out = self._derive(self._type_info, lambda t_env: self._table(t_env), what, kind=self._kind)
+        out._custom_element, out._custom_collect = self._custom_element, self._custom_collect
+        return out
 
     def shuffle(self) -> "DataStream":
         return self._same("Shuffle")
