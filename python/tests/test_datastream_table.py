@@ -77,6 +77,9 @@ def test_changelog_and_retract_streams(envs, capfd):
     r = t_env.to_retract_stream(agg, Types.ROW([Types.LONG(), Types.LONG()]))
     assert repr(list(r.execute_and_collect())) == (
         "[(True, Row(f0=1, f1=1)), (True, Row(f0=2, f1=1)), (False, Row(f0=1, f1=1)), (True, Row(f0=1, f1=2))]")
+    only_adds = r.filter(lambda t: t[0])
+    assert repr(list(only_adds.execute_and_collect())) == (
+        "[(True, Row(f0=1, f1=1)), (True, Row(f0=2, f1=1)), (True, Row(f0=1, f1=2))]")
     t_env.to_changelog_stream(agg).print()
     env.execute()
     assert capfd.readouterr().out.splitlines() == ["+I[1,1]", "+I[2,1]", "-U[1,1]", "+U[1,2]"]

@@ -151,7 +151,11 @@ class DataStream(object):
 
     def _derive(self, type_info: Optional[TypeInformation], build: Callable[[Any], Any], name: str,
                 kind: bool = False) -> "DataStream":
-        return DataStream(self._env, type_info, build, name, [self], rowtime=self._rowtime, kind=kind)
+        out = DataStream(self._env, type_info, build, name, [self], rowtime=self._rowtime, kind=kind)
+        if kind:
+            # the same elements (filter, partitioning): made the same way
+            out._custom_element, out._custom_collect = self._custom_element, self._custom_collect
+        return out
 
     def _element_args(self) -> List[Any]:
         """The columns a function of the elements receives: f0, and the
@@ -238,9 +242,7 @@ class DataStream(object):
 
     # -- partitioning: the elements stay what they are ---------------------
     def _same(self, what: str) -> "DataStream":
-        out = self._derive(self._type_info, lambda t_env: self._table(t_env), what, kind=self._kind)
-        out._custom_element, out._custom_collect = self._custom_element, self._custom_collect
-        return out
+        return self._derive(self._type_info, lambda t_env: self._table(t_env), what, kind=self._kind)
 
     def shuffle(self) -> "DataStream":
         return self._same("Shuffle")
