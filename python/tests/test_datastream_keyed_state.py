@@ -2,9 +2,7 @@
 the engine's keyed backend, timers checkpointed with it). Expected values
 are PyFlink 2.3's for the same programs (run with /tmp/pyflink-venv,
 parallelism 2, outputs sorted: the order across keys is not defined)."""
-import glob
 import sqlite3
-import time
 from typing import Any, List
 
 import pytest
@@ -17,6 +15,8 @@ from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, Va
 from pyflink.datastream.window import (CountSlidingWindowAssigner, CountTumblingWindowAssigner,
                                        EventTimeSessionWindows, SlidingEventTimeWindows, TumblingEventTimeWindows)
 from pyflink.table import StreamTableEnvironment
+
+from _restore import savepoint_round_trip
 
 DATA = [("a", 1, 1000), ("b", 2, 2000), ("a", 3, 3000), ("c", 4, 4000), ("a", 5, 12000), ("b", 6, 13000),
         ("a", 7, 21000), ("c", 8, 25000)]
@@ -140,16 +140,6 @@ class SumCount(KeyedProcessFunction):
         yield Row(ctx.get_current_key(), s, self.n.get("n"))
 
 
-def wait_for(what: str, cond: Any, limit: float = 30.0) -> Any:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
 def test_keyed_state_survives_a_savepoint_and_restore(tmp_path: Any) -> None:
     """A job keeps a running sum and count per key (key = a % 5) of a
     sequence and upserts them into SQLite; it stops with a savepoint half
@@ -158,16 +148,7 @@ def test_keyed_state_survives_a_savepoint_and_restore(tmp_path: Any) -> None:
     n = 20000
     db = tmp_path / "sums.db"
 
-    def job(savepoint: Any = None) -> Any:
-        env = StreamExecutionEnvironment.get_execution_environment()
-        env.enable_checkpointing(100)
-        env.get_checkpoint_config().set_checkpoint_storage_dir(str(tmp_path / "ck"))
-        t_env = StreamTableEnvironment.create(env)
-        t_env.get_config().set("parallelism.default", "2")
-        if savepoint:
-            t_env.get_config().set("execution.savepoint.path", savepoint)
-        t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '4000', "
-                          "'fields.a.kind' = 'sequence', 'fields.a.start' = '1', 'fields.a.end' = '%d')" % n)
+    def insert(t_env: StreamTableEnvironment) -> Any:
         t_env.execute_sql("CREATE TABLE sums (k BIGINT, s BIGINT, c BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ("
                           "'connector' = 'jdbc', 'url' = 'jdbc:sqlite:%s', 'table-name' = 'sums')" % db)
         ds = t_env.to_data_stream(t_env.from_path("src"))
@@ -178,14 +159,9 @@ def test_keyed_state_survives_a_savepoint_and_restore(tmp_path: Any) -> None:
     con = sqlite3.connect(str(db))
     con.execute("CREATE TABLE sums (k INTEGER PRIMARY KEY, s INTEGER, c INTEGER)")
     con.commit()
-    r = job()
-    wait_for("a completed checkpoint", lambda: glob.glob(str(tmp_path / "ck" / "*" / "chk-*" / "_metadata")))
-    path = r.get_job_client().stop_with_savepoint(savepoint_directory=str(tmp_path / "sp")).result()
-    r.wait(30000)
-    half = dict(con.execute("SELECT k, c FROM sums").fetchall())
-    assert half and sum(half.values()) < n
-    job(path).wait(120000)
-    got = {k: (s, c) for k, s, c in con.execute("SELECT k, s, c FROM sums").fetchall()}
+    half, got = savepoint_round_trip(tmp_path, n, insert,
+                                     lambda: {k: (s, c) for k, s, c in con.execute("SELECT k, s, c FROM sums")})
+    assert half and sum(c for _, c in half.values()) < n
     assert got == {k: (sum(a for a in range(1, n + 1) if a % 5 == k), n // 5) for k in range(5)}
 
 

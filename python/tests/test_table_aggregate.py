@@ -7,19 +7,18 @@ PyFlink runs Python table aggregates only in streaming mode; Sluice also
 runs them in batch mode (the rows of the last emission)."""
 from __future__ import annotations
 
-import glob
 import sqlite3
-import time
 from typing import Any, Iterator, List, Optional
 
 import pytest
 
 from pyflink.common import Row
-from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.table import (DataTypes, EnvironmentSettings, StreamTableEnvironment, TableAggregateFunction,
                            TableEnvironment)
 from pyflink.table.expressions import col
 from pyflink.table.udf import AggregateFunction, udaf, udtaf
+
+from _restore import savepoint_round_trip
 
 
 class Top2(TableAggregateFunction):
@@ -259,16 +258,6 @@ def test_udtaf_checks_as_pyflink() -> None:
         type("Bare", (TableAggregateFunction,), {})()
 
 
-def wait_for(what: str, cond: Any, limit: float = 30.0) -> Any:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
 def test_accumulators_survive_a_savepoint_and_restore(tmp_path: Any) -> None:
     """Each key's sum and count of a sequence go into SQLite (an upsert
     sink keyed by key and name: -D deletes, +I writes); the job stops with
@@ -278,16 +267,7 @@ def test_accumulators_survive_a_savepoint_and_restore(tmp_path: Any) -> None:
     n = 20000
     db = tmp_path / "sc.db"
 
-    def job(savepoint: Any = None) -> Any:
-        env = StreamExecutionEnvironment.get_execution_environment()
-        env.enable_checkpointing(100)
-        env.get_checkpoint_config().set_checkpoint_storage_dir(str(tmp_path / "ck"))
-        t_env = StreamTableEnvironment.create(env)
-        t_env.get_config().set("parallelism.default", "2")
-        if savepoint:
-            t_env.get_config().set("execution.savepoint.path", savepoint)
-        t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '4000', "
-                          "'fields.a.kind' = 'sequence', 'fields.a.start' = '1', 'fields.a.end' = '%d')" % n)
+    def insert(t_env: StreamTableEnvironment) -> Any:
         t_env.execute_sql("CREATE TABLE sc (k BIGINT, name STRING, v BIGINT, PRIMARY KEY (k, name) NOT ENFORCED) "
                           "WITH ('connector' = 'jdbc', 'url' = 'jdbc:sqlite:%s', 'table-name' = 'sc')" % db)
         src = t_env.from_path("src").select((col("a") % 5).alias("k"), col("a"))
@@ -297,14 +277,9 @@ def test_accumulators_survive_a_savepoint_and_restore(tmp_path: Any) -> None:
     con = sqlite3.connect(str(db))
     con.execute("CREATE TABLE sc (k INTEGER, name TEXT, v INTEGER, PRIMARY KEY (k, name))")
     con.commit()
-    r = job()
-    wait_for("a completed checkpoint", lambda: glob.glob(str(tmp_path / "ck" / "*" / "chk-*" / "_metadata")))
-    path = r.get_job_client().stop_with_savepoint(savepoint_directory=str(tmp_path / "sp")).result()
-    r.wait(30000)
-    half = {(k, name): v for k, name, v in con.execute("SELECT k, name, v FROM sc").fetchall()}
+    half, got = savepoint_round_trip(tmp_path, n, insert, lambda: {
+        (k, name): v for k, name, v in con.execute("SELECT k, name, v FROM sc")})
     assert half and sum(v for (_, name), v in half.items() if name == "count") < n
-    job(path).wait(120000)
-    got = {(k, name): v for k, name, v in con.execute("SELECT k, name, v FROM sc").fetchall()}
     want = {}
     for k in range(5):
         want[(k, "sum")] = sum(a for a in range(1, n + 1) if a % 5 == k)

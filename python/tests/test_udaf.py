@@ -8,20 +8,19 @@ where the tests compare them with the built-in aggregate of the same
 meaning."""
 from __future__ import annotations
 
-import glob
 import sqlite3
-import time
 from typing import Any, List
 
 import pytest
 
 from pyflink.common import Row
-from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.table import (DataTypes, EnvironmentSettings, ListView, MapView, StreamTableEnvironment,
                            TableEnvironment)
 from pyflink.table.expressions import call, col, lit
 from pyflink.table.udf import AggregateFunction, FunctionContext, udaf
 from pyflink.table.window import Tumble
+
+from _restore import savepoint_round_trip
 
 
 class MySum(AggregateFunction):
@@ -264,16 +263,6 @@ def test_retraction_without_retract_fails_with_pyflinks_message() -> None:
         rows(env.execute_sql("SELECT nr(c) FROM (SELECT k, COUNT(*) AS c FROM t GROUP BY k)"))
 
 
-def wait_for(what: str, cond: Any, limit: float = 30.0) -> Any:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
 def test_accumulators_survive_a_savepoint_and_restore(tmp_path: Any) -> None:
     """A job sums a sequence per key into SQLite (an upsert sink), stops
     with a savepoint half way; a second job restores it and reads the rest:
@@ -282,36 +271,21 @@ def test_accumulators_survive_a_savepoint_and_restore(tmp_path: Any) -> None:
     n = 20000
     db = tmp_path / "sums.db"
 
-    def job(savepoint: Any = None) -> Any:
-        env = StreamExecutionEnvironment.get_execution_environment()
-        env.enable_checkpointing(100)
-        env.get_checkpoint_config().set_checkpoint_storage_dir(str(tmp_path / "ck"))
-        t_env = StreamTableEnvironment.create(env)
-        t_env.get_config().set("parallelism.default", "2")
-        if savepoint:
-            t_env.get_config().set("execution.savepoint.path", savepoint)
-        t_env.execute_sql("CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '4000', "
-                          "'fields.a.kind' = 'sequence', 'fields.a.start' = '1', 'fields.a.end' = '%d')" % n)
+    def insert(t_env: StreamTableEnvironment) -> Any:
         t_env.execute_sql("CREATE TABLE sums (k BIGINT, s BIGINT, c STRING, PRIMARY KEY (k) NOT ENFORCED) WITH ("
                           "'connector' = 'jdbc', 'url' = 'jdbc:sqlite:%s', 'table-name' = 'sums')" % db)
         t_env.create_temporary_function("my_sum", udaf(MySum()))
-        t_env.create_temporary_function("cnt_distinct_parity", udaf(DistinctConcat()))
-        return t_env.execute_sql("INSERT INTO sums SELECT a % 5, my_sum(a), cnt_distinct_parity(CAST(a % 2 AS STRING)) "
+        t_env.create_temporary_function("parities", udaf(DistinctConcat()))
+        return t_env.execute_sql("INSERT INTO sums SELECT a % 5, my_sum(a), parities(CAST(a % 2 AS STRING)) "
                                  "FROM src GROUP BY a % 5")
 
     con = sqlite3.connect(str(db))
     con.execute("CREATE TABLE sums (k INTEGER PRIMARY KEY, s INTEGER, c TEXT)")
     con.commit()
-    r = job()
-    wait_for("a completed checkpoint", lambda: glob.glob(str(tmp_path / "ck" / "*" / "chk-*" / "_metadata")))
-    path = r.get_job_client().stop_with_savepoint(savepoint_directory=str(tmp_path / "sp")).result()
-    r.wait(30000)
-    half = dict(con.execute("SELECT k, s FROM sums").fetchall())
-    assert half and sum(half.values()) < n * (n + 1) // 2
-    job(path).wait(120000)
-    got = {k: (s, c) for k, s, c in con.execute("SELECT k, s, c FROM sums").fetchall()}
-    want = {k: (sum(a for a in range(1, n + 1) if a % 5 == k), "0,1") for k in range(5)}
-    assert got == want
+    half, got = savepoint_round_trip(tmp_path, n, insert,
+                                     lambda: {k: (s, c) for k, s, c in con.execute("SELECT k, s, c FROM sums")})
+    assert half and sum(s for s, _ in half.values()) < n * (n + 1) // 2
+    assert got == {k: (sum(a for a in range(1, n + 1) if a % 5 == k), "0,1") for k in range(5)}
 
 
 def test_distinct_filter_and_explain_as_pyflink(tmp_path: Any) -> None:
