@@ -22,7 +22,7 @@ from sluice.metrics import MetricGroup
 
 __all__ = [
     "FunctionContext", "UserDefinedFunction", "ScalarFunction", "TableFunction",
-    "AggregateFunction", "TableAggregateFunction", "udf", "udtf", "udaf", "udtaf",
+    "ImperativeAggregateFunction", "AggregateFunction", "TableAggregateFunction", "udf", "udtf", "udaf", "udtaf",
 ]
 
 
@@ -99,7 +99,10 @@ class TableFunction(UserDefinedFunction):
         pass
 
 
-class AggregateFunction(UserDefinedFunction):
+class ImperativeAggregateFunction(UserDefinedFunction):
+    """What aggregate and table aggregate functions share (PyFlink's base of
+    both): an accumulator created, accumulated into and retracted from."""
+
     @abc.abstractmethod
     def create_accumulator(self) -> Any:
         pass
@@ -107,51 +110,35 @@ class AggregateFunction(UserDefinedFunction):
     @abc.abstractmethod
     def accumulate(self, accumulator: Any, *args: Any) -> None:
         pass
+
+    def retract(self, accumulator: Any, *args: Any) -> None:
+        raise RuntimeError("Method retract is not implemented")
+
+    def merge(self, accumulator: Any, accumulators: Any) -> None:
+        raise RuntimeError("Method merge is not implemented")
+
+    def get_result_type(self) -> Any:
+        raise RuntimeError("Method get_result_type is not implemented")
+
+    def get_accumulator_type(self) -> Any:
+        raise RuntimeError("Method get_accumulator_type is not implemented")
+
+
+class AggregateFunction(ImperativeAggregateFunction):
+    """An aggregate function: ``get_value`` reads the accumulator's result."""
 
     @abc.abstractmethod
     def get_value(self, accumulator: Any) -> Any:
         pass
 
-    def retract(self, accumulator: Any, *args: Any) -> None:
-        raise RuntimeError("Method retract is not implemented")
 
-    def merge(self, accumulator: Any, accumulators: Any) -> None:
-        raise RuntimeError("Method merge is not implemented")
-
-    def get_result_type(self) -> Any:
-        raise RuntimeError("Method get_result_type is not implemented")
-
-    def get_accumulator_type(self) -> Any:
-        raise RuntimeError("Method get_accumulator_type is not implemented")
-
-
-class TableAggregateFunction(UserDefinedFunction):
+class TableAggregateFunction(ImperativeAggregateFunction):
     """A table aggregate function: its accumulator yields any number of
     rows (``emit_value``) instead of one value; see _table_agg."""
 
     @abc.abstractmethod
-    def create_accumulator(self) -> Any:
-        pass
-
-    @abc.abstractmethod
-    def accumulate(self, accumulator: Any, *args: Any) -> None:
-        pass
-
-    @abc.abstractmethod
     def emit_value(self, accumulator: Any) -> Any:
         pass
-
-    def retract(self, accumulator: Any, *args: Any) -> None:
-        raise RuntimeError("Method retract is not implemented")
-
-    def merge(self, accumulator: Any, accumulators: Any) -> None:
-        raise RuntimeError("Method merge is not implemented")
-
-    def get_result_type(self) -> Any:
-        raise RuntimeError("Method get_result_type is not implemented")
-
-    def get_accumulator_type(self) -> Any:
-        raise RuntimeError("Method get_accumulator_type is not implemented")
 
 
 _FUNC_TYPES = ("general", "pandas", "arrow")
