@@ -72,9 +72,9 @@ test-fuzz: setup
 	$(GO_TEST) -run '^$$' -fuzz '^FuzzJSONDecode$$' -fuzztime $(FUZZEXECS) ./connectors/format/json/
 
 # The Python API's tests, run by pytest inside the sluice binary's
-# embedded interpreter.
-test-python: build
-	$(BIN)/sluice run -m pytest -q -p no:cacheprovider python/tests
+# embedded interpreter, with the services (the DataStream Kafka tests).
+test-python: build services-up
+	$(SERVICES_ENV) $(BIN)/sluice run -m pytest -q -p no:cacheprovider python/tests
 
 test: setup lint build test-all test-python test-fuzz
 	@echo "==> all tests passed"
