@@ -165,6 +165,60 @@ def test_keyed_state_survives_a_savepoint_and_restore(tmp_path: Any) -> None:
     assert got == {k: (sum(a for a in range(1, n + 1) if a % 5 == k), n // 5) for k in range(5)}
 
 
+class SeqTime(TimestampAssigner):
+    def extract_timestamp(self, value: Any, record_timestamp: int) -> int:
+        return value[0] * 1000
+
+
+class CountUntilEnd(KeyedProcessFunction):
+    """Counts a key's elements; its first element registers the one
+    event-time timer that reports the count, at the end of event time."""
+
+    def __init__(self, end: int) -> None:
+        self.end = end
+
+    def open(self, ctx: Any) -> None:
+        self.count = ctx.get_state(ValueStateDescriptor("count", Types.LONG()))
+
+    def process_element(self, value: Any, ctx: Any) -> Any:
+        c = self.count.value()
+        if c is None:
+            ctx.timer_service().register_event_time_timer(self.end)
+        self.count.update((c or 0) + 1)
+        return []
+
+    def on_timer(self, ts: int, ctx: Any) -> Any:
+        yield Row(ctx.get_current_key(), self.count.value(), ts)
+
+
+def test_pending_timers_survive_a_savepoint_and_restore(tmp_path: Any) -> None:
+    """Each key's timer is registered by its first element, in the first
+    job (all five keys show up in its first rows), and can only fire when
+    the second job's input ends: the second job registers none, so its rows
+    come from timers restored from the savepoint, with the counts of the
+    whole sequence."""
+    n = 20000
+    end = (n + 1) * 1000
+    db = tmp_path / "fired.db"
+
+    def insert(t_env: StreamTableEnvironment) -> Any:
+        t_env.execute_sql("CREATE TABLE fired (k BIGINT, c BIGINT, ts BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ("
+                          "'connector' = 'jdbc', 'url' = 'jdbc:sqlite:%s', 'table-name' = 'fired')" % db)
+        ds = t_env.to_data_stream(t_env.from_path("src")).assign_timestamps_and_watermarks(
+            WatermarkStrategy.for_monotonous_timestamps().with_timestamp_assigner(SeqTime()))
+        out = ds.key_by(lambda r: r[0] % 5, key_type=Types.LONG()).process(
+            CountUntilEnd(end), output_type=Types.ROW_NAMED(["k", "c", "ts"], [Types.LONG(), Types.LONG(), Types.LONG()]))
+        return t_env.from_data_stream(out).execute_insert("fired")
+
+    con = sqlite3.connect(str(db))
+    con.execute("CREATE TABLE fired (k INTEGER PRIMARY KEY, c INTEGER, ts INTEGER)")
+    con.commit()
+    half, got = savepoint_round_trip(tmp_path, n, insert,
+                                     lambda: sorted(con.execute("SELECT k, c, ts FROM fired").fetchall()))
+    assert half == []  # no timer fired before the savepoint
+    assert got == [(k, n // 5, end) for k in range(5)]
+
+
 class Avg(AggregateFunction):
     def create_accumulator(self) -> Any:
         return (0, 0)
