@@ -7,7 +7,6 @@ element's outputs keep and an event-time timer's outputs take as their
 timestamp)."""
 from __future__ import annotations
 
-import pickle
 from typing import Any, Optional
 
 from sluice.common.typeinfo import TypeInformation
@@ -24,17 +23,14 @@ def _keyed(ks: Any, func: Any, kind: str, output_type: Optional[TypeInformation]
     if stream._kind:
         raise ValueError("KeyedStream.%s over a changelog stream (to_changelog_stream) is not supported by Sluice "
                          "yet: key an insert-only stream" % ("process" if kind == "process" else kind))
-    # A ROW element reaches the operator pickled: the hash exchange hands it
-    # sliced batches, and a sliced struct column does not survive the
-    # export to pyarrow (arrow-go exports its children already sliced
-    # while keeping the parent's offset; pyarrow then slices them again).
-    nested = _convert.data_type_of(stream.get_type()).to_sql().startswith("ROW")
-    value_type = None if nested else _none_if_pickled(stream.get_type())
+    # ROW elements reach the operator as a struct column, sliced by the hash
+    # exchange: the operator compacts sliced nested columns before export.
+    value_type = _none_if_pickled(stream.get_type())
     runner = make_runner(func, kind, output_type=output_type, key_type=_none_if_pickled(ks._key_type),
                          value_type=value_type)
     out_sql = _convert.data_type_of(output_type).to_sql().replace(" NOT NULL", "")
     op_name = "%s(function=[%s])" % ({"process": "KeyedProcess", "reduce": "KeyedReduce"}.get(kind, "Window"), name)
-    op_id = _native.call("datastream.keyed_operator", runner, op_name, "__key", "__value" if nested else "f0",
+    op_id = _native.call("datastream.keyed_operator", runner, op_name, "__key", "f0",
                          "rowtime" if stream._rowtime else "", out_sql)
     conv = stream._element_conv()
     selector = ks._selector
@@ -45,20 +41,12 @@ def _keyed(ks: Any, func: Any, kind: str, output_type: Optional[TypeInformation]
         return to_key(k) if to_key is not None else k
     key_sql = _convert.data_type_of(ks._key_type)
 
-    def pickled(v: Any) -> bytes:
-        return pickle.dumps(conv(v) if conv is not None else v)
-
     def build(t_env: Any) -> Any:
         from sluice.table.expression import _quote_ident
         from sluice.table.expressions import col
         from sluice.table.udf import udf
-        from sluice.table.types import DataTypes
         u = udf(key_of, result_type=key_sql, name="key_selector")
         cols = [col("f0"), u(col("f0")).alias("__key")]
-        if nested:
-            # (the struct column itself is not the operator's business)
-            p = udf(pickled, result_type=DataTypes.BYTES(), name="pickle")
-            cols = [u(col("f0")).alias("__key"), p(col("f0")).alias("__value")]
         keyed = stream._table(t_env).select(*(cols + stream._carried()))
         return t_env.sql_query("SELECT * FROM TABLE(SLUICE_DS_OPERATOR(TABLE %s, %d))"
                                % (_quote_ident(str(keyed)), op_id))
