@@ -16,6 +16,7 @@ raised, as ``_sluice_pandas.Failure`` with the group they happened on.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -116,12 +117,23 @@ class Aggregate:
         try:
             if len(splits) == 1 and views[0] is not None:
                 # One numeric argument without NULLs, the common case: the
-                # slices wrapped right here.
+                # slices wrapped right here. Wrapping costs more than a mean
+                # of 1000 values takes, so a Series the function did not
+                # keep (only this frame refers to it) carries the next group
+                # of the same length: its block takes the new slice and
+                # whatever the call left on it (caches, name, attrs) is
+                # cleared. A kept Series is never touched again.
                 values = np.frombuffer(views[0], self.dtypes[0])
+                s = None
                 for g, (a, b) in enumerate(bounds):
                     if ix.n != b - a or ix.index._name is not None:
                         ix = index(b - a)
-                    results[g] = fn(series(values[a:b], ix))
+                    if s is not None and _getrefcount(s) == 2 and _reusable(s, ix):
+                        s._mgr._block.values = values[a:b]
+                    else:
+                        s = series(values[a:b], ix)
+                    results[g] = fn(s)
+                s = None
             elif len(splits) == 1:
                 # One argument: no list per group.
                 split = splits[0]
@@ -153,6 +165,27 @@ class Aggregate:
             return d.Failure(0, d.RESULT, _result_detail(e.detail, results), exc=e.cause)
         arr._export_to_c(base + len(self.types) * self.size)
         return None
+
+
+_getrefcount = sys.getrefcount
+
+
+def _reusable(s: pd.Series, ix: Any) -> bool:
+    """Whether Series s, which no one but the caller holds, can take the
+    next group's values: the same index object and length, and nothing the
+    last call may have set on it (a name, attrs, flags, cached properties)
+    left behind — those are reset here, or the Series is not reused."""
+    d = s.__dict__
+    if s._mgr.axes[0] is not ix.index or len(ix.index) != len(s._mgr._block.values):
+        return False
+    if d.get("_name") is not None:
+        d["_name"] = None
+    if d.get("_attrs"):
+        return False
+    c = d.get("_cache")
+    if c:
+        c.clear()
+    return type(s) is pd.Series and s.flags.allows_duplicate_labels
 
 
 def _result_detail(detail: str, results: Sequence[Any]) -> str:

@@ -261,6 +261,33 @@ def test_a_function_may_keep_its_series(tmp_path: Any) -> None:
     assert sorted(sorted(s.tolist()) for s in kept) == [[1.0, 2.0, 2.0, 3.0, 5.0], [1.0, 3.0], [4.0]]
 
 
+def test_groups_of_one_size_see_their_own_series() -> None:
+    """Groups of equal size, one numeric argument: the driver may hand the
+    next group the Series the last call did not keep. Whatever a call
+    leaves on its Series (a name, a cached property) must not reach the
+    next group, and a Series kept or returned is never handed out again."""
+    seen: List[Any] = []
+    kept: List[pd.Series] = []
+
+    def probe(v: pd.Series) -> float:
+        seen.append((v.name, v.hasnans, v.tolist()))
+        v.name = "renamed"
+        if len(seen) % 3 == 0:
+            kept.append(v)
+        return float(v.sum())
+
+    e = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
+    e.get_config().set("parallelism.default", "1")
+    data = [(k, float(k * 10 + i)) for k in range(9) for i in range(4)]
+    t = e.from_elements(data, ["k", "v"])
+    f = udaf(probe, result_type=DataTypes.DOUBLE(), func_type="pandas")
+    got = sorted(tuple(r) for r in t.group_by(t.k).select(t.k, f(t.v)).execute().collect())
+    assert got == [(k, float(sum(k * 10 + i for i in range(4)))) for k in range(9)]
+    assert sorted(x[2] for x in seen) == [[float(k * 10 + i) for i in range(4)] for k in range(9)]
+    assert all(name is None and not nans for name, nans, _ in seen)
+    assert sorted(s.tolist() for s in kept) == sorted(x[2] for i, x in enumerate(seen) if (i + 1) % 3 == 0)
+
+
 def test_row_based_aggregate_as_pyflink() -> None:
     # PyFlink's documented pandas udaf in a row-based aggregate: the group's
     # rows as one DataFrame, a ROW result as columns.
