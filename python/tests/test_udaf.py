@@ -306,7 +306,11 @@ def test_distinct_filter_and_explain_as_pyflink(tmp_path: Any) -> None:
     t = env.from_path("src")
     r = t.group_by(t.k).select(call("my_sum", t.v).alias("s"), t.k)
     assert "PythonGroupAggregate(groupBy=[k], " in r.explain()
-    assert str(r.get_schema().get_field_data_types()[0]) == "BIGINT"
+    schema = r.get_schema()
+    assert schema.get_field_data_type(0) == DataTypes.BIGINT() and schema.get_field_data_type("k") == DataTypes.STRING()
+    assert schema.get_field_data_type(2) is None and schema.get_field_name(1) == "k"
+    assert schema.to_row_data_type() == DataTypes.ROW([DataTypes.FIELD("s", DataTypes.BIGINT()),
+                                                       DataTypes.FIELD("k", DataTypes.STRING())])
     # Counts go 1, 2, 3, 4 (a) and 1, 2, 3 (b): each retracted value leaves
     # the DISTINCT sum, the last ones (4 and 3) stay.
     assert rows(env.execute_sql("SELECT my_sum(DISTINCT c) FROM (SELECT k, COUNT(*) AS c FROM src GROUP BY k)")) \

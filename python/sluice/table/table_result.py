@@ -40,6 +40,28 @@ class TableSchema:
     def get_field_count(self) -> int:
         return len(self._names)
 
+    def get_field_data_type(self, field: Any) -> Any:
+        """The DataType of a field given by index or name (PyFlink's), None
+        when there is no such field."""
+        from sluice.table.types import _parse_type
+        if isinstance(field, int):
+            if not 0 <= field < len(self._types):
+                return None
+            return _parse_type(str(self._types[field]))
+        if isinstance(field, str):
+            return _parse_type(str(self._types[self._names.index(field)])) if field in self._names else None
+        raise TypeError("get_field_data_type takes a field index or name, not %s" % type(field).__name__)
+
+    def get_field_name(self, field_index: int) -> Optional[str]:
+        return self._names[field_index] if 0 <= field_index < len(self._names) else None
+
+    def to_row_data_type(self) -> Any:
+        from sluice.table.types import DataTypes
+        return DataTypes.ROW([DataTypes.FIELD(n, self.get_field_data_type(i)) for i, n in enumerate(self._names)])
+
+    def copy(self) -> "TableSchema":
+        return TableSchema(self._names, self._types)
+
     def __str__(self) -> str:
         return "root\n" + "".join(" |-- %s: %s\n" % (n, t) for n, t in zip(self._names, self._types))
 
