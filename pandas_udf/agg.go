@@ -39,17 +39,7 @@ var aggDriverSource string
 var aggDriverModule atomic.Pointer[cpython.Object]
 
 func loadAggDriver(py *cpython.GIL) (*cpython.Object, error) {
-	if m := aggDriverModule.Load(); m != nil {
-		return m, nil
-	}
-	m, err := py.LoadModule("_sluice_pandas_agg", "<sluice>/pandas_udf/agg_driver.py", aggDriverSource)
-	if err != nil {
-		return nil, fmt.Errorf("pandas aggregate: loading the driver: %w", err)
-	}
-	if !aggDriverModule.CompareAndSwap(nil, m) {
-		py.DecRef(m)
-	}
-	return aggDriverModule.Load(), nil
+	return loadOnce(py, &aggDriverModule, "_sluice_pandas_agg", "<sluice>/pandas_udf/agg_driver.py", aggDriverSource, "pandas aggregate: loading the driver")
 }
 
 // NewAggregate prepares f over arguments of types args with a result of

@@ -71,24 +71,29 @@ var errClosed = errors.New("pandas UDF: evaluator used after Close")
 //go:embed driver.py
 var driverSource string
 
-// driverModule is _sluice_pandas, loaded by the first NewEvaluator. Set with
-// a compare-and-swap rather than under a mutex: loading runs Python, which
-// may hand the GIL to a goroutine that would then wait on the mutex while
-// holding the GIL.
+// driverModule is _sluice_pandas, loaded by the first NewEvaluator.
 var driverModule atomic.Pointer[cpython.Object]
 
 func loadDriver(py *cpython.GIL) (*cpython.Object, error) {
-	if m := driverModule.Load(); m != nil {
+	return loadOnce(py, &driverModule, "_sluice_pandas", "<sluice>/pandas_udf/driver.py", driverSource, "pandas UDF: loading the pandas driver")
+}
+
+// loadOnce loads a driver module the first time it is needed. The pointer
+// is set with a compare-and-swap rather than under a mutex: loading runs
+// Python, which may hand the GIL to a goroutine that would then wait on the
+// mutex while holding the GIL.
+func loadOnce(py *cpython.GIL, p *atomic.Pointer[cpython.Object], name, file, source, what string) (*cpython.Object, error) {
+	if m := p.Load(); m != nil {
 		return m, nil
 	}
-	m, err := py.LoadModule("_sluice_pandas", "<sluice>/pandas_udf/driver.py", driverSource)
+	m, err := py.LoadModule(name, file, source)
 	if err != nil {
-		return nil, fmt.Errorf("pandas UDF: loading the pandas driver: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if !driverModule.CompareAndSwap(nil, m) {
+	if !p.CompareAndSwap(nil, m) {
 		py.DecRef(m)
 	}
-	return driverModule.Load(), nil
+	return p.Load(), nil
 }
 
 // NewEvaluator prepares the calls. It takes a reference to each function;
