@@ -80,20 +80,7 @@ func runArrowCases(ctx context.Context, bs []*vectorized.Batch, cfg UDFConfig, s
 		return err
 	}
 	defer cpython.Do(func(py *cpython.GIL) error { py.DecRef(arrays); return nil })
-	baseline := func() (time.Duration, error) {
-		var d time.Duration
-		err := cpython.Do(func(py *cpython.GIL) error {
-			secs, err := py.Call(timeCalls, fn, arrays)
-			if err != nil {
-				return err
-			}
-			defer py.DecRef(secs)
-			s, err := py.AsFloat64(secs)
-			d = time.Duration(s * float64(time.Second))
-			return err
-		})
-		return d, err
-	}
+	baseline := pythonTimed(timeCalls, fn, arrays)
 	engine, base, err := interleaved(cfg.Repeat,
 		func() (time.Duration, error) { return timeEvaluator(ctx, ev, bs) }, baseline)
 	if err != nil {

@@ -113,20 +113,7 @@ func runPandasUDAFCases(ctx context.Context, bs []*vectorized.Batch, data *udfDa
 		}
 		return time.Since(start), nil
 	}
-	baseline := func() (time.Duration, error) {
-		var d time.Duration
-		err := cpython.Do(func(py *cpython.GIL) error {
-			secs, err := py.Call(timeCalls, mean, series)
-			if err != nil {
-				return err
-			}
-			defer py.DecRef(secs)
-			s, err := py.AsFloat64(secs)
-			d = time.Duration(s * float64(time.Second))
-			return err
-		})
-		return d, err
-	}
+	baseline := pythonTimed(timeCalls, mean, series)
 	name := fmt.Sprintf("pandas udaf mean, groups of %d", pandasUDAFGroup)
 	d, base, err := interleaved(cfg.Repeat, run, baseline)
 	if err != nil {
