@@ -95,11 +95,8 @@ func tableCallText(x Rex, in Node) string {
 // LEFT JOIN LATERAL TABLE(...) ON TRUE`: the call reads the left side's
 // columns.
 func (p *Planner) bindLateralJoin(j *sql.Join, r *sql.TableFunctionRef) (Node, *scope, error) {
-	if j.Kind == sql.RightJoin || j.Kind == sql.FullJoin {
-		return nil, nil, p.ErrAt(j.Pos(), "%s JOIN LATERAL TABLE is not supported: Flink 2.3 correlates a table function with CROSS, INNER or LEFT joins only", j.Kind)
-	}
-	if j.Natural || len(j.Using) > 0 {
-		return nil, nil, p.ErrAt(j.Pos(), "a join with LATERAL TABLE takes ON, not USING or NATURAL")
+	if err := p.checkCorrelatedJoin(j, "LATERAL TABLE", "a table function"); err != nil {
+		return nil, nil, err
 	}
 	l, lsc, err := p.bindFrom(j.Left)
 	if err != nil {

@@ -254,15 +254,25 @@ func (p *Planner) unnestOver(in Node, x Rex, u *sql.UnnestRef, left bool) (*Unne
 	return un, out, cols, nil
 }
 
+// checkCorrelatedJoin refuses the join forms a correlated right side
+// (UNNEST, LATERAL TABLE: what its text names, subject in the message)
+// cannot take.
+func (p *Planner) checkCorrelatedJoin(j *sql.Join, what, subject string) error {
+	if j.Kind == sql.RightJoin || j.Kind == sql.FullJoin {
+		return p.ErrAt(j.Pos(), "%s JOIN %s is not supported: Flink 2.3 correlates %s with CROSS, INNER or LEFT joins only", j.Kind, what, subject)
+	}
+	if j.Natural || len(j.Using) > 0 {
+		return p.ErrAt(j.Pos(), "a join with %s takes ON, not USING or NATURAL", what)
+	}
+	return nil
+}
+
 // bindUnnestJoin binds `left CROSS JOIN UNNEST(...)`, `left, UNNEST(...)`,
 // `left [INNER] JOIN UNNEST(...) ON cond` and `left LEFT JOIN UNNEST(...)
 // ON cond`: the UNNEST's argument reads the left side's columns.
 func (p *Planner) bindUnnestJoin(j *sql.Join, u *sql.UnnestRef) (Node, *scope, error) {
-	if j.Kind == sql.RightJoin || j.Kind == sql.FullJoin {
-		return nil, nil, p.ErrAt(j.Pos(), "%s JOIN UNNEST is not supported: Flink 2.3 correlates UNNEST with CROSS, INNER or LEFT joins only", j.Kind)
-	}
-	if j.Natural || len(j.Using) > 0 {
-		return nil, nil, p.ErrAt(j.Pos(), "a join with UNNEST takes ON, not USING or NATURAL")
+	if err := p.checkCorrelatedJoin(j, "UNNEST", "UNNEST"); err != nil {
+		return nil, nil, err
 	}
 	l, lsc, err := p.bindFrom(j.Left)
 	if err != nil {
