@@ -15,6 +15,8 @@ from pyflink.table import DataTypes, EnvironmentSettings, TableEnvironment
 from pyflink.table.expressions import col
 from pyflink.table.udf import AggregateFunction, udaf, udf
 
+from _agg_helpers import env_of, pyflink_table, rows
+
 
 class CountAndSum(AggregateFunction):
     """PyFlink's test CountAndSumAggregateFunction: the whole row comes as
@@ -58,23 +60,6 @@ class MaxMin(AggregateFunction):
 
     def get_accumulator_type(self) -> str:
         return "ARRAY<BIGINT>"
-
-
-def rows(table: Any) -> List[str]:
-    with table.execute().collect() as it:
-        return ["%s%s" % (str(r.get_row_kind()), list(r)) for r in it]
-
-
-def env_of(streaming: bool = True) -> TableEnvironment:
-    env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode() if streaming
-                                  else EnvironmentSettings.in_batch_mode())
-    env.get_config().set("parallelism.default", "1")
-    return env
-
-
-def pyflink_table(env: TableEnvironment) -> Any:
-    return env.from_elements([(1, 'Hi', 'Hello'), (3, 'Hi', 'hi'), (5, 'Hi2', 'hi'), (7, 'Hi', 'Hello'),
-                              (2, 'Hi', 'Hello')], ['a', 'b', 'c'])
 
 
 @pytest.mark.parametrize("streaming", [True, False])

@@ -18,6 +18,7 @@ from pyflink.table import (DataTypes, EnvironmentSettings, StreamTableEnvironmen
 from pyflink.table.expressions import col
 from pyflink.table.udf import AggregateFunction, udaf, udtaf
 
+from _agg_helpers import env_of, pyflink_table, rows
 from _restore import savepoint_round_trip
 
 
@@ -100,23 +101,6 @@ class SumAndCount(TableAggregateFunction):
 
     def get_result_type(self) -> str:
         return "ROW<name STRING, v BIGINT>"
-
-
-def rows(table: Any) -> List[str]:
-    with table.execute().collect() as it:
-        return ["%s%s" % (str(r.get_row_kind()), list(r)) for r in it]
-
-
-def env_of(streaming: bool = True) -> TableEnvironment:
-    env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode() if streaming
-                                  else EnvironmentSettings.in_batch_mode())
-    env.get_config().set("parallelism.default", "1")
-    return env
-
-
-def pyflink_table(env: TableEnvironment) -> Any:
-    return env.from_elements([(1, 'Hi', 'Hello'), (3, 'Hi', 'hi'), (5, 'Hi2', 'hi'), (7, 'Hi', 'Hello'),
-                              (2, 'Hi', 'Hello')], ['a', 'b', 'c'])
 
 
 @pytest.mark.parametrize("streaming", [True, False])
